@@ -25,14 +25,17 @@ pub struct SocketsConfig {
     /// [`SocketsConfig::DEFAULT_CONNECT_TIMEOUT`].
     pub connect_timeout: Duration,
     /// Open TCP connections at most, accepted and initiated together: beyond it, accepted
-    /// connections are closed at once and sends needing a new one fail. Default
+    /// connections are closed at once and sends needing a new one fail. Those serving peers'
+    /// requests take at most seven eighths of it, and so do those opened for our own, so that
+    /// neither kind can crowd out the other. Default
     /// [`SocketsConfig::DEFAULT_MAX_CONNECTIONS`].
     pub max_connections: usize,
-    /// Accepted TCP connections from one host at most (an IPv4 address, or an IPv6 /64):
-    /// beyond it, more from that host are closed at once, so that one host cannot take every
-    /// connection. Connections
-    /// opened from here do not count: where they go is the call core's choice, not the
-    /// peer's, and `max_connections` bounds them. Default
+    /// TCP connections of each kind one host holds at most (an IPv4 address, or an IPv6
+    /// /64): those serving its requests (accepted from it, or opened to answer it), and
+    /// those opened from here for our own requests, counted apart. Beyond it, more accepted
+    /// from that host are closed at once, and sends needing a new one to it fail, so that one
+    /// host cannot take every connection: where an in-dialog request goes is the peer's
+    /// choice (its Contact or Record-Route), not the call core's. Default
     /// [`SocketsConfig::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS`].
     pub max_connections_per_address: usize,
     /// Messages waiting to be written on one TCP connection at most; a send beyond it fails.

@@ -2,6 +2,7 @@
 //! peer address may hold.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -18,13 +19,25 @@ pub(crate) type Queue = mpsc::Sender<Vec<u8>>;
 pub(crate) enum Refused {
     /// The table holds its maximum of connections.
     Full,
-    /// The peer's host has its maximum of connections serving its requests.
+    /// The peer's host has its maximum of connections of that side open.
     AddressFull,
 }
 
-/// Open connections by id and by peer address, at most `max` of them, of which those serving
-/// peers' requests take at most seven eighths: however many peers connect, our own requests
-/// (a placed call, a BYE) find a place. Each entry is owned by a [`Registration`], held by the
+/// Whom a connection serves, which decides the share of the [`Table`] and of its host's
+/// connections it counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Side {
+    /// Our own requests (a placed call, a BYE): opened from here.
+    Ours,
+    /// The peer's requests: accepted from it, or opened to answer it.
+    Peers,
+}
+
+/// Open connections by id and by peer address, at most `max` of them. Each side takes at most
+/// seven eighths, keeping an eighth for the other: however many peers connect, our own
+/// requests find a place, and however many connections peers have us open (an in-dialog
+/// request goes where the peer's Contact or Record-Route says, RFC 3261 §12.2.1.1), peers
+/// still connect. Each entry is owned by a [`Registration`], held by the
 /// connection's task, which removes it when the task ends however it ends; a connection
 /// ending is [retired](Registration::retire) first, so that messages go on another, and
 /// counts until then.
@@ -40,12 +53,11 @@ struct Inner {
     by_id: HashMap<ConnectionId, Entry>,
     /// The newest connection to each peer address.
     by_remote: HashMap<SocketAddr, ConnectionId>,
-    /// How many connections serving its requests (accepted, or opened to answer it) each
-    /// peer host has open (its [`host_of`]); none is
+    /// How many connections of each side each peer host has open (its [`host_of`]); none is
     /// listed at 0.
-    accepted: HashMap<IpAddr, usize>,
-    /// The sum of `accepted`.
-    serving_peers: usize,
+    per_host: HashMap<(Side, IpAddr), usize>,
+    /// How many connections of each side are open; none is listed at 0.
+    per_side: HashMap<Side, usize>,
 }
 
 #[derive(Debug)]
@@ -53,8 +65,7 @@ struct Entry {
     remote: SocketAddr,
     /// `None` once retired: no message finds it.
     queue: Option<Queue>,
-    /// Whether it serves the peer's requests, so that it counts in `Inner::accepted`.
-    accepted: bool,
+    side: Side,
 }
 
 impl Table {
@@ -67,26 +78,30 @@ impl Table {
     }
 
     /// Adds a connection opened from here to `remote` for our own requests, writing from
-    /// `queue`, unless the table is full.
+    /// `queue`, unless the table is full, connections for our requests hold their share of
+    /// it, or `remote`'s host ([`host_of`]: its IPv4 address, or its IPv6 /64) has
+    /// `per_address` such connections open already (a destination comes from the peer's
+    /// Contact or Record-Route, so the peer picks it).
     pub(crate) fn register(
         self: &Arc<Self>,
         remote: SocketAddr,
         queue: Queue,
+        per_address: usize,
     ) -> Result<Registration, Refused> {
-        self.add(remote, queue, None)
+        self.add(remote, queue, Side::Ours, per_address)
     }
 
     /// Adds a connection serving `remote`'s own requests (accepted from it, or opened to
-    /// answer it), writing from `queue`, unless the table is full or `remote`'s host
-    /// ([`host_of`]: its IPv4 address, or its IPv6 /64) has `per_address` such connections
-    /// open already.
+    /// answer it), writing from `queue`, unless the table is full, connections serving peers
+    /// hold their share of it, or `remote`'s host has `per_address` such connections open
+    /// already.
     pub(crate) fn accept(
         self: &Arc<Self>,
         remote: SocketAddr,
         queue: Queue,
         per_address: usize,
     ) -> Result<Registration, Refused> {
-        self.add(remote, queue, Some(per_address))
+        self.add(remote, queue, Side::Peers, per_address)
     }
 
     /// The queue of connection `id` if it is open and not retired, else of the newest such
@@ -108,34 +123,32 @@ impl Table {
         self.lock().by_id.len()
     }
 
-    /// Adds a connection, accepted with that cap per address if `per_address` is set.
+    /// Adds a connection of `side`, with at most `per_address` of that side per host.
     fn add(
         self: &Arc<Self>,
         remote: SocketAddr,
         queue: Queue,
-        per_address: Option<usize>,
+        side: Side,
+        per_address: usize,
     ) -> Result<Registration, Refused> {
         let mut inner = self.lock();
-        if inner.by_id.len() >= self.max {
+        let share = self.max - self.max / 8;
+        if inner.by_id.len() >= self.max || inner.per_side.get(&side).copied().unwrap_or(0) >= share
+        {
             return Err(Refused::Full);
         }
-        if let Some(cap) = per_address {
-            if inner.serving_peers >= self.max - self.max / 8 {
-                return Err(Refused::Full);
-            }
-            let host = host_of(remote.ip());
-            if inner.accepted.get(&host).copied().unwrap_or(0) >= cap {
-                return Err(Refused::AddressFull);
-            }
-            *inner.accepted.entry(host).or_default() += 1;
-            inner.serving_peers += 1;
+        let host = (side, host_of(remote.ip()));
+        if inner.per_host.get(&host).copied().unwrap_or(0) >= per_address {
+            return Err(Refused::AddressFull);
         }
+        *inner.per_host.entry(host).or_default() += 1;
+        *inner.per_side.entry(side).or_default() += 1;
         inner.next_id += 1;
         let id = ConnectionId(inner.next_id);
         let entry = Entry {
             remote,
             queue: Some(queue),
-            accepted: per_address.is_some(),
+            side,
         };
         inner.by_id.insert(id, entry);
         inner.by_remote.insert(remote, id);
@@ -202,21 +215,22 @@ impl Inner {
 impl Drop for Registration {
     fn drop(&mut self) {
         let mut inner = self.table.lock();
-        let Some(Entry {
-            remote, accepted, ..
-        }) = inner.by_id.remove(&self.id)
-        else {
+        let Some(Entry { remote, side, .. }) = inner.by_id.remove(&self.id) else {
             return;
         };
-        let host = host_of(remote.ip());
-        if accepted && let Some(count) = inner.accepted.get_mut(&host) {
-            *count -= 1;
-            if *count == 0 {
-                inner.accepted.remove(&host);
-            }
-            inner.serving_peers -= 1;
-        }
+        count_down(&mut inner.per_host, (side, host_of(remote.ip())));
+        count_down(&mut inner.per_side, side);
         inner.route_past(self.id, remote);
+    }
+}
+
+/// Counts one fewer under `key`, so that none is listed at 0.
+fn count_down<K: Hash + Eq>(counts: &mut HashMap<K, usize>, key: K) {
+    if let Some(count) = counts.get_mut(&key) {
+        *count -= 1;
+        if *count == 0 {
+            counts.remove(&key);
+        }
     }
 }
 
@@ -232,10 +246,10 @@ mod tests {
             "192.0.2.2:5060".parse().unwrap(),
         );
         let (queue, _rx) = mpsc::channel(1);
-        let first = table.register(a, queue.clone()).unwrap();
-        let second = table.register(a, queue.clone()).unwrap();
+        let first = table.register(a, queue.clone(), 2).unwrap();
+        let second = table.register(a, queue.clone(), 2).unwrap();
         assert_eq!(
-            table.register(b, queue.clone()).err(),
+            table.register(b, queue.clone(), 2).err(),
             Some(Refused::Full),
             "full"
         );
@@ -256,10 +270,13 @@ mod tests {
         let a = "192.0.2.1:5060".parse().unwrap();
         let (queue, _rx) = mpsc::channel(1);
         let older = table.accept(a, queue.clone(), 1).unwrap();
-        let mut newer = table.register(a, queue.clone()).unwrap();
+        let mut newer = table.register(a, queue.clone(), 2).unwrap();
         newer.retire();
         assert!(table.queue(Some(newer.id()), a).is_some(), "the older one");
-        assert_eq!(table.register(a, queue.clone()).err(), Some(Refused::Full));
+        assert_eq!(
+            table.register(a, queue.clone(), 2).err(),
+            Some(Refused::Full)
+        );
         let mut older = older;
         older.retire();
         assert!(table.queue(None, a).is_none());
@@ -270,7 +287,8 @@ mod tests {
         );
         drop((older, newer));
         assert_eq!(table.len(), 0);
-        assert!(table.lock().accepted.is_empty());
+        assert!(table.lock().per_host.is_empty());
+        assert!(table.lock().per_side.is_empty());
     }
 
     #[test]
@@ -288,8 +306,8 @@ mod tests {
         );
         let other = accept(from("192.0.2.2", 1)).expect("another address has its own count");
         let ours = table
-            .register(from("192.0.2.1", 5060), queue.clone())
-            .expect("connections opened from here do not count");
+            .register(from("192.0.2.1", 5060), queue.clone(), 2)
+            .expect("connections opened from here are counted apart");
         drop(first);
         let third = accept(from("192.0.2.1", 3)).expect("a closed one frees its place");
         let fifth = accept(from("192.0.2.3", 1)).unwrap();
@@ -306,7 +324,7 @@ mod tests {
         );
         drop((second, other, ours, fourth));
         assert_eq!(table.len(), 0);
-        assert!(table.lock().accepted.is_empty(), "no address left at 0");
+        assert!(table.lock().per_host.is_empty(), "no address left at 0");
     }
 
     #[test]
@@ -325,13 +343,45 @@ mod tests {
         let ours: Vec<_> = (0..2)
             .map(|_| {
                 table
-                    .register(peer(99), queue.clone())
+                    .register(peer(99), queue.clone(), 64)
                     .expect("kept for ours")
             })
             .collect();
         assert_eq!(table.len(), 16);
         drop((served, ours));
-        assert_eq!(table.lock().serving_peers, 0);
+        assert!(table.lock().per_side.is_empty());
+    }
+
+    #[test]
+    fn our_connections_are_capped_per_host_and_cannot_take_the_places_kept_for_peers() {
+        let table = Table::new(16);
+        let (queue, _rx) = mpsc::channel(1);
+        let to = |host: u8, port| SocketAddr::from(([192, 0, 2, host], port));
+        let register = |remote| table.register(remote, queue.clone(), 8);
+        let attacker: Vec<_> = (1..=8).map(|port| register(to(1, port)).unwrap()).collect();
+        assert_eq!(
+            register(to(1, 9)).unwrap_err(),
+            Refused::AddressFull,
+            "a host naming a new port in each Contact gets its share only"
+        );
+        let others: Vec<_> = (1..=6)
+            .map(|host| register(to(host + 1, 5060)).unwrap())
+            .collect();
+        assert_eq!(
+            register(to(9, 5060)).unwrap_err(),
+            Refused::Full,
+            "seven eighths for ours"
+        );
+        let served: Vec<_> = (1..=2)
+            .map(|n| {
+                table
+                    .accept(to(100, n), queue.clone(), 8)
+                    .expect("kept for peers")
+            })
+            .collect();
+        assert_eq!(table.len(), 16);
+        drop((attacker, others, served));
+        assert!(table.lock().per_host.is_empty() && table.lock().per_side.is_empty());
     }
 
     #[test]

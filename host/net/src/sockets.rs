@@ -100,11 +100,12 @@ pub enum SendError {
     /// No UDP socket of the destination's address family is bound.
     #[error("no UDP socket for {0}")]
     NoSocket(SocketAddr),
-    /// A new TCP connection was needed, but the maximum number is open.
+    /// A new TCP connection was needed, but the maximum number is open, or connections of its
+    /// kind (opened for our requests, or serving peers') hold their share of it.
     #[error("a new TCP connection is needed but {0} are open")]
     TooManyConnections(usize),
-    /// A new TCP connection was needed to answer a peer, but its host has its maximum of
-    /// connections for its own requests open.
+    /// A new TCP connection was needed, but the destination's host has its maximum of
+    /// connections of that kind open: opened for our requests, or serving its own.
     #[error("a new TCP connection to {0} is needed but its host has {1} open")]
     TooManyFromPeer(SocketAddr, usize),
     /// The connection's write queue is full: the peer is not reading.
@@ -445,7 +446,7 @@ mod tests {
         let registration = sockets
             .shared
             .table
-            .register(remote, found.clone())
+            .register(remote, found.clone(), 1)
             .unwrap();
         drop(registration);
         drop(writes);

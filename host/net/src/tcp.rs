@@ -28,7 +28,8 @@ const ACCEPT_WARNING_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Accepts connections on `listener`, bound to `local`, until the sockets are dropped; each
 /// gets its own task, or is closed at once when
-/// [`SocketsConfig::max_connections`](crate::SocketsConfig) are open, or
+/// [`SocketsConfig::max_connections`](crate::SocketsConfig) are open (or seven eighths of
+/// them serve peers), or
 /// [`SocketsConfig::max_connections_per_address`](crate::SocketsConfig) accepted ones from
 /// the peer's host (its IPv4 address or IPv6 /64). Accepting that fails is retried, and
 /// warned of once per [`ACCEPT_WARNING_INTERVAL`] at most.
@@ -76,7 +77,10 @@ pub(crate) async fn accept_loop(listener: TcpListener, local: SocketAddr, shared
 /// Whom a connection this side opens serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Opened {
-    /// Our own requests (and their responses).
+    /// Our own requests (and their responses). It counts among the connections opened from
+    /// here to the peer's host: where an in-dialog request goes is the peer's choice (its
+    /// Contact or Record-Route), so a peer naming a new port in each dialog could otherwise
+    /// have us open connections until the table is full.
     ForUs,
     /// The peer's requests: it answers one whose connection closed (§18.2.2). It counts
     /// among the connections the peer's host may hold, as an accepted one does, or a peer
@@ -97,18 +101,14 @@ pub(crate) fn connect(
 ) -> Result<Queue, SendError> {
     let (queue, writes) = write_queue(shared);
     let config = &shared.config;
+    let per_address = config.max_connections_per_address;
     let registered = match opened {
-        Opened::ForUs => shared.table.register(remote, queue.clone()),
-        Opened::ForPeer => {
-            let per_address = config.max_connections_per_address;
-            shared.table.accept(remote, queue.clone(), per_address)
-        }
+        Opened::ForUs => shared.table.register(remote, queue.clone(), per_address),
+        Opened::ForPeer => shared.table.accept(remote, queue.clone(), per_address),
     };
     let mut registration = registered.map_err(|refused| match refused {
         Refused::Full => SendError::TooManyConnections(config.max_connections),
-        Refused::AddressFull => {
-            SendError::TooManyFromPeer(remote, config.max_connections_per_address)
-        }
+        Refused::AddressFull => SendError::TooManyFromPeer(remote, per_address),
     })?;
     let shared = Arc::clone(shared);
     tokio::spawn(async move {

@@ -468,6 +468,8 @@ async fn a_message_trickling_in_is_cut_off_at_the_message_timeout() {
     );
 }
 
+/// A host's connections serving its requests are capped apart from those we open to it: a
+/// request of ours still reaches a host whose own connections are at their cap.
 #[tokio::test]
 async fn one_address_gets_its_share_of_connections_and_another_still_gets_in() {
     // A peer that closes a connection whose request is unanswered holds its place for the
@@ -502,7 +504,7 @@ async fn one_address_gets_its_share_of_connections_and_another_still_gets_in() {
     let peer = TcpListener::bind("127.0.0.1:0").await.unwrap();
     send(&sip, Transport::Tcp, peer.local_addr().unwrap(), options(4))
         .await
-        .expect("connections opened from here do not count");
+        .expect("connections opened from here are counted apart");
     let (mut opened, _) = within("connect", peer.accept()).await.unwrap();
     assert_eq!(
         read_exactly(&mut opened, options(4).len()).await,
@@ -518,6 +520,64 @@ async fn one_address_gets_its_share_of_connections_and_another_still_gets_in() {
             .await
             .payload,
         options(5)
+    );
+}
+
+/// Where an in-dialog request goes is the peer's choice (its Contact or Record-Route): a host
+/// naming a new port in each dialog gets its share of the connections we open, and those we
+/// open together leave an eighth of the table for connections from peers.
+#[tokio::test]
+async fn a_host_cannot_have_us_open_every_connection() {
+    let config = SocketsConfig {
+        max_connections: 8,
+        max_connections_per_address: 4,
+        ..loopback(&["127.0.0.1:0"])
+    };
+    let mut sip = sockets(config).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let mut listeners = Vec::new();
+    for host in ["127.0.0.1:0"; 5].into_iter().chain(["127.0.0.2:0"; 4]) {
+        listeners.push(TcpListener::bind(host).await.unwrap());
+    }
+    let mut results = Vec::new();
+    for (n, listener) in (1..).zip(&listeners) {
+        let destination = listener.local_addr().unwrap();
+        results.push(send(&sip, Transport::Tcp, destination, options(n)).await);
+    }
+    let ok = |range: std::ops::Range<usize>| results[range].iter().all(Result::is_ok);
+    assert!(ok(0..4) && ok(5..8), "{results:?}");
+    assert!(
+        matches!(results[4], Err(SendError::TooManyFromPeer(_, 4))),
+        "a fifth port of 127.0.0.1 is one too many for the host: {results:?}"
+    );
+    assert!(
+        matches!(results[8], Err(SendError::TooManyConnections(8))),
+        "seven of eight connections are ours at most: {results:?}"
+    );
+    assert!(
+        results[4..]
+            .iter()
+            .flat_map(|r| r.as_ref().err())
+            .all(SendError::unreaches_destination)
+    );
+    let again = send(
+        &sip,
+        Transport::Tcp,
+        listeners[0].local_addr().unwrap(),
+        options(9),
+    )
+    .await;
+    assert!(
+        again.is_ok(),
+        "a host at its cap still gets ours on its connection: {again:?}"
+    );
+    assert_eq!(sip.connections(), 7);
+    let mut phone = connect_from("127.0.0.3:0", server).await;
+    phone.write_all(&options(10)).await.unwrap();
+    let received = within("a connection from a peer", message(&mut sip)).await;
+    assert_eq!(
+        (received.remote, received.payload),
+        (phone.local_addr().unwrap(), options(10))
     );
 }
 
