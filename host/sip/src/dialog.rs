@@ -9,7 +9,7 @@ use rsip::prelude::HeadersExt;
 
 use crate::address;
 use crate::message::Request;
-use crate::peer_address::crossed_a_nat;
+use crate::peer_address::{crossed_a_nat, may_be_the_peers};
 use crate::request::Head;
 use crate::transport::{Routed, Transport, TransportAddr};
 use crate::uri;
@@ -272,6 +272,22 @@ impl Dialog {
         Routed::new(ack, destination)
     }
 
+    /// Whether `target`, the address the next hop names, is where a request reaches the peer
+    /// rather than where its messages come from (the fallback), which is used instead.
+    fn reaches_the_peer(&self, target: SocketAddr) -> bool {
+        let source = self.fallback.ip();
+        // §12.2.1.1 sends to the remote target. A peer behind NAT names there an address of its
+        // own network, which does not reach it from here: it is reached where its messages come
+        // from, as RFC 3581 does for responses and RFC 5626 §5 for a flow. An unspecified,
+        // multicast or broadcast address names no one peer, and a loopback one from a peer
+        // elsewhere would aim our requests at this host's own services ([`may_be_the_peers`]):
+        // in a Contact or a Record-Route alike, each is no address of the peer's.
+        let behind_nat = self.route_set.is_empty() && crossed_a_nat(target.ip(), source);
+        !behind_nat
+            && !target.ip().to_canonical().is_unspecified()
+            && may_be_the_peers(target.ip(), source)
+    }
+
     fn build(
         &self,
         method: rsip::Method,
@@ -301,16 +317,10 @@ impl Dialog {
             ),
         };
         let hop = uri::parse(next_hop);
-        // §12.2.1.1 sends to the remote target. A peer behind NAT names there an address of its
-        // own network, which does not reach it from here: it is reached where its messages come
-        // from, as RFC 3581 does for responses and RFC 5626 §5 for a flow.
-        let addr = match hop.and_then(|u| u.socket_addr()) {
-            Some(target) if self.route_set.is_empty() && behind_nat(target, self.fallback) => {
-                self.fallback
-            }
-            Some(target) => target,
-            None => self.fallback,
-        };
+        let addr = hop
+            .and_then(|u| u.socket_addr())
+            .filter(|&target| self.reaches_the_peer(target))
+            .unwrap_or(self.fallback);
         // §18.1.1 and RFC 3263 §4.1: the next hop's `transport` parameter picks the transport;
         // without one, the dialog keeps the transport it was created over.
         let destination = TransportAddr::new(
@@ -378,12 +388,6 @@ fn contact(headers: &rsip::Headers) -> Result<Option<String>, &'static str> {
     Ok(Some(address.uri.to_owned()))
 }
 
-/// Whether a peer whose remote target is `target` and whose messages come from `source` is
-/// behind NAT (see [`crossed_a_nat`]).
-fn behind_nat(target: SocketAddr, source: SocketAddr) -> bool {
-    crossed_a_nat(target.ip(), source.ip())
-}
-
 /// The Record-Route values in `headers`, in order; `Err` if one is unreadable.
 fn record_route(headers: &rsip::Headers) -> Result<Vec<Route>, &'static str> {
     let mut routes = Vec::new();
@@ -407,6 +411,7 @@ fn record_route(headers: &rsip::Headers) -> Result<Vec<Route>, &'static str> {
 mod tests {
     use super::*;
     use crate::message::validate_request;
+    use crate::testing::addr;
     use crate::wire::parse_request;
 
     fn invite(extra: &str) -> Request {
@@ -415,18 +420,17 @@ mod tests {
 
     /// An INVITE with the top Via `via` and the header lines `extra`.
     fn invite_via(via: &str, extra: &str) -> Request {
+        invite_from("192.0.2.7:5062", via, extra)
+    }
+
+    /// An INVITE from `source` over UDP with the top Via `via` and the header lines `extra`.
+    fn invite_from(source: &str, via: &str, extra: &str) -> Request {
         let text = format!(
             "INVITE sip:sut@192.0.2.1 SIP/2.0\r\nVia: {via}\r\n\
              From: \"A\" <sip:a@192.0.2.7>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\nCall-ID: cid\r\n\
              CSeq: 10 INVITE\r\n{extra}\r\n"
         );
-        validate_request(
-            parse_request(&text),
-            local().addr,
-            local_udp("192.0.2.7:5062"),
-            false,
-        )
-        .unwrap()
+        validate_request(parse_request(&text), local().addr, local_udp(source), false).unwrap()
     }
 
     fn local_udp(addr: &str) -> TransportAddr {
@@ -474,17 +478,11 @@ mod tests {
             );
         }
         // From a private source (a peer on this network, or a proxy on it): its Contact.
-        let request = validate_request(
-            parse_request(
-                "INVITE sip:sut@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK1\r\n\
-                 From: <sip:a@10.0.0.5>;tag=ft\r\nTo: <sip:sut@192.0.2.1>\r\nCall-ID: cid\r\n\
-                 CSeq: 1 INVITE\r\nContact: <sip:a@10.0.0.5:5070>\r\n\r\n",
-            ),
-            local().addr,
-            local_udp("10.0.0.1:5060"),
-            false,
-        )
-        .unwrap();
+        let request = invite_from(
+            "10.0.0.1:5060",
+            "SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK1",
+            "Contact: <sip:a@10.0.0.5:5070>\r\n",
+        );
         let mut dialog = Dialog::uas(&request, "lt".into(), local()).unwrap();
         let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         assert_eq!(dest, sent_to("10.0.0.5:5070"));
@@ -500,6 +498,35 @@ mod tests {
         );
         let (_, dest) = routed.request(rsip::Method::Bye, "z9hG4bKb", "ua");
         assert_eq!(dest, sent_to("192.0.2.50:5060"));
+    }
+
+    #[test]
+    fn an_address_no_peer_holds_is_not_sent_to() {
+        // The INVITE comes from 192.0.2.7:5062, a peer elsewhere.
+        for header in [
+            "Contact: <sip:a@127.0.0.1:8090;transport=tcp>",
+            "Contact: <sip:a@[::1]:8090>",
+            "Contact: <sip:a@[::ffff:127.0.0.1]:8090>",
+            "Contact: <sip:a@0.0.0.0:8090>",
+            "Contact: <sip:a@[::]:8090>",
+            "Contact: <sip:a@224.0.1.75>",
+            "Contact: <sip:a@255.255.255.255>",
+            "Contact: <sip:a@192.0.2.8>\r\nRecord-Route: <sip:0.0.0.0:8090;lr>",
+            "Contact: <sip:a@192.0.2.8>\r\nRecord-Route: <sip:127.0.0.1:8090>",
+        ] {
+            let mut dialog = uas(&format!("{header}\r\n"), local());
+            let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+            assert_eq!(dest.addr, addr("192.0.2.7:5062"), "{header}");
+        }
+        // A peer on this host is reached at its loopback Contact.
+        let request = invite_from(
+            "127.0.0.1:5062",
+            "SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK1",
+            "Contact: <sip:a@127.0.0.1:8090>\r\n",
+        );
+        let mut dialog = Dialog::uas(&request, "lt".into(), local()).unwrap();
+        let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+        assert_eq!(dest.addr, addr("127.0.0.1:8090"));
     }
 
     #[test]

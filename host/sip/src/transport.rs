@@ -66,11 +66,13 @@ pub(crate) struct TransportAddr {
 }
 
 impl TransportAddr {
-    /// `addr` over `transport`, sent from any local address.
+    /// `addr` over `transport`, sent from any local address. An IPv4-mapped IPv6 address
+    /// (`::ffff:a.b.c.d`) is taken as the IPv4 address it is, which messages to it are sent to
+    /// and which a transport failure there is reported for.
     pub(crate) fn new(transport: Transport, addr: SocketAddr) -> Self {
         Self {
             transport,
-            addr,
+            addr: SocketAddr::new(addr.ip().to_canonical(), addr.port()),
             source: None,
             reopen_port: None,
         }

@@ -152,6 +152,39 @@ fn an_update_and_a_probe_on_a_broken_connection_fail_at_once_with_503() {
 }
 
 #[test]
+fn a_bye_to_an_ipv4_mapped_contact_ends_the_call_once_its_ipv4_address_is_unreachable() {
+    let mut sim = Sim::over_tcp(Net::perfect(6), 6, answering_shell());
+    // The caller names itself, in its Via and Contact, by the IPv4-mapped form of its address.
+    sim.uac = Uac::new(UacConfig {
+        call_id: "call-1@127.0.0.1".into(),
+        transport: Transport::Tcp,
+        ..UacConfig::new(
+            addr("[::ffff:127.0.0.1]:5062"),
+            addr(EP),
+            "conf-1234",
+            "alice",
+        )
+    });
+    sim.invite();
+    assert!(sim.run_until(Duration::from_secs(10), |s| s.has_event("CallConfirmed")));
+    let call = first_call(&sim);
+    sim.ep.hangup(sim.now, call).unwrap();
+    // The shell connects to a mapped address as IPv4, and reports that one unreachable.
+    sim.ep.transport_failed(sim.now, Transport::Tcp, addr(UAC));
+    let ended = std::iter::from_fn(|| sim.ep.poll_event()).any(|event| {
+        matches!(
+            event,
+            Event::CallEnded {
+                cause: EndCause::LocalHangup,
+                ..
+            }
+        )
+    });
+    assert!(ended, "the BYE waits for Timer F");
+    assert_eq!(sim.ep.stats().transport_failures, 1);
+}
+
+#[test]
 fn only_requests_waiting_on_the_failed_destination_are_given_up() {
     let mut sim = Sim::over_tcp(Net::perfect(4), 4, answering_shell());
     sim.invite();
