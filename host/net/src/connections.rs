@@ -17,8 +17,9 @@ pub(crate) type Queue = mpsc::Sender<Vec<u8>>;
 /// Why a connection has no place in the [`Table`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refused {
-    /// The table holds its maximum of connections.
-    Full,
+    /// The table holds its maximum of connections, or those of the side asked
+    /// for hold their share of it: this many, of that side or in all.
+    Full(usize),
     /// The peer's host has its maximum of connections of that side open.
     AddressFull,
 }
@@ -133,9 +134,11 @@ impl Table {
     ) -> Result<Registration, Refused> {
         let mut inner = self.lock();
         let share = self.max - self.max / 8;
-        if inner.by_id.len() >= self.max || inner.per_side.get(&side).copied().unwrap_or(0) >= share
-        {
-            return Err(Refused::Full);
+        if inner.by_id.len() >= self.max {
+            return Err(Refused::Full(self.max));
+        }
+        if inner.per_side.get(&side).copied().unwrap_or(0) >= share {
+            return Err(Refused::Full(share));
         }
         let host = (side, host_of(remote.ip()));
         if inner.per_host.get(&host).copied().unwrap_or(0) >= per_address {
@@ -250,7 +253,7 @@ mod tests {
         let second = table.register(a, queue.clone(), 2).unwrap();
         assert_eq!(
             table.register(b, queue.clone(), 2).err(),
-            Some(Refused::Full),
+            Some(Refused::Full(2)),
             "full"
         );
         assert!(table.queue(Some(first.id()), b).is_some());
@@ -275,14 +278,14 @@ mod tests {
         assert!(table.queue(Some(newer.id()), a).is_some(), "the older one");
         assert_eq!(
             table.register(a, queue.clone(), 2).err(),
-            Some(Refused::Full)
+            Some(Refused::Full(2))
         );
         let mut older = older;
         older.retire();
         assert!(table.queue(None, a).is_none());
         assert_eq!(
             table.accept(a, queue.clone(), 2).err(),
-            Some(Refused::Full),
+            Some(Refused::Full(2)),
             "still counted"
         );
         drop((older, newer));
@@ -313,7 +316,7 @@ mod tests {
         let fifth = accept(from("192.0.2.3", 1)).unwrap();
         assert_eq!(
             accept(from("192.0.2.4", 1)).unwrap_err(),
-            Refused::Full,
+            Refused::Full(5),
             "the global cap still holds"
         );
         drop((third, fifth));
@@ -337,7 +340,7 @@ mod tests {
             .collect();
         assert_eq!(
             table.accept(peer(15), queue.clone(), 64).unwrap_err(),
-            Refused::Full,
+            Refused::Full(14),
             "seven eighths serve peers"
         );
         let ours: Vec<_> = (0..2)
@@ -369,7 +372,7 @@ mod tests {
             .collect();
         assert_eq!(
             register(to(9, 5060)).unwrap_err(),
-            Refused::Full,
+            Refused::Full(14),
             "seven eighths for ours"
         );
         let served: Vec<_> = (1..=2)

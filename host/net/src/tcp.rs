@@ -55,7 +55,9 @@ pub(crate) async fn accept_loop(listener: TcpListener, local: SocketAddr, shared
                         };
                         tokio::spawn(run(connection, writes, Arc::clone(&shared)));
                     }
-                    Err(Refused::Full) => debug!(%remote, "TCP connection refused: too many open"),
+                    Err(Refused::Full(_)) => {
+                        debug!(%remote, "TCP connection refused: too many open")
+                    }
                     Err(Refused::AddressFull) => {
                         debug!(%remote, "TCP connection refused: too many from its host");
                     }
@@ -107,7 +109,7 @@ pub(crate) fn connect(
         Opened::ForPeer => shared.table.accept(remote, queue.clone(), per_address),
     };
     let mut registration = registered.map_err(|refused| match refused {
-        Refused::Full => SendError::TooManyConnections(config.max_connections),
+        Refused::Full(open) => SendError::TooManyConnections(open),
         Refused::AddressFull => SendError::TooManyFromPeer(remote, per_address),
     })?;
     let shared = Arc::clone(shared);

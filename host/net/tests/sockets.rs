@@ -551,7 +551,7 @@ async fn a_host_cannot_have_us_open_every_connection() {
         "a fifth port of 127.0.0.1 is one too many for the host: {results:?}"
     );
     assert!(
-        matches!(results[8], Err(SendError::TooManyConnections(8))),
+        matches!(results[8], Err(SendError::TooManyConnections(7))),
         "seven of eight connections are ours at most: {results:?}"
     );
     assert!(

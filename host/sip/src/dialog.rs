@@ -316,19 +316,22 @@ impl Dialog {
                 &first.uri,
             ),
         };
-        let hop = uri::parse(next_hop);
-        let addr = hop
-            .and_then(|u| u.socket_addr())
-            .filter(|&target| self.reaches_the_peer(target))
-            .unwrap_or(self.fallback);
+        let hop = uri::parse(next_hop).filter(|u| {
+            u.socket_addr()
+                .is_some_and(|target| self.reaches_the_peer(target))
+        });
         // §18.1.1 and RFC 3263 §4.1: the next hop's `transport` parameter picks the transport;
-        // without one, the dialog keeps the transport it was created over.
-        let destination = TransportAddr::new(
-            hop.and_then(|u| u.transport())
-                .and_then(Transport::from_param)
-                .unwrap_or(self.local.transport),
-            addr,
-        )
+        // without one, and when the hop is not used (the peer's source address stands in for
+        // it), the dialog keeps the transport it was created over.
+        let destination = match hop.and_then(|u| Some((u.socket_addr()?, u.transport()))) {
+            Some((addr, transport)) => TransportAddr::new(
+                transport
+                    .and_then(Transport::from_param)
+                    .unwrap_or(self.local.transport),
+                addr,
+            ),
+            None => TransportAddr::new(self.local.transport, self.fallback),
+        }
         .sent_from(self.local.addr);
         let mut text = format!(
             "{method} {uri} SIP/2.0\r\nVia: SIP/2.0/{} {};branch={branch};rport\r\n\
@@ -517,6 +520,9 @@ mod tests {
             let mut dialog = uas(&format!("{header}\r\n"), local());
             let (_, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
             assert_eq!(dest.addr, addr("192.0.2.7:5062"), "{header}");
+            // Over the transport the dialog came over: the peer's UDP source
+            // port is no place for a TCP connection the hop asked for.
+            assert_eq!(dest.transport, Transport::Udp, "{header}");
         }
         // A peer on this host is reached at its loopback Contact.
         let request = invite_from(
