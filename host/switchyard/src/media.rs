@@ -464,23 +464,39 @@ fn sockets_of_leaving(
     io.remove(worker, leg)
 }
 
-/// A leg on its way out of a worker whose move a panic cuts short: the worker it was moving
-/// to is told it will not come, or it would hold the commands for the leg (and what is
-/// played into the room the leg joins) for as long as it runs; the core hears the leg lost,
-/// which the failed worker may no longer hold (when it still does, the core hears it twice,
-/// and the second report, of a call already ending, does nothing).
+/// A leg moving into or out of a worker whose move a panic cuts short: the core hears the leg
+/// lost, which the failed worker may not hold (its losses name only the legs it holds: one
+/// arriving is not held until the worker took it, one leaving may be gone already); when it
+/// still does, the core hears it twice, and the second report, of a call already ending, does
+/// nothing. The worker a leaving leg was moving to is told it will not come, or it would hold
+/// the commands for the leg (and what is played into the room the leg joins) for as long as it
+/// runs.
 struct LostIfUnwound<'a> {
     leg: LegId,
-    to: &'a Inbox,
+    /// The worker a leaving leg was moving to.
+    to: Option<&'a Inbox>,
     events: &'a MediaEventSender,
 }
 
 impl Drop for LostIfUnwound<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.to.forward(WorkerCommand::Lost(self.leg));
+            if let Some(to) = self.to {
+                to.forward(WorkerCommand::Lost(self.leg));
+            }
             let _ = self.events.send(MediaEvent::LegLost { leg: self.leg });
         }
+    }
+}
+
+/// The guard of a leg arriving at a worker, until the worker holds it: an arrival gives the
+/// leg's sockets to the packet I/O first and the leg to the worker last, so that a panic on
+/// the way reports the leg lost, whichever step fails.
+fn arriving(leg: LegId, events: &MediaEventSender) -> LostIfUnwound<'_> {
+    LostIfUnwound {
+        leg,
+        to: None,
+        events,
     }
 }
 
@@ -498,16 +514,18 @@ fn execute(
             params,
             sockets,
         } => {
-            worker.add_leg(Instant::now(), leg, params);
+            let _lost_if_cut_short = arriving(leg, events);
             io.add(leg, sockets);
+            worker.add_leg(Instant::now(), leg, params);
         }
         WorkerCommand::Attach {
             leg,
             state,
             sockets,
         } => {
-            worker.attach(leg, state);
+            let _lost_if_cut_short = arriving(leg, events);
             io.add(leg, sockets);
+            worker.attach(leg, state);
         }
         WorkerCommand::RemoveLeg(leg) => {
             // What the worker had queued for the leg was sent before this command: the
@@ -527,7 +545,7 @@ fn execute(
         WorkerCommand::Detach { leg, to } => {
             let _lost_if_cut_short = LostIfUnwound {
                 leg,
-                to: &to,
+                to: Some(&to),
                 events,
             };
             // The sockets first: the packets the kernel already took from them reach the leg

@@ -14,10 +14,13 @@ use switchyard_media::LegId;
 /// Why a packet was not sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SendFailure {
-    /// Refused: by the peer's host (an ICMP port unreachable reported on the socket), or by
-    /// this one (a firewall rule, a broadcast address).
+    /// Refused by this host: a firewall rule (`EPERM`) or a broadcast address (`EACCES`). The
+    /// sockets are not connected and ask for no ICMP errors (no `IP_RECVERR`), so Linux keeps
+    /// a peer's port unreachable from them: it is never counted.
     Refused,
-    /// No route to the destination, or its network or host is down.
+    /// No route to the destination here, or one that rejects it (`ENETUNREACH`,
+    /// `EHOSTUNREACH`), the interface down (`ENETDOWN`, `EHOSTDOWN`), or no local address to
+    /// send from (`EADDRNOTAVAIL`).
     Unreachable,
     /// The socket's or the system's buffers were full.
     NoBuffer,

@@ -351,7 +351,7 @@ impl UringIo {
         if !armed && let Some(receiver) = receiver {
             if receiver.open {
                 // Ended: cancelled, out of buffers (its packet waits in the socket), or an
-                // error such as an ICMP port unreachable reported on the socket.
+                // error reported on the socket.
                 self.arm(index);
             } else {
                 // The last completion of a leg gone: the socket closes now.
@@ -509,21 +509,34 @@ impl PacketIo for UringIo {
             (slot.leg, slot.to) = (transmit.leg, transmit.destination);
             let (buffer, len) = (slot.payload.as_ptr(), slot.payload.len() as u32);
             let address = (&raw const slot.destination).cast::<libc::sockaddr>();
-            let entry = if fixed {
+            let send = if fixed {
                 opcode::Send::new(types::Fixed(socket_index), buffer, len)
             } else {
                 opcode::Send::new(types::Fd(fd), buffer, len)
-            }
-            .dest_addr(address)
-            .dest_addr_len(destination_len)
-            .build()
-            .user_data((KIND_SEND << KIND_SHIFT) | u64::from(index));
+            };
+            let entry = send_at_once(send, address, destination_len)
+                .user_data((KIND_SEND << KIND_SHIFT) | u64::from(index));
             self.push(&entry);
         }
         // UDP is best effort: a send that fails (a full socket buffer) drops its packet, as the
         // network would; its completion counts it.
         self.enter();
     }
+}
+
+/// `send` to the address at `destination`, `destination_len` bytes long, failing at once with
+/// `EAGAIN` ([`SendFailure::NoBuffer`]) when the socket's buffer is full: without
+/// `MSG_DONTWAIT` io_uring parks such a send until the socket drains (whatever `O_NONBLOCK`
+/// says), and stale audio would then go out in a burst.
+fn send_at_once(
+    send: opcode::Send,
+    destination: *const libc::sockaddr,
+    destination_len: libc::socklen_t,
+) -> squeue::Entry {
+    send.dest_addr(destination)
+        .dest_addr_len(destination_len)
+        .flags(libc::MSG_DONTWAIT)
+        .build()
 }
 
 /// Whether this kernel gives a worker an io_uring, or why not.
@@ -549,5 +562,57 @@ fn stamp_receive_times(socket: &impl AsRawFd) -> io::Result<()> {
         Ok(())
     } else {
         Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use socket2::{Domain, Socket, Type};
+    use std::time::Duration;
+
+    /// A Unix datagram socket that cannot take another datagram (its peer never reads), and
+    /// the peer's address; UDP on loopback never fills (the kernel frees a datagram's buffer
+    /// as it loops it back).
+    fn full_socket(peer_path: &std::path::Path) -> (Socket, Socket, SockAddr) {
+        let peer_address = SockAddr::unix(peer_path).unwrap();
+        let peer = Socket::new(Domain::UNIX, Type::DGRAM, None).unwrap();
+        peer.bind(&peer_address).unwrap();
+        let socket = Socket::new(Domain::UNIX, Type::DGRAM, None).unwrap();
+        socket.set_nonblocking(true).unwrap();
+        socket.set_send_buffer_size(1).unwrap();
+        let filled = (0..10_000)
+            .map(|_| socket.send_to(&[0; 512], &peer_address))
+            .find_map(Result::err)
+            .expect("the socket fills");
+        assert_eq!(filled.kind(), io::ErrorKind::WouldBlock);
+        (socket, peer, peer_address)
+    }
+
+    #[test]
+    fn a_send_to_a_full_socket_fails_at_once_as_no_buffer() {
+        let path = std::env::temp_dir().join(format!("switchyard-full-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let (socket, _peer, peer_address) = full_socket(&path);
+        let mut ring = IoUring::new(8).expect("this kernel refuses io_uring");
+        let payload = [0u8; 512];
+        let send = opcode::Send::new(
+            types::Fd(socket.as_raw_fd()),
+            payload.as_ptr(),
+            payload.len() as u32,
+        );
+        let entry = send_at_once(send, peer_address.as_ptr().cast(), peer_address.len());
+        // SAFETY: the payload and the address outlive the send, reaped (or cancelled with the
+        // ring) before they go.
+        unsafe { ring.submission().push(&entry) }.unwrap();
+        let timeout = types::Timespec::from(Duration::from_secs(1));
+        let args = types::SubmitArgs::new().timespec(&timeout);
+        let _ = ring.submitter().submit_with_args(1, &args);
+        let result = ring.completion().next().map(|cqe| cqe.result());
+        drop(ring);
+        let _ = std::fs::remove_file(&path);
+        let result = result.expect("the send completes at once");
+        let cause = SendFailure::of(&io::Error::from_raw_os_error(-result));
+        assert_eq!((result, cause), (-libc::EAGAIN, SendFailure::NoBuffer));
     }
 }

@@ -342,6 +342,35 @@ mod tests {
     }
 
     #[test]
+    fn a_leg_whose_arrival_fails_before_the_worker_holds_it_is_reported_lost() {
+        let mut rig = rig();
+        let serving = serve_failing(rig.thread, |_| {});
+        rig.commands.send(add_leg(POISON)).unwrap();
+        assert_eq!(
+            next_events(&mut rig.reported, 1),
+            [MediaEvent::LegLost { leg: POISON }],
+            "a new leg"
+        );
+        let mut leaving = Worker::new(WorkerConfig::default(), Instant::now(), 1);
+        let remote = SocketAddr::from(([127, 0, 0, 1], 9));
+        leaving.add_leg(Instant::now(), POISON, crate::media::pcmu_leg(remote));
+        let state = leaving.detach(POISON).expect("the leg leaves its worker");
+        rig.commands
+            .send(WorkerCommand::Attach {
+                leg: POISON,
+                state,
+                sockets: LegSockets::loopback(),
+            })
+            .unwrap();
+        assert_eq!(
+            next_events(&mut rig.reported, 1),
+            [MediaEvent::LegLost { leg: POISON }],
+            "a leg handed over"
+        );
+        stop(rig.commands, serving);
+    }
+
+    #[test]
     fn a_leg_whose_arrival_failed_is_lost_to_the_worker_it_was_to_move_on_to() {
         let rig = rig();
         let serving = serve_failing(rig.thread, |_| {});
@@ -405,13 +434,14 @@ mod tests {
             published_ticks.windows(2).all(|pair| pair[0] <= pair[1]),
             "the counters count on from the failed worker's: {published_ticks:?}"
         );
+        // The leg whose arrival failed first, as the worker unwinds, then what it held.
         let lost = next_events(&mut reported, 3);
         assert!(
             matches!(
                 lost.as_slice(),
                 [
-                    MediaEvent::LegLost { leg: LegId(1) },
                     MediaEvent::LegLost { leg: POISON },
+                    MediaEvent::LegLost { leg: LegId(1) },
                     MediaEvent::RecordingLost { room: ended, .. },
                 ] if *ended == room
             ),
@@ -431,8 +461,8 @@ mod tests {
         assert_eq!(
             lost,
             [
-                MediaEvent::LegLost { leg: LegId(2) },
                 MediaEvent::LegLost { leg: POISON },
+                MediaEvent::LegLost { leg: LegId(2) },
             ]
         );
         assert_eq!(generations.recv_timeout(wait), Ok(2));
