@@ -836,6 +836,28 @@ fn only_person_server(samples: u32) -> (Server, tempfile::TempDir) {
     (Server::start_with(&config), dir)
 }
 
+/// The last second of `during` is `only_person` (`who`: the one alone, as it
+/// hears it) with no music over it.
+fn assert_only_person_without_music(during: &[i16], who: &str) {
+    assert_hears(during, ONLY_PERSON_TONE, who);
+    let music_during = music(during);
+    assert!(
+        music_during < MUSIC_HEARD / 10.0,
+        "no music over only_person: {music_during:.2e}"
+    );
+}
+
+/// The last second of `after`, heard by 300 once `only_person` is over, is
+/// music and no longer the prompt.
+fn assert_music_after_only_person(after: &[i16]) {
+    assert_not_hears(after, ONLY_PERSON_TONE, "300, only_person over");
+    let music_after = music(after);
+    assert!(
+        music_after > MUSIC_HEARD,
+        "music once only_person is over: {music_after:.2e}"
+    );
+}
+
 #[test]
 fn only_person_then_music_for_one_alone() {
     // `only_person` lasts 4 s: the second half of the first 1.5 s is within
@@ -843,19 +865,9 @@ fn only_person_then_music_for_one_alone() {
     let (server, _prompts) = only_person_server(32_000);
     let alone = enter(&server, "213", "300");
     let during = alone.talk(0.0, Duration::from_millis(1_500));
-    assert_hears(&during, ONLY_PERSON_TONE, "300, alone, hearing only_person");
-    let music_during = music(&during);
-    assert!(
-        music_during < MUSIC_HEARD / 10.0,
-        "no music over only_person: {music_during:.2e}"
-    );
+    assert_only_person_without_music(&during, "300, alone, hearing only_person");
     let after = alone.talk(0.0, Duration::from_secs(5));
-    assert_not_hears(&after, ONLY_PERSON_TONE, "300, only_person over");
-    let music_after = music(&after);
-    assert!(
-        music_after > MUSIC_HEARD,
-        "music once only_person is over: {music_after:.2e}"
-    );
+    assert_music_after_only_person(&after);
 }
 
 #[test]
@@ -869,24 +881,10 @@ fn one_joining_and_leaving_during_only_person_leaves_the_music_until_it_ends() {
     passing.hang_up();
     await_listed(&server, "213", &["300"]);
     let during = alone.talk(0.0, Duration::from_secs(1));
-    assert_hears(
-        &during,
-        ONLY_PERSON_TONE,
-        "300, alone again, hearing only_person",
-    );
-    let music_during = music(&during);
-    assert!(
-        music_during < MUSIC_HEARD / 10.0,
-        "no music over only_person: {music_during:.2e}"
-    );
+    assert_only_person_without_music(&during, "300, alone again, hearing only_person");
     // Its last second comes at least 12 s after 300 entered: the prompt is over.
     let after = alone.talk(0.0, Duration::from_secs(12));
-    assert_not_hears(&after, ONLY_PERSON_TONE, "300, only_person over");
-    let music_after = music(&after);
-    assert!(
-        music_after > MUSIC_HEARD,
-        "music once only_person is over: {music_after:.2e}"
-    );
+    assert_music_after_only_person(&after);
 }
 
 #[test]

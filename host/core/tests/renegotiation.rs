@@ -614,6 +614,54 @@ fn g729_answer(direction: &str) -> String {
     )
 }
 
+/// The phone answers the last re-INVITE with a 200 whose SDP is [`g729_answer`] (`direction`).
+fn answer_reinvite_with_g729(w: &mut World, direction: &str) {
+    let ok = ok_with(&last_reinvite(w), &g729_answer(direction), w.locals[0]);
+    w.uacs[0].send_raw(ok);
+}
+
+/// One call as [`answered_call`] sets it up, and the id its guest knows it by.
+fn answered_call_and_id() -> (World, switchyard_core::CallId) {
+    let w = answered_call();
+    let call = w.invites()[0].call;
+    (w, call)
+}
+
+/// The guest of `call` heard one outcome of its hold or resume: refused with 488.
+fn assert_refused_once(w: &World, call: switchyard_core::CallId) {
+    assert_eq!(
+        held_events(w, call),
+        [Err("488 Not Acceptable Here".to_owned())]
+    );
+}
+
+/// The phone of `call` gets a BYE and the call ends, after two re-INVITEs (`why`: what
+/// those two were); the guest heard only that its hold was refused.
+fn assert_hung_up_after_two_offers(w: &mut World, call: switchyard_core::CallId, why: &str) {
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        !w.uacs[0].requests(Method::Bye).is_empty() && !w.core.has_call(call)
+    }));
+    assert_eq!(w.uacs[0].requests(Method::Invite).len(), 2, "{why}");
+    assert_refused_once(w, call);
+}
+
+/// The phone answers the guest's hold of `call` with `answers` in turn, the first a 491
+/// (RFC 3261 §14.1); in the hold's wait it re-INVITEs without SDP, and its ACK answers
+/// our offer in the 200 with G.729 alone.
+fn hold_glared_by_an_offerless_reinvite(
+    w: &mut World,
+    call: switchyard_core::CallId,
+    answers: &[u16],
+) {
+    w.uacs[0].invite_answers.extend(answers);
+    w.core.hold(w.now, call, true).unwrap();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        !w.uacs[0].requests(Method::Invite).is_empty()
+    }));
+    w.uacs[0].ack_answer = Some(g729_answer(""));
+    w.uacs[0].reoffer(w.now, "", "");
+}
+
 /// The guest holds (`held`) or resumes `call`; the phone rings on the re-INVITE, then
 /// answers it with G.729 alone. Returns once the guest heard the outcome.
 fn hold_answered_unusably(w: &mut World, call: switchyard_core::CallId, held: bool) {
@@ -624,9 +672,7 @@ fn hold_answered_unusably(w: &mut World, call: switchyard_core::CallId, held: bo
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[0].requests(Method::Invite).len() > reinvites
     }));
-    let answer = g729_answer(if held { "a=recvonly\r\n" } else { "" });
-    let ok = ok_with(&last_reinvite(w), &answer, w.locals[0]);
-    w.uacs[0].send_raw(ok);
+    answer_reinvite_with_g729(w, if held { "a=recvonly\r\n" } else { "" });
     assert!(w.run_until(Duration::from_secs(5), |w| {
         held_events(w, call).len() == before + 1
     }));
@@ -640,13 +686,9 @@ fn peer_reoffers_sendrecv(w: &mut World) -> MediaDirection {
 
 #[test]
 fn a_hold_or_resume_whose_answer_cannot_be_used_is_refused_and_changes_nothing() {
-    let mut w = answered_call();
-    let call = w.invites()[0].call;
+    let (mut w, call) = answered_call_and_id();
     hold_answered_unusably(&mut w, call, true);
-    assert_eq!(
-        held_events(&w, call),
-        [Err("488 Not Acceptable Here".to_owned())]
-    );
+    assert_refused_once(&w, call);
     assert!(updates(&w).is_empty(), "the leg keeps its session");
     assert_eq!(
         peer_reoffers_sendrecv(&mut w),
@@ -684,13 +726,9 @@ fn leg_added(w: &World) -> LegParams {
 
 #[test]
 fn a_peer_that_answered_a_hold_unusably_is_offered_the_session_kept_again() {
-    let mut w = answered_call();
-    let call = w.invites()[0].call;
+    let (mut w, call) = answered_call_and_id();
     hold_answered_unusably(&mut w, call, true);
-    assert_eq!(
-        held_events(&w, call),
-        [Err("488 Not Acceptable Here".to_owned())]
-    );
+    assert_refused_once(&w, call);
     // RFC 3264 §5: the phone took our sendonly; it is offered the session not held, which
     // it answers as it answers any offer.
     assert!(w.run_until(Duration::from_secs(5), |w| {
@@ -734,65 +772,35 @@ fn a_peer_that_answered_a_hold_unusably_is_offered_the_session_kept_again() {
 
 #[test]
 fn a_peer_that_refuses_the_session_kept_is_hung_up() {
-    let mut w = answered_call();
-    let call = w.invites()[0].call;
+    let (mut w, call) = answered_call_and_id();
     // The hold rings (its 200 is the test's); our offer of the session kept is refused.
     w.uacs[0].invite_answers.extend([180, 488]);
     hold_answered_unusably(&mut w, call, true);
-    assert!(w.run_until(Duration::from_secs(5), |w| {
-        !w.uacs[0].requests(Method::Bye).is_empty() && !w.core.has_call(call)
-    }));
-    assert_eq!(
-        w.uacs[0].requests(Method::Invite).len(),
-        2,
-        "the hold and the session kept: no offer after it"
-    );
-    assert_eq!(
-        held_events(&w, call),
-        [Err("488 Not Acceptable Here".to_owned())]
+    assert_hung_up_after_two_offers(
+        &mut w,
+        call,
+        "the hold and the session kept: no offer after it",
     );
 }
 
 #[test]
 fn a_peer_that_answers_the_session_kept_unusably_too_is_hung_up() {
-    let mut w = answered_call();
-    let call = w.invites()[0].call;
+    let (mut w, call) = answered_call_and_id();
     // The phone rings on our offer of the session kept as well; its 200 is the test's.
     w.uacs[0].invite_answers.push_back(180);
     hold_answered_unusably(&mut w, call, true);
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[0].requests(Method::Invite).len() == 2
     }));
-    let ok = ok_with(&last_reinvite(&w), &g729_answer(""), w.locals[0]);
-    w.uacs[0].send_raw(ok);
-    assert!(w.run_until(Duration::from_secs(5), |w| {
-        !w.uacs[0].requests(Method::Bye).is_empty() && !w.core.has_call(call)
-    }));
-    assert_eq!(
-        w.uacs[0].requests(Method::Invite).len(),
-        2,
-        "no offer after it"
-    );
-    assert_eq!(
-        held_events(&w, call),
-        [Err("488 Not Acceptable Here".to_owned())]
-    );
+    answer_reinvite_with_g729(&mut w, "");
+    assert_hung_up_after_two_offers(&mut w, call, "no offer after it");
     assert!(updates(&w).is_empty(), "nothing unusable reached the leg");
 }
 
 #[test]
 fn a_hold_waiting_out_a_491_carries_the_session_kept_after_another_answer_cannot_be_used() {
-    let mut w = answered_call();
-    let call = w.invites()[0].call;
-    // The hold glares (RFC 3261 §14.1); in its wait the phone re-INVITEs without SDP and
-    // answers our offer in the 200 with nothing we can use.
-    w.uacs[0].invite_answers.push_back(491);
-    w.core.hold(w.now, call, true).unwrap();
-    assert!(w.run_until(Duration::from_secs(5), |w| {
-        !w.uacs[0].requests(Method::Invite).is_empty()
-    }));
-    w.uacs[0].ack_answer = Some(g729_answer(""));
-    w.uacs[0].reoffer(w.now, "", "");
+    let (mut w, call) = answered_call_and_id();
+    hold_glared_by_an_offerless_reinvite(&mut w, call, &[491]);
     assert!(w.run_until(Duration::from_secs(10), |w| {
         !held_events(w, call).is_empty()
     }));
@@ -813,37 +821,14 @@ fn a_hold_waiting_out_a_491_carries_the_session_kept_after_another_answer_cannot
 
 #[test]
 fn a_hold_that_carried_the_session_kept_answered_unusably_too_hangs_up() {
-    let mut w = answered_call();
-    let call = w.invites()[0].call;
+    let (mut w, call) = answered_call_and_id();
     // As above, but the phone rings on the retried hold; its 200, G.729 alone, is the test's.
-    w.uacs[0].invite_answers.extend([491, 180]);
-    w.core.hold(w.now, call, true).unwrap();
-    assert!(w.run_until(Duration::from_secs(5), |w| {
-        !w.uacs[0].requests(Method::Invite).is_empty()
-    }));
-    w.uacs[0].ack_answer = Some(g729_answer(""));
-    w.uacs[0].reoffer(w.now, "", "");
+    hold_glared_by_an_offerless_reinvite(&mut w, call, &[491, 180]);
     assert!(w.run_until(Duration::from_secs(10), |w| {
         w.uacs[0].requests(Method::Invite).len() == 2
     }));
-    let ok = ok_with(
-        &last_reinvite(&w),
-        &g729_answer("a=recvonly\r\n"),
-        w.locals[0],
-    );
-    w.uacs[0].send_raw(ok);
-    assert!(w.run_until(Duration::from_secs(5), |w| {
-        !w.uacs[0].requests(Method::Bye).is_empty() && !w.core.has_call(call)
-    }));
-    assert_eq!(
-        w.uacs[0].requests(Method::Invite).len(),
-        2,
-        "no offer after it"
-    );
-    assert_eq!(
-        held_events(&w, call),
-        [Err("488 Not Acceptable Here".to_owned())]
-    );
+    answer_reinvite_with_g729(&mut w, "a=recvonly\r\n");
+    assert_hung_up_after_two_offers(&mut w, call, "no offer after it");
 }
 
 /// The guest holds `call`, which the phone answers with G.729 alone; our offer of the
@@ -862,8 +847,7 @@ fn session_kept_glared(w: &mut World, call: switchyard_core::CallId) {
 
 #[test]
 fn a_peer_whose_offer_crossed_the_session_kept_is_not_hung_up_for_refusing_it() {
-    let mut w = answered_call();
-    let call = w.invites()[0].call;
+    let (mut w, call) = answered_call_and_id();
     session_kept_glared(&mut w, call);
     // The phone's own offer, PCMU, is taken in the wait; our retry is refused after it.
     w.uacs[0].invite_answers.push_back(488);
@@ -888,8 +872,7 @@ fn a_peer_whose_offer_crossed_the_session_kept_is_not_hung_up_for_refusing_it() 
 
 #[test]
 fn a_resume_in_place_of_the_session_kept_is_the_guests_alone() {
-    let mut w = answered_call();
-    let call = w.invites()[0].call;
+    let (mut w, call) = answered_call_and_id();
     session_kept_glared(&mut w, call);
     // The guest resumes in the wait: its offer, the session kept as our retry offers it,
     // goes in place of the retry, and is refused.

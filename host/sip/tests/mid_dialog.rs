@@ -206,12 +206,7 @@ fn our_reinvite_is_retried_after_491_and_answered() {
         "§14.1: 0-2 s for the non-owner of the Call-ID: {:?}",
         invites[1] - invites[0]
     );
-    let acks: Vec<_> = sim
-        .sent
-        .iter()
-        .filter(|(_, t)| t.starts_with("ACK "))
-        .map(|(_, t)| t.clone())
-        .collect();
+    let acks = sent_texts(&sim, |t| t.starts_with("ACK "));
     assert_eq!(acks.len(), 2, "the 491 and the 200 were ACKed");
     assert!(acks[0].contains("CSeq: 1 ACK") && acks[1].contains("CSeq: 2 ACK"));
     let Some((_, Event::OfferAnswered { answer, .. })) = sim.events.last() else {
@@ -219,12 +214,7 @@ fn our_reinvite_is_retried_after_491_and_answered() {
     };
     assert_eq!(answer.sole_stream().unwrap().connection, addr(UAC));
     // The retry carried the same description, its o= line continuing the call's.
-    let sent: Vec<_> = sim
-        .sent
-        .iter()
-        .filter(|(_, t)| t.starts_with("INVITE "))
-        .map(|(_, t)| t.clone())
-        .collect();
+    let sent = sent_texts(&sim, |t| t.starts_with("INVITE "));
     assert!(
         sent[0].contains("o=switchyard 1 2 IN IP4 127.0.0.1\r\n"),
         "{}",
@@ -432,6 +422,15 @@ fn our_reinvite_refused_keeps_the_call() {
     assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
         s.has_event("CallEnded(LocalHangup)")
     }));
+}
+
+/// The text of each message the endpoint sent the UAC that `keep` picks, in the order sent.
+fn sent_texts(sim: &Sim, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    sim.sent
+        .iter()
+        .filter(|(_, text)| keep(text))
+        .map(|(_, text)| text.clone())
+        .collect()
 }
 
 /// The first line of each request the UAC got from the endpoint with `method`, and its time.
@@ -913,12 +912,7 @@ fn update_with_sdp_is_answered_200_and_its_retransmission_gets_the_same() {
         2,
         "the retransmitted UPDATE got the 200 again"
     );
-    let texts: Vec<_> = sim
-        .sent
-        .iter()
-        .filter(|(_, t)| t.contains("CSeq: 2 UPDATE\r\n"))
-        .map(|(_, t)| t.clone())
-        .collect();
+    let texts = sent_texts(&sim, |t| t.contains("CSeq: 2 UPDATE\r\n"));
     assert_eq!(texts[0], texts[1]);
     assert_eq!(session_offers(&sim).len(), 1);
 }
@@ -970,12 +964,7 @@ fn a_retransmitted_update_whose_offer_our_bye_ended_gets_the_same_487() {
     );
     sim.run_for(Duration::from_secs(2));
     assert_eq!(sim.uac.codes(Method::Update), [487]);
-    let texts: Vec<_> = sim
-        .sent
-        .iter()
-        .filter(|(_, t)| t.contains("CSeq: 2 UPDATE\r\n"))
-        .map(|(_, t)| t.clone())
-        .collect();
+    let texts = sent_texts(&sim, |t| t.contains("CSeq: 2 UPDATE\r\n"));
     assert_eq!(texts.len(), 2, "{texts:?}");
     assert_eq!(texts[0], texts[1]);
 }

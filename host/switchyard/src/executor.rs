@@ -1212,6 +1212,32 @@ mod tests {
             await_true(what, || done(&lock(self.host.core())));
         }
 
+        /// Every 500 the core sent, as text, in the order sent.
+        fn sent_500s(&self) -> Vec<String> {
+            let mut core = lock(self.host.core());
+            std::iter::from_fn(|| core.poll_transmit())
+                .map(|t| String::from_utf8_lossy(&t.payload).into_owned())
+                .filter(|m| m.starts_with("SIP/2.0 500 "))
+                .collect()
+        }
+
+        /// Submits `first`; once the one thread runs it, waiting for the core held
+        /// here, submits `queued` behind it and lets the core go.
+        fn submit_behind_a_running_call(
+            &self,
+            first: Vec<GuestOp>,
+            queued: impl IntoIterator<Item = GuestOp>,
+        ) {
+            let core = lock(self.host.core());
+            first.into_iter().for_each(|op| self.executor.submit(op));
+            let shared = &self.executor.shared;
+            await_true("the first call taken", || {
+                shared.lock().mailboxes.values().any(|m| m.running)
+            });
+            queued.into_iter().for_each(|op| self.executor.submit(op));
+            drop(core);
+        }
+
         /// The final response the core sent, as text.
         fn final_response(&self) -> String {
             let mut core = lock(self.host.core());
@@ -1228,6 +1254,24 @@ mod tests {
         while !done() {
             assert!(Instant::now() < until, "expected {what} within 10 s");
             std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Limits under which a guest's instance cannot start: its initial memory is
+    /// more than the one mebibyte they allow, so each of its calls fails at once.
+    fn unstartable() -> GuestLimits {
+        GuestLimits {
+            memory_bytes: Some(1 << 20),
+            ..GuestLimits::default()
+        }
+    }
+
+    /// The rule sending each call whose Request-URI user is `user` to `guest`.
+    fn route(guest: &str, user: &str) -> RouteRule {
+        RouteRule {
+            guest: guest.into(),
+            uri: Some(format!("^sip:{user}@")),
+            headers: Default::default(),
         }
     }
 
@@ -1277,11 +1321,7 @@ mod tests {
 
     #[test]
     fn a_call_whose_instance_cannot_start_is_refused_500_as_a_guest_failure() {
-        // Its initial memory is more than the one mebibyte its limit allows.
-        let harness = Harness::new(GuestLimits {
-            memory_bytes: Some(1 << 20),
-            ..GuestLimits::default()
-        });
+        let harness = Harness::new(unstartable());
         harness.invite();
         harness.await_core("the guest failure counted", |core| {
             core.stats().guest_failures == 1
@@ -1299,10 +1339,7 @@ mod tests {
 
     #[test]
     fn an_instance_that_cannot_start_counts_as_a_trap_of_its_version() {
-        let harness = Harness::new(GuestLimits {
-            memory_bytes: Some(1 << 20),
-            ..GuestLimits::default()
-        });
+        let harness = Harness::new(unstartable());
         let call = harness.invite();
         harness.await_idle(call);
         let version = harness.executor.shared.guests.current("webconference");
@@ -1402,18 +1439,12 @@ mod tests {
     fn a_call_of_another_guest_runs_after_one_piece_of_a_backlog_not_all_of_it() {
         // Neither guest's instance starts (each call fails at once, 500): the order
         // their calls were served in is the order of those 500s.
-        let failing = GuestLimits {
-            memory_bytes: Some(1 << 20),
-            ..GuestLimits::default()
-        };
-        let rule = RouteRule {
-            guest: "other".into(),
-            uri: Some("^sip:other@".into()),
-            headers: Default::default(),
-        };
         let wasm = bundled::WEBCONFERENCE;
-        let loaded = [("backlog", wasm, failing), ("other", wasm, failing)];
-        let harness = Harness::routed(&loaded, &[rule], 100);
+        let loaded = [
+            ("backlog", wasm, unstartable()),
+            ("other", wasm, unstartable()),
+        ];
+        let harness = Harness::routed(&loaded, &[route("other", "other")], 100);
         let backlog = 20;
         let (first, queued, other) = {
             let mut core = lock(harness.host.core());
@@ -1423,28 +1454,13 @@ mod tests {
                 .collect();
             (first, queued, invite_ops_to(&mut core, 99, "other"))
         };
-        // The one thread takes the first call and waits for the core, held here,
+        // The one thread takes the first call and waits for the core, held,
         // while the backlog and then the other guest's call are queued.
-        let core = lock(harness.host.core());
-        first.into_iter().for_each(|op| harness.executor.submit(op));
-        let shared = &harness.executor.shared;
-        await_true("the first call taken", || {
-            shared.lock().mailboxes.values().any(|m| m.running)
-        });
-        for op in queued.into_iter().chain(other) {
-            harness.executor.submit(op);
-        }
-        drop(core);
+        harness.submit_behind_a_running_call(first, queued.into_iter().chain(other));
         harness.await_core("every call served", |core| {
             core.stats().guest_failures == u64::from(backlog) + 2
         });
-        let served: Vec<String> = {
-            let mut core = lock(harness.host.core());
-            std::iter::from_fn(|| core.poll_transmit())
-                .map(|t| String::from_utf8_lossy(&t.payload).into_owned())
-                .filter(|m| m.starts_with("SIP/2.0 500 "))
-                .collect()
-        };
+        let served = harness.sent_500s();
         let before = served
             .iter()
             .position(|m| m.contains("Call-ID: executor-99@"))
@@ -1461,25 +1477,16 @@ mod tests {
         // The cheap guest's instance never starts (each call fails at once, 500);
         // the spinner's every INVITE spins to its deadline (then 500). The order
         // of the 500s is the order their calls were served in.
-        let cheap = GuestLimits {
-            memory_bytes: Some(1 << 20),
-            ..GuestLimits::default()
-        };
         let spins = GuestLimits {
             call_deadline: Some(Duration::from_millis(100)),
             ..GuestLimits::default()
         };
-        let rule = RouteRule {
-            guest: "spinner".into(),
-            uri: Some("^sip:spin@".into()),
-            headers: Default::default(),
-        };
         let misbehave = misbehave_wasm();
         let loaded = [
-            ("cheap", bundled::WEBCONFERENCE, cheap),
+            ("cheap", bundled::WEBCONFERENCE, unstartable()),
             ("spinner", &misbehave[..], spins),
         ];
-        let harness = Harness::routed(&loaded, &[rule], 100);
+        let harness = Harness::routed(&loaded, &[route("spinner", "spin")], 100);
         let calls = 20;
         let spinner = |n| 100 + n;
         let (first, queued) = {
@@ -1492,27 +1499,12 @@ mod tests {
             (first, queued)
         };
         // The one thread takes the spinner's first call and waits for the core,
-        // held here, while the cheap calls and then the spinner's others are queued.
-        let core = lock(harness.host.core());
-        first.into_iter().for_each(|op| harness.executor.submit(op));
-        let shared = &harness.executor.shared;
-        await_true("the first call taken", || {
-            shared.lock().mailboxes.values().any(|m| m.running)
-        });
-        queued
-            .into_iter()
-            .for_each(|op| harness.executor.submit(op));
-        drop(core);
+        // held, while the cheap calls and then the spinner's others are queued.
+        harness.submit_behind_a_running_call(first, queued);
         harness.await_core("the cheap calls and two of the spinner's served", |core| {
             core.stats().guest_failures >= u64::from(calls) + 2
         });
-        let served: Vec<String> = {
-            let mut core = lock(harness.host.core());
-            std::iter::from_fn(|| core.poll_transmit())
-                .map(|t| String::from_utf8_lossy(&t.payload).into_owned())
-                .filter(|m| m.starts_with("SIP/2.0 500 "))
-                .collect()
-        };
+        let served = harness.sent_500s();
         let is_cheap =
             |m: &String| (1..=calls).any(|n| m.contains(&format!("Call-ID: executor-{n}@")));
         let cheap_served = served.iter().filter(|m| is_cheap(m)).count();

@@ -763,6 +763,14 @@ fn a_reason_phrase_reaches_the_application_without_control_characters() {
     );
 }
 
+/// The To tag of each ACK the peer got, in the order it got them: the fork each acknowledged.
+fn ack_to_tags(pair: &Pair) -> Vec<&str> {
+    pair.peer_got(Method::Ack)
+        .into_iter()
+        .map(|ack| header(ack, "To").unwrap().rsplit("tag=").next().unwrap())
+        .collect()
+}
+
 #[test]
 fn second_fork_2xx_is_acked_and_byed_and_retransmissions_reacked() {
     let mut pair = Pair::new(Net::perfect(13), idle());
@@ -777,11 +785,7 @@ fn second_fork_2xx_is_acked_and_byed_and_retransmissions_reacked() {
     assert!(header(&bye, "To").unwrap().ends_with(";tag=fork2"), "{bye}");
     assert_eq!(header(&bye, "CSeq"), Some("2 BYE"));
     pair.settle();
-    let acks = pair.peer_got(Method::Ack);
-    let tags: Vec<_> = acks
-        .iter()
-        .map(|a| header(a, "To").unwrap().rsplit("tag=").next().unwrap())
-        .collect();
+    let tags = ack_to_tags(&pair);
     assert_eq!(tags, ["fork1", "fork2", "fork1"]);
     assert_eq!(pair.a_names(), ["CallAnswered"]);
     assert_eq!(pair.a.stats().forked_2xx_released, 1);
@@ -1338,11 +1342,7 @@ fn a_later_fork_2xx_after_one_without_contact_is_acked_and_byed() {
     let bye = peer_wait(&mut pair, Method::Bye, 1);
     assert!(header(&bye, "To").unwrap().ends_with(";tag=fork2"), "{bye}");
     pair.settle();
-    let acks = pair.peer_got(Method::Ack);
-    let tags: Vec<_> = acks
-        .iter()
-        .map(|a| header(a, "To").unwrap().rsplit("tag=").next().unwrap())
-        .collect();
+    let tags = ack_to_tags(&pair);
     assert_eq!(tags, ["fork2", "fork2"]);
     assert_eq!(pair.peer_got(Method::Bye).len(), 1);
     assert_only_failure(&pair, call, 502, "Missing Contact header", false);
