@@ -11,9 +11,9 @@ const MAX_KEYS: usize = 32;
 /// Keys being typed towards a number.
 #[derive(Debug)]
 pub struct Digits {
+    /// The keys typed, at most one past [`MAX_KEYS`]: that one tells a
+    /// number too long.
     typed: String,
-    /// More than [`MAX_KEYS`] keys were typed: what was kept is no number.
-    too_long: bool,
     timer: Option<TimerId>,
     timeout: Duration,
 }
@@ -55,7 +55,6 @@ impl Digits {
     fn new(timeout: Duration) -> Digits {
         Digits {
             typed: String::new(),
-            too_long: false,
             timer: None,
             timeout,
         }
@@ -78,10 +77,8 @@ impl Digits {
             }
             '*' => self.finish(call, Typing::Cancelled),
             key => {
-                if self.typed.len() < MAX_KEYS {
+                if self.typed.len() <= MAX_KEYS {
                     self.typed.push(key);
-                } else {
-                    self.too_long = true;
                 }
                 self.restart(call);
                 Typing::More
@@ -102,7 +99,7 @@ impl Digits {
     /// the next number starts afresh.
     fn take(&mut self, ended: fn(String) -> Typing) -> Typing {
         let typed = std::mem::take(&mut self.typed);
-        if std::mem::take(&mut self.too_long) {
+        if typed.len() > MAX_KEYS {
             Typing::TooLong
         } else {
             ended(typed)

@@ -209,18 +209,14 @@ impl Entry {
     /// ended (alone: none), as a pin set by mistake would lock everyone out.
     /// Too many keys are a wrong number or pin, and no new pin.
     fn typed(&mut self, call: &Call, settings: &Settings, stage: Stage, typing: Typing) -> Next {
-        let new_pin = match &typing {
-            Typing::Done(pin) => Some(pin.clone()),
-            _ => None,
-        };
-        let too_long = typing == Typing::TooLong;
-        let typed = match typing {
-            Typing::Done(typed) | Typing::TimedOut(typed) => typed,
-            Typing::TooLong | Typing::More | Typing::Cancelled => String::new(),
-        };
         // Too many keys name no room and match no pin, as no key does; but they are a
         // guess, which counts against the source, where no key is a hesitation.
-        let guessed = too_long || !typed.is_empty();
+        let (typed, new_pin, guessed) = match typing {
+            Typing::Done(typed) => (typed.clone(), Some(typed.clone()), !typed.is_empty()),
+            Typing::TimedOut(typed) => (typed.clone(), None, !typed.is_empty()),
+            Typing::TooLong => (String::new(), None, true),
+            Typing::More | Typing::Cancelled => (String::new(), None, false),
+        };
         match stage {
             Stage::Room(_) if !typed.is_empty() && may_dial_into(settings, &typed) => {
                 self.admit(call, settings, typed)

@@ -9,7 +9,7 @@ use rsip::prelude::HeadersExt;
 
 use crate::address;
 use crate::message::Request;
-use crate::peer_address::{crossed_a_nat, may_be_the_peers};
+use crate::peer_address::{crossed_a_nat, may_be_sent_to};
 use crate::request::Head;
 use crate::transport::{Routed, Transport, TransportAddr};
 use crate::uri;
@@ -280,12 +280,10 @@ impl Dialog {
         // own network, which does not reach it from here: it is reached where its messages come
         // from, as RFC 3581 does for responses and RFC 5626 §5 for a flow. An unspecified,
         // multicast or broadcast address names no one peer, and a loopback one from a peer
-        // elsewhere would aim our requests at this host's own services ([`may_be_the_peers`]):
+        // elsewhere would aim our requests at this host's own services ([`may_be_sent_to`]):
         // in a Contact or a Record-Route alike, each is no address of the peer's.
         let behind_nat = self.route_set.is_empty() && crossed_a_nat(target.ip(), source);
-        !behind_nat
-            && !target.ip().to_canonical().is_unspecified()
-            && may_be_the_peers(target.ip(), source)
+        !behind_nat && may_be_sent_to(target.ip(), source)
     }
 
     fn build(
@@ -316,14 +314,13 @@ impl Dialog {
                 &first.uri,
             ),
         };
-        let hop = uri::parse(next_hop).filter(|u| {
-            u.socket_addr()
-                .is_some_and(|target| self.reaches_the_peer(target))
-        });
+        let hop = uri::parse(next_hop)
+            .and_then(|u| Some((u.socket_addr()?, u.transport())))
+            .filter(|&(target, _)| self.reaches_the_peer(target));
         // §18.1.1 and RFC 3263 §4.1: the next hop's `transport` parameter picks the transport;
         // without one, and when the hop is not used (the peer's source address stands in for
         // it), the dialog keeps the transport it was created over.
-        let destination = match hop.and_then(|u| Some((u.socket_addr()?, u.transport()))) {
+        let destination = match hop {
             Some((addr, transport)) => TransportAddr::new(
                 transport
                     .and_then(Transport::from_param)

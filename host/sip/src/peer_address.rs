@@ -14,6 +14,12 @@ pub(crate) fn may_be_the_peers(ip: IpAddr, peer: IpAddr) -> bool {
         && (!ip.is_loopback() || peer.is_loopback())
 }
 
+/// Whether our messages may be sent to `ip`, an address `peer` named as its own: one
+/// [`may_be_the_peers`] takes that is not unspecified (which names no one peer).
+pub(crate) fn may_be_sent_to(ip: IpAddr, peer: IpAddr) -> bool {
+    !ip.to_canonical().is_unspecified() && may_be_the_peers(ip, peer)
+}
+
 /// Whether a peer that names `named` as its own address and whose messages come from
 /// `source` is behind NAT: `named` is an address of a private network, and `source` is not
 /// one (nor loopback), so its messages crossed a NAT on their way here.

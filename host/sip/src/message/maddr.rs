@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use crate::peer_address::may_be_the_peers;
+use crate::peer_address::may_be_sent_to;
 use crate::via::Via;
 
 /// The address the top Via `via` of a request received over UDP from `source` names in its
@@ -26,9 +26,8 @@ pub(super) fn unicast_maddr(via: &Via<'_>, source: IpAddr) -> Option<IpAddr> {
     // leaves from does not set; responses leave from the address the request came to
     // (RFC 3581 §4), which reaches no address of the other family; an unspecified or broadcast
     // address names no one peer; a loopback one from a peer elsewhere would aim our responses
-    // at this host's own services ([`may_be_the_peers`]). Each is ignored.
-    let unicast =
-        !ip.is_unspecified() && ip.is_ipv4() == source.is_ipv4() && may_be_the_peers(ip, source);
+    // at this host's own services ([`may_be_sent_to`]). Each is ignored.
+    let unicast = ip.is_ipv4() == source.is_ipv4() && may_be_sent_to(ip, source);
     unicast.then_some(ip)
 }
 
