@@ -661,10 +661,7 @@ impl Shared {
     fn lane(&self, guest: &str) -> Lane {
         Lane {
             guest: guest.into(),
-            version: self
-                .guests
-                .current(guest)
-                .map_or(0, |current| current.version),
+            version: self.guests.current_version(guest).unwrap_or(0),
         }
     }
 

@@ -124,6 +124,12 @@ impl<T> Registry<T> {
         })
     }
 
+    /// The number of the current version of `name`.
+    pub fn current_version(&self, name: &str) -> Option<u32> {
+        let guests = lock(&self.guests);
+        Some(guests.get(name)?.loaded.last()?.version)
+    }
+
     /// The current version of `name`, counted as one more live call until
     /// the lease is dropped.
     pub fn lease(&self, name: &str) -> Option<Lease<T>> {

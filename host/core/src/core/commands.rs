@@ -1044,9 +1044,8 @@ impl CallCore {
         else {
             return false;
         };
-        for timer in std::mem::take(&mut pending.timers) {
-            self.timers.cancel(timer);
-        }
+        let timers = std::mem::take(&mut pending.timers);
+        self.end_guest_timers(&timers);
         true
     }
 

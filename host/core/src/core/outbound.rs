@@ -701,7 +701,7 @@ impl CallCore {
             return false;
         };
         tracing::info!(%call, reason, "placed call hung up while resolving its target");
-        self.end_guest_timers(&pending);
+        self.end_guest_timers(&pending.timers);
         if let Some(caller) = pending.linked {
             self.fail_caller(now, caller, 480, "Temporarily Unavailable");
         }
@@ -718,13 +718,13 @@ impl CallCore {
         pending: PendingDial,
         failure: Failure,
     ) {
-        self.end_guest_timers(&pending);
+        self.end_guest_timers(&pending.timers);
         self.placed_call_failed(now, call, pending.linked, pending.room, failure);
     }
 
-    /// The guest timers of the call `pending` was placing end with it.
-    fn end_guest_timers(&mut self, pending: &PendingDial) {
-        for timer in &pending.timers {
+    /// A call's guest `timers` end with its guest or with it.
+    pub(super) fn end_guest_timers<'t>(&mut self, timers: impl IntoIterator<Item = &'t TimerId>) {
+        for timer in timers {
             self.timers.cancel(*timer);
         }
     }

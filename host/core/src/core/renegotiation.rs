@@ -220,7 +220,10 @@ impl CallCore {
         let Some(state) = self.calls.get_mut(&call) else {
             return false;
         };
-        let restoring = state.restoring_session.as_deref() == Some(&without_origin(offer));
+        let restoring = state
+            .restoring_session
+            .as_deref()
+            .is_some_and(|kept| kept == without_origin(offer));
         if restoring {
             state.restoring_session = None;
         }
