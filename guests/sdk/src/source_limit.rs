@@ -66,13 +66,13 @@ impl SourceGuard {
     /// no IP address counts as it is.
     pub fn counted_as(&self, source: &str, from_uri: &str) -> String {
         let ip = source_ip(source);
-        let Ok(ip) = ip.parse::<IpAddr>() else {
+        let Ok(ip) = ip.parse::<IpAddr>().map(|ip| ip.to_canonical()) else {
             return ip.to_owned();
         };
         let trusted = self
             .trusted_proxies
             .iter()
-            .any(|proxy| proxy.to_canonical() == ip.to_canonical());
+            .any(|proxy| proxy.to_canonical() == ip);
         if !trusted {
             return host_of(ip);
         }
@@ -335,14 +335,14 @@ pub fn source_ip(source: &str) -> &str {
     }
 }
 
-/// The host `ip` belongs to, as failures count against it: an IPv4 address
-/// is one host, also when written IPv4-mapped (`::ffff:a.b.c.d`, as a
-/// dual-stack socket reports it); an IPv6 address counts as its /64
+/// The host `ip`, in canonical form (an IPv4-mapped address, as a dual-stack
+/// socket reports one, as its IPv4 address), belongs to, as failures count
+/// against it: an IPv4 address is one host; an IPv6 address counts as its /64
 /// (`2001:db8::/64`), the subnet one host is given and may pick any address
 /// of (RFC 4291 §2.5.1, RFC 8981), so that new addresses neither escape the
 /// limit nor fill the table with sources.
 fn host_of(ip: IpAddr) -> String {
-    match ip.to_canonical() {
+    match ip {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {
             let subnet = Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX));
