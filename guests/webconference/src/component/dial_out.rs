@@ -13,6 +13,7 @@
 
 use super::lonely::Lonely;
 use super::presence;
+use super::room;
 use super::room_end::RoomEnd;
 use super::settings::Settings;
 use crate::dialout::Context;
@@ -70,8 +71,9 @@ pub fn on_event(event: Event) {
         Event::Answered => {
             ring_in_room(&placed, false);
             let (room, call) = (&placed.context.room, &placed.call);
-            let others = presence::company(room, call).len();
-            let heard = presence::is_heard(room, call);
+            let listed = room::participants(room);
+            let others = presence::company_in(&listed, call).len();
+            let heard = presence::is_heard(&listed, call);
             let looped = placed.settings.loop_first_participant_prompt;
             if let Err(e) = presence::entered(room, call, others, heard, looped) {
                 log(

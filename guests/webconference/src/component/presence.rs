@@ -24,7 +24,7 @@ use super::lonely;
 use super::room;
 use crate::fields;
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::types::{Error, ParticipantStatus};
+use switchyard_sdk::types::{Error, ParticipantInfo, ParticipantStatus};
 use switchyard_sdk::{kv, media, rooms};
 
 /// The most loop marks read for one room: a room has one first participant,
@@ -41,17 +41,23 @@ fn looping_key(room: &str, call: &str) -> String {
 
 /// The participants of `room` other than `me` that have not finished.
 pub fn company(room: &str, me: &str) -> Vec<String> {
-    room::participants(room)
-        .into_iter()
+    company_in(&room::participants(room), me)
+}
+
+/// The participants `listed` (a room's) other than `me` that have not finished.
+pub fn company_in(listed: &[ParticipantInfo], me: &str) -> Vec<String> {
+    listed
+        .iter()
         .filter(|p| p.call != me && p.status != ParticipantStatus::Finished)
-        .map(|p| p.call)
+        .map(|p| p.call.clone())
         .collect()
 }
 
-/// Whether `room` hears what `me` says: it is listed there, neither muted nor
-/// listen-only. A dial-out muted while it rang keeps the flag once answered.
-pub fn is_heard(room: &str, me: &str) -> bool {
-    room::participants(room)
+/// Whether the room of the participants `listed` hears what `me` says: it is
+/// listed there, neither muted nor listen-only. A dial-out muted while it rang
+/// keeps the flag once answered.
+pub fn is_heard(listed: &[ParticipantInfo], me: &str) -> bool {
+    listed
         .iter()
         .any(|p| p.call == me && !p.muted && !p.listen_only)
 }
