@@ -1209,13 +1209,19 @@ mod tests {
             await_true(what, || done(&lock(self.host.core())));
         }
 
-        /// Every 500 the core sent, as text, in the order sent.
-        fn sent_500s(&self) -> Vec<String> {
+        /// What the core sent and no test took yet, as text, in the order sent.
+        fn sent(&self) -> Vec<String> {
             let mut core = lock(self.host.core());
             std::iter::from_fn(|| core.poll_transmit())
                 .map(|t| String::from_utf8_lossy(&t.payload).into_owned())
-                .filter(|m| m.starts_with("SIP/2.0 500 "))
                 .collect()
+        }
+
+        /// Every 500 the core sent, as text, in the order sent.
+        fn sent_500s(&self) -> Vec<String> {
+            let mut sent = self.sent();
+            sent.retain(|m| m.starts_with("SIP/2.0 500 "));
+            sent
         }
 
         /// Submits `first`; once the one thread runs it, waiting for the core held
@@ -1237,9 +1243,8 @@ mod tests {
 
         /// The final response the core sent, as text.
         fn final_response(&self) -> String {
-            let mut core = lock(self.host.core());
-            std::iter::from_fn(|| core.poll_transmit())
-                .map(|t| String::from_utf8_lossy(&t.payload).into_owned())
+            self.sent()
+                .into_iter()
                 .find(|m| m.starts_with("SIP/2.0 ") && !m.starts_with("SIP/2.0 1"))
                 .expect("a final response")
         }

@@ -58,11 +58,7 @@ impl Endpoint {
             }
         };
         match read_body_offer(&request) {
-            Err(refused) => {
-                let response =
-                    Reply::RefusedOffer(refused).build(&request.raw, None, &self.user_agent);
-                self.send_new_invite_final(now, key, &request, (refused.code(), response), None);
-            }
+            Err(refused) => self.reply(now, key, &request, Reply::RefusedOffer(refused)),
             // §14.2 and RFC 3264 §8: no offer — our 2xx offers the current session and the
             // ACK brings the answer.
             Ok(None) => {
