@@ -118,6 +118,16 @@ impl EventLog {
         }
     }
 
+    /// The id a resume point stands for: the newest event's (the log's base
+    /// before the first) for [`NOW`], any other id as it is.
+    pub fn resolve(&self, after: u64) -> u64 {
+        if after == NOW {
+            *self.newest.borrow()
+        } else {
+            after
+        }
+    }
+
     /// Resolves each time an event is published.
     pub fn watch(&self) -> watch::Receiver<u64> {
         self.newest.subscribe()
@@ -158,16 +168,29 @@ impl Filter {
     }
 }
 
+/// The resume point of `after=now`: only events published once the
+/// subscription starts, none of those the log keeps. No id is this large
+/// (ids stay below 2^53).
+pub const NOW: u64 = u64::MAX;
+
 /// The id a reconnecting client resumes after: `Last-Event-ID` (what a
-/// browser's `EventSource` sends), else `after=<id>` in the query, else 0.
+/// browser's `EventSource` sends), else `after=<id>` in the query, else 0
+/// (every event the log keeps). `after=now` is [`NOW`]: from the newest
+/// event on, as [`EventLog::resolve`] makes it.
 pub fn resume_point(headers: &HeaderMap, query: Option<&str>) -> u64 {
+    // An id as large as `NOW` is no id this log gave (nor a past one): past the newest, as
+    // any other such id is, rather than `now`.
+    let id = |v: &str| v.parse::<u64>().ok().map(|id| id.min(NOW - 1));
     let header = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok());
+        .and_then(|v| id(v.trim()));
     let query = query.and_then(|q| {
         q.split('&')
-            .find_map(|pair| pair.strip_prefix("after=")?.parse().ok())
+            .find_map(|pair| match pair.strip_prefix("after=")? {
+                "now" => Some(NOW),
+                value => id(value),
+            })
     });
     header.or(query).unwrap_or(0)
 }
@@ -219,7 +242,9 @@ pub struct Outgoing {
 }
 
 impl Cursor {
-    /// A subscriber that has seen the events up to `after`.
+    /// A subscriber that has seen the events up to `after` ([`NOW`]: up to
+    /// the newest when it first takes, unless already resolved with
+    /// [`EventLog::resolve`]).
     pub fn new(after: u64, filter: Filter) -> Self {
         Cursor {
             last: after,
@@ -232,7 +257,7 @@ impl Cursor {
     /// them (at first, for an id the log no longer has; later, for a
     /// subscriber that fell more than the log's length behind).
     pub fn take(&mut self, log: &EventLog) -> Vec<Outgoing> {
-        let backlog = log.since(self.last);
+        let backlog = log.since(log.resolve(self.last));
         let mut out = Vec::new();
         if backlog.missed {
             out.push(Outgoing {
@@ -257,10 +282,11 @@ impl Cursor {
     }
 }
 
-/// The SSE answer: the backlog after `after`, then each new event, for as
-/// long as the client stays and the server runs (holding its subscriber's
-/// `permit` as long): once `stopping` resolves the body ends, after what was
-/// queued for it. A client that missed events first gets a `reset` event.
+/// The SSE answer: the backlog after `after` ([`NOW`]: none, from the
+/// newest event when called), then each new event, for as long as the client
+/// stays and the server runs (holding its subscriber's `permit` as long): once
+/// `stopping` resolves the body ends, after what was queued for it. A client
+/// that missed events first gets a `reset` event.
 pub(crate) fn stream(
     log: Arc<EventLog>,
     after: u64,
@@ -268,11 +294,14 @@ pub(crate) fn stream(
     permit: OwnedSemaphorePermit,
     mut stopping: Stopping,
 ) -> HttpResponse {
+    // `now` is when the request is answered, not when the task first runs: an event the
+    // client causes once it has the answer's headers is sent to it.
+    let cursor = Cursor::new(log.resolve(after), filter);
     let (frames, body) = mpsc::channel::<Bytes>(QUEUE);
     tokio::spawn(async move {
         let _permit = permit;
         tokio::select! {
-            () = feed(&log, Cursor::new(after, filter), &frames) => {}
+            () = feed(&log, cursor, &frames) => {}
             () = stopping.stopped() => {}
         }
     });
@@ -548,6 +577,45 @@ mod tests {
         headers.insert("last-event-id", HeaderValue::from_static("9"));
         assert_eq!(resume_point(&headers, Some("after=7")), 9);
         assert_eq!(resume_point(&HeaderMap::new(), None), 0);
+    }
+
+    #[test]
+    fn after_now_resumes_from_the_newest_event_unless_an_id_is_sent() {
+        let none = HeaderMap::new();
+        assert_eq!(resume_point(&none, Some("room=1&after=now")), NOW);
+        let mut resuming = HeaderMap::new();
+        resuming.insert("last-event-id", HeaderValue::from_static("9"));
+        assert_eq!(
+            resume_point(&resuming, Some("after=now")),
+            9,
+            "an EventSource reconnecting to its URL resumes after what it saw"
+        );
+        let max = u64::MAX.to_string();
+        assert_eq!(resume_point(&none, Some(&format!("after={max}"))), NOW - 1);
+        assert_eq!(resume_point(&none, Some("after=later")), 0);
+    }
+
+    #[test]
+    fn a_subscriber_after_now_gets_none_of_the_events_kept_only_the_new_ones() {
+        let log = EventLog::after(8, 0);
+        for n in 0..3 {
+            log.publish("join", Some("1"), json!({"n": n}));
+        }
+        let ids = |out: Vec<Outgoing>| out.iter().map(|o| (o.kind, o.id)).collect::<Vec<_>>();
+        let mut cursor = Cursor::new(NOW, Filter::default());
+        assert_eq!(ids(cursor.take(&log)), [], "no backlog, no reset");
+        log.publish("leave", Some("1"), json!({}));
+        assert_eq!(ids(cursor.take(&log)), [("leave", Some(4))]);
+        // Resolved when subscribing: an event published before the first take is new.
+        let mut cursor = Cursor::new(log.resolve(NOW), Filter::default());
+        log.publish("mute", Some("1"), json!({}));
+        assert_eq!(ids(cursor.take(&log)), [("mute", Some(5))]);
+        assert_eq!(log.resolve(3), 3);
+        assert_eq!(
+            EventLog::after(8, 7).resolve(NOW),
+            7,
+            "an empty log: its base"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
+use http_range_header::RangeUnsatisfiableError;
 use hyper::header::{
     ACCEPT_RANGES, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, HeaderMap, HeaderValue,
     IF_RANGE, RANGE,
@@ -102,10 +103,10 @@ async fn open_recording(path: &Path) -> std::io::Result<tokio::fs::File> {
 
 /// The recording `name` of `dir` (a regular file; anything else is 404):
 /// whole (200), or the one byte range the request's `Range` asks for (206;
-/// an unsatisfiable one is 416, a header that is no range or asks for
-/// several ranges gets the whole file). With `head` (a `HEAD` request) the
-/// headers of the whole file, and no body: only `GET` takes a range (RFC
-/// 9110 §14.2). A request with `If-Range` gets the whole file: no validator
+/// 416 when no range it asks for overlaps the file; a header that is no
+/// range, or asks for several ranges, gets the whole file). With `head` (a
+/// `HEAD` request) the headers of the whole file, and no body: only `GET`
+/// takes a range (RFC 9110 §14.2). A request with `If-Range` gets the whole file: no validator
 /// is sent (no `ETag` or `Last-Modified`), so none it names can match (RFC
 /// 9110 §13.1.5).
 pub async fn download(dir: &Path, name: &str, headers: &HeaderMap, head: bool) -> HttpResponse {
@@ -153,7 +154,9 @@ pub async fn download(dir: &Path, name: &str, headers: &HeaderMap, head: bool) -
             *ranges[0].start(),
             *ranges[0].end() + 1,
         ),
-        Some(Err(_)) => {
+        // RFC 9110 §15.5.17: 416 only when no range overlaps the file. Ranges refused for
+        // overlapping one another are ignored, as §14.2 lets a server ignore any.
+        Some(Err(RangeUnsatisfiableError::Unsatisfiable)) => {
             let mut response = problem(&Problem::new(
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 format!("{name} has {length} bytes"),
@@ -358,6 +361,49 @@ mod tests {
                 "{validator}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn only_ranges_wholly_beyond_the_file_are_416_and_overlapping_ones_get_it_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes: Vec<u8> = (0..100).collect();
+        std::fs::write(dir.path().join("board.wav"), &bytes).unwrap();
+        let whole = (200, "100".to_owned(), None, bytes.clone());
+        for asked in [
+            "bytes=0-10,5-15,8-20",
+            "bytes=0-50,10-60,20-70,30-",
+            "bytes=0-10,20-30",
+            "bytes=10-5",
+            "items=0-10",
+        ] {
+            let answer = fetched(dir.path(), "board.wav", &[("range", asked)], false).await;
+            assert_eq!(answer, whole, "{asked}");
+        }
+        for asked in [
+            "bytes=100-",
+            "bytes=200-300",
+            "bytes=100-,500-600",
+            "bytes=-0",
+        ] {
+            let (status, _, range, _) =
+                fetched(dir.path(), "board.wav", &[("range", asked)], false).await;
+            assert_eq!(
+                (status, range.as_deref()),
+                (416, Some("bytes */100")),
+                "{asked}"
+            );
+        }
+        // A range partly beyond the file is cut at its end; one wholly beyond, among
+        // others, is left out.
+        let (status, _, range, body) = fetched(
+            dir.path(),
+            "board.wav",
+            &[("range", "bytes=500-,90-200")],
+            false,
+        )
+        .await;
+        assert_eq!((status, range.as_deref()), (206, Some("bytes 90-99/100")));
+        assert_eq!(body, bytes[90..]);
     }
 
     #[tokio::test]

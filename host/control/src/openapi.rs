@@ -66,6 +66,8 @@ pub enum Kind {
     String,
     /// A whole number of at least 0.
     Count,
+    /// A whole number of at least 0, or `now`.
+    CountOrNow,
     /// `true` (or `1`) or `false`.
     Boolean,
 }
@@ -95,8 +97,12 @@ const EVENT_INPUTS: &[Input] = &[
     Input {
         name: "after",
         place: Place::Query,
-        kind: Kind::Count,
-        description: "Resume after the event of this id (`Last-Event-ID` wins over it)",
+        kind: Kind::CountOrNow,
+        description: "Resume after the event of this id; `now`: only events published once \
+                      the subscription is answered, none of those kept. Without it (or \
+                      `Last-Event-ID`, which wins over it) the stream starts with every event \
+                      kept (the last 4,096), oldest first and sent as any other, then the new \
+                      ones",
     },
     Input {
         name: "Last-Event-ID",
@@ -113,7 +119,8 @@ const RANGE_INPUTS: &[Input] = &[
         place: Place::Header,
         kind: Kind::String,
         description: "One byte range (`bytes=<first>-[<last>]` or `bytes=-<suffix>`), \
-                      answered 206; several are answered with the whole recording",
+                      answered 206; several (overlapping or not), or a value that is no byte \
+                      range, are answered with the whole recording",
     },
     Input {
         name: "If-Range",
@@ -179,7 +186,9 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         path: crate::handle::EVENTS_PATH,
         summary: "Server-sent events of rooms, participants, placed calls and guests \
                   (`room=<room>` keeps one room's, `dtmf=1` adds key presses); each has an \
-                  id, and `Last-Event-ID` (or `after=<id>`) resumes after it",
+                  id, and `Last-Event-ID` (or `after=<id>`) resumes after it. With neither, \
+                  every event kept (the last 4,096) comes first, unmarked, then the new ones; \
+                  `after=now` sends only the new ones",
         answers: &[("200", "The events, as they happen", "text/event-stream")],
         refusals: &[("503", "As many clients as the server serves are subscribed")],
         credentials: Credentials::Bearer,
@@ -226,7 +235,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         ],
         refusals: &[(
             "416",
-            "A range beyond the file (`Content-Range: bytes */<length>`)",
+            "No range asked for overlaps the file (`Content-Range: bytes */<length>`)",
         )],
         credentials: Credentials::Bearer,
         inputs: RANGE_INPUTS,
@@ -298,6 +307,7 @@ fn input(input: &Input) -> ParameterBuilder {
         Kind::Count => ObjectBuilder::new()
             .schema_type(Type::Integer)
             .minimum(Some(0)),
+        Kind::CountOrNow => string().pattern(Some("^(now|[0-9]+)$")),
         Kind::Boolean => boolean(),
     };
     ParameterBuilder::new()
@@ -587,6 +597,12 @@ mod tests {
         .into();
         assert_eq!(inputs("/api/v1/events", "get"), events);
         assert_eq!(inputs("/api/v1/events/ws", "get"), events);
+        let after = &json["paths"]["/api/v1/events"]["get"]["parameters"][2];
+        assert_eq!(after["schema"]["pattern"], "^(now|[0-9]+)$", "{after}");
+        assert!(
+            after["description"].as_str().unwrap().contains("`now`"),
+            "{after}"
+        );
         let download = inputs("/api/v1/recordings/{name}", "get");
         let header = |name: &str| ("header".to_owned(), name.to_owned());
         assert_eq!(

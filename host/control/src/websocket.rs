@@ -143,6 +143,9 @@ impl Handshake {
         stopping: Stopping,
     ) -> HttpResponse {
         let upgraded = hyper::upgrade::on(&mut request);
+        // `after=now` means the newest event as the stream is answered, not as the socket
+        // first reads the log: an event published in between is the client's.
+        let cursor = Cursor::new(log.resolve(after), filter);
         tokio::spawn(async move {
             let _permit = permit;
             match upgraded.await {
@@ -153,7 +156,7 @@ impl Handshake {
                         Some(config()),
                     )
                     .await;
-                    serve(socket, log, Cursor::new(after, filter), stopping).await;
+                    serve(socket, log, cursor, stopping).await;
                 }
                 Err(e) => debug!("WebSocket upgrade failed: {e}"),
             }
