@@ -2,7 +2,12 @@
 //! host's end-to-end tests of what 0.3.0 added: `rooms.set-deaf`,
 //! `media.send-dtmf` and `messages`.
 //!
-//! Every call is answered. The Request-URI user picks what follows:
+//! Every call but one to `forward-rooms` is answered. The Request-URI user
+//! picks what follows:
+//! - `forward-rooms`: forwarded to `sip:long-room@192.0.2.9` with a room
+//!   named by 64 KiB, then to `sip:long-options@192.0.2.9` with a room whose
+//!   participant's number is 64 KiB (both past what `rooms.join` takes,
+//!   both ignored by `forward`), logging each outcome;
 //! - `deaf`: joins room `probe`, is made deaf, and hears the dial tone
 //!   (looped) as its own prompt;
 //! - `lobby` (or any user routed to another guest, which is this one under
@@ -34,6 +39,7 @@ mod component {
     use crate::bindings::exports::switchyard::call::{control, handler};
     use crate::bindings::switchyard::call::log::{Level, log};
     use crate::bindings::switchyard::call::rooms::{self, JoinOptions};
+    use crate::bindings::switchyard::call::signaling::DialRequest;
     use crate::bindings::switchyard::call::types::{Event, InviteInfo};
     use crate::bindings::switchyard::call::{media, messages, signaling};
 
@@ -56,9 +62,45 @@ mod component {
         }
     }
 
+    /// Forwards `call` with rooms `forward` ignores, each past what `rooms.join` takes:
+    /// one named by 64 KiB, then one whose participant's number is 64 KiB.
+    fn forward_with_rooms(call: &str) {
+        let long = "x".repeat(64 * 1024);
+        let options = |number: &str| JoinOptions {
+            number: number.to_owned(),
+            reason: String::new(),
+            participant_id: String::new(),
+        };
+        let rooms = [
+            ("sip:long-room@192.0.2.9", long.clone(), options("")),
+            (
+                "sip:long-options@192.0.2.9",
+                "lobby".to_owned(),
+                options(&long),
+            ),
+        ];
+        for (uri, room, options) in rooms {
+            let request = DialRequest {
+                uri: uri.to_owned(),
+                from: String::new(),
+                to: String::new(),
+                headers: Vec::new(),
+                credentials: None,
+                context: String::new(),
+                room: Some((room, options)),
+            };
+            let answer = signaling::forward(call, &request);
+            log(Level::Info, &format!("forward to {uri}: {answer:?}"));
+        }
+    }
+
     impl handler::Guest for Probe {
         fn on_invite(invite: InviteInfo) {
             let call = &invite.call;
+            if invite.request_user == "forward-rooms" {
+                forward_with_rooms(call);
+                return;
+            }
             if let Err(e) = signaling::answer(call) {
                 log(Level::Error, &format!("answer: {e:?}"));
                 return;

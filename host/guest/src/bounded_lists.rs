@@ -121,6 +121,12 @@ fn replace(linker: &mut Linker<Context>, version: &str) -> wasmtime::Result<()> 
     signaling.func_wrap(
         "forward",
         |mut store: Store<'_>, (call, request): (String, DialArgs)| {
+            // `forward` ignores the room (`dial-request` in the WIT): it is neither read
+            // nor refused, however long its texts, and the host is given none.
+            let request = DialArgs {
+                room: None,
+                ..request
+            };
             let request = dial_request(&mut store, request, "forward")?;
             let context = store.data();
             Ok((request.and_then(|r| context.host.forward(&context.guest, &call, r)),))
@@ -144,7 +150,7 @@ fn prompt_list(
 
 /// The request of `dial` or `forward` (`function`) copied, once its headers are known to be
 /// at most [`MAX_HEADERS_READ`] and [`MAX_LIST_BYTES`] together, and its texts short (see
-/// [`read_texts`]).
+/// [`read_texts`]), its room's among them: `forward` passes none.
 fn dial_request(
     store: &mut Store<'_>,
     request: DialArgs,

@@ -22,7 +22,7 @@ pub const DEFAULT_MAX_TOTAL_BYTES: u64 = 10 << 30;
 const MAX_FILES: usize = 10_000;
 
 /// A guest's records directory, or none (`RecordFiles::default()`): then every
-/// call is refused.
+/// call is an [`Error::WrongState`], whatever its arguments.
 #[derive(Debug, Clone)]
 pub struct RecordFiles {
     dir: Option<PathBuf>,
@@ -89,7 +89,9 @@ impl RecordFiles {
     }
 
     /// Appends `text` to `file` in one write and syncs it to disk (and the directory, when
-    /// the append made the file, so that its name is there with it); refused if
+    /// the append made the file, so that its name is there with it); an
+    /// [`Error::WrongState`] without a directory, whatever the arguments; refused if `file`
+    /// is not a name in the directory, `text` is more than [`MAX_APPEND_BYTES`],
     /// the file would grow past its cap, the directory's files past theirs, or
     /// a new file would make more than 10,000. The directory is counted at each
     /// append (whoever else writes or removes its files), so appends under way
@@ -113,13 +115,15 @@ impl RecordFiles {
         text: &str,
         admit: impl FnOnce() -> Result<(), Error>,
     ) -> Result<Synced, Error> {
+        // `path` refuses a missing directory before anything else: without one every call
+        // is `wrong-state` (`records` in the WIT), however long its text.
+        let path = self.path(file)?;
         if text.len() > MAX_APPEND_BYTES {
             return Err(Error::InvalidArgument(format!(
                 "records: {} bytes is more than one append may write ({MAX_APPEND_BYTES})",
                 text.len()
             )));
         }
-        let path = self.path(file)?;
         admit()?;
         let room = self.check_room_for(file, &path)?;
         if room.count.bytes.saturating_add(text.len() as u64) > self.max_total_bytes {
@@ -164,9 +168,10 @@ impl RecordFiles {
     }
 
     /// Empties `file` (creating it) and syncs it to disk (and the directory, when the call
-    /// made the file, so that its name is there with it). `admit` is asked once `file` is
-    /// known to be acceptable, before the directory is touched: its refusal is the call's,
-    /// and a call refused before it does not ask.
+    /// made the file, so that its name is there with it); an [`Error::WrongState`] without a
+    /// directory, whatever `file` is. `admit` is asked once `file` is known to be
+    /// acceptable, before the directory is touched: its refusal is the call's, and a call
+    /// refused before it does not ask.
     pub fn truncate(
         &self,
         file: &str,
@@ -529,6 +534,22 @@ mod tests {
             records.truncate("f", admit_all),
             Err(Error::WrongState(_))
         ));
+    }
+
+    #[test]
+    fn without_a_directory_every_call_is_wrong_state_whatever_its_arguments() {
+        let records = RecordFiles::default();
+        let long = "x".repeat(MAX_APPEND_BYTES + 1);
+        let bad_names = ["", "..", ".hidden", "../f", "sub/f", "/etc/passwd", "a\0b"];
+        let mut refusals = vec![records.append("f", &long, admit_all)];
+        for name in bad_names {
+            refusals.push(records.append(name, "x", admit_all));
+            refusals.push(records.append(name, &long, admit_all));
+            refusals.push(records.truncate(name, admit_all));
+        }
+        for refused in refusals {
+            assert!(matches!(refused, Err(Error::WrongState(_))), "{refused:?}");
+        }
     }
 
     #[test]

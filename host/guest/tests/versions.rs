@@ -154,6 +154,34 @@ fn a_guest_before_0_3_0_is_not_called_with_messages() {
     assert_eq!(host.log().len(), 2, "{:?}", host.log());
 }
 
+#[test]
+fn a_forward_ignores_its_room_however_long_its_texts() {
+    let (_runtime, guest) = probe();
+    let host = Arc::new(FakeHost::default());
+    let mut call = guest.instantiate(host.clone()).unwrap();
+    // The probe forwards with a room named by 64 KiB, then with one whose participant's
+    // number is 64 KiB, logging each answer as `forward to {uri}: {answer:?}`.
+    let log = Captured::logged(|| call.on_invite(&invite("c1", "forward-rooms", &[])).unwrap());
+    assert_eq!(
+        host.log(),
+        [
+            "forward c1 sip:long-room@192.0.2.9",
+            "forward c1 sip:long-options@192.0.2.9",
+        ]
+    );
+    let answers: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("forward to"))
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            r#"INFO message=forward to sip:long-room@192.0.2.9: Ok("c98") guest="probe""#,
+            r#"INFO message=forward to sip:long-options@192.0.2.9: Ok("c98") guest="probe""#,
+        ]
+    );
+}
+
 /// The events logged on the thread of a test, one line each: the level, then
 /// each field as `name=value`.
 #[derive(Default)]
