@@ -347,6 +347,11 @@ fn shutdown_mode_refuses_new_calls_and_lets_the_calls_up_go_on() {
     );
     let mut refused = Phone::dial(server.sip, ROOM, "late", &[]);
     assert_eq!(refused.await_answer(), 503, "a new call in shutdown mode");
+    assert_eq!(
+        stats(&server).get("refused_shutting_down"),
+        1,
+        "counted as refused while shutting down"
+    );
     assert!(
         !up.await_bye(Duration::from_secs(1)),
         "the call up before goes on"

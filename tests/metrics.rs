@@ -105,6 +105,21 @@ fn metrics_are_described_and_move_with_a_call() {
     ] {
         assert_eq!(before.value(failures, ""), 0.0, "{failures}");
     }
+    // Every refusal of an incoming call by the host is under one cause.
+    for cause in [
+        "no_instance",
+        "no_codec",
+        "rate_limited",
+        "shutting_down",
+        "no_media_address",
+    ] {
+        let label = format!("cause={cause}");
+        assert_eq!(
+            before.value("switchyard_calls_refused_total", &label),
+            0.0,
+            "{label}"
+        );
+    }
     for cause in [
         "refused",
         "unreachable",

@@ -139,6 +139,12 @@ pub struct CallStats {
     /// Calls refused with 503 because they came over the limit of new calls
     /// per second ([`CallCore::set_cps_limit`]).
     pub refused_rate_limited: u64,
+    /// Calls refused with 503 because the host was shutting down
+    /// ([`CallCore::hangup_all`]) or in shutdown mode ([`CallCore::set_shutdown_mode`]).
+    pub refused_shutting_down: u64,
+    /// Calls refused with 488 (Media Address Family Not Served) because the host has no
+    /// address of the offer's family to answer with.
+    pub refused_no_media_address: u64,
 }
 
 impl CallStats {
@@ -570,7 +576,8 @@ impl CallCore {
     }
 
     /// A new INVITE: refused here (shutting down, in shutdown mode, over the
-    /// limit of new calls per second, no common codec), or handed to a guest.
+    /// limit of new calls per second, no common codec, no address of ours of the
+    /// offer's family), each refusal counted in [`CallStats`], or handed to a guest.
     fn admit(&mut self, now: Instant, incoming: IncomingCall) {
         self.stats.total += 1;
         let key = incoming.call;
@@ -581,6 +588,7 @@ impl CallCore {
         };
         if let Some(reason) = closed {
             self.stats.ended_unanswered();
+            self.stats.refused_shutting_down += 1;
             let _ = self.endpoint.reject(now, key, 503, reason);
             return;
         }
@@ -605,6 +613,7 @@ impl CallCore {
         let Some(local_ip) = self.media_ip(incoming.source.ip(), session.as_ref()) else {
             tracing::info!(%key, "no address of ours can carry the offer's media: 488");
             self.stats.ended_unanswered();
+            self.stats.refused_no_media_address += 1;
             let _ = self.endpoint.reject(now, key, 488, FAMILY_NOT_SERVED);
             return;
         };

@@ -1130,6 +1130,13 @@ fn an_offer_of_a_family_the_rtp_address_does_not_serve_is_refused_with_488() {
         world.open_ports.load(std::sync::atomic::Ordering::Relaxed),
         0
     );
+    let stats = world.core.stats();
+    assert_eq!(
+        (stats.refused_no_media_address, stats.refused_no_codec),
+        (1, 0),
+        "counted as refused for want of an address of the offer's family"
+    );
+    assert_eq!((stats.total, stats.failed), (1, 1));
     // An IPv4 offer is served as ever.
     let bob = world.dial("000777123", "bob");
     assert!(world.run_until(Duration::from_secs(5), |w| {
@@ -1151,6 +1158,39 @@ fn an_advertised_address_is_our_contact_whatever_address_the_call_arrives_at() {
     let contact = ok.header("Contact").unwrap();
     assert!(contact.contains("203.0.113.5:5060"), "{contact}");
     assert!(ok.text.contains("c=IN IP4 203.0.113.5"), "{}", ok.text);
+}
+
+#[test]
+fn new_calls_refused_in_shutdown_mode_or_while_shutting_down_are_counted() {
+    let mut world = World::new(config(), Net::perfect(8), 8, conference());
+    world.core.set_shutdown_mode(true);
+    let ann = world.dial("000777down", "ann");
+    assert!(world.run_until(Duration::from_secs(5), |w| !refusals(w, ann).is_empty()));
+    assert_eq!(refusals(&world, ann), [503]);
+    assert_eq!(world.core.stats().refused_shutting_down, 1);
+    world.core.set_shutdown_mode(false);
+    let now = world.now;
+    world.core.hangup_all(now);
+    let bob = world.dial("000777down", "bob");
+    assert!(world.run_until(Duration::from_secs(5), |w| !refusals(w, bob).is_empty()));
+    assert_eq!(refusals(&world, bob), [503]);
+    assert!(
+        world.invites().is_empty(),
+        "no guest is offered either call"
+    );
+    let stats = world.core.stats();
+    assert_eq!(
+        (stats.total, stats.failed, stats.refused_shutting_down),
+        (2, 2, 2)
+    );
+    assert_eq!(
+        (
+            stats.refused_no_instance,
+            stats.refused_rate_limited,
+            stats.refused_no_codec
+        ),
+        (0, 0, 0)
+    );
 }
 
 #[test]

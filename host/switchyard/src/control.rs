@@ -142,7 +142,8 @@ impl ControlBridge {
 
     /// What the host holds and has done: `stats()`. Calls, rooms, listed
     /// participants, pending timers, guest instances and mailboxes, refusals
-    /// (no instance, no codec, over the call rate limit) and guest failures,
+    /// (no instance, no codec, over the call rate limit, shutting down, no media
+    /// address of the offer's family) and guest failures,
     /// and the media workers' counters summed.
     fn stats(&self) -> Value {
         let (footprint, calls, sip) = {
@@ -173,6 +174,8 @@ impl ControlBridge {
             ("refused_no_codec", calls.refused_no_codec),
             ("guest_failures", calls.guest_failures),
             ("refused_rate_limited", calls.refused_rate_limited),
+            ("refused_shutting_down", calls.refused_shutting_down),
+            ("refused_no_media_address", calls.refused_no_media_address),
             ("sip_bad_requests_sent", sip.bad_requests_sent),
             ("sip_too_large_sent", sip.too_large_sent),
             ("sip_dropped_too_large", sip.dropped_too_large),

@@ -12,7 +12,7 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use std::sync::Arc;
 use std::time::Duration;
-use switchyard_core::{MAX_MEDIA_BACKLOG, MediaBacklog, SETUP_BOUNDS_S};
+use switchyard_core::{CallStats, MAX_MEDIA_BACKLOG, MediaBacklog, SETUP_BOUNDS_S};
 use switchyard_media::{LATENESS_BOUNDS_MS, WorkerStats};
 
 /// What the metrics are read from.
@@ -183,6 +183,7 @@ impl Collector for Sources {
             &ConstCounter::new(rtp.round_trip_sum.as_secs_f64()),
         )?;
         let send_failures = self.media.send_failures();
+        let refused = calls_refused(&calls);
         let labelled: [Labelled<'_>; 8] = [
             (
                 "calls_started",
@@ -194,11 +195,7 @@ impl Collector for Sources {
                 "calls_refused",
                 "Incoming calls refused by the host, by cause.",
                 "cause",
-                &[
-                    ("no_instance", calls.refused_no_instance),
-                    ("no_codec", calls.refused_no_codec),
-                    ("rate_limited", calls.refused_rate_limited),
-                ],
+                &refused,
             ),
             (
                 "sip_requests_received",
@@ -290,6 +287,18 @@ impl Collector for Sources {
         }
         encode_media_backlog(e, &self.media_backlog, workers.len())
     }
+}
+
+/// Every refusal of an incoming call by the host itself, by cause: the label values of
+/// `switchyard_calls_refused_total` with their counts. A refusal is counted under one cause.
+fn calls_refused(calls: &CallStats) -> [(&'static str, u64); 5] {
+    [
+        ("no_instance", calls.refused_no_instance),
+        ("no_codec", calls.refused_no_codec),
+        ("rate_limited", calls.refused_rate_limited),
+        ("shutting_down", calls.refused_shutting_down),
+        ("no_media_address", calls.refused_no_media_address),
+    ]
 }
 
 /// Per worker (`0` … `workers - 1`), the commands waiting for it and the guests' commands
@@ -402,6 +411,28 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected} in:\n{text}");
         }
+    }
+
+    #[test]
+    fn every_refusal_of_an_incoming_call_is_exported_under_its_cause() {
+        let calls = CallStats {
+            refused_no_instance: 1,
+            refused_no_codec: 2,
+            refused_rate_limited: 3,
+            refused_shutting_down: 4,
+            refused_no_media_address: 5,
+            ..CallStats::default()
+        };
+        assert_eq!(
+            calls_refused(&calls),
+            [
+                ("no_instance", 1),
+                ("no_codec", 2),
+                ("rate_limited", 3),
+                ("shutting_down", 4),
+                ("no_media_address", 5),
+            ]
+        );
     }
 
     #[test]
