@@ -10,10 +10,10 @@ use switchyard_net::testing::{DnsServer, Questions, Zone, name};
 use switchyard_net::{MAX_RESOLVED, ResolveError, Resolver, Target, Transport};
 
 fn zone() -> Zone {
-    let naptr = |order, services: &str, replacement: &str| {
+    let naptr = |order, preference, services: &str, replacement: &str| {
         RData::NAPTR(NAPTR::new(
             order,
-            10,
+            preference,
             b"s".to_vec().into(),
             services.as_bytes().to_vec().into(),
             Vec::new().into(),
@@ -27,9 +27,11 @@ fn zone() -> Zone {
         (
             ("naptr.test", RecordType::NAPTR),
             vec![
-                naptr(20, "SIP+D2U", "_sip._udp.naptr.test"),
-                naptr(10, "SIP+D2T", "_sip._tcp.naptr.test"),
-                naptr(5, "SIPS+D2T", "_sips._tcp.naptr.test"),
+                naptr(10, 20, "SIP+D2U", "_sip._udp.naptr.test"),
+                naptr(10, 10, "SIP+D2T", "_sip._tcp.naptr.test"),
+                naptr(5, 10, "SIPS+D2T", "_sips._tcp.naptr.test"),
+                // Order 20 is not followed: order 10 has supported services.
+                naptr(20, 10, "SIP+D2U", "_sip._udp.backup.naptr.test"),
             ],
         ),
         (
@@ -60,9 +62,56 @@ fn zone() -> Zone {
         (("plain.test", RecordType::AAAA), vec![aaaa("2001:db8::30")]),
         (
             ("tcponly.test", RecordType::NAPTR),
-            vec![naptr(10, "SIP+D2T", "_sip._tcp.tcponly.test")],
+            vec![naptr(10, 10, "SIP+D2T", "_sip._tcp.tcponly.test")],
         ),
         (("tcponly.test", RecordType::A), vec![a("203.0.113.5")]),
+        (
+            ("_sip._udp.backup.naptr.test", RecordType::SRV),
+            vec![srv(1, 5060, "plain.test")],
+        ),
+        // Three names of two load balancers' addresses.
+        (
+            ("_sip._udp.alias.test", RecordType::SRV),
+            vec![
+                srv(1, 5060, "lb1.alias.test"),
+                srv(2, 5060, "lb2.alias.test"),
+                srv(3, 5060, "lb3.alias.test"),
+            ],
+        ),
+        (("lb1.alias.test", RecordType::A), vec![a("192.0.2.60")]),
+        (
+            ("lb2.alias.test", RecordType::A),
+            vec![a("192.0.2.60"), a("192.0.2.61")],
+        ),
+        (("lb3.alias.test", RecordType::A), vec![a("192.0.2.61")]),
+        // Two targets whose servers are down (see `slow_servers`) before two that answer.
+        (
+            ("_sip._udp.slow.test", RecordType::SRV),
+            vec![
+                srv(1, 5060, "down1.slow.test"),
+                srv(2, 5060, "down2.slow.test"),
+                srv(3, 5060, "up1.slow.test"),
+                srv(4, 5060, "up2.slow.test"),
+            ],
+        ),
+        (("up1.slow.test", RecordType::A), vec![a("192.0.2.70")]),
+        // Two services whose SRV servers are down (see `slow_servers`) before one that answers.
+        (
+            ("services.slow.test", RecordType::NAPTR),
+            vec![
+                naptr(10, 10, "SIP+D2U", "_sip._udp.down.slow.test"),
+                naptr(10, 20, "SIP+D2T", "_sip._tcp.down.slow.test"),
+                naptr(10, 30, "SIP+D2U", "_sip._udp.up.slow.test"),
+            ],
+        ),
+        (
+            ("_sip._udp.up.slow.test", RecordType::SRV),
+            vec![srv(1, 5062, "up1.slow.test")],
+        ),
+        (
+            ("up2.slow.test", RecordType::AAAA),
+            vec![aaaa("2001:db8::70")],
+        ),
     ]
     .into_iter()
     .map(|((n, t), data)| ((n.to_owned(), t), data))
@@ -152,6 +201,89 @@ async fn naptr_leads_to_srv_then_addresses_in_order() {
     assert!(
         !questions.iter().any(|(n, _)| n.starts_with("_sips")),
         "SIPS services are not followed: {questions:?}"
+    );
+    assert!(
+        !questions.iter().any(|(n, _)| n.contains("backup")),
+        "NAPTR records of a higher order are not followed: {questions:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_transport_and_address_found_twice_is_one_target() {
+    let (resolver, _server) = resolver();
+    let targets = resolve(&resolver, "sip:alias.test;transport=udp")
+        .await
+        .unwrap();
+    assert_eq!(
+        targets,
+        [
+            target(Transport::Udp, "192.0.2.60:5060"),
+            target(Transport::Udp, "192.0.2.61:5060"),
+        ]
+    );
+    // The second target wanted is the second address, not the first one again.
+    let targets = resolver
+        .resolve_within(
+            "sip:alias.test;transport=udp",
+            2,
+            Duration::from_secs(10),
+            |_| true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        targets,
+        [
+            target(Transport::Udp, "192.0.2.60:5060"),
+            target(Transport::Udp, "192.0.2.61:5060"),
+        ]
+    );
+}
+
+/// A resolver asking a server that holds [`zone`] and never answers for the addresses of
+/// `down1.slow.test` and `down2.slow.test`, nor for the SRV records of
+/// `_sip._udp.down.slow.test` and `_sip._tcp.down.slow.test`.
+fn slow_servers() -> (Resolver, DnsServer) {
+    let silent: Questions = ["down1.slow.test", "down2.slow.test"]
+        .into_iter()
+        .flat_map(|n| {
+            [
+                (n.to_owned(), RecordType::A),
+                (n.to_owned(), RecordType::AAAA),
+            ]
+        })
+        .chain(
+            ["_sip._udp.down.slow.test", "_sip._tcp.down.slow.test"]
+                .map(|n| (n.to_owned(), RecordType::SRV)),
+        )
+        .collect();
+    let server = DnsServer::start_with(zone(), Questions::new(), silent);
+    (
+        Resolver::with_name_server(server.addr(), 1).unwrap(),
+        server,
+    )
+}
+
+#[tokio::test]
+async fn targets_whose_servers_do_not_answer_cost_one_wait_not_one_each() {
+    let (resolver, _server) = slow_servers();
+    // An unanswered lookup ends after 3 s (1.5 s, sent twice): the two down targets, asked
+    // one after the other, would use up the 5 s given before the targets that answer.
+    let targets = resolver
+        .resolve_within(
+            "sip:slow.test;transport=udp",
+            8,
+            Duration::from_secs(5),
+            |_| true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        targets,
+        [
+            target(Transport::Udp, "192.0.2.70:5060"),
+            target(Transport::Udp, "[2001:db8::70]:5060"),
+        ]
     );
 }
 
@@ -376,4 +508,17 @@ async fn only_the_targets_the_host_can_use_count_towards_those_wanted() {
         Some("198.51.100.20:5060".parse().unwrap()),
         "the backup site comes after the four primaries: {targets:?}"
     );
+}
+
+#[tokio::test]
+async fn services_whose_servers_do_not_answer_cost_one_wait_not_one_each() {
+    let (resolver, _server) = slow_servers();
+    // As above, for the SRV lookups of the services NAPTR gives.
+    let targets = resolver
+        .resolve_within("sip:services.slow.test", 8, Duration::from_secs(5), |_| {
+            true
+        })
+        .await
+        .unwrap();
+    assert_eq!(targets, [target(Transport::Udp, "192.0.2.70:5062")]);
 }

@@ -5,10 +5,13 @@ mod select;
 mod uri;
 
 use std::future::Future;
+use std::iter::Peekable;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use futures_util::StreamExt;
+use futures_util::stream::FuturesOrdered;
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{
     ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolverConfig,
@@ -67,6 +70,12 @@ const QUERY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500
 
 /// How often an unanswered DNS query is sent again.
 const QUERY_RETRIES: usize = 1;
+
+/// How long a lookup of SRV records or of a target's addresses runs alone before the next
+/// one in order is started beside it. Answers normally come within milliseconds, so the
+/// lookups go one by one and stop once enough targets are found; a name whose servers do
+/// not answer costs one query's wait, not one per name after it.
+const LOOKUP_STAGGER: Duration = Duration::from_millis(250);
 
 /// Checks that `uri` is one a [`Resolver`] can locate: a `sip:` URI with a host, a valid
 /// port and a transport this crate offers; the error says why not.
@@ -145,8 +154,10 @@ impl Resolver {
     /// records chose, else UDP). A `maddr`
     /// parameter replaces the host. A lookup that fails counts as one that found nothing, so
     /// that the other names are still tried; if nothing is found at all, the first failure is
-    /// the error. Never an empty list, and at most [`MAX_RESOLVED`] targets: the lookups
-    /// stop once that many are found.
+    /// the error. Never an empty list, no target twice (the first place a transport and
+    /// address is found is kept), and at most [`MAX_RESOLVED`] targets: the lookups stop
+    /// once that many are found. A lookup not answered within 250 ms has the next one in
+    /// order started beside it; the targets keep the order above all the same.
     pub async fn resolve(&self, uri: &str) -> Result<Vec<Target>, ResolveError> {
         let bounds = Bounds {
             wanted: MAX_RESOLVED,
@@ -208,7 +219,9 @@ impl Resolver {
                 transport,
             } => {
                 let found = bounds.within(self.addresses(&name, port, transport)).await;
-                return failures.skip(&name, found);
+                let mut targets = Vec::new();
+                add_new(&mut targets, failures.skip(&name, found));
+                return targets;
             }
             Plan::Discover {
                 naptr,
@@ -234,22 +247,25 @@ impl Resolver {
         };
         let mut found_srv = false;
         let mut targets = Vec::new();
-        'services: for (transport, name) in services {
-            if bounds.passed() {
-                break;
-            }
-            let records = failures.skip(&name, bounds.within(self.srv(&name)).await);
+        let srv_lookups = services.into_iter().map(|(transport, name)| async move {
+            let found = bounds.within(self.srv(&name)).await;
+            (transport, name, found)
+        });
+        let mut srv_lookups = Staggered::new(srv_lookups, bounds);
+        'services: while let Some((transport, name, found)) = srv_lookups.next().await {
+            let records = failures.skip(&name, found);
             found_srv |= !records.is_empty();
             let ordered = {
                 let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
                 select::order_srv(records, &mut *rng)
             };
-            for record in ordered {
-                if bounds.passed() {
-                    break 'services;
-                }
+            let address_lookups = ordered.into_iter().map(|record| async move {
                 let found = bounds.within(self.addresses(&record.target, record.port, transport));
-                targets.extend(failures.skip(&record.target, found.await));
+                (found.await, record.target)
+            });
+            let mut address_lookups = Staggered::new(address_lookups, bounds);
+            while let Some((found, name)) = address_lookups.next().await {
+                add_new(&mut targets, failures.skip(&name, found));
                 if bounds.enough(&targets) {
                     break 'services;
                 }
@@ -380,6 +396,71 @@ impl Bounds<'_> {
         tokio::time::timeout_at(deadline, lookup)
             .await
             .unwrap_or_else(|_| Err(ResolveError::Dns("no answer in the time given".to_owned())))
+    }
+}
+
+/// Lookups run in the order given, their results taken in that order: the next lookup is
+/// started once those running have ended, or beside them when [`LOOKUP_STAGGER`] passes
+/// without a result, at most as many at once as targets are wanted. None is started once the
+/// deadline has passed.
+struct Staggered<'a, I>
+where
+    I: Iterator,
+    I::Item: Future,
+{
+    waiting: Peekable<I>,
+    running: FuturesOrdered<I::Item>,
+    bounds: Bounds<'a>,
+}
+
+impl<'a, I> Staggered<'a, I>
+where
+    I: Iterator,
+    I::Item: Future,
+{
+    fn new(lookups: I, bounds: Bounds<'a>) -> Self {
+        Self {
+            waiting: lookups.peekable(),
+            running: FuturesOrdered::new(),
+            bounds,
+        }
+    }
+
+    /// The result of the next lookup in order; `None` when all have been taken, or the
+    /// deadline has passed and none is running.
+    async fn next(&mut self) -> Option<<I::Item as Future>::Output> {
+        loop {
+            if self.running.is_empty() {
+                if self.bounds.passed() {
+                    return None;
+                }
+                let lookup = self.waiting.next()?;
+                self.running.push_back(lookup);
+            }
+            let more = self.running.len() < self.bounds.wanted.max(1)
+                && self.waiting.peek().is_some()
+                && !self.bounds.passed();
+            tokio::select! {
+                biased;
+                found = self.running.next() => return found,
+                () = tokio::time::sleep(LOOKUP_STAGGER), if more => {
+                    self.running.extend(self.waiting.next());
+                }
+            }
+        }
+    }
+}
+
+/// Appends to `targets` those of `found` not in it yet, up to [`MAX_RESOLVED`] in all: two
+/// SRV targets that are names of one host must not have it tried twice.
+fn add_new(targets: &mut Vec<Target>, found: Vec<Target>) {
+    for target in found {
+        if targets.len() >= MAX_RESOLVED {
+            return;
+        }
+        if !targets.contains(&target) {
+            targets.push(target);
+        }
     }
 }
 

@@ -126,8 +126,9 @@ fn srv_name(transport: Transport, name: &str) -> String {
 }
 
 /// §4.1: the NAPTR records that lead to SIP over a transport this crate supports
-/// (`SIP+D2U`, `SIP+D2T`) through SRV records (flag `s`), lowest order then lowest
-/// preference first, as (transport, SRV name).
+/// (`SIP+D2U`, `SIP+D2T`) through SRV records (flag `s`), as (transport, SRV name), lowest
+/// preference first: only those of the lowest order that has any; records of higher order
+/// are not followed.
 pub(crate) fn naptr_services(records: &[Naptr]) -> Vec<(Transport, String)> {
     let mut usable: Vec<_> = records
         .iter()
@@ -143,7 +144,11 @@ pub(crate) fn naptr_services(records: &[Naptr]) -> Vec<(Transport, String)> {
             Some((r.order, r.preference, transport, r.replacement.clone()))
         })
         .collect();
-    usable.sort_by_key(|&(order, preference, ..)| (order, preference));
+    // RFC 3403 §4.1: once a record of some order matches, records of another order are not
+    // considered; RFC 3263 §4.1 has a record match when the client supports its service.
+    let lowest = usable.iter().map(|&(order, ..)| order).min();
+    usable.retain(|&(order, ..)| Some(order) == lowest);
+    usable.sort_by_key(|&(_, preference, ..)| preference);
     usable
         .into_iter()
         .map(|(_, _, transport, name)| (transport, name))
@@ -292,6 +297,31 @@ mod tests {
                 (Transport::Tcp, "_sip._tcp.example.com".to_owned()),
                 (Transport::Udp, "_sip._udp.example.com".to_owned())
             ]
+        );
+    }
+
+    #[test]
+    fn naptr_follows_only_the_lowest_order_with_a_supported_service() {
+        let naptr = |order, preference, services: &str, replacement: &str| Naptr {
+            order,
+            preference,
+            flags: "s".into(),
+            services: services.into(),
+            replacement: replacement.into(),
+        };
+        let records = [
+            naptr(30, 10, "SIP+D2U", "_sip._udp.backup.example.com"),
+            naptr(20, 20, "SIP+D2U", "_sip._udp.example.com"),
+            naptr(20, 10, "SIP+D2T", "_sip._tcp.example.com"),
+            naptr(10, 10, "SIPS+D2T", "_sips._tcp.example.com"),
+        ];
+        assert_eq!(
+            naptr_services(&records),
+            [
+                (Transport::Tcp, "_sip._tcp.example.com".to_owned()),
+                (Transport::Udp, "_sip._udp.example.com".to_owned())
+            ],
+            "order 10 offers no supported service; order 30 is not followed"
         );
     }
 
