@@ -1,16 +1,61 @@
 //! HTTPS for the endpoint: a certificate chain and its private key, in PEM
-//! files, served with rustls (TLS 1.2 and 1.3, the ring provider).
+//! files, served with rustls (TLS 1.2 and 1.3, the ring provider). The files
+//! are looked at again while serving, so a renewed certificate is served
+//! without a restart.
 
 use rustls::ServerConfig;
+use rustls::crypto::CryptoProvider;
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use std::path::Path;
-use std::sync::Arc;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 use tokio_rustls::TlsAcceptor;
+use tracing::{info, warn};
+
+/// The least time between two looks at the certificate and key files while
+/// serving.
+pub const RECHECK_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The acceptor for `cert` (the chain, leaf first) and `key` (PKCS#8,
 /// PKCS#1 or SEC1); the error names the file and what is wrong with it.
+///
+/// While it serves, a handshake at least [`RECHECK_INTERVAL`] after the last
+/// look at the files looks again, and when either has changed (modification
+/// or change time, size or inode) reads both anew: later handshakes get the
+/// new certificate, or, when they cannot be read or do not fit each other,
+/// still the one in use, with a warning naming the file, logged once per
+/// change of the files.
 pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, String> {
+    acceptor_with(cert, key, RECHECK_INTERVAL, Arc::new(Instant::now))
+}
+
+/// [`acceptor`], looking at the files again every `interval` by `clock`.
+fn acceptor_with(
+    cert: &Path,
+    key: &Path,
+    interval: Duration,
+    clock: Clock,
+) -> Result<TlsAcceptor, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let resolver = Reloading::load(cert, key, provider.clone(), interval, clock)?;
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(resolver));
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The chain of `cert` with the key of `key`, checked to fit each other.
+fn certified_key(
+    cert: &Path,
+    key: &Path,
+    provider: &CryptoProvider,
+) -> Result<CertifiedKey, String> {
     let chain = CertificateDer::pem_file_iter(cert)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
         .map_err(|e| format!("{}: not a PEM certificate chain: {e}", cert.display()))?;
@@ -19,19 +64,294 @@ pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, String> {
     }
     let key = PrivateKeyDer::from_pem_file(key)
         .map_err(|e| format!("{}: not a PEM private key: {e}", key.display()))?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS: {e}"))?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(|e| format!("{}: does not fit its key: {e}", cert.display()))?;
-    Ok(TlsAcceptor::from(Arc::new(config)))
+    CertifiedKey::from_der(chain, key, provider)
+        .map_err(|e| format!("{}: does not fit its key: {e}", cert.display()))
+}
+
+/// The time now, as the resolver sees it.
+type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
+
+/// What tells one version of a file from the next: replacing it, by writing
+/// over it or renaming another onto it, changes at least one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<SystemTime>,
+    len: u64,
+    changed: (i64, i64),
+    inode: (u64, u64),
+}
+
+impl Stamp {
+    /// `path`'s, or `None` when it cannot be looked at (then reading it fails too).
+    fn of(path: &Path) -> Option<Self> {
+        let meta = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let (changed, inode) = {
+            use std::os::unix::fs::MetadataExt;
+            ((meta.ctime(), meta.ctime_nsec()), (meta.dev(), meta.ino()))
+        };
+        #[cfg(not(unix))]
+        let (changed, inode) = ((0, 0), (0, 0));
+        Some(Self {
+            modified: meta.modified().ok(),
+            len: meta.len(),
+            changed,
+            inode,
+        })
+    }
+}
+
+/// The certificate and key of two files, read again when they change.
+struct Reloading {
+    cert: PathBuf,
+    key: PathBuf,
+    provider: Arc<CryptoProvider>,
+    interval: Duration,
+    clock: Clock,
+    state: Mutex<State>,
+}
+
+struct State {
+    /// What handshakes are served with.
+    current: Arc<CertifiedKey>,
+    /// The stamps of the certificate and key files when last read, whether
+    /// that gave `current` or failed.
+    seen: (Option<Stamp>, Option<Stamp>),
+    /// When the stamps were last looked at.
+    checked: Instant,
+}
+
+impl Reloading {
+    /// Reads `cert` and `key`; the error names the file at fault.
+    fn load(
+        cert: &Path,
+        key: &Path,
+        provider: Arc<CryptoProvider>,
+        interval: Duration,
+        clock: Clock,
+    ) -> Result<Self, String> {
+        // Stamped before reading: a change while reading is then seen as one
+        // at the next look, and read again.
+        let seen = (Stamp::of(cert), Stamp::of(key));
+        let current = Arc::new(certified_key(cert, key, &provider)?);
+        let checked = clock();
+        Ok(Self {
+            cert: cert.to_owned(),
+            key: key.to_owned(),
+            provider,
+            interval,
+            clock,
+            state: Mutex::new(State {
+                current,
+                seen,
+                checked,
+            }),
+        })
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The certificate to serve now, read again first when the interval has
+    /// gone by since the last look and the files have changed since.
+    fn current(&self) -> Arc<CertifiedKey> {
+        let now = (self.clock)();
+        let seen = {
+            let mut state = self.state();
+            if now.saturating_duration_since(state.checked) < self.interval {
+                return state.current.clone();
+            }
+            state.checked = now;
+            state.seen
+        };
+        // Looked at and read without the lock: handshakes meanwhile go on
+        // with the certificate in use.
+        let stamps = (Stamp::of(&self.cert), Stamp::of(&self.key));
+        if stamps == seen {
+            return self.state().current.clone();
+        }
+        let loaded = certified_key(&self.cert, &self.key, &self.provider);
+        let mut state = self.state();
+        // Recorded whatever came of it, so that a failure is warned of once,
+        // and read again only when a file changes again: a renewal that
+        // renames the certificate and the key into place one after the other
+        // fails for a moment, and is read whole at the next look.
+        state.seen = stamps;
+        match loaded {
+            Ok(new) => {
+                state.current = Arc::new(new);
+                info!(cert = %self.cert.display(), "control endpoint: TLS certificate reloaded");
+            }
+            Err(e) => warn!(
+                "control endpoint: TLS certificate not reloaded, still serving the previous one: \
+                 {e}"
+            ),
+        }
+        state.current.clone()
+    }
+}
+
+impl fmt::Debug for Reloading {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reloading")
+            .field("cert", &self.cert)
+            .field("key", &self.key)
+            .field("interval", &self.interval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResolvesServerCert for Reloading {
+    fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.current())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConnection};
+    use rustls_pki_types::ServerName;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata};
+
+    /// A certificate for `localhost` and its key, as PEM, and the certificate as DER.
+    struct Made {
+        cert: String,
+        key: String,
+        der: CertificateDer<'static>,
+    }
+
+    fn made() -> Made {
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        Made {
+            cert: made.cert.pem(),
+            key: made.signing_key.serialize_pem(),
+            der: made.cert.der().clone(),
+        }
+    }
+
+    /// Writes `contents` over `path`, modified at second `version` (each write a distinct
+    /// modification time, however coarse the file system's clock).
+    fn write(path: &Path, contents: &str, version: u64) {
+        std::fs::write(path, contents).unwrap();
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + version);
+        file.set_modified(at).unwrap();
+    }
+
+    /// A clock that moves only when told to.
+    #[derive(Clone)]
+    struct Manual {
+        start: Instant,
+        millis: Arc<AtomicU64>,
+    }
+
+    impl Manual {
+        fn new() -> Self {
+            Self {
+                start: Instant::now(),
+                millis: Arc::default(),
+            }
+        }
+        fn advance(&self, by: Duration) {
+            self.millis
+                .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+        }
+        fn clock(&self) -> Clock {
+            let this = self.clone();
+            Arc::new(move || this.start + Duration::from_millis(this.millis.load(Ordering::SeqCst)))
+        }
+    }
+
+    /// Moves every byte `from` has to send over to `to`.
+    fn transfer(
+        from: &mut impl std::ops::DerefMut<Target = rustls::ConnectionCommon<impl Sized>>,
+        to: &mut impl std::ops::DerefMut<Target = rustls::ConnectionCommon<impl Sized>>,
+    ) -> Result<(), rustls::Error> {
+        let mut bytes = Vec::new();
+        while from.wants_write() {
+            from.write_tls(&mut bytes).unwrap();
+        }
+        let mut rest = bytes.as_slice();
+        while !rest.is_empty() {
+            to.read_tls(&mut rest).unwrap();
+            to.process_new_packets()?;
+        }
+        Ok(())
+    }
+
+    /// A handshake with `acceptor` by a client trusting only `trusted`, in memory; the
+    /// leaf certificate the server presented, or why the handshake failed.
+    fn handshake(
+        acceptor: &TlsAcceptor,
+        trusted: &CertificateDer<'static>,
+    ) -> Result<CertificateDer<'static>, rustls::Error> {
+        let mut roots = RootCertStore::empty();
+        roots.add(trusted.clone()).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut client = ClientConnection::new(Arc::new(config), name).unwrap();
+        let mut server = ServerConnection::new(acceptor.config().clone()).unwrap();
+        for _ in 0..8 {
+            if !client.is_handshaking() && !server.is_handshaking() {
+                let presented = client.peer_certificates().unwrap()[0].clone();
+                return Ok(presented.into_owned());
+            }
+            transfer(&mut client, &mut server)?;
+            transfer(&mut server, &mut client)?;
+        }
+        panic!("the handshake did not finish");
+    }
+
+    /// The events logged, each as its fields `name=value`, space-separated.
+    #[derive(Clone, Default)]
+    struct Logged(Arc<Mutex<Vec<String>>>);
+
+    impl Logged {
+        fn warnings(&self) -> Vec<String> {
+            let lines = self.0.lock().unwrap();
+            lines
+                .iter()
+                .filter(|line| line.contains("not reloaded"))
+                .cloned()
+                .collect()
+        }
+    }
+
+    struct Fields(String);
+
+    impl Visit for Fields {
+        fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+            self.0.push_str(&format!("{}={value:?} ", field.name()));
+        }
+    }
+
+    impl tracing::Subscriber for Logged {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let mut fields = Fields(String::new());
+            event.record(&mut fields);
+            self.0.lock().unwrap().push(fields.0);
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
 
     #[test]
     fn a_certificate_and_its_key_make_an_acceptor_and_bad_files_are_named() {
@@ -45,5 +365,77 @@ mod tests {
         assert!(error.contains("holds no certificate"), "{error}");
         let error = acceptor(&cert, &cert).err().unwrap();
         assert!(error.contains("cert.pem: not a PEM private key"), "{error}");
+        let other = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        std::fs::write(&key, other.signing_key.serialize_pem()).unwrap();
+        let error = acceptor(&cert, &key).err().unwrap();
+        assert!(error.contains("cert.pem: does not fit its key"), "{error}");
+    }
+
+    #[test]
+    fn a_renewed_certificate_is_served_once_the_interval_has_gone_by() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        let (a, b) = (made(), made());
+        write(&cert, &a.cert, 0);
+        write(&key, &a.key, 0);
+        let time = Manual::new();
+        let acceptor = acceptor_with(&cert, &key, RECHECK_INTERVAL, time.clock()).unwrap();
+        assert_eq!(handshake(&acceptor, &a.der).unwrap(), a.der);
+
+        write(&cert, &b.cert, 1);
+        write(&key, &b.key, 1);
+        time.advance(RECHECK_INTERVAL - Duration::from_millis(1));
+        assert_eq!(
+            handshake(&acceptor, &a.der).unwrap(),
+            a.der,
+            "not looked at yet"
+        );
+        time.advance(Duration::from_millis(1));
+        assert_eq!(handshake(&acceptor, &b.der).unwrap(), b.der);
+        assert!(
+            handshake(&acceptor, &a.der).is_err(),
+            "A is no longer served"
+        );
+    }
+
+    #[test]
+    fn a_broken_renewal_keeps_the_certificate_in_use_and_is_warned_of_once_per_change() {
+        let logged = Logged::default();
+        let _default = tracing::subscriber::set_default(logged.clone());
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        let (a, b) = (made(), made());
+        write(&cert, &a.cert, 0);
+        write(&key, &a.key, 0);
+        let time = Manual::new();
+        let acceptor = acceptor_with(&cert, &key, RECHECK_INTERVAL, time.clock()).unwrap();
+
+        // Half written.
+        write(&cert, &b.cert[..b.cert.len() / 2], 1);
+        for _ in 0..3 {
+            time.advance(RECHECK_INTERVAL);
+            assert_eq!(handshake(&acceptor, &a.der).unwrap(), a.der);
+        }
+        let warnings = logged.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("cert.pem: "), "{warnings:?}");
+
+        // The new certificate in place, its key not yet.
+        write(&cert, &b.cert, 2);
+        time.advance(RECHECK_INTERVAL);
+        assert_eq!(handshake(&acceptor, &a.der).unwrap(), a.der);
+        time.advance(RECHECK_INTERVAL);
+        assert_eq!(handshake(&acceptor, &a.der).unwrap(), a.der);
+        let warnings = logged.warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[1].contains("cert.pem: does not fit its key"),
+            "{warnings:?}"
+        );
+
+        write(&key, &b.key, 2);
+        time.advance(RECHECK_INTERVAL);
+        assert_eq!(handshake(&acceptor, &b.der).unwrap(), b.der);
+        assert_eq!(logged.warnings().len(), 2);
     }
 }
