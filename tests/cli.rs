@@ -1130,6 +1130,55 @@ fn ctl_shows_and_steers_rooms_for_people_and_in_json_for_scripts() {
 }
 
 #[test]
+fn a_request_taken_and_never_answered_exits_3_apart_from_a_server_not_reached() {
+    // Listening but never accepting: the request is taken, and nothing answers it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let silent = listener.local_addr().unwrap().to_string();
+    // Each waits the 15 s a reading command waits: side by side.
+    let commands = [
+        vec!["ctl", "rooms", "--control", &silent],
+        vec!["guest", "list", "--control", &silent],
+    ]
+    .map(|args| {
+        let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+        std::thread::spawn(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            (args.join(" "), run(&args))
+        })
+    });
+    for command in commands {
+        let (args, out) = command.join().unwrap();
+        let error = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{args}: {error}");
+        assert!(
+            error.contains("timed out after 15 s") && error.contains("may still carry it out"),
+            "{args}: {error}"
+        );
+    }
+    drop(listener);
+
+    // Bound but not listening: nothing is taken, and a retry is safe.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&loopback.into()).unwrap();
+    let closed = socket
+        .local_addr()
+        .unwrap()
+        .as_socket()
+        .unwrap()
+        .to_string();
+    for args in [
+        ["ctl", "kick", "123", "c1", "--control", &closed].as_slice(),
+        ["guest", "list", "--control", &closed].as_slice(),
+    ] {
+        let out = run(args);
+        let error = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {error}");
+        assert!(error.contains("cannot reach the control API"), "{error}");
+    }
+}
+
+#[test]
 fn an_answer_piped_to_a_reader_that_has_gone_ends_quietly_with_exit_0() {
     let server = Server::start();
     let control = server.control.to_string();

@@ -40,6 +40,24 @@ pub fn refusal(error: &anyhow::Error) -> Option<&Refusal> {
     error.chain().find_map(|cause| cause.downcast_ref())
 }
 
+/// A server that took the request and did not answer it within the wait (the
+/// `Duration`): unlike every other error of [`call`], the server may still
+/// carry the request out, so calling again may do it twice ([`unanswered`]
+/// finds it).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "timed out after {} s waiting for the answer (the server took the request, and may still \
+     carry it out)",
+    .0.as_secs_f64()
+)]
+pub struct Unanswered(pub Duration);
+
+/// Whether an error of [`call`] is [`Unanswered`]: the request was sent, and
+/// may have been carried out.
+pub fn unanswered(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.is::<Unanswered>())
+}
+
 /// A running server's control API, as a client reaches it.
 #[derive(Debug, Clone, Copy)]
 pub struct ControlApi<'a> {
@@ -66,9 +84,10 @@ impl ControlApi<'static> {
 /// Calls `method` with `params` on the server whose control API is `api`,
 /// waiting at most `wait` for the answer: its answer, or the fault it
 /// answered with. The outer error is a server that cannot be reached, does
-/// not answer within `wait`, refuses the token or plain HTTP ([`Refusal`]) or
-/// its certificate is not trusted, or does not speak XML-RPC (over HTTPS when
-/// `api` has a certificate, else over plain HTTP).
+/// not answer within `wait` ([`Unanswered`] once it has the request), refuses
+/// the token or plain HTTP ([`Refusal`]) or its certificate is not trusted, or
+/// does not speak XML-RPC (over HTTPS when `api` has a certificate, else over
+/// plain HTTP).
 pub fn call(
     api: &ControlApi<'_>,
     method: &str,
@@ -92,7 +111,7 @@ pub fn call(
     );
     let response = match api.tls_cert {
         None => exchange(stream, request.as_bytes(), wait),
-        Some(cert) => control_tls::connect(addr, cert, stream)
+        Some(cert) => control_tls::connect(addr, cert, stream, wait)
             .and_then(|tls| exchange(tls, request.as_bytes(), wait)),
     }
     .with_context(|| format!("control API at {addr}"))?;
@@ -120,11 +139,9 @@ fn exchange(
     match stream.read_to_end(&mut response) {
         Ok(_) => Ok(response),
         // A read timeout is WouldBlock on Unix, TimedOut on Windows.
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => bail!(
-            "timed out after {} s waiting for the answer (the server took the request, \
-             and may still carry it out)",
-            wait.as_secs_f64()
-        ),
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            Err(Unanswered(wait).into())
+        }
         Err(e) => Err(anyhow::Error::new(e).context("reading the answer")),
     }
 }
@@ -182,6 +199,42 @@ mod tests {
         let error = format!("{error:#}");
         assert!(error.contains("timed out after 0.2 s"), "{error}");
         assert!(!error.contains("os error"), "{error}");
+    }
+
+    #[test]
+    fn only_a_request_sent_and_unanswered_may_have_been_carried_out() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+        let addr = listener.local_addr().unwrap();
+        let wait = Duration::from_millis(200);
+        let error = call(&ControlApi::plain(addr), "switchyard.kick", &[], wait).unwrap_err();
+        assert!(unanswered(&error), "{error:#}");
+        let refused = anyhow::Error::new(Refusal::Https).context("control API at 127.0.0.1:1");
+        assert!(!unanswered(&refused));
+        assert!(!unanswered(&anyhow!("cannot reach the control API")));
+    }
+
+    #[test]
+    fn a_server_that_never_answers_the_tls_handshake_is_said_to_have_timed_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = dir.path().join("cert.pem");
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        std::fs::write(&cert, made.cert.pem()).unwrap();
+        // Listening but never accepting: the handshake is sent, and nothing answers it.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+        let api = ControlApi {
+            addr: listener.local_addr().unwrap(),
+            token: None,
+            tls_cert: Some(&cert),
+        };
+        let error = call(&api, "switchyard.kick", &[], Duration::from_millis(200)).unwrap_err();
+        let shown = format!("{error:#}");
+        assert!(
+            shown.contains("timed out after 0.2 s waiting for the TLS handshake"),
+            "{shown}"
+        );
+        assert!(!shown.contains("os error"), "{shown}");
+        // The request was never sent: nothing may have been carried out.
+        assert!(!unanswered(&error), "{shown}");
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! rather than chained to an authority).
 
 use anyhow::{Context as _, bail};
+use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::client::danger::{
     HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
@@ -23,15 +25,25 @@ use tokio_rustls::rustls::{
 
 /// HTTPS on `stream`, to the server at `addr`, trusting only the leaf certificate (the
 /// first) of the PEM file `cert`, with the handshake done. The error names the file when it
-/// cannot be read or the server's certificate is not it.
+/// cannot be read or the server's certificate is not it, and says the handshake timed out
+/// when a read of it waited `wait` (the stream's read timeout) for nothing.
 pub fn connect(
     addr: SocketAddr,
     cert: &Path,
     mut stream: TcpStream,
+    wait: Duration,
 ) -> anyhow::Result<StreamOwned<ClientConnection, TcpStream>> {
     let mut tls = connection(addr, cert)?;
     while tls.is_handshaking() {
         if let Err(e) = tls.complete_io(&mut stream) {
+            // A read timeout is WouldBlock on Unix, TimedOut on Windows.
+            if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) {
+                bail!(
+                    "timed out after {} s waiting for the TLS handshake (control.tls_cert is \
+                     set: does the server serve HTTPS?)",
+                    wait.as_secs_f64()
+                );
+            }
             let refused = e
                 .get_ref()
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>());

@@ -7,7 +7,7 @@
 use crate::cli_output;
 use crate::cli_table::table;
 use crate::control_client::{self, ControlApi, Refusal};
-use crate::guest_cli::{self, fail};
+use crate::guest_cli::{self, fail, fail_call};
 use clap::Subcommand;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -184,8 +184,9 @@ impl CtlCommand {
 }
 
 /// Runs `command` against the control API `api`: exit 0 with the answer on
-/// stdout, or 1 with the fault or the reason the server could not be asked
-/// on stderr.
+/// stdout; else the reason on stderr, with exit [`guest_cli::UNANSWERED`] (3)
+/// when the server took the request and did not answer in time (it may still
+/// carry it out), and 1 otherwise (a fault, or a server not asked).
 pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
     let wait = command.wait();
     let Call {
@@ -201,7 +202,7 @@ pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
                 fault.message, fault.code
             ));
         }
-        Err(e) => return fail(format!("{e:#}{}", advice(&e))),
+        Err(e) => return fail_call(&e, advice(&e)),
     };
     if json {
         return cli_output::print(&format!(

@@ -22,7 +22,9 @@ pub fn reachable(listen: SocketAddr) -> SocketAddr {
 
 /// `guestLoad(name, file)`, `file` made absolute (the server reads it), but for
 /// [`EMBEDDED`], the component built into the server; its answer waited for
-/// [`control_client::CHANGE_WAIT`] at most (the server compiles the component).
+/// [`control_client::CHANGE_WAIT`] at most (the server compiles the component):
+/// exit 0 once loaded, [`UNANSWERED`] when no answer came in time (it may still
+/// load it), else 1.
 pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
     let file = match std::path::absolute(file) {
         _ if file == Path::new(EMBEDDED) => file.to_owned(),
@@ -43,19 +45,20 @@ pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
             "guestLoad answered {other:?}, not a version number"
         )),
         Ok(Err(fault)) => fail(format!("guest {name}: not loaded: {}", fault.message)),
-        Err(e) => fail(format!("{e:#}{}", advice(&e))),
+        Err(e) => fail_call(&e, advice(&e)),
     }
 }
 
 /// `guestList()`, as a table: one line per version; its answer waited for
-/// [`control_client::READ_WAIT`] at most.
+/// [`control_client::READ_WAIT`] at most (exit [`UNANSWERED`] then, as every
+/// command of the control API does).
 pub fn list(control: SocketAddr) -> ExitCode {
     let api = ControlApi::plain(control);
     match control_client::call(&api, "guestList", &[], control_client::READ_WAIT) {
         Ok(Ok(Value::Array(versions))) => cli_output::print(&table(&COLUMNS, &versions)),
         Ok(Ok(other)) => fail(format!("guestList answered {other:?}, not an array")),
         Ok(Err(fault)) => fail(format!("guestList: {}", fault.message)),
-        Err(e) => fail(format!("{e:#}{}", advice(&e))),
+        Err(e) => fail_call(&e, advice(&e)),
     }
 }
 
@@ -88,6 +91,23 @@ pub const COLUMNS: [(&str, &str); 7] = [
 pub fn fail(message: String) -> ExitCode {
     eprintln!("switchyard: {}", cli_output::literal(&message, true));
     ExitCode::FAILURE
+}
+
+/// The exit code of a command whose request the server took and did not
+/// answer in time ([`control_client::Unanswered`]): it may still carry it
+/// out, so a script is not to repeat it as it may one that exits 1 (clap
+/// exits 2 for a command line it refuses).
+pub const UNANSWERED: u8 = 3;
+
+/// Prints `error` (of [`control_client::call`]) and then `advice` as
+/// [`fail`] does; exit [`UNANSWERED`] when the server took the request and
+/// did not answer, else 1.
+pub fn fail_call(error: &anyhow::Error, advice: &str) -> ExitCode {
+    let code = fail(format!("{error:#}{advice}"));
+    if control_client::unanswered(error) {
+        return ExitCode::from(UNANSWERED);
+    }
+    code
 }
 
 #[cfg(test)]
@@ -146,6 +166,21 @@ mod tests {
             );
         }
         assert_eq!(advice(&anyhow::anyhow!("cannot reach")), "");
+    }
+
+    #[test]
+    fn a_request_taken_and_unanswered_exits_apart_from_other_failures() {
+        let unanswered = anyhow::Error::new(control_client::Unanswered(
+            std::time::Duration::from_secs(120),
+        ))
+        .context("control API at 127.0.0.1:1");
+        assert_eq!(fail_call(&unanswered, ""), ExitCode::from(UNANSWERED));
+        assert_eq!(
+            fail_call(&anyhow::anyhow!("cannot reach"), ""),
+            ExitCode::FAILURE
+        );
+        let refused = anyhow::Error::new(control_client::Refusal::Https);
+        assert_eq!(fail_call(&refused, "; say so"), ExitCode::FAILURE);
     }
 
     #[test]

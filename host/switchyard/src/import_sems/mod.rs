@@ -771,8 +771,31 @@ impl Converter<'_> {
         Ok(0)
     }
 
-    /// A whole number, 0 or more.
+    /// A whole number, 0 or more, in ASCII digits alone: the webconference
+    /// module reads its numbers with SEMS's unsigned `str2i`, which refuses a
+    /// sign (`getParameterInt` then falls back to its default, and an unread
+    /// `direct_room_strip` fails the module's load), where `str::parse` takes a
+    /// leading `+`.
     fn number(&self, setting: &Setting) -> Result<i64, ImportError> {
+        let digits = setting.value.bytes().all(|b| b.is_ascii_digit());
+        digits
+            .then(|| setting.value.parse().ok())
+            .flatten()
+            .ok_or_else(|| {
+                self.error(
+                    setting,
+                    format!(
+                        "expected a whole number, 0 or more, in digits alone (SEMS reads no \
+                         sign), not {:?}",
+                        setting.value
+                    ),
+                )
+            })
+    }
+
+    /// A whole number, 0 or more, an optional leading `+` included: as the
+    /// session_timer plug-in reads its numbers, with `sscanf("%u")`.
+    pub(super) fn scanned_number(&self, setting: &Setting) -> Result<i64, ImportError> {
         setting
             .value
             .parse()
@@ -1831,11 +1854,13 @@ mod tests {
             ),
             (
                 "# x\ndirect_room_strip=-1\n",
-                "webconference.conf:2: direct_room_strip: expected a whole number, 0 or more, not \"-1\"",
+                "webconference.conf:2: direct_room_strip: expected a whole number, 0 or more, in \
+                 digits alone (SEMS reads no sign), not \"-1\"",
             ),
             (
                 "lonely_user_timer=2m\n",
-                "webconference.conf:1: lonely_user_timer: expected a whole number, 0 or more, not \"2m\"",
+                "webconference.conf:1: lonely_user_timer: expected a whole number, 0 or more, in \
+                 digits alone (SEMS reads no sign), not \"2m\"",
             ),
             (
                 "rooms_expire_delay=31536001\n",
@@ -1845,6 +1870,38 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(error(text), expected, "for {text:?}");
         }
+    }
+
+    #[test]
+    fn a_signed_number_is_refused_where_sems_reads_digits_alone() {
+        for key in [
+            "lonely_user_timer",
+            "direct_room_strip",
+            "room_pin_split",
+            "participants_expire_delay",
+            "rooms_expire_delay",
+        ] {
+            assert_eq!(
+                error(&format!("direct_room_re=^000777\n{key}=+120\n")),
+                format!(
+                    "webconference.conf:2: {key}: expected a whole number, 0 or more, in digits \
+                     alone (SEMS reads no sign), not \"+120\""
+                ),
+            );
+        }
+        // The session_timer plug-in reads its intervals with sscanf("%u"), which takes a `+`.
+        let timers = convert(
+            "direct_room_re=\nenable_session_timer=yes\nsession_expires=+240\n\
+             minimum_timer=+120\nmaximum_timer=+900\n",
+        );
+        assert_eq!(
+            at(&timers.table, "sip.session_expires_s"),
+            Some(&Value::from(240))
+        );
+        assert_eq!(
+            at(&timers.table, "sip.session_min_se_s"),
+            Some(&Value::from(120))
+        );
     }
 
     #[test]

@@ -93,7 +93,7 @@ impl Converter<'_> {
                 Some(setting) if setting.value.is_empty() => {
                     return Err(self.refused(setting, "empty"));
                 }
-                Some(setting) => self.number(setting)?,
+                Some(setting) => self.scanned_number(setting)?,
                 None => i64::from(sems_default),
             };
             let fitted = value.clamp(i64::from(low), i64::from(MAX_SESSION_S));
@@ -156,7 +156,7 @@ impl Converter<'_> {
         if setting.value.is_empty() {
             return Err(self.refused(setting, "empty"));
         }
-        if self.number(setting)? == 0 {
+        if self.scanned_number(setting)? == 0 {
             return Err(self.refused(setting, "0"));
         }
         self.not_mapped(
