@@ -178,9 +178,14 @@ pub const NOW: u64 = u64::MAX;
 /// (every event the log keeps). `after=now` is [`NOW`]: from the newest
 /// event on, as [`EventLog::resolve`] makes it.
 pub fn resume_point(headers: &HeaderMap, query: Option<&str>) -> u64 {
-    // An id as large as `NOW` is no id this log gave (nor a past one): past the newest, as
-    // any other such id is, rather than `now`.
-    let id = |v: &str| v.parse::<u64>().ok().map(|id| id.min(NOW - 1));
+    // An id as large as `NOW`, or too large for a u64, is no id this log gave (nor a past
+    // one): past the newest, as any other such id is (answered with a reset), rather than
+    // `now` or no id at all.
+    let id = |v: &str| match v.parse::<u64>() {
+        Ok(id) => Some(id.min(NOW - 1)),
+        Err(_) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => Some(NOW - 1),
+        Err(_) => None,
+    };
     let header = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -592,6 +597,17 @@ mod tests {
         );
         let max = u64::MAX.to_string();
         assert_eq!(resume_point(&none, Some(&format!("after={max}"))), NOW - 1);
+        assert_eq!(
+            resume_point(&none, Some("after=99999999999999999999")),
+            NOW - 1,
+            "an id too large for a u64 is past the newest too, not no id"
+        );
+        let mut too_large = HeaderMap::new();
+        too_large.insert(
+            "last-event-id",
+            HeaderValue::from_static("99999999999999999999"),
+        );
+        assert_eq!(resume_point(&too_large, Some("after=now")), NOW - 1);
         assert_eq!(resume_point(&none, Some("after=later")), 0);
     }
 

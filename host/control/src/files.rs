@@ -103,8 +103,9 @@ async fn open_recording(path: &Path) -> std::io::Result<tokio::fs::File> {
 
 /// The recording `name` of `dir` (a regular file; anything else is 404):
 /// whole (200), or the one byte range the request's `Range` asks for (206;
-/// 416 when no range it asks for overlaps the file; a header that is no
-/// range, or asks for several ranges, gets the whole file). With `head` (a
+/// 416 when no range it asks for overlaps the file; ranges wholly beyond it
+/// are left out, and a header that is no range, or leaves several, gets the
+/// whole file). With `head` (a
 /// `HEAD` request) the headers of the whole file, and no body: only `GET`
 /// takes a range (RFC 9110 §14.2). A request with `If-Range` gets the whole file: no validator
 /// is sent (no `ETag` or `Last-Modified`), so none it names can match (RFC

@@ -119,8 +119,9 @@ const RANGE_INPUTS: &[Input] = &[
         place: Place::Header,
         kind: Kind::String,
         description: "One byte range (`bytes=<first>-[<last>]` or `bytes=-<suffix>`), \
-                      answered 206; several (overlapping or not), or a value that is no byte \
-                      range, are answered with the whole recording",
+                      answered 206; ranges wholly beyond the recording are left out, and \
+                      several left (overlapping or not), or a value that is no byte range, \
+                      are answered with the whole recording",
     },
     Input {
         name: "If-Range",

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 use tokio_rustls::TlsAcceptor;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 /// The least time between two looks at the certificate and key files while
 /// serving.
@@ -73,6 +73,9 @@ type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 
 /// What tells one version of a file from the next: replacing it, by writing
 /// over it or renaming another onto it, changes at least one of these.
+/// The stamps of the certificate file and of the key file.
+type Stamps = (Option<Stamp>, Option<Stamp>);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
     modified: Option<SystemTime>,
@@ -114,9 +117,10 @@ struct Reloading {
 struct State {
     /// What handshakes are served with.
     current: Arc<CertifiedKey>,
-    /// The stamps of the certificate and key files when last read, whether
-    /// that gave `current` or failed.
-    seen: (Option<Stamp>, Option<Stamp>),
+    /// The stamps of the certificate and key files when `current` was read.
+    loaded: Stamps,
+    /// The stamps of the files when a read last failed and was warned of.
+    warned: Option<Stamps>,
     /// When the stamps were last looked at.
     checked: Instant,
 }
@@ -132,7 +136,7 @@ impl Reloading {
     ) -> Result<Self, String> {
         // Stamped before reading: a change while reading is then seen as one
         // at the next look, and read again.
-        let seen = (Stamp::of(cert), Stamp::of(key));
+        let loaded = (Stamp::of(cert), Stamp::of(key));
         let current = Arc::new(certified_key(cert, key, &provider)?);
         let checked = clock();
         Ok(Self {
@@ -143,7 +147,8 @@ impl Reloading {
             clock,
             state: Mutex::new(State {
                 current,
-                seen,
+                loaded,
+                warned: None,
                 checked,
             }),
         })
@@ -154,39 +159,45 @@ impl Reloading {
     }
 
     /// The certificate to serve now, read again first when the interval has
-    /// gone by since the last look and the files have changed since.
+    /// gone by since the last look and the files are not those `current` was
+    /// read from.
     fn current(&self) -> Arc<CertifiedKey> {
         let now = (self.clock)();
-        let seen = {
+        let loaded = {
             let mut state = self.state();
             if now.saturating_duration_since(state.checked) < self.interval {
                 return state.current.clone();
             }
             state.checked = now;
-            state.seen
+            state.loaded
         };
         // Looked at and read without the lock: handshakes meanwhile go on
         // with the certificate in use.
         let stamps = (Stamp::of(&self.cert), Stamp::of(&self.key));
-        if stamps == seen {
+        if stamps == loaded {
             return self.state().current.clone();
         }
         let loaded = certified_key(&self.cert, &self.key, &self.provider);
         let mut state = self.state();
-        // Recorded whatever came of it, so that a failure is warned of once,
-        // and read again only when a file changes again: a renewal that
-        // renames the certificate and the key into place one after the other
-        // fails for a moment, and is read whole at the next look.
-        state.seen = stamps;
         match loaded {
             Ok(new) => {
                 state.current = Arc::new(new);
+                state.loaded = stamps;
+                state.warned = None;
                 info!(cert = %self.cert.display(), "control endpoint: TLS certificate reloaded");
             }
-            Err(e) => warn!(
-                "control endpoint: TLS certificate not reloaded, still serving the previous one: \
-                 {e}"
-            ),
+            // Read again at each look until it succeeds (a renewal that renames the
+            // certificate and the key into place one after the other fails for a moment;
+            // a read refused for want of file descriptors is no fault of the files), but
+            // warned of once for each change of the files.
+            Err(e) if state.warned != Some(stamps) => {
+                state.warned = Some(stamps);
+                warn!(
+                    "control endpoint: TLS certificate not reloaded, still serving the previous \
+                     one: {e}"
+                );
+            }
+            Err(e) => debug!("control endpoint: TLS certificate still not reloaded: {e}"),
         }
         state.current.clone()
     }
@@ -318,10 +329,17 @@ mod tests {
 
     impl Logged {
         fn warnings(&self) -> Vec<String> {
+            self.containing("not reloaded, still serving")
+        }
+        /// The failed reads of the files, warned of or not.
+        fn failed_reads(&self) -> usize {
+            self.containing("not reloaded").len()
+        }
+        fn containing(&self, text: &str) -> Vec<String> {
             let lines = self.0.lock().unwrap();
             lines
                 .iter()
-                .filter(|line| line.contains("not reloaded"))
+                .filter(|line| line.contains(text))
                 .cloned()
                 .collect()
         }
@@ -419,6 +437,9 @@ mod tests {
         let warnings = logged.warnings();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].contains("cert.pem: "), "{warnings:?}");
+        // Read again at each look, not only once the files change again: a read may
+        // fail for want of file descriptors, no fault of the files.
+        assert_eq!(logged.failed_reads(), 3);
 
         // The new certificate in place, its key not yet.
         write(&cert, &b.cert, 2);
