@@ -210,6 +210,83 @@ fn a_watched_file_touched_or_rewritten_the_same_is_not_loaded_again() {
     );
 }
 
+/// A server whose `misbehave` guest is watched at `file`, which holds it, once its
+/// version 1 is listed.
+fn watching(file: &std::path::Path) -> Server {
+    std::fs::copy(test_guest_wasm("misbehave"), file).unwrap();
+    let config = format!(
+        "{}[routing]\nguest = \"misbehave\"\n[guests.misbehave]\nwasm = \"{}\"\nwatch = true\n",
+        base_config(),
+        file.display()
+    );
+    let server = Server::start_with(&config);
+    await_versions(
+        &server,
+        &[version("misbehave", 1, 0, "current"), idle_webconference()],
+    );
+    server
+}
+
+#[test]
+fn a_watched_file_loaded_by_hand_once_written_is_not_loaded_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("guest.wasm");
+    let server = watching(&file);
+    // A new build written in place and loaded at once, as a deployment script does.
+    std::fs::copy(test_guest_wasm("draft"), &file).unwrap();
+    let path = file.display().to_string();
+    assert_eq!(
+        rpc(&server, &format!("s.guestLoad('misbehave', {path:?})")),
+        "2"
+    );
+    let looked_at = || {
+        let log = server.log();
+        log.matches("its content unchanged: not loaded").count()
+            + log.matches("watched file changed: loading it").count()
+    };
+    server.await_value("the watch's look at the change", &1, SETTLE, looked_at);
+    assert_eq!(
+        server
+            .log()
+            .matches("its content unchanged: not loaded")
+            .count(),
+        1,
+        "the version serving holds the file's content"
+    );
+    assert_eq!(
+        versions(&server),
+        [
+            draft_version("misbehave", 2, 0, "current"),
+            idle_webconference()
+        ]
+    );
+}
+
+#[test]
+fn a_watched_file_put_back_right_after_a_load_by_hand_is_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("guest.wasm");
+    let server = watching(&file);
+    std::fs::copy(test_guest_wasm("draft"), &file).unwrap();
+    let path = file.display().to_string();
+    assert_eq!(
+        rpc(&server, &format!("s.guestLoad('misbehave', {path:?})")),
+        "2"
+    );
+    // Put back before the watch takes the change in: the file no longer holds what serves.
+    std::fs::copy(test_guest_wasm("misbehave"), &file).unwrap();
+    await_versions(
+        &server,
+        &[version("misbehave", 3, 0, "current"), idle_webconference()],
+    );
+    std::thread::sleep(3 * Duration::from_secs(1));
+    assert_eq!(
+        versions(&server),
+        [version("misbehave", 3, 0, "current"), idle_webconference()],
+        "loaded once"
+    );
+}
+
 #[test]
 fn calls_stay_on_their_version_and_an_old_version_unloads_with_its_last_call() {
     let server = Server::start();

@@ -2,10 +2,10 @@
 //! control request, `guestLoad(name, path)` and `guestList()`.
 
 use crate::control::on_blocking_thread;
-use crate::guest_loader::GuestLoader;
-use crate::guest_registry::{Current, MAX_VERSIONS, Registry, VersionInfo};
+use crate::guest_loader::{Component, GuestLoader};
+use crate::guest_registry::{Current, Digest, MAX_VERSIONS, Registry, VersionInfo};
 use crate::host_api::CoreHost;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use switchyard_control::{Fault, Value};
@@ -51,15 +51,10 @@ impl GuestSwitch {
         self.registry.current(name)
     }
 
-    /// The file the current version of `name` was read from
-    /// ([`EMBEDDED`](crate::guest_loader::EMBEDDED) for the embedded
-    /// one); `None` when no guest of that name is loaded.
-    pub fn current_file(&self, name: &str) -> Option<String> {
-        self.registry
-            .list()
-            .into_iter()
-            .find(|version| version.name == name && version.current)
-            .map(|version| version.file)
+    /// The SHA-256 of the bytes the current version of `name` was compiled from; `None` when
+    /// no guest of that name is loaded.
+    pub fn current_digest(&self, name: &str) -> Option<Digest> {
+        self.registry.current(name)?.digest
     }
 
     /// `guestLoad(name, path)`: the new version's number, or a fault saying
@@ -95,7 +90,48 @@ impl GuestSwitch {
             Arc::clone(&self.registry),
             name,
             file,
+            None,
             move |name| loader.load_file(name, &path),
+            move |name, version| host.events().guest_loaded(name, version),
+        )
+        .await?
+        // Nothing is passed over without a digest to match.
+        .ok_or_else(Fault::internal_error)
+    }
+
+    /// Reads the component at `path` on a blocking thread, for
+    /// [`GuestSwitch::load_component`] to load as a version of `name`: its bytes and their
+    /// digest, or the fault a load of it is refused with (logged as such).
+    pub async fn read_component(&self, name: &str, path: &Path) -> Result<Arc<Component>, Fault> {
+        let (name, path) = (name.to_owned(), path.to_owned());
+        let doing = format!("reading {} for guest {name}", path.display());
+        on_blocking_thread(&doing, move || {
+            Component::read(&name, &path)
+                .map(Arc::new)
+                .map_err(|e| refused(&name, &path.display().to_string(), &e))
+        })
+        .await?
+    }
+
+    /// [`GuestSwitch::load_file`] of `component`, read from `path`, unless the current version
+    /// of `name` was compiled from the same bytes when the load's turn comes: then nothing is
+    /// loaded and the answer is `None`.
+    pub async fn load_component(
+        &self,
+        name: String,
+        path: &Path,
+        component: Arc<Component>,
+        host: Arc<CoreHost>,
+    ) -> Result<Option<u32>, Fault> {
+        let loader = self.loader.clone();
+        let digest = component.digest();
+        load_in_turn(
+            &self.loading,
+            Arc::clone(&self.registry),
+            name,
+            path.display().to_string(),
+            Some(digest),
+            move |name| Ok((loader.load_component(name, &component)?, digest)),
             move |name, version| host.events().guest_loaded(name, version),
         )
         .await
@@ -123,21 +159,29 @@ impl GuestSwitch {
 /// blocking thread and makes it the current one ([`add_version`]), then tells `loaded` its
 /// number. The turn is held, and `loaded` told, by the blocking thread, so both happen even
 /// when the future is dropped meanwhile (its client gone): the version is current either way.
+/// When the current version's digest is `unless` as the turn comes, nothing is loaded (nor
+/// told) and the answer is `None`.
 async fn load_in_turn<T: Send + Sync + 'static>(
     loading: &Arc<tokio::sync::Mutex<()>>,
     registry: Arc<Registry<T>>,
     name: String,
     file: String,
-    load: impl FnOnce(&str) -> anyhow::Result<T> + Send + 'static,
+    unless: Option<Digest>,
+    load: impl FnOnce(&str) -> anyhow::Result<(T, Digest)> + Send + 'static,
     loaded: impl FnOnce(&str, u32) + Send + 'static,
-) -> Result<u32, Fault> {
+) -> Result<Option<u32>, Fault> {
     let turn = Arc::clone(loading).lock_owned().await;
     let doing = format!("guestLoad of {name} from {file}");
     on_blocking_thread(&doing, move || {
         let _turn = turn;
+        // Judged in the turn: a load of the same bytes asked for earlier may be compiling.
+        if unless.is_some() && registry.current(&name).and_then(|current| current.digest) == unless
+        {
+            return Ok(None);
+        }
         let version = add_version(&registry, &name, file, || load(&name))?;
         loaded(&name, version);
-        Ok(version)
+        Ok(Some(version))
     })
     .await?
 }
@@ -149,7 +193,7 @@ fn add_version<T>(
     registry: &Registry<T>,
     name: &str,
     file: String,
-    load: impl FnOnce() -> anyhow::Result<T>,
+    load: impl FnOnce() -> anyhow::Result<(T, Digest)>,
 ) -> Result<u32, Fault> {
     if registry.current(name).is_none() {
         return Err(Fault::bad_params(format!(
@@ -164,9 +208,9 @@ fn add_version<T>(
         return Err(too_many_versions(name, serving));
     }
     match load() {
-        Ok(guest) => {
+        Ok((guest, digest)) => {
             let version = registry
-                .add_within_limit(name, guest, file.clone())
+                .add_within_limit(name, guest, file.clone(), digest)
                 .map_err(|serving| too_many_versions(name, serving))?;
             info!(
                 guest = name,
@@ -174,13 +218,16 @@ fn add_version<T>(
             );
             Ok(version)
         }
-        Err(e) => {
-            warn!(guest = name, file, "guest version refused: {e:#}");
-            // The file named is the caller's: missing, not a component, of a WIT version not
-            // served, or failing to start.
-            Err(Fault::bad_params(format!("guestLoad: refused: {e:#}")))
-        }
+        Err(e) => Err(refused(name, &file, &e)),
     }
+}
+
+/// The fault of a load of `name` from `file` refused for `error`, logged.
+fn refused(name: &str, file: &str, error: &anyhow::Error) -> Fault {
+    warn!(guest = name, file, "guest version refused: {error:#}");
+    // The file named is the caller's: missing, not a component, of a WIT version not served,
+    // or failing to start.
+    Fault::bad_params(format!("guestLoad: refused: {error:#}"))
 }
 
 /// The fault of a load refused while `serving` versions of `name` serve calls.
@@ -257,10 +304,11 @@ mod tests {
             Arc::clone(&registry),
             "conf".into(),
             "v2.wasm".into(),
+            None,
             move |_| {
                 let _ = started.send(());
                 finished.recv()?;
-                Ok(2)
+                Ok((2, [2; 32]))
             },
             move |name, version| {
                 let _ = tell.send((name.to_owned(), version));
@@ -275,6 +323,35 @@ mod tests {
         let event = tokio::time::timeout(Duration::from_secs(10), told.recv()).await;
         assert_eq!(event.unwrap(), Some(("conf".to_owned(), 2)));
         assert_eq!(registry.current("conf").unwrap().version, 2);
+    }
+
+    #[tokio::test]
+    async fn bytes_the_current_version_was_compiled_from_are_not_loaded_again() {
+        let registry = Arc::new(Registry::default());
+        registry.add_with_digest("conf", 1, "v1.wasm".into(), [1; 32]);
+        let loading = Arc::default();
+        let (tell, mut told) = tokio::sync::mpsc::unbounded_channel();
+        let load = |digest: Digest| {
+            let (registry, tell) = (Arc::clone(&registry), tell.clone());
+            load_in_turn(
+                &loading,
+                registry,
+                "conf".into(),
+                "guest.wasm".into(),
+                Some(digest),
+                move |_| Ok((2, digest)),
+                move |_, version| {
+                    let _ = tell.send(version);
+                },
+            )
+        };
+        assert_eq!(load([1; 32]).await, Ok(None), "the current version's bytes");
+        assert_eq!(load([2; 32]).await, Ok(Some(2)));
+        assert_eq!(load([2; 32]).await, Ok(None), "loaded just before");
+        assert_eq!(registry.current("conf").unwrap().version, 2);
+        drop(tell);
+        assert_eq!(told.recv().await, Some(2));
+        assert_eq!(told.recv().await, None, "one version told of");
     }
 
     #[test]
@@ -293,7 +370,10 @@ mod tests {
         assert_eq!((version, *guest), (1, "one"));
         assert_eq!(registry.list().len(), 1);
 
-        let version = add_version(&registry, "conf", "two.wasm".into(), || Ok("two")).unwrap();
+        let version = add_version(&registry, "conf", "two.wasm".into(), || {
+            Ok(("two", [2; 32]))
+        })
+        .unwrap();
         assert_eq!(version, 2, "a refusal takes no version number");
     }
 
@@ -304,7 +384,7 @@ mod tests {
         let mut calls = Vec::new();
         for n in 1..MAX_VERSIONS {
             calls.push(registry.lease("conf").unwrap());
-            add_version(&registry, "conf", format!("v{n}.wasm"), || Ok(n)).unwrap();
+            add_version(&registry, "conf", format!("v{n}.wasm"), || Ok((n, [0; 32]))).unwrap();
         }
         calls.push(registry.lease("conf").unwrap());
         assert_eq!(registry.serving("conf"), MAX_VERSIONS);
@@ -319,7 +399,7 @@ mod tests {
         );
         // The oldest version's last call ends: it unloads, and there is room again.
         drop(calls.remove(0));
-        add_version(&registry, "conf", "more.wasm".into(), || Ok(99)).unwrap();
+        add_version(&registry, "conf", "more.wasm".into(), || Ok((99, [0; 32]))).unwrap();
         assert_eq!(
             registry.list().len(),
             MAX_VERSIONS,
@@ -334,7 +414,7 @@ mod tests {
         let mut calls = Vec::new();
         for n in 1..MAX_VERSIONS {
             calls.push(registry.lease("conf").unwrap());
-            add_version(&registry, "conf", format!("v{n}.wasm"), || Ok(n)).unwrap();
+            add_version(&registry, "conf", format!("v{n}.wasm"), || Ok((n, [0; 32]))).unwrap();
         }
         assert_eq!(
             registry.serving("conf"),
@@ -344,7 +424,7 @@ mod tests {
         let fault = add_version(&registry, "conf", "late.wasm".into(), || {
             // The current version's first call comes while the component compiles.
             calls.push(registry.lease("conf").unwrap());
-            Ok(99)
+            Ok((99, [0; 32]))
         })
         .unwrap_err();
         assert_eq!(fault.code, Fault::CONFLICT);

@@ -3,7 +3,9 @@
 
 use crate::component_file::read_component;
 use crate::config::{Config, GuestEntry};
+use crate::guest_registry::Digest;
 use anyhow::{Context, anyhow};
+use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -32,6 +34,30 @@ impl std::fmt::Display for ConfigProblem {
 
 impl std::error::Error for ConfigProblem {}
 
+/// A component's bytes as read, with their SHA-256: what one version is compiled from.
+pub struct Component {
+    wasm: Vec<u8>,
+    digest: Digest,
+}
+
+impl Component {
+    /// `wasm`, hashed.
+    pub fn new(wasm: Vec<u8>) -> Component {
+        let digest = <Sha256 as sha2::Digest>::digest(&wasm).into();
+        Component { wasm, digest }
+    }
+
+    /// The component at `path`, read (as [`read_component`] reads it) for the guest `name`.
+    pub fn read(name: &str, path: &Path) -> anyhow::Result<Component> {
+        read(name, path).map(Component::new)
+    }
+
+    /// The SHA-256 of its bytes.
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+}
+
 /// Compiles guests with one runtime and the configured guests' tables and
 /// limits.
 pub struct GuestLoader {
@@ -58,31 +84,41 @@ impl GuestLoader {
 
     /// The guest `name` from its configured file, else the embedded one,
     /// checked as [`GuestLoader::load_file`] checks it; with the file's name as
-    /// the registry shows it.
-    pub fn load_configured(&self, name: &str) -> anyhow::Result<(Guest, String)> {
+    /// the registry shows it and the SHA-256 of the bytes compiled.
+    pub fn load_configured(&self, name: &str) -> anyhow::Result<(Guest, String, Digest)> {
         let entry = self.entry(name)?;
-        let (wasm, file) = match &entry.0.wasm {
-            Some(path) => (read(name, path)?, path.display().to_string()),
+        let (component, file) = match &entry.0.wasm {
+            Some(path) => (Component::read(name, path)?, path.display().to_string()),
             None => {
                 let wasm = embedded(name).context("no `wasm` file is configured")?;
-                (wasm.to_vec(), EMBEDDED.to_owned())
+                (Component::new(wasm.to_vec()), EMBEDDED.to_owned())
             }
         };
-        Ok((self.start(name, entry, &wasm)?, file))
+        let guest = self.start(name, entry, &component.wasm)?;
+        Ok((guest, file, component.digest))
     }
 
     /// A new version of `name` from the component at `path`, or from the one embedded under
     /// that name when `path` is [`EMBEDDED`] (the way back from a bad version of an embedded
     /// guest), checked before it serves: instantiated once, so that a component which cannot
-    /// start is refused, and asked to check its config table.
-    pub fn load_file(&self, name: &str, path: &Path) -> anyhow::Result<Guest> {
+    /// start is refused, and asked to check its config table. With the SHA-256 of the bytes
+    /// compiled.
+    pub fn load_file(&self, name: &str, path: &Path) -> anyhow::Result<(Guest, Digest)> {
         let entry = self.entry(name)?;
-        let wasm = if path == Path::new(EMBEDDED) {
-            embedded(name)?.to_vec()
+        let component = if path == Path::new(EMBEDDED) {
+            Component::new(embedded(name)?.to_vec())
         } else {
-            read(name, path)?
+            Component::read(name, path)?
         };
-        self.start(name, entry, &wasm)
+        let guest = self.start(name, entry, &component.wasm)?;
+        Ok((guest, component.digest))
+    }
+
+    /// A new version of `name` from `component`, already read, checked as
+    /// [`GuestLoader::load_file`] checks it.
+    pub fn load_component(&self, name: &str, component: &Component) -> anyhow::Result<Guest> {
+        let entry = self.entry(name)?;
+        self.start(name, entry, &component.wasm)
     }
 
     /// `wasm` compiled as `name`, instantiated once and asked to check its config table: a

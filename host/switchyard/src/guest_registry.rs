@@ -18,6 +18,9 @@ use std::time::SystemTime;
 /// calls. A load past it waits for older versions to drain.
 pub const MAX_VERSIONS: usize = 16;
 
+/// The SHA-256 of the bytes a version was compiled from.
+pub type Digest = [u8; 32];
+
 /// The versions of every loaded guest; `T` is the compiled guest.
 pub struct Registry<T> {
     guests: Arc<Mutex<BTreeMap<String, Versions<T>>>>,
@@ -33,6 +36,7 @@ struct Versions<T> {
 struct Loaded<T> {
     version: u32,
     file: String,
+    digest: Option<Digest>,
     loaded_at: SystemTime,
     guest: Arc<T>,
     live: usize,
@@ -47,6 +51,8 @@ pub struct Current<T> {
     pub guest: Arc<T>,
     /// Its metrics.
     pub metrics: GuestMetrics,
+    /// The SHA-256 of the bytes it was compiled from, when it was added with it.
+    pub digest: Option<Digest>,
 }
 
 /// One version as [`Registry::list`] shows it.
@@ -92,24 +98,37 @@ impl<T> Registry<T> {
         lock(&self.guests).get(name).map_or(0, Versions::serving)
     }
 
-    /// Adds `guest`, read from `file`, as the newest version of `name` and
-    /// returns its number. The version it replaces is unloaded now if it has
-    /// no call, else when its last call ends.
+    /// [`Registry::add_with_digest`] of a guest whose bytes' digest is unknown: no content is
+    /// taken for the version's.
+    #[cfg(test)]
     pub fn add(&self, name: &str, guest: T, file: String) -> u32 {
-        push(&mut lock(&self.guests), name, guest, file)
+        push(&mut lock(&self.guests), name, guest, file, None)
     }
 
-    /// [`Registry::add`], unless [`MAX_VERSIONS`] versions of `name` serve
+    /// Adds `guest`, read from `file` and compiled from bytes whose SHA-256 is `digest`, as
+    /// the newest version of `name` and returns its number. The version it replaces is
+    /// unloaded now if it has no call, else when its last call ends.
+    pub fn add_with_digest(&self, name: &str, guest: T, file: String, digest: Digest) -> u32 {
+        push(&mut lock(&self.guests), name, guest, file, Some(digest))
+    }
+
+    /// [`Registry::add_with_digest`], unless [`MAX_VERSIONS`] versions of `name` serve
     /// calls: then nothing is added, and the error is how many do. The count
     /// is taken under the lock the addition holds, so a call that a version
     /// gained a moment before counts.
-    pub fn add_within_limit(&self, name: &str, guest: T, file: String) -> Result<u32, usize> {
+    pub fn add_within_limit(
+        &self,
+        name: &str,
+        guest: T,
+        file: String,
+        digest: Digest,
+    ) -> Result<u32, usize> {
         let mut guests = lock(&self.guests);
         let serving = guests.get(name).map_or(0, Versions::serving);
         if serving >= MAX_VERSIONS {
             return Err(serving);
         }
-        Ok(push(&mut guests, name, guest, file))
+        Ok(push(&mut guests, name, guest, file, Some(digest)))
     }
 
     /// The current version of `name`, held for as long as the caller keeps
@@ -121,6 +140,7 @@ impl<T> Registry<T> {
             version: current.version,
             guest: current.guest.clone(),
             metrics: current.metrics.clone(),
+            digest: current.digest,
         })
     }
 
@@ -239,9 +259,15 @@ impl<T> Versions<T> {
     }
 }
 
-/// Adds `guest`, read from `file`, to `guests` as the newest version of `name`, unloading
-/// the versions that serve no call, and returns its number.
-fn push<T>(guests: &mut BTreeMap<String, Versions<T>>, name: &str, guest: T, file: String) -> u32 {
+/// Adds `guest`, read from `file` holding the bytes of `digest` when known, to `guests` as the
+/// newest version of `name`, unloading the versions that serve no call, and returns its number.
+fn push<T>(
+    guests: &mut BTreeMap<String, Versions<T>>,
+    name: &str,
+    guest: T,
+    file: String,
+    digest: Option<Digest>,
+) -> u32 {
     let versions = guests.entry(name.to_owned()).or_insert(Versions {
         next: 1,
         loaded: Vec::new(),
@@ -252,6 +278,7 @@ fn push<T>(guests: &mut BTreeMap<String, Versions<T>>, name: &str, guest: T, fil
     versions.loaded.push(Loaded {
         version,
         file,
+        digest,
         loaded_at: SystemTime::now(),
         guest: Arc::new(guest),
         live: 0,
@@ -352,6 +379,26 @@ mod tests {
         assert_eq!(shown(&registry, "conf"), [(2, 0, true)], "v1 unloaded");
         assert!(registry.lease_version("conf", 1).is_none());
         assert!(registry.lease_version("nope", 1).is_none());
+    }
+
+    #[test]
+    fn the_current_version_shows_the_digest_it_was_added_with() {
+        let registry = Registry::default();
+        registry.add_with_digest("conf", "one", "one.wasm".into(), [1; 32]);
+        assert_eq!(registry.current("conf").unwrap().digest, Some([1; 32]));
+        let _call = registry.lease("conf").unwrap();
+        assert_eq!(
+            registry.add_within_limit("conf", "two", "two.wasm".into(), [2; 32]),
+            Ok(2)
+        );
+        let current = registry.current("conf").unwrap();
+        assert_eq!((current.version, current.digest), (2, Some([2; 32])));
+        registry.add("conf", "three", "three.wasm".into());
+        assert_eq!(
+            registry.current("conf").unwrap().digest,
+            None,
+            "added without one"
+        );
     }
 
     #[test]

@@ -2,21 +2,24 @@
 //! and a changed file is loaded as the guest's next version, as
 //! `guestLoad(name, file)` would load it.
 //!
-//! The file is looked at every [`POLL`]; a change (of modification time or
-//! size) is loaded once the file has stayed the same for one more look, so a
-//! file still being written is not taken half-written, unless its content is
-//! that of the version it last loaded (a file touched, or rewritten the same,
-//! is no new version). A component that is refused is logged, the running
+//! The file is looked at every [`POLL`]; a change (of its modification time,
+//! size or status-change time, or another file put in its place, a symlink
+//! followed) is loaded once the file has stayed the same for one more look, so
+//! a file still being written is not taken half-written, unless its content is
+//! that of the version serving new calls (a file touched, rewritten the same,
+//! or already loaded by `guestLoad`, is no new version). The file is read once
+//! for each load: the bytes compared are the bytes compiled. A component that is
+//! refused is logged, the running
 //! version keeps serving, and the file is looked at again only when it
 //! changes once more; but a load refused because 16 versions still serve
 //! calls is tried again at every look until it passes, as the oldest unloads
 //! with its last call, its refusal logged once.
 
-use crate::component_file::read_component;
 use crate::guest_control::GuestSwitch;
+use crate::guest_loader::Component;
 use crate::host_api::CoreHost;
-use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use switchyard_control::Fault;
@@ -25,12 +28,26 @@ use tracing::{info, warn};
 /// How often a watched file is looked at.
 pub const POLL: Duration = Duration::from_secs(1);
 
-/// What a look at the file saw: modification time and size, or nothing (the
-/// file is missing or unreadable).
-pub type Seen = Option<(SystemTime, u64)>;
+/// What a look at the file saw, or nothing (the file is missing or unreadable).
+pub type Seen = Option<Stat>;
 
-/// The SHA-256 of a component's bytes.
-type Content = Option<[u8; 32]>;
+/// The file as a look saw it, a symlink followed: any difference is a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stat {
+    /// Its modification time.
+    modified: SystemTime,
+    /// Its size.
+    size: u64,
+    // The modification time alone misses a file written with an earlier time kept (`cp -p`,
+    // `rsync -t`, `install -p`, a build with SOURCE_DATE_EPOCH, a Nix store's time of 1):
+    // the status-change time, which no one can set, moves with any write in place, and the
+    // device and inode change when another file is renamed into place or a symlink is
+    // pointed elsewhere.
+    /// Its status-change time, seconds and nanoseconds.
+    changed: (i64, i64),
+    /// Its device and inode.
+    file: (u64, u64),
+}
 
 /// Watches `path`, the component of the guest `name`, loaded as `loaded` saw
 /// it (a [`look`] taken before it was read, so that a change written while the
@@ -43,11 +60,8 @@ pub async fn watch(
     loaded: Seen,
     host: Arc<CoreHost>,
 ) {
-    // Unchanged since it was read at start: its content is the running version's.
-    let content = digest_off_thread(&path).await;
     let mut watched = Watched {
         loaded,
-        loaded_content: content.filter(|_| look(&path) == loaded),
         ..Watched::default()
     };
     let mut ticks = tokio::time::interval(POLL);
@@ -59,50 +73,55 @@ pub async fn watch(
             continue;
         }
         let retry = watched.retrying(seen);
-        let content = match retry {
-            Some(content) => content,
-            None => digest_off_thread(&path).await,
+        let read = match &retry {
+            Some(component) => Ok(component.clone()),
+            None => switch.read_component(&name, &path).await,
         };
-        // The version serving now came from elsewhere (a load by hand): the file is
-        // the way back to its content, whatever it was last time.
-        if switch.current_file(&name) != Some(path.display().to_string()) {
-            watched.loaded_content = None;
+        let (outcome, component) = match read {
+            // The current version's bytes, whether loaded from this file or by hand: the
+            // file is loaded when it holds others (a way back to them, too).
+            Ok(component) if switch.current_digest(&name) == Some(component.digest()) => {
+                (Ok(None), Some(component))
+            }
+            Ok(component) => {
+                if retry.is_none() {
+                    info!(guest = name, file = %path.display(), "watched file changed: loading it");
+                }
+                let outcome = switch
+                    .load_component(name.clone(), &path, component.clone(), host.clone())
+                    .await;
+                (outcome, Some(component))
+            }
+            Err(fault) => (Err(fault), None),
+        };
+        match &outcome {
+            Ok(None) => {
+                info!(guest = name, file = %path.display(), "watched file touched, its content unchanged: not loaded");
+            }
+            Err(fault) if retry.is_none() => {
+                let again = if retried(fault) {
+                    ": tried again at every look"
+                } else {
+                    ""
+                };
+                warn!(guest = name, file = %path.display(), "{}{again}", fault.message);
+            }
+            _ => {}
         }
-        if watched.touched(seen, content) {
-            info!(guest = name, file = %path.display(), "watched file touched, its content unchanged: not loaded");
-            continue;
-        }
-        if retry.is_none() {
-            info!(guest = name, file = %path.display(), "watched file changed: loading it");
-        }
-        let outcome = switch
-            .load_file(name.clone(), path.clone(), host.clone())
-            .await;
-        if let Err(fault) = &outcome
-            && retry.is_none()
-        {
-            let again = if retried(fault) {
-                ": tried again at every look"
-            } else {
-                ""
-            };
-            warn!(guest = name, file = %path.display(), "{}{again}", fault.message);
-        }
-        watched.after_load(seen, content, &outcome);
+        watched.after_load(seen, component, &outcome);
     }
 }
 
 /// What the watch knows of the file between looks.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Watched {
     /// The file as last loaded, at start, or refused until it changes.
     loaded: Seen,
     /// A change seen at the last look, to load at the next one if it stays.
     pending: Option<Seen>,
-    /// The content of the version last loaded from the file, when known.
-    loaded_content: Content,
-    /// The file as it was when its load was refused to be tried again, and its content.
-    refused: Option<(Seen, Content)>,
+    /// The file as it was when its load was refused to be tried again, and the component read
+    /// from it then.
+    refused: Option<(Seen, Arc<Component>)>,
 }
 
 impl Watched {
@@ -120,38 +139,31 @@ impl Watched {
         }
     }
 
-    /// The content of the file, as `seen` now, when it is a refused load tried again:
+    /// The component in the file, as `seen` now, when it is a refused load tried again:
     /// unchanged since, it is not read again.
-    fn retrying(&self, seen: Seen) -> Option<Content> {
+    fn retrying(&self, seen: Seen) -> Option<Arc<Component>> {
         self.refused
+            .as_ref()
             .filter(|(refused, _)| *refused == seen)
-            .map(|(_, content)| content)
+            .map(|(_, component)| component.clone())
     }
 
-    /// Whether the file, as `seen` now holding `content`, holds the version loaded last:
-    /// then it counts as loaded.
-    fn touched(&mut self, seen: Seen, content: Content) -> bool {
-        let touched = content.is_some() && content == self.loaded_content;
-        if touched {
-            self.loaded = seen;
-            self.refused = None;
-        }
-        touched
-    }
-
-    /// The load of the file, as `seen` holding `content`, came to `outcome`.
-    fn after_load(&mut self, seen: Seen, content: Content, outcome: &Result<u32, Fault>) {
+    /// The load of the file, as `seen` holding `component` (none when it could not be read),
+    /// came to `outcome`: a version's number, or none when the current version holds its
+    /// content already (then it counts as loaded).
+    fn after_load(
+        &mut self,
+        seen: Seen,
+        component: Option<Arc<Component>>,
+        outcome: &Result<Option<u32>, Fault>,
+    ) {
         self.refused = None;
         match outcome {
-            Ok(_) => {
-                self.loaded = seen;
-                self.loaded_content = content;
-            }
             Err(fault) if retried(fault) => {
                 self.pending = Some(seen);
-                self.refused = Some((seen, content));
+                self.refused = component.map(|component| (seen, component));
             }
-            Err(_) => self.loaded = seen,
+            Ok(_) | Err(_) => self.loaded = seen,
         }
     }
 }
@@ -186,35 +198,91 @@ fn next_step(loaded: Seen, pending: Option<Seen>, seen: Seen) -> Step {
     }
 }
 
-/// The SHA-256 of the component at `path`, or none if it cannot be read as one; read on a
-/// blocking thread, as a component may be large.
-async fn digest_off_thread(path: &Path) -> Content {
-    let path = path.to_owned();
-    tokio::task::spawn_blocking(move || digest(&path))
-        .await
-        .ok()
-        .flatten()
-}
-
-/// The SHA-256 of the component at `path`, or none if it cannot be read as one.
-fn digest(path: &Path) -> Content {
-    read_component(path)
-        .ok()
-        .map(|bytes| Sha256::digest(bytes).into())
-}
-
-/// How `path` is now.
+/// How `path` is now, a symlink followed.
 pub fn look(path: &PathBuf) -> Seen {
     let metadata = std::fs::metadata(path).ok()?;
-    Some((metadata.modified().ok()?, metadata.len()))
+    Some(Stat {
+        modified: metadata.modified().ok()?,
+        size: metadata.len(),
+        changed: (metadata.ctime(), metadata.ctime_nsec()),
+        file: (metadata.dev(), metadata.ino()),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn at(seconds: u64, size: u64) -> Seen {
-        Some((SystemTime::UNIX_EPOCH + Duration::from_secs(seconds), size))
+        Some(Stat {
+            modified: SystemTime::UNIX_EPOCH + Duration::from_secs(seconds),
+            size,
+            changed: (seconds as i64, 0),
+            file: (1, 1),
+        })
+    }
+
+    /// Writes `bytes` to `path` in place, its modification time set to `modified`.
+    fn write_at(path: &Path, bytes: &[u8], modified: SystemTime) {
+        std::fs::write(path, bytes).unwrap();
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(modified).unwrap();
+    }
+
+    /// Long enough for the status-change time to move on a file system whose clock is coarse.
+    fn tick() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    #[test]
+    fn a_file_rewritten_in_place_with_its_size_and_time_kept_is_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("guest.wasm");
+        let kept = SystemTime::UNIX_EPOCH + Duration::from_secs(1);
+        write_at(&path, b"version A", kept);
+        let before = look(&path);
+        tick();
+        write_at(&path, b"version B", kept);
+        let after = look(&path);
+        assert_eq!(
+            after.map(|seen| (seen.modified, seen.size)),
+            before.map(|seen| (seen.modified, seen.size)),
+            "as `cp -p` leaves it"
+        );
+        assert_ne!(after, before);
+    }
+
+    #[test]
+    fn another_file_put_in_place_with_the_same_size_and_time_is_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("guest.wasm");
+        let kept = SystemTime::UNIX_EPOCH + Duration::from_secs(1);
+        write_at(&path, b"version A", kept);
+        let before = look(&path);
+        // As `rsync -t` or `install -p` put it.
+        let next = dir.path().join("next.wasm");
+        write_at(&next, b"version B", kept);
+        std::fs::rename(&next, &path).unwrap();
+        assert_ne!(look(&path), before);
+    }
+
+    #[test]
+    fn a_symlink_pointed_at_another_file_of_the_same_size_and_time_is_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let kept = SystemTime::UNIX_EPOCH + Duration::from_secs(1);
+        let (a, b) = (dir.path().join("a.wasm"), dir.path().join("b.wasm"));
+        write_at(&a, b"version A", kept);
+        write_at(&b, b"version B", kept);
+        let link = dir.path().join("guest.wasm");
+        std::os::unix::fs::symlink(&a, &link).unwrap();
+        let before = look(&link);
+        assert_eq!(before, look(&a), "the symlink is followed");
+        let next = dir.path().join("next-link");
+        std::os::unix::fs::symlink(&b, &next).unwrap();
+        std::fs::rename(&next, &link).unwrap();
+        assert_ne!(look(&link), before);
+        assert_eq!(look(&link), look(&b));
     }
 
     #[test]
@@ -255,28 +323,35 @@ mod tests {
     fn a_load_refused_while_16_versions_serve_calls_is_tried_at_each_look_until_it_passes() {
         let changed = at(2, 50);
         let mut watched = due_change(changed);
-        let content = Some([7; 32]);
-        assert_eq!(watched.retrying(changed), None, "a first try");
+        let component = Arc::new(Component::new(b"version B".to_vec()));
+        assert!(watched.retrying(changed).is_none(), "a first try");
         let conflict = Err(Fault::new(Fault::CONFLICT, "16 versions serve calls"));
-        watched.after_load(changed, content, &conflict);
+        watched.after_load(changed, Some(component.clone()), &conflict);
         for _ in 0..3 {
             assert!(
                 watched.due(changed),
                 "the file unchanged, the load is tried again"
             );
-            assert_eq!(
-                watched.retrying(changed),
-                Some(content),
+            let retried = watched.retrying(changed);
+            assert!(
+                retried.is_some_and(|retried| Arc::ptr_eq(&retried, &component)),
                 "without reading the file again, nor logging the refusal again"
             );
-            watched.after_load(changed, content, &conflict);
+            watched.after_load(changed, Some(component.clone()), &conflict);
         }
-        watched.after_load(changed, content, &Ok(17));
+        watched.after_load(changed, Some(component), &Ok(Some(17)));
         assert!(!watched.due(changed), "loaded at last");
-        assert!(
-            watched.touched(changed, content),
-            "its content is the version's"
-        );
+        assert!(watched.retrying(changed).is_none());
+    }
+
+    #[test]
+    fn a_file_holding_the_current_versions_content_counts_as_loaded() {
+        let changed = at(2, 50);
+        let mut watched = due_change(changed);
+        let component = Arc::new(Component::new(b"version B".to_vec()));
+        watched.after_load(changed, Some(component), &Ok(None));
+        assert!(!watched.due(changed));
+        assert!(watched.retrying(changed).is_none());
     }
 
     #[test]
@@ -284,9 +359,9 @@ mod tests {
         let changed = at(2, 50);
         let mut watched = due_change(changed);
         let refused = Err(Fault::bad_params("guestLoad: refused: not a component"));
-        watched.after_load(changed, Some([7; 32]), &refused);
+        watched.after_load(changed, None, &refused);
         assert!(!watched.due(changed));
-        assert_eq!(watched.retrying(changed), None);
+        assert!(watched.retrying(changed).is_none());
         let again = at(3, 60);
         assert!(!watched.due(again), "a change is seen");
         assert!(watched.due(again), "and loaded once it holds still");
@@ -297,10 +372,11 @@ mod tests {
         let changed = at(2, 50);
         let mut watched = due_change(changed);
         let conflict = Err(Fault::new(Fault::CONFLICT, "16 versions serve calls"));
-        watched.after_load(changed, Some([7; 32]), &conflict);
+        let component = Arc::new(Component::new(b"version B".to_vec()));
+        watched.after_load(changed, Some(component), &conflict);
         let rewritten = at(3, 60);
         assert!(!watched.due(rewritten), "a change is seen");
         assert!(watched.due(rewritten), "and loaded once it holds still");
-        assert_eq!(watched.retrying(rewritten), None, "its content is read");
+        assert!(watched.retrying(rewritten).is_none(), "its content is read");
     }
 }

@@ -197,8 +197,8 @@ pub async fn run(
         dial_policy,
     ));
     for name in loader.names() {
-        let (guest, file) = loader.load_configured(name)?;
-        guests.add(name, guest, file);
+        let (guest, file, digest) = loader.load_configured(name)?;
+        guests.add_with_digest(name, guest, file, digest);
     }
     // The work a guest thread runs as the executor's drain ends finishes within its
     // guest's call deadline, which counts CPU time: a busy machine gets it some room.
