@@ -21,7 +21,7 @@
 //! it prints as in a Via header (`UDP`, `TCP`).
 //!
 //! Features:
-//! - `testing` (cargo feature `testing`): a DNS server for tests ([`testing::DnsServer`]).
+//! - `testing` (cargo feature `testing`): a DNS server for tests (`testing::DnsServer`).
 //!
 //! Layout, one job per module: `transport` (the message types), `config`, `bind` (sockets
 //! with socket2), `udp`, `connections` (the TCP connection table), `keep_open` (which idle

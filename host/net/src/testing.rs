@@ -57,6 +57,16 @@ impl DnsServer {
     /// `failing` with SERVFAIL and never answers a query with a question of `silent`, as a
     /// server behind a broken firewall does. Panics if no loopback socket can be had.
     pub fn start_with(zone: Zone, failing: Questions, silent: Questions) -> DnsServer {
+        Self::spawn(zone, (failing, silent), Duration::ZERO)
+    }
+
+    /// Starts a server answering from `zone`, each answer sent `delay` after its query came,
+    /// as a server far away or under load does. Panics if no loopback socket can be had.
+    pub fn start_delayed(zone: Zone, delay: Duration) -> DnsServer {
+        Self::spawn(zone, (Questions::new(), Questions::new()), delay)
+    }
+
+    fn spawn(zone: Zone, (failing, silent): (Questions, Questions), delay: Duration) -> DnsServer {
         let socket = UdpSocket::bind("127.0.0.1:0").expect("a loopback UDP socket");
         socket.set_read_timeout(Some(POLL)).expect("a read timeout");
         let addr = socket.local_addr().expect("the socket's address");
@@ -64,7 +74,7 @@ impl DnsServer {
         let stop = Arc::default();
         let thread = std::thread::spawn({
             let (asked, stop) = (Arc::clone(&asked), Arc::clone(&stop));
-            move || serve(&socket, &zone, (&failing, &silent), &asked, &stop)
+            move || serve(&socket, &zone, (&failing, &silent), delay, &asked, &stop)
         });
         DnsServer {
             addr,
@@ -96,11 +106,12 @@ impl Drop for DnsServer {
 }
 
 /// Answers queries on `socket` from `zone`, or with SERVFAIL to those in `failing`, or not
-/// at all to those in `silent`, until `stop`.
+/// at all to those in `silent`, each answer `delay` after its query, until `stop`.
 fn serve(
     socket: &UdpSocket,
     zone: &Zone,
     (failing, silent): (&Questions, &Questions),
+    delay: Duration,
     asked: &Mutex<Vec<(String, RecordType)>>,
     stop: &AtomicBool,
 ) {
@@ -140,8 +151,18 @@ fn serve(
             continue;
         }
         response.add_queries(query.queries.clone());
-        if let Ok(bytes) = response.to_vec() {
+        let Ok(bytes) = response.to_vec() else {
+            continue;
+        };
+        if delay.is_zero() {
             let _ = socket.send_to(&bytes, from);
+        } else if let Ok(socket) = socket.try_clone() {
+            // Each delayed answer waits on a thread of its own, so that queries asked together
+            // are answered together, not one delay after another.
+            std::thread::spawn(move || {
+                std::thread::sleep(delay);
+                let _ = socket.send_to(&bytes, from);
+            });
         }
     }
 }

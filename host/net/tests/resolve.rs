@@ -95,6 +95,14 @@ fn zone() -> Zone {
             ],
         ),
         (("up1.slow.test", RecordType::A), vec![a("192.0.2.70")]),
+        // One target whose servers are down (see `slow_servers`) before one that answers.
+        (
+            ("_sip._udp.one.slow.test", RecordType::SRV),
+            vec![
+                srv(1, 5060, "down1.slow.test"),
+                srv(2, 5060, "up1.slow.test"),
+            ],
+        ),
         // Two services whose SRV servers are down (see `slow_servers`) before one that answers.
         (
             ("services.slow.test", RecordType::NAPTR),
@@ -176,6 +184,16 @@ fn resolver() -> (Resolver, DnsServer) {
         Resolver::with_name_server(server.addr(), 1).unwrap(),
         server,
     )
+}
+
+/// Longer than any answer of a server on loopback takes, however loaded the machine: with it,
+/// the lookups go strictly one by one.
+const PATIENT_OVERLAP: Duration = Duration::from_secs(5);
+
+/// As [`resolver`], but starting no lookup beside another before [`PATIENT_OVERLAP`].
+fn patient_resolver() -> (Resolver, DnsServer) {
+    let (resolver, server) = resolver();
+    (resolver.with_lookup_overlap(PATIENT_OVERLAP), server)
 }
 
 async fn resolve(resolver: &Resolver, uri: &str) -> Result<Vec<Target>, ResolveError> {
@@ -301,7 +319,7 @@ async fn without_naptr_srv_is_asked_for_each_transport() {
 
 #[tokio::test]
 async fn a_zone_of_many_records_gives_at_most_max_resolved_targets_and_stops_asking() {
-    let (resolver, server) = resolver();
+    let (resolver, server) = patient_resolver();
     let targets = resolve(&resolver, "sip:bob@wide.test").await.unwrap();
     // Ten SRV records of ten addresses each: 100 targets in the zone.
     assert_eq!(targets.len(), MAX_RESOLVED);
@@ -474,7 +492,7 @@ async fn within_a_time_the_targets_found_by_then_are_the_answer() {
 
 #[tokio::test]
 async fn the_lookups_stop_once_the_targets_wanted_are_found() {
-    let (resolver, server) = resolver();
+    let (resolver, server) = patient_resolver();
     let targets = resolver
         .resolve_within("sip:wide.test", 8, Duration::from_secs(10), |_| true)
         .await
@@ -521,4 +539,49 @@ async fn services_whose_servers_do_not_answer_cost_one_wait_not_one_each() {
         .await
         .unwrap();
     assert_eq!(targets, [target(Transport::Udp, "192.0.2.70:5062")]);
+}
+
+#[tokio::test]
+async fn the_lookup_overlap_set_lets_slow_answers_come_before_the_next_lookup() {
+    // Each answer comes 400 ms after its query: later than the 250 ms a lookup runs alone
+    // by default, sooner than the overlap set.
+    let server = DnsServer::start_delayed(zone(), Duration::from_millis(400));
+    let resolver = Resolver::with_name_server(server.addr(), 1)
+        .unwrap()
+        .with_lookup_overlap(PATIENT_OVERLAP);
+    let targets = resolver
+        .resolve_within("sip:wide.test", 8, Duration::from_secs(10), |_| true)
+        .await
+        .unwrap();
+    assert_eq!(targets.len(), 8);
+    let hosts: std::collections::BTreeSet<_> = server
+        .take_asked()
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| n.starts_with('h'))
+        .collect();
+    assert_eq!(
+        hosts.len(),
+        1,
+        "no second host is asked while the first one's answer is on its way: {hosts:?}"
+    );
+}
+
+#[tokio::test]
+async fn one_target_wanted_still_has_the_next_lookup_started_beside_a_silent_one() {
+    let (resolver, _server) = slow_servers();
+    // The first target's lookup ends after 3 s unanswered: later than the 2 s given.
+    let started = tokio::time::Instant::now();
+    let targets = resolver
+        .resolve_within(
+            "sip:one.slow.test;transport=udp",
+            1,
+            Duration::from_secs(2),
+            |_| true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(targets, [target(Transport::Udp, "192.0.2.70:5060")]);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "{took:?}");
 }

@@ -71,11 +71,16 @@ const QUERY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500
 /// How often an unanswered DNS query is sent again.
 const QUERY_RETRIES: usize = 1;
 
-/// How long a lookup of SRV records or of a target's addresses runs alone before the next
-/// one in order is started beside it. Answers normally come within milliseconds, so the
-/// lookups go one by one and stop once enough targets are found; a name whose servers do
-/// not answer costs one query's wait, not one per name after it.
-const LOOKUP_STAGGER: Duration = Duration::from_millis(250);
+/// How long a lookup of SRV records or of a target's addresses runs alone, unless set with
+/// [`Resolver::with_lookup_overlap`], before the next one in order is started beside it.
+/// Answers normally come within milliseconds, so the lookups go one by one and stop once
+/// enough targets are found; a name whose servers do not answer costs one query's wait, not
+/// one per name after it.
+const LOOKUP_OVERLAP: Duration = Duration::from_millis(250);
+
+/// The fewest lookups [`Staggered`] lets run at once, however few targets are wanted: with
+/// one, a name whose servers do not answer would hold up the next for a whole query's wait.
+const MIN_RUNNING: usize = 2;
 
 /// Checks that `uri` is one a [`Resolver`] can locate: a `sip:` URI with a host, a valid
 /// port and a transport this crate offers; the error says why not.
@@ -90,6 +95,8 @@ pub struct Resolver {
     dns: TokioResolver,
     /// Orders SRV records of equal priority (RFC 2782).
     rng: Mutex<SmallRng>,
+    /// How long a lookup runs alone before the next is started beside it.
+    lookup_overlap: Duration,
 }
 
 impl std::fmt::Debug for Resolver {
@@ -143,7 +150,18 @@ impl Resolver {
                 .build()
                 .map_err(|e| ResolveError::Dns(e.to_string()))?,
             rng: Mutex::new(SmallRng::seed_from_u64(seed)),
+            lookup_overlap: LOOKUP_OVERLAP,
         })
+    }
+
+    /// This resolver, starting the next lookup of SRV records or of a target's addresses
+    /// beside one that has run for `overlap` without an answer, instead of after 250 ms. A
+    /// longer one asks fewer names when answers are slow, and lets a name whose servers do
+    /// not answer hold up the next one for that long.
+    #[must_use]
+    pub fn with_lookup_overlap(mut self, overlap: Duration) -> Self {
+        self.lookup_overlap = overlap;
+        self
     }
 
     /// The targets for the `sip:` URI `uri`, most preferred first (RFC 3263 §4): an IP
@@ -156,8 +174,10 @@ impl Resolver {
     /// that the other names are still tried; if nothing is found at all, the first failure is
     /// the error. Never an empty list, no target twice (the first place a transport and
     /// address is found is kept), and at most [`MAX_RESOLVED`] targets: the lookups stop
-    /// once that many are found. A lookup not answered within 250 ms has the next one in
-    /// order started beside it; the targets keep the order above all the same.
+    /// once that many are found. A lookup not answered within 250 ms (or the time set with
+    /// [`Resolver::with_lookup_overlap`]) has the next one in order started beside
+    /// it, at most as many running at once as targets are wanted, and at least two; the
+    /// targets keep the order above all the same.
     pub async fn resolve(&self, uri: &str) -> Result<Vec<Target>, ResolveError> {
         let bounds = Bounds {
             wanted: MAX_RESOLVED,
@@ -251,7 +271,7 @@ impl Resolver {
             let found = bounds.within(self.srv(&name)).await;
             (transport, name, found)
         });
-        let mut srv_lookups = Staggered::new(srv_lookups, bounds);
+        let mut srv_lookups = Staggered::new(srv_lookups, bounds, self.lookup_overlap);
         'services: while let Some((transport, name, found)) = srv_lookups.next().await {
             let records = failures.skip(&name, found);
             found_srv |= !records.is_empty();
@@ -263,7 +283,7 @@ impl Resolver {
                 let found = bounds.within(self.addresses(&record.target, record.port, transport));
                 (found.await, record.target)
             });
-            let mut address_lookups = Staggered::new(address_lookups, bounds);
+            let mut address_lookups = Staggered::new(address_lookups, bounds, self.lookup_overlap);
             while let Some((found, name)) = address_lookups.next().await {
                 add_new(&mut targets, failures.skip(&name, found));
                 if bounds.enough(&targets) {
@@ -400,9 +420,9 @@ impl Bounds<'_> {
 }
 
 /// Lookups run in the order given, their results taken in that order: the next lookup is
-/// started once those running have ended, or beside them when [`LOOKUP_STAGGER`] passes
-/// without a result, at most as many at once as targets are wanted. None is started once the
-/// deadline has passed.
+/// started once those running have ended, or beside them when `overlap` passes without a
+/// result, at most as many at once as targets are wanted, and at least [`MIN_RUNNING`]. None
+/// is started once the deadline has passed.
 struct Staggered<'a, I>
 where
     I: Iterator,
@@ -411,6 +431,7 @@ where
     waiting: Peekable<I>,
     running: FuturesOrdered<I::Item>,
     bounds: Bounds<'a>,
+    overlap: Duration,
 }
 
 impl<'a, I> Staggered<'a, I>
@@ -418,11 +439,12 @@ where
     I: Iterator,
     I::Item: Future,
 {
-    fn new(lookups: I, bounds: Bounds<'a>) -> Self {
+    fn new(lookups: I, bounds: Bounds<'a>, overlap: Duration) -> Self {
         Self {
             waiting: lookups.peekable(),
             running: FuturesOrdered::new(),
             bounds,
+            overlap,
         }
     }
 
@@ -437,13 +459,13 @@ where
                 let lookup = self.waiting.next()?;
                 self.running.push_back(lookup);
             }
-            let more = self.running.len() < self.bounds.wanted.max(1)
+            let more = self.running.len() < self.bounds.wanted.max(MIN_RUNNING)
                 && self.waiting.peek().is_some()
                 && !self.bounds.passed();
             tokio::select! {
                 biased;
                 found = self.running.next() => return found,
-                () = tokio::time::sleep(LOOKUP_STAGGER), if more => {
+                () = tokio::time::sleep(self.overlap), if more => {
                     self.running.extend(self.waiting.next());
                 }
             }
