@@ -38,7 +38,8 @@ pub(crate) struct ReportFigures {
     pub(crate) jitter: u32,
 }
 
-/// The statistics of the one stream a leg takes, restarted when its SSRC changes.
+/// The statistics of the one stream a leg takes, restarted when its SSRC changes; and the
+/// packets received and expected over all its streams.
 #[derive(Clone, Debug)]
 pub(crate) struct Reception {
     /// Which SSRC's packets are the stream's.
@@ -52,6 +53,11 @@ pub(crate) struct Reception {
     received: u32,
     expected_prior: u32,
     received_prior: u32,
+    /// Packets received of the streams before this one (the SSRCs it replaced, the numbering
+    /// before a restart of it).
+    earlier_received: u64,
+    /// Packets those streams should have brought.
+    earlier_expected: u64,
     /// The last audio packet's relative transit time.
     transit: Transit,
     /// Interarrival jitter × 16, in RTP timestamp units (RFC 3550 A.8's fixed point).
@@ -76,6 +82,8 @@ impl Reception {
             received: 0,
             expected_prior: 0,
             received_prior: 0,
+            earlier_received: 0,
+            earlier_expected: 0,
             transit: Transit::default(),
             jitter_16: 0,
             clock_rate,
@@ -192,8 +200,21 @@ impl Reception {
     }
 
     /// Packets received since the stream began (or restarted).
+    #[cfg(test)]
     pub(crate) fn received(&self) -> u32 {
         self.received
+    }
+
+    /// Packets received over all the leg's streams: those of the SSRCs the stream replaced and
+    /// of its numbering before a restart, and of the stream now.
+    pub(crate) fn total_received(&self) -> u64 {
+        self.earlier_received + u64::from(self.received)
+    }
+
+    /// Packets expected over all the leg's streams (see [`total_received`](Self::total_received)):
+    /// each stream's own, from its first sequence number to its highest.
+    pub(crate) fn total_expected(&self) -> u64 {
+        self.earlier_expected + u64::from(self.expected())
     }
 
     /// The SSRC of the stream, once its audio came.
@@ -207,6 +228,11 @@ impl Reception {
         if self.ssrc.ssrc().is_none() {
             return 0;
         }
+        self.stream_expected()
+    }
+
+    // The expected count of the stream's sequence numbers as they stand (RFC 3550 A.3).
+    fn stream_expected(&self) -> u32 {
         self.cycles
             .wrapping_add(u32::from(self.highest))
             .wrapping_sub(u32::from(self.base_sequence))
@@ -218,7 +244,14 @@ impl Reception {
         duration_of(self.jitter_16 >> 4, self.clock_rate)
     }
 
+    // Starts the stream's figures over at `sequence`, those of the stream that ends going into
+    // the totals. A report block is per source (RFC 3550 A.1, A.3); the call's figures are not.
     fn restart(&mut self, sequence: u16) {
+        // Until a first packet, no stream ended: one that began counted that packet.
+        if self.received > 0 {
+            self.earlier_received += u64::from(self.received);
+            self.earlier_expected += u64::from(self.stream_expected());
+        }
         self.base_sequence = sequence;
         self.highest = sequence;
         self.cycles = 0;
@@ -313,6 +346,57 @@ mod tests {
         assert_eq!(report.ssrc, 7);
         assert_eq!((report.extended_highest, report.cumulative_lost), (1000, 0));
         assert_eq!(reception.received(), 1);
+    }
+
+    #[test]
+    fn the_totals_keep_the_loss_of_an_ssrc_replaced() {
+        // 100 packets under the first SSRC, 10 of them lost.
+        let mut reception = received((0..100).filter(|s| !(10..20).contains(s)));
+        assert_eq!(reception.report().unwrap().cumulative_lost, 10);
+        // The peer goes on under another (a transfer), losing none of 50.
+        for sequence in 1000..1050 {
+            reception.count_audio(Instant::now(), 7, sequence);
+        }
+        // The report block is the new source's alone (RFC 3550 A.1)...
+        let report = reception.report().unwrap();
+        assert_eq!((report.ssrc, report.cumulative_lost), (7, 0));
+        assert_eq!((reception.received(), reception.expected()), (50, 50));
+        // ...the totals are the call's.
+        assert_eq!(
+            (reception.total_received(), reception.total_expected()),
+            (140, 150)
+        );
+    }
+
+    #[test]
+    fn the_totals_keep_the_loss_before_a_restart_of_the_numbering() {
+        // 10 of 100 lost, then the numbering restarts far ahead and goes on with no loss.
+        let mut reception = received((0..100).filter(|s| !(10..20).contains(s)));
+        for sequence in 40_000..40_050 {
+            reception.count_audio(Instant::now(), SSRC, sequence);
+        }
+        let report = reception.report().unwrap();
+        assert_eq!(
+            (report.extended_highest, report.cumulative_lost),
+            (40_049, 0)
+        );
+        // The stray that announced the jump (40 000) is not counted, its successor began the
+        // new numbering.
+        assert_eq!(
+            (reception.total_received(), reception.total_expected()),
+            (139, 149)
+        );
+    }
+
+    #[test]
+    fn the_totals_of_one_stream_are_its_own() {
+        let reception = received((0..100).filter(|s| !(10..20).contains(s)));
+        assert_eq!(
+            (reception.total_received(), reception.total_expected()),
+            (90, 100)
+        );
+        let nothing = Reception::new(8000, MAX_DELAY);
+        assert_eq!((nothing.total_received(), nothing.total_expected()), (0, 0));
     }
 
     #[test]

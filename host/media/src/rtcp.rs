@@ -81,11 +81,14 @@ pub struct PeerReport {
 /// How a leg's RTP fares each way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LegQuality {
-    /// Packets of the peer's stream received (since its SSRC last changed).
+    /// Packets of the peer's RTP received over the leg's life, across its changes of SSRC and
+    /// restarts of its numbering (saturating at `u32::MAX`).
     pub received: u32,
-    /// Packets of the peer's stream expected less those received (negative with duplicates).
+    /// Packets of the peer's RTP expected less those received over the leg's life, each stream
+    /// (an SSRC, a numbering) expected from its first sequence number to its highest (negative
+    /// with duplicates).
     pub lost: i64,
-    /// The interarrival jitter of the peer's stream (RFC 3550 A.8).
+    /// The interarrival jitter of the peer's stream under its latest SSRC (RFC 3550 A.8).
     pub jitter: Duration,
     /// The peer's latest report on our stream; `None` while it sent none.
     pub peer: Option<PeerReport>,
@@ -508,9 +511,12 @@ impl Rtcp {
             jitter: duration_of(peer.jitter, clock_rate),
             round_trip: self.round_trip,
         });
+        let received = reception.total_received();
         LegQuality {
-            received: reception.received(),
-            lost: i64::from(reception.expected()) - i64::from(reception.received()),
+            received: u32::try_from(received).unwrap_or(u32::MAX),
+            lost: i64::try_from(reception.total_expected())
+                .unwrap_or(i64::MAX)
+                .saturating_sub(i64::try_from(received).unwrap_or(i64::MAX)),
             jitter: reception.jitter(),
             peer,
         }
@@ -525,6 +531,30 @@ fn interval(mean: Duration, rng: &mut impl Rng) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::SmallRng;
+
+    #[test]
+    fn the_quality_counts_the_peers_rtp_across_its_streams() {
+        let now = Instant::now();
+        let rtcp = Rtcp::new(now, &mut SmallRng::seed_from_u64(1));
+        let mut reception = Reception::new(8000, Duration::from_millis(200));
+        // 10 of the first SSRC's 100 lost, none of its successor's 100 (a transfer), then the
+        // successor's numbering restarts and 5 of 100 are lost.
+        for sequence in (0..100).filter(|s| !(10..20).contains(s)) {
+            reception.count_audio(now, 0x77, sequence);
+        }
+        for sequence in 5000..5100 {
+            reception.count_audio(now, 0x88, sequence);
+        }
+        for sequence in (30_000..30_101).filter(|s| !(30_050..30_055).contains(s)) {
+            reception.count_audio(now, 0x88, sequence);
+        }
+        let quality = rtcp.quality(&reception, 8000);
+        // 90 + 100 + 95 received (the jump's first packet no stream's), 100 + 100 + 100
+        // expected.
+        assert_eq!((quality.received, quality.lost), (285, 15), "{quality:?}");
+    }
 
     #[test]
     fn ntp_time_counts_from_1900_in_32_bit_fractions() {
