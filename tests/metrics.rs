@@ -112,6 +112,10 @@ fn metrics_are_described_and_move_with_a_call() {
         "rate_limited",
         "shutting_down",
         "no_media_address",
+        "overloaded",
+        "unusable_offer",
+        "session_interval_too_small",
+        "loop_detected",
     ] {
         let label = format!("cause={cause}");
         assert_eq!(
@@ -194,6 +198,41 @@ fn metrics_are_described_and_move_with_a_call() {
     assert_eq!(
         after.value("switchyard_guest_traps_total", WEBCONFERENCE),
         0.0
+    );
+}
+
+#[test]
+fn invites_the_sip_endpoint_refuses_are_counted_under_their_cause() {
+    let server = Server::start();
+    let refused = "switchyard_calls_refused_total";
+    let before = scrape(server.control);
+    // RFC 4028 §9: a session interval under the Min-SE (90 s by default) gets 422; an
+    // Accept header excluding SDP leaves no answer to give (406). Neither reaches the call
+    // core; the retransmissions the phone's INVITE may need are not counted again.
+    for (extra, code, cause) in [
+        (
+            &["Session-Expires: 60", "Supported: timer"][..],
+            422,
+            "cause=session_interval_too_small",
+        ),
+        (&["Accept: text/plain"][..], 406, "cause=unusable_offer"),
+    ] {
+        let mut phone = Phone::dial(server.sip, "000777123", "alice", extra);
+        assert_eq!(phone.await_answer(), code, "{cause}");
+        let after = scrape_until(&server, cause, |s| {
+            s.value(refused, cause) > before.value(refused, cause)
+        });
+        assert_eq!(
+            after.value(refused, cause),
+            before.value(refused, cause) + 1.0
+        );
+    }
+    let after = scrape(server.control);
+    let started = "switchyard_calls_started_total";
+    assert_eq!(
+        after.value(started, "direction=incoming"),
+        before.value(started, "direction=incoming"),
+        "no call started"
     );
 }
 

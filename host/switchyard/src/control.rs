@@ -143,7 +143,9 @@ impl ControlBridge {
     /// What the host holds and has done: `stats()`. Calls, rooms, listed
     /// participants, pending timers, guest instances and mailboxes, refusals
     /// (no instance, no codec, over the call rate limit, shutting down, no media
-    /// address of the offer's family) and guest failures,
+    /// address of the offer's family; and the SIP endpoint's: no room for the
+    /// INVITE's transaction, an unusable offer, a session interval too small, a
+    /// loop detected) and guest failures,
     /// and the media workers' counters summed.
     fn stats(&self) -> Value {
         let (footprint, calls, sip) = {
@@ -176,6 +178,13 @@ impl ControlBridge {
             ("refused_rate_limited", calls.refused_rate_limited),
             ("refused_shutting_down", calls.refused_shutting_down),
             ("refused_no_media_address", calls.refused_no_media_address),
+            ("refused_overloaded", sip.invites_refused_overloaded),
+            ("refused_unusable_offer", sip.invites_refused_unusable_offer),
+            (
+                "refused_session_interval_too_small",
+                sip.invites_refused_session_interval_too_small,
+            ),
+            ("refused_loop_detected", sip.invites_refused_loop_detected),
             ("sip_bad_requests_sent", sip.bad_requests_sent),
             ("sip_too_large_sent", sip.too_large_sent),
             ("sip_dropped_too_large", sip.dropped_too_large),

@@ -91,8 +91,12 @@ impl Endpoint {
 
     /// Refuses the new request `request` as it finds no room ([`Endpoint::has_room_for`]):
     /// `503 Service Unavailable` with `Retry-After`, outside any transaction, as a
-    /// transaction would take a place.
+    /// transaction would take a place. A new INVITE refused so is counted
+    /// ([`Stats::invites_refused_overloaded`](super::Stats::invites_refused_overloaded)).
     pub(super) fn overloaded(&mut self, request: &Request) {
+        if request.method == Method::INVITE && request.to_tag.is_none() {
+            self.stats.invites_refused_overloaded += 1;
+        }
         let tag = self.ids.tag();
         // §21.5.4: the client may retry after Retry-After; lingering transactions, the bulk of
         // the table, end 32 s after they started, so places come free within seconds.

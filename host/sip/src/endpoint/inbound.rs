@@ -172,6 +172,7 @@ impl Endpoint {
     ) {
         let merge = MergeKey::of(&request);
         if self.is_merged(&merge) {
+            self.stats.invites_refused_loop_detected += 1;
             return self.reply(now, key, &request, Reply::LoopDetected);
         }
         self.on_invite(now, local, merge, key, request);
@@ -201,6 +202,7 @@ impl Endpoint {
         let offer = match read_offer(&request) {
             Ok(offer) => offer,
             Err(refusal) => {
+                self.stats.invites_refused_unusable_offer += 1;
                 let tag = &dialog.id().local_tag;
                 let response =
                     Reply::RefusedOffer(refusal).build(&request.raw, Some(tag), &self.user_agent);
@@ -210,6 +212,7 @@ impl Endpoint {
         let timer = match timer::negotiate(&request.raw, &self.session_timers) {
             Ok(timer) => timer,
             Err(TooSmall(min_se)) => {
+                self.stats.invites_refused_session_interval_too_small += 1;
                 let tag = dialog.id().local_tag.clone();
                 return self.too_small_invite(now, key, &request, min_se, &tag);
             }

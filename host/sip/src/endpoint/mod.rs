@@ -98,6 +98,23 @@ pub struct Stats {
     pub retransmissions_sent: u64,
     /// INVITEs that became calls ([`Event::IncomingCall`]).
     pub incoming_calls: u64,
+    /// New INVITEs (no To tag) answered `503 Service Unavailable` with `Retry-After` as the
+    /// transaction table had no room for them, or, once it was half full, their source host
+    /// held its share of it. The 503 is sent outside any transaction, so an INVITE
+    /// retransmitted because its 503 was lost is refused, and counted, again.
+    pub invites_refused_overloaded: u64,
+    /// New INVITEs refused for their offer: 488 (no usable audio stream, a connection address
+    /// that is no IP address, media addresses the peer could not hold), 415 (a body type or
+    /// content coding other than SDP and the identity), 406 (an Accept header excluding SDP)
+    /// or 400 (malformed SDP or multipart body). Retransmissions, answered by the INVITE's
+    /// server transaction, are not counted again.
+    pub invites_refused_unusable_offer: u64,
+    /// New INVITEs refused with `422 Session Interval Too Small` (RFC 4028 §9).
+    /// Retransmissions are not counted again.
+    pub invites_refused_session_interval_too_small: u64,
+    /// New INVITEs refused with `482 Loop Detected`: another copy of an INVITE already here,
+    /// on another branch (§8.2.2.2). Retransmissions are not counted again.
+    pub invites_refused_loop_detected: u64,
     /// Calls placed with [`Endpoint::invite`].
     pub outgoing_calls: u64,
     /// Requests (INVITE, BYE) sent again with Digest credentials after a 401 or 407.

@@ -381,6 +381,16 @@ fn a_copy_of_an_invite_on_another_branch_gets_482_and_starts_no_call() {
     );
     assert_eq!(ep.poll_event(), None, "no second call");
     assert_eq!(ep.active_calls(), 1);
+    // Its retransmission gets the 482 again from the copy's transaction, counted once.
+    let again = caller.replay(&mut ep, later + JUST, merged.as_bytes());
+    assert!(
+        text(&again)[0].starts_with("SIP/2.0 482 Loop Detected\r\n"),
+        "{:?}",
+        text(&again)
+    );
+    let stats = ep.stats();
+    assert_eq!(stats.invites_refused_loop_detected, 1);
+    assert_eq!(invites_refused(&stats), 1, "under one cause only");
     caller.uac.bye(later);
     caller.exchange(&mut ep, later);
     assert!(ep.offered.is_empty(), "forgotten with its call");
@@ -473,6 +483,132 @@ fn new_requests_get_503_with_retry_after_while_every_transaction_is_taken() {
         second.exchange(&mut ep, later).events[..],
         [Event::IncomingCall(_), ..]
     ));
+}
+
+/// New INVITEs the endpoint refused itself, every cause added up.
+fn invites_refused(stats: &Stats) -> u64 {
+    stats.invites_refused_overloaded
+        + stats.invites_refused_unusable_offer
+        + stats.invites_refused_session_interval_too_small
+        + stats.invites_refused_loop_detected
+}
+
+/// A new INVITE from `caller` at `now` with the header lines `extra` and body `sdp`, as sent
+/// (the endpoint has not seen it yet).
+fn new_invite(caller: &mut Caller, now: Instant, extra: &str, sdp: &str) -> Vec<u8> {
+    caller.uac.invite(now, extra, sdp);
+    caller.uac.poll_transmit().expect("the INVITE").payload
+}
+
+#[test]
+fn a_new_invite_refused_for_want_of_room_is_counted_overloaded_each_time_it_is_refused() {
+    let t0 = epoch();
+    let mut ep = endpoint();
+    let mut caller = Caller::new(5062);
+    caller.answered_call(&mut ep, t0);
+    assert_eq!(
+        invites_refused(&ep.stats()),
+        0,
+        "an answered call is no refusal"
+    );
+    ep.max_transactions = ep.active_transactions();
+    let invite = new_invite(&mut caller, t0, "", &audio_offer(addr("127.0.0.1:6002")));
+    let options = options(caller.from, 1);
+    // The 503 is stateless: an INVITE sent again, its 503 lost, is refused again.
+    for (n, request) in [&invite[..], &invite, options.as_bytes()]
+        .iter()
+        .enumerate()
+    {
+        let answers = text(&caller.replay(&mut ep, t0, request));
+        assert!(answers[0].starts_with("SIP/2.0 503 "), "{n}: {answers:?}");
+    }
+    let stats = ep.stats();
+    assert_eq!(
+        stats.invites_refused_overloaded, 2,
+        "the OPTIONS is no call"
+    );
+    assert_eq!(invites_refused(&stats), 2, "under one cause only");
+    assert_eq!(ep.poll_event(), None);
+}
+
+/// One count of [`Stats`].
+type Counted = fn(&Stats) -> u64;
+
+#[test]
+fn a_new_invite_refused_for_its_request_is_counted_once_under_its_cause() {
+    let t0 = epoch();
+    let offer = audio_offer(addr("127.0.0.1:6000"));
+    let unusable = |s: &Stats| s.invites_refused_unusable_offer;
+    let small = |s: &Stats| s.invites_refused_session_interval_too_small;
+    let cases: [(&str, &str, String, &str, Counted); 7] = [
+        (
+            "multicast media address",
+            "",
+            audio_offer(addr("224.0.1.75:40000")),
+            "488",
+            unusable,
+        ),
+        (
+            "no audio",
+            "",
+            offer.replace("m=audio", "m=video"),
+            "488",
+            unusable,
+        ),
+        (
+            "no IP address",
+            "",
+            offer.replace("c=IN IP4 127.0.0.1", "c=IN IP4 media.example.com"),
+            "488",
+            unusable,
+        ),
+        (
+            "content coding",
+            "Content-Encoding: gzip\r\n",
+            offer.clone(),
+            "415",
+            unusable,
+        ),
+        (
+            "no SDP accepted",
+            "Accept: text/plain\r\n",
+            offer.clone(),
+            "406",
+            unusable,
+        ),
+        (
+            "malformed SDP",
+            "",
+            "v=0\r\nm=audio\r\n".into(),
+            "400",
+            unusable,
+        ),
+        (
+            "session interval",
+            "Session-Expires: 60\r\nSupported: timer\r\n",
+            offer.clone(),
+            "422",
+            small,
+        ),
+    ];
+    for (what, extra, sdp, code, counted) in cases {
+        let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+        let invite = new_invite(&mut caller, t0, extra, &sdp);
+        // The retransmission is answered by the INVITE's server transaction.
+        for at in [t0, t0 + Duration::from_millis(100)] {
+            let answers = text(&caller.replay(&mut ep, at, &invite));
+            let status = format!("SIP/2.0 {code} ");
+            assert!(
+                answers.last().is_some_and(|a| a.starts_with(&status)),
+                "{what}: {answers:?}"
+            );
+        }
+        let stats = ep.stats();
+        assert_eq!(stats.request_retransmissions_received, 1, "{what}");
+        assert_eq!(counted(&stats), 1, "{what}: counted once");
+        assert_eq!(invites_refused(&stats), 1, "{what}: under one cause only");
+        assert_eq!(ep.poll_event(), None, "{what}: no call");
+    }
 }
 
 /// An OPTIONS from `from`, the `n`th: a new transaction each, lingering in "Completed" for

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use switchyard_core::{CallStats, MAX_MEDIA_BACKLOG, MediaBacklog, SETUP_BOUNDS_S};
 use switchyard_media::{LATENESS_BOUNDS_MS, WorkerStats};
+use switchyard_sip::Stats as SipStats;
 
 /// What the metrics are read from.
 pub struct Sources {
@@ -183,7 +184,7 @@ impl Collector for Sources {
             &ConstCounter::new(rtp.round_trip_sum.as_secs_f64()),
         )?;
         let send_failures = self.media.send_failures();
-        let refused = calls_refused(&calls);
+        let refused = calls_refused(&calls, &sip);
         let labelled: [Labelled<'_>; 8] = [
             (
                 "calls_started",
@@ -291,13 +292,25 @@ impl Collector for Sources {
 
 /// Every refusal of an incoming call by the host itself, by cause: the label values of
 /// `switchyard_calls_refused_total` with their counts. A refusal is counted under one cause.
-fn calls_refused(calls: &CallStats) -> [(&'static str, u64); 5] {
+/// The call core's refusals (`calls`) come first; then the SIP endpoint's (`sip`), of new
+/// INVITEs it answers before the core sees them: `overloaded` (503 for want of room in the
+/// transaction table, each 503 sent), `unusable_offer` (488, 415, 406 or 400 for the SDP
+/// offer), `session_interval_too_small` (422) and `loop_detected` (482). A retransmission the
+/// INVITE's server transaction answers is not counted again.
+fn calls_refused(calls: &CallStats, sip: &SipStats) -> [(&'static str, u64); 9] {
     [
         ("no_instance", calls.refused_no_instance),
         ("no_codec", calls.refused_no_codec),
         ("rate_limited", calls.refused_rate_limited),
         ("shutting_down", calls.refused_shutting_down),
         ("no_media_address", calls.refused_no_media_address),
+        ("overloaded", sip.invites_refused_overloaded),
+        ("unusable_offer", sip.invites_refused_unusable_offer),
+        (
+            "session_interval_too_small",
+            sip.invites_refused_session_interval_too_small,
+        ),
+        ("loop_detected", sip.invites_refused_loop_detected),
     ]
 }
 
@@ -423,14 +436,25 @@ mod tests {
             refused_no_media_address: 5,
             ..CallStats::default()
         };
+        let sip = SipStats {
+            invites_refused_overloaded: 6,
+            invites_refused_unusable_offer: 7,
+            invites_refused_session_interval_too_small: 8,
+            invites_refused_loop_detected: 9,
+            ..SipStats::default()
+        };
         assert_eq!(
-            calls_refused(&calls),
+            calls_refused(&calls, &sip),
             [
                 ("no_instance", 1),
                 ("no_codec", 2),
                 ("rate_limited", 3),
                 ("shutting_down", 4),
                 ("no_media_address", 5),
+                ("overloaded", 6),
+                ("unusable_offer", 7),
+                ("session_interval_too_small", 8),
+                ("loop_detected", 9),
             ]
         );
     }
