@@ -79,7 +79,9 @@ const QUERY_RETRIES: usize = 1;
 const LOOKUP_OVERLAP: Duration = Duration::from_millis(250);
 
 /// The fewest lookups [`Staggered`] lets run at once, however few targets are wanted: with
-/// one, a name whose servers do not answer would hold up the next for a whole query's wait.
+/// one, the next name would not even be asked while one whose servers do not answer is
+/// waited for. Its answer is still taken only after the silent one's (targets keep their
+/// priority order), so it counts when the time given ends before a whole query's wait.
 const MIN_RUNNING: usize = 2;
 
 /// Checks that `uri` is one a [`Resolver`] can locate: a `sip:` URI with a host, a valid
