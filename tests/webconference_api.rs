@@ -871,3 +871,36 @@ fn an_invitee_enters_a_room_without_a_pin_kept_from_before_rooms_were_private() 
         format!("[['{room}']]")
     );
 }
+
+#[test]
+fn a_client_sending_latin1_is_understood_and_one_sending_windows_1252_refused() {
+    let server = Server::start();
+    let room = format!("Zürich-{}", random_room());
+    // Python writes `<?xml version='1.0' encoding='iso-8859-1'?>` and Latin-1
+    // bytes; the room it creates is the one a UTF-8 client finds by name.
+    let answers = python(
+        &server,
+        &format!(
+            "l = xmlrpc.client.ServerProxy(sys.argv[1], encoding='iso-8859-1')\n\
+             r = l.roomCreate({room:?})\n\
+             assert r[:2] == [0, 'OK'], r\n\
+             print(repr(s.roomInfo({room:?}, r[2])[:-1]))\n\
+             print(repr(l.vqConferenceFeedback({room:?}, r[2], 'Müller', 'très bien', 4)[:-1]))\n\
+             w = xmlrpc.client.ServerProxy(sys.argv[1], encoding='windows-1252')\n\
+             try:\n\
+             \x20   w.roomInfo({room:?}, r[2])\n\
+             except xmlrpc.client.Fault as f:\n\
+             \x20   print(f.faultCode, f.faultString)\n"
+        ),
+    );
+    assert_eq!(
+        answers.lines().collect::<Vec<_>>(),
+        [
+            "[0, 'OK', []]",
+            "[0, 'OK']",
+            "-32700 parse error: encoding windows-1252 is not supported: send UTF-8 or \
+             ISO-8859-1",
+        ],
+        "{answers}"
+    );
+}

@@ -15,14 +15,21 @@
 //!   and character references; CRLF line ends are normalised to LF as XML 1.0 requires;
 //! - a `methodCall` with no `<params>` at all.
 //!
-//! The body must be UTF-8 (what every client of this endpoint sends). A param nests at most
-//! [`MAX_PARAM_DEPTH`] arrays/structs deep, so a hostile body cannot exhaust the stack, and
-//! the params, handed on in one more array, nest no deeper than [`MAX_DEPTH`]; a response's
-//! value, as deep as any value, at most [`MAX_DEPTH`].
+//! The body is UTF-8 unless its XML declaration names another encoding (XML 1.0 §4.3.3):
+//! `ISO-8859-1` (also `latin1`, `latin-1`, `l1`, `ISO_8859-1` and IANA's other aliases) and
+//! `US-ASCII` (also `ascii`), names in any case, are taken, as Python's
+//! `ServerProxy(uri, encoding='iso-8859-1')` sends them; any other declared encoding is a
+//! fault `-32700` naming it. Byte positions in parse errors count the text as decoded, in
+//! UTF-8.
+//!
+//! A param nests at most [`MAX_PARAM_DEPTH`] arrays/structs deep, so a hostile body cannot
+//! exhaust the stack, and the params, handed on in one more array, nest no deeper than
+//! [`MAX_DEPTH`]; a response's value, as deep as any value, at most [`MAX_DEPTH`].
 //!
 //! Anything else is a fault `-32700` whose message says what was wrong and where, e.g.
 //! `parse error: expected <methodCall>, found <methodResponse> at byte 22`.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::num::IntErrorKind::{NegOverflow, PosOverflow};
@@ -43,18 +50,115 @@ pub const MAX_PARAM_DEPTH: usize = MAX_DEPTH - 1;
 
 /// Parses an XML-RPC `methodCall` into its method name and params.
 ///
-/// Any problem (not UTF-8, not well-formed XML, not a `methodCall`, a bad value) is
+/// Any problem (not in the encoding its XML declaration names, UTF-8 without one; an
+/// encoding other than UTF-8, ISO-8859-1 or US-ASCII; not well-formed XML, not a
+/// `methodCall`, a bad value) is
 /// `Fault { code: -32700, message: "parse error: <what>" }`; a well-formed call with an int
 /// (`<i4>`, `<int>` or `<i8>`) beyond 32 bits is
 /// `Fault { code: -32602, message: "invalid params: <what>" }`.
 pub fn parse_method_call(body: &[u8]) -> Result<(String, Vec<Value>), Fault> {
-    let text = utf8(body)?;
-    Parser::new(text, MAX_PARAM_DEPTH).parse(Parser::method_call)
+    let text = decode(body)?;
+    Parser::new(&text, MAX_PARAM_DEPTH).parse(Parser::method_call)
 }
 
-/// The body as text; not UTF-8 is a parse error.
-fn utf8(body: &[u8]) -> Result<&str, Fault> {
-    std::str::from_utf8(body).map_err(|e| {
+/// An encoding a body may declare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Charset {
+    Utf8,
+    /// Each byte is the code point U+0000–U+00FF of the same number.
+    Latin1,
+    /// Bytes 0x00–0x7F only.
+    Ascii,
+}
+
+impl Charset {
+    /// The charset an `encoding` pseudo-attribute names; `None` for one not supported.
+    ///
+    /// Encoding names are case-insensitive (XML 1.0 §4.3.3); the aliases are IANA's
+    /// registered ones, plus `latin-1` and `utf8`, which Python writes as given.
+    fn of(name: &str) -> Option<Charset> {
+        const LATIN1: &[&str] = &[
+            "iso-8859-1",
+            "iso_8859-1",
+            "iso_8859-1:1987",
+            "iso8859-1",
+            "iso-ir-100",
+            "latin1",
+            "latin-1",
+            "l1",
+            "ibm819",
+            "cp819",
+            "csisolatin1",
+        ];
+        const ASCII: &[&str] = &[
+            "us-ascii",
+            "ascii",
+            "iso646-us",
+            "iso_646.irv:1991",
+            "ansi_x3.4-1968",
+            "ansi_x3.4-1986",
+            "iso-ir-6",
+            "us",
+            "ibm367",
+            "cp367",
+            "csascii",
+        ];
+        let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+        if is(&["utf-8", "utf8"]) {
+            Some(Charset::Utf8)
+        } else if is(LATIN1) {
+            Some(Charset::Latin1)
+        } else if is(ASCII) {
+            Some(Charset::Ascii)
+        } else {
+            None
+        }
+    }
+}
+
+/// The `encoding` the XML declaration at the start of `body` names, if it has one.
+///
+/// The declaration is ASCII in every encoding this reads, and comes first or not at all
+/// (XML 1.0 §2.8, `XMLDecl`); quick-xml reads its pseudo-attributes. A body with no
+/// declaration, or one whose pseudo-attributes cannot be read, is read as UTF-8, as it
+/// would be without one.
+fn declared_encoding(body: &[u8]) -> Option<String> {
+    if !body.starts_with(b"<?xml") || !body.get(5).is_some_and(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let end = body.windows(2).position(|w| w == b"?>")?;
+    let decl = std::str::from_utf8(&body[..end + 2]).ok()?;
+    let Ok(Event::Decl(decl)) = Reader::from_str(decl).read_event() else {
+        return None;
+    };
+    Some(decl.encoding()?.ok()?.into_owned())
+}
+
+/// The body as text, decoded as its XML declaration says (UTF-8 without one); bytes not in
+/// that encoding, or an encoding not supported, are a parse error.
+fn decode(body: &[u8]) -> Result<Cow<'_, str>, Fault> {
+    let charset = match declared_encoding(body) {
+        None => Charset::Utf8,
+        Some(name) => Charset::of(&name).ok_or_else(|| {
+            Fault::parse_error(format_args!(
+                "encoding {name} is not supported: send UTF-8 or ISO-8859-1"
+            ))
+        })?,
+    };
+    match charset {
+        Charset::Latin1 => return Ok(Cow::Owned(body.iter().map(|&b| char::from(b)).collect())),
+        // US-ASCII is UTF-8's first 128 code points: checked here, decoded as UTF-8.
+        Charset::Ascii => {
+            if let Some(at) = body.iter().position(|b| !b.is_ascii()) {
+                return Err(Fault::parse_error(format_args!(
+                    "the body declares US-ASCII but has byte 0x{:02X} at {at}",
+                    body[at]
+                )));
+            }
+        }
+        Charset::Utf8 => {}
+    }
+    std::str::from_utf8(body).map(Cow::Borrowed).map_err(|e| {
         Fault::parse_error(format_args!(
             "the body is not UTF-8 (invalid byte at {})",
             e.valid_up_to()
@@ -68,8 +172,8 @@ fn utf8(body: &[u8]) -> Result<&str, Fault> {
 /// `faultString`) is the outer error, a fault `-32700` as in [`parse_method_call`]; so is
 /// an int beyond 32 bits, a fault `-32602`.
 pub fn parse_method_response(body: &[u8]) -> Result<Result<Value, Fault>, Fault> {
-    let text = utf8(body)?;
-    Parser::new(text, MAX_DEPTH).parse(Parser::method_response)
+    let text = decode(body)?;
+    Parser::new(&text, MAX_DEPTH).parse(Parser::method_response)
 }
 
 /// Writes a `methodCall` of `name` with `params`, values as [`encode_value`] writes them.

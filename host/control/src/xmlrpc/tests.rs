@@ -455,6 +455,107 @@ fn non_utf8_body() {
     );
 }
 
+/// `vqConferenceFeedback(room, pin, "Müller", "très bien", 4)` as Python's
+/// `ServerProxy(uri, encoding=...)` writes it: the declaration names `encoding`, and
+/// `sender`/`comment` are the bytes given.
+fn feedback_call(encoding: &str, sender: &[u8], comment: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "<?xml version='1.0' encoding='{encoding}'?>\n<methodCall>\n\
+         <methodName>vqConferenceFeedback</methodName>\n<params>\n\
+         <param>\n<value><string>room1</string></value>\n</param>\n\
+         <param>\n<value><string>1234</string></value>\n</param>\n\
+         <param>\n<value><string>"
+    )
+    .into_bytes();
+    body.extend_from_slice(sender);
+    body.extend_from_slice(b"</string></value>\n</param>\n<param>\n<value><string>");
+    body.extend_from_slice(comment);
+    body.extend_from_slice(
+        b"</string></value>\n</param>\n\
+          <param>\n<value><int>4</int></value>\n</param>\n</params>\n</methodCall>\n",
+    );
+    body
+}
+
+fn feedback_params() -> Vec<Value> {
+    vec![
+        s("room1"),
+        s("1234"),
+        s("M\u{fc}ller"),
+        s("tr\u{e8}s bien"),
+        Value::Int(4),
+    ]
+}
+
+#[test]
+fn a_latin1_body_is_decoded_byte_by_byte() {
+    for encoding in [
+        "iso-8859-1",
+        "ISO-8859-1",
+        "latin1",
+        "Latin-1",
+        "l1",
+        "ISO_8859-1",
+    ] {
+        let body = feedback_call(encoding, b"M\xfcller", b"tr\xe8s bien");
+        let (name, params) = parse_method_call(&body).unwrap_or_else(|f| panic!("{encoding}: {f}"));
+        assert_eq!(name, "vqConferenceFeedback", "{encoding}");
+        assert_eq!(params, feedback_params(), "{encoding}");
+    }
+    // Every byte is a character, C1 controls included; a response too.
+    let response = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\
+        <methodResponse><params><param><value>\x85\xa0\xff</value></param></params>\
+        </methodResponse>";
+    assert_eq!(
+        parse_method_response(response).unwrap(),
+        Ok(s("\u{85}\u{a0}\u{ff}"))
+    );
+}
+
+#[test]
+fn a_utf8_body_reads_as_before_declared_or_not() {
+    let utf8 = feedback_call("utf-8", "Müller".as_bytes(), "très bien".as_bytes());
+    assert_eq!(parse_method_call(&utf8).unwrap().1, feedback_params());
+    let utf8 = feedback_call("UTF8", "Müller".as_bytes(), "très bien".as_bytes());
+    assert_eq!(parse_method_call(&utf8).unwrap().1, feedback_params());
+    // No declaration at all: UTF-8.
+    let body = call("<param><value>M\u{fc}ller</value></param>");
+    assert_eq!(parse(&body).unwrap().1, vec![s("M\u{fc}ller")]);
+    // Latin-1 bytes declared UTF-8 are refused, as undeclared ones are.
+    let f = parse_method_call(&feedback_call("utf-8", b"M\xfcller", b"x")).unwrap_err();
+    assert_eq!(f.code, -32700);
+    assert!(f.message.contains("the body is not UTF-8"), "{f}");
+}
+
+#[test]
+fn a_us_ascii_body_takes_no_byte_above_0x7f() {
+    for encoding in ["us-ascii", "US-ASCII", "ascii"] {
+        let (_, params) = parse_method_call(&feedback_call(encoding, b"Muller", b"tres"))
+            .unwrap_or_else(|f| panic!("{encoding}: {f}"));
+        assert_eq!(params[2..4], [s("Muller"), s("tres")], "{encoding}");
+    }
+    let body = feedback_call("us-ascii", b"M\xfcller", b"tres");
+    let at = body.iter().position(|&b| b == 0xfc).unwrap();
+    let f = parse_method_call(&body).unwrap_err();
+    assert_eq!(f.code, -32700);
+    assert_eq!(
+        f.message,
+        format!("parse error: the body declares US-ASCII but has byte 0xFC at {at}")
+    );
+}
+
+#[test]
+fn an_encoding_not_supported_is_refused_by_name() {
+    for encoding in ["windows-1252", "UTF-16", "koi8-r"] {
+        let f = parse_method_call(&feedback_call(encoding, b"M\xfcller", b"x")).unwrap_err();
+        assert_eq!(f.code, -32700, "{encoding}");
+        assert_eq!(
+            f.message,
+            format!("parse error: encoding {encoding} is not supported: send UTF-8 or ISO-8859-1")
+        );
+    }
+}
+
 // ---- encoding ----
 
 #[test]
