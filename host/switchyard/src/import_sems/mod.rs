@@ -229,10 +229,13 @@ enum Target {
     /// `no` (only) keeps what expires as long as Switchyard allows, in
     /// `[rooms]` `host_key`.
     ExpireSwitch { host_key: &'static str },
-    /// Seconds, in `[rooms]` `host_key`, unless `switch` is `no`.
+    /// Seconds, in `[rooms]` `host_key`, unless `switch` is `no`; SEMS's
+    /// default is `sems_default`, and `what` names what expires.
     ExpireDelay {
         switch: &'static str,
         host_key: &'static str,
+        sems_default: u32,
+        what: &'static str,
     },
     /// `[sip]`'s session timers: see [`session_timers`].
     SessionTimer,
@@ -303,6 +306,8 @@ fn target(key: &str) -> Target {
         "participants_expire_delay" => ExpireDelay {
             switch: "participants_expire",
             host_key: "participants_expire_delay_s",
+            sems_default: 10,
+            what: "participants who left",
         },
         "rooms_expire" => ExpireSwitch {
             host_key: "expire_delay_s",
@@ -310,6 +315,8 @@ fn target(key: &str) -> Target {
         "rooms_expire_delay" => ExpireDelay {
             switch: "rooms_expire",
             host_key: "expire_delay_s",
+            sems_default: 7200,
+            what: "empty rooms",
         },
         "stats_dir" => StatsDir,
         "feedback_file" => FeedbackFile,
@@ -330,6 +337,39 @@ fn target(key: &str) -> Target {
         "application" => NotMapped("every call goes to the guest named by [routing] guest"),
         _ => NotMapped("no Switchyard equivalent"),
     }
+}
+
+/// How sipwise SEMS mr26.1 and later read an expiry delay starting with `-`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SignedDelay {
+    /// A negative number of seconds: what expires never does.
+    Negative(i64),
+    /// `-0`, or `-` alone.
+    Zero,
+    /// More than a signed 32-bit int holds.
+    Overflow,
+}
+
+/// How sipwise SEMS mr26.1 and later read `value`, an expiry delay, with
+/// the signed `str2int` of `getParameterInt` (a `-`, then up to 10 digits),
+/// when it starts with `-`; None for any other value, or one that reading
+/// refuses (too many digits, or another character), which falls back to the
+/// default as up to mr26.0.
+fn signed_delay(value: &str) -> Option<SignedDelay> {
+    let digits = value.strip_prefix('-')?;
+    if digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let magnitude: i64 = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().ok()?
+    };
+    Some(match magnitude {
+        0 => SignedDelay::Zero,
+        m if m <= 1 << 31 => SignedDelay::Negative(-m),
+        _ => SignedDelay::Overflow,
+    })
 }
 
 /// The directory `stats_dir` maps to, if any: its value when absolute.
@@ -379,11 +419,29 @@ impl Converter<'_> {
         let mut prompt_settings = Vec::new();
         let mut timer_settings = Vec::new();
         let mut refresh_method = None;
+        let direct_room_re = settings.iter().find(|s| s.key == "direct_room_re");
         for &setting in settings {
             let target = target(&setting.key);
             if setting.value.is_empty() && empty_is_unset(&setting.key, &target) {
                 self.remark(setting, "empty, so not set (as SEMS reads it)".to_owned());
                 continue;
+            }
+            // WebConferenceFactory::onLoad reads direct_room_strip only when
+            // direct_room_re is set and not empty, so that no value of it,
+            // however bad, matters otherwise.
+            if setting.key == "direct_room_strip" {
+                let why = match direct_room_re {
+                    None => Some("not set"),
+                    Some(re) if re.value.is_empty() => Some("empty"),
+                    Some(_) => None,
+                };
+                if let Some(why) = why {
+                    self.remark(
+                        setting,
+                        format!("ignored, as direct_room_re is {why} (as in SEMS)"),
+                    );
+                    continue;
+                }
             }
             match target {
                 Target::NotMapped(why) => self.not_mapped(setting, why.to_owned()),
@@ -428,12 +486,17 @@ impl Converter<'_> {
                         );
                     }
                 }
-                Target::ExpireDelay { switch, host_key } => {
+                Target::ExpireDelay {
+                    switch,
+                    host_key,
+                    sems_default,
+                    what,
+                } => {
                     let never = settings.iter().any(|s| s.key == switch && s.value == "no");
                     if never {
                         self.remark(setting, format!("ignored, as {switch} = no (as in SEMS)"));
                     } else {
-                        let seconds = self.delay(setting)?;
+                        let seconds = self.delay(setting, switch, sems_default, what)?;
                         if seconds > MAX_DELAY_S as i64 {
                             return Err(self.error(
                                 setting,
@@ -450,7 +513,7 @@ impl Converter<'_> {
                 Target::Prompt => prompt_settings.push(setting),
             }
         }
-        match settings.iter().find(|s| s.key == "direct_room_re") {
+        match direct_room_re {
             None => {
                 self.set(
                     None,
@@ -761,9 +824,40 @@ impl Converter<'_> {
         off
     }
 
-    /// An expiry delay in seconds: a whole number, 0 or more, or empty, which
-    /// SEMS reads as 0 (with a remark).
-    fn delay(&mut self, setting: &Setting) -> Result<i64, ImportError> {
+    /// An expiry delay in seconds (`setting`, read unless `switch` is `no`,
+    /// SEMS's default `sems_default`, delaying the expiry of `what`): a whole
+    /// number, 0 or more, or empty, which SEMS reads as 0 (with a remark). A
+    /// value starting with `-` is an error saying how each SEMS reads it.
+    fn delay(
+        &mut self,
+        setting: &Setting,
+        switch: &str,
+        sems_default: u32,
+        what: &str,
+    ) -> Result<i64, ImportError> {
+        if let Some(newer) = signed_delay(&setting.value) {
+            // Up to sipwise mr26.0 getParameterInt reads with the unsigned
+            // str2int, which refuses the sign, and falls back to the default;
+            // from mr26.1 it reads with the signed one, and RoomInfo.cpp never
+            // expires anything whose delay is negative. Which of the two the
+            // file was written for cannot be told.
+            let newer = match newer {
+                SignedDelay::Negative(value) => {
+                    format!("read {value} and, with a negative delay, never expire {what}")
+                }
+                SignedDelay::Zero => "read 0".to_owned(),
+                SignedDelay::Overflow => "overflow a signed int reading it".to_owned(),
+            };
+            return Err(self.error(
+                setting,
+                format!(
+                    "{:?}: SEMS up to sipwise mr26.0 reads no sign and uses its default, \
+                     {sems_default}, where sipwise SEMS mr26.1 and later {newer}: write \
+                     `{switch} = no` to never expire {what}, else the seconds in digits alone",
+                    setting.value
+                ),
+            ));
+        }
         if !setting.value.is_empty() {
             return self.number(setting);
         }
@@ -771,11 +865,12 @@ impl Converter<'_> {
         Ok(0)
     }
 
-    /// A whole number, 0 or more, in ASCII digits alone: the webconference
-    /// module reads its numbers with SEMS's unsigned `str2i`, which refuses a
-    /// sign (`getParameterInt` then falls back to its default, and an unread
-    /// `direct_room_strip` fails the module's load), where `str::parse` takes a
-    /// leading `+`.
+    /// A whole number, 0 or more, in ASCII digits alone, where `str::parse`
+    /// would take a leading `+`: SEMS reads `direct_room_strip` (with direct
+    /// rooms on only) and `room_pin_split` with its unsigned `str2int`, which
+    /// takes no sign and then fails the module's load, and the others with
+    /// `AmConfigReader::getParameterInt`, which takes no `+` (and, up to
+    /// sipwise mr26.0, no `-`) and then falls back to its default.
     fn number(&self, setting: &Setting) -> Result<i64, ImportError> {
         let digits = setting.value.bytes().all(|b| b.is_ascii_digit());
         digits
@@ -794,7 +889,8 @@ impl Converter<'_> {
     }
 
     /// A whole number, 0 or more, an optional leading `+` included: as the
-    /// session_timer plug-in reads its numbers, with `sscanf("%u")`.
+    /// session_timer plug-in reads `session_expires` and `minimum_timer`,
+    /// with `sscanf("%u")`.
     pub(super) fn scanned_number(&self, setting: &Setting) -> Result<i64, ImportError> {
         setting
             .value
@@ -1820,20 +1916,16 @@ mod tests {
 
     #[test]
     fn the_last_of_a_repeated_key_and_empty_values_are_as_sems_reads_them() {
-        let conversion = quiet(
-            "direct_room_strip=4\ndirect_room_strip=5\nmaster_password=\nlonely_user_timer=\"\"\n",
-        );
-        assert_eq!(
-            guest(&conversion, "direct_room_strip"),
-            Some(&Value::from(5))
-        );
+        let conversion =
+            quiet("room_pin_split=4\nroom_pin_split=5\nmaster_password=\nlonely_user_timer=\"\"\n");
+        assert_eq!(guest(&conversion, "room_pin_split"), Some(&Value::from(5)));
         assert_eq!(guest(&conversion, "master_password"), None);
         assert_eq!(guest(&conversion, "lonely_user_timer"), None);
         assert_eq!(guest(&conversion, "direct_room_re"), Some(&Value::from("")));
         assert_eq!(
             lines(&conversion),
             [
-                "webconference.conf:1: direct_room_strip: note: set again on line 2, whose value is used",
+                "webconference.conf:1: room_pin_split: note: set again on line 2, whose value is used",
                 "webconference.conf:3: master_password: note: empty, so not set (as SEMS reads it)",
                 "webconference.conf:4: lonely_user_timer: note: empty, so not set (as SEMS reads it)",
                 "webconference.conf: direct_room_re: note: not set, so SEMS connects no caller to a \
@@ -1853,8 +1945,8 @@ mod tests {
                 "webconference.conf:3: expected key=value, not \"no equals sign\"",
             ),
             (
-                "# x\ndirect_room_strip=-1\n",
-                "webconference.conf:2: direct_room_strip: expected a whole number, 0 or more, in \
+                "# x\ndirect_room_re=^000777\ndirect_room_strip=-1\n",
+                "webconference.conf:3: direct_room_strip: expected a whole number, 0 or more, in \
                  digits alone (SEMS reads no sign), not \"-1\"",
             ),
             (
@@ -1892,7 +1984,7 @@ mod tests {
         // The session_timer plug-in reads its intervals with sscanf("%u"), which takes a `+`.
         let timers = convert(
             "direct_room_re=\nenable_session_timer=yes\nsession_expires=+240\n\
-             minimum_timer=+120\nmaximum_timer=+900\n",
+             minimum_timer=+120\nmaximum_timer=900\n",
         );
         assert_eq!(
             at(&timers.table, "sip.session_expires_s"),
@@ -1901,6 +1993,152 @@ mod tests {
         assert_eq!(
             at(&timers.table, "sip.session_min_se_s"),
             Some(&Value::from(120))
+        );
+        // maximum_timer it reads with the signed str2int, which takes no `+`.
+        assert_eq!(
+            error(
+                "direct_room_re=\nenable_session_timer=yes\nsession_expires=+240\n\
+                 maximum_timer=+900\n"
+            ),
+            "webconference.conf:4: maximum_timer: \"+900\", not a whole number above 0 in \
+             digits alone, which SEMS refuses: with enable_session_timer = yes it then answers \
+             no call"
+        );
+    }
+
+    #[test]
+    fn maximum_timer_is_refused_unless_sems_reads_it_as_a_positive_int() {
+        let refused = |what: &str| {
+            format!(
+                "webconference.conf:2: maximum_timer: {what}, which SEMS refuses: with \
+                 enable_session_timer = yes it then answers no call"
+            )
+        };
+        for (value, expected) in [
+            (
+                "-900",
+                refused("\"-900\", not a whole number above 0 in digits alone"),
+            ),
+            (
+                "9x",
+                refused("\"9x\", not a whole number above 0 in digits alone"),
+            ),
+            ("00000000900", refused("00000000900, more than 10 digits")),
+            (
+                "2147483648",
+                "webconference.conf:2: maximum_timer: 2147483648 is more than 2147483647, the \
+                 most SEMS's int holds: a larger value overflows there"
+                    .to_owned(),
+            ),
+            (
+                "4294967396",
+                "webconference.conf:2: maximum_timer: 4294967396 is more than 2147483647, the \
+                 most SEMS's int holds: a larger value overflows there"
+                    .to_owned(),
+            ),
+        ] {
+            assert_eq!(
+                error(&format!(
+                    "enable_session_timer=yes\nmaximum_timer={value}\n"
+                )),
+                expected,
+                "{value}"
+            );
+        }
+        for value in ["2147483647", "0900"] {
+            let conversion = convert(&format!(
+                "enable_session_timer=yes\nmaximum_timer={value}\n"
+            ));
+            assert!(
+                lines(&conversion)
+                    .iter()
+                    .any(|line| line.starts_with("webconference.conf:2: maximum_timer: not mapped")),
+                "{value}"
+            );
+        }
+        // With timers off SEMS reads none of it.
+        let off = quiet_prompts(convert("direct_room_re=\nmaximum_timer=+900\n"));
+        assert_eq!(
+            lines(&off)[0],
+            "webconference.conf:2: maximum_timer: note: ignored, as enable_session_timer is not \
+             yes (as in SEMS)"
+        );
+    }
+
+    #[test]
+    fn direct_room_strip_is_ignored_without_direct_rooms_as_in_sems() {
+        for (re, why) in [("", "not set"), ("direct_room_re=\n", "empty")] {
+            for value in ["+2", "-1", "x", "4"] {
+                let conversion = quiet(&format!("{re}direct_room_strip={value}\n"));
+                assert_eq!(guest(&conversion, "direct_room_strip"), None, "{value}");
+                let line = if re.is_empty() { 1 } else { 2 };
+                assert_eq!(
+                    lines(&conversion)[0],
+                    format!(
+                        "webconference.conf:{line}: direct_room_strip: note: ignored, as \
+                         direct_room_re is {why} (as in SEMS)"
+                    ),
+                    "{value}"
+                );
+            }
+        }
+        // With direct rooms on, a bad value fails SEMS's load.
+        assert_eq!(
+            error("direct_room_strip=+2\ndirect_room_re=^000777\n"),
+            "webconference.conf:1: direct_room_strip: expected a whole number, 0 or more, in \
+             digits alone (SEMS reads no sign), not \"+2\""
+        );
+    }
+
+    #[test]
+    fn a_negative_expiry_delay_is_an_error_saying_what_each_sems_makes_of_it() {
+        let cases = [
+            (
+                "rooms_expire_delay=-1\n",
+                "\"-1\": SEMS up to sipwise mr26.0 reads no sign and uses its default, 7200, \
+                 where sipwise SEMS mr26.1 and later read -1 and, with a negative delay, never \
+                 expire empty rooms: write `rooms_expire = no` to never expire empty rooms, else \
+                 the seconds in digits alone",
+            ),
+            (
+                "participants_expire_delay=-30\n",
+                "\"-30\": SEMS up to sipwise mr26.0 reads no sign and uses its default, 10, \
+                 where sipwise SEMS mr26.1 and later read -30 and, with a negative delay, never \
+                 expire participants who left: write `participants_expire = no` to never expire \
+                 participants who left, else the seconds in digits alone",
+            ),
+            (
+                "rooms_expire_delay=-0\n",
+                "\"-0\": SEMS up to sipwise mr26.0 reads no sign and uses its default, 7200, \
+                 where sipwise SEMS mr26.1 and later read 0: write `rooms_expire = no` to never \
+                 expire empty rooms, else the seconds in digits alone",
+            ),
+            (
+                "rooms_expire_delay=-2147483649\n",
+                "\"-2147483649\": SEMS up to sipwise mr26.0 reads no sign and uses its default, \
+                 7200, where sipwise SEMS mr26.1 and later overflow a signed int reading it: \
+                 write `rooms_expire = no` to never expire empty rooms, else the seconds in \
+                 digits alone",
+            ),
+        ];
+        for (text, problem) in cases {
+            let key = text.split('=').next().unwrap();
+            assert_eq!(
+                error(&format!("direct_room_re=\n{text}")),
+                format!("webconference.conf:2: {key}: {problem}"),
+            );
+        }
+        // Both refuse what is not a sign and digits (at most 10): the default then.
+        assert_eq!(
+            error("direct_room_re=\nrooms_expire_delay=-1x\n"),
+            "webconference.conf:2: rooms_expire_delay: expected a whole number, 0 or more, in \
+             digits alone (SEMS reads no sign), not \"-1x\""
+        );
+        // Neither reads the delay when its switch is no.
+        let never = quiet("direct_room_re=\nrooms_expire=no\nrooms_expire_delay=-1\n");
+        assert_eq!(
+            at(&never.table, "rooms.expire_delay_s"),
+            Some(&Value::from(31_536_000))
         );
     }
 

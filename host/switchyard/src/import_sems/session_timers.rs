@@ -151,13 +151,41 @@ impl Converter<'_> {
     }
 
     /// `maximum_timer` with timers on: checked as SEMS reads it (a whole
-    /// number above 0, else SEMS answers no call), then not mapped.
+    /// number from 1 to 2147483647 in digits alone, else SEMS answers no
+    /// call), then not mapped.
     fn maximum_timer(&mut self, setting: &Setting) -> Result<(), ImportError> {
-        if setting.value.is_empty() {
+        // AmSessionTimerConfig::readFromConfig reads maximum_timer with the
+        // signed str2int, which takes a `-` but no `+` (unlike the intervals'
+        // sscanf("%u")), into an int, and refuses a value of 0 or less.
+        let value = &setting.value;
+        if value.is_empty() {
             return Err(self.refused(setting, "empty"));
         }
-        if self.scanned_number(setting)? == 0 {
-            return Err(self.refused(setting, "0"));
+        if !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.refused(
+                setting,
+                &format!("{value:?}, not a whole number above 0 in digits alone"),
+            ));
+        }
+        // str2int refuses an 11th digit.
+        if value.len() > 10 {
+            return Err(self.refused(setting, &format!("{value}, more than 10 digits")));
+        }
+        match value.parse::<i32>() {
+            Ok(0) => return Err(self.refused(setting, "0")),
+            Ok(_) => {}
+            // A larger value overflows SEMS's int: it is refused there as 0
+            // or less, or read as another number than the file says.
+            Err(_) => {
+                return Err(self.error(
+                    setting,
+                    format!(
+                        "{value} is more than {}, the most SEMS's int holds: a larger value \
+                         overflows there",
+                        i32::MAX
+                    ),
+                ));
+            }
         }
         self.not_mapped(
             setting,
