@@ -1,7 +1,8 @@
 //! `switchyard guest new`: the crate it writes builds on its own, outside
 //! this repository, and its component takes calls into rooms, named by the
-//! dialled number however it is escaped (and answers control functions with
-//! the SDK's default fault); bad names and existing directories are refused.
+//! dialled number however it is escaped, refusing numbers that name no room
+//! before answering (and answers control functions with the SDK's default
+//! fault); bad names and existing directories are refused.
 
 mod support;
 
@@ -133,6 +134,19 @@ fn a_new_guest_builds_on_its_own_and_its_calls_meet_in_the_dialled_room() {
             LOG_TIMEOUT,
         )
         .unwrap_or_else(|e| panic!("the guest says why it refused the call: {e}"));
+    // A user naming no room the host takes is refused before it is answered,
+    // rather than answered only to be hung up when it cannot join.
+    let too_long = "7".repeat(65);
+    for user in [".", "%2E%2E", too_long.as_str()] {
+        let mut refused = Phone::dial(server.sip, user, "eve", &[]);
+        assert_eq!(refused.await_answer(), 404, "{user:?} names no room");
+        server
+            .wait_for_log(
+                &format!("Request-URI user {user:?} names no room"),
+                LOG_TIMEOUT,
+            )
+            .unwrap_or_else(|e| panic!("the guest says why it refused {user:?}: {e}"));
+    }
     let alice = Phone::call(server.sip, "4711", "alice", &[]);
     server
         .wait_for_log("joined room 4711 with 0 others (call 1 to it)", LOG_TIMEOUT)

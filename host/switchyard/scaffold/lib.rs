@@ -4,16 +4,19 @@
 //! joins the room named by the dialled number (the Request-URI's user part
 //! with its `%XX` escapes decoded, `lobby` if it has none), and hears
 //! `first_participant` if nobody else is there. A call whose user part does
-//! not decode to text is rejected with 400. After `time_limit_s` seconds (the
-//! guest's config, default 3600, at most a day) it hears `goodbye` and is hung
-//! up. Each room counts the calls it has had in its meta, which goes with the
-//! room (a count in the guest's key-value store would stay for every number
-//! ever dialled).
+//! not decode to text is rejected with 400, and one whose user part names no
+//! room the host takes (`.`, `..`, or more than 64 characters) with 404,
+//! before it is answered. After `time_limit_s` seconds (the guest's config,
+//! default 3600, at most a day) it hears `goodbye` and is hung up. Each room
+//! counts the calls it has had in its meta, which goes with the room (a count
+//! in the guest's key-value store would stay for every number ever dialled).
 
 use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::InviteInfo;
-use switchyard_sdk::{Call, CallFlow, Event, JoinOptions, MAX_TIMER, TimerId, config, rooms, uri};
+use switchyard_sdk::{
+    Call, CallFlow, Event, JoinOptions, MAX_TIMER, TimerId, config, room_name, rooms, uri,
+};
 
 switchyard_sdk::config_keys! {
     "time_limit_s": number,
@@ -53,18 +56,30 @@ impl CallFlow for Flow {
                 ),
             );
             let _ = call.reject(400, "Bad Request-URI User");
-            return Flow {
-                room: String::new(),
-                number: invite.from_user,
-                phase: Phase::Refused,
-            };
+            return Flow::refused(invite.from_user);
         };
+        let room = if user.is_empty() {
+            "lobby".to_owned()
+        } else {
+            user
+        };
+        // The host refuses to join a call to a room it cannot have: refused
+        // here, the caller is not answered only to be hung up.
+        if !room_name::is_room_name(&room) {
+            log(
+                Level::Info,
+                &format!(
+                    "call {call}: Request-URI user {:?} names no room (1 to {} characters, \
+                     not . or ..); 404",
+                    invite.request_user,
+                    room_name::MAX_ROOM_CHARS
+                ),
+            );
+            let _ = call.reject(404, "No Such Room");
+            return Flow::refused(invite.from_user);
+        }
         let flow = Flow {
-            room: if user.is_empty() {
-                "lobby".to_owned()
-            } else {
-                user
-            },
+            room,
             number: invite.from_user,
             phase: Phase::Greeting,
         };
@@ -104,6 +119,15 @@ impl CallFlow for Flow {
 const CALLS_META_KEY: &str = "calls";
 
 impl Flow {
+    /// A call that was rejected, from `number`.
+    fn refused(number: String) -> Self {
+        Flow {
+            room: String::new(),
+            number,
+            phase: Phase::Refused,
+        }
+    }
+
     /// Puts the call into its room, counts it, and starts its time limit.
     fn join(&mut self, call: &Call) -> Result<(), switchyard_sdk::types::Error> {
         let others = call.join(&self.room, &JoinOptions::number(&self.number))?;
