@@ -101,7 +101,11 @@ fn current_file(server: &Server, name: &str) -> String {
 fn uncached_copy(component: &str, to: &std::path::Path) {
     let mut bytes = std::fs::read(component).unwrap();
     let name = b"uncached";
-    let payload = std::process::id().to_le_bytes();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let mut payload = std::process::id().to_le_bytes().to_vec();
+    payload.extend_from_slice(&now.as_nanos().to_le_bytes());
     // Custom section: id 0, its size, then its name (length-prefixed) and payload.
     let size = 1 + name.len() + payload.len();
     bytes.extend_from_slice(&[0, u8::try_from(size).unwrap(), name.len() as u8]);
@@ -227,38 +231,105 @@ fn watching(file: &std::path::Path) -> Server {
     server
 }
 
+/// Copies `build` over the watched `file` and at once loads it by hand (well within the
+/// watch's second), then loads each of `then`, as a deployment script does; the numbers of the
+/// versions loaded.
+fn deploy(server: &Server, build: &str, file: &std::path::Path, then: &[&str]) -> String {
+    let file = file.display().to_string();
+    let mut script = format!(
+        "import shutil\n\
+         shutil.copyfile({build:?}, {file:?})\n\
+         print(s.guestLoad('misbehave', {file:?}))\n"
+    );
+    for path in then {
+        script.push_str(&format!("print(s.guestLoad('misbehave', {path:?}))\n"));
+    }
+    python(server, &script).trim_end().replace('\n', " ")
+}
+
+/// How many of the watch's looks at a changed file have passed it over.
+fn passed_over(server: &Server) -> usize {
+    server.log().matches(": not loaded").count()
+}
+
 #[test]
 fn a_watched_file_loaded_by_hand_once_written_is_not_loaded_again() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("guest.wasm");
     let server = watching(&file);
-    // A new build written in place and loaded at once, as a deployment script does.
-    std::fs::copy(test_guest_wasm("draft"), &file).unwrap();
-    let path = file.display().to_string();
-    assert_eq!(
-        rpc(&server, &format!("s.guestLoad('misbehave', {path:?})")),
-        "2"
-    );
-    let looked_at = || {
-        let log = server.log();
-        log.matches("its content unchanged: not loaded").count()
-            + log.matches("watched file changed: loading it").count()
+    // Loads asked for ahead, each compiled: the load by hand waits its turn behind them, and
+    // the watch takes the change in meanwhile, while another version serves.
+    let ahead: Vec<String> = (0..16)
+        .map(|n| {
+            let path = dir.path().join(format!("ahead-{n}.wasm"));
+            uncached_copy(&test_guest_wasm("misbehave"), &path);
+            path.display().to_string()
+        })
+        .collect();
+    let asked = || server.log().matches("method=\"guestLoad\"").count();
+    let queue = {
+        let script = format!(
+            "import threading\n\
+             def load(path):\n    \
+                 xmlrpc.client.ServerProxy(sys.argv[1]).guestLoad('misbehave', path)\n\
+             ahead = [threading.Thread(target=load, args=(path,)) for path in {ahead:?}]\n\
+             for thread in ahead:\n    thread.start()\n\
+             for thread in ahead:\n    thread.join(120)\n"
+        );
+        let server = &server;
+        std::thread::scope(|scope| {
+            let queue = scope.spawn(move || python(server, &script));
+            server.await_value("the loads asked for ahead", &ahead.len(), SETTLE, asked);
+            // A new build written in place and loaded at once, as a deployment script does.
+            let build = dir.path().join("build.wasm");
+            uncached_copy(&test_guest_wasm("draft"), &build);
+            let loaded = deploy(server, &build.display().to_string(), &file, &[]);
+            queue.join().unwrap();
+            loaded
+        })
     };
-    server.await_value("the watch's look at the change", &1, SETTLE, looked_at);
-    assert_eq!(
-        server
-            .log()
-            .matches("its content unchanged: not loaded")
-            .count(),
-        1,
-        "the version serving holds the file's content"
+    assert_eq!(queue, (ahead.len() + 2).to_string());
+    // Passed over, whether the watch looks while a version loaded after the change serves or
+    // once the file's own does, and with one line of what came of the look.
+    server.await_value("the watch's look at the change", &1, SETTLE, || {
+        passed_over(&server)
+    });
+    let log = server.log();
+    assert!(
+        !log.contains("watched file changed: loading it"),
+        "not loaded by the watch: {log}"
     );
     assert_eq!(
         versions(&server),
         [
-            draft_version("misbehave", 2, 0, "current"),
+            draft_version("misbehave", ahead.len() as i64 + 2, 0, "current"),
             idle_webconference()
         ]
+    );
+}
+
+#[test]
+fn a_watched_file_loaded_by_hand_then_rolled_back_from_is_not_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("guest.wasm");
+    let server = watching(&file);
+    // The new build fails its checks: the one before is loaded by hand from elsewhere.
+    let before = test_guest_wasm("misbehave");
+    assert_eq!(
+        deploy(&server, &test_guest_wasm("draft"), &file, &[&before]),
+        "2 3"
+    );
+    server.await_value("the watch's look at the change", &1, SETTLE, || {
+        passed_over(&server)
+    });
+    let log = server.log();
+    assert!(
+        !log.contains("watched file changed: loading it"),
+        "the way back stands: {log}"
+    );
+    assert_eq!(
+        versions(&server),
+        [version("misbehave", 3, 0, "current"), idle_webconference()]
     );
 }
 
@@ -267,12 +338,7 @@ fn a_watched_file_put_back_right_after_a_load_by_hand_is_loaded() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("guest.wasm");
     let server = watching(&file);
-    std::fs::copy(test_guest_wasm("draft"), &file).unwrap();
-    let path = file.display().to_string();
-    assert_eq!(
-        rpc(&server, &format!("s.guestLoad('misbehave', {path:?})")),
-        "2"
-    );
+    assert_eq!(deploy(&server, &test_guest_wasm("draft"), &file, &[]), "2");
     // Put back before the watch takes the change in: the file no longer holds what serves.
     std::fs::copy(test_guest_wasm("misbehave"), &file).unwrap();
     await_versions(

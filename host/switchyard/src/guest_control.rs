@@ -51,10 +51,16 @@ impl GuestSwitch {
         self.registry.current(name)
     }
 
-    /// The SHA-256 of the bytes the current version of `name` was compiled from; `None` when
-    /// no guest of that name is loaded.
-    pub fn current_digest(&self, name: &str) -> Option<Digest> {
-        self.registry.current(name)?.digest
+    /// Why a watched file of `name` holding the bytes of `digest`, last changed at `changed`,
+    /// is not to be loaded now, as [`passed_over`] judges it; `None` when it is.
+    pub fn passed_over(&self, name: &str, digest: Digest, changed: SystemTime) -> Option<Outcome> {
+        passed_over(self.registry.current(name).as_ref(), digest, changed)
+    }
+
+    /// Whether a load of `name` would be refused now because [`MAX_VERSIONS`] of its versions
+    /// serve calls (nothing is read nor compiled for it then).
+    pub fn full(&self, name: &str) -> bool {
+        self.registry.serving(name) >= MAX_VERSIONS
     }
 
     /// `guestLoad(name, path)`: the new version's number, or a fault saying
@@ -85,18 +91,25 @@ impl GuestSwitch {
     ) -> Result<u32, Fault> {
         let loader = self.loader.clone();
         let file = path.display().to_string();
-        load_in_turn(
+        let outcome = load_in_turn(
             &self.loading,
             Arc::clone(&self.registry),
             name,
             file,
             None,
-            move |name| loader.load_file(name, &path),
+            move |name| {
+                let read_at = SystemTime::now();
+                let (guest, digest) = loader.load_file(name, &path)?;
+                Ok((guest, digest, read_at))
+            },
             move |name, version| host.events().guest_loaded(name, version),
         )
-        .await?
-        // Nothing is passed over without a digest to match.
-        .ok_or_else(Fault::internal_error)
+        .await?;
+        match outcome {
+            Outcome::Loaded(version) => Ok(version),
+            // Nothing is passed over without a change to judge.
+            Outcome::Same | Outcome::Older => Err(Fault::internal_error()),
+        }
     }
 
     /// Reads the component at `path` on a blocking thread, for
@@ -113,25 +126,32 @@ impl GuestSwitch {
         .await?
     }
 
-    /// [`GuestSwitch::load_file`] of `component`, read from `path`, unless the current version
-    /// of `name` was compiled from the same bytes when the load's turn comes: then nothing is
-    /// loaded and the answer is `None`.
+    /// The watcher's [`GuestSwitch::load_file`] of `component`, read from the watched file
+    /// `path` last changed at `changed`, unless [`passed_over`] as the load's turn comes (a
+    /// load asked for earlier may have loaded the same bytes meanwhile): then nothing is
+    /// loaded, and the answer says why. Logs `watched file changed: loading it` once the load
+    /// goes ahead (past those checks and the limit of versions), and not otherwise.
     pub async fn load_component(
         &self,
         name: String,
         path: &Path,
         component: Arc<Component>,
+        changed: SystemTime,
         host: Arc<CoreHost>,
-    ) -> Result<Option<u32>, Fault> {
+    ) -> Result<Outcome, Fault> {
         let loader = self.loader.clone();
-        let digest = component.digest();
+        let (digest, read_at) = (component.digest(), component.read_at());
+        let file = path.display().to_string();
         load_in_turn(
             &self.loading,
             Arc::clone(&self.registry),
             name,
-            path.display().to_string(),
-            Some(digest),
-            move |name| Ok((loader.load_component(name, &component)?, digest)),
+            file.clone(),
+            Some((digest, changed)),
+            move |name| {
+                info!(guest = name, file, "watched file changed: loading it");
+                Ok((loader.load_component(name, &component)?, digest, read_at))
+            },
             move |name, version| host.events().guest_loaded(name, version),
         )
         .await
@@ -155,33 +175,67 @@ impl GuestSwitch {
     }
 }
 
-/// Once `loading`'s turn comes, loads a new version of `name` from `file` with `load` on a
-/// blocking thread and makes it the current one ([`add_version`]), then tells `loaded` its
-/// number. The turn is held, and `loaded` told, by the blocking thread, so both happen even
-/// when the future is dropped meanwhile (its client gone): the version is current either way.
-/// When the current version's digest is `unless` as the turn comes, nothing is loaded (nor
-/// told) and the answer is `None`.
+/// What a load of a watched file came to, unless it was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Loaded as this version, which new calls go to.
+    Loaded(u32),
+    /// Not loaded: the version serving new calls was compiled from the same bytes.
+    Same,
+    /// Not loaded: the file last changed before the bytes of the version serving new calls
+    /// were read, so that version was loaded after the change (by hand; a way back from it,
+    /// say) and stands.
+    Older,
+}
+
+/// Why a file holding the bytes of `digest`, last changed at `changed`, is not to be loaded
+/// over `current`, the version serving new calls; `None` when it is to be loaded. A version
+/// added without a digest or a read time (the one loaded at start) is judged by what it has.
+fn passed_over<T>(
+    current: Option<&Current<T>>,
+    digest: Digest,
+    changed: SystemTime,
+) -> Option<Outcome> {
+    let current = current?;
+    if current.digest == Some(digest) {
+        Some(Outcome::Same)
+    } else if current.read_at.is_some_and(|read_at| changed < read_at) {
+        Some(Outcome::Older)
+    } else {
+        None
+    }
+}
+
+/// Once `loading`'s turn comes, loads a new version of `name` from `file` with `load` (the
+/// guest, its bytes' digest, and when they were read) on a blocking thread and makes it the
+/// current one ([`add_version`]), then tells `loaded` its number. The turn is held, and
+/// `loaded` told, by the blocking thread, so both happen even when the future is dropped
+/// meanwhile (its client gone): the version is current either way. With `unless`, a file's
+/// bytes' digest and change time, nothing is loaded (nor told) when [`passed_over`] as the
+/// turn comes: the answer says why.
 async fn load_in_turn<T: Send + Sync + 'static>(
     loading: &Arc<tokio::sync::Mutex<()>>,
     registry: Arc<Registry<T>>,
     name: String,
     file: String,
-    unless: Option<Digest>,
-    load: impl FnOnce(&str) -> anyhow::Result<(T, Digest)> + Send + 'static,
+    unless: Option<(Digest, SystemTime)>,
+    load: impl FnOnce(&str) -> anyhow::Result<(T, Digest, SystemTime)> + Send + 'static,
     loaded: impl FnOnce(&str, u32) + Send + 'static,
-) -> Result<Option<u32>, Fault> {
+) -> Result<Outcome, Fault> {
     let turn = Arc::clone(loading).lock_owned().await;
     let doing = format!("guestLoad of {name} from {file}");
     on_blocking_thread(&doing, move || {
         let _turn = turn;
-        // Judged in the turn: a load of the same bytes asked for earlier may be compiling.
-        if unless.is_some() && registry.current(&name).and_then(|current| current.digest) == unless
+        // Judged in the turn: a load asked for earlier may have loaded the same bytes, or
+        // others after the change, meanwhile.
+        if let Some((digest, changed)) = unless
+            && let Some(outcome) = passed_over(registry.current(&name).as_ref(), digest, changed)
         {
-            return Ok(None);
+            return Ok(outcome);
         }
         let version = add_version(&registry, &name, file, || load(&name))?;
         loaded(&name, version);
-        Ok(Some(version))
+        Ok(Outcome::Loaded(version))
     })
     .await?
 }
@@ -193,7 +247,7 @@ fn add_version<T>(
     registry: &Registry<T>,
     name: &str,
     file: String,
-    load: impl FnOnce() -> anyhow::Result<(T, Digest)>,
+    load: impl FnOnce() -> anyhow::Result<(T, Digest, SystemTime)>,
 ) -> Result<u32, Fault> {
     if registry.current(name).is_none() {
         return Err(Fault::bad_params(format!(
@@ -208,9 +262,9 @@ fn add_version<T>(
         return Err(too_many_versions(name, serving));
     }
     match load() {
-        Ok((guest, digest)) => {
+        Ok((guest, digest, read_at)) => {
             let version = registry
-                .add_within_limit(name, guest, file.clone(), digest)
+                .add_within_limit(name, guest, file.clone(), digest, read_at)
                 .map_err(|serving| too_many_versions(name, serving))?;
             info!(
                 guest = name,
@@ -308,7 +362,7 @@ mod tests {
             move |_| {
                 let _ = started.send(());
                 finished.recv()?;
-                Ok((2, [2; 32]))
+                Ok((2, [2; 32], SystemTime::now()))
             },
             move |name, version| {
                 let _ = tell.send((name.to_owned(), version));
@@ -325,33 +379,119 @@ mod tests {
         assert_eq!(registry.current("conf").unwrap().version, 2);
     }
 
+    /// `seconds` after the epoch.
+    fn at(seconds: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(seconds)
+    }
+
+    /// A watched file's load into `registry`: of bytes whose digest is `digest`, the file last
+    /// changed at `changed`, read at `read_at`; each version loaded is sent to `tell`.
+    async fn watched_load(
+        loading: &Arc<tokio::sync::Mutex<()>>,
+        registry: &Arc<Registry<u8>>,
+        tell: &tokio::sync::mpsc::UnboundedSender<u32>,
+        digest: Digest,
+        changed: SystemTime,
+        read_at: SystemTime,
+    ) -> Result<Outcome, Fault> {
+        let tell = tell.clone();
+        load_in_turn(
+            loading,
+            Arc::clone(registry),
+            "conf".into(),
+            "guest.wasm".into(),
+            Some((digest, changed)),
+            move |_| Ok((digest[0], digest, read_at)),
+            move |_, version| {
+                let _ = tell.send(version);
+            },
+        )
+        .await
+    }
+
     #[tokio::test]
     async fn bytes_the_current_version_was_compiled_from_are_not_loaded_again() {
         let registry = Arc::new(Registry::default());
         registry.add_with_digest("conf", 1, "v1.wasm".into(), [1; 32]);
         let loading = Arc::default();
         let (tell, mut told) = tokio::sync::mpsc::unbounded_channel();
-        let load = |digest: Digest| {
-            let (registry, tell) = (Arc::clone(&registry), tell.clone());
-            load_in_turn(
+        let load = |digest: Digest, changed: u64| {
+            watched_load(
                 &loading,
-                registry,
-                "conf".into(),
-                "guest.wasm".into(),
-                Some(digest),
-                move |_| Ok((2, digest)),
-                move |_, version| {
-                    let _ = tell.send(version);
-                },
+                &registry,
+                &tell,
+                digest,
+                at(changed),
+                at(changed + 1),
             )
         };
-        assert_eq!(load([1; 32]).await, Ok(None), "the current version's bytes");
-        assert_eq!(load([2; 32]).await, Ok(Some(2)));
-        assert_eq!(load([2; 32]).await, Ok(None), "loaded just before");
+        assert_eq!(
+            load([1; 32], 10).await,
+            Ok(Outcome::Same),
+            "the current version's bytes"
+        );
+        assert_eq!(load([2; 32], 20).await, Ok(Outcome::Loaded(2)));
+        assert_eq!(
+            load([2; 32], 30).await,
+            Ok(Outcome::Same),
+            "loaded just before"
+        );
         assert_eq!(registry.current("conf").unwrap().version, 2);
         drop(tell);
         assert_eq!(told.recv().await, Some(2));
         assert_eq!(told.recv().await, None, "one version told of");
+    }
+
+    #[tokio::test]
+    async fn a_file_changed_before_the_version_serving_was_read_is_not_loaded() {
+        let registry = Arc::new(Registry::default());
+        registry.add_with_digest("conf", 1, "v1.wasm".into(), [1; 32]);
+        // B copied over the watched file at 10 and loaded by hand from it, read at 11; then,
+        // B failing, A loaded by hand (from another file), read at 12: the way back.
+        add_version(&registry, "conf", "guest.wasm".into(), || {
+            Ok((2, [2; 32], at(11)))
+        })
+        .unwrap();
+        add_version(&registry, "conf", "a.wasm".into(), || {
+            Ok((1, [1; 32], at(12)))
+        })
+        .unwrap();
+        let loading = Arc::default();
+        let (tell, mut told) = tokio::sync::mpsc::unbounded_channel();
+        assert_eq!(
+            watched_load(&loading, &registry, &tell, [2; 32], at(10), at(13)).await,
+            Ok(Outcome::Older),
+            "the copy of B, taken in after the way back"
+        );
+        assert_eq!(registry.current("conf").unwrap().version, 3);
+        // B written again after the way back is a new change.
+        assert_eq!(
+            watched_load(&loading, &registry, &tell, [2; 32], at(14), at(15)).await,
+            Ok(Outcome::Loaded(4))
+        );
+        drop(tell);
+        assert_eq!(told.recv().await, Some(4));
+        assert_eq!(told.recv().await, None, "one version told of");
+    }
+
+    #[test]
+    fn the_version_loaded_at_start_is_judged_by_its_content_alone() {
+        let registry = Registry::default();
+        registry.add_with_digest("conf", 1, "v1.wasm".into(), [1; 32]);
+        let current = registry.current("conf");
+        assert_eq!(
+            passed_over(current.as_ref(), [2; 32], at(0)),
+            None,
+            "a change written while the server started"
+        );
+        assert_eq!(
+            passed_over(current.as_ref(), [1; 32], at(0)),
+            Some(Outcome::Same)
+        );
+        assert_eq!(
+            passed_over(registry.current("ivr").as_ref(), [1; 32], at(0)),
+            None
+        );
     }
 
     #[test]
@@ -371,7 +511,7 @@ mod tests {
         assert_eq!(registry.list().len(), 1);
 
         let version = add_version(&registry, "conf", "two.wasm".into(), || {
-            Ok(("two", [2; 32]))
+            Ok(("two", [2; 32], SystemTime::now()))
         })
         .unwrap();
         assert_eq!(version, 2, "a refusal takes no version number");
@@ -384,7 +524,10 @@ mod tests {
         let mut calls = Vec::new();
         for n in 1..MAX_VERSIONS {
             calls.push(registry.lease("conf").unwrap());
-            add_version(&registry, "conf", format!("v{n}.wasm"), || Ok((n, [0; 32]))).unwrap();
+            add_version(&registry, "conf", format!("v{n}.wasm"), || {
+                Ok((n, [0; 32], SystemTime::now()))
+            })
+            .unwrap();
         }
         calls.push(registry.lease("conf").unwrap());
         assert_eq!(registry.serving("conf"), MAX_VERSIONS);
@@ -399,7 +542,10 @@ mod tests {
         );
         // The oldest version's last call ends: it unloads, and there is room again.
         drop(calls.remove(0));
-        add_version(&registry, "conf", "more.wasm".into(), || Ok((99, [0; 32]))).unwrap();
+        add_version(&registry, "conf", "more.wasm".into(), || {
+            Ok((99, [0; 32], SystemTime::now()))
+        })
+        .unwrap();
         assert_eq!(
             registry.list().len(),
             MAX_VERSIONS,
@@ -414,7 +560,10 @@ mod tests {
         let mut calls = Vec::new();
         for n in 1..MAX_VERSIONS {
             calls.push(registry.lease("conf").unwrap());
-            add_version(&registry, "conf", format!("v{n}.wasm"), || Ok((n, [0; 32]))).unwrap();
+            add_version(&registry, "conf", format!("v{n}.wasm"), || {
+                Ok((n, [0; 32], SystemTime::now()))
+            })
+            .unwrap();
         }
         assert_eq!(
             registry.serving("conf"),
@@ -424,7 +573,7 @@ mod tests {
         let fault = add_version(&registry, "conf", "late.wasm".into(), || {
             // The current version's first call comes while the component compiles.
             calls.push(registry.lease("conf").unwrap());
-            Ok((99, [0; 32]))
+            Ok((99, [0; 32], SystemTime::now()))
         })
         .unwrap_err();
         assert_eq!(fault.code, Fault::CONFLICT);

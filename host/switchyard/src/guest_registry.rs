@@ -37,6 +37,7 @@ struct Loaded<T> {
     version: u32,
     file: String,
     digest: Option<Digest>,
+    read_at: Option<SystemTime>,
     loaded_at: SystemTime,
     guest: Arc<T>,
     live: usize,
@@ -53,6 +54,9 @@ pub struct Current<T> {
     pub metrics: GuestMetrics,
     /// The SHA-256 of the bytes it was compiled from, when it was added with it.
     pub digest: Option<Digest>,
+    /// When those bytes were read (a time taken before the read began), when it was added
+    /// with it: a file changed before then holds nothing newer than it was loaded after.
+    pub read_at: Option<SystemTime>,
 }
 
 /// One version as [`Registry::list`] shows it.
@@ -102,33 +106,48 @@ impl<T> Registry<T> {
     /// taken for the version's.
     #[cfg(test)]
     pub fn add(&self, name: &str, guest: T, file: String) -> u32 {
-        push(&mut lock(&self.guests), name, guest, file, None)
+        push(&mut lock(&self.guests), name, guest, file, None, None)
     }
 
     /// Adds `guest`, read from `file` and compiled from bytes whose SHA-256 is `digest`, as
     /// the newest version of `name` and returns its number. The version it replaces is
     /// unloaded now if it has no call, else when its last call ends.
     pub fn add_with_digest(&self, name: &str, guest: T, file: String, digest: Digest) -> u32 {
-        push(&mut lock(&self.guests), name, guest, file, Some(digest))
+        push(
+            &mut lock(&self.guests),
+            name,
+            guest,
+            file,
+            Some(digest),
+            None,
+        )
     }
 
-    /// [`Registry::add_with_digest`], unless [`MAX_VERSIONS`] versions of `name` serve
-    /// calls: then nothing is added, and the error is how many do. The count
-    /// is taken under the lock the addition holds, so a call that a version
-    /// gained a moment before counts.
+    /// [`Registry::add_with_digest`] of bytes read at `read_at` (a time taken before the read
+    /// began), unless [`MAX_VERSIONS`] versions of `name` serve calls: then nothing is added,
+    /// and the error is how many do. The count is taken under the lock the addition holds, so
+    /// a call that a version gained a moment before counts.
     pub fn add_within_limit(
         &self,
         name: &str,
         guest: T,
         file: String,
         digest: Digest,
+        read_at: SystemTime,
     ) -> Result<u32, usize> {
         let mut guests = lock(&self.guests);
         let serving = guests.get(name).map_or(0, Versions::serving);
         if serving >= MAX_VERSIONS {
             return Err(serving);
         }
-        Ok(push(&mut guests, name, guest, file, Some(digest)))
+        Ok(push(
+            &mut guests,
+            name,
+            guest,
+            file,
+            Some(digest),
+            Some(read_at),
+        ))
     }
 
     /// The current version of `name`, held for as long as the caller keeps
@@ -141,6 +160,7 @@ impl<T> Registry<T> {
             guest: current.guest.clone(),
             metrics: current.metrics.clone(),
             digest: current.digest,
+            read_at: current.read_at,
         })
     }
 
@@ -259,14 +279,16 @@ impl<T> Versions<T> {
     }
 }
 
-/// Adds `guest`, read from `file` holding the bytes of `digest` when known, to `guests` as the
-/// newest version of `name`, unloading the versions that serve no call, and returns its number.
+/// Adds `guest`, read from `file` holding the bytes of `digest` read at `read_at` when known,
+/// to `guests` as the newest version of `name`, unloading the versions that serve no call, and
+/// returns its number.
 fn push<T>(
     guests: &mut BTreeMap<String, Versions<T>>,
     name: &str,
     guest: T,
     file: String,
     digest: Option<Digest>,
+    read_at: Option<SystemTime>,
 ) -> u32 {
     let versions = guests.entry(name.to_owned()).or_insert(Versions {
         next: 1,
@@ -279,6 +301,7 @@ fn push<T>(
         version,
         file,
         digest,
+        read_at,
         loaded_at: SystemTime::now(),
         guest: Arc::new(guest),
         live: 0,
@@ -386,13 +409,18 @@ mod tests {
         let registry = Registry::default();
         registry.add_with_digest("conf", "one", "one.wasm".into(), [1; 32]);
         assert_eq!(registry.current("conf").unwrap().digest, Some([1; 32]));
+        assert_eq!(registry.current("conf").unwrap().read_at, None);
         let _call = registry.lease("conf").unwrap();
+        let read_at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(7);
         assert_eq!(
-            registry.add_within_limit("conf", "two", "two.wasm".into(), [2; 32]),
+            registry.add_within_limit("conf", "two", "two.wasm".into(), [2; 32], read_at),
             Ok(2)
         );
         let current = registry.current("conf").unwrap();
-        assert_eq!((current.version, current.digest), (2, Some([2; 32])));
+        assert_eq!(
+            (current.version, current.digest, current.read_at),
+            (2, Some([2; 32]), Some(read_at))
+        );
         registry.add("conf", "three", "three.wasm".into());
         assert_eq!(
             registry.current("conf").unwrap().digest,

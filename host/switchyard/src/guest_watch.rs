@@ -5,18 +5,23 @@
 //! The file is looked at every [`POLL`]; a change (of its modification time,
 //! size or status-change time, or another file put in its place, a symlink
 //! followed) is loaded once the file has stayed the same for one more look, so
-//! a file still being written is not taken half-written, unless its content is
-//! that of the version serving new calls (a file touched, rewritten the same,
-//! or already loaded by `guestLoad`, is no new version). The file is read once
-//! for each load: the bytes compared are the bytes compiled. A component that is
-//! refused is logged, the running
-//! version keeps serving, and the file is looked at again only when it
-//! changes once more; but a load refused because 16 versions still serve
-//! calls is tried again at every look until it passes, as the oldest unloads
-//! with its last call, its refusal logged once.
+//! a file still being written is not taken half-written, unless
+//! - its content is that of the version serving new calls (a file touched,
+//!   rewritten the same, or already loaded by `guestLoad`, is no new version), or
+//! - it last changed (its status-change time) before the bytes of the version
+//!   serving new calls were read: that version was loaded by `guestLoad` after
+//!   the change, a way back from the file's content perhaps, and stands until the
+//!   file changes again.
+//!
+//! Each look that reads the file logs one line of what came of it: loading it, not
+//! loaded and why, or refused. The file is read once for each load: the bytes
+//! compared are the bytes compiled. A component that is refused is logged, the
+//! running version keeps serving, and the file is looked at again only when it
+//! changes once more; but a load refused because 16 versions still serve calls is
+//! tried again (the file read afresh) at the first look after one of them
+//! unloads with its last call, its refusal logged once.
 
-use crate::guest_control::GuestSwitch;
-use crate::guest_loader::Component;
+use crate::guest_control::{GuestSwitch, Outcome};
 use crate::host_api::CoreHost;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
@@ -49,6 +54,18 @@ pub struct Stat {
     file: (u64, u64),
 }
 
+impl Stat {
+    /// Its status-change time: when it was last written, renamed into place or touched.
+    fn changed_at(&self) -> SystemTime {
+        let (seconds, nanos) = self.changed;
+        let nanos = Duration::from_nanos(u64::try_from(nanos).unwrap_or(0));
+        match u64::try_from(seconds) {
+            Ok(seconds) => SystemTime::UNIX_EPOCH + Duration::from_secs(seconds) + nanos,
+            Err(_) => SystemTime::UNIX_EPOCH - Duration::from_secs(seconds.unsigned_abs()) + nanos,
+        }
+    }
+}
+
 /// Watches `path`, the component of the guest `name`, loaded as `loaded` saw
 /// it (a [`look`] taken before it was read, so that a change written while the
 /// server started is loaded too), for as long as the returned future runs (the
@@ -72,43 +89,46 @@ pub async fn watch(
         if !watched.due(seen) {
             continue;
         }
+        let Some(stat) = seen else { continue };
         let retry = watched.retrying(seen);
-        let read = match &retry {
-            Some(component) => Ok(component.clone()),
-            None => switch.read_component(&name, &path).await,
-        };
-        let (outcome, component) = match read {
-            // The current version's bytes, whether loaded from this file or by hand: the
-            // file is loaded when it holds others (a way back to them, too).
-            Ok(component) if switch.current_digest(&name) == Some(component.digest()) => {
-                (Ok(None), Some(component))
-            }
-            Ok(component) => {
-                if retry.is_none() {
-                    info!(guest = name, file = %path.display(), "watched file changed: loading it");
+        if retry && switch.full(&name) {
+            // Still refused: nothing is read, nor logged again, until a version unloads.
+            watched.still_refused(seen);
+            continue;
+        }
+        let changed = stat.changed_at();
+        let outcome = match switch.read_component(&name, &path).await {
+            // Judged before the turn, and again in it ("loading it" is logged there, once the
+            // load goes ahead): a load by hand may be under way.
+            Ok(component) => match switch.passed_over(&name, component.digest(), changed) {
+                Some(outcome) => Ok(outcome),
+                None => {
+                    switch
+                        .load_component(name.clone(), &path, component, changed, host.clone())
+                        .await
                 }
-                let outcome = switch
-                    .load_component(name.clone(), &path, component.clone(), host.clone())
-                    .await;
-                (outcome, Some(component))
-            }
-            Err(fault) => (Err(fault), None),
+            },
+            Err(fault) => Err(fault),
         };
         match &outcome {
-            Ok(None) => {
+            Ok(Outcome::Loaded(_)) => {}
+            Ok(Outcome::Same) => {
                 info!(guest = name, file = %path.display(), "watched file touched, its content unchanged: not loaded");
             }
-            Err(fault) if retry.is_none() => {
+            Ok(Outcome::Older) => {
+                info!(guest = name, file = %path.display(), "watched file changed before the version serving was loaded: not loaded");
+            }
+            Err(fault) if retry && retried(fault) => {}
+            Err(fault) => {
                 let again = if retried(fault) {
-                    ": tried again at every look"
+                    ": tried again once a version unloads"
                 } else {
                     ""
                 };
                 warn!(guest = name, file = %path.display(), "{}{again}", fault.message);
             }
-            _ => {}
         }
-        watched.after_load(seen, component, &outcome);
+        watched.after_load(seen, &outcome);
     }
 }
 
@@ -119,14 +139,19 @@ struct Watched {
     loaded: Seen,
     /// A change seen at the last look, to load at the next one if it stays.
     pending: Option<Seen>,
-    /// The file as it was when its load was refused to be tried again, and the component read
-    /// from it then.
-    refused: Option<(Seen, Arc<Component>)>,
+    // Only how the file was: its bytes (up to 256 MiB) are read again when the load can go
+    // ahead, rather than held for as long as 16 versions serve calls.
+    /// The file as it was when its load was refused to be tried again; nothing once it changes
+    /// or goes.
+    refused: Seen,
 }
 
 impl Watched {
     /// Whether the file, as `seen` now, is to be loaded.
     fn due(&mut self, seen: Seen) -> bool {
+        if self.refused != seen {
+            self.refused = None;
+        }
         match next_step(self.loaded, self.pending, seen) {
             Step::Wait(next) => {
                 self.pending = next;
@@ -139,29 +164,26 @@ impl Watched {
         }
     }
 
-    /// The component in the file, as `seen` now, when it is a refused load tried again:
-    /// unchanged since, it is not read again.
-    fn retrying(&self, seen: Seen) -> Option<Arc<Component>> {
-        self.refused
-            .as_ref()
-            .filter(|(refused, _)| *refused == seen)
-            .map(|(_, component)| component.clone())
+    /// Whether the file, as `seen` now, is that of a refused load tried again (its refusal
+    /// logged already).
+    fn retrying(&self, seen: Seen) -> bool {
+        self.refused.is_some() && self.refused == seen
     }
 
-    /// The load of the file, as `seen` holding `component` (none when it could not be read),
-    /// came to `outcome`: a version's number, or none when the current version holds its
-    /// content already (then it counts as loaded).
-    fn after_load(
-        &mut self,
-        seen: Seen,
-        component: Option<Arc<Component>>,
-        outcome: &Result<Option<u32>, Fault>,
-    ) {
+    /// The refused load of the file, as `seen` now, is not tried at this look (no version has
+    /// unloaded since): it is due again at the next.
+    fn still_refused(&mut self, seen: Seen) {
+        self.pending = Some(seen);
+    }
+
+    /// The load of the file, as `seen`, came to `outcome`: loaded, or not loaded with reason
+    /// (then it counts as loaded), or refused.
+    fn after_load(&mut self, seen: Seen, outcome: &Result<Outcome, Fault>) {
         self.refused = None;
         match outcome {
             Err(fault) if retried(fault) => {
                 self.pending = Some(seen);
-                self.refused = component.map(|component| (seen, component));
+                self.refused = seen;
             }
             Ok(_) | Err(_) => self.loaded = seen,
         }
@@ -323,35 +345,45 @@ mod tests {
     fn a_load_refused_while_16_versions_serve_calls_is_tried_at_each_look_until_it_passes() {
         let changed = at(2, 50);
         let mut watched = due_change(changed);
-        let component = Arc::new(Component::new(b"version B".to_vec()));
-        assert!(watched.retrying(changed).is_none(), "a first try");
+        assert!(!watched.retrying(changed), "a first try");
         let conflict = Err(Fault::new(Fault::CONFLICT, "16 versions serve calls"));
-        watched.after_load(changed, Some(component.clone()), &conflict);
+        watched.after_load(changed, &conflict);
+        // No version unloads: the load is not tried.
         for _ in 0..3 {
-            assert!(
-                watched.due(changed),
-                "the file unchanged, the load is tried again"
-            );
-            let retried = watched.retrying(changed);
-            assert!(
-                retried.is_some_and(|retried| Arc::ptr_eq(&retried, &component)),
-                "without reading the file again, nor logging the refusal again"
-            );
-            watched.after_load(changed, Some(component.clone()), &conflict);
+            assert!(watched.due(changed), "the file unchanged, the load is due");
+            assert!(watched.retrying(changed), "its refusal not logged again");
+            watched.still_refused(changed);
         }
-        watched.after_load(changed, Some(component), &Ok(Some(17)));
+        // One unloads, but a call comes first: tried, and refused again.
+        assert!(watched.due(changed));
+        watched.after_load(changed, &conflict);
+        assert!(watched.due(changed));
+        assert!(watched.retrying(changed));
+        watched.after_load(changed, &Ok(Outcome::Loaded(17)));
         assert!(!watched.due(changed), "loaded at last");
-        assert!(watched.retrying(changed).is_none());
+        assert!(!watched.retrying(changed));
     }
 
     #[test]
-    fn a_file_holding_the_current_versions_content_counts_as_loaded() {
+    fn a_refused_load_is_forgotten_once_the_file_goes() {
         let changed = at(2, 50);
         let mut watched = due_change(changed);
-        let component = Arc::new(Component::new(b"version B".to_vec()));
-        watched.after_load(changed, Some(component), &Ok(None));
-        assert!(!watched.due(changed));
-        assert!(watched.retrying(changed).is_none());
+        let conflict = Err(Fault::new(Fault::CONFLICT, "16 versions serve calls"));
+        watched.after_load(changed, &conflict);
+        assert!(!watched.due(None), "gone");
+        assert_eq!(watched.refused, None);
+        assert!(!watched.retrying(changed));
+    }
+
+    #[test]
+    fn a_file_passed_over_counts_as_loaded() {
+        for outcome in [Outcome::Same, Outcome::Older] {
+            let changed = at(2, 50);
+            let mut watched = due_change(changed);
+            watched.after_load(changed, &Ok(outcome));
+            assert!(!watched.due(changed), "{outcome:?}");
+            assert!(!watched.retrying(changed));
+        }
     }
 
     #[test]
@@ -359,9 +391,9 @@ mod tests {
         let changed = at(2, 50);
         let mut watched = due_change(changed);
         let refused = Err(Fault::bad_params("guestLoad: refused: not a component"));
-        watched.after_load(changed, None, &refused);
+        watched.after_load(changed, &refused);
         assert!(!watched.due(changed));
-        assert!(watched.retrying(changed).is_none());
+        assert!(!watched.retrying(changed));
         let again = at(3, 60);
         assert!(!watched.due(again), "a change is seen");
         assert!(watched.due(again), "and loaded once it holds still");
@@ -372,11 +404,35 @@ mod tests {
         let changed = at(2, 50);
         let mut watched = due_change(changed);
         let conflict = Err(Fault::new(Fault::CONFLICT, "16 versions serve calls"));
-        let component = Arc::new(Component::new(b"version B".to_vec()));
-        watched.after_load(changed, Some(component), &conflict);
+        watched.after_load(changed, &conflict);
         let rewritten = at(3, 60);
         assert!(!watched.due(rewritten), "a change is seen");
         assert!(watched.due(rewritten), "and loaded once it holds still");
-        assert!(watched.retrying(rewritten).is_none(), "its content is read");
+        assert!(
+            !watched.retrying(rewritten),
+            "a first try, its refusal logged"
+        );
+    }
+
+    #[test]
+    fn the_change_time_is_the_status_change_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("guest.wasm");
+        let before = SystemTime::now();
+        tick();
+        // Written with an old modification time kept, as `cp -p` writes it.
+        write_at(
+            &path,
+            b"version A",
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1),
+        );
+        let changed = look(&path).unwrap().changed_at();
+        assert!(changed > before, "{changed:?} after {before:?}");
+        assert!(changed <= SystemTime::now());
+        let seen = at(5, 1).unwrap();
+        assert_eq!(
+            seen.changed_at(),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(5)
+        );
     }
 }
