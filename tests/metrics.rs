@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use support::phone::{Phone, await_rtcp};
 use support::prometheus::{Scrape, scrape};
 use support::server::Server;
+use support::xmlrpc::stats;
 
 /// Scrapes until `done` holds of a scrape, for up to 10 s; returns that scrape, or panics
 /// with the last one.
@@ -31,6 +32,23 @@ fn scrape_until(server: &Server, what: &str, done: impl Fn(&Scrape) -> bool) -> 
 }
 
 const DISPATCH_COUNT: &str = "switchyard_guest_dispatch_seconds_count";
+/// Incoming calls the call core refused, each a call started.
+const REFUSED_CALLS: &str = "switchyard_calls_refused_total";
+/// New INVITEs the SIP endpoint refused before any call started.
+const REFUSED_INVITES: &str = "switchyard_sip_invites_refused_total";
+const CALL_REFUSAL_CAUSES: [&str; 5] = [
+    "no_instance",
+    "no_codec",
+    "rate_limited",
+    "shutting_down",
+    "no_media_address",
+];
+const INVITE_REFUSAL_CAUSES: [&str; 4] = [
+    "overloaded",
+    "unusable_offer",
+    "loop_detected",
+    "session_interval_too_small",
+];
 const WEBCONFERENCE: &str = "guest=webconference,version=1";
 
 #[test]
@@ -52,6 +70,8 @@ fn metrics_are_described_and_move_with_a_call() {
         "switchyard_calls_started",
         "switchyard_calls_answered",
         "switchyard_calls_failed",
+        "switchyard_calls_refused",
+        "switchyard_sip_invites_refused",
         "switchyard_call_setup_seconds",
         "switchyard_sip_messages_dropped",
         "switchyard_rtp_packets_received",
@@ -105,24 +125,23 @@ fn metrics_are_described_and_move_with_a_call() {
     ] {
         assert_eq!(before.value(failures, ""), 0.0, "{failures}");
     }
-    // Every refusal of an incoming call by the host is under one cause.
-    for cause in [
-        "no_instance",
-        "no_codec",
-        "rate_limited",
-        "shutting_down",
-        "no_media_address",
-        "overloaded",
-        "unusable_offer",
-        "session_interval_too_small",
-        "loop_detected",
+    // Every refusal of an incoming call by the host is under one cause; the new INVITEs the
+    // SIP endpoint refuses before any call starts are a family of their own.
+    for (family, causes) in [
+        (REFUSED_CALLS, &CALL_REFUSAL_CAUSES[..]),
+        (REFUSED_INVITES, &INVITE_REFUSAL_CAUSES[..]),
     ] {
-        let label = format!("cause={cause}");
-        assert_eq!(
-            before.value("switchyard_calls_refused_total", &label),
-            0.0,
-            "{label}"
-        );
+        let labels: Vec<String> = before
+            .samples
+            .iter()
+            .filter(|s| s.name == family)
+            .map(|s| s.labels.clone())
+            .collect();
+        let expected: Vec<String> = causes.iter().map(|c| format!("cause={c}")).collect();
+        assert_eq!(labels, expected, "{family}");
+        for label in &expected {
+            assert_eq!(before.value(family, label), 0.0, "{family}{{{label}}}");
+        }
     }
     for cause in [
         "refused",
@@ -204,28 +223,41 @@ fn metrics_are_described_and_move_with_a_call() {
 #[test]
 fn invites_the_sip_endpoint_refuses_are_counted_under_their_cause() {
     let server = Server::start();
-    let refused = "switchyard_calls_refused_total";
     let before = scrape(server.control);
+    let refused_calls = |s: &Scrape| -> f64 {
+        CALL_REFUSAL_CAUSES
+            .iter()
+            .map(|c| s.value(REFUSED_CALLS, &format!("cause={c}")))
+            .sum()
+    };
     // RFC 4028 §9: a session interval under the Min-SE (90 s by default) gets 422; an
     // Accept header excluding SDP leaves no answer to give (406). Neither reaches the call
-    // core; the retransmissions the phone's INVITE may need are not counted again.
-    for (extra, code, cause) in [
+    // core, so neither is a call started or refused; the retransmissions the phone's INVITE
+    // may need are not counted again.
+    for (extra, code, cause, member) in [
         (
             &["Session-Expires: 60", "Supported: timer"][..],
             422,
             "cause=session_interval_too_small",
+            "sip_invites_refused_session_interval_too_small",
         ),
-        (&["Accept: text/plain"][..], 406, "cause=unusable_offer"),
+        (
+            &["Accept: text/plain"][..],
+            406,
+            "cause=unusable_offer",
+            "sip_invites_refused_unusable_offer",
+        ),
     ] {
         let mut phone = Phone::dial(server.sip, "000777123", "alice", extra);
         assert_eq!(phone.await_answer(), code, "{cause}");
         let after = scrape_until(&server, cause, |s| {
-            s.value(refused, cause) > before.value(refused, cause)
+            s.value(REFUSED_INVITES, cause) > before.value(REFUSED_INVITES, cause)
         });
         assert_eq!(
-            after.value(refused, cause),
-            before.value(refused, cause) + 1.0
+            after.value(REFUSED_INVITES, cause),
+            before.value(REFUSED_INVITES, cause) + 1.0
         );
+        assert_eq!(stats(&server).get(member), 1, "{member}");
     }
     let after = scrape(server.control);
     let started = "switchyard_calls_started_total";
@@ -233,6 +265,16 @@ fn invites_the_sip_endpoint_refuses_are_counted_under_their_cause() {
         after.value(started, "direction=incoming"),
         before.value(started, "direction=incoming"),
         "no call started"
+    );
+    assert_eq!(
+        refused_calls(&after),
+        refused_calls(&before),
+        "no call refused"
+    );
+    assert_eq!(
+        after.value("switchyard_calls_failed_total", ""),
+        before.value("switchyard_calls_failed_total", ""),
+        "no call failed"
     );
 }
 

@@ -141,12 +141,14 @@ impl ControlBridge {
     }
 
     /// What the host holds and has done: `stats()`. Calls, rooms, listed
-    /// participants, pending timers, guest instances and mailboxes, refusals
-    /// (no instance, no codec, over the call rate limit, shutting down, no media
-    /// address of the offer's family; and the SIP endpoint's: no room for the
-    /// INVITE's transaction, an unusable offer, a session interval too small, a
-    /// loop detected) and guest failures,
-    /// and the media workers' counters summed.
+    /// participants, pending timers, guest instances and mailboxes, the calls
+    /// the call core refused (`refused_*`: no instance, no codec, over the call
+    /// rate limit, shutting down, no media address of the offer's family; each a
+    /// call started), guest failures, the SIP endpoint's counts (`sip_*`; among
+    /// them `sip_invites_refused_*`, new INVITEs it refused before any call
+    /// started: no room for the INVITE's transaction, an unusable offer, a loop
+    /// detected, a session interval too small) and the media workers' counters
+    /// summed.
     fn stats(&self) -> Value {
         let (footprint, calls, sip) = {
             let core = lock(self.host.core());
@@ -178,18 +180,27 @@ impl ControlBridge {
             ("refused_rate_limited", calls.refused_rate_limited),
             ("refused_shutting_down", calls.refused_shutting_down),
             ("refused_no_media_address", calls.refused_no_media_address),
-            ("refused_overloaded", sip.invites_refused_overloaded),
-            ("refused_unusable_offer", sip.invites_refused_unusable_offer),
-            (
-                "refused_session_interval_too_small",
-                sip.invites_refused_session_interval_too_small,
-            ),
-            ("refused_loop_detected", sip.invites_refused_loop_detected),
             ("sip_bad_requests_sent", sip.bad_requests_sent),
             ("sip_too_large_sent", sip.too_large_sent),
             ("sip_dropped_too_large", sip.dropped_too_large),
             ("sip_dropped_rate_limited", sip.dropped_rate_limited),
             ("sip_dropped_unparseable", sip.dropped_unparseable),
+            (
+                "sip_invites_refused_overloaded",
+                sip.invites_refused_overloaded,
+            ),
+            (
+                "sip_invites_refused_unusable_offer",
+                sip.invites_refused_unusable_offer,
+            ),
+            (
+                "sip_invites_refused_loop_detected",
+                sip.invites_refused_loop_detected,
+            ),
+            (
+                "sip_invites_refused_session_interval_too_small",
+                sip.invites_refused_session_interval_too_small,
+            ),
             ("ticks", stats.ticks),
             ("ticks_late_over_5ms", stats.lateness.later_than(5)),
             ("ticks_late_over_20ms", stats.lateness.later_than(20)),

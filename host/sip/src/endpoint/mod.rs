@@ -87,7 +87,9 @@ pub struct Stats {
     /// for their response because the transport failed towards their destination
     /// ([`Endpoint::transport_failed`]).
     pub transport_failures: u64,
-    /// `400 Bad Request` responses sent for malformed requests.
+    /// `400 Bad Request` responses sent for malformed requests; one refusing a new INVITE for
+    /// its malformed SDP or multipart body is counted in
+    /// [`Stats::invites_refused_unusable_offer`] too.
     pub bad_requests_sent: u64,
     /// `513 Message Too Large` responses sent for requests over
     /// [`Limits::max_message_bytes`].
@@ -100,7 +102,8 @@ pub struct Stats {
     pub incoming_calls: u64,
     /// New INVITEs (no To tag) answered `503 Service Unavailable` with `Retry-After` as the
     /// transaction table had no room for them, or, once it was half full, their source host
-    /// held its share of it. The 503 is sent outside any transaction, so an INVITE
+    /// held its share of it: as in the three counts after it, INVITEs refused before any call
+    /// started (no [`Event::IncomingCall`]). The 503 is sent outside any transaction, so an INVITE
     /// retransmitted because its 503 was lost is refused, and counted, again.
     pub invites_refused_overloaded: u64,
     /// New INVITEs refused for their offer: 488 (no usable audio stream, a connection address
@@ -109,8 +112,9 @@ pub struct Stats {
     /// or 400 (malformed SDP or multipart body). Retransmissions, answered by the INVITE's
     /// server transaction, are not counted again.
     pub invites_refused_unusable_offer: u64,
-    /// New INVITEs refused with `422 Session Interval Too Small` (RFC 4028 §9).
-    /// Retransmissions are not counted again.
+    /// New INVITEs refused with `422 Session Interval Too Small` (RFC 4028 §9): a negotiation
+    /// step rather than a lost call, as the caller normally sends the INVITE again with a
+    /// Session-Expires of at least our Min-SE (§7.4). Retransmissions are not counted again.
     pub invites_refused_session_interval_too_small: u64,
     /// New INVITEs refused with `482 Loop Detected`: another copy of an INVITE already here,
     /// on another branch (§8.2.2.2). Retransmissions are not counted again.

@@ -184,8 +184,9 @@ impl Collector for Sources {
             &ConstCounter::new(rtp.round_trip_sum.as_secs_f64()),
         )?;
         let send_failures = self.media.send_failures();
-        let refused = calls_refused(&calls, &sip);
-        let labelled: [Labelled<'_>; 8] = [
+        let refused = calls_refused(&calls);
+        let invites_refused = sip_invites_refused(&sip);
+        let labelled: [Labelled<'_>; 9] = [
             (
                 "calls_started",
                 "Calls started: received (incoming) or placed (outgoing).",
@@ -194,9 +195,17 @@ impl Collector for Sources {
             ),
             (
                 "calls_refused",
-                "Incoming calls refused by the host, by cause.",
+                "Incoming calls refused by the host, by cause; each is in calls_started \
+                 (incoming) and calls_failed too.",
                 "cause",
                 &refused,
+            ),
+            (
+                "sip_invites_refused",
+                "New INVITEs the SIP endpoint answered with a refusal before any call started \
+                 (not in calls_started), by cause.",
+                "cause",
+                &invites_refused,
             ),
             (
                 "sip_requests_received",
@@ -290,27 +299,37 @@ impl Collector for Sources {
     }
 }
 
-/// Every refusal of an incoming call by the host itself, by cause: the label values of
-/// `switchyard_calls_refused_total` with their counts. A refusal is counted under one cause.
-/// The call core's refusals (`calls`) come first; then the SIP endpoint's (`sip`), of new
-/// INVITEs it answers before the core sees them: `overloaded` (503 for want of room in the
-/// transaction table, each 503 sent), `unusable_offer` (488, 415, 406 or 400 for the SDP
-/// offer), `session_interval_too_small` (422) and `loop_detected` (482). A retransmission the
-/// INVITE's server transaction answers is not counted again.
-fn calls_refused(calls: &CallStats, sip: &SipStats) -> [(&'static str, u64); 9] {
+/// Every refusal of an incoming call by the call core, by cause: the label values of
+/// `switchyard_calls_refused_total` with their counts. A refusal is counted under one cause,
+/// and, as the call had started, in `switchyard_calls_started_total{direction="incoming"}` and
+/// `switchyard_calls_failed_total` too.
+fn calls_refused(calls: &CallStats) -> [(&'static str, u64); 5] {
     [
         ("no_instance", calls.refused_no_instance),
         ("no_codec", calls.refused_no_codec),
         ("rate_limited", calls.refused_rate_limited),
         ("shutting_down", calls.refused_shutting_down),
         ("no_media_address", calls.refused_no_media_address),
+    ]
+}
+
+/// Every new INVITE the SIP endpoint refused before any call started, by cause: the label
+/// values of `switchyard_sip_invites_refused_total` with their counts. None of them is in
+/// `switchyard_calls_started_total` or `switchyard_calls_refused_total`. `overloaded`: 503
+/// for want of room in the transaction table, each 503 sent; `unusable_offer`: 488, 415, 406
+/// or 400 for the SDP offer (a 400 is in `stats()`'s `sip_bad_requests_sent` too);
+/// `loop_detected`: 482; `session_interval_too_small`: 422, after which a caller normally
+/// retries with a longer interval (RFC 4028 §7.4), so a negotiation step rather than a lost
+/// call. A retransmission the INVITE's server transaction answers is not counted again.
+fn sip_invites_refused(sip: &SipStats) -> [(&'static str, u64); 4] {
+    [
         ("overloaded", sip.invites_refused_overloaded),
         ("unusable_offer", sip.invites_refused_unusable_offer),
+        ("loop_detected", sip.invites_refused_loop_detected),
         (
             "session_interval_too_small",
             sip.invites_refused_session_interval_too_small,
         ),
-        ("loop_detected", sip.invites_refused_loop_detected),
     ]
 }
 
@@ -436,6 +455,20 @@ mod tests {
             refused_no_media_address: 5,
             ..CallStats::default()
         };
+        assert_eq!(
+            calls_refused(&calls),
+            [
+                ("no_instance", 1),
+                ("no_codec", 2),
+                ("rate_limited", 3),
+                ("shutting_down", 4),
+                ("no_media_address", 5),
+            ]
+        );
+    }
+
+    #[test]
+    fn invites_the_sip_endpoint_refuses_are_exported_apart_from_refused_calls() {
         let sip = SipStats {
             invites_refused_overloaded: 6,
             invites_refused_unusable_offer: 7,
@@ -444,17 +477,12 @@ mod tests {
             ..SipStats::default()
         };
         assert_eq!(
-            calls_refused(&calls, &sip),
+            sip_invites_refused(&sip),
             [
-                ("no_instance", 1),
-                ("no_codec", 2),
-                ("rate_limited", 3),
-                ("shutting_down", 4),
-                ("no_media_address", 5),
                 ("overloaded", 6),
                 ("unusable_offer", 7),
-                ("session_interval_too_small", 8),
                 ("loop_detected", 9),
+                ("session_interval_too_small", 8),
             ]
         );
     }
