@@ -873,11 +873,15 @@ fn an_invitee_enters_a_room_without_a_pin_kept_from_before_rooms_were_private() 
 }
 
 #[test]
-fn a_client_sending_latin1_is_understood_and_one_sending_windows_1252_refused() {
+fn a_client_sending_latin1_is_understood_and_one_sending_windows_1252_only_in_ascii() {
     let server = Server::start();
     let room = format!("Zürich-{}", random_room());
+    let ascii_room = format!("Zurich-{}", random_room());
     // Python writes `<?xml version='1.0' encoding='iso-8859-1'?>` and Latin-1
     // bytes; the room it creates is the one a UTF-8 client finds by name.
+    // A windows-1252 client is answered while its bytes are all ASCII; its
+    // first byte above 0x7F is refused, where the body Python sends
+    // (`dumps(...).encode(encoding, 'xmlcharrefreplace')`) has it.
     let answers = python(
         &server,
         &format!(
@@ -887,19 +891,30 @@ fn a_client_sending_latin1_is_understood_and_one_sending_windows_1252_refused() 
              print(repr(s.roomInfo({room:?}, r[2])[:-1]))\n\
              print(repr(l.vqConferenceFeedback({room:?}, r[2], 'Müller', 'très bien', 4)[:-1]))\n\
              w = xmlrpc.client.ServerProxy(sys.argv[1], encoding='windows-1252')\n\
+             a = w.roomCreate({ascii_room:?})\n\
+             assert a[:2] == [0, 'OK'], a\n\
+             print(repr(w.roomInfo({ascii_room:?}, a[2])[:-1]))\n\
+             body = xmlrpc.client.dumps(({room:?}, r[2]), 'roomInfo', encoding='windows-1252')\n\
+             print(body.encode('windows-1252', 'xmlcharrefreplace').index(b'\\xfc'))\n\
              try:\n\
              \x20   w.roomInfo({room:?}, r[2])\n\
              except xmlrpc.client.Fault as f:\n\
              \x20   print(f.faultCode, f.faultString)\n"
         ),
     );
+    let lines: Vec<_> = answers.lines().collect();
+    assert_eq!(lines.len(), 5, "{answers}");
+    let at = lines[3];
     assert_eq!(
-        answers.lines().collect::<Vec<_>>(),
+        [lines[0], lines[1], lines[2], lines[4]],
         [
             "[0, 'OK', []]",
             "[0, 'OK']",
-            "-32700 parse error: encoding windows-1252 is not supported: send UTF-8 or \
-             ISO-8859-1",
+            "[0, 'OK', []]",
+            &format!(
+                "-32700 parse error: encoding windows-1252 is not supported for byte 0xFC \
+                 at {at}: send UTF-8 or ISO-8859-1"
+            ),
         ],
         "{answers}"
     );

@@ -18,9 +18,11 @@
 //! The body is UTF-8 unless its XML declaration names another encoding (XML 1.0 §4.3.3):
 //! `ISO-8859-1` (also `latin1`, `latin-1`, `l1`, `ISO_8859-1` and IANA's other aliases) and
 //! `US-ASCII` (also `ascii`), names in any case, are taken, as Python's
-//! `ServerProxy(uri, encoding='iso-8859-1')` sends them; any other declared encoding is a
-//! fault `-32700` naming it. Byte positions in parse errors count the text as decoded, in
-//! UTF-8.
+//! `ServerProxy(uri, encoding='iso-8859-1')` sends them; a body declaring any other
+//! encoding is read while its bytes are ASCII (every ASCII-compatible encoding reads them
+//! alike), and is a fault `-32700` naming the encoding at its first byte above 0x7F (see
+//! `charset` for the encodings refused whatever their bytes, and UTF-16 and UTF-32). Byte
+//! positions in parse errors count the text as decoded, in UTF-8.
 //!
 //! A param nests at most [`MAX_PARAM_DEPTH`] arrays/structs deep, so a hostile body cannot
 //! exhaust the stack, and the params, handed on in one more array, nest no deeper than
@@ -52,8 +54,8 @@ pub const MAX_PARAM_DEPTH: usize = MAX_DEPTH - 1;
 
 /// Parses an XML-RPC `methodCall` into its method name and params.
 ///
-/// Any problem (not in the encoding its XML declaration names, UTF-8 without one; an
-/// encoding other than UTF-8, ISO-8859-1 or US-ASCII; not well-formed XML, not a
+/// Any problem (not in the encoding its XML declaration names, UTF-8 without one; a byte
+/// above 0x7F in an encoding other than UTF-8 or ISO-8859-1; not well-formed XML, not a
 /// `methodCall`, a bad value) is
 /// `Fault { code: -32700, message: "parse error: <what>" }`; a well-formed call with an int
 /// (`<i4>`, `<int>` or `<i8>`) beyond 32 bits is

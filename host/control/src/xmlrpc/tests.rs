@@ -545,15 +545,70 @@ fn a_us_ascii_body_takes_no_byte_above_0x7f() {
 }
 
 #[test]
-fn an_encoding_not_supported_is_refused_by_name() {
-    for encoding in ["windows-1252", "UTF-16", "koi8-r"] {
-        let f = parse_method_call(&feedback_call(encoding, b"M\xfcller", b"x")).unwrap_err();
+fn an_encoding_not_supported_is_read_when_its_bytes_are_all_ascii() {
+    // `ServerProxy(uri, encoding='windows-1252')` with ASCII arguments, and .NET's
+    // `encoding="utf-16"` on UTF-8 bytes: every byte stands for itself.
+    for encoding in ["windows-1252", "ISO-8859-15", "koi8-r", "UTF-16", "utf-16"] {
+        let (name, params) = parse_method_call(&feedback_call(encoding, b"Muller", b"tres"))
+            .unwrap_or_else(|f| panic!("{encoding}: {f}"));
+        assert_eq!(name, "vqConferenceFeedback", "{encoding}");
+        assert_eq!(params[2..4], [s("Muller"), s("tres")], "{encoding}");
+    }
+}
+
+#[test]
+fn an_encoding_not_supported_is_refused_by_name_at_a_byte_above_0x7f() {
+    for encoding in ["windows-1252", "ISO-8859-15", "UTF-16", "koi8-r"] {
+        let body = feedback_call(encoding, b"M\xfcller", b"x");
+        let at = body.iter().position(|&b| b == 0xfc).unwrap();
+        let f = parse_method_call(&body).unwrap_err();
+        assert_eq!(f.code, -32700, "{encoding}");
+        assert_eq!(
+            f.message,
+            format!(
+                "parse error: encoding {encoding} is not supported for byte 0xFC at {at}: \
+                 send UTF-8 or ISO-8859-1"
+            )
+        );
+    }
+    // Encodings whose ASCII bytes may stand for other characters: refused by name.
+    for encoding in ["UTF-7", "utf_7", "HZ-GB-2312", "ISO-2022-JP", "csISO2022KR"] {
+        let f = parse_method_call(&feedback_call(encoding, b"Muller", b"+AOk-")).unwrap_err();
         assert_eq!(f.code, -32700, "{encoding}");
         assert_eq!(
             f.message,
             format!("parse error: encoding {encoding} is not supported: send UTF-8 or ISO-8859-1")
         );
     }
+}
+
+#[test]
+fn a_utf16_or_utf32_body_is_refused_as_such() {
+    let text = String::from_utf8(feedback_call("UTF-16", b"Muller", b"tres")).unwrap();
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for (what, body) in [
+        ("LE with BOM", [&[0xff, 0xfe][..], &le].concat()),
+        ("BE with BOM", [&[0xfe, 0xff][..], &be].concat()),
+        ("LE", le.clone()),
+        ("BE", be.clone()),
+    ] {
+        let f = parse_method_call(&body).unwrap_err();
+        assert_eq!(f.code, -32700, "{what}");
+        assert_eq!(
+            f.message, "parse error: the body is UTF-16: send UTF-8 or ISO-8859-1",
+            "{what}"
+        );
+    }
+    let le: Vec<u8> = text
+        .chars()
+        .flat_map(|c| u32::from(c).to_le_bytes())
+        .collect();
+    let f = parse_method_call(&le).unwrap_err();
+    assert_eq!(
+        f.message,
+        "parse error: the body is UTF-32: send UTF-8 or ISO-8859-1"
+    );
 }
 
 // ---- encoding ----

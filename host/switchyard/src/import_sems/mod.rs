@@ -372,6 +372,32 @@ fn signed_delay(value: &str) -> Option<SignedDelay> {
     })
 }
 
+/// What SEMS makes of the first character of `value` that is not an ASCII
+/// digit, if there is one: read with the unsigned `str2int`, or with
+/// `getParameterInt` when `signed` (whose `str2int` takes a leading `-` from
+/// sipwise mr26.1 on, then up to 10 digits).
+fn unread_character(value: &str, signed: bool) -> Option<String> {
+    let (at, c) = value.char_indices().find(|(_, c)| !c.is_ascii_digit())?;
+    Some(match c {
+        '+' if at == 0 => "SEMS reads no '+'".to_owned(),
+        '-' if at == 0 && signed => {
+            let newer = match signed_delay(value) {
+                Some(SignedDelay::Negative(number)) => format!("read {number}"),
+                Some(SignedDelay::Zero) => "read 0".to_owned(),
+                Some(SignedDelay::Overflow) => "overflow a signed int reading it".to_owned(),
+                None => match value[1..].char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+                    // Refused by every SEMS for that character.
+                    Some((at, c)) => return Some(format!("SEMS reads no {c:?} (at {})", at + 1)),
+                    None => "read no more than 10 digits after it".to_owned(),
+                },
+            };
+            format!("SEMS up to sipwise mr26.0 reads no '-', and mr26.1 and later {newer}")
+        }
+        '-' if at == 0 => "SEMS reads no '-'".to_owned(),
+        c => format!("SEMS reads no {c:?} (at {at})"),
+    })
+}
+
 /// The directory `stats_dir` maps to, if any: its value when absolute.
 fn stats_dir<'s>(settings: &[&'s Setting]) -> Option<&'s Path> {
     settings
@@ -870,18 +896,23 @@ impl Converter<'_> {
     /// rooms on only) and `room_pin_split` with its unsigned `str2int`, which
     /// takes no sign and then fails the module's load, and the others with
     /// `AmConfigReader::getParameterInt`, which takes no `+` (and, up to
-    /// sipwise mr26.0, no `-`) and then falls back to its default.
+    /// sipwise mr26.0, no `-`) and then falls back to its default. The error
+    /// names the character SEMS does not read, if there is one.
     fn number(&self, setting: &Setting) -> Result<i64, ImportError> {
         let digits = setting.value.bytes().all(|b| b.is_ascii_digit());
         digits
             .then(|| setting.value.parse().ok())
             .flatten()
             .ok_or_else(|| {
+                let signed =
+                    !matches!(setting.key.as_str(), "direct_room_strip" | "room_pin_split");
+                let why = unread_character(&setting.value, signed)
+                    .map(|why| format!(": {why}"))
+                    .unwrap_or_default();
                 self.error(
                     setting,
                     format!(
-                        "expected a whole number, 0 or more, in digits alone (SEMS reads no \
-                         sign), not {:?}",
+                        "expected a whole number, 0 or more, in digits alone, not {:?}{why}",
                         setting.value
                     ),
                 )
@@ -1947,12 +1978,12 @@ mod tests {
             (
                 "# x\ndirect_room_re=^000777\ndirect_room_strip=-1\n",
                 "webconference.conf:3: direct_room_strip: expected a whole number, 0 or more, in \
-                 digits alone (SEMS reads no sign), not \"-1\"",
+                 digits alone, not \"-1\": SEMS reads no '-'",
             ),
             (
                 "lonely_user_timer=2m\n",
                 "webconference.conf:1: lonely_user_timer: expected a whole number, 0 or more, in \
-                 digits alone (SEMS reads no sign), not \"2m\"",
+                 digits alone, not \"2m\": SEMS reads no 'm' (at 1)",
             ),
             (
                 "rooms_expire_delay=31536001\n",
@@ -1977,7 +2008,7 @@ mod tests {
                 error(&format!("direct_room_re=^000777\n{key}=+120\n")),
                 format!(
                     "webconference.conf:2: {key}: expected a whole number, 0 or more, in digits \
-                     alone (SEMS reads no sign), not \"+120\""
+                     alone, not \"+120\": SEMS reads no '+'"
                 ),
             );
         }
@@ -2086,8 +2117,66 @@ mod tests {
         assert_eq!(
             error("direct_room_strip=+2\ndirect_room_re=^000777\n"),
             "webconference.conf:1: direct_room_strip: expected a whole number, 0 or more, in \
-             digits alone (SEMS reads no sign), not \"+2\""
+             digits alone, not \"+2\": SEMS reads no '+'"
         );
+    }
+
+    #[test]
+    fn a_number_sems_does_not_read_is_an_error_naming_the_character() {
+        let cases = [
+            // getParameterInt reads a `-` from sipwise mr26.1 on.
+            (
+                "lonely_user_timer=-5",
+                "not \"-5\": SEMS up to sipwise mr26.0 reads no '-', and mr26.1 and later \
+                 read -5",
+            ),
+            (
+                "lonely_user_timer=-0",
+                "not \"-0\": SEMS up to sipwise mr26.0 reads no '-', and mr26.1 and later \
+                 read 0",
+            ),
+            (
+                "lonely_user_timer=-2147483649",
+                "not \"-2147483649\": SEMS up to sipwise mr26.0 reads no '-', and mr26.1 and \
+                 later overflow a signed int reading it",
+            ),
+            (
+                "lonely_user_timer=-12345678901",
+                "not \"-12345678901\": SEMS up to sipwise mr26.0 reads no '-', and mr26.1 and \
+                 later read no more than 10 digits after it",
+            ),
+            (
+                "rooms_expire_delay=-12345678901",
+                "not \"-12345678901\": SEMS up to sipwise mr26.0 reads no '-', and mr26.1 and \
+                 later read no more than 10 digits after it",
+            ),
+            (
+                "lonely_user_timer=-5s",
+                "not \"-5s\": SEMS reads no 's' (at 2)",
+            ),
+            // The unsigned str2int reads no sign at all.
+            ("room_pin_split=-5", "not \"-5\": SEMS reads no '-'"),
+            ("room_pin_split=-5s", "not \"-5s\": SEMS reads no '-'"),
+            ("lonely_user_timer=+5s", "not \"+5s\": SEMS reads no '+'"),
+            (
+                "lonely_user_timer=1,2",
+                "not \"1,2\": SEMS reads no ',' (at 1)",
+            ),
+            (
+                "room_pin_split=4\u{bd}",
+                "not \"4\u{bd}\": SEMS reads no '\u{bd}' (at 1)",
+            ),
+        ];
+        for (line, problem) in cases {
+            let key = line.split('=').next().unwrap();
+            assert_eq!(
+                error(&format!("direct_room_re=\n{line}\n")),
+                format!(
+                    "webconference.conf:2: {key}: expected a whole number, 0 or more, in \
+                     digits alone, {problem}"
+                ),
+            );
+        }
     }
 
     #[test]
@@ -2132,7 +2221,7 @@ mod tests {
         assert_eq!(
             error("direct_room_re=\nrooms_expire_delay=-1x\n"),
             "webconference.conf:2: rooms_expire_delay: expected a whole number, 0 or more, in \
-             digits alone (SEMS reads no sign), not \"-1x\""
+             digits alone, not \"-1x\": SEMS reads no 'x' (at 2)"
         );
         // Neither reads the delay when its switch is no.
         let never = quiet("direct_room_re=\nrooms_expire=no\nrooms_expire_delay=-1\n");
