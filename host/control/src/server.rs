@@ -206,7 +206,7 @@ impl Endpoint {
 /// [`serve`] with explicit limits.
 ///
 /// Accept errors (e.g. out of file descriptors) are retried after a short pause, and logged
-/// once per [`ACCEPT_WARNING_INTERVAL`] at most; they never end the server, so this returns
+/// once per `ACCEPT_WARNING_INTERVAL` at most; they never end the server, so this returns
 /// `Ok(())` once shut down.
 pub async fn serve_with(
     listener: TcpListener,
