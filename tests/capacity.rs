@@ -14,21 +14,28 @@ use support::xmlrpc::{HELD_FOR_CALLS, PRINT_STATS, Stats, parse_stats, python};
 const CALLS: i64 = 2000;
 /// SIPp's call rate (calls per second): the ramp takes 5 s.
 const RATE: u32 = 400;
-/// How long SIPp holds each call before its BYE. Every call is up from the
-/// end of the ramp until the first call's hold ends: about 25 s to check.
-const HOLD_MS: u32 = 30_000;
 /// How long the calls may take to all be up.
 const ALL_UP: Duration = Duration::from_secs(60);
 /// How long the server may take to let go of everything after the last BYE.
 const ALL_GONE: Duration = Duration::from_secs(60);
-/// SIPp's own bound on the whole run (its `-timeout`), and the test's on SIPp.
-const SIPP_TIMEOUT_S: u64 = 80;
 /// The packets the server must send while every call is up: 25 per leg on
 /// average, half a second of each leg's 50 per second.
 const MIN_PACKETS: i64 = CALLS * 25;
 /// How long the server may take to send them: well inside the time every call
 /// is up. A bound on progress, not a rate: rates are the load benchmark's.
 const MEDIA_FLOWS: Duration = Duration::from_secs(8);
+/// What the checks while every call is up take besides [`MEDIA_FLOWS`]: a few
+/// XML-RPC scripts, each a Python process of its own.
+const SAMPLING: Duration = Duration::from_secs(22);
+/// How long SIPp holds each call before its BYE. The first call is answered
+/// about when the wait for [`ALL_UP`] starts, and every call must still be up
+/// after the slowest ramp allowed and the checks that follow it; a shorter
+/// hold would end calls while they are checked.
+const HOLD: Duration =
+    Duration::from_secs(ALL_UP.as_secs() + MEDIA_FLOWS.as_secs() + SAMPLING.as_secs());
+/// SIPp's own bound on the whole run (its `-timeout`): the last call may be
+/// placed [`ALL_UP`] after the first, then is held for [`HOLD`], then hung up.
+const SIPP_TIMEOUT: Duration = Duration::from_secs(ALL_UP.as_secs() + HOLD.as_secs() + 30);
 
 /// Polls `script`'s output (one line, `"1"` when done) until it prints 1,
 /// every ~200 ms, at most `timeout`; returns what it printed last.
@@ -76,13 +83,13 @@ fn two_thousand_concurrent_calls_at_the_default_limits() {
     // their defaults.
     let server = Server::start_with(&loopback_config("info", port_min, port_max));
     let started = Instant::now();
-    let hold = HOLD_MS.to_string();
+    let hold = HOLD.as_millis().to_string();
     let load = Load::start(
         &server,
         &["-sn", "uac", "-s", "000777123", "-d", &hold],
         CALLS,
         RATE,
-        Duration::from_secs(SIPP_TIMEOUT_S),
+        SIPP_TIMEOUT,
     );
     load.await_up(&server, ALL_UP);
     eprintln!(
@@ -134,7 +141,8 @@ fn two_thousand_concurrent_calls_at_the_default_limits() {
     );
 
     // SIPp hangs every call up after its hold, and every call succeeded.
-    load.finish(Duration::from_secs(SIPP_TIMEOUT_S));
+    // SIPp stops itself at its time-out, counted from its start, before this.
+    load.finish(SIPP_TIMEOUT);
     eprintln!("SIPp finished {:?} after it started", started.elapsed());
 
     // Nothing held afterwards.

@@ -11,6 +11,7 @@ use support::phone::Phone;
 use support::server::{
     Server, base_config, binary, loopback_config, misbehave_config, run_to_exit, test_guest_wasm,
 };
+use support::tools::output_within;
 
 /// How long the server may take to log what a finished exchange leads to.
 const LOG_TIMEOUT: Duration = Duration::from_secs(10);
@@ -668,11 +669,14 @@ fn an_empty_rust_log_counts_as_unset_so_a_start_up_error_is_still_shown() {
     );
     let path = config_file(&dir, &config);
     for rust_log in ["", " ", ","] {
-        let output = Command::new(binary())
-            .args(["--config", &path])
-            .env("RUST_LOG", rust_log)
-            .output()
-            .expect("running switchyard");
+        // Still running at the deadline fails the test: the start must fail.
+        let output = output_within(
+            Command::new(binary())
+                .args(["--config", &path])
+                .env("RUST_LOG", rust_log),
+            FAILED_START_TIMEOUT,
+            &format!("switchyard with the SIP port taken and RUST_LOG={rust_log:?}"),
+        );
         let stderr = text(&output.stderr);
         assert_eq!(
             output.status.code(),

@@ -159,15 +159,28 @@ fn too_many_wrong_rooms_end_with_a_goodbye_and_a_bye() {
 
 #[test]
 fn max_room_attempts_0_sets_no_bound_on_room_entries() {
+    // More wrong rooms than the default bound of 3 attempts, and fewer than
+    // the default per-source limit of 10 refused entries, which would end the
+    // call too.
+    const WRONG: u32 = 5;
     let server = server_with("private_rooms = true\nmax_room_attempts = 0\n");
     let pin = create_room(&server, "556");
     let phone = call_for_room_entry(&server, "bill");
-    press(&phone, "999#");
+    for wrong in 1..=WRONG {
+        press(&phone, &format!("99{wrong}#"));
+    }
+    // A bound would have said goodbye at its last attempt: its BYE follows the
+    // prompt (about 3 s) that began while the last wrong rooms were typed.
+    assert!(
+        !phone.await_bye(Duration::from_secs(5)),
+        "expected no BYE after {WRONG} wrong rooms with max_room_attempts = 0; log:\n{}",
+        server.log()
+    );
     press(&phone, "556#");
     let listed = await_participant(&server, "556", &pin, "bill");
     assert!(
         listed.contains("'entered'"),
-        "expected bill listed in room 556 after a wrong room, got {listed}"
+        "expected bill listed in room 556 after {WRONG} wrong rooms, got {listed}"
     );
     phone.hang_up();
 }

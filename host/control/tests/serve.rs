@@ -12,10 +12,10 @@ use support::{
     ECHO_CALL, HttpReply, LIMIT, Server, TestDispatcher, assert_alive, assert_fault,
     assert_problem, parse_reply, post, raw, request,
 };
-use switchyard_control::{MetricsSource, ServeOptions, serve};
+use switchyard_control::{DispatchFuture, Dispatcher, MetricsSource, Route, ServeOptions, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 use tokio::time::timeout;
 
 const PY_CLIENT: &str = r#"
@@ -277,15 +277,49 @@ async fn slow_clients_time_out_without_blocking_others() {
     server.stop().await;
 }
 
+/// [`TestDispatcher`], telling `started` whenever a call reaches it: a test
+/// waits for that to know a call is in flight.
+struct Announcing {
+    started: Arc<Notify>,
+}
+
+impl Dispatcher for Announcing {
+    fn dispatch(&self, route: Route) -> DispatchFuture<'_> {
+        // A permit is kept for a waiter that comes later.
+        self.started.notify_one();
+        static INNER: TestDispatcher = TestDispatcher;
+        INNER.dispatch(route)
+    }
+}
+
+/// A server of [`Announcing`] with `options`, and what it notifies.
+async fn announcing_server(options: ServeOptions) -> (Server, Arc<Notify>) {
+    let started = Arc::new(Notify::new());
+    let dispatcher = Arc::new(Announcing {
+        started: Arc::clone(&started),
+    });
+    (
+        Server::serving("127.0.0.1:0", dispatcher, options).await,
+        started,
+    )
+}
+
+/// Waits, at most [`LIMIT`], until a call has reached the dispatcher.
+async fn call_in_flight(started: &Notify) {
+    timeout(LIMIT, started.notified())
+        .await
+        .expect("the call did not reach the dispatcher");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_finishes_requests_in_flight() {
-    let server = Server::start(ServeOptions::default()).await;
+    let (server, started) = announcing_server(ServeOptions::default()).await;
     let addr = server.addr;
     // An idle keep-alive connection must not hold shutdown up.
     let _idle = TcpStream::connect(addr).await.unwrap();
     let slow_call = "<methodCall><methodName>slow</methodName></methodCall>";
     let in_flight = tokio::spawn(async move { raw(addr, &post("/", slow_call)).await });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    call_in_flight(&started).await;
 
     let took = server.stop().await;
     let reply = timeout(LIMIT, in_flight).await.unwrap().unwrap();
@@ -302,8 +336,9 @@ async fn shutdown_finishes_requests_in_flight() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_is_bounded_by_the_grace_period() {
-    let server = Server::start(ServeOptions {
-        shutdown_grace: Duration::from_millis(300),
+    const GRACE: Duration = Duration::from_millis(300);
+    let (server, started) = announcing_server(ServeOptions {
+        shutdown_grace: GRACE,
         ..ServeOptions::default()
     })
     .await;
@@ -316,9 +351,13 @@ async fn shutdown_is_bounded_by_the_grace_period() {
         let _ = timeout(LIMIT, stream.read_to_end(&mut buf)).await;
         buf
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    call_in_flight(&started).await;
     let took = server.stop().await;
-    assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
+    // The call in flight is given the whole grace period, and no more.
+    assert!(
+        took >= GRACE && took < Duration::from_secs(2),
+        "shutdown took {took:?}"
+    );
     // The hung call's connection is dropped without an answer.
     let buf = timeout(LIMIT, hung).await.unwrap().unwrap();
     assert!(buf.is_empty(), "{}", String::from_utf8_lossy(&buf));

@@ -108,6 +108,15 @@ impl Server {
 
     /// Serves [`TestDispatcher`] on `bind`; `addr` is then a loopback address of its port.
     pub async fn start_on(bind: &str, options: ServeOptions) -> Server {
+        Server::serving(bind, Arc::new(TestDispatcher), options).await
+    }
+
+    /// Serves `dispatcher` on `bind`; `addr` is then a loopback address of its port.
+    pub async fn serving(
+        bind: &str,
+        dispatcher: Arc<dyn Dispatcher>,
+        options: ServeOptions,
+    ) -> Server {
         let listener = TcpListener::bind(bind).await.unwrap();
         let mut addr = listener.local_addr().unwrap();
         if addr.ip().is_unspecified() {
@@ -117,12 +126,7 @@ impl Server {
         let shutdown = async move {
             let _ = stopped.await;
         };
-        let task = tokio::spawn(serve_with(
-            listener,
-            Arc::new(TestDispatcher),
-            shutdown,
-            options,
-        ));
+        let task = tokio::spawn(serve_with(listener, dispatcher, shutdown, options));
         Server {
             addr,
             stop: Some(stop),
