@@ -10,6 +10,9 @@ use support::xmlrpc::{calls, python, rpc};
 
 /// How long a hang-up may take to reach the registry.
 const SETTLE: Duration = Duration::from_secs(10);
+/// How long a load by hand that waits its turn behind others (each compiled) may take, on a
+/// slow machine too: longer than the client's usual socket timeout.
+const QUEUED_LOAD_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// One loaded version as `guestList()` shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -233,11 +236,14 @@ fn watching(file: &std::path::Path) -> Server {
 
 /// Copies `build` over the watched `file` and at once loads it by hand (well within the
 /// watch's second), then loads each of `then`, as a deployment script does; the numbers of the
-/// versions loaded.
+/// versions loaded. Each load may wait for loads asked for ahead of it: it is given
+/// [`QUEUED_LOAD_TIMEOUT`].
 fn deploy(server: &Server, build: &str, file: &std::path::Path, then: &[&str]) -> String {
     let file = file.display().to_string();
+    let timeout = QUEUED_LOAD_TIMEOUT.as_secs();
     let mut script = format!(
         "import shutil\n\
+         socket.setdefaulttimeout({timeout})\n\
          shutil.copyfile({build:?}, {file:?})\n\
          print(s.guestLoad('misbehave', {file:?}))\n"
     );
@@ -257,9 +263,10 @@ fn a_watched_file_loaded_by_hand_once_written_is_not_loaded_again() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("guest.wasm");
     let server = watching(&file);
-    // Loads asked for ahead, each compiled: the load by hand waits its turn behind them, and
-    // the watch takes the change in meanwhile, while another version serves.
-    let ahead: Vec<String> = (0..16)
+    // Loads asked for ahead, each compiled: the load by hand waits its turn behind them (a
+    // few seconds, longer than the watch takes to judge a change), and the watch takes the
+    // change in meanwhile, while another version serves.
+    let ahead: Vec<String> = (0..8)
         .map(|n| {
             let path = dir.path().join(format!("ahead-{n}.wasm"));
             uncached_copy(&test_guest_wasm("misbehave"), &path);
@@ -270,11 +277,13 @@ fn a_watched_file_loaded_by_hand_once_written_is_not_loaded_again() {
     let queue = {
         let script = format!(
             "import threading\n\
+             socket.setdefaulttimeout({timeout})\n\
              def load(path):\n    \
                  xmlrpc.client.ServerProxy(sys.argv[1]).guestLoad('misbehave', path)\n\
              ahead = [threading.Thread(target=load, args=(path,)) for path in {ahead:?}]\n\
              for thread in ahead:\n    thread.start()\n\
-             for thread in ahead:\n    thread.join(120)\n"
+             for thread in ahead:\n    thread.join({timeout})\n",
+            timeout = QUEUED_LOAD_TIMEOUT.as_secs()
         );
         let server = &server;
         std::thread::scope(|scope| {
@@ -350,6 +359,46 @@ fn a_watched_file_put_back_right_after_a_load_by_hand_is_loaded() {
         versions(&server),
         [version("misbehave", 3, 0, "current"), idle_webconference()],
         "loaded once"
+    );
+}
+
+#[test]
+fn a_watched_symlink_pointed_back_at_an_older_release_is_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two releases, both written before either is deployed, as a deployment tool keeps them.
+    let (a, b) = (dir.path().join("a.wasm"), dir.path().join("b.wasm"));
+    std::fs::copy(test_guest_wasm("misbehave"), &a).unwrap();
+    std::fs::copy(test_guest_wasm("draft"), &b).unwrap();
+    let link = dir.path().join("guest.wasm");
+    let point_at = |release: &std::path::Path| {
+        let next = dir.path().join("next-link");
+        std::os::unix::fs::symlink(release, &next).unwrap();
+        std::fs::rename(&next, &link).unwrap();
+    };
+    point_at(&a);
+    let config = format!(
+        "{}[routing]\nguest = \"misbehave\"\n[guests.misbehave]\nwasm = \"{}\"\nwatch = true\n",
+        base_config(),
+        link.display()
+    );
+    let server = Server::start_with(&config);
+    await_versions(
+        &server,
+        &[version("misbehave", 1, 0, "current"), idle_webconference()],
+    );
+    point_at(&b);
+    await_versions(
+        &server,
+        &[
+            draft_version("misbehave", 2, 0, "current"),
+            idle_webconference(),
+        ],
+    );
+    // The way back: the link pointed at the older release again.
+    point_at(&a);
+    await_versions(
+        &server,
+        &[version("misbehave", 3, 0, "current"), idle_webconference()],
     );
 }
 

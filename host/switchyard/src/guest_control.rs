@@ -1,10 +1,18 @@
 //! The guests' versions behind the control API: which version serves a
 //! control request, `guestLoad(name, path)` and `guestList()`.
+//!
+//! Each version of a guest whose file is watched keeps that file's [`look`], taken just
+//! before the version's bytes were read, whatever file they were read from: the watch
+//! passes over the file while it still looks so (it has not changed since the version
+//! serving was loaded, by hand from another file perhaps), and over a file holding the
+//! bytes of the version serving.
 
 use crate::control::on_blocking_thread;
 use crate::guest_loader::{Component, GuestLoader};
 use crate::guest_registry::{Current, Digest, MAX_VERSIONS, Registry, VersionInfo};
+use crate::guest_watch::{Seen, Stat, look};
 use crate::host_api::CoreHost;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -19,6 +27,8 @@ pub struct GuestSwitch {
     registry: Arc<Registry<Guest>>,
     loader: Arc<GuestLoader>,
     routing: String,
+    /// The watched file of each guest that has one.
+    watched: Arc<BTreeMap<String, PathBuf>>,
     /// Held through each load: versions are numbered, and the last made current, in the
     /// order the loads were asked for, whichever compiles faster.
     loading: Arc<tokio::sync::Mutex<()>>,
@@ -26,16 +36,19 @@ pub struct GuestSwitch {
 
 impl GuestSwitch {
     /// Control requests go to the current version of `routing` in `registry`;
-    /// new versions are compiled by `loader`.
+    /// new versions are compiled by `loader`; `watched` names the watched file of each guest
+    /// that has one, whose [`look`] each new version of that guest keeps.
     pub fn new(
         registry: Arc<Registry<Guest>>,
         loader: Arc<GuestLoader>,
         routing: String,
+        watched: BTreeMap<String, PathBuf>,
     ) -> GuestSwitch {
         GuestSwitch {
             registry,
             loader,
             routing,
+            watched: Arc::new(watched),
             loading: Arc::default(),
         }
     }
@@ -51,10 +64,10 @@ impl GuestSwitch {
         self.registry.current(name)
     }
 
-    /// Why a watched file of `name` holding the bytes of `digest`, last changed at `changed`,
-    /// is not to be loaded now, as [`passed_over`] judges it; `None` when it is.
-    pub fn passed_over(&self, name: &str, digest: Digest, changed: SystemTime) -> Option<Outcome> {
-        passed_over(self.registry.current(name).as_ref(), digest, changed)
+    /// Why the watched file of `name`, seen as `seen` just before its bytes, of `digest`, were
+    /// read, is not to be loaded now, as [`passed_over`] judges it; `None` when it is.
+    pub fn passed_over(&self, name: &str, digest: Digest, seen: Stat) -> Option<Outcome> {
+        passed_over(self.registry.current(name).as_ref(), digest, seen)
     }
 
     /// Whether a load of `name` would be refused now because [`MAX_VERSIONS`] of its versions
@@ -91,24 +104,21 @@ impl GuestSwitch {
     ) -> Result<u32, Fault> {
         let loader = self.loader.clone();
         let file = path.display().to_string();
+        let watched = self.watched.get(&name).cloned();
         let outcome = load_in_turn(
             &self.loading,
             Arc::clone(&self.registry),
             name,
             file,
             None,
-            move |name| {
-                let read_at = SystemTime::now();
-                let (guest, digest) = loader.load_file(name, &path)?;
-                Ok((guest, digest, read_at))
-            },
+            move |name| looked(watched.as_deref(), || loader.load_file(name, &path)),
             move |name, version| host.events().guest_loaded(name, version),
         )
         .await?;
         match outcome {
             Outcome::Loaded(version) => Ok(version),
             // Nothing is passed over without a change to judge.
-            Outcome::Same | Outcome::Older => Err(Fault::internal_error()),
+            Outcome::Same | Outcome::Unchanged => Err(Fault::internal_error()),
         }
     }
 
@@ -127,30 +137,31 @@ impl GuestSwitch {
     }
 
     /// The watcher's [`GuestSwitch::load_file`] of `component`, read from the watched file
-    /// `path` last changed at `changed`, unless [`passed_over`] as the load's turn comes (a
-    /// load asked for earlier may have loaded the same bytes meanwhile): then nothing is
-    /// loaded, and the answer says why. Logs `watched file changed: loading it` once the load
+    /// `path` seen as `seen` just before, unless [`passed_over`] as the load's turn comes (a
+    /// load asked for earlier may have loaded the same bytes, or others from that state of the
+    /// file, meanwhile): then nothing is loaded, and the answer says why. The version loaded
+    /// keeps `seen` as its look. Logs `watched file changed: loading it` once the load
     /// goes ahead (past those checks and the limit of versions), and not otherwise.
     pub async fn load_component(
         &self,
         name: String,
         path: &Path,
         component: Arc<Component>,
-        changed: SystemTime,
+        seen: Stat,
         host: Arc<CoreHost>,
     ) -> Result<Outcome, Fault> {
         let loader = self.loader.clone();
-        let (digest, read_at) = (component.digest(), component.read_at());
+        let digest = component.digest();
         let file = path.display().to_string();
         load_in_turn(
             &self.loading,
             Arc::clone(&self.registry),
             name,
             file.clone(),
-            Some((digest, changed)),
+            Some((digest, seen)),
             move |name| {
                 info!(guest = name, file, "watched file changed: loading it");
-                Ok((loader.load_component(name, &component)?, digest, read_at))
+                Ok((loader.load_component(name, &component)?, digest, Some(seen)))
             },
             move |name, version| host.events().guest_loaded(name, version),
         )
@@ -182,44 +193,54 @@ pub enum Outcome {
     Loaded(u32),
     /// Not loaded: the version serving new calls was compiled from the same bytes.
     Same,
-    /// Not loaded: the file last changed before the bytes of the version serving new calls
-    /// were read, so that version was loaded after the change (by hand; a way back from it,
-    /// say) and stands.
-    Older,
+    /// Not loaded: the file looks as it did just before the bytes of the version serving new
+    /// calls were read (from it or, by hand, from another file: a way back, say), so it has
+    /// not changed since that version was loaded, which stands.
+    Unchanged,
 }
 
-/// Why a file holding the bytes of `digest`, last changed at `changed`, is not to be loaded
-/// over `current`, the version serving new calls; `None` when it is to be loaded. A version
-/// added without a digest or a read time (the one loaded at start) is judged by what it has.
-fn passed_over<T>(
-    current: Option<&Current<T>>,
-    digest: Digest,
-    changed: SystemTime,
-) -> Option<Outcome> {
+/// Why the watched file, seen as `seen` just before its bytes, of `digest`, were read, is not
+/// to be loaded over `current`, the version serving new calls; `None` when it is to be loaded.
+/// No clock is compared: only the file's look with the one `current` keeps, and the bytes'
+/// digest with its. A version added without a digest or a look is judged by what it has.
+fn passed_over<T>(current: Option<&Current<T>>, digest: Digest, seen: Stat) -> Option<Outcome> {
     let current = current?;
     if current.digest == Some(digest) {
         Some(Outcome::Same)
-    } else if current.read_at.is_some_and(|read_at| changed < read_at) {
-        Some(Outcome::Older)
+    } else if current.look == Some(seen) {
+        Some(Outcome::Unchanged)
     } else {
         None
     }
 }
 
+/// `read`'s guest and digest, with the [`look`] of `watched`, the guest's watched file if it
+/// has one, taken just before the read: what the version keeps to be judged by
+/// ([`passed_over`]).
+fn looked<T>(
+    watched: Option<&Path>,
+    read: impl FnOnce() -> anyhow::Result<(T, Digest)>,
+) -> anyhow::Result<(T, Digest, Seen)> {
+    let seen = watched.and_then(look);
+    let (guest, digest) = read()?;
+    Ok((guest, digest, seen))
+}
+
 /// Once `loading`'s turn comes, loads a new version of `name` from `file` with `load` (the
-/// guest, its bytes' digest, and when they were read) on a blocking thread and makes it the
+/// guest, its bytes' digest, and its watched file's look taken before they were read) on a
+/// blocking thread and makes it the
 /// current one ([`add_version`]), then tells `loaded` its number. The turn is held, and
 /// `loaded` told, by the blocking thread, so both happen even when the future is dropped
-/// meanwhile (its client gone): the version is current either way. With `unless`, a file's
-/// bytes' digest and change time, nothing is loaded (nor told) when [`passed_over`] as the
+/// meanwhile (its client gone): the version is current either way. With `unless`, a watched
+/// file's bytes' digest and its look before they were read, nothing is loaded (nor told) when [`passed_over`] as the
 /// turn comes: the answer says why.
 async fn load_in_turn<T: Send + Sync + 'static>(
     loading: &Arc<tokio::sync::Mutex<()>>,
     registry: Arc<Registry<T>>,
     name: String,
     file: String,
-    unless: Option<(Digest, SystemTime)>,
-    load: impl FnOnce(&str) -> anyhow::Result<(T, Digest, SystemTime)> + Send + 'static,
+    unless: Option<(Digest, Stat)>,
+    load: impl FnOnce(&str) -> anyhow::Result<(T, Digest, Seen)> + Send + 'static,
     loaded: impl FnOnce(&str, u32) + Send + 'static,
 ) -> Result<Outcome, Fault> {
     let turn = Arc::clone(loading).lock_owned().await;
@@ -227,9 +248,9 @@ async fn load_in_turn<T: Send + Sync + 'static>(
     on_blocking_thread(&doing, move || {
         let _turn = turn;
         // Judged in the turn: a load asked for earlier may have loaded the same bytes, or
-        // others after the change, meanwhile.
-        if let Some((digest, changed)) = unless
-            && let Some(outcome) = passed_over(registry.current(&name).as_ref(), digest, changed)
+        // others from this state of the file, meanwhile.
+        if let Some((digest, seen)) = unless
+            && let Some(outcome) = passed_over(registry.current(&name).as_ref(), digest, seen)
         {
             return Ok(outcome);
         }
@@ -247,7 +268,7 @@ fn add_version<T>(
     registry: &Registry<T>,
     name: &str,
     file: String,
-    load: impl FnOnce() -> anyhow::Result<(T, Digest, SystemTime)>,
+    load: impl FnOnce() -> anyhow::Result<(T, Digest, Seen)>,
 ) -> Result<u32, Fault> {
     if registry.current(name).is_none() {
         return Err(Fault::bad_params(format!(
@@ -262,9 +283,9 @@ fn add_version<T>(
         return Err(too_many_versions(name, serving));
     }
     match load() {
-        Ok((guest, digest, read_at)) => {
+        Ok((guest, digest, seen)) => {
             let version = registry
-                .add_within_limit(name, guest, file.clone(), digest, read_at)
+                .add_within_limit(name, guest, file.clone(), digest, seen)
                 .map_err(|serving| too_many_versions(name, serving))?;
             info!(
                 guest = name,
@@ -362,7 +383,7 @@ mod tests {
             move |_| {
                 let _ = started.send(());
                 finished.recv()?;
-                Ok((2, [2; 32], SystemTime::now()))
+                Ok((2, [2; 32], None))
             },
             move |name, version| {
                 let _ = tell.send((name.to_owned(), version));
@@ -379,20 +400,40 @@ mod tests {
         assert_eq!(registry.current("conf").unwrap().version, 2);
     }
 
-    /// `seconds` after the epoch.
-    fn at(seconds: u64) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(seconds)
+    /// A watched file in its own directory, to write and look at.
+    struct File {
+        dir: tempfile::TempDir,
+        path: PathBuf,
     }
 
-    /// A watched file's load into `registry`: of bytes whose digest is `digest`, the file last
-    /// changed at `changed`, read at `read_at`; each version loaded is sent to `tell`.
+    impl File {
+        /// `guest.wasm` in a new directory, holding `bytes`.
+        fn new(bytes: &[u8]) -> File {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("guest.wasm");
+            std::fs::write(&path, bytes).unwrap();
+            File { dir, path }
+        }
+
+        /// Copies `bytes` over the file in place, as `cp` does.
+        fn copy_over(&self, bytes: &[u8]) {
+            std::fs::write(&self.path, bytes).unwrap();
+        }
+
+        /// The file as a look sees it now.
+        fn seen(&self) -> Stat {
+            look(&self.path).unwrap()
+        }
+    }
+
+    /// A watched file's load into `registry`: of bytes whose digest is `digest`, the file seen
+    /// as `seen` just before they were read; each version loaded is sent to `tell`.
     async fn watched_load(
         loading: &Arc<tokio::sync::Mutex<()>>,
         registry: &Arc<Registry<u8>>,
         tell: &tokio::sync::mpsc::UnboundedSender<u32>,
         digest: Digest,
-        changed: SystemTime,
-        read_at: SystemTime,
+        seen: Stat,
     ) -> Result<Outcome, Fault> {
         let tell = tell.clone();
         load_in_turn(
@@ -400,8 +441,8 @@ mod tests {
             Arc::clone(registry),
             "conf".into(),
             "guest.wasm".into(),
-            Some((digest, changed)),
-            move |_| Ok((digest[0], digest, read_at)),
+            Some((digest, seen)),
+            move |_| Ok((digest[0], digest, Some(seen))),
             move |_, version| {
                 let _ = tell.send(version);
             },
@@ -409,30 +450,35 @@ mod tests {
         .await
     }
 
+    /// A load by hand into `registry` of bytes whose digest is `digest` from `from`, the guest's
+    /// watched file being `watched`: its version.
+    fn load_by_hand(registry: &Registry<u8>, watched: &File, from: &str, digest: Digest) -> u32 {
+        add_version(registry, "conf", from.into(), || {
+            looked(Some(&watched.path), || Ok((digest[0], digest)))
+        })
+        .unwrap()
+    }
+
     #[tokio::test]
     async fn bytes_the_current_version_was_compiled_from_are_not_loaded_again() {
+        let file = File::new(b"A");
         let registry = Arc::new(Registry::default());
-        registry.add_with_digest("conf", 1, "v1.wasm".into(), [1; 32]);
+        registry.add_with_digest("conf", 1, "v1.wasm".into(), [1; 32], None);
         let loading = Arc::default();
         let (tell, mut told) = tokio::sync::mpsc::unbounded_channel();
-        let load = |digest: Digest, changed: u64| {
-            watched_load(
-                &loading,
-                &registry,
-                &tell,
-                digest,
-                at(changed),
-                at(changed + 1),
-            )
-        };
+        let load =
+            |digest: Digest, seen: Stat| watched_load(&loading, &registry, &tell, digest, seen);
+        file.copy_over(b"A again");
         assert_eq!(
-            load([1; 32], 10).await,
+            load([1; 32], file.seen()).await,
             Ok(Outcome::Same),
             "the current version's bytes"
         );
-        assert_eq!(load([2; 32], 20).await, Ok(Outcome::Loaded(2)));
+        file.copy_over(b"version B");
+        assert_eq!(load([2; 32], file.seen()).await, Ok(Outcome::Loaded(2)));
+        file.copy_over(b"version B, again");
         assert_eq!(
-            load([2; 32], 30).await,
+            load([2; 32], file.seen()).await,
             Ok(Outcome::Same),
             "loaded just before"
         );
@@ -443,30 +489,45 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_file_changed_before_the_version_serving_was_read_is_not_loaded() {
+    async fn a_file_copied_over_and_loaded_by_hand_is_not_loaded_again() {
+        let file = File::new(b"version A");
         let registry = Arc::new(Registry::default());
-        registry.add_with_digest("conf", 1, "v1.wasm".into(), [1; 32]);
-        // B copied over the watched file at 10 and loaded by hand from it, read at 11; then,
-        // B failing, A loaded by hand (from another file), read at 12: the way back.
-        add_version(&registry, "conf", "guest.wasm".into(), || {
-            Ok((2, [2; 32], at(11)))
-        })
-        .unwrap();
-        add_version(&registry, "conf", "a.wasm".into(), || {
-            Ok((1, [1; 32], at(12)))
-        })
-        .unwrap();
+        let at_start = look(&file.path);
+        registry.add_with_digest("conf", 1, "guest.wasm".into(), [1; 32], at_start);
+        file.copy_over(b"version B, longer");
+        assert_eq!(load_by_hand(&registry, &file, "guest.wasm", [2; 32]), 2);
+        assert_eq!(registry.current("conf").unwrap().look, Some(file.seen()));
+        let loading = Arc::default();
+        let (tell, _told) = tokio::sync::mpsc::unbounded_channel();
+        assert_eq!(
+            watched_load(&loading, &registry, &tell, [2; 32], file.seen()).await,
+            Ok(Outcome::Same)
+        );
+        assert_eq!(registry.current("conf").unwrap().version, 2);
+    }
+
+    #[tokio::test]
+    async fn a_way_back_loaded_by_hand_stands_until_the_file_changes() {
+        let file = File::new(b"version A");
+        let registry = Arc::new(Registry::default());
+        registry.add_with_digest("conf", 1, "guest.wasm".into(), [1; 32], look(&file.path));
+        // B copied over the watched file and loaded by hand from it; then, B failing, A loaded
+        // by hand from another file: the way back.
+        file.copy_over(b"version B, longer");
+        assert_eq!(load_by_hand(&registry, &file, "guest.wasm", [2; 32]), 2);
+        assert_eq!(load_by_hand(&registry, &file, "a.wasm", [1; 32]), 3);
         let loading = Arc::default();
         let (tell, mut told) = tokio::sync::mpsc::unbounded_channel();
         assert_eq!(
-            watched_load(&loading, &registry, &tell, [2; 32], at(10), at(13)).await,
-            Ok(Outcome::Older),
+            watched_load(&loading, &registry, &tell, [2; 32], file.seen()).await,
+            Ok(Outcome::Unchanged),
             "the copy of B, taken in after the way back"
         );
         assert_eq!(registry.current("conf").unwrap().version, 3);
-        // B written again after the way back is a new change.
+        // Another build written right after the way back is a change.
+        file.copy_over(b"version C, longer still");
         assert_eq!(
-            watched_load(&loading, &registry, &tell, [2; 32], at(14), at(15)).await,
+            watched_load(&loading, &registry, &tell, [3; 32], file.seen()).await,
             Ok(Outcome::Loaded(4))
         );
         drop(tell);
@@ -474,24 +535,64 @@ mod tests {
         assert_eq!(told.recv().await, None, "one version told of");
     }
 
+    #[tokio::test]
+    async fn a_symlink_pointed_back_at_an_older_file_is_loaded() {
+        // Two releases written at once, long before either is deployed.
+        let file = File::new(b"unused");
+        let releases = file.dir.path();
+        let (a, b) = (releases.join("a.wasm"), releases.join("b.wasm"));
+        std::fs::write(&a, b"version A").unwrap();
+        std::fs::write(&b, b"version B").unwrap();
+        let point_at = |target: &Path| {
+            let next = releases.join("next-link");
+            std::os::unix::fs::symlink(target, &next).unwrap();
+            std::fs::rename(&next, &file.path).unwrap();
+        };
+        point_at(&a);
+        let registry = Arc::new(Registry::default());
+        registry.add_with_digest("conf", 1, "guest.wasm".into(), [1; 32], look(&file.path));
+        let loading = Arc::default();
+        let (tell, _told) = tokio::sync::mpsc::unbounded_channel();
+        point_at(&b);
+        assert_eq!(
+            watched_load(&loading, &registry, &tell, [2; 32], file.seen()).await,
+            Ok(Outcome::Loaded(2))
+        );
+        // The way back: the older release, unchanged since it was written.
+        point_at(&a);
+        assert_eq!(
+            watched_load(&loading, &registry, &tell, [1; 32], file.seen()).await,
+            Ok(Outcome::Loaded(3))
+        );
+    }
+
     #[test]
-    fn the_version_loaded_at_start_is_judged_by_its_content_alone() {
+    fn a_version_without_a_look_is_judged_by_its_content_alone() {
+        let file = File::new(b"version B");
         let registry = Registry::default();
-        registry.add_with_digest("conf", 1, "v1.wasm".into(), [1; 32]);
+        registry.add_with_digest("conf", 1, "v1.wasm".into(), [1; 32], None);
         let current = registry.current("conf");
         assert_eq!(
-            passed_over(current.as_ref(), [2; 32], at(0)),
+            passed_over(current.as_ref(), [2; 32], file.seen()),
             None,
             "a change written while the server started"
         );
         assert_eq!(
-            passed_over(current.as_ref(), [1; 32], at(0)),
+            passed_over(current.as_ref(), [1; 32], file.seen()),
             Some(Outcome::Same)
         );
         assert_eq!(
-            passed_over(registry.current("ivr").as_ref(), [1; 32], at(0)),
+            passed_over(registry.current("ivr").as_ref(), [1; 32], file.seen()),
             None
         );
+    }
+
+    #[test]
+    fn a_load_by_hand_of_an_unwatched_guest_keeps_no_look() {
+        let (guest, digest, seen) = looked(None, || Ok((1, [1; 32]))).unwrap();
+        assert_eq!((guest, digest, seen), (1, [1; 32], None));
+        let gone = tempfile::tempdir().unwrap().path().join("gone.wasm");
+        assert_eq!(looked(Some(&gone), || Ok((1, [1; 32]))).unwrap().2, None);
     }
 
     #[test]
@@ -511,7 +612,7 @@ mod tests {
         assert_eq!(registry.list().len(), 1);
 
         let version = add_version(&registry, "conf", "two.wasm".into(), || {
-            Ok(("two", [2; 32], SystemTime::now()))
+            Ok(("two", [2; 32], None))
         })
         .unwrap();
         assert_eq!(version, 2, "a refusal takes no version number");
@@ -525,7 +626,7 @@ mod tests {
         for n in 1..MAX_VERSIONS {
             calls.push(registry.lease("conf").unwrap());
             add_version(&registry, "conf", format!("v{n}.wasm"), || {
-                Ok((n, [0; 32], SystemTime::now()))
+                Ok((n, [0; 32], None))
             })
             .unwrap();
         }
@@ -543,7 +644,7 @@ mod tests {
         // The oldest version's last call ends: it unloads, and there is room again.
         drop(calls.remove(0));
         add_version(&registry, "conf", "more.wasm".into(), || {
-            Ok((99, [0; 32], SystemTime::now()))
+            Ok((99, [0; 32], None))
         })
         .unwrap();
         assert_eq!(
@@ -561,7 +662,7 @@ mod tests {
         for n in 1..MAX_VERSIONS {
             calls.push(registry.lease("conf").unwrap());
             add_version(&registry, "conf", format!("v{n}.wasm"), || {
-                Ok((n, [0; 32], SystemTime::now()))
+                Ok((n, [0; 32], None))
             })
             .unwrap();
         }
@@ -573,7 +674,7 @@ mod tests {
         let fault = add_version(&registry, "conf", "late.wasm".into(), || {
             // The current version's first call comes while the component compiles.
             calls.push(registry.lease("conf").unwrap());
-            Ok((99, [0; 32], SystemTime::now()))
+            Ok((99, [0; 32], None))
         })
         .unwrap_err();
         assert_eq!(fault.code, Fault::CONFLICT);

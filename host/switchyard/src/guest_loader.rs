@@ -9,7 +9,7 @@ use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 use switchyard_guest::{Guest, GuestConfig, GuestLimits, NoServer, RecordFiles, Runtime, bundled};
 use tracing::info;
 
@@ -34,45 +34,27 @@ impl std::fmt::Display for ConfigProblem {
 
 impl std::error::Error for ConfigProblem {}
 
-/// A component's bytes as read, with their SHA-256 and when they were read: what one version
-/// is compiled from.
+/// A component's bytes as read, with their SHA-256: what one version is compiled from.
 pub struct Component {
     wasm: Vec<u8>,
     digest: Digest,
-    read_at: SystemTime,
 }
 
 impl Component {
-    /// `wasm`, hashed, read now.
+    /// `wasm`, hashed.
     pub fn new(wasm: Vec<u8>) -> Component {
-        Component::hashed(wasm, SystemTime::now())
-    }
-
-    /// `wasm`, hashed, read at `read_at`.
-    fn hashed(wasm: Vec<u8>, read_at: SystemTime) -> Component {
         let digest = <Sha256 as sha2::Digest>::digest(&wasm).into();
-        Component {
-            wasm,
-            digest,
-            read_at,
-        }
+        Component { wasm, digest }
     }
 
     /// The component at `path`, read (as [`read_component`] reads it) for the guest `name`.
     pub fn read(name: &str, path: &Path) -> anyhow::Result<Component> {
-        // Taken before the read: a file changed after it may hold other bytes.
-        let read_at = SystemTime::now();
-        read(name, path).map(|wasm| Component::hashed(wasm, read_at))
+        read(name, path).map(Component::new)
     }
 
     /// The SHA-256 of its bytes.
     pub fn digest(&self) -> Digest {
         self.digest
-    }
-
-    /// When its bytes were read: a time taken before the read began.
-    pub fn read_at(&self) -> SystemTime {
-        self.read_at
     }
 }
 

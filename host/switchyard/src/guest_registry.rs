@@ -9,6 +9,7 @@
 //! Each version keeps its own [`GuestMetrics`], which go with it: the label
 //! sets of the guest metrics are bounded by the versions loaded.
 
+use crate::guest_watch::Seen;
 use crate::metrics::GuestMetrics;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -37,7 +38,7 @@ struct Loaded<T> {
     version: u32,
     file: String,
     digest: Option<Digest>,
-    read_at: Option<SystemTime>,
+    look: Seen,
     loaded_at: SystemTime,
     guest: Arc<T>,
     live: usize,
@@ -54,9 +55,11 @@ pub struct Current<T> {
     pub metrics: GuestMetrics,
     /// The SHA-256 of the bytes it was compiled from, when it was added with it.
     pub digest: Option<Digest>,
-    /// When those bytes were read (a time taken before the read began), when it was added
-    /// with it: a file changed before then holds nothing newer than it was loaded after.
-    pub read_at: Option<SystemTime>,
+    /// Its guest's watched file as a look saw it just before this version's bytes were read
+    /// (from that file or another); `None` when the guest is not watched, the file was missing,
+    /// or the version was added without it. The same look now means the file has not changed
+    /// since this version was loaded.
+    pub look: Seen,
 }
 
 /// One version as [`Registry::list`] shows it.
@@ -109,22 +112,29 @@ impl<T> Registry<T> {
         push(&mut lock(&self.guests), name, guest, file, None, None)
     }
 
-    /// Adds `guest`, read from `file` and compiled from bytes whose SHA-256 is `digest`, as
-    /// the newest version of `name` and returns its number. The version it replaces is
+    /// Adds `guest`, read from `file` and compiled from bytes whose SHA-256 is `digest`, its
+    /// guest's watched file seen as `look` just before they were read (see [`Current::look`]),
+    /// as the newest version of `name` and returns its number. The version it replaces is
     /// unloaded now if it has no call, else when its last call ends.
-    pub fn add_with_digest(&self, name: &str, guest: T, file: String, digest: Digest) -> u32 {
+    pub fn add_with_digest(
+        &self,
+        name: &str,
+        guest: T,
+        file: String,
+        digest: Digest,
+        look: Seen,
+    ) -> u32 {
         push(
             &mut lock(&self.guests),
             name,
             guest,
             file,
             Some(digest),
-            None,
+            look,
         )
     }
 
-    /// [`Registry::add_with_digest`] of bytes read at `read_at` (a time taken before the read
-    /// began), unless [`MAX_VERSIONS`] versions of `name` serve calls: then nothing is added,
+    /// [`Registry::add_with_digest`], unless [`MAX_VERSIONS`] versions of `name` serve calls: then nothing is added,
     /// and the error is how many do. The count is taken under the lock the addition holds, so
     /// a call that a version gained a moment before counts.
     pub fn add_within_limit(
@@ -133,21 +143,14 @@ impl<T> Registry<T> {
         guest: T,
         file: String,
         digest: Digest,
-        read_at: SystemTime,
+        look: Seen,
     ) -> Result<u32, usize> {
         let mut guests = lock(&self.guests);
         let serving = guests.get(name).map_or(0, Versions::serving);
         if serving >= MAX_VERSIONS {
             return Err(serving);
         }
-        Ok(push(
-            &mut guests,
-            name,
-            guest,
-            file,
-            Some(digest),
-            Some(read_at),
-        ))
+        Ok(push(&mut guests, name, guest, file, Some(digest), look))
     }
 
     /// The current version of `name`, held for as long as the caller keeps
@@ -160,7 +163,7 @@ impl<T> Registry<T> {
             guest: current.guest.clone(),
             metrics: current.metrics.clone(),
             digest: current.digest,
-            read_at: current.read_at,
+            look: current.look,
         })
     }
 
@@ -279,8 +282,8 @@ impl<T> Versions<T> {
     }
 }
 
-/// Adds `guest`, read from `file` holding the bytes of `digest` read at `read_at` when known,
-/// to `guests` as the newest version of `name`, unloading the versions that serve no call, and
+/// Adds `guest`, read from `file` holding the bytes of `digest` when known, its watched file
+/// seen as `look` before they were read, to `guests` as the newest version of `name`, unloading the versions that serve no call, and
 /// returns its number.
 fn push<T>(
     guests: &mut BTreeMap<String, Versions<T>>,
@@ -288,7 +291,7 @@ fn push<T>(
     guest: T,
     file: String,
     digest: Option<Digest>,
-    read_at: Option<SystemTime>,
+    look: Seen,
 ) -> u32 {
     let versions = guests.entry(name.to_owned()).or_insert(Versions {
         next: 1,
@@ -301,7 +304,7 @@ fn push<T>(
         version,
         file,
         digest,
-        read_at,
+        look,
         loaded_at: SystemTime::now(),
         guest: Arc::new(guest),
         live: 0,
@@ -405,21 +408,25 @@ mod tests {
     }
 
     #[test]
-    fn the_current_version_shows_the_digest_it_was_added_with() {
+    fn the_current_version_shows_the_digest_and_look_it_was_added_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("guest.wasm");
+        std::fs::write(&path, b"version two").unwrap();
+        let look = crate::guest_watch::look(&path);
+        assert!(look.is_some());
         let registry = Registry::default();
-        registry.add_with_digest("conf", "one", "one.wasm".into(), [1; 32]);
+        registry.add_with_digest("conf", "one", "one.wasm".into(), [1; 32], None);
         assert_eq!(registry.current("conf").unwrap().digest, Some([1; 32]));
-        assert_eq!(registry.current("conf").unwrap().read_at, None);
+        assert_eq!(registry.current("conf").unwrap().look, None);
         let _call = registry.lease("conf").unwrap();
-        let read_at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(7);
         assert_eq!(
-            registry.add_within_limit("conf", "two", "two.wasm".into(), [2; 32], read_at),
+            registry.add_within_limit("conf", "two", "two.wasm".into(), [2; 32], look),
             Ok(2)
         );
         let current = registry.current("conf").unwrap();
         assert_eq!(
-            (current.version, current.digest, current.read_at),
-            (2, Some([2; 32]), Some(read_at))
+            (current.version, current.digest, current.look),
+            (2, Some([2; 32]), look)
         );
         registry.add("conf", "three", "three.wasm".into());
         assert_eq!(

@@ -8,10 +8,15 @@
 //! a file still being written is not taken half-written, unless
 //! - its content is that of the version serving new calls (a file touched,
 //!   rewritten the same, or already loaded by `guestLoad`, is no new version), or
-//! - it last changed (its status-change time) before the bytes of the version
-//!   serving new calls were read: that version was loaded by `guestLoad` after
-//!   the change, a way back from the file's content perhaps, and stands until the
-//!   file changes again.
+//! - it has not changed since the version serving new calls was loaded: it looks
+//!   as it did just before that version's bytes were read, each version of the
+//!   guest keeping that look whatever file it was read from. A version loaded by
+//!   `guestLoad` from another file after the change (a way back from the file's
+//!   content, say) stands until the file changes again.
+//!
+//! No clock is compared: a symlink pointed back at an older file, or a file
+//! whose times come from another clock (an NFS server's), is a change like any
+//! other.
 //!
 //! Each look that reads the file logs one line of what came of it: loading it, not
 //! loaded and why, or refused. The file is read once for each load: the bytes
@@ -24,7 +29,7 @@
 use crate::guest_control::{GuestSwitch, Outcome};
 use crate::host_api::CoreHost;
 use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use switchyard_control::Fault;
@@ -54,21 +59,9 @@ pub struct Stat {
     file: (u64, u64),
 }
 
-impl Stat {
-    /// Its status-change time: when it was last written, renamed into place or touched.
-    fn changed_at(&self) -> SystemTime {
-        let (seconds, nanos) = self.changed;
-        let nanos = Duration::from_nanos(u64::try_from(nanos).unwrap_or(0));
-        match u64::try_from(seconds) {
-            Ok(seconds) => SystemTime::UNIX_EPOCH + Duration::from_secs(seconds) + nanos,
-            Err(_) => SystemTime::UNIX_EPOCH - Duration::from_secs(seconds.unsigned_abs()) + nanos,
-        }
-    }
-}
-
 /// Watches `path`, the component of the guest `name`, loaded as `loaded` saw
 /// it (a [`look`] taken before it was read, so that a change written while the
-/// server started is loaded too), for as long as the returned future runs (the
+/// server started is loaded too; the version loaded at start keeps it), for as long as the returned future runs (the
 /// server aborts it at shutdown).
 pub async fn watch(
     switch: GuestSwitch,
@@ -96,15 +89,14 @@ pub async fn watch(
             watched.still_refused(seen);
             continue;
         }
-        let changed = stat.changed_at();
         let outcome = match switch.read_component(&name, &path).await {
             // Judged before the turn, and again in it ("loading it" is logged there, once the
             // load goes ahead): a load by hand may be under way.
-            Ok(component) => match switch.passed_over(&name, component.digest(), changed) {
+            Ok(component) => match switch.passed_over(&name, component.digest(), stat) {
                 Some(outcome) => Ok(outcome),
                 None => {
                     switch
-                        .load_component(name.clone(), &path, component, changed, host.clone())
+                        .load_component(name.clone(), &path, component, stat, host.clone())
                         .await
                 }
             },
@@ -115,8 +107,8 @@ pub async fn watch(
             Ok(Outcome::Same) => {
                 info!(guest = name, file = %path.display(), "watched file touched, its content unchanged: not loaded");
             }
-            Ok(Outcome::Older) => {
-                info!(guest = name, file = %path.display(), "watched file changed before the version serving was loaded: not loaded");
+            Ok(Outcome::Unchanged) => {
+                info!(guest = name, file = %path.display(), "watched file has not changed since the version serving was loaded: not loaded");
             }
             Err(fault) if retry && retried(fault) => {}
             Err(fault) => {
@@ -221,7 +213,7 @@ fn next_step(loaded: Seen, pending: Option<Seen>, seen: Seen) -> Step {
 }
 
 /// How `path` is now, a symlink followed.
-pub fn look(path: &PathBuf) -> Seen {
+pub fn look(path: &Path) -> Seen {
     let metadata = std::fs::metadata(path).ok()?;
     Some(Stat {
         modified: metadata.modified().ok()?,
@@ -234,7 +226,6 @@ pub fn look(path: &PathBuf) -> Seen {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     fn at(seconds: u64, size: u64) -> Seen {
         Some(Stat {
@@ -377,7 +368,7 @@ mod tests {
 
     #[test]
     fn a_file_passed_over_counts_as_loaded() {
-        for outcome in [Outcome::Same, Outcome::Older] {
+        for outcome in [Outcome::Same, Outcome::Unchanged] {
             let changed = at(2, 50);
             let mut watched = due_change(changed);
             watched.after_load(changed, &Ok(outcome));
@@ -415,24 +406,29 @@ mod tests {
     }
 
     #[test]
-    fn the_change_time_is_the_status_change_time() {
+    fn a_symlink_pointed_back_looks_as_its_target_and_a_write_after_a_look_is_seen() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("guest.wasm");
-        let before = SystemTime::now();
-        tick();
-        // Written with an old modification time kept, as `cp -p` writes it.
-        write_at(
-            &path,
-            b"version A",
-            SystemTime::UNIX_EPOCH + Duration::from_secs(1),
-        );
-        let changed = look(&path).unwrap().changed_at();
-        assert!(changed > before, "{changed:?} after {before:?}");
-        assert!(changed <= SystemTime::now());
-        let seen = at(5, 1).unwrap();
-        assert_eq!(
-            seen.changed_at(),
-            SystemTime::UNIX_EPOCH + Duration::from_secs(5)
-        );
+        let (a, b) = (dir.path().join("a.wasm"), dir.path().join("b.wasm"));
+        std::fs::write(&a, b"version A").unwrap();
+        std::fs::write(&b, b"version B").unwrap();
+        let link = dir.path().join("guest.wasm");
+        let point_at = |target: &Path| {
+            let next = dir.path().join("next-link");
+            std::os::unix::fs::symlink(target, &next).unwrap();
+            std::fs::rename(&next, &link).unwrap();
+        };
+        point_at(&a);
+        let at_a = look(&link);
+        point_at(&b);
+        let at_b = look(&link);
+        assert_ne!(at_b, at_a);
+        // Back to the older release, untouched since: it looks as it did, and not as the
+        // release it replaces does.
+        point_at(&a);
+        assert_eq!(look(&link), at_a);
+        assert_ne!(look(&link), at_b);
+        // A write through the link right after a look is seen at the next.
+        std::fs::write(&link, b"version A, patched").unwrap();
+        assert_ne!(look(&link), at_a);
     }
 }

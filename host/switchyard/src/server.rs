@@ -198,7 +198,11 @@ pub async fn run(
     ));
     for name in loader.names() {
         let (guest, file, digest) = loader.load_configured(name)?;
-        guests.add_with_digest(name, guest, file, digest);
+        let seen = watched
+            .iter()
+            .find(|(watched, _, _)| watched == name)
+            .and_then(|(_, _, seen)| *seen);
+        guests.add_with_digest(name, guest, file, digest, seen);
     }
     // The work a guest thread runs as the executor's drain ends finishes within its
     // guest's call deadline, which counts CPU time: a busy machine gets it some room.
@@ -254,7 +258,11 @@ pub async fn run(
         },
         guests.clone(),
     );
-    let switch = GuestSwitch::new(guests, loader, routing_guest.clone());
+    let watched_files = watched
+        .iter()
+        .map(|(name, path, _)| (name.clone(), path.clone()))
+        .collect();
+    let switch = GuestSwitch::new(guests, loader, routing_guest.clone(), watched_files);
     let watchers: Vec<_> = watched
         .into_iter()
         .map(|(name, path, seen)| {
