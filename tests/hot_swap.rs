@@ -148,20 +148,34 @@ fn loads_asked_for_together_take_effect_in_the_order_asked() {
     let slow = dir.path().join("slow.wasm");
     uncached_copy(&test_guest_wasm("webconference"), &slow);
     let quick = test_guest_wasm("webconference");
-    // The first compiles; the second, asked for while it does, is in the cache.
-    let script = format!(
-        "import threading, time\n\
-         def load(path):\n    \
-             xmlrpc.client.ServerProxy(sys.argv[1]).guestLoad('webconference', path)\n\
-         first = threading.Thread(target=load, args=({slow:?},))\n\
-         first.start()\n\
-         time.sleep(0.3)\n\
-         load({quick:?})\n\
-         first.join(60)\n\
-         print('done')\n",
-        slow = slow.display().to_string(),
+    // The first compiles; the second, asked for once the first has reached the server,
+    // is in the cache.
+    let load = |path: String| {
+        format!(
+            "socket.setdefaulttimeout({timeout})\n\
+             print(xmlrpc.client.ServerProxy(sys.argv[1]).guestLoad('webconference', {path:?}))\n",
+            timeout = QUEUED_LOAD_TIMEOUT.as_secs()
+        )
+    };
+    let asked = || server.log().matches("method=\"guestLoad\"").count();
+    let (first, second) = std::thread::scope(|scope| {
+        let script = load(slow.display().to_string());
+        let server = &server;
+        let first = scope.spawn(move || python(server, &script));
+        server.await_value("the first load asked for", &1, SETTLE, asked);
+        let second = python(server, &load(quick.clone()));
+        (first.join().unwrap(), second)
+    });
+    assert_eq!(
+        first.trim_end(),
+        "2",
+        "the first load asked for is version 2"
     );
-    assert_eq!(python(&server, &script).trim_end(), "done");
+    assert_eq!(
+        second.trim_end(),
+        "3",
+        "the second load asked for is version 3"
+    );
     assert_eq!(
         current_file(&server, "webconference"),
         quick,
