@@ -71,6 +71,8 @@ mod server;
 mod silent_peer;
 mod stall;
 mod stop;
+#[cfg(test)]
+mod test_log;
 pub mod tls;
 mod websocket;
 pub mod xmlrpc;

@@ -222,12 +222,10 @@ impl ResolvesServerCert for Reloading {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_log::Logged;
     use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConnection};
     use rustls_pki_types::ServerName;
     use std::sync::atomic::{AtomicU64, Ordering};
-    use tracing::field::{Field, Visit};
-    use tracing::span::{Attributes, Id, Record};
-    use tracing::{Event, Metadata};
 
     /// A certificate for `localhost` and its key, as PEM, and the certificate as DER.
     struct Made {
@@ -323,10 +321,6 @@ mod tests {
         panic!("the handshake did not finish");
     }
 
-    /// The events logged, each as its fields `name=value`, space-separated.
-    #[derive(Clone, Default)]
-    struct Logged(Arc<Mutex<Vec<String>>>);
-
     impl Logged {
         fn warnings(&self) -> Vec<String> {
             self.containing("not reloaded, still serving")
@@ -336,39 +330,10 @@ mod tests {
             self.containing("not reloaded").len()
         }
         fn containing(&self, text: &str) -> Vec<String> {
-            let lines = self.0.lock().unwrap();
+            let mut lines = self.lines();
+            lines.retain(|line| line.contains(text));
             lines
-                .iter()
-                .filter(|line| line.contains(text))
-                .cloned()
-                .collect()
         }
-    }
-
-    struct Fields(String);
-
-    impl Visit for Fields {
-        fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-            self.0.push_str(&format!("{}={value:?} ", field.name()));
-        }
-    }
-
-    impl tracing::Subscriber for Logged {
-        fn enabled(&self, _: &Metadata<'_>) -> bool {
-            true
-        }
-        fn new_span(&self, _: &Attributes<'_>) -> Id {
-            Id::from_u64(1)
-        }
-        fn record(&self, _: &Id, _: &Record<'_>) {}
-        fn record_follows_from(&self, _: &Id, _: &Id) {}
-        fn event(&self, event: &Event<'_>) {
-            let mut fields = Fields(String::new());
-            event.record(&mut fields);
-            self.0.lock().unwrap().push(fields.0);
-        }
-        fn enter(&self, _: &Id) {}
-        fn exit(&self, _: &Id) {}
     }
 
     #[test]
