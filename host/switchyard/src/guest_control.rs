@@ -5,7 +5,8 @@
 //! before the version's bytes were read, whatever file they were read from: the watch
 //! passes over the file while it still looks so (it has not changed since the version
 //! serving was loaded, by hand from another file perhaps), and over a file holding the
-//! bytes of the version serving.
+//! bytes of the version serving, which then keeps the look the watch saw: the file's
+//! state the watch passed over is the one it is judged against from then on.
 
 use crate::control::on_blocking_thread;
 use crate::guest_loader::{Component, GuestLoader};
@@ -65,9 +66,11 @@ impl GuestSwitch {
     }
 
     /// Why the watched file of `name`, seen as `seen` just before its bytes, of `digest`, were
-    /// read, is not to be loaded now, as [`passed_over`] judges it; `None` when it is.
+    /// read, is not to be loaded now, as [`passed_over`] judges it; `None` when it is. A file
+    /// passed over as holding the serving version's bytes ([`Outcome::Same`]) leaves `seen` as
+    /// that version's look.
     pub fn passed_over(&self, name: &str, digest: Digest, seen: Stat) -> Option<Outcome> {
-        passed_over(self.registry.current(name).as_ref(), digest, seen)
+        pass_over(&self.registry, name, digest, seen)
     }
 
     /// Whether a load of `name` would be refused now because [`MAX_VERSIONS`] of its versions
@@ -124,7 +127,7 @@ impl GuestSwitch {
 
     /// Reads the component at `path` on a blocking thread, for
     /// [`GuestSwitch::load_component`] to load as a version of `name`: its bytes and their
-    /// digest, or the fault a load of it is refused with (logged as such).
+    /// digest, or the fault a load of it is refused with (logged already).
     pub async fn read_component(&self, name: &str, path: &Path) -> Result<Arc<Component>, Fault> {
         let (name, path) = (name.to_owned(), path.to_owned());
         let doing = format!("reading {} for guest {name}", path.display());
@@ -140,8 +143,11 @@ impl GuestSwitch {
     /// `path` seen as `seen` just before, unless [`passed_over`] as the load's turn comes (a
     /// load asked for earlier may have loaded the same bytes, or others from that state of the
     /// file, meanwhile): then nothing is loaded, and the answer says why. The version loaded
-    /// keeps `seen` as its look. Logs `watched file changed: loading it` once the load
-    /// goes ahead (past those checks and the limit of versions), and not otherwise.
+    /// keeps `seen` as its look, as does the version serving when the file is passed over as
+    /// holding its bytes. Logs `watched file changed: loading it` once the load goes ahead
+    /// (past those checks and the limit of versions), and not otherwise. A fault is logged
+    /// already, but for [`Fault::CONFLICT`]'s ([`MAX_VERSIONS`] versions serve calls) and
+    /// the one for a name not loaded (a watched guest always is).
     pub async fn load_component(
         &self,
         name: String,
@@ -214,6 +220,21 @@ fn passed_over<T>(current: Option<&Current<T>>, digest: Digest, seen: Stat) -> O
     }
 }
 
+/// [`passed_over`] of the watched file of `name` over its current version in `registry`. A
+/// file passed over as holding that version's bytes ([`Outcome::Same`]) may look otherwise
+/// than the version's look, taken of another state of the file (before another file was
+/// loaded by hand, say, or when a symlink pointed elsewhere): `seen` becomes the version's
+/// look, unless another version was made current meanwhile, so that the file's state seen
+/// with those bytes, and no older one, is the one passed over as unchanged from then on.
+fn pass_over<T>(registry: &Registry<T>, name: &str, digest: Digest, seen: Stat) -> Option<Outcome> {
+    let current = registry.current(name)?;
+    let outcome = passed_over(Some(&current), digest, seen);
+    if outcome == Some(Outcome::Same) {
+        registry.set_look(name, current.version, Some(seen));
+    }
+    outcome
+}
+
 /// `read`'s guest and digest, with the [`look`] of `watched`, the guest's watched file if it
 /// has one, taken just before the read: what the version keeps to be judged by
 /// ([`passed_over`]).
@@ -250,7 +271,7 @@ async fn load_in_turn<T: Send + Sync + 'static>(
         // Judged in the turn: a load asked for earlier may have loaded the same bytes, or
         // others from this state of the file, meanwhile.
         if let Some((digest, seen)) = unless
-            && let Some(outcome) = passed_over(registry.current(&name).as_ref(), digest, seen)
+            && let Some(outcome) = pass_over(&registry, &name, digest, seen)
         {
             return Ok(outcome);
         }
@@ -297,12 +318,14 @@ fn add_version<T>(
     }
 }
 
-/// The fault of a load of `name` from `file` refused for `error`, logged.
-fn refused(name: &str, file: &str, error: &anyhow::Error) -> Fault {
-    warn!(guest = name, file, "guest version refused: {error:#}");
+/// The fault of a load of `name` from `file` refused for `error`, logged with the fault's
+/// message.
+pub(crate) fn refused(name: &str, file: &str, error: &anyhow::Error) -> Fault {
     // The file named is the caller's: missing, not a component, of a WIT version not served,
     // or failing to start.
-    Fault::bad_params(format!("guestLoad: refused: {error:#}"))
+    let fault = Fault::bad_params(format!("guestLoad: refused: {error:#}"));
+    warn!(guest = name, file, "{}", fault.message);
+    fault
 }
 
 /// The fault of a load refused while `serving` versions of `name` serve calls.
@@ -564,6 +587,65 @@ mod tests {
             watched_load(&loading, &registry, &tell, [1; 32], file.seen()).await,
             Ok(Outcome::Loaded(3))
         );
+    }
+
+    #[tokio::test]
+    async fn a_symlink_pointed_back_after_a_release_loaded_by_hand_is_loaded() {
+        // The file passed over as holding the bytes of the version serving, as the watch judges
+        // it before the load's turn, then in it.
+        for in_turn in [false, true] {
+            let file = File::new(b"unused");
+            let releases = file.dir.path();
+            let (a, b) = (releases.join("a.wasm"), releases.join("b.wasm"));
+            std::fs::write(&a, b"version A").unwrap();
+            std::fs::write(&b, b"version B").unwrap();
+            let point_at = |target: &Path| {
+                let next = releases.join("next-link");
+                std::os::unix::fs::symlink(target, &next).unwrap();
+                std::fs::rename(&next, &file.path).unwrap();
+            };
+            point_at(&a);
+            let registry = Arc::new(Registry::default());
+            registry.add_with_digest("conf", 1, "guest.wasm".into(), [1; 32], look(&file.path));
+            // B loaded by hand from its release while the link still names A; then the link
+            // is pointed at B.
+            assert_eq!(load_by_hand(&registry, &file, "b.wasm", [2; 32]), 2);
+            point_at(&b);
+            let loading = Arc::default();
+            let (tell, _told) = tokio::sync::mpsc::unbounded_channel();
+            let same = if in_turn {
+                watched_load(&loading, &registry, &tell, [2; 32], file.seen()).await
+            } else {
+                Ok(pass_over(&registry, "conf", [2; 32], file.seen()).unwrap())
+            };
+            assert_eq!(same, Ok(Outcome::Same), "in turn: {in_turn}");
+            assert_eq!(registry.current("conf").unwrap().look, Some(file.seen()));
+            // B misbehaves: the link is pointed back at A, untouched since.
+            point_at(&a);
+            assert_eq!(
+                watched_load(&loading, &registry, &tell, [1; 32], file.seen()).await,
+                Ok(Outcome::Loaded(3)),
+                "in turn: {in_turn}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_file_holding_the_bytes_serving_leaves_its_look() {
+        let file = File::new(b"version A");
+        let registry = Registry::default();
+        registry.add_with_digest("conf", 1, "guest.wasm".into(), [1; 32], None);
+        assert_eq!(
+            pass_over(&registry, "conf", [2; 32], file.seen()),
+            None,
+            "another content"
+        );
+        assert_eq!(
+            registry.current("conf").unwrap().look,
+            None,
+            "nothing recorded"
+        );
+        assert_eq!(pass_over(&registry, "ivr", [1; 32], file.seen()), None);
     }
 
     #[test]

@@ -167,6 +167,23 @@ impl<T> Registry<T> {
         })
     }
 
+    /// Records `look` as the look of version `version` of `name` (see [`Current::look`]) if it
+    /// is still the current version: whether it was. The version is compared under the lock, so
+    /// a version added meanwhile keeps its own look.
+    pub fn set_look(&self, name: &str, version: u32, look: Seen) -> bool {
+        let mut guests = lock(&self.guests);
+        match guests
+            .get_mut(name)
+            .and_then(|versions| versions.loaded.last_mut())
+        {
+            Some(current) if current.version == version => {
+                current.look = look;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// The number of the current version of `name`.
     pub fn current_version(&self, name: &str) -> Option<u32> {
         let guests = lock(&self.guests);
@@ -434,6 +451,22 @@ mod tests {
             None,
             "added without one"
         );
+    }
+
+    #[test]
+    fn a_look_is_recorded_only_on_the_version_still_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("guest.wasm");
+        std::fs::write(&path, b"version one").unwrap();
+        let look = crate::guest_watch::look(&path);
+        let registry = Registry::default();
+        registry.add_with_digest("conf", "one", "one.wasm".into(), [1; 32], None);
+        assert!(registry.set_look("conf", 1, look));
+        assert_eq!(registry.current("conf").unwrap().look, look);
+        registry.add_with_digest("conf", "two", "two.wasm".into(), [2; 32], None);
+        assert!(!registry.set_look("conf", 1, look), "replaced meanwhile");
+        assert_eq!(registry.current("conf").unwrap().look, None);
+        assert!(!registry.set_look("ivr", 1, look));
     }
 
     #[test]

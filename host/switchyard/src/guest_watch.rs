@@ -10,7 +10,8 @@
 //!   rewritten the same, or already loaded by `guestLoad`, is no new version), or
 //! - it has not changed since the version serving new calls was loaded: it looks
 //!   as it did just before that version's bytes were read, each version of the
-//!   guest keeping that look whatever file it was read from. A version loaded by
+//!   guest keeping that look whatever file it was read from (or, once the file is
+//!   passed over as holding its bytes, the look it had then). A version loaded by
 //!   `guestLoad` from another file after the change (a way back from the file's
 //!   content, say) stands until the file changes again.
 //!
@@ -102,25 +103,27 @@ pub async fn watch(
             },
             Err(fault) => Err(fault),
         };
-        match &outcome {
-            Ok(Outcome::Loaded(_)) => {}
-            Ok(Outcome::Same) => {
-                info!(guest = name, file = %path.display(), "watched file touched, its content unchanged: not loaded");
-            }
-            Ok(Outcome::Unchanged) => {
-                info!(guest = name, file = %path.display(), "watched file has not changed since the version serving was loaded: not loaded");
-            }
-            Err(fault) if retry && retried(fault) => {}
-            Err(fault) => {
-                let again = if retried(fault) {
-                    ": tried again once a version unloads"
-                } else {
-                    ""
-                };
-                warn!(guest = name, file = %path.display(), "{}{again}", fault.message);
-            }
-        }
+        report(&name, &path, retry, &outcome);
         watched.after_load(seen, &outcome);
+    }
+}
+
+/// Logs what came of a look that read the watched file `path` of `name`, a refused load tried
+/// again if `retry`, unless the load logged it already: "loading it" and a refusal of the
+/// component are logged by the load, a refusal while 16 versions serve calls only here, once.
+fn report(name: &str, path: &Path, retry: bool, outcome: &Result<Outcome, Fault>) {
+    match outcome {
+        Ok(Outcome::Loaded(_)) => {}
+        Ok(Outcome::Same) => {
+            info!(guest = name, file = %path.display(), "watched file touched, its content unchanged: not loaded");
+        }
+        Ok(Outcome::Unchanged) => {
+            info!(guest = name, file = %path.display(), "watched file has not changed since the version serving was loaded: not loaded");
+        }
+        Err(fault) if retried(fault) && !retry => {
+            warn!(guest = name, file = %path.display(), "{}: tried again once a version unloads", fault.message);
+        }
+        Err(_) => {}
     }
 }
 
@@ -403,6 +406,26 @@ mod tests {
             !watched.retrying(rewritten),
             "a first try, its refusal logged"
         );
+    }
+
+    #[test]
+    fn a_refused_file_is_logged_once() {
+        let path = Path::new("guest.wasm");
+        let ((), log) = crate::test_log::logged(|| {
+            let error = anyhow::anyhow!("not a component");
+            let fault = crate::guest_control::refused("conf", "guest.wasm", &error);
+            report("conf", path, false, &Err(fault));
+            let conflict = Fault::new(Fault::CONFLICT, "16 versions serve calls");
+            report("conf", path, false, &Err(conflict.clone()));
+            report("conf", path, true, &Err(conflict));
+        });
+        assert_eq!(
+            log.matches("guestLoad: refused: not a component").count(),
+            1,
+            "{log}"
+        );
+        assert_eq!(log.matches("16 versions serve calls").count(), 1, "{log}");
+        assert!(log.contains("tried again once a version unloads"), "{log}");
     }
 
     #[test]
