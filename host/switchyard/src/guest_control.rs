@@ -208,10 +208,11 @@ pub enum Outcome {
 /// Why the watched file, seen as `seen` just before its bytes, of `digest`, were read, is not
 /// to be loaded over `current`, the version serving new calls; `None` when it is to be loaded.
 /// No clock is compared: only the file's look with the one `current` keeps, and the bytes'
-/// digest with its. A version added without a digest or a look is judged by what it has.
+/// digest with its. A version kept without a look (its guest not watched then, or the file
+/// missing) is judged by its digest alone.
 fn passed_over<T>(current: Option<&Current<T>>, digest: Digest, seen: Stat) -> Option<Outcome> {
     let current = current?;
-    if current.digest == Some(digest) {
+    if current.digest == digest {
         Some(Outcome::Same)
     } else if current.look == Some(seen) {
         Some(Outcome::Unchanged)

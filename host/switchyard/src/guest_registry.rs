@@ -37,7 +37,7 @@ struct Versions<T> {
 struct Loaded<T> {
     version: u32,
     file: String,
-    digest: Option<Digest>,
+    digest: Digest,
     look: Seen,
     loaded_at: SystemTime,
     guest: Arc<T>,
@@ -53,8 +53,8 @@ pub struct Current<T> {
     pub guest: Arc<T>,
     /// Its metrics.
     pub metrics: GuestMetrics,
-    /// The SHA-256 of the bytes it was compiled from, when it was added with it.
-    pub digest: Option<Digest>,
+    /// The SHA-256 of the bytes it was compiled from.
+    pub digest: Digest,
     /// Its guest's watched file as a look saw it just before this version's bytes were read
     /// (from that file or another); `None` when the guest is not watched, the file was missing,
     /// or the version was added without it. The same look now means the file has not changed
@@ -105,11 +105,10 @@ impl<T> Registry<T> {
         lock(&self.guests).get(name).map_or(0, Versions::serving)
     }
 
-    /// [`Registry::add_with_digest`] of a guest whose bytes' digest is unknown: no content is
-    /// taken for the version's.
+    /// [`Registry::add_with_digest`] of bytes whose digest no test compares, without a look.
     #[cfg(test)]
     pub fn add(&self, name: &str, guest: T, file: String) -> u32 {
-        push(&mut lock(&self.guests), name, guest, file, None, None)
+        self.add_with_digest(name, guest, file, [0; 32], None)
     }
 
     /// Adds `guest`, read from `file` and compiled from bytes whose SHA-256 is `digest`, its
@@ -124,14 +123,7 @@ impl<T> Registry<T> {
         digest: Digest,
         look: Seen,
     ) -> u32 {
-        push(
-            &mut lock(&self.guests),
-            name,
-            guest,
-            file,
-            Some(digest),
-            look,
-        )
+        push(&mut lock(&self.guests), name, guest, file, digest, look)
     }
 
     /// [`Registry::add_with_digest`], unless [`MAX_VERSIONS`] versions of `name` serve calls: then nothing is added,
@@ -150,7 +142,7 @@ impl<T> Registry<T> {
         if serving >= MAX_VERSIONS {
             return Err(serving);
         }
-        Ok(push(&mut guests, name, guest, file, Some(digest), look))
+        Ok(push(&mut guests, name, guest, file, digest, look))
     }
 
     /// The current version of `name`, held for as long as the caller keeps
@@ -168,19 +160,16 @@ impl<T> Registry<T> {
     }
 
     /// Records `look` as the look of version `version` of `name` (see [`Current::look`]) if it
-    /// is still the current version: whether it was. The version is compared under the lock, so
-    /// a version added meanwhile keeps its own look.
-    pub fn set_look(&self, name: &str, version: u32, look: Seen) -> bool {
+    /// is still the current version. The version is compared under the lock, so a version
+    /// added meanwhile keeps its own look.
+    pub fn set_look(&self, name: &str, version: u32, look: Seen) {
         let mut guests = lock(&self.guests);
-        match guests
+        if let Some(current) = guests
             .get_mut(name)
             .and_then(|versions| versions.loaded.last_mut())
+            .filter(|current| current.version == version)
         {
-            Some(current) if current.version == version => {
-                current.look = look;
-                true
-            }
-            _ => false,
+            current.look = look;
         }
     }
 
@@ -299,7 +288,7 @@ impl<T> Versions<T> {
     }
 }
 
-/// Adds `guest`, read from `file` holding the bytes of `digest` when known, its watched file
+/// Adds `guest`, read from `file` holding the bytes of `digest`, its watched file
 /// seen as `look` before they were read, to `guests` as the newest version of `name`, unloading the versions that serve no call, and
 /// returns its number.
 fn push<T>(
@@ -307,7 +296,7 @@ fn push<T>(
     name: &str,
     guest: T,
     file: String,
-    digest: Option<Digest>,
+    digest: Digest,
     look: Seen,
 ) -> u32 {
     let versions = guests.entry(name.to_owned()).or_insert(Versions {
@@ -433,7 +422,7 @@ mod tests {
         assert!(look.is_some());
         let registry = Registry::default();
         registry.add_with_digest("conf", "one", "one.wasm".into(), [1; 32], None);
-        assert_eq!(registry.current("conf").unwrap().digest, Some([1; 32]));
+        assert_eq!(registry.current("conf").unwrap().digest, [1; 32]);
         assert_eq!(registry.current("conf").unwrap().look, None);
         let _call = registry.lease("conf").unwrap();
         assert_eq!(
@@ -443,13 +432,7 @@ mod tests {
         let current = registry.current("conf").unwrap();
         assert_eq!(
             (current.version, current.digest, current.look),
-            (2, Some([2; 32]), look)
-        );
-        registry.add("conf", "three", "three.wasm".into());
-        assert_eq!(
-            registry.current("conf").unwrap().digest,
-            None,
-            "added without one"
+            (2, [2; 32], look)
         );
     }
 
@@ -461,12 +444,17 @@ mod tests {
         let look = crate::guest_watch::look(&path);
         let registry = Registry::default();
         registry.add_with_digest("conf", "one", "one.wasm".into(), [1; 32], None);
-        assert!(registry.set_look("conf", 1, look));
+        registry.set_look("conf", 1, look);
         assert_eq!(registry.current("conf").unwrap().look, look);
         registry.add_with_digest("conf", "two", "two.wasm".into(), [2; 32], None);
-        assert!(!registry.set_look("conf", 1, look), "replaced meanwhile");
-        assert_eq!(registry.current("conf").unwrap().look, None);
-        assert!(!registry.set_look("ivr", 1, look));
+        registry.set_look("conf", 1, look);
+        assert_eq!(
+            registry.current("conf").unwrap().look,
+            None,
+            "replaced meanwhile: version 2 keeps its own"
+        );
+        registry.set_look("ivr", 1, look);
+        assert!(registry.current("ivr").is_none());
     }
 
     #[test]

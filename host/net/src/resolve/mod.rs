@@ -71,8 +71,9 @@ const QUERY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500
 /// How often an unanswered DNS query is sent again.
 const QUERY_RETRIES: usize = 1;
 
-/// How long a lookup of SRV records or of a target's addresses runs alone, unless set with
-/// [`Resolver::with_lookup_overlap`], before the next one in order is started beside it.
+/// How long a lookup of SRV records or of a target's addresses runs alone before the next one
+/// in order is started beside it (tests set another with `Resolver::with_lookup_overlap`,
+/// under the `testing` feature).
 /// Answers normally come within milliseconds, so the lookups go one by one and stop once
 /// enough targets are found; a name whose servers do not answer costs one query's wait, not
 /// one per name after it.
@@ -160,6 +161,7 @@ impl Resolver {
     /// beside one that has run for `overlap` without an answer, instead of after 250 ms. A
     /// longer one asks fewer names when answers are slow, and lets a name whose servers do
     /// not answer hold up the next one for that long.
+    #[cfg(feature = "testing")]
     #[must_use]
     pub fn with_lookup_overlap(mut self, overlap: Duration) -> Self {
         self.lookup_overlap = overlap;
@@ -171,15 +173,14 @@ impl Resolver {
     /// records pick the transports, SRV records the hosts and ports (by priority, then at
     /// random by weight), and A/AAAA records the addresses, falling back to SRV for UDP and
     /// TCP without NAPTR, then to A/AAAA on port 5060 without SRV (over the transport the NAPTR
-    /// records chose, else UDP). A `maddr`
-    /// parameter replaces the host. A lookup that fails counts as one that found nothing, so
-    /// that the other names are still tried; if nothing is found at all, the first failure is
-    /// the error. Never an empty list, no target twice (the first place a transport and
-    /// address is found is kept), and at most [`MAX_RESOLVED`] targets: the lookups stop
-    /// once that many are found. A lookup not answered within 250 ms (or the time set with
-    /// [`Resolver::with_lookup_overlap`]) has the next one in order started beside
-    /// it, at most as many running at once as targets are wanted, and at least two; the
-    /// targets keep the order above all the same.
+    /// records chose, else UDP). A `maddr` parameter replaces the host. A lookup that fails
+    /// counts as one that found nothing, so that the other names are still tried; if nothing
+    /// is found at all, the first failure is the error. Never an empty list, no target twice
+    /// (the first place a transport and address is found is kept), and at most
+    /// [`MAX_RESOLVED`] targets: the lookups stop once that many are found. A lookup not
+    /// answered within 250 ms has the next one in order started beside it, at most as many
+    /// running at once as targets are wanted, and at least two; the targets keep the order
+    /// above all the same.
     pub async fn resolve(&self, uri: &str) -> Result<Vec<Target>, ResolveError> {
         let bounds = Bounds {
             wanted: MAX_RESOLVED,
