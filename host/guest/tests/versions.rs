@@ -6,7 +6,8 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::sync::{Arc, Once};
 use support::{FakeHost, invite, misbehave_wasm, small_limits};
 use switchyard_guest::{Event, Guest, GuestConfig, HostApi, Runtime, Value, WitVersion, bundled};
 
@@ -183,16 +184,29 @@ fn a_forward_ignores_its_room_however_long_its_texts() {
 }
 
 /// The events logged on the thread of a test, one line each: the level, then
-/// each field as `name=value`.
-#[derive(Default)]
-struct Captured(Mutex<String>);
+/// each field as `name=value`. It is the process's subscriber, installed once, and
+/// keeps what each thread logs while that thread captures: a subscriber set for
+/// one thread only would share tracing's process-wide interest in each place that
+/// logs with the other tests' threads, and could miss an event while another
+/// thread's capture ends.
+struct Captured;
+
+thread_local! {
+    /// What this thread logged since it began capturing; `None` when it is not.
+    static CAPTURED: RefCell<Option<String>> = const { RefCell::new(None) };
+}
 
 impl Captured {
     /// What was logged on this thread while `f` ran.
     fn logged(f: impl FnOnce()) -> String {
-        let captured = Arc::new(Captured::default());
-        tracing::subscriber::with_default(captured.clone(), f);
-        captured.0.lock().unwrap().clone()
+        static INSTALLED: Once = Once::new();
+        INSTALLED.call_once(|| {
+            tracing::subscriber::set_global_default(Captured)
+                .expect("no other subscriber is set in this test binary");
+        });
+        CAPTURED.with(|captured| *captured.borrow_mut() = Some(String::new()));
+        f();
+        CAPTURED.with(|captured| captured.borrow_mut().take().unwrap_or_default())
     }
 }
 
@@ -210,14 +224,19 @@ impl tracing::Subscriber for Captured {
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
 
     fn event(&self, event: &tracing::Event<'_>) {
-        let mut log = self.0.lock().unwrap();
-        log.push_str(event.metadata().level().as_str());
-        event.record(
-            &mut |field: &tracing::field::Field, value: &dyn std::fmt::Debug| {
-                log.push_str(&format!(" {field}={value:?}"));
-            },
-        );
-        log.push('\n');
+        CAPTURED.with(|captured| {
+            let mut captured = captured.borrow_mut();
+            let Some(log) = captured.as_mut() else {
+                return;
+            };
+            log.push_str(event.metadata().level().as_str());
+            event.record(
+                &mut |field: &tracing::field::Field, value: &dyn std::fmt::Debug| {
+                    log.push_str(&format!(" {field}={value:?}"));
+                },
+            );
+            log.push('\n');
+        });
     }
 
     fn enter(&self, _: &tracing::span::Id) {}
