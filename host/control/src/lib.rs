@@ -52,6 +52,7 @@ pub mod access;
 mod count;
 pub mod events;
 mod fault;
+pub mod file_stamp;
 pub mod files;
 mod half_close;
 mod handle;

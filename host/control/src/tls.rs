@@ -3,6 +3,7 @@
 //! are looked at again while serving, so a renewed certificate is served
 //! without a restart.
 
+use crate::file_stamp::FileStamp;
 use rustls::ServerConfig;
 use rustls::crypto::CryptoProvider;
 use rustls::server::{ClientHello, ResolvesServerCert};
@@ -12,7 +13,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use tokio_rustls::TlsAcceptor;
 use tracing::{debug, info, warn};
 
@@ -71,38 +72,8 @@ fn certified_key(
 /// The time now, as the resolver sees it.
 type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 
-/// What tells one version of a file from the next: replacing it, by writing
-/// over it or renaming another onto it, changes at least one of these.
 /// The stamps of the certificate file and of the key file.
-type Stamps = (Option<Stamp>, Option<Stamp>);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    modified: Option<SystemTime>,
-    len: u64,
-    changed: (i64, i64),
-    inode: (u64, u64),
-}
-
-impl Stamp {
-    /// `path`'s, or `None` when it cannot be looked at (then reading it fails too).
-    fn of(path: &Path) -> Option<Self> {
-        let meta = std::fs::metadata(path).ok()?;
-        #[cfg(unix)]
-        let (changed, inode) = {
-            use std::os::unix::fs::MetadataExt;
-            ((meta.ctime(), meta.ctime_nsec()), (meta.dev(), meta.ino()))
-        };
-        #[cfg(not(unix))]
-        let (changed, inode) = ((0, 0), (0, 0));
-        Some(Self {
-            modified: meta.modified().ok(),
-            len: meta.len(),
-            changed,
-            inode,
-        })
-    }
-}
+type Stamps = (Option<FileStamp>, Option<FileStamp>);
 
 /// The certificate and key of two files, read again when they change.
 struct Reloading {
@@ -136,7 +107,7 @@ impl Reloading {
     ) -> Result<Self, String> {
         // Stamped before reading: a change while reading is then seen as one
         // at the next look, and read again.
-        let loaded = (Stamp::of(cert), Stamp::of(key));
+        let loaded = (FileStamp::of(cert), FileStamp::of(key));
         let current = Arc::new(certified_key(cert, key, &provider)?);
         let checked = clock();
         Ok(Self {
@@ -173,7 +144,7 @@ impl Reloading {
         };
         // Looked at and read without the lock: handshakes meanwhile go on
         // with the certificate in use.
-        let stamps = (Stamp::of(&self.cert), Stamp::of(&self.key));
+        let stamps = (FileStamp::of(&self.cert), FileStamp::of(&self.key));
         if stamps == loaded {
             return self.state().current.clone();
         }
@@ -226,6 +197,7 @@ mod tests {
     use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConnection};
     use rustls_pki_types::ServerName;
     use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::SystemTime;
 
     /// A certificate for `localhost` and its key, as PEM, and the certificate as DER.
     struct Made {
@@ -354,29 +326,62 @@ mod tests {
         assert!(error.contains("cert.pem: does not fit its key"), "{error}");
     }
 
+    /// An acceptor serving certificate A from `cert.pem` and `key.pem` in a directory of its
+    /// own, looking at them again every [`RECHECK_INTERVAL`] of a clock that moves only when
+    /// told to; and B, a certificate to renew it with.
+    struct Renewal {
+        _dir: tempfile::TempDir,
+        cert: PathBuf,
+        key: PathBuf,
+        a: Made,
+        b: Made,
+        time: Manual,
+        acceptor: TlsAcceptor,
+    }
+
+    impl Renewal {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+            let (a, b) = (made(), made());
+            write(&cert, &a.cert, 0);
+            write(&key, &a.key, 0);
+            let time = Manual::new();
+            let acceptor = acceptor_with(&cert, &key, RECHECK_INTERVAL, time.clock()).unwrap();
+            Self {
+                _dir: dir,
+                cert,
+                key,
+                a,
+                b,
+                time,
+                acceptor,
+            }
+        }
+
+        /// Whether a handshake, once the clock has moved on by `by`, gets `made`'s certificate
+        /// (its client trusts no other).
+        fn serves_after(&self, by: Duration, made: &Made) -> bool {
+            self.time.advance(by);
+            handshake(&self.acceptor, &made.der).is_ok_and(|presented| presented == made.der)
+        }
+    }
+
     #[test]
     fn a_renewed_certificate_is_served_once_the_interval_has_gone_by() {
-        let dir = tempfile::tempdir().unwrap();
-        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-        let (a, b) = (made(), made());
-        write(&cert, &a.cert, 0);
-        write(&key, &a.key, 0);
-        let time = Manual::new();
-        let acceptor = acceptor_with(&cert, &key, RECHECK_INTERVAL, time.clock()).unwrap();
-        assert_eq!(handshake(&acceptor, &a.der).unwrap(), a.der);
+        let renewal = Renewal::new();
+        let (a, b) = (&renewal.a, &renewal.b);
+        assert!(renewal.serves_after(Duration::ZERO, a));
 
-        write(&cert, &b.cert, 1);
-        write(&key, &b.key, 1);
-        time.advance(RECHECK_INTERVAL - Duration::from_millis(1));
-        assert_eq!(
-            handshake(&acceptor, &a.der).unwrap(),
-            a.der,
+        write(&renewal.cert, &b.cert, 1);
+        write(&renewal.key, &b.key, 1);
+        assert!(
+            renewal.serves_after(RECHECK_INTERVAL - Duration::from_millis(1), a),
             "not looked at yet"
         );
-        time.advance(Duration::from_millis(1));
-        assert_eq!(handshake(&acceptor, &b.der).unwrap(), b.der);
+        assert!(renewal.serves_after(Duration::from_millis(1), b));
         assert!(
-            handshake(&acceptor, &a.der).is_err(),
+            !renewal.serves_after(Duration::ZERO, a),
             "A is no longer served"
         );
     }
@@ -385,19 +390,13 @@ mod tests {
     fn a_broken_renewal_keeps_the_certificate_in_use_and_is_warned_of_once_per_change() {
         let logged = Logged::default();
         let _default = tracing::subscriber::set_default(logged.clone());
-        let dir = tempfile::tempdir().unwrap();
-        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-        let (a, b) = (made(), made());
-        write(&cert, &a.cert, 0);
-        write(&key, &a.key, 0);
-        let time = Manual::new();
-        let acceptor = acceptor_with(&cert, &key, RECHECK_INTERVAL, time.clock()).unwrap();
+        let renewal = Renewal::new();
+        let (a, b) = (&renewal.a, &renewal.b);
 
         // Half written.
-        write(&cert, &b.cert[..b.cert.len() / 2], 1);
+        write(&renewal.cert, &b.cert[..b.cert.len() / 2], 1);
         for _ in 0..3 {
-            time.advance(RECHECK_INTERVAL);
-            assert_eq!(handshake(&acceptor, &a.der).unwrap(), a.der);
+            assert!(renewal.serves_after(RECHECK_INTERVAL, a));
         }
         let warnings = logged.warnings();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
@@ -407,11 +406,9 @@ mod tests {
         assert_eq!(logged.failed_reads(), 3);
 
         // The new certificate in place, its key not yet.
-        write(&cert, &b.cert, 2);
-        time.advance(RECHECK_INTERVAL);
-        assert_eq!(handshake(&acceptor, &a.der).unwrap(), a.der);
-        time.advance(RECHECK_INTERVAL);
-        assert_eq!(handshake(&acceptor, &a.der).unwrap(), a.der);
+        write(&renewal.cert, &b.cert, 2);
+        assert!(renewal.serves_after(RECHECK_INTERVAL, a));
+        assert!(renewal.serves_after(RECHECK_INTERVAL, a));
         let warnings = logged.warnings();
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(
@@ -419,9 +416,8 @@ mod tests {
             "{warnings:?}"
         );
 
-        write(&key, &b.key, 2);
-        time.advance(RECHECK_INTERVAL);
-        assert_eq!(handshake(&acceptor, &b.der).unwrap(), b.der);
+        write(&renewal.key, &b.key, 2);
+        assert!(renewal.serves_after(RECHECK_INTERVAL, b));
         assert_eq!(logged.warnings().len(), 2);
     }
 }

@@ -11,12 +11,13 @@
 use crate::control::on_blocking_thread;
 use crate::guest_loader::{Component, GuestLoader};
 use crate::guest_registry::{Current, Digest, MAX_VERSIONS, Registry, VersionInfo};
-use crate::guest_watch::{Seen, Stat, look};
+use crate::guest_watch::{Seen, look};
 use crate::host_api::CoreHost;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
+use switchyard_control::file_stamp::FileStamp;
 use switchyard_control::{Fault, Value};
 use switchyard_guest::Guest;
 use tracing::{info, warn};
@@ -69,7 +70,7 @@ impl GuestSwitch {
     /// read, is not to be loaded now, as [`passed_over`] judges it; `None` when it is. A file
     /// passed over as holding the serving version's bytes ([`Outcome::Same`]) leaves `seen` as
     /// that version's look.
-    pub fn passed_over(&self, name: &str, digest: Digest, seen: Stat) -> Option<Outcome> {
+    pub fn passed_over(&self, name: &str, digest: Digest, seen: FileStamp) -> Option<Outcome> {
         pass_over(&self.registry, name, digest, seen)
     }
 
@@ -153,7 +154,7 @@ impl GuestSwitch {
         name: String,
         path: &Path,
         component: Arc<Component>,
-        seen: Stat,
+        seen: FileStamp,
         host: Arc<CoreHost>,
     ) -> Result<Outcome, Fault> {
         let loader = self.loader.clone();
@@ -210,7 +211,11 @@ pub enum Outcome {
 /// No clock is compared: only the file's look with the one `current` keeps, and the bytes'
 /// digest with its. A version kept without a look (its guest not watched then, or the file
 /// missing) is judged by its digest alone.
-fn passed_over<T>(current: Option<&Current<T>>, digest: Digest, seen: Stat) -> Option<Outcome> {
+fn passed_over<T>(
+    current: Option<&Current<T>>,
+    digest: Digest,
+    seen: FileStamp,
+) -> Option<Outcome> {
     let current = current?;
     if current.digest == digest {
         Some(Outcome::Same)
@@ -227,7 +232,12 @@ fn passed_over<T>(current: Option<&Current<T>>, digest: Digest, seen: Stat) -> O
 /// loaded by hand, say, or when a symlink pointed elsewhere): `seen` becomes the version's
 /// look, unless another version was made current meanwhile, so that the file's state seen
 /// with those bytes, and no older one, is the one passed over as unchanged from then on.
-fn pass_over<T>(registry: &Registry<T>, name: &str, digest: Digest, seen: Stat) -> Option<Outcome> {
+fn pass_over<T>(
+    registry: &Registry<T>,
+    name: &str,
+    digest: Digest,
+    seen: FileStamp,
+) -> Option<Outcome> {
     let current = registry.current(name)?;
     let outcome = passed_over(Some(&current), digest, seen);
     if outcome == Some(Outcome::Same) {
@@ -261,7 +271,7 @@ async fn load_in_turn<T: Send + Sync + 'static>(
     registry: Arc<Registry<T>>,
     name: String,
     file: String,
-    unless: Option<(Digest, Stat)>,
+    unless: Option<(Digest, FileStamp)>,
     load: impl FnOnce(&str) -> anyhow::Result<(T, Digest, Seen)> + Send + 'static,
     loaded: impl FnOnce(&str, u32) + Send + 'static,
 ) -> Result<Outcome, Fault> {
@@ -393,7 +403,7 @@ mod tests {
     #[tokio::test]
     async fn a_load_whose_request_is_dropped_still_tells_of_its_version() {
         let registry = Arc::new(Registry::default());
-        registry.add("conf", 1, "v1.wasm".into());
+        registry.add_with_digest("conf", 1, "v1.wasm".into(), [0; 32], None);
         let (started, compiling) = tokio::sync::oneshot::channel();
         let (finish, finished) = std::sync::mpsc::channel::<()>();
         let (tell, mut told) = tokio::sync::mpsc::unbounded_channel();
@@ -445,8 +455,37 @@ mod tests {
         }
 
         /// The file as a look sees it now.
-        fn seen(&self) -> Stat {
+        fn seen(&self) -> FileStamp {
             look(&self.path).unwrap()
+        }
+    }
+
+    /// Two releases, `a.wasm` and `b.wasm`, written at once, long before either is deployed,
+    /// beside the watched file, to be pointed at one of them.
+    struct Releases {
+        file: File,
+        a: PathBuf,
+        b: PathBuf,
+    }
+
+    impl Releases {
+        fn new() -> Releases {
+            let file = File::new(b"unused");
+            let (a, b) = (
+                file.dir.path().join("a.wasm"),
+                file.dir.path().join("b.wasm"),
+            );
+            std::fs::write(&a, b"version A").unwrap();
+            std::fs::write(&b, b"version B").unwrap();
+            Releases { file, a, b }
+        }
+
+        /// Makes the watched file a symlink to `release` as a deploy does: a new symlink
+        /// renamed over it.
+        fn point_at(&self, release: &Path) {
+            let next = self.file.dir.path().join("next-link");
+            std::os::unix::fs::symlink(release, &next).unwrap();
+            std::fs::rename(&next, &self.file.path).unwrap();
         }
     }
 
@@ -457,7 +496,7 @@ mod tests {
         registry: &Arc<Registry<u8>>,
         tell: &tokio::sync::mpsc::UnboundedSender<u32>,
         digest: Digest,
-        seen: Stat,
+        seen: FileStamp,
     ) -> Result<Outcome, Fault> {
         let tell = tell.clone();
         load_in_turn(
@@ -490,8 +529,9 @@ mod tests {
         registry.add_with_digest("conf", 1, "v1.wasm".into(), [1; 32], None);
         let loading = Arc::default();
         let (tell, mut told) = tokio::sync::mpsc::unbounded_channel();
-        let load =
-            |digest: Digest, seen: Stat| watched_load(&loading, &registry, &tell, digest, seen);
+        let load = |digest: Digest, seen: FileStamp| {
+            watched_load(&loading, &registry, &tell, digest, seen)
+        };
         file.copy_over(b"A again");
         assert_eq!(
             load([1; 32], file.seen()).await,
@@ -561,29 +601,20 @@ mod tests {
 
     #[tokio::test]
     async fn a_symlink_pointed_back_at_an_older_file_is_loaded() {
-        // Two releases written at once, long before either is deployed.
-        let file = File::new(b"unused");
-        let releases = file.dir.path();
-        let (a, b) = (releases.join("a.wasm"), releases.join("b.wasm"));
-        std::fs::write(&a, b"version A").unwrap();
-        std::fs::write(&b, b"version B").unwrap();
-        let point_at = |target: &Path| {
-            let next = releases.join("next-link");
-            std::os::unix::fs::symlink(target, &next).unwrap();
-            std::fs::rename(&next, &file.path).unwrap();
-        };
-        point_at(&a);
+        let releases = Releases::new();
+        releases.point_at(&releases.a);
+        let file = &releases.file;
         let registry = Arc::new(Registry::default());
         registry.add_with_digest("conf", 1, "guest.wasm".into(), [1; 32], look(&file.path));
         let loading = Arc::default();
         let (tell, _told) = tokio::sync::mpsc::unbounded_channel();
-        point_at(&b);
+        releases.point_at(&releases.b);
         assert_eq!(
             watched_load(&loading, &registry, &tell, [2; 32], file.seen()).await,
             Ok(Outcome::Loaded(2))
         );
         // The way back: the older release, unchanged since it was written.
-        point_at(&a);
+        releases.point_at(&releases.a);
         assert_eq!(
             watched_load(&loading, &registry, &tell, [1; 32], file.seen()).await,
             Ok(Outcome::Loaded(3))
@@ -595,23 +626,15 @@ mod tests {
         // The file passed over as holding the bytes of the version serving, as the watch judges
         // it before the load's turn, then in it.
         for in_turn in [false, true] {
-            let file = File::new(b"unused");
-            let releases = file.dir.path();
-            let (a, b) = (releases.join("a.wasm"), releases.join("b.wasm"));
-            std::fs::write(&a, b"version A").unwrap();
-            std::fs::write(&b, b"version B").unwrap();
-            let point_at = |target: &Path| {
-                let next = releases.join("next-link");
-                std::os::unix::fs::symlink(target, &next).unwrap();
-                std::fs::rename(&next, &file.path).unwrap();
-            };
-            point_at(&a);
+            let releases = Releases::new();
+            releases.point_at(&releases.a);
+            let file = &releases.file;
             let registry = Arc::new(Registry::default());
             registry.add_with_digest("conf", 1, "guest.wasm".into(), [1; 32], look(&file.path));
             // B loaded by hand from its release while the link still names A; then the link
             // is pointed at B.
-            assert_eq!(load_by_hand(&registry, &file, "b.wasm", [2; 32]), 2);
-            point_at(&b);
+            assert_eq!(load_by_hand(&registry, file, "b.wasm", [2; 32]), 2);
+            releases.point_at(&releases.b);
             let loading = Arc::default();
             let (tell, _told) = tokio::sync::mpsc::unbounded_channel();
             let same = if in_turn {
@@ -622,7 +645,7 @@ mod tests {
             assert_eq!(same, Ok(Outcome::Same), "in turn: {in_turn}");
             assert_eq!(registry.current("conf").unwrap().look, Some(file.seen()));
             // B misbehaves: the link is pointed back at A, untouched since.
-            point_at(&a);
+            releases.point_at(&releases.a);
             assert_eq!(
                 watched_load(&loading, &registry, &tell, [1; 32], file.seen()).await,
                 Ok(Outcome::Loaded(3)),
@@ -681,7 +704,7 @@ mod tests {
     #[test]
     fn a_refused_component_leaves_the_current_version_serving() {
         let registry = Registry::default();
-        registry.add("conf", "one", "one.wasm".into());
+        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
         let fault = add_version(&registry, "conf", "bad.wasm".into(), || {
             Err(anyhow::anyhow!("not a component"))
         })
@@ -704,7 +727,7 @@ mod tests {
     #[test]
     fn versions_still_serving_calls_are_kept_up_to_a_limit() {
         let registry = Registry::default();
-        registry.add("conf", 0, "v1.wasm".into());
+        registry.add_with_digest("conf", 0, "v1.wasm".into(), [0; 32], None);
         let mut calls = Vec::new();
         for n in 1..MAX_VERSIONS {
             calls.push(registry.lease("conf").unwrap());
@@ -740,7 +763,7 @@ mod tests {
     #[test]
     fn a_version_that_gains_a_call_during_a_load_counts_against_the_limit() {
         let registry = Registry::default();
-        registry.add("conf", 0, "v1.wasm".into());
+        registry.add_with_digest("conf", 0, "v1.wasm".into(), [0; 32], None);
         let mut calls = Vec::new();
         for n in 1..MAX_VERSIONS {
             calls.push(registry.lease("conf").unwrap());
@@ -772,7 +795,7 @@ mod tests {
     #[test]
     fn only_a_loaded_guest_gets_a_new_version() {
         let registry = Registry::default();
-        registry.add("conf", "one", "one.wasm".into());
+        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
         let fault = add_version(&registry, "ivr", "ivr.wasm".into(), || {
             panic!("nothing is compiled for a name that is not loaded")
         })
@@ -788,9 +811,9 @@ mod tests {
     #[test]
     fn versions_are_listed_with_their_state() {
         let registry = Registry::default();
-        registry.add("conf", "one", "one.wasm".into());
+        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
         let _call = registry.lease("conf").unwrap();
-        registry.add("conf", "two", "two.wasm".into());
+        registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None);
         let values: Vec<Value> = registry
             .list()
             .iter()

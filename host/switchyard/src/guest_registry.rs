@@ -340,11 +340,17 @@ mod tests {
     #[test]
     fn new_calls_go_to_the_newest_version_and_old_ones_drain() {
         let registry = Registry::default();
-        assert_eq!(registry.add("conf", "one", "one.wasm".into()), 1);
+        assert_eq!(
+            registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None),
+            1
+        );
         let first = registry.lease("conf").unwrap();
         assert_eq!((first.version(), *first.guest()), (1, "one"));
 
-        assert_eq!(registry.add("conf", "two", "two.wasm".into()), 2);
+        assert_eq!(
+            registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None),
+            2
+        );
         let second = registry.lease("conf").unwrap();
         assert_eq!((second.version(), *second.guest()), (2, "two"));
         assert_eq!(shown(&registry, "conf"), [(1, 1, false), (2, 1, true)]);
@@ -362,8 +368,8 @@ mod tests {
     #[test]
     fn a_version_without_calls_is_unloaded_as_soon_as_it_is_replaced() {
         let registry = Registry::default();
-        registry.add("conf", "one", "one.wasm".into());
-        registry.add("conf", "two", "two.wasm".into());
+        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
+        registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None);
         assert_eq!(shown(&registry, "conf"), [(2, 0, true)]);
         let info = &registry.list()[0];
         assert_eq!((info.file.as_str(), *info.guest), ("two.wasm", "two"));
@@ -372,11 +378,11 @@ mod tests {
     #[test]
     fn the_guest_itself_is_dropped_with_its_last_holder() {
         let registry = Registry::default();
-        registry.add("conf", "one", "one.wasm".into());
+        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
         let lease = registry.lease("conf").unwrap();
         let control = registry.current("conf").unwrap().guest;
         let weak = Arc::downgrade(&control);
-        registry.add("conf", "two", "two.wasm".into());
+        registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None);
         drop(lease);
         assert!(weak.upgrade().is_some(), "a control request still holds v1");
         drop(control);
@@ -386,9 +392,9 @@ mod tests {
     #[test]
     fn several_calls_on_one_version_keep_it_until_the_last_ends() {
         let registry = Registry::default();
-        registry.add("conf", "one", "one.wasm".into());
+        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
         let calls: Vec<_> = (0..3).map(|_| registry.lease("conf").unwrap()).collect();
-        registry.add("conf", "two", "two.wasm".into());
+        registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None);
         let mut calls = calls.into_iter();
         drop(calls.next());
         assert_eq!(shown(&registry, "conf"), [(1, 2, false), (2, 0, true)]);
@@ -399,9 +405,9 @@ mod tests {
     #[test]
     fn a_lease_of_a_draining_version_keeps_it_as_long_as_it_is_held() {
         let registry = Registry::default();
-        registry.add("conf", "one", "one.wasm".into());
+        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
         let call = registry.lease("conf").unwrap();
-        registry.add("conf", "two", "two.wasm".into());
+        registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None);
         let placed = registry.lease_version("conf", 1).unwrap();
         assert_eq!((placed.version(), *placed.guest()), (1, "one"));
         assert_eq!(shown(&registry, "conf"), [(1, 2, false), (2, 0, true)]);
@@ -460,10 +466,10 @@ mod tests {
     #[test]
     fn guests_are_apart_and_an_unknown_name_has_nothing() {
         let registry = Registry::default();
-        registry.add("conf", "one", "one.wasm".into());
-        registry.add("ivr", "menu", "menu.wasm".into());
+        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
+        registry.add_with_digest("ivr", "menu", "menu.wasm".into(), [0; 32], None);
         let _call = registry.lease("ivr").unwrap();
-        registry.add("conf", "two", "two.wasm".into());
+        registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None);
         assert_eq!(shown(&registry, "ivr"), [(1, 1, true)]);
         assert_eq!(registry.names(), ["conf", "ivr"]);
         assert!(registry.lease("nope").is_none());

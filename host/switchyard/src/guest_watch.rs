@@ -29,36 +29,18 @@
 
 use crate::guest_control::{GuestSwitch, Outcome};
 use crate::host_api::CoreHost;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use switchyard_control::Fault;
+use switchyard_control::file_stamp::FileStamp;
 use tracing::{info, warn};
 
 /// How often a watched file is looked at.
 pub const POLL: Duration = Duration::from_secs(1);
 
-/// What a look at the file saw, or nothing (the file is missing or unreadable).
-pub type Seen = Option<Stat>;
-
-/// The file as a look saw it, a symlink followed: any difference is a change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stat {
-    /// Its modification time.
-    modified: SystemTime,
-    /// Its size.
-    size: u64,
-    // The modification time alone misses a file written with an earlier time kept (`cp -p`,
-    // `rsync -t`, `install -p`, a build with SOURCE_DATE_EPOCH, a Nix store's time of 1):
-    // the status-change time, which no one can set, moves with any write in place, and the
-    // device and inode change when another file is renamed into place or a symlink is
-    // pointed elsewhere.
-    /// Its status-change time, seconds and nanoseconds.
-    changed: (i64, i64),
-    /// Its device and inode.
-    file: (u64, u64),
-}
+/// What a look at the file saw: its stamp, or nothing (the file is missing or unreadable).
+pub type Seen = Option<FileStamp>;
 
 /// Watches `path`, the component of the guest `name`, loaded as `loaded` saw
 /// it (a [`look`] taken before it was read, so that a change written while the
@@ -217,117 +199,50 @@ fn next_step(loaded: Seen, pending: Option<Seen>, seen: Seen) -> Step {
 
 /// How `path` is now, a symlink followed.
 pub fn look(path: &Path) -> Seen {
-    let metadata = std::fs::metadata(path).ok()?;
-    Some(Stat {
-        modified: metadata.modified().ok()?,
-        size: metadata.len(),
-        changed: (metadata.ctime(), metadata.ctime_nsec()),
-        file: (metadata.dev(), metadata.ino()),
-    })
+    FileStamp::of(path)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn at(seconds: u64, size: u64) -> Seen {
-        Some(Stat {
-            modified: SystemTime::UNIX_EPOCH + Duration::from_secs(seconds),
-            size,
-            changed: (seconds as i64, 0),
-            file: (1, 1),
+    /// Looks at `N` files side by side: no two alike, as looks at a file replaced in between.
+    fn looks<const N: usize>() -> [Seen; N] {
+        let dir = tempfile::tempdir().unwrap();
+        std::array::from_fn(|n| {
+            let path = dir.path().join(format!("{n}.wasm"));
+            std::fs::write(&path, b"guest").unwrap();
+            let seen = look(&path);
+            assert!(seen.is_some());
+            seen
         })
-    }
-
-    /// Writes `bytes` to `path` in place, its modification time set to `modified`.
-    fn write_at(path: &Path, bytes: &[u8], modified: SystemTime) {
-        std::fs::write(path, bytes).unwrap();
-        let file = std::fs::File::options().write(true).open(path).unwrap();
-        file.set_modified(modified).unwrap();
-    }
-
-    /// Long enough for the status-change time to move on a file system whose clock is coarse.
-    fn tick() {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-
-    #[test]
-    fn a_file_rewritten_in_place_with_its_size_and_time_kept_is_a_change() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("guest.wasm");
-        let kept = SystemTime::UNIX_EPOCH + Duration::from_secs(1);
-        write_at(&path, b"version A", kept);
-        let before = look(&path);
-        tick();
-        write_at(&path, b"version B", kept);
-        let after = look(&path);
-        assert_eq!(
-            after.map(|seen| (seen.modified, seen.size)),
-            before.map(|seen| (seen.modified, seen.size)),
-            "as `cp -p` leaves it"
-        );
-        assert_ne!(after, before);
-    }
-
-    #[test]
-    fn another_file_put_in_place_with_the_same_size_and_time_is_a_change() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("guest.wasm");
-        let kept = SystemTime::UNIX_EPOCH + Duration::from_secs(1);
-        write_at(&path, b"version A", kept);
-        let before = look(&path);
-        // As `rsync -t` or `install -p` put it.
-        let next = dir.path().join("next.wasm");
-        write_at(&next, b"version B", kept);
-        std::fs::rename(&next, &path).unwrap();
-        assert_ne!(look(&path), before);
-    }
-
-    #[test]
-    fn a_symlink_pointed_at_another_file_of_the_same_size_and_time_is_a_change() {
-        let dir = tempfile::tempdir().unwrap();
-        let kept = SystemTime::UNIX_EPOCH + Duration::from_secs(1);
-        let (a, b) = (dir.path().join("a.wasm"), dir.path().join("b.wasm"));
-        write_at(&a, b"version A", kept);
-        write_at(&b, b"version B", kept);
-        let link = dir.path().join("guest.wasm");
-        std::os::unix::fs::symlink(&a, &link).unwrap();
-        let before = look(&link);
-        assert_eq!(before, look(&a), "the symlink is followed");
-        let next = dir.path().join("next-link");
-        std::os::unix::fs::symlink(&b, &next).unwrap();
-        std::fs::rename(&next, &link).unwrap();
-        assert_ne!(look(&link), before);
-        assert_eq!(look(&link), look(&b));
     }
 
     #[test]
     fn a_change_is_loaded_once_it_holds_still_for_one_look() {
-        let loaded = at(1, 100);
+        let [loaded, changed, again] = looks();
         assert_eq!(next_step(loaded, None, loaded), Step::Wait(None));
-        let changed = at(2, 50);
         assert_eq!(next_step(loaded, None, changed), Step::Wait(Some(changed)));
-        // Still being written: it grew since the last look.
-        let grown = at(2, 120);
+        // Still being written: it changed again since the last look.
         assert_eq!(
-            next_step(loaded, Some(changed), grown),
-            Step::Wait(Some(grown))
+            next_step(loaded, Some(changed), again),
+            Step::Wait(Some(again))
         );
-        assert_eq!(next_step(loaded, Some(grown), grown), Step::Load);
+        assert_eq!(next_step(loaded, Some(again), again), Step::Load);
     }
 
     #[test]
     fn a_missing_file_or_a_change_undone_loads_nothing() {
-        let loaded = at(1, 100);
-        assert_eq!(next_step(loaded, Some(at(2, 5)), None), Step::Wait(None));
-        assert_eq!(next_step(loaded, Some(at(2, 5)), loaded), Step::Wait(None));
+        let [loaded, changed] = looks();
+        assert_eq!(next_step(loaded, Some(changed), None), Step::Wait(None));
+        assert_eq!(next_step(loaded, Some(changed), loaded), Step::Wait(None));
     }
 
-    /// A watch of a file loaded as `at(1, 100)`, whose change to `changed` has held still
-    /// for one look and is due.
-    fn due_change(changed: Seen) -> Watched {
+    /// A watch of a file loaded as `loaded`, whose change to `changed` has held still for one
+    /// look and is due.
+    fn due_change(loaded: Seen, changed: Seen) -> Watched {
         let mut watched = Watched {
-            loaded: at(1, 100),
+            loaded,
             ..Watched::default()
         };
         assert!(!watched.due(changed), "seen once");
@@ -337,8 +252,8 @@ mod tests {
 
     #[test]
     fn a_load_refused_while_16_versions_serve_calls_is_tried_at_each_look_until_it_passes() {
-        let changed = at(2, 50);
-        let mut watched = due_change(changed);
+        let [loaded, changed] = looks();
+        let mut watched = due_change(loaded, changed);
         assert!(!watched.retrying(changed), "a first try");
         let conflict = Err(Fault::new(Fault::CONFLICT, "16 versions serve calls"));
         watched.after_load(changed, &conflict);
@@ -360,8 +275,8 @@ mod tests {
 
     #[test]
     fn a_refused_load_is_forgotten_once_the_file_goes() {
-        let changed = at(2, 50);
-        let mut watched = due_change(changed);
+        let [loaded, changed] = looks();
+        let mut watched = due_change(loaded, changed);
         let conflict = Err(Fault::new(Fault::CONFLICT, "16 versions serve calls"));
         watched.after_load(changed, &conflict);
         assert!(!watched.due(None), "gone");
@@ -372,8 +287,8 @@ mod tests {
     #[test]
     fn a_file_passed_over_counts_as_loaded() {
         for outcome in [Outcome::Same, Outcome::Unchanged] {
-            let changed = at(2, 50);
-            let mut watched = due_change(changed);
+            let [loaded, changed] = looks();
+            let mut watched = due_change(loaded, changed);
             watched.after_load(changed, &Ok(outcome));
             assert!(!watched.due(changed), "{outcome:?}");
             assert!(!watched.retrying(changed));
@@ -382,24 +297,22 @@ mod tests {
 
     #[test]
     fn a_load_refused_for_its_component_waits_for_the_file_to_change() {
-        let changed = at(2, 50);
-        let mut watched = due_change(changed);
+        let [loaded, changed, again] = looks();
+        let mut watched = due_change(loaded, changed);
         let refused = Err(Fault::bad_params("guestLoad: refused: not a component"));
         watched.after_load(changed, &refused);
         assert!(!watched.due(changed));
         assert!(!watched.retrying(changed));
-        let again = at(3, 60);
         assert!(!watched.due(again), "a change is seen");
         assert!(watched.due(again), "and loaded once it holds still");
     }
 
     #[test]
     fn a_change_while_a_refused_load_is_tried_again_is_read_afresh() {
-        let changed = at(2, 50);
-        let mut watched = due_change(changed);
+        let [loaded, changed, rewritten] = looks();
+        let mut watched = due_change(loaded, changed);
         let conflict = Err(Fault::new(Fault::CONFLICT, "16 versions serve calls"));
         watched.after_load(changed, &conflict);
-        let rewritten = at(3, 60);
         assert!(!watched.due(rewritten), "a change is seen");
         assert!(watched.due(rewritten), "and loaded once it holds still");
         assert!(
@@ -426,32 +339,5 @@ mod tests {
         );
         assert_eq!(log.matches("16 versions serve calls").count(), 1, "{log}");
         assert!(log.contains("tried again once a version unloads"), "{log}");
-    }
-
-    #[test]
-    fn a_symlink_pointed_back_looks_as_its_target_and_a_write_after_a_look_is_seen() {
-        let dir = tempfile::tempdir().unwrap();
-        let (a, b) = (dir.path().join("a.wasm"), dir.path().join("b.wasm"));
-        std::fs::write(&a, b"version A").unwrap();
-        std::fs::write(&b, b"version B").unwrap();
-        let link = dir.path().join("guest.wasm");
-        let point_at = |target: &Path| {
-            let next = dir.path().join("next-link");
-            std::os::unix::fs::symlink(target, &next).unwrap();
-            std::fs::rename(&next, &link).unwrap();
-        };
-        point_at(&a);
-        let at_a = look(&link);
-        point_at(&b);
-        let at_b = look(&link);
-        assert_ne!(at_b, at_a);
-        // Back to the older release, untouched since: it looks as it did, and not as the
-        // release it replaces does.
-        point_at(&a);
-        assert_eq!(look(&link), at_a);
-        assert_ne!(look(&link), at_b);
-        // A write through the link right after a look is seen at the next.
-        std::fs::write(&link, b"version A, patched").unwrap();
-        assert_ne!(look(&link), at_a);
     }
 }
