@@ -43,11 +43,14 @@ const CALL_REFUSAL_CAUSES: [&str; 5] = [
     "shutting_down",
     "no_media_address",
 ];
-const INVITE_REFUSAL_CAUSES: [&str; 4] = [
+const INVITE_REFUSAL_CAUSES: [&str; 7] = [
     "overloaded",
     "unusable_offer",
     "loop_detected",
     "session_interval_too_small",
+    "too_many_hops",
+    "unsupported_extension",
+    "bad_request",
 ];
 const WEBCONFERENCE: &str = "guest=webconference,version=1";
 

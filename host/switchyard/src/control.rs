@@ -147,8 +147,9 @@ impl ControlBridge {
     /// call started), guest failures, the SIP endpoint's counts (`sip_*`; among
     /// them `sip_invites_refused_*`, new INVITEs it refused before any call
     /// started: no room for the INVITE's transaction, an unusable offer, a loop
-    /// detected, a session interval too small) and the media workers' counters
-    /// summed.
+    /// detected, a session interval too small, Max-Forwards 0, an unsupported
+    /// extension required, a Contact or Record-Route no dialog can be made
+    /// with) and the media workers' counters summed.
     fn stats(&self) -> Value {
         let (footprint, calls, sip) = {
             let core = lock(self.host.core());
@@ -200,6 +201,18 @@ impl ControlBridge {
             (
                 "sip_invites_refused_session_interval_too_small",
                 sip.invites_refused_session_interval_too_small,
+            ),
+            (
+                "sip_invites_refused_too_many_hops",
+                sip.invites_refused_too_many_hops,
+            ),
+            (
+                "sip_invites_refused_unsupported_extension",
+                sip.invites_refused_unsupported_extension,
+            ),
+            (
+                "sip_invites_refused_bad_request",
+                sip.invites_refused_bad_request,
             ),
             ("ticks", stats.ticks),
             ("ticks_late_over_5ms", stats.lateness.later_than(5)),

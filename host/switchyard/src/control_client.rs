@@ -52,10 +52,23 @@ pub fn refusal(error: &anyhow::Error) -> Option<&Refusal> {
 )]
 pub struct Unanswered(pub Duration);
 
-/// Whether an error of [`call`] is [`Unanswered`]: the request was sent, and
-/// may have been carried out.
+/// A server that took the request and then closed or reset the connection
+/// before its answer came (how it ended it: `closed`, `reset`): as after
+/// [`Unanswered`], it may have carried the request out ([`unanswered`] finds
+/// it).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the server {0} the connection before its answer came (it took the request, and may have \
+     carried it out)"
+)]
+pub struct CutOff(pub &'static str);
+
+/// Whether an error of [`call`] is [`Unanswered`] or [`CutOff`]: the request
+/// was sent, and may have been carried out.
 pub fn unanswered(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| cause.is::<Unanswered>())
+    error
+        .chain()
+        .any(|cause| cause.is::<Unanswered>() || cause.is::<CutOff>())
 }
 
 /// A running server's control API, as a client reaches it.
@@ -84,7 +97,8 @@ impl ControlApi<'static> {
 /// Calls `method` with `params` on the server whose control API is `api`,
 /// waiting at most `wait` for the answer: its answer, or the fault it
 /// answered with. The outer error is a server that cannot be reached, does
-/// not answer within `wait` ([`Unanswered`] once it has the request), refuses
+/// not answer within `wait` ([`Unanswered`] once it has the request) or ends
+/// the connection without answering ([`CutOff`] once it has it), refuses
 /// the token or plain HTTP ([`Refusal`]) or its certificate is not trusted, or
 /// does not speak XML-RPC (over HTTPS when `api` has a certificate, else over
 /// plain HTTP).
@@ -125,7 +139,8 @@ pub fn call(
 }
 
 /// Sends `request` on `stream` and reads the answer to the connection's end,
-/// which is to come within `wait` (the stream's read timeout).
+/// which is to come within `wait` (the stream's read timeout). Once the whole
+/// request is sent, no answer at all is [`Unanswered`] or [`CutOff`].
 fn exchange(
     mut stream: impl Read + Write,
     request: &[u8],
@@ -137,11 +152,22 @@ fn exchange(
         .context("sending the request")?;
     let mut response = Vec::new();
     match stream.read_to_end(&mut response) {
+        Ok(0) => Err(CutOff("closed").into()),
         Ok(_) => Ok(response),
         // A read timeout is WouldBlock on Unix, TimedOut on Windows.
         Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
             Err(Unanswered(wait).into())
         }
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+            ) =>
+        {
+            Err(CutOff("reset").into())
+        }
+        // Over TLS: the connection closed without the close_notify alert (RFC 8446 §6.1).
+        Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(CutOff("closed").into()),
         Err(e) => Err(anyhow::Error::new(e).context("reading the answer")),
     }
 }
@@ -211,6 +237,53 @@ mod tests {
         let refused = anyhow::Error::new(Refusal::Https).context("control API at 127.0.0.1:1");
         assert!(!unanswered(&refused));
         assert!(!unanswered(&anyhow!("cannot reach the control API")));
+    }
+
+    /// A server at a loopback address that takes one request whole, then closes the
+    /// connection, or resets it if `reset`; joined, it gives the request it read.
+    fn ending_after_the_request(reset: bool) -> (SocketAddr, std::thread::JoinHandle<String>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("the client");
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let mut request = Vec::new();
+            let mut chunk = [0; 4096];
+            while !request.ends_with(b"</methodCall>\n") {
+                let n = stream.read(&mut chunk).expect("the request within 5 s");
+                assert!(n > 0, "the client closed first");
+                request.extend_from_slice(&chunk[..n]);
+            }
+            if reset {
+                // Lingering for no time, closing resets the connection (RST).
+                socket2::SockRef::from(&stream)
+                    .set_linger(Some(Duration::ZERO))
+                    .unwrap();
+            }
+            String::from_utf8(request).unwrap()
+        });
+        (addr, server)
+    }
+
+    #[test]
+    fn a_connection_closed_or_reset_after_the_whole_request_may_have_carried_it_out() {
+        for (reset, how) in [(false, "closed"), (true, "reset")] {
+            let (addr, server) = ending_after_the_request(reset);
+            let api = ControlApi::plain(addr);
+            let error = call(&api, "switchyard.kick", &[], READ_WAIT).unwrap_err();
+            let request = server.join().expect("the server read the request");
+            assert!(request.contains("switchyard.kick"), "{request}");
+            let shown = format!("{error:#}");
+            assert!(unanswered(&error), "{how}: {shown}");
+            assert!(
+                shown.contains(&format!("the server {how} the connection"))
+                    && shown.contains("may have carried it out"),
+                "{shown}"
+            );
+            assert!(!shown.contains("os error"), "{shown}");
+        }
     }
 
     #[test]

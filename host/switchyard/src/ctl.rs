@@ -185,8 +185,9 @@ impl CtlCommand {
 
 /// Runs `command` against the control API `api`: exit 0 with the answer on
 /// stdout; else the reason on stderr, with exit [`guest_cli::UNANSWERED`] (3)
-/// when the server took the request and did not answer in time (it may still
-/// carry it out), and 1 otherwise (a fault, or a server not asked).
+/// when the server took the request and did not answer in time, or closed or
+/// reset the connection without answering (it may have carried it out), and 1
+/// otherwise (a fault, or a server not asked).
 pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
     let wait = command.wait();
     let Call {

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use rsip::headers::UntypedHeader;
 
-use super::{ClientKey, Ended, Endpoint, MergeKey, Owner, TxEntry, TxId, file_call, progress};
+use super::{
+    ClientKey, Ended, Endpoint, MergeKey, Owner, TxEntry, TxId, file_call, is_new_invite, progress,
+};
 use crate::body::{self, BodyError};
 use crate::build::{ACCEPT, Extensions, ResponseBuilder};
 use crate::call::{Acked, Call, CallKey, Phase};
@@ -92,11 +94,14 @@ impl Endpoint {
         if method == Method::ACK {
             return self.on_ack(now, &request);
         }
+        if self.resent_overload_refusal(&key, &request) {
+            return;
+        }
         if !self.admit(now, source.addr) {
             return;
         }
         if !self.has_room_for(&request) {
-            return self.overloaded(&request);
+            return self.overloaded(now, key, &request);
         }
         let extensions = Extensions::of(&self.session_timers);
         // §8.2.1: a method the endpoint does not implement (extension methods included) gets
@@ -119,10 +124,16 @@ impl Endpoint {
             // §16.3 step 3: a request out of hops goes no further and gets 483, but OPTIONS
             // may be answered (§11). A CANCEL (above) only refers to its INVITE's transaction.
             _ if request.max_forwards == Some(0) && method != Method::OPTIONS => {
+                if is_new_invite(&request) {
+                    self.stats.invites_refused_too_many_hops += 1;
+                }
                 self.reply(now, key, &request, Reply::TooManyHops)
             }
             // §8.2.2.3: a request that requires an extension the endpoint does not support.
             _ if !required(&request.raw, extensions).is_empty() => {
+                if is_new_invite(&request) {
+                    self.stats.invites_refused_unsupported_extension += 1;
+                }
                 self.reply(now, key, &request, Reply::BadExtension(extensions))
             }
             (
@@ -192,6 +203,7 @@ impl Endpoint {
         let dialog = match Dialog::uas(&request, local_tag, local) {
             Ok(dialog) => dialog,
             Err(reason) => {
+                self.stats.invites_refused_bad_request += 1;
                 let tag = self.ids.tag();
                 let response =
                     ResponseBuilder::new(&request.raw, 400, &reason, Some(&tag), &self.user_agent)

@@ -31,6 +31,7 @@ use crate::hosts::{Host, HostCounts};
 use crate::ids::Ids;
 use crate::limits::Limits;
 use crate::message::Request;
+use crate::method::Method;
 use crate::outgoing::{MAX_FORWARDS, Placed};
 use crate::prack::{LatePracks, Reliable, Waiting};
 use crate::rate::RateLimit;
@@ -44,6 +45,7 @@ use crate::transaction::{
 use crate::transmit::{Outbox, Transmit};
 use crate::transport::{Transport, TransportAddr};
 use crate::wire::{self, Datagram};
+use admission::OverloadRefusals;
 use challenge::Release;
 use session::Ended;
 use transport_failure::AwaitingAt;
@@ -102,9 +104,11 @@ pub struct Stats {
     pub incoming_calls: u64,
     /// New INVITEs (no To tag) answered `503 Service Unavailable` with `Retry-After` as the
     /// transaction table had no room for them, or, once it was half full, their source host
-    /// held its share of it: as in the three counts after it, INVITEs refused before any call
-    /// started (no [`Event::IncomingCall`]). The 503 is sent outside any transaction, so an INVITE
-    /// retransmitted because its 503 was lost is refused, and counted, again.
+    /// held its share of it: as in the six counts after it, INVITEs refused before any call
+    /// started (no [`Event::IncomingCall`]), each under one cause. The 503 is sent outside any
+    /// transaction, but the refusal is remembered for Timer H (64*T1): an INVITE retransmitted
+    /// because its 503 was lost gets the 503 again and is not counted again (beyond the
+    /// 131,072 most recent refusals it would be).
     pub invites_refused_overloaded: u64,
     /// New INVITEs refused for their offer: 488 (no usable audio stream, a connection address
     /// that is no IP address, media addresses the peer could not hold), 415 (a body type or
@@ -119,6 +123,17 @@ pub struct Stats {
     /// New INVITEs refused with `482 Loop Detected`: another copy of an INVITE already here,
     /// on another branch (§8.2.2.2). Retransmissions are not counted again.
     pub invites_refused_loop_detected: u64,
+    /// New INVITEs refused with `483 Too Many Hops`: Max-Forwards 0 (§16.3 step 3).
+    /// Retransmissions are not counted again.
+    pub invites_refused_too_many_hops: u64,
+    /// New INVITEs refused with `420 Bad Extension`: they require an extension the endpoint
+    /// does not support (§8.2.2.3). Retransmissions are not counted again.
+    pub invites_refused_unsupported_extension: u64,
+    /// New INVITEs refused with `400 Bad Request` for a Contact or Record-Route no dialog can
+    /// be made with (also counted in [`Stats::bad_requests_sent`]). Retransmissions are not
+    /// counted again. A 400 or 513 for a request's form or size, sent before it is read as an
+    /// INVITE, is counted only in [`Stats::bad_requests_sent`] or [`Stats::too_large_sent`].
+    pub invites_refused_bad_request: u64,
     /// Calls placed with [`Endpoint::invite`].
     pub outgoing_calls: u64,
     /// Requests (INVITE, BYE) sent again with Digest credentials after a 401 or 407.
@@ -340,6 +355,9 @@ pub struct Endpoint {
     merging: HashMap<MergeKey, TxId>,
     /// The merge keys of those transactions once they linger, until they end.
     lingering_merges: LingeringMerges,
+    /// The new INVITEs recently refused for want of room, whose retransmissions get their 503
+    /// again.
+    overload_refusals: OverloadRefusals,
     /// The calls of our re-INVITEs under way, by Via branch.
     reinvites: HashMap<String, CallKey>,
     /// Our re-INVITEs whose call ended first, still acknowledged for a while.
@@ -401,6 +419,7 @@ impl Endpoint {
             offered: HashMap::new(),
             merging: HashMap::new(),
             lingering_merges: LingeringMerges::default(),
+            overload_refusals: OverloadRefusals::default(),
             reinvites: HashMap::new(),
             orphaned_reinvites: OrphanedReinvites::default(),
             late_pracks: LatePracks::default(),
@@ -488,6 +507,7 @@ impl Endpoint {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.lingering.expire(now);
         self.lingering_merges.expire(now);
+        self.overload_refusals.expire(now);
         self.orphaned_reinvites.expire(now);
         self.late_pracks.expire(now);
         while let Some(owner) = self.schedule.pop_due(now) {
@@ -558,6 +578,7 @@ impl Endpoint {
             self.schedule.next(),
             self.lingering.next_expiry(),
             self.lingering_merges.next_expiry(),
+            self.overload_refusals.next_expiry(),
             self.orphaned_reinvites.next_expiry(),
             self.late_pracks.next_expiry(),
         ]
@@ -1054,6 +1075,11 @@ fn offered(calls: &mut HashMap<CallKey, Box<Call>>, call: CallKey) -> Result<&mu
         });
     }
     Ok(state)
+}
+
+/// Whether `request` is a new INVITE: one without To tag, which would start a call.
+fn is_new_invite(request: &Request) -> bool {
+    request.method == Method::INVITE && request.to_tag.is_none()
 }
 
 /// `Ok` if `code` is a final response that refuses (300..=699), as a rejected call or offer

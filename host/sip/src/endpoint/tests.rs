@@ -491,6 +491,9 @@ fn invites_refused(stats: &Stats) -> u64 {
         + stats.invites_refused_unusable_offer
         + stats.invites_refused_session_interval_too_small
         + stats.invites_refused_loop_detected
+        + stats.invites_refused_too_many_hops
+        + stats.invites_refused_unsupported_extension
+        + stats.invites_refused_bad_request
 }
 
 /// A new INVITE from `caller` at `now` with the header lines `extra` and body `sdp`, as sent
@@ -501,7 +504,8 @@ fn new_invite(caller: &mut Caller, now: Instant, extra: &str, sdp: &str) -> Vec<
 }
 
 #[test]
-fn a_new_invite_refused_for_want_of_room_is_counted_overloaded_each_time_it_is_refused() {
+fn a_new_invite_refused_for_want_of_room_is_counted_once_and_its_retransmission_gets_the_503_again()
+{
     let t0 = epoch();
     let mut ep = endpoint();
     let mut caller = Caller::new(5062);
@@ -513,22 +517,52 @@ fn a_new_invite_refused_for_want_of_room_is_counted_overloaded_each_time_it_is_r
     );
     ep.max_transactions = ep.active_transactions();
     let invite = new_invite(&mut caller, t0, "", &audio_offer(addr("127.0.0.1:6002")));
-    let options = options(caller.from, 1);
-    // The 503 is stateless: an INVITE sent again, its 503 lost, is refused again.
-    for (n, request) in [&invite[..], &invite, options.as_bytes()]
-        .iter()
-        .enumerate()
-    {
-        let answers = text(&caller.replay(&mut ep, t0, request));
-        assert!(answers[0].starts_with("SIP/2.0 503 "), "{n}: {answers:?}");
-    }
+    let first = caller.replay(&mut ep, t0, &invite);
+    assert!(
+        text(&first)[0].starts_with("SIP/2.0 503 "),
+        "{:?}",
+        text(&first)
+    );
+    // Its 503 lost, the INVITE comes again (Timer A); room came free meanwhile, but the
+    // retransmission belongs to the refused request (§17.2.3): the same 503, no call.
+    ep.max_transactions = usize::MAX;
+    let again = caller.replay(&mut ep, t0 + Timer::A.duration(), &invite);
+    assert_eq!(text(&again), text(&first), "the same 503, byte for byte");
+    ep.max_transactions = ep.active_transactions();
+    let options = caller.replay(&mut ep, t0, options(caller.from, 1).as_bytes());
+    assert_eq!(refused(&options), 1, "{:?}", text(&options));
     let stats = ep.stats();
     assert_eq!(
-        stats.invites_refused_overloaded, 2,
-        "the OPTIONS is no call"
+        stats.invites_refused_overloaded, 1,
+        "neither the retransmission nor the OPTIONS is another call refused"
     );
-    assert_eq!(invites_refused(&stats), 2, "under one cause only");
+    assert_eq!(invites_refused(&stats), 1, "under one cause only");
+    assert_eq!(stats.request_retransmissions_received, 1);
     assert_eq!(ep.poll_event(), None);
+}
+
+#[test]
+fn refusals_for_want_of_room_are_forgotten_after_timer_h_so_their_memory_stays_flat() {
+    let t0 = epoch();
+    let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+    ep.max_transactions = 0;
+    let offer = audio_offer(addr("127.0.0.1:6002"));
+    let every = Duration::from_millis(100);
+    let kept = Timer::H.duration().as_millis() / every.as_millis();
+    let refusals = 3 * u32::try_from(kept).unwrap();
+    for n in 0..refusals {
+        let now = t0 + every * n;
+        let invite = new_invite(&mut caller, now, "", &offer);
+        let answers = caller.replay(&mut ep, now, &invite);
+        assert_eq!(refused(&answers), 1, "{n}: {:?}", text(&answers));
+        assert!(
+            ep.overload_refusals.len() as u128 <= kept,
+            "{n}: {} kept",
+            ep.overload_refusals.len()
+        );
+    }
+    assert_eq!(ep.overload_refusals.len() as u128, kept, "Timer H of them");
+    assert_eq!(ep.stats().invites_refused_overloaded, u64::from(refusals));
 }
 
 /// One count of [`Stats`].
@@ -594,20 +628,79 @@ fn a_new_invite_refused_for_its_request_is_counted_once_under_its_cause() {
     for (what, extra, sdp, code, counted) in cases {
         let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
         let invite = new_invite(&mut caller, t0, extra, &sdp);
-        // The retransmission is answered by the INVITE's server transaction.
-        for at in [t0, t0 + Duration::from_millis(100)] {
-            let answers = text(&caller.replay(&mut ep, at, &invite));
-            let status = format!("SIP/2.0 {code} ");
-            assert!(
-                answers.last().is_some_and(|a| a.starts_with(&status)),
-                "{what}: {answers:?}"
-            );
+        assert_refused_once(what, (&mut ep, &caller), &invite, code, counted);
+    }
+}
+
+/// Asserts that `invite` from `caller`, sent twice, gets `code` both times, through the
+/// INVITE's server transaction: counted once, under `counted` only, and no call. `what` names
+/// the case.
+fn assert_refused_once(
+    what: &str,
+    (ep, caller): (&mut Endpoint, &Caller),
+    invite: &[u8],
+    code: &str,
+    counted: Counted,
+) {
+    let t0 = epoch();
+    for at in [t0, t0 + Duration::from_millis(100)] {
+        let answers = text(&caller.replay(ep, at, invite));
+        let status = format!("SIP/2.0 {code} ");
+        assert!(
+            answers.last().is_some_and(|a| a.starts_with(&status)),
+            "{what}: {answers:?}"
+        );
+    }
+    let stats = ep.stats();
+    assert_eq!(stats.request_retransmissions_received, 1, "{what}");
+    assert_eq!(counted(&stats), 1, "{what}: counted once");
+    assert_eq!(invites_refused(&stats), 1, "{what}: under one cause only");
+    assert_eq!(ep.poll_event(), None, "{what}: no call");
+}
+
+/// A change to a request's text.
+type Edit = fn(String) -> String;
+
+#[test]
+fn a_new_invite_refused_for_its_headers_is_counted_once_under_its_cause() {
+    let t0 = epoch();
+    let offer = audio_offer(addr("127.0.0.1:6000"));
+    let hops = |s: &Stats| s.invites_refused_too_many_hops;
+    let extension = |s: &Stats| s.invites_refused_unsupported_extension;
+    let bad = |s: &Stats| s.invites_refused_bad_request;
+    let no_hops = |invite: String| invite.replace("Max-Forwards: 70\r\n", "Max-Forwards: 0\r\n");
+    let no_contact = |invite: String| {
+        let contact = invite.find("Contact: ").unwrap();
+        let end = contact + invite[contact..].find("\r\n").unwrap() + 2;
+        invite[..contact].to_owned() + &invite[end..]
+    };
+    let as_sent = |invite: String| invite;
+    let cases: [(&str, &str, Edit, &str, Counted); 4] = [
+        ("Max-Forwards 0", "", no_hops, "483", hops),
+        (
+            "unsupported extension",
+            "Require: frobnication\r\n",
+            as_sent,
+            "420",
+            extension,
+        ),
+        ("no Contact", "", no_contact, "400", bad),
+        (
+            "unreadable Record-Route",
+            "Record-Route: <sip:proxy.example.com;lr\r\n",
+            as_sent,
+            "400",
+            bad,
+        ),
+    ];
+    for (what, extra, edit, code, counted) in cases {
+        let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+        let sent = new_invite(&mut caller, t0, extra, &offer);
+        let invite = edit(String::from_utf8(sent).unwrap());
+        assert_refused_once(what, (&mut ep, &caller), invite.as_bytes(), code, counted);
+        if code == "400" {
+            assert_eq!(ep.stats().bad_requests_sent, 1, "{what}: a 400 sent");
         }
-        let stats = ep.stats();
-        assert_eq!(stats.request_retransmissions_received, 1, "{what}");
-        assert_eq!(counted(&stats), 1, "{what}: counted once");
-        assert_eq!(invites_refused(&stats), 1, "{what}: under one cause only");
-        assert_eq!(ep.poll_event(), None, "{what}: no call");
     }
 }
 

@@ -316,12 +316,15 @@ fn calls_refused(calls: &CallStats) -> [(&'static str, u64); 5] {
 /// Every new INVITE the SIP endpoint refused before any call started, by cause: the label
 /// values of `switchyard_sip_invites_refused_total` with their counts. None of them is in
 /// `switchyard_calls_started_total` or `switchyard_calls_refused_total`. `overloaded`: 503
-/// for want of room in the transaction table, each 503 sent; `unusable_offer`: 488, 415, 406
-/// or 400 for the SDP offer (a 400 is in `stats()`'s `sip_bad_requests_sent` too);
-/// `loop_detected`: 482; `session_interval_too_small`: 422, after which a caller normally
-/// retries with a longer interval (RFC 4028 §7.4), so a negotiation step rather than a lost
-/// call. A retransmission the INVITE's server transaction answers is not counted again.
-fn sip_invites_refused(sip: &SipStats) -> [(&'static str, u64); 4] {
+/// for want of room in the transaction table; `unusable_offer`: 488, 415, 406 or 400 for the
+/// SDP offer (a 400 is in `stats()`'s `sip_bad_requests_sent` too); `loop_detected`: 482;
+/// `session_interval_too_small`: 422, after which a caller normally retries with a longer
+/// interval (RFC 4028 §7.4), so a negotiation step rather than a lost call; `too_many_hops`:
+/// 483 for Max-Forwards 0; `unsupported_extension`: 420; `bad_request`: 400 for a Contact or
+/// Record-Route no dialog can be made with (in `sip_bad_requests_sent` too). A retransmission
+/// answered again, by the INVITE's server transaction or (for a 503) from the endpoint's
+/// memory of its recent refusals, is not counted again.
+fn sip_invites_refused(sip: &SipStats) -> [(&'static str, u64); 7] {
     [
         ("overloaded", sip.invites_refused_overloaded),
         ("unusable_offer", sip.invites_refused_unusable_offer),
@@ -330,6 +333,12 @@ fn sip_invites_refused(sip: &SipStats) -> [(&'static str, u64); 4] {
             "session_interval_too_small",
             sip.invites_refused_session_interval_too_small,
         ),
+        ("too_many_hops", sip.invites_refused_too_many_hops),
+        (
+            "unsupported_extension",
+            sip.invites_refused_unsupported_extension,
+        ),
+        ("bad_request", sip.invites_refused_bad_request),
     ]
 }
 
@@ -474,6 +483,9 @@ mod tests {
             invites_refused_unusable_offer: 7,
             invites_refused_session_interval_too_small: 8,
             invites_refused_loop_detected: 9,
+            invites_refused_too_many_hops: 10,
+            invites_refused_unsupported_extension: 11,
+            invites_refused_bad_request: 12,
             ..SipStats::default()
         };
         assert_eq!(
@@ -483,6 +495,9 @@ mod tests {
                 ("unusable_offer", 7),
                 ("loop_detected", 9),
                 ("session_interval_too_small", 8),
+                ("too_many_hops", 10),
+                ("unsupported_extension", 11),
+                ("bad_request", 12),
             ]
         );
     }
