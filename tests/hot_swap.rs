@@ -77,6 +77,49 @@ fn await_versions(server: &Server, expected: &[Version]) {
     server.await_value("guestList", &expected.to_vec(), SETTLE, || versions(server));
 }
 
+/// `guestList()` of `version` as the one version of its guest, beside
+/// [`idle_webconference`].
+fn beside_idle_webconference(version: Version) -> [Version; 2] {
+    [version, idle_webconference()]
+}
+
+/// `guestLoad(name, path)` by hand: the number of the version loaded.
+fn load(server: &Server, name: &str, path: &str) -> String {
+    rpc(server, &format!("s.guestLoad({name:?}, {path:?})"))
+}
+
+/// Python defining `load(path)`, which loads `path` as guest `name` over a connection of its
+/// own (so that threads may each call it) and returns the version's number. Each load may wait
+/// for loads asked for ahead of it: it is given [`QUEUED_LOAD_TIMEOUT`].
+fn queued_load_function(name: &str) -> String {
+    format!(
+        "socket.setdefaulttimeout({timeout})\n\
+         def load(path):\n    \
+             return xmlrpc.client.ServerProxy(sys.argv[1]).guestLoad({name:?}, path)\n",
+        timeout = QUEUED_LOAD_TIMEOUT.as_secs()
+    )
+}
+
+/// Python loading each of `paths` in turn as guest `name` (see [`queued_load_function`]),
+/// printing each version's number on a line of its own.
+fn queued_loads(name: &str, paths: &[&str]) -> String {
+    let mut script = queued_load_function(name);
+    for path in paths {
+        script.push_str(&format!("print(load({path:?}))\n"));
+    }
+    script
+}
+
+/// How many times the server has logged `text`.
+fn times_logged(server: &Server, text: &str) -> usize {
+    server.log().matches(text).count()
+}
+
+/// How many loads have been asked for over XML-RPC.
+fn loads_asked(server: &Server) -> usize {
+    times_logged(server, "method=\"guestLoad\"")
+}
+
 /// The fault string of `guestLoad(name, path)`; panics if it succeeded.
 fn load_fault(server: &Server, name: &str, path: &str) -> String {
     let script = format!(
@@ -121,18 +164,9 @@ fn uncached_copy(component: &str, to: &std::path::Path) {
 fn the_embedded_version_can_be_loaded_again_as_the_way_back() {
     let server = Server::start();
     let component = test_guest_wasm("webconference");
-    assert_eq!(
-        rpc(
-            &server,
-            &format!("s.guestLoad('webconference', {component:?})")
-        ),
-        "2"
-    );
+    assert_eq!(load(&server, "webconference", &component), "2");
     assert_eq!(current_file(&server, "webconference"), component);
-    assert_eq!(
-        rpc(&server, "s.guestLoad('webconference', '(embedded)')"),
-        "3"
-    );
+    assert_eq!(load(&server, "webconference", "(embedded)"), "3");
     assert_eq!(current_file(&server, "webconference"), "(embedded)");
     let call = Phone::call(server.sip, "000777123", "alice", &[]);
     await_versions(&server, &[version("webconference", 3, 1, "current")]);
@@ -150,20 +184,14 @@ fn loads_asked_for_together_take_effect_in_the_order_asked() {
     let quick = test_guest_wasm("webconference");
     // The first compiles; the second, asked for once the first has reached the server,
     // is in the cache.
-    let load = |path: String| {
-        format!(
-            "socket.setdefaulttimeout({timeout})\n\
-             print(xmlrpc.client.ServerProxy(sys.argv[1]).guestLoad('webconference', {path:?}))\n",
-            timeout = QUEUED_LOAD_TIMEOUT.as_secs()
-        )
-    };
-    let asked = || server.log().matches("method=\"guestLoad\"").count();
     let (first, second) = std::thread::scope(|scope| {
-        let script = load(slow.display().to_string());
+        let script = queued_loads("webconference", &[&slow.display().to_string()]);
         let server = &server;
         let first = scope.spawn(move || python(server, &script));
-        server.await_value("the first load asked for", &1, SETTLE, asked);
-        let second = python(server, &load(quick.clone()));
+        server.await_value("the first load asked for", &1, SETTLE, || {
+            loads_asked(server)
+        });
+        let second = python(server, &queued_loads("webconference", &[&quick]));
         (first.join().unwrap(), second)
     });
     assert_eq!(
@@ -185,15 +213,7 @@ fn loads_asked_for_together_take_effect_in_the_order_asked() {
 
 #[test]
 fn a_watched_file_touched_or_rewritten_the_same_is_not_loaded_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("guest.wasm");
-    std::fs::copy(test_guest_wasm("misbehave"), &file).unwrap();
-    let config = format!(
-        "{}[routing]\nguest = \"misbehave\"\n[guests.misbehave]\nwasm = \"{}\"\nwatch = true\n",
-        base_config(),
-        file.display()
-    );
-    let server = Server::start_with(&config);
+    let (_dir, file, server) = watching();
     let touch = |seconds: u64| {
         let later = std::time::SystemTime::now() + Duration::from_secs(seconds);
         std::fs::File::options()
@@ -203,12 +223,7 @@ fn a_watched_file_touched_or_rewritten_the_same_is_not_loaded_again() {
             .set_modified(later)
             .unwrap();
     };
-    let passed_over = || {
-        server
-            .log()
-            .matches("its content unchanged: not loaded")
-            .count()
-    };
+    let passed_over = || times_logged(&server, "its content unchanged: not loaded");
     touch(10);
     server.await_value("touches passed over", &1, SETTLE, passed_over);
     std::fs::copy(test_guest_wasm("misbehave"), &file).unwrap();
@@ -216,25 +231,20 @@ fn a_watched_file_touched_or_rewritten_the_same_is_not_loaded_again() {
     server.await_value("same bytes passed over", &2, SETTLE, passed_over);
     assert_eq!(
         versions(&server),
-        [version("misbehave", 1, 0, "current"), idle_webconference()]
+        beside_idle_webconference(version("misbehave", 1, 0, "current"))
     );
     // Another version loaded by hand: touching the file is the way back to it.
-    let draft = test_guest_wasm("draft");
-    assert_eq!(
-        rpc(&server, &format!("s.guestLoad('misbehave', {draft:?})")),
-        "2"
-    );
+    assert_eq!(load(&server, "misbehave", &test_guest_wasm("draft")), "2");
     touch(30);
     await_versions(
         &server,
-        &[version("misbehave", 3, 0, "current"), idle_webconference()],
+        &beside_idle_webconference(version("misbehave", 3, 0, "current")),
     );
 }
 
-/// A server whose `misbehave` guest is watched at `file`, which holds it, once its
-/// version 1 is listed.
-fn watching(file: &std::path::Path) -> Server {
-    std::fs::copy(test_guest_wasm("misbehave"), file).unwrap();
+/// A server whose `misbehave` guest is watched at `file`, once its version 1, read from
+/// `file`, is listed. `file` must hold the `misbehave` guest (or name a file that does).
+fn start_watching(file: &std::path::Path) -> Server {
     let config = format!(
         "{}[routing]\nguest = \"misbehave\"\n[guests.misbehave]\nwasm = \"{}\"\nwatch = true\n",
         base_config(),
@@ -243,40 +253,54 @@ fn watching(file: &std::path::Path) -> Server {
     let server = Server::start_with(&config);
     await_versions(
         &server,
-        &[version("misbehave", 1, 0, "current"), idle_webconference()],
+        &beside_idle_webconference(version("misbehave", 1, 0, "current")),
     );
     server
 }
 
+/// [`start_watching`] a copy of the `misbehave` guest, `guest.wasm` in a directory of its
+/// own: the directory (removed when dropped), the file and the server.
+fn watching() -> (tempfile::TempDir, std::path::PathBuf, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("guest.wasm");
+    std::fs::copy(test_guest_wasm("misbehave"), &file).unwrap();
+    let server = start_watching(&file);
+    (dir, file, server)
+}
+
 /// Copies `build` over the watched `file` and at once loads it by hand (well within the
 /// watch's second), then loads each of `then`, as a deployment script does; the numbers of the
-/// versions loaded. Each load may wait for loads asked for ahead of it: it is given
-/// [`QUEUED_LOAD_TIMEOUT`].
+/// versions loaded. Each load may wait for loads asked for ahead of it (see
+/// [`queued_load_function`]).
 fn deploy(server: &Server, build: &str, file: &std::path::Path, then: &[&str]) -> String {
     let file = file.display().to_string();
-    let timeout = QUEUED_LOAD_TIMEOUT.as_secs();
-    let mut script = format!(
+    let loads: Vec<&str> = std::iter::once(file.as_str())
+        .chain(then.iter().copied())
+        .collect();
+    let script = format!(
         "import shutil\n\
-         socket.setdefaulttimeout({timeout})\n\
-         shutil.copyfile({build:?}, {file:?})\n\
-         print(s.guestLoad('misbehave', {file:?}))\n"
+         shutil.copyfile({build:?}, {file:?})\n{}",
+        queued_loads("misbehave", &loads)
     );
-    for path in then {
-        script.push_str(&format!("print(s.guestLoad('misbehave', {path:?}))\n"));
-    }
     python(server, &script).trim_end().replace('\n', " ")
 }
 
-/// How many of the watch's looks at a changed file have passed it over.
-fn passed_over(server: &Server) -> usize {
-    server.log().matches(": not loaded").count()
+/// Waits until the watch has passed over one look at a changed file, and checks that it
+/// loaded none; `why` and the log are the message if it did.
+fn await_watch_passed_over(server: &Server, why: &str) {
+    server.await_value("the watch's look at the change", &1, SETTLE, || {
+        times_logged(server, ": not loaded")
+    });
+    let log = server.log();
+    assert!(
+        !log.contains("watched file changed: loading it"),
+        "{why}: {log}"
+    );
 }
 
 #[test]
 fn a_watched_file_loaded_by_hand_once_written_is_not_loaded_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("guest.wasm");
-    let server = watching(&file);
+    let (dir, file, server) = watching();
     // Loads asked for ahead, each compiled: the load by hand waits its turn behind them (a
     // few seconds, longer than the watch takes to judge a change), and the watch takes the
     // change in meanwhile, while another version serves.
@@ -287,22 +311,21 @@ fn a_watched_file_loaded_by_hand_once_written_is_not_loaded_again() {
             path.display().to_string()
         })
         .collect();
-    let asked = || server.log().matches("method=\"guestLoad\"").count();
     let queue = {
         let script = format!(
-            "import threading\n\
-             socket.setdefaulttimeout({timeout})\n\
-             def load(path):\n    \
-                 xmlrpc.client.ServerProxy(sys.argv[1]).guestLoad('misbehave', path)\n\
+            "import threading\n{}\
              ahead = [threading.Thread(target=load, args=(path,)) for path in {ahead:?}]\n\
              for thread in ahead:\n    thread.start()\n\
              for thread in ahead:\n    thread.join({timeout})\n",
+            queued_load_function("misbehave"),
             timeout = QUEUED_LOAD_TIMEOUT.as_secs()
         );
         let server = &server;
         std::thread::scope(|scope| {
             let queue = scope.spawn(move || python(server, &script));
-            server.await_value("the loads asked for ahead", &ahead.len(), SETTLE, asked);
+            server.await_value("the loads asked for ahead", &ahead.len(), SETTLE, || {
+                loads_asked(server)
+            });
             // A new build written in place and loaded at once, as a deployment script does.
             let build = dir.path().join("build.wasm");
             uncached_copy(&test_guest_wasm("draft"), &build);
@@ -314,66 +337,44 @@ fn a_watched_file_loaded_by_hand_once_written_is_not_loaded_again() {
     assert_eq!(queue, (ahead.len() + 2).to_string());
     // Passed over, whether the watch looks while a version loaded after the change serves or
     // once the file's own does, and with one line of what came of the look.
-    server.await_value("the watch's look at the change", &1, SETTLE, || {
-        passed_over(&server)
-    });
-    let log = server.log();
-    assert!(
-        !log.contains("watched file changed: loading it"),
-        "not loaded by the watch: {log}"
-    );
+    await_watch_passed_over(&server, "not loaded by the watch");
     assert_eq!(
         versions(&server),
-        [
-            draft_version("misbehave", ahead.len() as i64 + 2, 0, "current"),
-            idle_webconference()
-        ]
+        beside_idle_webconference(draft_version(
+            "misbehave",
+            ahead.len() as i64 + 2,
+            0,
+            "current"
+        ))
     );
 }
 
 #[test]
 fn a_watched_file_loaded_by_hand_then_rolled_back_from_is_not_loaded() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("guest.wasm");
-    let server = watching(&file);
+    let (_dir, file, server) = watching();
     // The new build fails its checks: the one before is loaded by hand from elsewhere.
     let before = test_guest_wasm("misbehave");
     assert_eq!(
         deploy(&server, &test_guest_wasm("draft"), &file, &[&before]),
         "2 3"
     );
-    server.await_value("the watch's look at the change", &1, SETTLE, || {
-        passed_over(&server)
-    });
-    let log = server.log();
-    assert!(
-        !log.contains("watched file changed: loading it"),
-        "the way back stands: {log}"
-    );
+    await_watch_passed_over(&server, "the way back stands");
     assert_eq!(
         versions(&server),
-        [version("misbehave", 3, 0, "current"), idle_webconference()]
+        beside_idle_webconference(version("misbehave", 3, 0, "current"))
     );
 }
 
 #[test]
 fn a_watched_file_put_back_right_after_a_load_by_hand_is_loaded() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("guest.wasm");
-    let server = watching(&file);
+    let (_dir, file, server) = watching();
     assert_eq!(deploy(&server, &test_guest_wasm("draft"), &file, &[]), "2");
     // Put back before the watch takes the change in: the file no longer holds what serves.
     std::fs::copy(test_guest_wasm("misbehave"), &file).unwrap();
-    await_versions(
-        &server,
-        &[version("misbehave", 3, 0, "current"), idle_webconference()],
-    );
+    let loaded_once = beside_idle_webconference(version("misbehave", 3, 0, "current"));
+    await_versions(&server, &loaded_once);
     std::thread::sleep(3 * Duration::from_secs(1));
-    assert_eq!(
-        versions(&server),
-        [version("misbehave", 3, 0, "current"), idle_webconference()],
-        "loaded once"
-    );
+    assert_eq!(versions(&server), loaded_once, "loaded once");
 }
 
 #[test]
@@ -390,29 +391,17 @@ fn a_watched_symlink_pointed_back_at_an_older_release_is_loaded() {
         std::fs::rename(&next, &link).unwrap();
     };
     point_at(&a);
-    let config = format!(
-        "{}[routing]\nguest = \"misbehave\"\n[guests.misbehave]\nwasm = \"{}\"\nwatch = true\n",
-        base_config(),
-        link.display()
-    );
-    let server = Server::start_with(&config);
-    await_versions(
-        &server,
-        &[version("misbehave", 1, 0, "current"), idle_webconference()],
-    );
+    let server = start_watching(&link);
     point_at(&b);
     await_versions(
         &server,
-        &[
-            draft_version("misbehave", 2, 0, "current"),
-            idle_webconference(),
-        ],
+        &beside_idle_webconference(draft_version("misbehave", 2, 0, "current")),
     );
     // The way back: the link pointed at the older release again.
     point_at(&a);
     await_versions(
         &server,
-        &[version("misbehave", 3, 0, "current"), idle_webconference()],
+        &beside_idle_webconference(version("misbehave", 3, 0, "current")),
     );
 }
 
@@ -425,10 +414,7 @@ fn calls_stay_on_their_version_and_an_old_version_unloads_with_its_last_call() {
     let first = Phone::call(server.sip, "000777123", "alice", &[]);
     await_versions(&server, &[version("webconference", 1, 1, "current")]);
 
-    let loaded = rpc(
-        &server,
-        &format!("s.guestLoad('webconference', {component:?})"),
-    );
+    let loaded = load(&server, "webconference", &component);
     assert_eq!(loaded, "2");
     let second = Phone::call(server.sip, "000777123", "bob", &[]);
     await_versions(
@@ -521,7 +507,7 @@ fn a_path_that_is_no_regular_file_is_refused_at_once() {
         );
     }
     let component = test_guest_wasm("misbehave");
-    let loaded = rpc(&server, &format!("s.guestLoad('misbehave', {component:?})"));
+    let loaded = load(&server, "misbehave", &component);
     assert_eq!(loaded, "2");
 }
 
@@ -530,7 +516,7 @@ fn a_new_version_may_target_another_wit_version_and_takes_control_requests() {
     let server = Server::start_with(&misbehave_config());
     let first = Phone::call(server.sip, "alone", "alice", &[]);
     let draft = test_guest_wasm("draft");
-    let loaded = rpc(&server, &format!("s.guestLoad('misbehave', {draft:?})"));
+    let loaded = load(&server, "misbehave", &draft);
     assert_eq!(loaded, "2");
     // The draft guest echoes its arguments; misbehave does not.
     let echo = rpc(&server, "s.echo(1, 'two')");
@@ -561,7 +547,7 @@ fn a_trap_or_a_spin_in_one_version_leaves_the_calls_of_another_alone() {
     let server = Server::start_with(&misbehave_config());
     let component = test_guest_wasm("misbehave");
     let steady = Phone::call(server.sip, "alone", "steady", &[]);
-    let loaded = rpc(&server, &format!("s.guestLoad('misbehave', {component:?})"));
+    let loaded = load(&server, "misbehave", &component);
     assert_eq!(loaded, "2");
     let faulty = Phone::call(server.sip, "alone", "faulty", &[]);
     await_versions(
@@ -603,43 +589,20 @@ fn a_trap_or_a_spin_in_one_version_leaves_the_calls_of_another_alone() {
 
 #[test]
 fn a_watched_file_that_changes_is_loaded_as_the_next_version() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("guest.wasm");
+    let (dir, file, server) = watching();
     let next = dir.path().join("next.wasm");
-    std::fs::copy(test_guest_wasm("misbehave"), &file).unwrap();
-    let config = format!(
-        "{}[routing]\nguest = \"misbehave\"\n[guests.misbehave]\nwasm = \"{}\"\nwatch = true\n",
-        base_config(),
-        file.display()
-    );
-    let server = Server::start_with(&config);
-    await_versions(
-        &server,
-        &[version("misbehave", 1, 0, "current"), idle_webconference()],
-    );
     // Replaced by a rename, as deployment tools do.
     std::fs::copy(test_guest_wasm("draft"), &next).unwrap();
     std::fs::rename(&next, &file).unwrap();
-    await_versions(
-        &server,
-        &[
-            draft_version("misbehave", 2, 0, "current"),
-            idle_webconference(),
-        ],
-    );
+    let draft_serving = beside_idle_webconference(draft_version("misbehave", 2, 0, "current"));
+    await_versions(&server, &draft_serving);
     // A broken file is refused, and version 2 keeps serving.
     std::fs::write(&next, b"not a component").unwrap();
     std::fs::rename(&next, &file).unwrap();
     server
         .wait_for_log("guestLoad: refused", SETTLE)
         .unwrap_or_else(|e| panic!("expected the broken file refused: {e}"));
-    assert_eq!(
-        versions(&server),
-        [
-            draft_version("misbehave", 2, 0, "current"),
-            idle_webconference()
-        ]
-    );
+    assert_eq!(versions(&server), draft_serving);
     let echo = rpc(&server, "s.echo(1)");
     assert!(echo.starts_with("[1, 'Server: Switchyard"), "{echo}");
 }
@@ -653,10 +616,7 @@ fn a_call_placed_on_an_old_version_is_served_by_that_version() {
     let server = Server::start_with(&nway_config(&directory(&[("103", &invitee)]), room));
     let inviter = Phone::call(server.sip, "8208", "300", &[]);
     await_listed(&server, "208", &["300"]);
-    let loaded = rpc(
-        &server,
-        &format!("s.guestLoad('nway', {:?})", test_guest_wasm("nway")),
-    );
+    let loaded = load(&server, "nway", &test_guest_wasm("nway"));
     assert_eq!(loaded, "2");
     press(&inviter, "0103#");
     assert!(invitee.invited_within(DEADLINE), "103 is called");

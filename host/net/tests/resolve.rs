@@ -9,20 +9,35 @@ use switchyard_net::testing::hickory_proto::rr::{RData, RecordType};
 use switchyard_net::testing::{DnsServer, Questions, Zone, name};
 use switchyard_net::{MAX_RESOLVED, ResolveError, Resolver, Target, Transport};
 
+/// A NAPTR record of the SIP services `services` (flag `s`: SRV next) at `replacement`.
+fn naptr(order: u16, preference: u16, services: &str, replacement: &str) -> RData {
+    RData::NAPTR(NAPTR::new(
+        order,
+        preference,
+        b"s".to_vec().into(),
+        services.as_bytes().to_vec().into(),
+        Vec::new().into(),
+        name(replacement),
+    ))
+}
+
+/// An SRV record of weight 0.
+fn srv(priority: u16, port: u16, target: &str) -> RData {
+    RData::SRV(SRV::new(priority, 0, port, name(target)))
+}
+
+/// An A record of `ip`.
+fn a(ip: &str) -> RData {
+    RData::A(A(ip.parse().unwrap()))
+}
+
+/// An AAAA record of `ip`.
+fn aaaa(ip: &str) -> RData {
+    RData::AAAA(AAAA(ip.parse().unwrap()))
+}
+
+/// The records every test's server holds.
 fn zone() -> Zone {
-    let naptr = |order, preference, services: &str, replacement: &str| {
-        RData::NAPTR(NAPTR::new(
-            order,
-            preference,
-            b"s".to_vec().into(),
-            services.as_bytes().to_vec().into(),
-            Vec::new().into(),
-            name(replacement),
-        ))
-    };
-    let srv = |priority, port, target: &str| RData::SRV(SRV::new(priority, 0, port, name(target)));
-    let a = |ip: &str| RData::A(A(ip.parse().unwrap()));
-    let aaaa = |ip: &str| RData::AAAA(AAAA(ip.parse().unwrap()));
     [
         (
             ("naptr.test", RecordType::NAPTR),
@@ -123,7 +138,7 @@ fn zone() -> Zone {
     ]
     .into_iter()
     .map(|((n, t), data)| ((n.to_owned(), t), data))
-    .chain(sites(srv, a, aaaa))
+    .chain(sites())
     .chain((0..10).map(|n| {
         let addresses = (1..=10)
             .map(|i| a(&format!("192.0.2.{}", 10 * n + i)))
@@ -135,11 +150,7 @@ fn zone() -> Zone {
 
 /// `sites.test`: four primary hosts (SRV priority 10) of an IPv4 and an IPv6 address each,
 /// and a backup (priority 20) of an IPv4 address only.
-fn sites(
-    srv: impl Fn(u16, u16, &str) -> RData,
-    a: impl Fn(&str) -> RData,
-    aaaa: impl Fn(&str) -> RData,
-) -> Vec<((String, RecordType), Vec<RData>)> {
+fn sites() -> Vec<((String, RecordType), Vec<RData>)> {
     let primaries = (1..=4).map(|n| format!("a{n}.sites.test"));
     let mut records: Vec<_> = primaries
         .clone()
@@ -177,13 +188,36 @@ fn target(transport: Transport, addr: &str) -> Target {
     }
 }
 
-/// A resolver asking a server that holds [`zone`]; the server answers while it is kept.
-fn resolver() -> (Resolver, DnsServer) {
-    let server = DnsServer::start(zone());
+/// A resolver asking `server`, which answers while it is kept.
+fn resolver_asking(server: DnsServer) -> (Resolver, DnsServer) {
     (
         Resolver::with_name_server(server.addr(), 1).unwrap(),
         server,
     )
+}
+
+/// A resolver asking a server that holds [`zone`]; the server answers while it is kept.
+fn resolver() -> (Resolver, DnsServer) {
+    resolver_asking(DnsServer::start(zone()))
+}
+
+/// `list` as a server takes it.
+fn questions(list: &[(&str, RecordType)]) -> Questions {
+    list.iter().map(|(n, t)| ((*n).to_owned(), *t)).collect()
+}
+
+/// A resolver asking a server that holds [`zone`] but never answers `silent`.
+fn silent_resolver(silent: &[(&str, RecordType)]) -> (Resolver, DnsServer) {
+    resolver_asking(DnsServer::start_with(
+        zone(),
+        Questions::new(),
+        questions(silent),
+    ))
+}
+
+/// A resolver asking a server that holds [`zone`] but answers SERVFAIL to `failing`.
+fn failing_resolver(failing: &[(&str, RecordType)]) -> (Resolver, DnsServer) {
+    resolver_asking(DnsServer::start_failing(zone(), questions(failing)))
 }
 
 /// Longer than any answer of a server on loopback takes, however loaded the machine: with it,
@@ -200,6 +234,30 @@ async fn resolve(resolver: &Resolver, uri: &str) -> Result<Vec<Target>, ResolveE
     tokio::time::timeout(Duration::from_secs(10), resolver.resolve(uri))
         .await
         .unwrap_or_else(|_| panic!("{uri}: no answer within 10 s"))
+}
+
+/// [`Resolver::resolve_within`], every address usable.
+async fn resolve_within(
+    resolver: &Resolver,
+    uri: &str,
+    wanted: usize,
+    time: Duration,
+) -> Result<Vec<Target>, ResolveError> {
+    resolver.resolve_within(uri, wanted, time, |_| true).await
+}
+
+/// The names `server` was asked about since the last look, in order.
+fn names_asked(server: &DnsServer) -> Vec<String> {
+    server.take_asked().into_iter().map(|(n, _)| n).collect()
+}
+
+/// The names starting with `h` (the `h<n>.wide.test` hosts) `server` was asked about since
+/// the last look.
+fn wide_hosts_asked(server: &DnsServer) -> std::collections::BTreeSet<String> {
+    names_asked(server)
+        .into_iter()
+        .filter(|n| n.starts_with('h'))
+        .collect()
 }
 
 #[tokio::test]
@@ -240,15 +298,14 @@ async fn a_transport_and_address_found_twice_is_one_target() {
         ]
     );
     // The second target wanted is the second address, not the first one again.
-    let targets = resolver
-        .resolve_within(
-            "sip:alias.test;transport=udp",
-            2,
-            Duration::from_secs(10),
-            |_| true,
-        )
-        .await
-        .unwrap();
+    let targets = resolve_within(
+        &resolver,
+        "sip:alias.test;transport=udp",
+        2,
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         targets,
         [
@@ -262,24 +319,14 @@ async fn a_transport_and_address_found_twice_is_one_target() {
 /// `down1.slow.test` and `down2.slow.test`, nor for the SRV records of
 /// `_sip._udp.down.slow.test` and `_sip._tcp.down.slow.test`.
 fn slow_servers() -> (Resolver, DnsServer) {
-    let silent: Questions = ["down1.slow.test", "down2.slow.test"]
-        .into_iter()
-        .flat_map(|n| {
-            [
-                (n.to_owned(), RecordType::A),
-                (n.to_owned(), RecordType::AAAA),
-            ]
-        })
-        .chain(
-            ["_sip._udp.down.slow.test", "_sip._tcp.down.slow.test"]
-                .map(|n| (n.to_owned(), RecordType::SRV)),
-        )
-        .collect();
-    let server = DnsServer::start_with(zone(), Questions::new(), silent);
-    (
-        Resolver::with_name_server(server.addr(), 1).unwrap(),
-        server,
-    )
+    silent_resolver(&[
+        ("down1.slow.test", RecordType::A),
+        ("down1.slow.test", RecordType::AAAA),
+        ("down2.slow.test", RecordType::A),
+        ("down2.slow.test", RecordType::AAAA),
+        ("_sip._udp.down.slow.test", RecordType::SRV),
+        ("_sip._tcp.down.slow.test", RecordType::SRV),
+    ])
 }
 
 #[tokio::test]
@@ -287,15 +334,14 @@ async fn targets_whose_servers_do_not_answer_cost_one_wait_not_one_each() {
     let (resolver, _server) = slow_servers();
     // An unanswered lookup ends after 3 s (1.5 s, sent twice): the two down targets, asked
     // one after the other, would use up the 5 s given before the targets that answer.
-    let targets = resolver
-        .resolve_within(
-            "sip:slow.test;transport=udp",
-            8,
-            Duration::from_secs(5),
-            |_| true,
-        )
-        .await
-        .unwrap();
+    let targets = resolve_within(
+        &resolver,
+        "sip:slow.test;transport=udp",
+        8,
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         targets,
         [
@@ -310,7 +356,7 @@ async fn without_naptr_srv_is_asked_for_each_transport() {
     let (resolver, server) = resolver();
     let targets = resolve(&resolver, "sip:srv.test").await.unwrap();
     assert_eq!(targets, [target(Transport::Tcp, "192.0.2.20:5090")]);
-    let questions: Vec<_> = server.take_asked().into_iter().map(|(n, _)| n).collect();
+    let questions = names_asked(&server);
     assert_eq!(
         &questions[..3],
         ["srv.test", "_sip._udp.srv.test", "_sip._tcp.srv.test"]
@@ -399,16 +445,6 @@ async fn ip_literals_need_no_dns_and_unknown_names_are_not_found() {
     );
 }
 
-/// A resolver asking a server that holds [`zone`] but answers SERVFAIL to `failing`.
-fn failing_resolver(failing: &[(&str, RecordType)]) -> (Resolver, DnsServer) {
-    let failing: Questions = failing.iter().map(|(n, t)| ((*n).to_owned(), *t)).collect();
-    let server = DnsServer::start_failing(zone(), failing);
-    (
-        Resolver::with_name_server(server.addr(), 1).unwrap(),
-        server,
-    )
-}
-
 #[tokio::test]
 async fn a_failing_lookup_is_skipped_and_the_other_names_still_tried() {
     let (resolver, server) = failing_resolver(&[
@@ -422,7 +458,7 @@ async fn a_failing_lookup_is_skipped_and_the_other_names_still_tried() {
         [target(Transport::Tcp, "[2001:db8::10]:5072")],
         "the first SRV target and the UDP service failed"
     );
-    let names: Vec<_> = server.take_asked().into_iter().map(|(n, _)| n).collect();
+    let names = names_asked(&server);
     for asked in ["a.naptr.test", "b.naptr.test", "_sip._udp.naptr.test"] {
         assert!(names.iter().any(|n| n == asked), "{asked} in {names:?}");
     }
@@ -452,9 +488,7 @@ async fn a_failure_is_the_error_only_when_nothing_is_found() {
 
 #[tokio::test]
 async fn a_server_that_never_answers_naptr_leaves_time_for_srv_and_addresses() {
-    let silent: Questions = [("srv.test".to_owned(), RecordType::NAPTR)].into();
-    let server = DnsServer::start_with(zone(), Questions::new(), silent);
-    let resolver = Resolver::with_name_server(server.addr(), 1).unwrap();
+    let (resolver, _server) = silent_resolver(&[("srv.test", RecordType::NAPTR)]);
     // Within the 10 s `resolve` gives it, as a call gives its resolution.
     let targets = resolve(&resolver, "sip:srv.test").await.unwrap();
     assert_eq!(targets, [target(Transport::Tcp, "192.0.2.20:5090")]);
@@ -463,47 +497,36 @@ async fn a_server_that_never_answers_naptr_leaves_time_for_srv_and_addresses() {
 #[tokio::test]
 async fn within_a_time_the_targets_found_by_then_are_the_answer() {
     // The second SRV target's addresses never come: its servers are down.
-    let silent: Questions = [
-        ("b.naptr.test".to_owned(), RecordType::A),
-        ("b.naptr.test".to_owned(), RecordType::AAAA),
-    ]
-    .into();
-    let server = DnsServer::start_with(zone(), Questions::new(), silent);
-    let resolver = Resolver::with_name_server(server.addr(), 1).unwrap();
+    let (resolver, _server) = silent_resolver(&[
+        ("b.naptr.test", RecordType::A),
+        ("b.naptr.test", RecordType::AAAA),
+    ]);
     let started = tokio::time::Instant::now();
-    let targets = resolver
-        .resolve_within("sip:naptr.test", 8, Duration::from_secs(2), |_| true)
+    let targets = resolve_within(&resolver, "sip:naptr.test", 8, Duration::from_secs(2))
         .await
         .unwrap();
     assert_eq!(targets, [target(Transport::Tcp, "192.0.2.10:5070")]);
     let took = started.elapsed();
     assert!(took < Duration::from_secs(3), "{took:?}");
     // Nothing found by then is the error.
-    let result = resolver
-        .resolve_within(
-            "sip:b.naptr.test:5060",
-            8,
-            Duration::from_millis(300),
-            |_| true,
-        )
-        .await;
+    let result = resolve_within(
+        &resolver,
+        "sip:b.naptr.test:5060",
+        8,
+        Duration::from_millis(300),
+    )
+    .await;
     assert!(matches!(result, Err(ResolveError::Dns(_))), "{result:?}");
 }
 
 #[tokio::test]
 async fn the_lookups_stop_once_the_targets_wanted_are_found() {
     let (resolver, server) = patient_resolver();
-    let targets = resolver
-        .resolve_within("sip:wide.test", 8, Duration::from_secs(10), |_| true)
+    let targets = resolve_within(&resolver, "sip:wide.test", 8, Duration::from_secs(10))
         .await
         .unwrap();
     assert_eq!(targets.len(), 8);
-    let hosts: std::collections::BTreeSet<_> = server
-        .take_asked()
-        .into_iter()
-        .map(|(n, _)| n)
-        .filter(|n| n.starts_with('h'))
-        .collect();
+    let hosts = wide_hosts_asked(&server);
     assert_eq!(
         hosts.len(),
         1,
@@ -532,12 +555,14 @@ async fn only_the_targets_the_host_can_use_count_towards_those_wanted() {
 async fn services_whose_servers_do_not_answer_cost_one_wait_not_one_each() {
     let (resolver, _server) = slow_servers();
     // As above, for the SRV lookups of the services NAPTR gives.
-    let targets = resolver
-        .resolve_within("sip:services.slow.test", 8, Duration::from_secs(5), |_| {
-            true
-        })
-        .await
-        .unwrap();
+    let targets = resolve_within(
+        &resolver,
+        "sip:services.slow.test",
+        8,
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
     assert_eq!(targets, [target(Transport::Udp, "192.0.2.70:5062")]);
 }
 
@@ -545,21 +570,14 @@ async fn services_whose_servers_do_not_answer_cost_one_wait_not_one_each() {
 async fn the_lookup_overlap_set_lets_slow_answers_come_before_the_next_lookup() {
     // Each answer comes 400 ms after its query: later than the 250 ms a lookup runs alone
     // by default, sooner than the overlap set.
-    let server = DnsServer::start_delayed(zone(), Duration::from_millis(400));
-    let resolver = Resolver::with_name_server(server.addr(), 1)
-        .unwrap()
-        .with_lookup_overlap(PATIENT_OVERLAP);
-    let targets = resolver
-        .resolve_within("sip:wide.test", 8, Duration::from_secs(10), |_| true)
+    let (resolver, server) =
+        resolver_asking(DnsServer::start_delayed(zone(), Duration::from_millis(400)));
+    let resolver = resolver.with_lookup_overlap(PATIENT_OVERLAP);
+    let targets = resolve_within(&resolver, "sip:wide.test", 8, Duration::from_secs(10))
         .await
         .unwrap();
     assert_eq!(targets.len(), 8);
-    let hosts: std::collections::BTreeSet<_> = server
-        .take_asked()
-        .into_iter()
-        .map(|(n, _)| n)
-        .filter(|n| n.starts_with('h'))
-        .collect();
+    let hosts = wide_hosts_asked(&server);
     assert_eq!(
         hosts.len(),
         1,
@@ -572,15 +590,14 @@ async fn one_target_wanted_still_has_the_next_lookup_started_beside_a_silent_one
     let (resolver, _server) = slow_servers();
     // The first target's lookup ends after 3 s unanswered: later than the 2 s given.
     let started = tokio::time::Instant::now();
-    let targets = resolver
-        .resolve_within(
-            "sip:one.slow.test;transport=udp",
-            1,
-            Duration::from_secs(2),
-            |_| true,
-        )
-        .await
-        .unwrap();
+    let targets = resolve_within(
+        &resolver,
+        "sip:one.slow.test;transport=udp",
+        1,
+        Duration::from_secs(2),
+    )
+    .await
+    .unwrap();
     assert_eq!(targets, [target(Transport::Udp, "192.0.2.70:5060")]);
     let took = started.elapsed();
     assert!(took < Duration::from_secs(3), "{took:?}");
