@@ -4,14 +4,17 @@
 
 use crate::call_routing::whole_pattern_of;
 use regex::Regex;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 use switchyard_core::{CallRate, Counted};
 
-/// The dial-out policy; shared by every caller of the host API.
+/// The dial-out policy; shared by every caller of the host API, and replaced in place
+/// when the configuration is read again ([`DialPolicy::adopt`]).
 #[derive(Debug)]
 pub struct DialPolicy {
-    allow: Option<Regex>,
+    // Each check takes its own hold on the pattern, so a replacement never waits for a
+    // match, nor a match for a replacement.
+    allow: RwLock<Option<Arc<Regex>>>,
     rate: Mutex<CallRate>,
 }
 
@@ -28,15 +31,26 @@ impl DialPolicy {
         let mut rate = CallRate::default();
         rate.set_limit(max_per_second);
         Ok(DialPolicy {
-            allow,
+            allow: RwLock::new(allow.map(Arc::new)),
             rate: Mutex::new(rate),
         })
+    }
+
+    /// Holds the calls placed from now on to `new`'s pattern and rate limit. The calls
+    /// already counted in the current second still count against the new limit, so that
+    /// a change opens no burst past it.
+    pub fn adopt(&self, new: DialPolicy) {
+        let DialPolicy { allow, rate } = new;
+        let limit = rate.into_inner().unwrap_or_else(|e| e.into_inner()).limit();
+        *self.allow.write().unwrap_or_else(|e| e.into_inner()) =
+            allow.into_inner().unwrap_or_else(|e| e.into_inner());
+        self.rate().set_limit(limit);
     }
 
     /// Whether `dialout.allow` lets a call to `uri` be placed; the error says why not.
     /// Nothing is counted.
     pub fn allows(&self, uri: &str) -> Result<(), String> {
-        match &self.allow {
+        match self.allow() {
             Some(allow) if !allow.is_match(uri) => {
                 Err(format!("{uri} is not allowed by dialout.allow"))
             }
@@ -60,6 +74,10 @@ impl DialPolicy {
     /// Takes back a call [`admit`](Self::admit) counted that was not placed after all.
     pub fn give_back(&self, counted: Counted) {
         self.rate().give_back(counted);
+    }
+
+    fn allow(&self) -> Option<Arc<Regex>> {
+        self.allow.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     fn rate(&self) -> std::sync::MutexGuard<'_, CallRate> {
@@ -114,6 +132,25 @@ mod tests {
         let over = policy.admit(start).unwrap_err();
         assert!(over.contains("dialout.max_per_second (2)"), "{over}");
         assert!(policy.admit(start + Duration::from_secs(1)).is_ok());
+    }
+
+    #[test]
+    fn an_adopted_policy_holds_the_next_calls_and_keeps_this_seconds_count() {
+        let policy = DialPolicy::new(Some("sip:1@a"), 3).unwrap();
+        let start = Instant::now();
+        assert!(policy.admit(start).is_ok());
+        assert!(policy.admit(start).is_ok());
+
+        policy.adopt(DialPolicy::new(Some("sip:2@b"), 2).unwrap());
+        assert!(policy.allows("sip:1@a").is_err());
+        assert!(policy.allows("sip:2@b").is_ok());
+        let over = policy.admit(start).unwrap_err();
+        assert!(over.contains("dialout.max_per_second (2)"), "{over}");
+        assert!(policy.admit(start + Duration::from_secs(1)).is_ok());
+
+        policy.adopt(DialPolicy::new(None, 0).unwrap());
+        assert!(policy.allows("sip:3@c").is_ok());
+        assert!((0..100).all(|_| policy.admit(start).is_ok()));
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! INVITE is routed then.
 //!
 //! A new call gets an instance of the current version of the guest `[routing]`
-//! picks for it, and keeps it, with a [`Lease`] on that version, until it ends:
+//! picks for it (by the rules current as its INVITE is queued: a reload of the
+//! configuration routes only later calls), and keeps it, with a [`Lease`] on that version, until it ends:
 //! a version loaded while the call is up takes only later calls. A call that
 //! guest work places gets its instance as it is placed, of the version of the
 //! call that placed it ([`placed_instance`]), so that a flow spanning several
@@ -29,7 +30,7 @@ use crate::host_api::{CoreHost, Placer, lock};
 use crate::vital::Vitals;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use switchyard_control::rest::HOST_INTERFACE;
@@ -361,8 +362,9 @@ pub struct GuestExecutor {
 
 struct Shared {
     guests: Arc<Registry<Guest>>,
-    /// Which guest an incoming call goes to.
-    routes: CallRoutes,
+    /// Which guest an incoming call goes to: each INVITE takes its own hold on the
+    /// rules current then, so a replacement waits for no routing and no guest work.
+    routes: RwLock<Arc<CallRoutes>>,
     host: Arc<CoreHost>,
     /// The most call instances alive at once.
     max_instances: usize,
@@ -466,7 +468,7 @@ impl GuestExecutor {
         let count = threads.max(1);
         let shared = Arc::new(Shared {
             guests,
-            routes,
+            routes: RwLock::new(Arc::new(routes)),
             host,
             max_instances,
             drops_logged: LogThrottle::default(),
@@ -544,6 +546,16 @@ impl GuestExecutor {
             state.ready.push(lane, call);
             self.shared.ready.notify_one();
         }
+    }
+
+    /// Routes the incoming calls queued from now on by `routes`; the calls up keep
+    /// their guests.
+    pub fn set_routes(&self, routes: CallRoutes) {
+        *self
+            .shared
+            .routes
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Arc::new(routes);
     }
 
     /// Events dropped because their call's guest was too far behind.
@@ -633,6 +645,14 @@ impl Shared {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The routing rules current now.
+    fn routes(&self) -> Arc<CallRoutes> {
+        self.routes
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// Where `op`, when it is `call`'s first, puts the call: an INVITE in the
     /// lane of the guest routing picks; a `Dialed` op in that of the instance
     /// made as the call was placed (returned, its slot now the call's), else
@@ -642,7 +662,8 @@ impl Shared {
         match op {
             GuestOp::Invite(invite) => {
                 let sip = &invite.sip;
-                let guest = self.routes.guest_for(&sip.request_uri, &sip.headers);
+                let routes = self.routes();
+                let guest = routes.guest_for(&sip.request_uri, &sip.headers);
                 Some((self.lane(guest), None))
             }
             GuestOp::Dialed { .. } => Some(match self.host.take_placer(call) {
@@ -651,7 +672,7 @@ impl Shared {
                     (Lane::of(&instance.lease), Some(instance))
                 }
                 Some(Placer::Guest(guest)) => (self.lane(&guest), None),
-                None => (self.lane(self.routes.default_guest()), None),
+                None => (self.lane(self.routes().default_guest()), None),
             }),
             GuestOp::Event { .. } | GuestOp::Message { .. } => None,
         }
@@ -1435,6 +1456,38 @@ mod tests {
             ready.done(&lane, Duration::from_micros(10));
         }
         assert_eq!(ready.pop().map(|(_, call)| call), Some(CallId(2)));
+    }
+
+    #[test]
+    fn new_routes_take_the_calls_queued_after_them() {
+        let wasm = bundled::WEBCONFERENCE;
+        let loaded = [
+            ("conference", wasm, unstartable()),
+            ("other", wasm, unstartable()),
+        ];
+        let harness = Harness::routed(&loaded, &[route("other", "other")], 100);
+        let (before, after) = {
+            let mut core = lock(harness.host.core());
+            (
+                invite_ops_to(&mut core, 0, "other"),
+                invite_ops_to(&mut core, 1, "other"),
+            )
+        };
+        let routed_to = |ops: &[GuestOp]| {
+            let invite = ops.first().expect("an INVITE");
+            let (lane, _) = harness
+                .executor
+                .shared
+                .first(call_of(invite), invite)
+                .expect("an INVITE is routed");
+            lane.guest.to_string()
+        };
+        assert_eq!(routed_to(&before), "other");
+
+        harness
+            .executor
+            .set_routes(CallRoutes::new(&[route("other", "nobody")], "conference").unwrap());
+        assert_eq!(routed_to(&after), "conference");
     }
 
     #[test]

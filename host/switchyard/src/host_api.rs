@@ -115,6 +115,12 @@ impl CoreHost {
         reason
     }
 
+    /// The policy the calls placed through it are held to; [`DialPolicy::adopt`] changes it
+    /// for the calls placed after.
+    pub fn dial_policy(&self) -> &DialPolicy {
+        &self.dial_policy
+    }
+
     /// The directory recordings are written in, if one is configured.
     pub fn recordings_dir(&self) -> Option<&std::path::Path> {
         self.recorder.dir()

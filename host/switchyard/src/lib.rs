@@ -10,6 +10,7 @@ mod cli_output;
 mod cli_table;
 mod component_file;
 pub mod config;
+mod config_reload;
 mod control;
 mod control_client;
 mod control_tls;
@@ -59,6 +60,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::Notify;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::reload;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -315,11 +317,15 @@ fn serve(file: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (filter, refused) = log_filter(std::env::var("RUST_LOG").ok(), &config.log.level);
+    let StartFilter {
+        filter,
+        from_rust_log,
+        refused,
+    } = log_filter(std::env::var("RUST_LOG").ok(), &config.log.level);
     if let Some(refused) = refused {
         eprintln!("switchyard: warning: {refused}");
     }
-    // Reloadable, so that XML-RPC's set_loglevel can change it.
+    // Reloadable, so that XML-RPC's set_loglevel and a reload's log.level can change it.
     let (filter, filter_handle) = reload::Layer::new(filter);
     tracing_subscriber::registry()
         .with(filter)
@@ -343,7 +349,13 @@ fn serve(file: Option<&Path>) -> ExitCode {
     // The handlers go in before anything else starts, so that no signal
     // meets the default action (which ends the process) while it starts.
     let started = Arc::new(AtomicBool::new(false));
-    let asked = match watch_signals(started.clone()) {
+    let reloads = file.map(|file| config_reload::Reloads {
+        file: file.to_owned(),
+        rust_log_rules: from_rust_log,
+        asked: Arc::new(Notify::new()),
+    });
+    let reload_asked = reloads.as_ref().map(|reloads| reloads.asked.clone());
+    let asked = match watch_signals(started.clone(), reload_asked) {
         Ok(asked) => Some(asked),
         Err(e) => {
             tracing::error!("cannot install signal handlers ({e}); stop with SIGKILL");
@@ -357,7 +369,12 @@ fn serve(file: Option<&Path>) -> ExitCode {
             None => std::future::pending().await,
         }
     };
-    let served = runtime.block_on(server::run(config, LogLevel::new(filter_handle), shutdown));
+    let served = runtime.block_on(server::run(
+        config,
+        LogLevel::new(filter_handle),
+        reloads,
+        shutdown,
+    ));
     let code = match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -382,23 +399,37 @@ fn serve(file: Option<&Path>) -> ExitCode {
 /// them has had its own by then.
 const LEFTOVERS_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// The log filter the server starts with.
+struct StartFilter {
+    filter: tracing_subscriber::EnvFilter,
+    /// It is `RUST_LOG`'s, not `log.level`'s.
+    from_rust_log: bool,
+    /// The warning naming a `RUST_LOG` that is not a filter.
+    refused: Option<String>,
+}
+
 /// The log filter: `rust_log` (`RUST_LOG`) when set and valid, else
 /// `level` (`log.level`, which the config check parsed). A `rust_log` with no
 /// directive (`RUST_LOG=`, as a unit file or a compose file leaves an unset
 /// variable) counts as unset. A `rust_log` that is not a filter comes back
 /// with the filter of `level` and a warning naming its first bad directive.
-fn log_filter(
-    rust_log: Option<String>,
-    level: &str,
-) -> (tracing_subscriber::EnvFilter, Option<String>) {
+fn log_filter(rust_log: Option<String>, level: &str) -> StartFilter {
     use log_level::FilterError;
-    let from_level = || log_level::parse_filter(level).unwrap_or_default();
+    let from_level = |refused| StartFilter {
+        filter: log_level::parse_filter(level).unwrap_or_default(),
+        from_rust_log: false,
+        refused,
+    };
     let Some(spec) = rust_log else {
-        return (from_level(), None);
+        return from_level(None);
     };
     match log_level::parse_filter(&spec) {
-        Ok(filter) => (filter, None),
-        Err(FilterError::Empty) => (from_level(), None),
+        Ok(filter) => StartFilter {
+            filter,
+            from_rust_log: true,
+            refused: None,
+        },
+        Err(FilterError::Empty) => from_level(None),
         Err(e @ FilterError::Invalid(_)) => {
             let bad = spec
                 .split(',')
@@ -413,7 +444,7 @@ fn log_filter(
                 "RUST_LOG: {bad:?} is not a log directive ({e}); the whole of RUST_LOG is \
                  ignored and log.level {level:?} is used"
             );
-            (from_level(), Some(warning))
+            from_level(Some(warning))
         }
     }
 }
@@ -429,10 +460,14 @@ const REPEAT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 /// then such a signal ends the process at once with status 0: there is nothing to hang
 /// up or write yet. A repeat within [`REPEAT_GRACE`] of the first is logged and ignored;
 /// one after it ends the process at once with status 1, however the stop began (a
-/// signal, or a vital part that ended). SIGHUP is logged and ignored: the configuration
-/// is read only at start, and a closed terminal or a log rotation script must not end
-/// the server.
-fn watch_signals(started: Arc<AtomicBool>) -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
+/// signal, or a vital part that ended). SIGHUP notifies `reload` (the configuration file
+/// is read again) once `started` is set; before then, or without a file to read, it is
+/// logged and ignored: a closed terminal or a log rotation script must not end the
+/// server.
+fn watch_signals(
+    started: Arc<AtomicBool>,
+    reload: Option<Arc<Notify>>,
+) -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let (asked, asked_for) = tokio::sync::oneshot::channel();
     let (installed, installing) = std::sync::mpsc::channel();
@@ -469,10 +504,7 @@ fn watch_signals(started: Arc<AtomicBool>) -> std::io::Result<tokio::sync::onesh
                         _ = interrupt.recv() => {}
                         _ = terminate.recv() => {}
                         _ = hangup.recv() => {
-                            tracing::info!(
-                                "SIGHUP ignored: the configuration is read only at start; \
-                                 restart to apply a changed one"
-                            );
+                            hang_up(started.load(Ordering::SeqCst), reload.as_deref());
                             continue;
                         }
                     }
@@ -506,6 +538,41 @@ fn watch_signals(started: Arc<AtomicBool>) -> std::io::Result<tokio::sync::onesh
         .recv()
         .unwrap_or_else(|_| Err(std::io::Error::other("the signal thread ended")))?;
     Ok(asked_for)
+}
+
+/// What a SIGHUP does.
+#[derive(Debug, PartialEq, Eq)]
+enum HangupHeed {
+    /// The server has not started: ignored.
+    WhileStarting,
+    /// The server started without a configuration file: ignored.
+    NoFile,
+    /// The configuration file is read again.
+    Reload,
+}
+
+/// What a SIGHUP does, whether the server has `started` and was given a `file`.
+fn heed_hangup(started: bool, file: bool) -> HangupHeed {
+    match (started, file) {
+        (false, _) => HangupHeed::WhileStarting,
+        (true, false) => HangupHeed::NoFile,
+        (true, true) => HangupHeed::Reload,
+    }
+}
+
+/// Does what a SIGHUP does: notifies `reload` when there is one and the server has
+/// `started`, else logs why not.
+fn hang_up(started: bool, reload: Option<&Notify>) {
+    match heed_hangup(started, reload.is_some()) {
+        HangupHeed::Reload => reload.into_iter().for_each(Notify::notify_one),
+        HangupHeed::WhileStarting => tracing::info!(
+            "SIGHUP ignored: the server is still starting; send it again once it is ready"
+        ),
+        HangupHeed::NoFile => tracing::info!(
+            "SIGHUP ignored: the server was started without --config, so there is no \
+             configuration file to read again"
+        ),
+    }
 }
 
 /// What a SIGINT or SIGTERM at `now` does.
@@ -552,9 +619,30 @@ mod tests {
     }
 
     #[test]
+    fn a_sighup_reloads_only_a_started_server_given_a_file() {
+        assert_eq!(heed_hangup(false, true), HangupHeed::WhileStarting);
+        assert_eq!(heed_hangup(false, false), HangupHeed::WhileStarting);
+        assert_eq!(heed_hangup(true, false), HangupHeed::NoFile);
+        assert_eq!(heed_hangup(true, true), HangupHeed::Reload);
+    }
+
+    /// The level the filter of `start` lets through, whether it is `RUST_LOG`'s, and its
+    /// warning.
+    fn started(start: StartFilter) -> (Option<LevelFilter>, bool, Option<String>) {
+        (
+            start.filter.max_level_hint(),
+            start.from_rust_log,
+            start.refused,
+        )
+    }
+
+    #[test]
     fn a_bad_rust_log_is_named_and_log_level_used_instead() {
-        let (filter, warning) = log_filter(Some("info,switchyard=loud,warn".into()), "debug");
-        assert_eq!(filter.max_level_hint(), Some(LevelFilter::DEBUG));
+        let (level, from_rust_log, warning) = started(log_filter(
+            Some("info,switchyard=loud,warn".into()),
+            "debug",
+        ));
+        assert_eq!((level, from_rust_log), (Some(LevelFilter::DEBUG), false));
         let warning = warning.expect("a warning");
         assert!(
             warning.starts_with("RUST_LOG: \"switchyard=loud\" is not a log directive"),
@@ -565,30 +653,27 @@ mod tests {
             "{warning}"
         );
 
-        let (filter, warning) = log_filter(Some("trace".into()), "debug");
         assert_eq!(
-            (filter.max_level_hint(), warning),
-            (Some(LevelFilter::TRACE), None)
+            started(log_filter(Some("trace".into()), "debug")),
+            (Some(LevelFilter::TRACE), true, None)
         );
-        let (filter, warning) = log_filter(None, "warn");
         assert_eq!(
-            (filter.max_level_hint(), warning),
-            (Some(LevelFilter::WARN), None)
+            started(log_filter(None, "warn")),
+            (Some(LevelFilter::WARN), false, None)
         );
     }
 
     #[test]
     fn a_rust_log_without_directives_counts_as_unset() {
         for spec in ["", " ", ",", " , "] {
-            let (filter, warning) = log_filter(Some(spec.into()), "warn");
             assert_eq!(
-                (filter.max_level_hint(), warning),
-                (Some(LevelFilter::WARN), None),
+                started(log_filter(Some(spec.into()), "warn")),
+                (Some(LevelFilter::WARN), false, None),
                 "RUST_LOG={spec:?}"
             );
         }
         // An empty directive beside a bad one is not the one named.
-        let (_, warning) = log_filter(Some(",switchyard=loud".into()), "warn");
+        let warning = log_filter(Some(",switchyard=loud".into()), "warn").refused;
         let warning = warning.expect("a warning");
         assert!(
             warning.starts_with("RUST_LOG: \"switchyard=loud\""),

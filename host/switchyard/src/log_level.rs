@@ -78,7 +78,12 @@ impl LogLevel {
     pub fn set(&self, number: i32) -> Option<Result<LevelFilter, reload::Error>> {
         let level = *LEVELS.get(usize::try_from(number).ok()?)?;
         let filter = EnvFilter::default().add_directive(level.into());
-        Some(self.0.reload(filter).map(|()| level))
+        Some(self.replace(filter).map(|()| level))
+    }
+
+    /// Replaces the filter with `filter` (such as [`parse_filter`] made of `log.level`).
+    pub fn replace(&self, filter: EnvFilter) -> Result<(), reload::Error> {
+        self.0.reload(filter)
     }
 }
 
@@ -126,6 +131,17 @@ mod tests {
         assert_eq!(filter.max_level_hint(), Some(LevelFilter::WARN));
         let off = parse_filter("off").unwrap();
         assert_eq!(off.max_level_hint(), Some(LevelFilter::OFF));
+    }
+
+    #[test]
+    fn a_replaced_filter_is_the_one_read() {
+        let (_layer, handle) = reload::Layer::new(EnvFilter::new("info"));
+        let log = LogLevel::new(handle);
+        log.replace(parse_filter("warn,switchyard=trace").unwrap())
+            .unwrap();
+        assert_eq!(log.get().unwrap(), 4);
+        log.replace(parse_filter("error").unwrap()).unwrap();
+        assert_eq!(log.get().unwrap(), 0);
     }
 
     #[test]

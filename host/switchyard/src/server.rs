@@ -1,6 +1,7 @@
 //! Starting and stopping a server: sockets, tasks, guests.
 
 use crate::config::{Config, ControlConfig, default_sip_listen};
+use crate::config_reload::{self, Reloader, Reloads};
 use crate::control::ControlBridge;
 use crate::durable_file;
 use crate::events::Events;
@@ -48,10 +49,13 @@ const GUEST_WORK_ROOM: Duration = Duration::from_secs(1);
 
 /// Runs a server with `config` until `shutdown` resolves; then hangs up every
 /// call and returns once they have ended. XML-RPC's `set_loglevel` changes
-/// the filter behind `log`.
+/// the filter behind `log`; so does a reload's `log.level`. With `reloads`, the
+/// configuration file is read again at each of its requests, and what may change
+/// while calls are up applied (see [`config_reload`]).
 pub async fn run(
     config: Config,
     log: LogLevel,
+    reloads: Option<Reloads>,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let prompts = Arc::new(PromptLibrary::load(config.media.prompts_dir.as_deref())?);
@@ -275,6 +279,16 @@ pub async fn run(
             ))
         })
         .collect();
+    let reloader = reloads.map(|reloads| {
+        let reloader = Reloader::new(
+            &reloads,
+            config.clone(),
+            executor.clone(),
+            host.clone(),
+            log.clone(),
+        );
+        (reloader, reloads.asked)
+    });
     let bridge = ControlBridge::new(
         host,
         switch,
@@ -339,6 +353,9 @@ pub async fn run(
         "switchyard ready"
     );
 
+    let reload_task =
+        reloader.map(|(reloader, asked)| tokio::spawn(config_reload::serve(reloader, asked)));
+
     let stop = async move {
         tokio::select! {
             () = shutdown => Stop::Asked,
@@ -346,7 +363,7 @@ pub async fn run(
         }
     };
     let stopped = signaling.run(stop).await;
-    for watcher in watchers {
+    for watcher in watchers.into_iter().chain(reload_task) {
         watcher.abort();
     }
 

@@ -1,0 +1,254 @@
+use super::*;
+use crate::config::GuestEntry;
+use std::path::PathBuf;
+
+/// The default configuration with the guest `misbehave` (a component file) beside the
+/// embedded webconference, calls to user `alone` routed to it.
+fn running() -> Config {
+    let mut config = Config::default();
+    config
+        .guests
+        .insert("misbehave".to_owned(), guest("/guests/misbehave.wasm"));
+    config.routing.rules = vec![rule("misbehave", "^sip:alone@")];
+    config
+}
+
+/// A guest entry of the component `wasm`, with an empty table.
+fn guest(wasm: &str) -> GuestEntry {
+    let mut entry = Config::default().guests["webconference"].clone();
+    entry.wasm = Some(PathBuf::from(wasm));
+    entry
+}
+
+fn rule(guest: &str, uri: &str) -> RouteRule {
+    RouteRule {
+        guest: guest.to_owned(),
+        uri: Some(uri.to_owned()),
+        headers: Default::default(),
+    }
+}
+
+/// The keys of `plan` that wait for a restart.
+fn waiting(plan: &Plan) -> Vec<&str> {
+    plan.waiting.iter().map(|w| w.key.as_str()).collect()
+}
+
+#[test]
+fn the_same_configuration_changes_nothing() {
+    let plan = plan(&running(), &running(), false);
+    assert_eq!(plan.routing_rules, None);
+    assert_eq!(plan.dialout, None);
+    assert_eq!(plan.log_level, LogLevelChange::Unchanged);
+    assert!(plan.applied.is_empty(), "{:?}", plan.applied);
+    assert!(plan.waiting.is_empty(), "{:?}", plan.waiting);
+    assert_eq!(plan.running, running());
+    assert!(plan.applied_sections().is_empty());
+}
+
+#[test]
+fn changed_routing_rules_apply() {
+    let mut new = running();
+    new.routing.rules = vec![
+        rule("webconference", "^sip:000777"),
+        rule("misbehave", "^sip:(alone|spin)@"),
+    ];
+    let plan = plan(&running(), &new, false);
+    assert_eq!(plan.routing_rules.as_ref(), Some(&new.routing.rules));
+    assert_eq!(plan.applied, ["routing.rules"]);
+    assert!(plan.waiting.is_empty(), "{:?}", plan.waiting);
+    assert_eq!(plan.running, new);
+    assert_eq!(plan.applied_sections(), ["[routing]"]);
+
+    let mut removed = running();
+    removed.routing.rules.clear();
+    let plan = super::plan(&running(), &removed, false);
+    assert_eq!(plan.routing_rules, Some(Vec::new()));
+    assert_eq!(plan.running.routing.rules, []);
+}
+
+#[test]
+fn rules_naming_a_guest_not_running_wait_with_the_guest_added() {
+    let mut new = running();
+    new.guests
+        .insert("ivr".to_owned(), guest("/guests/ivr.wasm"));
+    new.routing.rules.push(rule("ivr", "^sip:ivr@"));
+    let plan = plan(&running(), &new, false);
+    assert_eq!(plan.routing_rules, None);
+    assert!(plan.applied.is_empty(), "{:?}", plan.applied);
+    assert_eq!(waiting(&plan), ["routing.rules", "guests.ivr"]);
+    let why = plan.waiting[0].why.as_deref().expect("why the rules wait");
+    assert!(
+        why.contains("the guest \"ivr\" they name is not running"),
+        "{why}"
+    );
+    assert_eq!(plan.waiting[1].why, None);
+    assert_eq!(plan.running, running(), "nothing applied");
+}
+
+#[test]
+fn the_routing_guest_waits_for_a_restart() {
+    let mut new = running();
+    new.routing.guest = "misbehave".to_owned();
+    let plan = plan(&running(), &new, false);
+    assert_eq!(plan.routing_rules, None);
+    assert_eq!(waiting(&plan), ["routing.guest"]);
+    assert_eq!(plan.running.routing.guest, "webconference");
+}
+
+#[test]
+fn the_dial_out_policy_applies_whole() {
+    let mut new = running();
+    new.dialout.max_per_second = 3;
+    let plan = plan(&running(), &new, false);
+    assert_eq!(plan.dialout.as_ref(), Some(&new.dialout));
+    assert_eq!(plan.applied, ["dialout.max_per_second"]);
+    assert_eq!(plan.applied_sections(), ["[dialout]"]);
+
+    new.dialout.allow = Some("sip:[0-9]+@gw".to_owned());
+    let plan = super::plan(&running(), &new, false);
+    assert_eq!(plan.applied, ["dialout.allow", "dialout.max_per_second"]);
+    assert_eq!(plan.running.dialout, new.dialout);
+    assert!(plan.waiting.is_empty(), "{:?}", plan.waiting);
+}
+
+#[test]
+fn the_log_level_applies_unless_rust_log_rules() {
+    let mut new = running();
+    new.log.level = "debug".to_owned();
+    let plan = plan(&running(), &new, false);
+    assert_eq!(plan.log_level, LogLevelChange::Apply("debug".to_owned()));
+    assert_eq!(plan.applied, ["log.level"]);
+    assert_eq!(plan.applied_sections(), ["[log]"]);
+
+    let ruled = super::plan(&running(), &new, true);
+    assert_eq!(
+        ruled.log_level,
+        LogLevelChange::RustLogRules("debug".to_owned())
+    );
+    assert!(ruled.applied.is_empty(), "{:?}", ruled.applied);
+    assert!(ruled.waiting.is_empty(), "{:?}", ruled.waiting);
+    assert!(ruled.applied_sections().is_empty());
+    // Said once: the next reload of the same file finds it as it runs.
+    assert_eq!(ruled.running.log.level, "debug");
+}
+
+#[test]
+fn every_other_changed_key_waits_by_its_dotted_path() {
+    let mut new = running();
+    new.sip.listen = vec!["127.0.0.1:5070".parse().unwrap()];
+    new.sip.user_agent = "switchyard".to_owned();
+    new.rtp.port_max = 20000;
+    new.control.listen = "127.0.0.1:9000".parse().unwrap();
+    new.media.max_talkers = 3;
+    new.limits.max_instances = 10;
+    new.rooms.predefined = vec!["101".to_owned()];
+    new.records.stats_dir = Some("/var/lib/switchyard".into());
+    new.recording.max_active = 2;
+    new.guest_cache.enabled = false;
+    let webconference = new.guests.get_mut("webconference").unwrap();
+    webconference
+        .config
+        .insert("direct_room_re".to_owned(), "^9".into());
+    webconference.limits.fuel = Some(1000);
+    new.guests.get_mut("misbehave").unwrap().watch = true;
+    let plan = plan(&running(), &new, false);
+    assert_eq!(
+        waiting(&plan),
+        [
+            "sip.listen",
+            "sip.user_agent",
+            "rtp.port_max",
+            "control.listen",
+            "media.max_talkers",
+            "limits.max_instances",
+            "rooms.predefined",
+            "records.stats_dir",
+            "recording.max_active",
+            "guest_cache.enabled",
+            "guests.misbehave.watch",
+            "guests.webconference.config.direct_room_re",
+            "guests.webconference.limits.fuel",
+        ]
+    );
+    assert!(plan.waiting.iter().all(|w| w.why.is_none()));
+    assert!(plan.applied.is_empty(), "{:?}", plan.applied);
+    assert_eq!(plan.running, running(), "the running values are kept");
+}
+
+#[test]
+fn a_guests_table_is_compared_key_by_key_into_nested_tables() {
+    let mut running = running();
+    let table: toml::Table = toml::from_str(
+        "direct_room_re = \"^1\"\nprivate_rooms = true\n[rooms.101]\npin = \"1234\"\n",
+    )
+    .unwrap();
+    running.guests.get_mut("webconference").unwrap().config = table.clone();
+    let mut new = running.clone();
+    let config = &mut new.guests.get_mut("webconference").unwrap().config;
+    config.remove("private_rooms");
+    config.insert("lonely_user_timer".to_owned(), 30.into());
+    let room = config
+        .get_mut("rooms")
+        .and_then(toml::Value::as_table_mut)
+        .and_then(|rooms| rooms.get_mut("101"))
+        .and_then(toml::Value::as_table_mut)
+        .expect("room 101's table");
+    room.insert("pin".to_owned(), "4321".into());
+    let plan = plan(&running, &new, false);
+    assert_eq!(
+        waiting(&plan),
+        [
+            "guests.webconference.config.lonely_user_timer",
+            "guests.webconference.config.private_rooms",
+            "guests.webconference.config.rooms.101.pin",
+        ]
+    );
+}
+
+#[test]
+fn guests_added_or_removed_wait_and_keys_are_quoted_as_toml_writes_them() {
+    let mut new = running();
+    new.guests.remove("misbehave");
+    new.guests
+        .insert("my guest".to_owned(), guest("/guests/mine.wasm"));
+    let plan = plan(&running(), &new, false);
+    assert_eq!(waiting(&plan), ["guests.misbehave", "guests.\"my guest\""]);
+}
+
+#[test]
+fn a_second_reload_reports_what_still_differs_and_a_key_changed_back_nothing() {
+    let mut new = running();
+    new.routing.rules.clear();
+    new.dialout.max_per_second = 5;
+    new.sip.listen = vec!["127.0.0.1:5070".parse().unwrap()];
+    let first = plan(&running(), &new, false);
+    assert_eq!(first.applied, ["routing.rules", "dialout.max_per_second"]);
+    assert_eq!(waiting(&first), ["sip.listen"]);
+
+    let again = plan(&first.running, &new, false);
+    assert!(again.applied.is_empty(), "{:?}", again.applied);
+    assert_eq!(again.routing_rules, None);
+    assert_eq!(again.dialout, None);
+    assert_eq!(waiting(&again), ["sip.listen"]);
+
+    // The file as at start: the applied sections change back, sip.listen never changed.
+    let back = plan(&again.running, &running(), false);
+    assert_eq!(back.applied, ["routing.rules", "dialout.max_per_second"]);
+    assert!(back.waiting.is_empty(), "{:?}", back.waiting);
+    assert_eq!(back.running, running());
+}
+
+#[test]
+fn a_change_of_a_section_and_of_keys_waiting_is_planned_together() {
+    let mut new = running();
+    new.routing.rules.clear();
+    new.log.level = "warn".to_owned();
+    new.rtp.port_min = 20000;
+    let plan = plan(&running(), &new, false);
+    assert_eq!(plan.applied_sections(), ["[routing]", "[log]"]);
+    assert_eq!(waiting(&plan), ["rtp.port_min"]);
+    let mut expected = running();
+    expected.routing.rules.clear();
+    expected.log.level = "warn".to_owned();
+    assert_eq!(plan.running, expected);
+}

@@ -1,0 +1,178 @@
+//! The configuration read again at SIGHUP, end to end: new routing rules take the
+//! next call while a call up stays with its guest, a file that does not load changes
+//! nothing, and a changed key that applies only at start is named as waiting for the
+//! next restart.
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::Duration;
+use support::phone::Phone;
+use support::server::{Server, base_config, test_guest_wasm};
+use support::xmlrpc::python;
+
+/// How long anything the tests wait for may take.
+const DEADLINE: Duration = Duration::from_secs(10);
+/// The rule sending calls to room numbers (`000777…`) to the `misbehave` guest
+/// rather than to the webconference guest, which takes them without it.
+const RULE: &str = "[[routing.rules]]\nguest = \"misbehave\"\nuri = \"^sip:000777\"\n";
+/// The line of every reload's summary.
+const RELOADED: &str = "configuration reloaded from";
+
+/// [`base_config`] with the `misbehave` guest beside the webconference one, and `rules`.
+fn config_with(rules: &str) -> String {
+    format!(
+        "{}[routing]\nguest = \"webconference\"\n{rules}[guests.misbehave]\nwasm = \"{}\"\n",
+        base_config(),
+        test_guest_wasm("misbehave")
+    )
+}
+
+/// The configuration file `server` was started with (its `--config`).
+fn config_file(server: &Server) -> PathBuf {
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", server.pid())).expect("its cmdline");
+    let args: Vec<&[u8]> = cmdline.split(|byte| *byte == 0).collect();
+    let at = args
+        .iter()
+        .position(|arg| *arg == b"--config")
+        .expect("started with --config");
+    PathBuf::from(String::from_utf8(args[at + 1].to_vec()).expect("a UTF-8 path"))
+}
+
+/// `config` with the value of its key `key` (the first line starting `key = `) set to
+/// `value`.
+fn with_value(config: &str, key: &str, value: &str) -> String {
+    let prefix = format!("{key} = ");
+    let line = config
+        .lines()
+        .find(|line| line.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no {key} in {config}"));
+    config.replacen(line, &format!("{prefix}{value}"), 1)
+}
+
+/// Live calls per guest name, as `guestList()` shows them.
+fn live_calls(server: &Server) -> Vec<(String, i64)> {
+    python(
+        server,
+        "for v in s.guestList():\n    print(v['name'], v['live_calls'])\n",
+    )
+    .lines()
+    .map(|line| {
+        let (name, live) = line.split_once(' ').expect("name and count");
+        (name.to_owned(), live.parse().expect("a count"))
+    })
+    .collect()
+}
+
+/// Polls `guestList()` until it shows `misbehave` and `webconference` live calls, at most
+/// [`DEADLINE`].
+fn await_live_calls(server: &Server, misbehave: i64, webconference: i64) {
+    let expected = vec![
+        ("misbehave".to_owned(), misbehave),
+        ("webconference".to_owned(), webconference),
+    ];
+    server.await_value("live calls", &expected, DEADLINE, || live_calls(server));
+}
+
+/// How many lines of the log contain `needle`.
+fn lines_with(server: &Server, needle: &str) -> usize {
+    server
+        .log()
+        .lines()
+        .filter(|line| line.contains(needle))
+        .count()
+}
+
+/// Sends SIGHUP and waits, at most [`DEADLINE`], for the `count`th line containing
+/// `needle`.
+fn reload_until(server: &Server, needle: &str, count: usize) {
+    server.signal("HUP");
+    server.await_value(&format!("lines with {needle:?}"), &count, DEADLINE, || {
+        lines_with(server, needle)
+    });
+}
+
+#[test]
+fn new_rules_route_the_next_call_and_keys_read_at_start_wait_for_a_restart() {
+    let config = config_with(RULE);
+    let server = Server::start_with(&config);
+    let path = config_file(&server);
+    let up = Phone::call(server.sip, "000777123", "anna", &[]);
+    await_live_calls(&server, 1, 0);
+
+    let unrouted = config.replace(RULE, "");
+    let unrouted = with_value(&unrouted, "listen", "\"127.0.0.1:5\"");
+    let unrouted = with_value(&unrouted, "port_max", "65000");
+    std::fs::write(&path, &unrouted).expect("writing the config");
+    reload_until(&server, RELOADED, 1);
+    let log = server.log();
+    for expected in [
+        "routing.rules: changed: applied",
+        "sip.listen: changed: applies at the next restart; the running value is kept",
+        "rtp.port_max: changed: applies at the next restart; the running value is kept",
+        "applied: [routing]; 2 changed key(s) wait for the next restart",
+    ] {
+        assert!(
+            log.contains(expected),
+            "expected {expected:?} in the log:\n{log}"
+        );
+    }
+    assert!(!log.contains("control.listen: changed"), "{log}");
+
+    let next = Phone::call(server.sip, "000777123", "bert", &[]);
+    await_live_calls(&server, 1, 1);
+    assert!(
+        !up.await_bye(Duration::from_millis(500)),
+        "the call up before the reload stays up"
+    );
+
+    // Read again unchanged: only what still differs from what runs is named.
+    reload_until(&server, RELOADED, 2);
+    assert_eq!(lines_with(&server, "routing.rules: changed"), 1);
+    assert_eq!(lines_with(&server, "sip.listen: changed"), 2);
+    assert_eq!(
+        lines_with(&server, "applied: none; 2 changed key(s) wait"),
+        1,
+        "{}",
+        server.log()
+    );
+
+    up.hang_up();
+    next.hang_up();
+    await_live_calls(&server, 0, 0);
+}
+
+#[test]
+fn a_file_that_does_not_load_keeps_the_running_configuration() {
+    let config = config_with(RULE);
+    let server = Server::start_with(&config);
+    let path = config_file(&server);
+
+    let unrouted = config.replace(RULE, "");
+    let broken_line = unrouted.lines().count() + 1;
+    std::fs::write(&path, format!("{unrouted}[sip\n")).expect("writing the config");
+    reload_until(&server, "configuration not reloaded", 1);
+    let located = format!("{}:{broken_line}:", path.display());
+    let error = server
+        .log()
+        .lines()
+        .find(|line| line.contains("ERROR"))
+        .map(str::to_owned)
+        .unwrap_or_default();
+    assert!(
+        error.contains(&located),
+        "expected the error at {located}, got {error:?}; log:\n{}",
+        server.log()
+    );
+    assert!(
+        server
+            .log()
+            .contains("the running configuration is kept, unchanged")
+    );
+    assert_eq!(lines_with(&server, RELOADED), 0);
+
+    let call = Phone::call(server.sip, "000777123", "carl", &[]);
+    await_live_calls(&server, 1, 0);
+    call.hang_up();
+    await_live_calls(&server, 0, 0);
+}
