@@ -504,7 +504,7 @@ fn watch_signals(
                         _ = interrupt.recv() => {}
                         _ = terminate.recv() => {}
                         _ = hangup.recv() => {
-                            hang_up(started.load(Ordering::SeqCst), reload.as_deref());
+                            hang_up(first.is_some(), reload.as_deref());
                             continue;
                         }
                     }
@@ -543,31 +543,34 @@ fn watch_signals(
 /// What a SIGHUP does.
 #[derive(Debug, PartialEq, Eq)]
 enum HangupHeed {
-    /// The server has not started: ignored.
-    WhileStarting,
     /// The server started without a configuration file: ignored.
     NoFile,
-    /// The configuration file is read again.
+    /// A signal asked the server to stop: ignored, there is nothing to apply a change to.
+    Stopping,
+    /// The configuration file is read again; while the server starts, once it is ready (the
+    /// file may have changed after it was read).
     Reload,
 }
 
-/// What a SIGHUP does, whether the server has `started` and was given a `file`.
-fn heed_hangup(started: bool, file: bool) -> HangupHeed {
-    match (started, file) {
-        (false, _) => HangupHeed::WhileStarting,
-        (true, false) => HangupHeed::NoFile,
-        (true, true) => HangupHeed::Reload,
+/// What a SIGHUP does, whether a signal asked the server to stop (`stopping`) and whether it
+/// was given a `file`.
+fn heed_hangup(stopping: bool, file: bool) -> HangupHeed {
+    match (stopping, file) {
+        (_, false) => HangupHeed::NoFile,
+        (true, true) => HangupHeed::Stopping,
+        (false, true) => HangupHeed::Reload,
     }
 }
 
-/// Does what a SIGHUP does: notifies `reload` when there is one and the server has
-/// `started`, else logs why not.
-fn hang_up(started: bool, reload: Option<&Notify>) {
-    match heed_hangup(started, reload.is_some()) {
+/// Does what a SIGHUP does: notifies `reload` when there is one and the server is not
+/// `stopping`, else logs why not. A notification while the server starts is kept until its
+/// reload task is ready for it.
+fn hang_up(stopping: bool, reload: Option<&Notify>) {
+    match heed_hangup(stopping, reload.is_some()) {
         HangupHeed::Reload => reload.into_iter().for_each(Notify::notify_one),
-        HangupHeed::WhileStarting => tracing::info!(
-            "SIGHUP ignored: the server is still starting; send it again once it is ready"
-        ),
+        HangupHeed::Stopping => {
+            tracing::info!("SIGHUP ignored: the server is stopping")
+        }
         HangupHeed::NoFile => tracing::info!(
             "SIGHUP ignored: the server was started without --config, so there is no \
              configuration file to read again"
@@ -619,11 +622,11 @@ mod tests {
     }
 
     #[test]
-    fn a_sighup_reloads_only_a_started_server_given_a_file() {
-        assert_eq!(heed_hangup(false, true), HangupHeed::WhileStarting);
-        assert_eq!(heed_hangup(false, false), HangupHeed::WhileStarting);
+    fn a_sighup_reloads_a_server_given_a_file_unless_a_signal_stops_it() {
+        assert_eq!(heed_hangup(false, true), HangupHeed::Reload);
+        assert_eq!(heed_hangup(true, true), HangupHeed::Stopping);
+        assert_eq!(heed_hangup(false, false), HangupHeed::NoFile);
         assert_eq!(heed_hangup(true, false), HangupHeed::NoFile);
-        assert_eq!(heed_hangup(true, true), HangupHeed::Reload);
     }
 
     /// The level the filter of `start` lets through, whether it is `RUST_LOG`'s, and its
