@@ -43,7 +43,7 @@ const CALL_REFUSAL_CAUSES: [&str; 5] = [
     "shutting_down",
     "no_media_address",
 ];
-const INVITE_REFUSAL_CAUSES: [&str; 7] = [
+const INVITE_REFUSAL_CAUSES: [&str; 9] = [
     "overloaded",
     "unusable_offer",
     "loop_detected",
@@ -51,6 +51,8 @@ const INVITE_REFUSAL_CAUSES: [&str; 7] = [
     "too_many_hops",
     "unsupported_extension",
     "bad_request",
+    "unsupported_uri_scheme",
+    "version_not_supported",
 ];
 const WEBCONFERENCE: &str = "guest=webconference,version=1";
 

@@ -18,7 +18,10 @@ pub struct Limits {
     /// New requests accepted per second from one source host ([`host_of`]: an IPv4 address,
     /// or an IPv6 /64), in bursts of up to one second's worth; `None` lifts the limit. A
     /// request over it is dropped unanswered and counted ([`Stats::dropped_rate_limited`]).
-    /// Retransmissions a transaction absorbs, ACKs and responses are never limited. At most
+    /// Retransmissions a transaction absorbs, ACKs and responses are never limited, nor are
+    /// the retransmissions, ACKs and CANCELs of an INVITE refused for want of room that the
+    /// endpoint answers from its memory of those refusals
+    /// ([`Stats::invites_refused_overloaded`]). At most
     /// [`Limits::MAX_TRACKED_SOURCES`] hosts are tracked at once, each with its own bucket;
     /// the hosts that find the table full share one more bucket of the same rate. A flood
     /// from many (possibly spoofed) addresses thus cannot get past the limit by outnumbering
@@ -28,6 +31,7 @@ pub struct Limits {
     /// Default [`Limits::DEFAULT_MAX_REQUESTS_PER_SOURCE_PER_SECOND`].
     ///
     /// [`Stats::dropped_rate_limited`]: crate::Stats::dropped_rate_limited
+    /// [`Stats::invites_refused_overloaded`]: crate::Stats::invites_refused_overloaded
     pub max_requests_per_source_per_second: Option<NonZeroU32>,
 }
 

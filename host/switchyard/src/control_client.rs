@@ -52,16 +52,27 @@ pub fn refusal(error: &anyhow::Error) -> Option<&Refusal> {
 )]
 pub struct Unanswered(pub Duration);
 
-/// A server that took the request and then closed or reset the connection
-/// before its answer came (how it ended it: `closed`, `reset`): as after
-/// [`Unanswered`], it may have carried the request out ([`unanswered`] finds
-/// it).
+/// A server that took the request and then closed the connection before its
+/// whole answer came: as after [`Unanswered`], it may have carried the
+/// request out ([`unanswered`] finds it). A server reads the whole request
+/// before it answers, so one that ends then (stopped, or killed) closes the
+/// connection; one that resets it had not read the request ([`call`]).
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "the server {0} the connection before its answer came (it took the request, and may have \
-     carried it out)"
-)]
-pub struct CutOff(pub &'static str);
+pub enum CutOff {
+    /// Closed with no answer at all.
+    #[error(
+        "the server closed the connection before its answer came (it took the request, and \
+         may have carried it out)"
+    )]
+    Unanswered,
+    /// Closed within the answer: its head unfinished, or its body shorter than
+    /// its Content-Length.
+    #[error(
+        "the server closed the connection before its whole answer came (it took the request, \
+         and may have carried it out)"
+    )]
+    PartlyAnswered,
+}
 
 /// Whether an error of [`call`] is [`Unanswered`] or [`CutOff`]: the request
 /// was sent, and may have been carried out.
@@ -97,11 +108,12 @@ impl ControlApi<'static> {
 /// Calls `method` with `params` on the server whose control API is `api`,
 /// waiting at most `wait` for the answer: its answer, or the fault it
 /// answered with. The outer error is a server that cannot be reached, does
-/// not answer within `wait` ([`Unanswered`] once it has the request) or ends
-/// the connection without answering ([`CutOff`] once it has it), refuses
-/// the token or plain HTTP ([`Refusal`]) or its certificate is not trusted, or
-/// does not speak XML-RPC (over HTTPS when `api` has a certificate, else over
-/// plain HTTP).
+/// not answer within `wait` ([`Unanswered`] once it has the request), closes
+/// the connection without its whole answer ([`CutOff`] once it has the
+/// request) or resets it before any answer (at its connection limit, or
+/// stopping: it did not take the request), refuses the token or plain HTTP
+/// ([`Refusal`]) or its certificate is not trusted, or does not speak XML-RPC
+/// (over HTTPS when `api` has a certificate, else over plain HTTP).
 pub fn call(
     api: &ControlApi<'_>,
     method: &str,
@@ -140,7 +152,7 @@ pub fn call(
 
 /// Sends `request` on `stream` and reads the answer to the connection's end,
 /// which is to come within `wait` (the stream's read timeout). Once the whole
-/// request is sent, no answer at all is [`Unanswered`] or [`CutOff`].
+/// request is sent, no answer at all is [`Unanswered`], [`CutOff`] or a reset.
 fn exchange(
     mut stream: impl Read + Write,
     request: &[u8],
@@ -152,33 +164,56 @@ fn exchange(
         .context("sending the request")?;
     let mut response = Vec::new();
     match stream.read_to_end(&mut response) {
-        Ok(0) => Err(CutOff("closed").into()),
+        Ok(0) => Err(CutOff::Unanswered.into()),
         Ok(_) => Ok(response),
         // A read timeout is WouldBlock on Unix, TimedOut on Windows.
         Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
             Err(Unanswered(wait).into())
         }
+        // Part of an answer came: the server took the request; whether the answer is whole
+        // is for `http_body` to tell.
+        Err(e) if ended(e.kind()) && !response.is_empty() => Ok(response),
+        // A socket closed with data unread resets the connection (RFC 2525 §2.17): a server
+        // that closes one at its connection limit, or stops, without reading the request. One
+        // that read it and then ended closes it.
         Err(e)
             if matches!(
                 e.kind(),
                 ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
             ) =>
         {
-            Err(CutOff("reset").into())
+            bail!(
+                "the server reset the connection without taking the request (at its connection \
+                 limit, or stopping): it was not carried out"
+            )
         }
         // Over TLS: the connection closed without the close_notify alert (RFC 8446 §6.1).
-        Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(CutOff("closed").into()),
+        Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(CutOff::Unanswered.into()),
         Err(e) => Err(anyhow::Error::new(e).context("reading the answer")),
     }
 }
 
-/// The body of a complete `200` response (read to its connection's end).
+/// Whether a read failing with `kind` is the connection's end: reset, or closed without
+/// TLS's close_notify alert.
+fn ended(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::UnexpectedEof
+    )
+}
+
+/// The body of a complete `200` response (read to its connection's end). An
+/// HTTP answer whose head never ends, or a `200` whose body is shorter than its
+/// Content-Length, is [`CutOff::PartlyAnswered`].
 fn http_body(response: &[u8]) -> anyhow::Result<&[u8]> {
     // A TLS record: an alert (21) or a handshake (22), of version 3.x (RFC 8446 §5.1).
     if let [21 | 22, 3, ..] = response {
         return Err(Refusal::Https.into());
     }
     let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        if response.starts_with(b"HTTP/") {
+            return Err(CutOff::PartlyAnswered.into());
+        }
         bail!("the answer is not HTTP");
     };
     let head = String::from_utf8_lossy(&response[..end]);
@@ -188,7 +223,31 @@ fn http_body(response: &[u8]) -> anyhow::Result<&[u8]> {
         Some("401") => return Err(Refusal::Unauthorized(status.to_owned()).into()),
         _ => bail!("answered {status:?}"),
     }
-    Ok(&response[end + 4..])
+    let body = &response[end + 4..];
+    match content_length(&head)? {
+        Some(length) if body.len() < length => Err(CutOff::PartlyAnswered.into()),
+        Some(length) => Ok(&body[..length]),
+        None => Ok(body),
+    }
+}
+
+/// The Content-Length of the HTTP response head `head`, if it has one.
+fn content_length(head: &str) -> anyhow::Result<Option<usize>> {
+    let Some(value) = head.lines().skip(1).find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("content-length")
+            .then_some(value)
+    }) else {
+        return Ok(None);
+    };
+    let length = value.trim().parse().with_context(|| {
+        format!(
+            "the answer's Content-Length {:?} is no length",
+            value.trim()
+        )
+    })?;
+    Ok(Some(length))
 }
 
 #[cfg(test)]
@@ -216,6 +275,23 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_shorter_than_its_head_says_is_cut_off_and_a_longer_one_cut_to_it() {
+        let cut_off = |response: &[u8]| {
+            let error = http_body(response).unwrap_err();
+            assert!(unanswered(&error), "{error:#}");
+            matches!(error.downcast_ref(), Some(CutOff::PartlyAnswered))
+        };
+        assert!(cut_off(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nhi"));
+        assert!(cut_off(b"HTTP/1.1 200 OK\r\nContent-Len"));
+        let longer = b"HTTP/1.1 200 OK\r\nCONTENT-LENGTH:  2 \r\n\r\nhi there";
+        assert_eq!(http_body(longer).unwrap(), b"hi");
+        let broken = b"HTTP/1.1 200 OK\r\nContent-Length: two\r\n\r\nhi";
+        let error = http_body(broken).unwrap_err();
+        assert!(!unanswered(&error), "{error:#}");
+        assert!(!unanswered(&http_body(b"SSH-2.0-OpenSSH").unwrap_err()));
+    }
+
+    #[test]
     fn a_server_that_never_answers_is_said_to_have_timed_out() {
         // Listening but never accepting: the request is taken, and nothing answers it.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
@@ -239,9 +315,18 @@ mod tests {
         assert!(!unanswered(&anyhow!("cannot reach the control API")));
     }
 
-    /// A server at a loopback address that takes one request whole, then closes the
-    /// connection, or resets it if `reset`; joined, it gives the request it read.
-    fn ending_after_the_request(reset: bool) -> (SocketAddr, std::thread::JoinHandle<String>) {
+    /// How [`serving_once`] ends its one connection.
+    #[derive(Clone, Copy)]
+    enum Ending {
+        /// Reads the request, sends the answer, closes the connection.
+        Read(&'static [u8]),
+        /// Waits for the whole request and closes the connection without reading it.
+        Unread,
+    }
+
+    /// A server at a loopback address that takes one connection and ends it as `ending`
+    /// says; joined, it gives the request that came on it.
+    fn serving_once(ending: Ending) -> (SocketAddr, std::thread::JoinHandle<String>) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
         let addr = listener.local_addr().unwrap();
         let server = std::thread::spawn(move || {
@@ -251,39 +336,78 @@ mod tests {
                 .unwrap();
             let mut request = Vec::new();
             let mut chunk = [0; 4096];
-            while !request.ends_with(b"</methodCall>\n") {
-                let n = stream.read(&mut chunk).expect("the request within 5 s");
+            for _ in 0..5_000 {
+                if request.ends_with(b"</methodCall>\n") {
+                    break;
+                }
+                let n = match ending {
+                    Ending::Read(_) => stream.read(&mut chunk),
+                    Ending::Unread => {
+                        // What came so far, from its start, left unread.
+                        std::thread::sleep(Duration::from_millis(1));
+                        request.clear();
+                        stream.peek(&mut chunk)
+                    }
+                }
+                .expect("the request within 5 s");
                 assert!(n > 0, "the client closed first");
                 request.extend_from_slice(&chunk[..n]);
             }
-            if reset {
-                // Lingering for no time, closing resets the connection (RST).
-                socket2::SockRef::from(&stream)
-                    .set_linger(Some(Duration::ZERO))
-                    .unwrap();
+            if let Ending::Read(answer) = ending {
+                stream.write_all(answer).expect("the answer sent");
             }
             String::from_utf8(request).unwrap()
         });
         (addr, server)
     }
 
+    /// What `call` makes of `server`'s ending, shown, once `server` has the request.
+    fn ended(
+        (addr, server): (SocketAddr, std::thread::JoinHandle<String>),
+    ) -> (anyhow::Error, String) {
+        let error = call(&ControlApi::plain(addr), "switchyard.kick", &[], READ_WAIT).unwrap_err();
+        let request = server.join().expect("the server had the request");
+        assert!(request.contains("switchyard.kick"), "{request}");
+        let shown = format!("{error:#}");
+        assert!(!shown.contains("os error"), "{shown}");
+        (error, shown)
+    }
+
     #[test]
-    fn a_connection_closed_or_reset_after_the_whole_request_may_have_carried_it_out() {
-        for (reset, how) in [(false, "closed"), (true, "reset")] {
-            let (addr, server) = ending_after_the_request(reset);
-            let api = ControlApi::plain(addr);
-            let error = call(&api, "switchyard.kick", &[], READ_WAIT).unwrap_err();
-            let request = server.join().expect("the server read the request");
-            assert!(request.contains("switchyard.kick"), "{request}");
-            let shown = format!("{error:#}");
-            assert!(unanswered(&error), "{how}: {shown}");
-            assert!(
-                shown.contains(&format!("the server {how} the connection"))
-                    && shown.contains("may have carried it out"),
-                "{shown}"
-            );
-            assert!(!shown.contains("os error"), "{shown}");
-        }
+    fn a_connection_closed_after_the_whole_request_may_have_carried_it_out() {
+        let (error, shown) = ended(serving_once(Ending::Read(b"")));
+        assert!(unanswered(&error), "{shown}");
+        assert!(
+            shown.contains("the server closed the connection before its answer came")
+                && shown.contains("may have carried it out"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_connection_reset_with_the_request_unread_did_not_carry_it_out() {
+        // A server over its connection limits closes a connection unread, which resets it
+        // (RFC 2525 §2.17).
+        let (error, shown) = ended(serving_once(Ending::Unread));
+        assert!(!unanswered(&error), "{shown}");
+        assert!(
+            shown.contains("the server reset the connection without taking the request")
+                && shown.contains("it was not carried out"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_200_cut_short_may_have_carried_the_request_out() {
+        let cut = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 200\r\n\r\n\
+                    <?xml version=\"1.0\"?><methodResponse><params><param><value>";
+        let (error, shown) = ended(serving_once(Ending::Read(cut)));
+        assert!(unanswered(&error), "{shown}");
+        assert!(
+            shown.contains("the server closed the connection before its whole answer came")
+                && shown.contains("may have carried it out"),
+            "{shown}"
+        );
     }
 
     #[test]

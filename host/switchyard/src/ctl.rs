@@ -185,9 +185,10 @@ impl CtlCommand {
 
 /// Runs `command` against the control API `api`: exit 0 with the answer on
 /// stdout; else the reason on stderr, with exit [`guest_cli::UNANSWERED`] (3)
-/// when the server took the request and did not answer in time, or closed or
-/// reset the connection without answering (it may have carried it out), and 1
-/// otherwise (a fault, or a server not asked).
+/// when the server took the request and did not answer in time, or closed
+/// the connection before its whole answer (it may have carried it out), and 1
+/// otherwise (a fault, or a server not asked: one that resets the connection
+/// did not take the request).
 pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
     let wait = command.wait();
     let Call {

@@ -23,8 +23,8 @@ pub fn reachable(listen: SocketAddr) -> SocketAddr {
 /// `guestLoad(name, file)`, `file` made absolute (the server reads it), but for
 /// [`EMBEDDED`], the component built into the server; its answer waited for
 /// [`control_client::CHANGE_WAIT`] at most (the server compiles the component):
-/// exit 0 once loaded, [`UNANSWERED`] when no answer came in time (it may still
-/// load it), else 1.
+/// exit 0 once loaded, [`UNANSWERED`] when it took the request and no answer
+/// came, in time or at all (it may have loaded it, or still load it), else 1.
 pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
     let file = match std::path::absolute(file) {
         _ if file == Path::new(EMBEDDED) => file.to_owned(),
@@ -94,14 +94,16 @@ pub fn fail(message: String) -> ExitCode {
 }
 
 /// The exit code of a command whose request the server took and did not
-/// answer in time ([`control_client::Unanswered`]): it may still carry it
-/// out, so a script is not to repeat it as it may one that exits 1 (clap
-/// exits 2 for a command line it refuses).
+/// answer: not in time ([`control_client::Unanswered`]), or closing the
+/// connection before its whole answer ([`control_client::CutOff`]). It may
+/// have carried the request out, or still may, so a script is not to repeat
+/// it as it may one that exits 1 (a server that resets the connection did not
+/// take the request; clap exits 2 for a command line it refuses).
 pub const UNANSWERED: u8 = 3;
 
 /// Prints `error` (of [`control_client::call`]) and then `advice` as
 /// [`fail`] does; exit [`UNANSWERED`] when the server took the request and
-/// did not answer, else 1.
+/// did not answer ([`control_client::unanswered`]), else 1.
 pub fn fail_call(error: &anyhow::Error, advice: &str) -> ExitCode {
     let code = fail(format!("{error:#}{advice}"));
     if control_client::unanswered(error) {

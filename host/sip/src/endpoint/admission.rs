@@ -5,15 +5,17 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use rsip::headers::UntypedHeader;
+use rsip::prelude::HeadersExt;
+
 use super::{Endpoint, is_new_invite};
+use crate::address;
 use crate::build::ResponseBuilder;
 use crate::dialog::DialogId;
-use crate::expiring::Expiring;
 use crate::hosts::Host;
 use crate::message::Request;
 use crate::method::Method;
-use crate::timer::Timer;
-use crate::transaction::ServerKey;
+use crate::reply::Reply;
 use crate::transport::TransportAddr;
 use crate::wire::RawRequest;
 
@@ -30,66 +32,16 @@ const LOADED_DIVISOR: usize = 2;
 /// one in 16 of the cap (65,536), rounded up.
 const RESERVE_DIVISOR: usize = 16;
 
-/// How many new INVITEs refused for want of room [`OverloadRefusals`] keeps at most: Timer H
-/// (64*T1) of refusals at 4,000 a second (the oldest goes first; its retransmission would
-/// then be counted as a refusal of its own).
-const OVERLOAD_REFUSALS_MAX: usize = 131_072;
-
-/// The new INVITEs recently refused for want of room ([`Endpoint::overloaded`]), by server
-/// transaction key, with the To tag of their 503, each for Timer H (64*T1) after its refusal.
-//
-// RFC 3261 §17.2.3 makes a retransmitted INVITE match the transaction its first copy started,
-// and §17.2.1 has that transaction send its final response again for each one. A transaction
-// would take the place in the table whose want the 503 reports, and keep a timer per refusal;
-// this memory takes no place and keeps a key and a tag: the retransmission of an INVITE whose
-// 503 was lost gets the same 503 again, and is not counted as a new refusal. Timer H is as
-// long as such a transaction would wait, and longer than the caller retransmits (Timer B,
-// §17.1.1.2).
-#[derive(Debug)]
-pub(super) struct OverloadRefusals(Expiring<ServerKey, String>);
-
-impl Default for OverloadRefusals {
-    fn default() -> Self {
-        Self::new(OVERLOAD_REFUSALS_MAX)
-    }
-}
-
-impl OverloadRefusals {
-    /// An empty memory of at most `max` refusals.
-    fn new(max: usize) -> Self {
-        Self(Expiring::new(max))
-    }
-
-    /// Keeps the refusal at `now` of the INVITE of key `key` with a 503 that added `to_tag`.
-    fn remember(&mut self, now: Instant, key: ServerKey, to_tag: String) {
-        self.0.insert(now + Timer::H.duration(), key, to_tag);
-    }
-
-    /// The To tag of the 503 that refused the INVITE of key `key`, if it is kept.
-    fn to_tag(&self, key: &ServerKey) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
-    }
-
-    /// Forgets the refusals kept until `now` or before.
-    pub(super) fn expire(&mut self, now: Instant) {
-        self.0.expire(now);
-    }
-
-    /// When the oldest refusal is forgotten.
-    pub(super) fn next_expiry(&self) -> Option<Instant> {
-        self.0.next_expiry()
-    }
-
-    /// How many places are taken.
-    #[cfg(test)]
-    pub(super) fn len(&self) -> usize {
-        self.0.len()
-    }
-}
+/// How many new INVITEs refused for want of room the endpoint remembers at most
+/// ([`Endpoint::answered_as_refused`]): Timer H (64*T1) of refusals at 4,000 a second (the
+/// oldest goes first; its retransmission would then be counted as a refusal of its own).
+pub(super) const OVERLOAD_REFUSALS_MAX: usize = 131_072;
 
 impl Endpoint {
     /// Answers a refused request outside any transaction (the answer depends only on the
-    /// request, so a retransmission gets it again); an ACK is never answered (§17.1.1.3).
+    /// request, so a retransmission gets it again); an ACK is never answered (§17.1.1.3). A
+    /// new INVITE refused with 416 or 505 is counted under its cause (see
+    /// [`Stats`](super::Stats)).
     pub(super) fn refuse_stateless(
         &mut self,
         now: Instant,
@@ -110,9 +62,15 @@ impl Endpoint {
         let response =
             ResponseBuilder::new(raw, code, reason, Some(&tag), &self.user_agent).build();
         self.out.send(destination, response);
+        // No transaction tells a retransmission from a first copy here: each copy refused is
+        // counted, as it is answered, again.
         match code {
             400 => self.stats.bad_requests_sent += 1,
             513 => self.stats.too_large_sent += 1,
+            416 if is_new_invite_line(raw) => {
+                self.stats.invites_refused_unsupported_uri_scheme += 1
+            }
+            505 if is_new_invite_line(raw) => self.stats.invites_refused_version_not_supported += 1,
             _ => {}
         }
     }
@@ -149,33 +107,49 @@ impl Endpoint {
         self.dialogs.contains_key(&dialog) || self.placed_in_early_dialog(&dialog).is_some()
     }
 
-    /// Refuses the new request `request` of server transaction key `key` as it finds no room
-    /// ([`Endpoint::has_room_for`]): `503 Service Unavailable` with `Retry-After`, outside any
-    /// transaction, as a transaction would take a place. A new INVITE refused so is counted
+    /// Refuses the new request `request` as it finds no room ([`Endpoint::has_room_for`]):
+    /// `503 Service Unavailable` with `Retry-After`, outside any transaction, as a transaction
+    /// would take a place. A new INVITE refused so is counted
     /// ([`Stats::invites_refused_overloaded`](super::Stats::invites_refused_overloaded)) and
-    /// remembered ([`OverloadRefusals`]).
-    pub(super) fn overloaded(&mut self, now: Instant, key: ServerKey, request: &Request) {
+    /// remembered ([`RefusedInvites`](crate::transaction::RefusedInvites)).
+    pub(super) fn overloaded(&mut self, now: Instant, request: &Request) {
         let tag = self.ids.tag();
         let response = overload_response(&request.raw, &tag, &self.user_agent);
         self.out.send(request.destination, response);
         if is_new_invite(request) {
             self.stats.invites_refused_overloaded += 1;
-            self.overload_refusals.remember(now, key, tag);
+            self.overload_refusals
+                .remember(now, &request.transaction_id, &tag);
         }
     }
 
-    /// Sends the 503 again if `request`, of server transaction key `key`, is the retransmission
-    /// of a new INVITE refused for want of room ([`OverloadRefusals`]); whether it was.
-    pub(super) fn resent_overload_refusal(&mut self, key: &ServerKey, request: &Request) -> bool {
-        if !is_new_invite(request) {
+    /// Answers `request` as the server transaction of a new INVITE refused for want of room
+    /// would, if it belongs to one ([`RefusedInvites`](crate::transaction::RefusedInvites));
+    /// whether it did. The INVITE sent again gets the 503 again and is counted as a
+    /// retransmission, not as a refusal; the ACK of the 503 is absorbed (§17.2.1); a CANCEL
+    /// gets `200 OK` with the 503's To tag, outside any transaction as the 503 was, and
+    /// changes nothing (§9.2).
+    pub(super) fn answered_as_refused(&mut self, request: &Request) -> bool {
+        let belongs =
+            is_new_invite(request) || matches!(request.method, Method::ACK | Method::CANCEL);
+        if !belongs {
             return false;
         }
-        let Some(tag) = self.overload_refusals.to_tag(key) else {
+        let Some(tag) = self.overload_refusals.to_tag(&request.transaction_id) else {
             return false;
         };
-        let response = overload_response(&request.raw, tag, &self.user_agent);
-        self.out.resend(request.destination, &response);
-        self.stats.request_retransmissions_received += 1;
+        match request.method {
+            Method::ACK => {}
+            Method::CANCEL => {
+                let response = Reply::Ok.build(&request.raw, Some(&tag), &self.user_agent);
+                self.out.send(request.destination, response);
+            }
+            _ => {
+                let response = overload_response(&request.raw, &tag, &self.user_agent);
+                self.out.resend(request.destination, &response);
+                self.stats.request_retransmissions_received += 1;
+            }
+        }
         true
     }
 
@@ -192,6 +166,17 @@ impl Endpoint {
     }
 }
 
+/// Whether `raw`, a request refused before it was read whole, is a new INVITE: its start line
+/// names INVITE, and its To has no tag (one that cannot be read is not taken for one).
+fn is_new_invite_line(raw: &RawRequest) -> bool {
+    &*raw.line.method == "INVITE"
+        && raw
+            .to_header()
+            .ok()
+            .and_then(|to| address::parse(to.value()))
+            .is_some_and(|to| to.tag().is_none())
+}
+
 /// The `503 Service Unavailable` refusing `request` for want of room, adding the To tag `tag`,
 /// with Server `server`.
 fn overload_response(request: &RawRequest, tag: &str, server: &str) -> Vec<u8> {
@@ -200,34 +185,4 @@ fn overload_response(request: &RawRequest, tag: &str, server: &str) -> Vec<u8> {
     ResponseBuilder::new(request, 503, "Service Unavailable", Some(tag), server)
         .extra_headers(&[("Retry-After", "5")])
         .build()
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-    use crate::timer::test_epoch;
-
-    #[test]
-    fn overload_refusals_keep_the_newest_within_their_bound_each_until_timer_h() {
-        let t0 = test_epoch();
-        let key = |n: u32| ServerKey::new(&format!("z9hG4bK{n} 192.0.2.7:5060"), Method::INVITE);
-        let at = |n: u32| t0 + Duration::from_millis(n.into());
-        let mut refusals = OverloadRefusals::new(4);
-        for n in 0..100 {
-            refusals.remember(at(n), key(n), format!("tag{n}"));
-            assert!(refusals.len() <= 4, "{n}: {} kept", refusals.len());
-        }
-        assert_eq!(refusals.to_tag(&key(95)), None, "the oldest went first");
-        assert_eq!(refusals.to_tag(&key(99)), Some("tag99"));
-        refusals.expire(at(99) + Timer::H.duration() - Duration::from_nanos(1));
-        assert_eq!(
-            refusals.to_tag(&key(99)),
-            Some("tag99"),
-            "kept until Timer H"
-        );
-        refusals.expire(at(99) + Timer::H.duration());
-        assert_eq!((refusals.len(), refusals.next_expiry()), (0, None));
-    }
 }

@@ -91,17 +91,17 @@ impl Endpoint {
             // RFC 6026 §7.1: the ACK of a 2xx (or a new request) goes on to the core.
             None => {}
         }
+        if self.answered_as_refused(&request) {
+            return;
+        }
         if method == Method::ACK {
             return self.on_ack(now, &request);
-        }
-        if self.resent_overload_refusal(&key, &request) {
-            return;
         }
         if !self.admit(now, source.addr) {
             return;
         }
         if !self.has_room_for(&request) {
-            return self.overloaded(now, key, &request);
+            return self.overloaded(now, &request);
         }
         let extensions = Extensions::of(&self.session_timers);
         // §8.2.1: a method the endpoint does not implement (extension methods included) gets

@@ -40,12 +40,12 @@ use crate::session::reinvite::OrphanedReinvites;
 use crate::session::timer::SessionTimers;
 use crate::timer::Schedule;
 use crate::transaction::{
-    InviteLinger, InviteServer, Lingering, NonInviteClient, ServerKey, Transaction, TxId,
+    InviteLinger, InviteServer, Lingering, NonInviteClient, RefusedInvites, ServerKey, Transaction,
+    TxId,
 };
 use crate::transmit::{Outbox, Transmit};
 use crate::transport::{Transport, TransportAddr};
 use crate::wire::{self, Datagram};
-use admission::OverloadRefusals;
 use challenge::Release;
 use session::Ended;
 use transport_failure::AwaitingAt;
@@ -96,7 +96,9 @@ pub struct Stats {
     /// `513 Message Too Large` responses sent for requests over
     /// [`Limits::max_message_bytes`].
     pub too_large_sent: u64,
-    /// Retransmitted requests answered or absorbed by their server transaction.
+    /// Retransmitted requests answered or absorbed by their server transaction, and
+    /// retransmitted INVITEs answered with their 503 again from the memory of refusals for
+    /// want of room (see [`Stats::invites_refused_overloaded`]).
     pub request_retransmissions_received: u64,
     /// Retransmissions sent (requests and responses).
     pub retransmissions_sent: u64,
@@ -104,11 +106,12 @@ pub struct Stats {
     pub incoming_calls: u64,
     /// New INVITEs (no To tag) answered `503 Service Unavailable` with `Retry-After` as the
     /// transaction table had no room for them, or, once it was half full, their source host
-    /// held its share of it: as in the six counts after it, INVITEs refused before any call
+    /// held its share of it: as in the eight counts after it, INVITEs refused before any call
     /// started (no [`Event::IncomingCall`]), each under one cause. The 503 is sent outside any
     /// transaction, but the refusal is remembered for Timer H (64*T1): an INVITE retransmitted
     /// because its 503 was lost gets the 503 again and is not counted again (beyond the
-    /// 131,072 most recent refusals it would be).
+    /// 131,072 most recent refusals it would be), the ACK of the 503 is absorbed and a CANCEL
+    /// of the INVITE gets 200.
     pub invites_refused_overloaded: u64,
     /// New INVITEs refused for their offer: 488 (no usable audio stream, a connection address
     /// that is no IP address, media addresses the peer could not hold), 415 (a body type or
@@ -132,8 +135,18 @@ pub struct Stats {
     /// New INVITEs refused with `400 Bad Request` for a Contact or Record-Route no dialog can
     /// be made with (also counted in [`Stats::bad_requests_sent`]). Retransmissions are not
     /// counted again. A 400 or 513 for a request's form or size, sent before it is read as an
-    /// INVITE, is counted only in [`Stats::bad_requests_sent`] or [`Stats::too_large_sent`].
+    /// INVITE, is counted only in [`Stats::bad_requests_sent`] or [`Stats::too_large_sent`]; a
+    /// 416 or 505 for a new INVITE is counted under its own cause (the two counts after this).
     pub invites_refused_bad_request: u64,
+    /// New INVITEs (their start line names INVITE, their To has no tag) refused with
+    /// `416 Unsupported URI Scheme`: a Request-URI neither SIP, SIPS nor tel (§8.2.2.1). The
+    /// 416 is sent outside any transaction, before the rest of the request is read: each
+    /// retransmission is refused, and counted, again.
+    pub invites_refused_unsupported_uri_scheme: u64,
+    /// New INVITEs refused with `505 Version Not Supported`: a start line of another SIP
+    /// version than 2.0 (§8.2.2). Like the 416, sent outside any transaction: each
+    /// retransmission is refused, and counted, again.
+    pub invites_refused_version_not_supported: u64,
     /// Calls placed with [`Endpoint::invite`].
     pub outgoing_calls: u64,
     /// Requests (INVITE, BYE) sent again with Digest credentials after a 401 or 407.
@@ -355,9 +368,9 @@ pub struct Endpoint {
     merging: HashMap<MergeKey, TxId>,
     /// The merge keys of those transactions once they linger, until they end.
     lingering_merges: LingeringMerges,
-    /// The new INVITEs recently refused for want of room, whose retransmissions get their 503
-    /// again.
-    overload_refusals: OverloadRefusals,
+    /// The new INVITEs recently refused for want of room, whose retransmissions, ACKs and
+    /// CANCELs are answered as their transactions would.
+    overload_refusals: RefusedInvites,
     /// The calls of our re-INVITEs under way, by Via branch.
     reinvites: HashMap<String, CallKey>,
     /// Our re-INVITEs whose call ended first, still acknowledged for a while.
@@ -419,7 +432,7 @@ impl Endpoint {
             offered: HashMap::new(),
             merging: HashMap::new(),
             lingering_merges: LingeringMerges::default(),
-            overload_refusals: OverloadRefusals::default(),
+            overload_refusals: RefusedInvites::new(admission::OVERLOAD_REFUSALS_MAX),
             reinvites: HashMap::new(),
             orphaned_reinvites: OrphanedReinvites::default(),
             late_pracks: LatePracks::default(),

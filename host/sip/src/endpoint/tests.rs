@@ -494,6 +494,8 @@ fn invites_refused(stats: &Stats) -> u64 {
         + stats.invites_refused_too_many_hops
         + stats.invites_refused_unsupported_extension
         + stats.invites_refused_bad_request
+        + stats.invites_refused_unsupported_uri_scheme
+        + stats.invites_refused_version_not_supported
 }
 
 /// A new INVITE from `caller` at `now` with the header lines `extra` and body `sdp`, as sent
@@ -539,6 +541,121 @@ fn a_new_invite_refused_for_want_of_room_is_counted_once_and_its_retransmission_
     assert_eq!(invites_refused(&stats), 1, "under one cause only");
     assert_eq!(stats.request_retransmissions_received, 1);
     assert_eq!(ep.poll_event(), None);
+}
+
+/// The CANCEL of `invite`, as its UAC would send it (§9.1).
+fn cancel_of(invite: &[u8]) -> String {
+    let invite = String::from_utf8_lossy(invite);
+    let head = &invite[..invite.find("Content-Type").unwrap()];
+    head.replacen("INVITE sip:", "CANCEL sip:", 1)
+        .replace("CSeq: 1 INVITE", "CSeq: 1 CANCEL")
+        + "Content-Length: 0\r\n\r\n"
+}
+
+/// The To header line of the message `message`.
+fn to_line(message: &str) -> &str {
+    message
+        .lines()
+        .find(|line| line.starts_with("To:"))
+        .unwrap_or_else(|| panic!("no To: {message}"))
+}
+
+#[test]
+fn the_ack_and_a_cancel_of_an_invite_refused_for_want_of_room_match_its_refusal() {
+    let t0 = epoch();
+    let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+    ep.max_transactions = 0;
+    let invite = new_invite(&mut caller, t0, "", &audio_offer(addr("127.0.0.1:6002")));
+    let refusal = caller.replay(&mut ep, t0, &invite);
+    assert_eq!(refused(&refusal), 1, "{:?}", text(&refusal));
+    caller.uac.handle_datagram(t0, &refusal[0]);
+    let ack = caller
+        .uac
+        .poll_transmit()
+        .expect("the ACK of the 503")
+        .payload;
+    assert!(
+        ack.starts_with(b"ACK "),
+        "{}",
+        String::from_utf8_lossy(&ack)
+    );
+    let absorbed = caller.replay(&mut ep, t0, &ack);
+    assert!(absorbed.is_empty(), "{:?}", text(&absorbed));
+    // §9.2: a CANCEL of an INVITE whose final response was sent gets 200, and changes
+    // nothing; whether or not room came free meanwhile.
+    let cancel = cancel_of(&invite);
+    for room in [0, usize::MAX] {
+        ep.max_transactions = room;
+        let answers = text(&caller.replay(&mut ep, t0, cancel.as_bytes()));
+        assert!(
+            answers.len() == 1 && answers[0].starts_with("SIP/2.0 200 OK\r\n"),
+            "{room}: {answers:?}"
+        );
+        assert_eq!(
+            to_line(&answers[0]),
+            to_line(&text(&refusal)[0]),
+            "{room}: the 503's To tag"
+        );
+    }
+    let other = cancel_of(&invite).replace("branch=z9hG4bK", "branch=z9hG4bKother");
+    let unmatched = text(&caller.replay(&mut ep, t0, other.as_bytes()));
+    assert!(
+        unmatched[0].starts_with("SIP/2.0 481 "),
+        "another branch: {unmatched:?}"
+    );
+    let stats = ep.stats();
+    assert_eq!(stats.dropped_acks, 0, "the ACK belongs to the refusal");
+    assert_eq!(stats.request_retransmissions_received, 0);
+    assert_eq!(invites_refused(&stats), 1, "refused once");
+    assert_eq!(ep.poll_event(), None, "no call");
+    ep.handle_timeout(t0 + Timer::H.duration());
+    caller.replay(&mut ep, t0 + Timer::H.duration(), &ack);
+    assert_eq!(
+        ep.stats().dropped_acks,
+        1,
+        "after Timer H it matches nothing"
+    );
+}
+
+#[test]
+fn a_new_invite_refused_for_its_uri_scheme_or_version_is_counted_each_time_under_its_cause() {
+    let t0 = epoch();
+    let offer = audio_offer(addr("127.0.0.1:6000"));
+    let scheme = |invite: String| invite.replacen("INVITE sip:", "INVITE mailto:", 1);
+    let version = |invite: String| invite.replacen(" SIP/2.0\r\n", " SIP/3.0\r\n", 1);
+    let cases: [(&str, Edit, &str, Counted); 2] = [
+        ("mailto: Request-URI", scheme, "416", |s| {
+            s.invites_refused_unsupported_uri_scheme
+        }),
+        ("SIP/3.0", version, "505", |s| {
+            s.invites_refused_version_not_supported
+        }),
+    ];
+    for (what, edit, code, counted) in cases {
+        let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+        let sent = new_invite(&mut caller, t0, "", &offer);
+        let invite = edit(String::from_utf8(sent).unwrap());
+        // Refused outside any transaction: each copy is refused, and counted, anew.
+        for n in 1..=2 {
+            let answers = text(&caller.replay(&mut ep, t0, invite.as_bytes()));
+            assert!(
+                answers[0].starts_with(&format!("SIP/2.0 {code} ")),
+                "{what}: {answers:?}"
+            );
+            let stats = ep.stats();
+            assert_eq!(counted(&stats), n, "{what}");
+            assert_eq!(invites_refused(&stats), n, "{what}: under one cause only");
+        }
+        let reinvite = invite.replacen("@127.0.0.1:5060>\r\n", "@127.0.0.1:5060>;tag=t\r\n", 1);
+        assert_ne!(reinvite, invite, "{what}");
+        caller.replay(&mut ep, t0, reinvite.as_bytes());
+        assert_eq!(
+            counted(&ep.stats()),
+            2,
+            "{what}: a re-INVITE is no new INVITE"
+        );
+        assert_eq!(ep.poll_event(), None, "{what}: no call");
+    }
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //! keyed hash already).
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hash, Hasher, RandomState};
 use std::time::{Duration, Instant};
 
 /// A keyed 128-bit hash of an entry's key, as two 64-bit halves. Keyed with secret random
@@ -25,6 +25,23 @@ impl Hash for Fingerprint {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // Either half of a keyed hash is a good hash of the key.
         state.write_u64(self.0[0]);
+    }
+}
+
+/// The secret random keys [`Fingerprint`]s are made with, one per half: drawn anew for each
+/// table, so that peers cannot choose keys that collide.
+#[derive(Debug, Default)]
+pub(crate) struct FingerprintKeys([RandomState; 2]);
+
+impl FingerprintKeys {
+    /// The fingerprint of what `hash` writes to a hasher: two independently keyed 64-bit
+    /// hashes side by side.
+    pub(crate) fn fingerprint(&self, hash: impl Fn(&mut DefaultHasher)) -> Fingerprint {
+        Fingerprint(self.0.each_ref().map(|keys| {
+            let mut hasher = keys.build_hasher();
+            hash(&mut hasher);
+            hasher.finish()
+        }))
     }
 }
 
@@ -101,21 +118,27 @@ impl<T> Expiring<T> {
     /// fingerprint back, to clear the index.
     pub(crate) fn expire(&mut self, now: Instant, mut fingerprint: impl FnMut(&T) -> Fingerprint) {
         while self.next_expiry().is_some_and(|expires| expires <= now) {
-            let Some(block) = self.blocks.front() else {
-                break;
-            };
-            let key = fingerprint(&block[self.head].1);
-            if self.index.get(&key) == Some(&self.first) {
-                self.index.remove(&key);
-            }
-            self.first += 1;
-            self.len -= 1;
-            self.head += 1;
-            if self.head == block.len() {
-                // A block is dropped whole once every entry in it expired.
-                self.blocks.pop_front();
-                self.head = 0;
-            }
+            self.drop_oldest(&mut fingerprint);
+        }
+    }
+
+    /// Drops the oldest entry, if any, before its expiry; `fingerprint` gives its fingerprint
+    /// back, to clear the index.
+    pub(crate) fn drop_oldest(&mut self, fingerprint: impl FnOnce(&T) -> Fingerprint) {
+        let Some(block) = self.blocks.front() else {
+            return;
+        };
+        let key = fingerprint(&block[self.head].1);
+        if self.index.get(&key) == Some(&self.first) {
+            self.index.remove(&key);
+        }
+        self.first += 1;
+        self.len -= 1;
+        self.head += 1;
+        if self.head == block.len() {
+            // A block is dropped whole once every entry in it is gone.
+            self.blocks.pop_front();
+            self.head = 0;
         }
         if self.len == 0 {
             self.blocks.clear();

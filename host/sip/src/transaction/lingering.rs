@@ -10,12 +10,11 @@
 //! request gets its response rebuilt from itself ([`Reply::build`]), which yields the bytes
 //! first sent since it copies them from the same request.
 
-use std::hash::{BuildHasher, Hasher, RandomState};
 use std::time::Instant;
 
 use rsip::prelude::HasHeaders;
 
-use super::expiring::{Expiring, Fingerprint};
+use super::expiring::{Expiring, Fingerprint, FingerprintKeys};
 use super::{ServerKey, hash_key};
 use crate::hosts::{Host, HostCounts};
 use crate::method::Method;
@@ -61,14 +60,15 @@ struct Completed {
 /// A To tag the endpoint gave a response, kept without an allocation when it is one of the
 /// endpoint's own (16 hex digits, see `Ids::tag`).
 #[derive(Debug)]
-enum Tag {
+pub(super) enum Tag {
     None,
     Ours(u64),
     Other(Box<str>),
 }
 
 impl Tag {
-    fn new(tag: Option<&str>) -> Self {
+    /// The tag `tag`, or none.
+    pub(super) fn new(tag: Option<&str>) -> Self {
         match tag {
             None => Self::None,
             Some(text) => match u64::from_str_radix(text, 16) {
@@ -80,7 +80,8 @@ impl Tag {
         }
     }
 
-    fn text(&self) -> Option<String> {
+    /// The tag as text, if there is one.
+    pub(super) fn text(&self) -> Option<String> {
         match self {
             Self::None => None,
             Self::Ours(value) => Some(format!("{value:016x}")),
@@ -103,9 +104,8 @@ struct Invite {
 /// The lingering server transactions, by state.
 #[derive(Debug, Default)]
 pub(crate) struct Lingering {
-    /// Key the two halves of the fingerprints; random, so that peers cannot choose keys that
-    /// collide (two keys share a fingerprint with a chance of 2^-128 per pair).
-    fingerprints: [RandomState; 2],
+    /// Key the fingerprints (two keys share one with a chance of 2^-128 per pair).
+    fingerprints: FingerprintKeys,
     completed: Expiring<Completed>,
     accepted: Expiring<Invite>,
     confirmed: Expiring<Invite>,
@@ -269,15 +269,10 @@ impl Lingering {
             && self.hosts.hosts() == 0
     }
 
-    /// The fingerprint of the server transaction key `id` and `method`: two independently
-    /// keyed 64-bit hashes side by side.
+    /// The fingerprint of the server transaction key `id` and `method`.
     fn fingerprint(&self, id: &str, method: Method) -> Fingerprint {
-        let [high, low] = self.fingerprints.each_ref().map(|keys| {
-            let mut hasher = keys.build_hasher();
-            hash_key(id, method, &mut hasher);
-            hasher.finish()
-        });
-        Fingerprint([high, low])
+        self.fingerprints
+            .fingerprint(|hasher| hash_key(id, method, hasher))
     }
 }
 

@@ -14,6 +14,7 @@ mod invite_client;
 mod invite_server;
 mod lingering;
 mod non_invite_client;
+mod refused;
 mod sent_invite;
 
 use std::hash::{Hash, Hasher};
@@ -23,6 +24,7 @@ pub(crate) use invite_client::InviteClient;
 pub(crate) use invite_server::InviteServer;
 pub(crate) use lingering::{Absorbed, InviteLinger, Lingering};
 pub(crate) use non_invite_client::{ClientOutcome, NonInviteClient};
+pub(crate) use refused::RefusedInvites;
 
 use crate::call::CallKey;
 use crate::method::Method;

@@ -321,10 +321,12 @@ fn calls_refused(calls: &CallStats) -> [(&'static str, u64); 5] {
 /// `session_interval_too_small`: 422, after which a caller normally retries with a longer
 /// interval (RFC 4028 §7.4), so a negotiation step rather than a lost call; `too_many_hops`:
 /// 483 for Max-Forwards 0; `unsupported_extension`: 420; `bad_request`: 400 for a Contact or
-/// Record-Route no dialog can be made with (in `sip_bad_requests_sent` too). A retransmission
-/// answered again, by the INVITE's server transaction or (for a 503) from the endpoint's
-/// memory of its recent refusals, is not counted again.
-fn sip_invites_refused(sip: &SipStats) -> [(&'static str, u64); 7] {
+/// Record-Route no dialog can be made with (in `sip_bad_requests_sent` too);
+/// `unsupported_uri_scheme`: 416; `version_not_supported`: 505. A retransmission answered
+/// again, by the INVITE's server transaction or (for a 503) from the endpoint's memory of its
+/// recent refusals, is not counted again; a 416 or 505, sent outside any transaction before
+/// the request is read whole, is counted again for each copy.
+fn sip_invites_refused(sip: &SipStats) -> [(&'static str, u64); 9] {
     [
         ("overloaded", sip.invites_refused_overloaded),
         ("unusable_offer", sip.invites_refused_unusable_offer),
@@ -339,6 +341,14 @@ fn sip_invites_refused(sip: &SipStats) -> [(&'static str, u64); 7] {
             sip.invites_refused_unsupported_extension,
         ),
         ("bad_request", sip.invites_refused_bad_request),
+        (
+            "unsupported_uri_scheme",
+            sip.invites_refused_unsupported_uri_scheme,
+        ),
+        (
+            "version_not_supported",
+            sip.invites_refused_version_not_supported,
+        ),
     ]
 }
 
@@ -486,6 +496,8 @@ mod tests {
             invites_refused_too_many_hops: 10,
             invites_refused_unsupported_extension: 11,
             invites_refused_bad_request: 12,
+            invites_refused_unsupported_uri_scheme: 13,
+            invites_refused_version_not_supported: 14,
             ..SipStats::default()
         };
         assert_eq!(
@@ -498,6 +510,8 @@ mod tests {
                 ("too_many_hops", 10),
                 ("unsupported_extension", 11),
                 ("bad_request", 12),
+                ("unsupported_uri_scheme", 13),
+                ("version_not_supported", 14),
             ]
         );
     }
