@@ -2,31 +2,47 @@
 //! carry it, as `Authorization: Bearer <token>` (RFC 6750) or as the password
 //! of `Authorization: Basic` (RFC 7617, what stock XML-RPC clients send for a
 //! URL's `user:password@`); without one, anyone who can reach the listen
-//! address may (the binary allows that only on loopback).
+//! address may (the binary allows that only on loopback). A second, read
+//! token may be configured beside it: a request carrying that one may only
+//! read (`GET` and `HEAD`).
 
 use base64::Engine as _;
 use hyper::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
-use hyper::{HeaderMap, StatusCode};
+use hyper::{HeaderMap, Method, StatusCode};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use subtle::{Choice, ConstantTimeEq};
 
 use crate::http::{HttpResponse, problem};
 use crate::problem::Problem;
 
+/// The SHA-256 of a token.
+type TokenHash = [u8; 32];
+
 /// The endpoint's access rule.
 #[derive(Clone, Default)]
 pub struct Access {
-    /// The SHA-256 of the token, if one is required.
-    token: Option<[u8; 32]>,
+    /// The SHA-256 of the token that may do everything, if one is required.
+    token: Option<TokenHash>,
+    /// The SHA-256 of the token that may only read, if there is one.
+    read_token: Option<TokenHash>,
+}
+
+/// Why a request is not let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// It carries neither token: `401`.
+    NoToken,
+    /// It carries the read token, and is no read: `403`.
+    ReadOnly,
 }
 
 impl std::fmt::Debug for Access {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The token's hash is no business of a log.
-        f.write_str(if self.token.is_some() {
-            "Access(bearer token)"
-        } else {
-            "Access(open)"
+        // The tokens' hashes are no business of a log.
+        f.write_str(match (&self.token, &self.read_token) {
+            (None, _) => "Access(open)",
+            (Some(_), None) => "Access(bearer token)",
+            (Some(_), Some(_)) => "Access(bearer token, read token)",
         })
     }
 }
@@ -41,23 +57,57 @@ impl Access {
     /// credentials with any user name) are let in.
     pub fn token(token: &str) -> Self {
         Access {
-            token: Some(Sha256::digest(token.as_bytes()).into()),
+            token: Some(hash(token.as_bytes())),
+            read_token: None,
         }
     }
 
-    /// Whether a request with `headers` is let in. The comparison takes the
-    /// same time whatever the token offered: both are hashed, and the
-    /// hashes compared in constant time.
-    pub fn allows(&self, headers: &HeaderMap) -> bool {
-        let Some(expected) = &self.token else {
-            return true;
+    /// As [`Access::token`], and requests carrying `read_token` instead (the same ways) are
+    /// let in to read: `GET` and `HEAD`. The two tokens are to differ: `token` is looked
+    /// for first.
+    pub fn with_read_token(token: &str, read_token: &str) -> Self {
+        Access {
+            read_token: Some(hash(read_token.as_bytes())),
+            ..Access::token(token)
+        }
+    }
+
+    /// Whether a `method` request with `headers` is let in, and if not why not. The
+    /// comparisons take the same time whatever the token offered: it is hashed, and the
+    /// hash compared with both tokens' in constant time.
+    pub fn check(&self, method: &Method, headers: &HeaderMap) -> Result<(), Refusal> {
+        let Some(token) = &self.token else {
+            return Ok(());
         };
         let Some(offered) = headers.get(AUTHORIZATION).and_then(offered_token) else {
-            return false;
+            return Err(Refusal::NoToken);
         };
-        let offered: [u8; 32] = Sha256::digest(offered).into();
-        offered.ct_eq(expected).into()
+        let offered = hash(&offered);
+        let is_token = offered.ct_eq(token);
+        let is_read_token = self
+            .read_token
+            .map_or(Choice::from(0), |read_token| offered.ct_eq(&read_token));
+        if is_token.into() {
+            Ok(())
+        } else if !bool::from(is_read_token) {
+            Err(Refusal::NoToken)
+        } else if reads(method) {
+            Ok(())
+        } else {
+            Err(Refusal::ReadOnly)
+        }
     }
+}
+
+/// The SHA-256 of `token`: what is kept of a token and compared.
+fn hash(token: &[u8]) -> TokenHash {
+    Sha256::digest(token).into()
+}
+
+/// Whether `method` only reads (RFC 9110 §9.2.1 calls `GET` and `HEAD` safe). XML-RPC is
+/// `POST`ed: its methods are the guests', and any may change something.
+fn reads(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
 }
 
 /// The token an `Authorization` value offers: a bearer token, or the password of Basic
@@ -78,10 +128,18 @@ fn offered_token(value: &HeaderValue) -> Option<Vec<u8>> {
     Some(pair[colon + 1..].to_vec())
 }
 
+/// The answer to a request `refusal` keeps out; `basic` on the XML-RPC paths.
+pub(crate) fn answer(refusal: Refusal, basic: bool) -> HttpResponse {
+    match refusal {
+        Refusal::NoToken => no_token(basic),
+        Refusal::ReadOnly => read_only(),
+    }
+}
+
 /// The `401` for a request that does not carry the token. It offers Basic as well only when
 /// `basic` (the XML-RPC paths): a Basic challenge makes a browser put up its own login dialog
 /// over the web console, which asks for the token itself.
-pub(crate) fn refusal(basic: bool) -> HttpResponse {
+fn no_token(basic: bool) -> HttpResponse {
     let detail = if basic {
         "this server requires `Authorization: Bearer <token>`, or Basic credentials with the \
          token as the password"
@@ -100,6 +158,16 @@ pub(crate) fn refusal(basic: bool) -> HttpResponse {
     response
 }
 
+/// The `403` for a request with the read token that would do more than read: the token is
+/// known, so no challenge (RFC 9110 §15.5.4); on the XML-RPC paths too, as their `401` is.
+fn read_only() -> HttpResponse {
+    problem(&Problem::new(
+        StatusCode::FORBIDDEN,
+        "this token may only read: GET and HEAD requests (every XML-RPC call is a POST); \
+         anything else needs the admin token",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,22 +184,86 @@ mod tests {
         format!("Basic {encoded}")
     }
 
+    /// Whether `access` lets in a `POST` (a request only the admin token may make) with
+    /// `authorization`.
+    fn lets_in(access: &Access, authorization: &HeaderMap) -> bool {
+        access.check(&Method::POST, authorization).is_ok()
+    }
+
     #[test]
     fn only_the_token_is_let_in() {
         let access = Access::token("s3cret");
-        assert!(access.allows(&with("Bearer s3cret")));
-        assert!(access.allows(&with("bearer  s3cret")));
-        assert!(!access.allows(&with("Bearer s3cre")));
-        assert!(!access.allows(&with("s3cret")));
-        assert!(access.allows(&with(&basic("admin:s3cret"))));
-        assert!(access.allows(&with(&basic(":s3cret"))));
-        assert!(access.allows(&with(&format!("basic  {}", &basic("u:s3cret")[6..]))));
-        assert!(!access.allows(&with(&basic("s3cret:x"))));
-        assert!(!access.allows(&with(&basic("s3cret"))));
-        assert!(!access.allows(&with(&basic("admin:s3cret:"))));
-        assert!(!access.allows(&with("Basic s3cret")));
-        assert!(!access.allows(&HeaderMap::new()));
-        assert!(Access::open().allows(&HeaderMap::new()));
+        assert!(lets_in(&access, &with("Bearer s3cret")));
+        assert!(lets_in(&access, &with("bearer  s3cret")));
+        assert!(!lets_in(&access, &with("Bearer s3cre")));
+        assert!(!lets_in(&access, &with("s3cret")));
+        assert!(lets_in(&access, &with(&basic("admin:s3cret"))));
+        assert!(lets_in(&access, &with(&basic(":s3cret"))));
+        assert!(lets_in(
+            &access,
+            &with(&format!("basic  {}", &basic("u:s3cret")[6..]))
+        ));
+        assert!(!lets_in(&access, &with(&basic("s3cret:x"))));
+        assert!(!lets_in(&access, &with(&basic("s3cret"))));
+        assert!(!lets_in(&access, &with(&basic("admin:s3cret:"))));
+        assert!(!lets_in(&access, &with("Basic s3cret")));
+        assert!(!lets_in(&access, &HeaderMap::new()));
+        assert!(lets_in(&Access::open(), &HeaderMap::new()));
         assert_eq!(format!("{access:?}"), "Access(bearer token)");
+    }
+
+    #[test]
+    fn the_read_token_may_only_get_and_head() {
+        let access = Access::with_read_token("s3cret", "r3ad-only");
+        let read_token = [with("Bearer r3ad-only"), with(&basic("scraper:r3ad-only"))];
+        for headers in &read_token {
+            for method in [Method::GET, Method::HEAD] {
+                assert_eq!(access.check(&method, headers), Ok(()), "{method}");
+            }
+            for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+                assert_eq!(
+                    access.check(&method, headers),
+                    Err(Refusal::ReadOnly),
+                    "{method}"
+                );
+            }
+        }
+        for method in [Method::GET, Method::POST, Method::DELETE] {
+            assert_eq!(access.check(&method, &with("Bearer s3cret")), Ok(()));
+            for wrong in [
+                with("Bearer r3ad-onl"),
+                with("Bearer wrong"),
+                HeaderMap::new(),
+            ] {
+                assert_eq!(
+                    access.check(&method, &wrong),
+                    Err(Refusal::NoToken),
+                    "{method}"
+                );
+            }
+        }
+        assert_eq!(
+            format!("{access:?}"),
+            "Access(bearer token, read token)",
+            "no token shown"
+        );
+    }
+
+    #[test]
+    fn without_a_read_token_no_other_token_reads() {
+        let access = Access::token("s3cret");
+        assert_eq!(
+            access.check(&Method::GET, &with("Bearer r3ad-only")),
+            Err(Refusal::NoToken)
+        );
+        assert_eq!(access.check(&Method::GET, &with("Bearer s3cret")), Ok(()));
+        assert_eq!(
+            access.check(&Method::POST, &HeaderMap::new()),
+            Err(Refusal::NoToken)
+        );
+        assert_eq!(
+            Access::open().check(&Method::DELETE, &HeaderMap::new()),
+            Ok(())
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! What the endpoint answers, by path: REST under `/api/`, the OpenAPI
 //! document, Prometheus metrics at `/metrics`, and XML-RPC at `/` and
 //! `/RPC2`; every request first passes the origin checks, then the access
-//! rule.
+//! rule (which a read token passes only to read).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -65,11 +65,11 @@ pub(crate) async fn handle(
     // The console page holds no data: it asks for the token and sends it with its requests,
     // and a browser sends none when it opens the page.
     let console = path == "/" && reads;
-    if !console && !options.access.allows(request.headers()) {
-        debug!(%peer, "request without the token refused");
+    if !console && let Err(refusal) = options.access.check(request.method(), request.headers()) {
+        debug!(%peer, ?refusal, "request refused by the access rule");
         // XML-RPC clients know Basic credentials; every path but these takes XML-RPC.
         let xmlrpc = !path.starts_with("/api/") && !matches!(path, metrics::PATH | "/openapi.json");
-        return access::refusal(xmlrpc);
+        return access::answer(refusal, xmlrpc);
     }
     if let Some(source) = &options.metrics
         && path == metrics::PATH

@@ -223,6 +223,7 @@ pub fn changed_keys(running: &Config, new: &Config) -> Vec<KeyPath> {
         ControlConfig {
             listen,
             token_file,
+            read_token_file,
             tls_cert,
             tls_key,
             max_connections_per_peer,

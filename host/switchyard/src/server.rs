@@ -474,12 +474,17 @@ fn seed() -> anyhow::Result<u64> {
 /// (checked when the config was read, so an error here is a file that
 /// changed since).
 fn control_options(control: &ControlConfig) -> anyhow::Result<ServeOptions> {
-    let access = match control
+    let token = control
         .token()
-        .map_err(|e| anyhow!("control.token_file: {e}"))?
-    {
-        Some(token) => Access::token(&token),
-        None => Access::open(),
+        .map_err(|e| anyhow!("control.token_file: {e}"))?;
+    let read_token = control
+        .read_token()
+        .map_err(|e| anyhow!("control.read_token_file: {e}"))?;
+    // A read token without a token is a config error, checked when it was read.
+    let access = match (token, read_token) {
+        (Some(token), Some(read_token)) => Access::with_read_token(&token, &read_token),
+        (Some(token), None) => Access::token(&token),
+        (None, _) => Access::open(),
     };
     let tls = control
         .tls()

@@ -170,6 +170,7 @@ impl Config {
         }
         for dir in [
             &mut self.control.token_file,
+            &mut self.control.read_token_file,
             &mut self.control.tls_cert,
             &mut self.control.tls_key,
             &mut self.media.prompts_dir,

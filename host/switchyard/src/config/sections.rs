@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use switchyard_control::PublicOrigin;
 use switchyard_net::SocketsConfig;
@@ -125,6 +125,10 @@ pub struct ControlConfig {
     /// Unset: no token, which only a loopback `listen` with no
     /// `public_origins` allows.
     pub token_file: Option<PathBuf>,
+    /// A file whose first line is a second token, as `token_file`'s, that
+    /// may only read (`GET` and `HEAD`: REST reads, `/metrics`, the event
+    /// stream); it needs `token_file`, and differs from its token.
+    pub read_token_file: Option<PathBuf>,
     /// HTTPS: the PEM certificate chain (with `tls_key`). Unset: plain HTTP.
     pub tls_cert: Option<PathBuf>,
     /// HTTPS: the PEM private key of `tls_cert`.
@@ -142,32 +146,39 @@ pub struct ControlConfig {
 /// The shortest bearer token taken.
 const MIN_TOKEN_CHARS: usize = 16;
 
+/// The token on the first line of `file`; the error says what is wrong with the file.
+fn token_of(file: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    let token = text.lines().next().unwrap_or("").trim();
+    if token.chars().count() < MIN_TOKEN_CHARS {
+        return Err(format!(
+            "{}: the token on its first line has {} characters; at least {MIN_TOKEN_CHARS} are needed",
+            file.display(),
+            token.chars().count()
+        ));
+    }
+    // A header carries a token as visible ASCII (RFC 9110 §5.5): any other would
+    // never match a Bearer header.
+    if let Some(c) = token.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(format!(
+            "{}: the token on its first line holds {c:?}; a token is letters, digits and \
+             ASCII punctuation, without spaces",
+            file.display()
+        ));
+    }
+    Ok(token.to_owned())
+}
+
 impl ControlConfig {
     /// The token of `token_file`, if set; the error says what is wrong with the file.
     pub fn token(&self) -> Result<Option<String>, String> {
-        let Some(file) = &self.token_file else {
-            return Ok(None);
-        };
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-        let token = text.lines().next().unwrap_or("").trim();
-        if token.chars().count() < MIN_TOKEN_CHARS {
-            return Err(format!(
-                "{}: the token on its first line has {} characters; at least {MIN_TOKEN_CHARS} are needed",
-                file.display(),
-                token.chars().count()
-            ));
-        }
-        // A header carries a token as visible ASCII (RFC 9110 §5.5): any other would
-        // never match a Bearer header.
-        if let Some(c) = token.chars().find(|c| !c.is_ascii_graphic()) {
-            return Err(format!(
-                "{}: the token on its first line holds {c:?}; a token is letters, digits and \
-                 ASCII punctuation, without spaces",
-                file.display()
-            ));
-        }
-        Ok(Some(token.to_owned()))
+        self.token_file.as_deref().map(token_of).transpose()
+    }
+
+    /// The token of `read_token_file`, if set; the error says what is wrong with the file.
+    pub fn read_token(&self) -> Result<Option<String>, String> {
+        self.read_token_file.as_deref().map(token_of).transpose()
     }
 
     /// `public_origins`, parsed; the error names the entry at fault.
@@ -427,6 +438,7 @@ impl Default for ControlConfig {
         ControlConfig {
             listen: SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 8090),
             token_file: None,
+            read_token_file: None,
             tls_cert: None,
             tls_key: None,
             max_connections_per_peer: 128,

@@ -14,7 +14,7 @@ use std::path::Path;
 use switchyard_guest::{ConfigKeys, bundled};
 use switchyard_sip::SessionTimers;
 
-use super::{Config, GuestEntry, KeyPath};
+use super::{Config, ControlConfig, GuestEntry, KeyPath};
 use places::{not_a_dns_server, not_a_peers_address, of_this_host};
 
 /// A check's outcome: the key path at fault and what is wrong with it.
@@ -68,7 +68,7 @@ impl Config {
             .try_for_each(|(name, entry)| self.check_guest(name, entry, file))
     }
 
-    /// `control`'s bearer token, its need on the network, TLS and the connection cap.
+    /// `control`'s bearer tokens, their need on the network, TLS and the connection cap.
     fn check_control(&self) -> Checked {
         let control = &self.control;
         let token = control
@@ -84,6 +84,7 @@ impl Config {
                 ),
             ));
         }
+        check_read_token(control, token.as_deref())?;
         control.tls()?;
         in_range(
             ["control", "max_connections_per_peer"].into(),
@@ -427,6 +428,38 @@ fn in_range<T: PartialOrd + fmt::Display>(
         return Ok(());
     }
     Err((key, format!("must be {} to {}", range.start(), range.end())))
+}
+
+/// `control.read_token_file`: a token as `control.token_file`'s, beside that file's `token`
+/// and other than it; the error names the file.
+fn check_read_token(control: &ControlConfig, token: Option<&str>) -> Checked {
+    let key = || KeyPath::from(["control", "read_token_file"]);
+    let Some(file) = &control.read_token_file else {
+        return Ok(());
+    };
+    let (Some(token), Some(token_file)) = (token, &control.token_file) else {
+        return Err((
+            key(),
+            format!(
+                "{}: a read token needs control.token_file: without it every request is let \
+                 in, to read and to change alike",
+                file.display()
+            ),
+        ));
+    };
+    let read_token = control.read_token().map_err(|e| (key(), e))?;
+    if read_token.as_deref() == Some(token) {
+        return Err((
+            key(),
+            format!(
+                "{}: holds the token of control.token_file ({}): a request carrying it would \
+                 be let in to change everything; give the read token one of its own",
+                file.display(),
+                token_file.display()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// `sip.outbound_proxy`, `proxy`: a SIP URI a call can be placed through, with the `lr`

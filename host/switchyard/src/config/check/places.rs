@@ -236,7 +236,7 @@ impl Config {
     /// The directories no records directory of the guest `name` may be, each
     /// with the key that sets it: those the server writes its own files in,
     /// the prompts', those of the files it reads (the configuration file `file`,
-    /// the control endpoint's token and TLS files, the guests' components), and
+    /// the control endpoint's token files and TLS files, the guests' components), and
     /// the other guests' records directories.
     fn dirs_beside_records<'c>(
         &'c self,
@@ -258,6 +258,7 @@ impl Config {
         let of_files = [
             ("rooms.state_file", &self.rooms.state_file),
             ("control.token_file", &self.control.token_file),
+            ("control.read_token_file", &self.control.read_token_file),
             ("control.tls_cert", &self.control.tls_cert),
             ("control.tls_key", &self.control.tls_key),
         ]
@@ -846,6 +847,10 @@ mod tests {
             (
                 format!("[control]\ntoken_file = \"{link}/token\""),
                 "control.token_file",
+            ),
+            (
+                format!("[control]\nread_token_file = \"{link}/read-token\""),
+                "control.read_token_file",
             ),
             (
                 format!("[control]\ntls_cert = \"{link}/cert.pem\""),

@@ -354,6 +354,58 @@ fn public_origins_need_a_token_even_on_loopback() {
 }
 
 #[test]
+fn a_read_token_needs_a_token_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("switchyard.toml");
+    let (admin, read) = (dir.path().join("token"), dir.path().join("read-token"));
+    std::fs::write(&admin, "an-admin-token-of-enough-length\n").unwrap();
+    std::fs::write(&read, "a-read-token-of-enough-length\n").unwrap();
+    let read_only = format!("[control]\nread_token_file = \"{}\"\n", read.display());
+    let err = Config::parse(&file, &read_only).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:2:1: control.read_token_file: {}: a read token needs control.token_file: \
+             without it every request is let in, to read and to change alike",
+            file.display(),
+            read.display()
+        )
+    );
+    let both = format!("{read_only}token_file = \"{}\"\n", admin.display());
+    let config = Config::parse(&file, &both).unwrap();
+    let read_token = config.control.read_token().unwrap();
+    assert_eq!(read_token.as_deref(), Some("a-read-token-of-enough-length"));
+    assert!(
+        !format!("{config:?}").contains("of-enough-length"),
+        "no token in Debug"
+    );
+    std::fs::write(&read, "an-admin-token-of-enough-length\n").unwrap();
+    let err = Config::parse(&file, &both).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:2:1: control.read_token_file: {}: holds the token of control.token_file ({}): \
+             a request carrying it would be let in to change everything; give the read token \
+             one of its own",
+            file.display(),
+            read.display(),
+            admin.display()
+        )
+    );
+    std::fs::write(&read, "short\n").unwrap();
+    let err = Config::parse(&file, &both).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:2:1: control.read_token_file: {}: the token on its first line has 5 \
+             characters; at least 16 are needed",
+            file.display(),
+            read.display()
+        )
+    );
+}
+
+#[test]
 fn a_bad_tls_key_is_named_as_control_tls_key() {
     let dir = tempfile::tempdir().unwrap();
     let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
