@@ -212,8 +212,16 @@ fn missing_files_are_named() {
 fn token_files_are_relative_to_the_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("switchyard.toml");
-    std::fs::write(dir.path().join("admin.token"), "an-admin-token-of-some-length\n").unwrap();
-    std::fs::write(dir.path().join("read.token"), "a-read-token-of-some-length\n").unwrap();
+    std::fs::write(
+        dir.path().join("admin.token"),
+        "an-admin-token-of-some-length\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("read.token"),
+        "a-read-token-of-some-length\n",
+    )
+    .unwrap();
     let text = "[control]\ntoken_file = \"admin.token\"\nread_token_file = \"read.token\"\n";
     let control = Config::parse(&file, text).unwrap().control;
     assert_eq!(
