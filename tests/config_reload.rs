@@ -1,7 +1,8 @@
 //! The configuration read again at SIGHUP, end to end: new routing rules take the
-//! next call while a call up stays with its guest, a file that does not load changes
-//! nothing, and a changed key that applies only at start is named as waiting for the
-//! next restart.
+//! next call while a call up stays with its guest, a guest's new settings take the next
+//! requests through a new version of it while a call up stays on the version it started
+//! with, a file that does not load changes nothing, and a changed key that applies only
+//! at start is named as waiting for the next restart.
 
 mod support;
 
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use support::phone::Phone;
 use support::server::{Server, base_config, test_guest_wasm};
+use support::webconference::wc;
 use support::xmlrpc::python;
 
 /// How long anything the tests wait for may take.
@@ -174,5 +176,173 @@ fn a_file_that_does_not_load_keeps_the_running_configuration() {
     let call = Phone::call(server.sip, "000777123", "carl", &[]);
     await_live_calls(&server, 1, 0);
     call.hang_up();
+    await_live_calls(&server, 0, 0);
+}
+
+#[test]
+fn a_quieter_log_level_is_set_after_the_reload_that_sets_it_is_logged() {
+    let config = config_with("");
+    let server = Server::start_with(&config);
+    let path = config_file(&server);
+
+    let quieter = with_value(&config, "level", "\"warn\"");
+    let quieter = with_value(&quieter, "port_max", "65000");
+    std::fs::write(&path, &quieter).expect("writing the config");
+    reload_until(&server, RELOADED, 1);
+    assert!(
+        server.log().contains("log.level: changed: applied"),
+        "{}",
+        server.log()
+    );
+
+    // The warning of the key still waiting shows the second reload ran; its info lines are
+    // no longer logged.
+    reload_until(&server, "rtp.port_max: changed", 2);
+    assert_eq!(lines_with(&server, "SIGHUP: reading the configuration"), 1);
+    assert_eq!(lines_with(&server, RELOADED), 1, "{}", server.log());
+}
+
+/// The webconference guest's versions as `guestList()` shows them: number, state, live calls.
+fn webconference_versions(server: &Server) -> Vec<(i64, String, i64)> {
+    python(
+        server,
+        "for v in s.guestList():\n    \
+         if v['name'] == 'webconference': print(v['version'], v['state'], v['live_calls'])\n",
+    )
+    .lines()
+    .map(|line| {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let [version, state, live] = fields[..] else {
+            panic!("version, state and live calls: {line:?}")
+        };
+        let count = |n: &str| n.parse().expect("a count");
+        (count(version), state.to_owned(), count(live))
+    })
+    .collect()
+}
+
+/// Polls `guestList()` until the webconference guest's versions are `expected` (number,
+/// state, live calls), at most [`DEADLINE`].
+fn await_versions(server: &Server, expected: &[(i64, &str, i64)]) {
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|&(version, state, live)| (version, state.to_owned(), live))
+        .collect();
+    server.await_value("webconference versions", &expected, DEADLINE, || {
+        webconference_versions(server)
+    });
+}
+
+/// The status `listRooms(password)` answers with: 200 for the master password, else 407.
+fn list_rooms_status(server: &Server, password: &str) -> String {
+    let answer = wc(server, &format!("s.listRooms({password:?})"));
+    answer
+        .trim_start_matches('[')
+        .split(',')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn a_guests_new_settings_load_as_a_version_and_a_table_it_refuses_changes_nothing() {
+    let config = format!(
+        "{}[guests.webconference.config]\nmaster_password = \"first\"\n",
+        base_config()
+    );
+    let server = Server::start_with(&config);
+    let path = config_file(&server);
+    let up = Phone::call(server.sip, "000777123", "anna", &[]);
+    await_versions(&server, &[(1, "current", 1)]);
+    assert_eq!(list_rooms_status(&server, "second"), "407");
+
+    let changed = with_value(&config, "master_password", "\"second\"");
+    std::fs::write(&path, &changed).expect("writing the config");
+    reload_until(&server, RELOADED, 1);
+    let log = server.log();
+    for expected in [
+        "guests.webconference.config.master_password: changed: applied",
+        "guests.webconference: new settings loaded as version 2",
+        "applied: [guests.webconference]; 0 changed key(s) wait for the next restart",
+    ] {
+        assert!(
+            log.contains(expected),
+            "expected {expected:?} in the log:\n{log}"
+        );
+    }
+    assert_eq!(list_rooms_status(&server, "second"), "200");
+    assert_eq!(list_rooms_status(&server, "first"), "407");
+    await_versions(&server, &[(1, "draining", 1), (2, "current", 0)]);
+    assert!(
+        !up.await_bye(Duration::from_millis(500)),
+        "the call up before the reload stays up"
+    );
+
+    // A table the guest's own check refuses (the file's checks pass it): the running
+    // version and settings stay.
+    let refused = format!("{changed}predefined_rooms = \"101\"\n");
+    std::fs::write(&path, &refused).expect("writing the config");
+    reload_until(&server, RELOADED, 2);
+    let log = server.log();
+    for expected in [
+        "guestLoad: refused: guests.webconference.config: predefined_rooms: \"101\" is not \
+         <room>:<pin>",
+        "guests.webconference: new settings not loaded",
+        "applied: none; 0 changed key(s) wait for the next restart",
+    ] {
+        assert!(
+            log.contains(expected),
+            "expected {expected:?} in the log:\n{log}"
+        );
+    }
+    await_versions(&server, &[(1, "draining", 1), (2, "current", 0)]);
+    assert_eq!(list_rooms_status(&server, "second"), "200");
+    // What runs kept its entry: the next reload tries the table again.
+    reload_until(&server, RELOADED, 3);
+    assert_eq!(
+        lines_with(&server, "guests.webconference: new settings not loaded"),
+        2
+    );
+
+    up.hang_up();
+    await_versions(&server, &[(2, "current", 0)]);
+}
+
+#[test]
+fn a_routing_guest_that_runs_takes_the_next_calls_and_control_requests() {
+    let config = config_with("");
+    let server = Server::start_with(&config);
+    let path = config_file(&server);
+    let up = Phone::call(server.sip, "000777123", "anna", &[]);
+    await_live_calls(&server, 0, 1);
+    assert_eq!(
+        list_rooms_status(&server, "x"),
+        "407",
+        "webconference's answer"
+    );
+
+    let rerouted = with_value(&config, "guest", "\"misbehave\"");
+    std::fs::write(&path, &rerouted).expect("writing the config");
+    reload_until(&server, RELOADED, 1);
+    let log = server.log();
+    for expected in [
+        "routing.guest: changed: applied",
+        "applied: [routing]; 0 changed key(s) wait for the next restart",
+    ] {
+        assert!(
+            log.contains(expected),
+            "expected {expected:?} in the log:\n{log}"
+        );
+    }
+    let next = Phone::call(server.sip, "000777123", "bert", &[]);
+    await_live_calls(&server, 1, 1);
+    assert_eq!(list_rooms_status(&server, "x"), "0", "misbehave's answer");
+    assert!(
+        !up.await_bye(Duration::from_millis(500)),
+        "the call up before the reload stays up"
+    );
+
+    up.hang_up();
+    next.hang_up();
     await_live_calls(&server, 0, 0);
 }

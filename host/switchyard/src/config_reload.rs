@@ -1,7 +1,8 @@
 //! The configuration read again while the server runs (at SIGHUP): what of it changed
 //! from the configuration the server runs, what of that applies while calls are up
-//! (`[routing]`'s rules, `[dialout]`, `log.level`), and which keys wait for the next
-//! restart. [`plan`] is the decision; [`Reloader`] reads the file and carries it out.
+//! (`[routing]`, `[dialout]`, `log.level`, and a guest's settings, with a new version of
+//! it), and which keys wait for the next restart. [`plan`] is the decision; [`Reloader`]
+//! reads the file and carries it out.
 
 mod reloader;
 #[cfg(test)]
@@ -23,17 +24,37 @@ pub struct Plan {
     /// The routing rules new calls are to be routed by, when they changed and every guest
     /// they name runs.
     pub routing_rules: Option<Vec<RouteRule>>,
+    /// The guest of the new calls no rule matches and of the control requests without an
+    /// interface name, when `routing.guest` changed and names a guest that runs.
+    pub routing_guest: Option<String>,
     /// The dial-out policy placed calls are to be held to, when it changed.
     pub dialout: Option<DialoutConfig>,
     /// What becomes of a changed `log.level`.
     pub log_level: LogLevelChange,
     /// The keys changed that apply now, as dotted TOML paths (`dialout.allow`).
     pub applied: Vec<String>,
+    /// The guests to load a new version of, with new settings, in order.
+    pub guests: Vec<GuestLoad>,
     /// The keys changed that apply only at the next restart, each with why.
     pub waiting: Vec<Waiting>,
     /// The configuration as it runs once the plan is carried out: the running one with
-    /// what applies taken from the file. The next reload is compared with it.
+    /// what applies taken from the file, each guest of [`Plan::guests`] with the entry it
+    /// is to be loaded with. The next reload is compared with it.
     pub running: Config,
+}
+
+/// A guest whose changed table a new version of it takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuestLoad {
+    /// The guest's name.
+    pub name: String,
+    /// Its table's dotted TOML path (`guests.webconference`).
+    pub table: String,
+    /// The keys changed that the new version takes, as dotted TOML paths.
+    pub keys: Vec<String>,
+    /// Its entry as the new version is to be compiled with: the running one with those keys
+    /// as the file has them.
+    pub entry: GuestEntry,
 }
 
 /// What becomes of `log.level` read again.
@@ -57,10 +78,14 @@ pub struct Waiting {
 }
 
 impl Plan {
-    /// The sections it applies (`[routing]`, `[dialout]`, `[log]`), in that order.
+    /// The sections it applies (`[routing]`, `[dialout]`, `[log]`), in that order; the
+    /// guests' tables apply as their new versions load.
     pub fn applied_sections(&self) -> Vec<&'static str> {
         [
-            ("[routing]", self.routing_rules.is_some()),
+            (
+                "[routing]",
+                self.routing_rules.is_some() || self.routing_guest.is_some(),
+            ),
             ("[dialout]", self.dialout.is_some()),
             ("[log]", matches!(self.log_level, LogLevelChange::Apply(_))),
         ]
@@ -71,23 +96,28 @@ impl Plan {
 }
 
 /// What reading `new` changes in a server running `running`, whose log filter `RUST_LOG`
-/// set at start when `rust_log_rules`. `[routing]`'s rules, `[dialout]` and `log.level`
-/// apply, the rules only when every guest they name runs (a guest added waits for the
-/// restart); every other key changed (a guest's table, a guest added or removed, and
-/// `routing.guest`, which also answers the control functions called without an interface
-/// name) waits for the next restart, its running value kept.
+/// set at start when `rust_log_rules`. `[routing]` (its rules, and `routing.guest`, which
+/// also answers the control functions called without an interface name), `[dialout]` and
+/// `log.level` apply, `[routing]` only when every guest it names runs (a guest added waits
+/// for the restart). A guest's changed table is taken by a new version of the guest
+/// ([`Plan::guests`]), but for the keys [`with_new_settings`] leaves as they run. Every
+/// other key changed (a guest added or removed among them) waits for the next restart, its
+/// running value kept.
 pub fn plan(running: &Config, new: &Config, rust_log_rules: bool) -> Plan {
     let mut plan = Plan {
         routing_rules: None,
+        routing_guest: None,
         dialout: None,
         log_level: LogLevelChange::Unchanged,
         applied: Vec::new(),
+        guests: Vec::new(),
         waiting: Vec::new(),
         running: running.clone(),
     };
-    for key in changed_keys(running, new) {
+    for key in changed_sections(running, new) {
         let key = key.to_string();
         match key.as_str() {
+            "routing.guest" => plan_routing_guest(&mut plan, new, key),
             "routing.rules" => plan_routing_rules(&mut plan, new, key),
             "dialout.allow" | "dialout.max_per_second" => {
                 plan.dialout = Some(new.dialout.clone());
@@ -107,7 +137,27 @@ pub fn plan(running: &Config, new: &Config, rust_log_rules: bool) -> Plan {
             _ => plan.waiting.push(Waiting { key, why: None }),
         }
     }
+    plan_guests(&mut plan, &running.guests, &new.guests);
     plan
+}
+
+/// Takes `new`'s `routing.guest` into `plan` (`key` names it) when that guest runs; else it
+/// waits, saying it does not.
+fn plan_routing_guest(plan: &mut Plan, new: &Config, key: String) {
+    let guest = &new.routing.guest;
+    if plan.running.guests.contains_key(guest) {
+        plan.routing_guest = Some(guest.clone());
+        plan.running.routing.guest = guest.clone();
+        plan.applied.push(key);
+    } else {
+        plan.waiting.push(Waiting {
+            key,
+            why: Some(format!(
+                "the guest {guest:?} is not running: a guest added starts at the next \
+                 restart; the running one is kept"
+            )),
+        });
+    }
 }
 
 /// Takes `new`'s routing rules into `plan` (`key` names them) when every guest they name
@@ -157,10 +207,9 @@ macro_rules! changed_fields {
     }};
 }
 
-/// Every key whose value differs between `running` and `new`, as defaults fill them in: a
-/// section's fields one by one, `routing.rules` as one key, a guest added or removed as
-/// `guests.<name>`, and a guest's own table key by key, into its nested tables.
-pub fn changed_keys(running: &Config, new: &Config) -> Vec<KeyPath> {
+/// Every key but `[guests]`' whose value differs between `running` and `new`, as defaults
+/// fill them in: a section's fields one by one, `routing.rules` as one key.
+fn changed_sections(running: &Config, new: &Config) -> Vec<KeyPath> {
     let mut changed = Vec::new();
     let Config {
         log,
@@ -175,7 +224,7 @@ pub fn changed_keys(running: &Config, new: &Config) -> Vec<KeyPath> {
         recording,
         dialout,
         guest_cache,
-        guests,
+        guests: _,
     } = running;
     let top = KeyPath::default();
     changed_fields!(changed, top.key("log"), log, new.log, LogConfig { level });
@@ -314,24 +363,92 @@ pub fn changed_keys(running: &Config, new: &Config) -> Vec<KeyPath> {
             max_entries,
         }
     );
-    changed_guests(&mut changed, &top.key("guests"), guests, &new.guests);
     changed
 }
 
-/// The keys of `[guests]` that differ between `running` and `new`, under `path`.
-fn changed_guests(
-    changed: &mut Vec<KeyPath>,
-    path: &KeyPath,
+/// Plans the guests of `new` over those `running`: a guest added or removed waits for the
+/// next restart, as `guests.<name>`; a guest in both has its table planned
+/// ([`plan_guest`]).
+fn plan_guests(
+    plan: &mut Plan,
     running: &BTreeMap<String, GuestEntry>,
     new: &BTreeMap<String, GuestEntry>,
 ) {
+    let guests = KeyPath::default().key("guests");
     let names: BTreeSet<&String> = running.keys().chain(new.keys()).collect();
     for name in names {
-        let path = path.key(name);
+        let table = guests.key(name);
         match (running.get(name), new.get(name)) {
-            (Some(running), Some(new)) => changed_guest(changed, &path, running, new),
-            _ => changed.push(path),
+            (Some(running), Some(new)) => plan_guest(plan, name, &table, running, new),
+            _ => plan.waiting.push(Waiting {
+                key: table.to_string(),
+                why: None,
+            }),
         }
+    }
+}
+
+/// Plans the guest `name`'s table, `table`, read as `new` where it runs as `running`: the
+/// keys changed that a new version takes ([`with_new_settings`]) make a [`GuestLoad`], and
+/// its entry the running one; the others wait for the next restart.
+fn plan_guest(
+    plan: &mut Plan,
+    name: &str,
+    table: &KeyPath,
+    running: &GuestEntry,
+    new: &GuestEntry,
+) {
+    let entry = with_new_settings(running, new);
+    let mut waiting = Vec::new();
+    changed_guest(&mut waiting, table, &entry, new);
+    plan.waiting.extend(waiting.into_iter().map(|key| Waiting {
+        why: why_guest_key_waits(table, &key),
+        key: key.to_string(),
+    }));
+    let mut keys = Vec::new();
+    changed_guest(&mut keys, table, running, &entry);
+    if keys.is_empty() {
+        return;
+    }
+    plan.running.guests.insert(name.to_owned(), entry.clone());
+    plan.guests.push(GuestLoad {
+        name: name.to_owned(),
+        table: table.to_string(),
+        keys: keys.iter().map(KeyPath::to_string).collect(),
+        entry,
+    });
+}
+
+/// The entry a new version of a guest running with `running` takes from `new`: all of it but
+/// the keys read only at start. `wasm` and `watch`: the version serving new calls keeps its
+/// component, which may have been loaded by hand or by the watch since, and the watch its
+/// file. `limits.call_deadline_ms`: the guest threads' last work at a stop is waited for as
+/// long as the longest deadline at start.
+fn with_new_settings(running: &GuestEntry, new: &GuestEntry) -> GuestEntry {
+    GuestEntry {
+        wasm: running.wasm.clone(),
+        watch: running.watch,
+        limits: GuestLimitsConfig {
+            call_deadline_ms: running.limits.call_deadline_ms,
+            ..new.limits
+        },
+        ..new.clone()
+    }
+}
+
+/// Why `key`, of the guest table `table`, waits for the next restart, beyond its being read
+/// only at start.
+fn why_guest_key_waits(table: &KeyPath, key: &KeyPath) -> Option<String> {
+    if *key == table.key("wasm") {
+        Some("a reload keeps the component the guest runs; guestLoad loads another now".to_owned())
+    } else if *key == table.key("limits").key("call_deadline_ms") {
+        Some(
+            "the guest threads' last work at a stop is waited for as long as the longest \
+             deadline at start"
+                .to_owned(),
+        )
+    } else {
+        None
     }
 }
 
@@ -395,8 +512,26 @@ fn changed_table(
             (Some(toml::Value::Table(running)), Some(toml::Value::Table(new))) => {
                 changed_table(changed, &path, running, new);
             }
-            (running, new) if running != new => changed.push(path),
-            _ => {}
+            (Some(running), Some(new)) if same_value(running, new) => {}
+            _ => changed.push(path),
         }
+    }
+}
+
+/// Whether two values of a guest's table are the same setting: as `==`, but a NaN is the same
+/// as a NaN (TOML writes `nan`), so that a value left alone never reads as changed.
+fn same_value(running: &toml::Value, new: &toml::Value) -> bool {
+    use toml::Value::{Array, Float, Table};
+    match (running, new) {
+        (Float(a), Float(b)) => a == b || (a.is_nan() && b.is_nan()),
+        (Array(a), Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_value(a, b))
+        }
+        (Table(a), Table(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(key, a)| b.get(key).is_some_and(|b| same_value(a, b)))
+        }
+        _ => running == new,
     }
 }

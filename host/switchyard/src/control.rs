@@ -149,7 +149,8 @@ impl ControlBridge {
     /// started: no room for the INVITE's transaction, an unusable offer, a loop
     /// detected, a session interval too small, Max-Forwards 0, an unsupported
     /// extension required, a Contact or Record-Route no dialog can be made
-    /// with) and the media workers' counters summed.
+    /// with, a Request-URI scheme not served, a SIP version not supported) and
+    /// the media workers' counters summed.
     fn stats(&self) -> Value {
         let (footprint, calls, sip) = {
             let core = lock(self.host.core());
@@ -214,6 +215,14 @@ impl ControlBridge {
                 "sip_invites_refused_bad_request",
                 sip.invites_refused_bad_request,
             ),
+            (
+                "sip_invites_refused_unsupported_uri_scheme",
+                sip.invites_refused_unsupported_uri_scheme,
+            ),
+            (
+                "sip_invites_refused_version_not_supported",
+                sip.invites_refused_version_not_supported,
+            ),
             ("ticks", stats.ticks),
             ("ticks_late_over_5ms", stats.lateness.later_than(5)),
             ("ticks_late_over_20ms", stats.lateness.later_than(20)),
@@ -244,7 +253,7 @@ impl ControlBridge {
                 route.params.len()
             )));
         }
-        let names = list_methods(self.guests.routing());
+        let names = list_methods(&self.guests.routing());
         Ok(Value::Array(names.into_iter().map(Value::String).collect()))
     }
 }
@@ -261,7 +270,7 @@ impl Dispatcher for ControlBridge {
             let guest = route
                 .interface
                 .clone()
-                .unwrap_or_else(|| self.guests.routing().to_owned());
+                .unwrap_or_else(|| self.guests.routing());
             if self.guests.current(&guest).is_none() {
                 return Err(Fault::unknown_interface(&guest));
             }

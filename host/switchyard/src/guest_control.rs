@@ -6,16 +6,17 @@
 //! passes over the file while it still looks so (it has not changed since the version
 //! serving was loaded, by hand from another file perhaps), and over a file holding the
 //! bytes of the version serving, which then keeps the look the watch saw: the file's
-//! state the watch passed over is the one it is judged against from then on.
+//! state the watch passed over is the one it is judged against from then on. A version loaded
+//! with new settings from the bytes of the one serving keeps that one's look.
 
 use crate::control::on_blocking_thread;
-use crate::guest_loader::{Component, GuestLoader};
+use crate::guest_loader::{Component, GuestLoader, GuestSettings};
 use crate::guest_registry::{Current, Digest, MAX_VERSIONS, Registry, VersionInfo};
 use crate::guest_watch::{Seen, look};
 use crate::host_api::CoreHost;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 use switchyard_control::file_stamp::FileStamp;
 use switchyard_control::{Fault, Value};
@@ -28,7 +29,8 @@ use tracing::{info, warn};
 pub struct GuestSwitch {
     registry: Arc<Registry<Guest>>,
     loader: Arc<GuestLoader>,
-    routing: String,
+    /// Shared by the clones: a reload's `routing.guest` changes it for every one.
+    routing: Arc<RwLock<String>>,
     /// The watched file of each guest that has one.
     watched: Arc<BTreeMap<String, PathBuf>>,
     /// Held through each load: versions are numbered, and the last made current, in the
@@ -49,15 +51,23 @@ impl GuestSwitch {
         GuestSwitch {
             registry,
             loader,
-            routing,
+            routing: Arc::new(RwLock::new(routing)),
             watched: Arc::new(watched),
             loading: Arc::default(),
         }
     }
 
     /// The name of the guest that answers control requests.
-    pub fn routing(&self) -> &str {
-        &self.routing
+    pub fn routing(&self) -> String {
+        self.routing
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Makes `guest` the one that answers the control requests from now on.
+    pub fn set_routing(&self, guest: &str) {
+        *self.routing.write().unwrap_or_else(|p| p.into_inner()) = guest.to_owned();
     }
 
     /// The current version of the guest `name` (a control request runs in
@@ -175,6 +185,39 @@ impl GuestSwitch {
         .await
     }
 
+    /// Loads a new version of `name` from the component of the version serving new calls now
+    /// (the file it was read from, or the embedded one), compiled with `settings`, and makes it
+    /// the current one, in turn with the other loads ([`GuestSwitch::load_file`]): its number,
+    /// or a fault saying why it was refused (logged already, but for [`Fault::CONFLICT`]'s),
+    /// the current version serving on. The component must still hold the bytes the serving
+    /// version was compiled from: new settings never bring other code in. Once it is loaded,
+    /// `settings` are those every later load of `name` (`guestLoad`, the watch) compiles it
+    /// with; a refused load leaves those as they were. The new version keeps the serving one's
+    /// look (of the same bytes), so a change of the watched file pending meanwhile is still
+    /// one. `host`'s event stream is told of the new version.
+    pub async fn load_settings(
+        &self,
+        name: String,
+        settings: GuestSettings,
+        host: Arc<CoreHost>,
+    ) -> Result<u32, Fault> {
+        let (registry, loader) = (Arc::clone(&self.registry), Arc::clone(&self.loader));
+        let doing = format!("the load of guest {name}'s new settings");
+        in_turn(&self.loading, &doing, move || {
+            let serving = serving(&registry, &name)?;
+            let version = add_version(&registry, &name, serving.file.clone(), || {
+                let component = serving.component(&name)?;
+                let guest = loader.load_with(&name, &component, &settings)?;
+                // The same bytes: the watched file is judged as it was against them.
+                Ok((guest, serving.digest, serving.look))
+            })?;
+            loader.adopt(&name, settings);
+            host.events().guest_loaded(&name, version);
+            Ok(version)
+        })
+        .await?
+    }
+
     /// `guestList()`: every loaded version, as [`version_value`] shows it.
     pub fn list(&self, params: &[Value]) -> Result<Value, Fault> {
         if !params.is_empty() {
@@ -191,6 +234,51 @@ impl GuestSwitch {
                 .collect(),
         ))
     }
+}
+
+/// The version of a guest serving new calls: the file it was read from, as the registry shows
+/// it, the digest of its bytes and its look ([`Current::look`]).
+struct Serving {
+    version: u32,
+    file: String,
+    digest: Digest,
+    look: Seen,
+}
+
+impl Serving {
+    /// Its component read again for the guest `name`, refused unless it holds the bytes the
+    /// version was compiled from.
+    fn component(&self, name: &str) -> anyhow::Result<Component> {
+        let component = Component::of_file(name, Path::new(&self.file))?;
+        anyhow::ensure!(
+            component.digest() == self.digest,
+            "{} has changed since version {} of guest {name} was read from it: load it first \
+             (guestLoad, or its watch)",
+            self.file,
+            self.version
+        );
+        Ok(component)
+    }
+}
+
+/// The version of `name` serving new calls in `registry`, or the fault of a load of a name not
+/// loaded.
+fn serving<T>(registry: &Registry<T>, name: &str) -> Result<Serving, Fault> {
+    let current = registry
+        .current(name)
+        .ok_or_else(|| not_loaded(registry, name))?;
+    let file = registry
+        .list()
+        .into_iter()
+        .find(|info| info.name == name && info.version == current.version)
+        .map(|info| info.file)
+        .ok_or_else(|| not_loaded(registry, name))?;
+    Ok(Serving {
+        version: current.version,
+        file,
+        digest: current.digest,
+        look: current.look,
+    })
 }
 
 /// What a load of a watched file came to, unless it was refused.
@@ -275,10 +363,8 @@ async fn load_in_turn<T: Send + Sync + 'static>(
     load: impl FnOnce(&str) -> anyhow::Result<(T, Digest, Seen)> + Send + 'static,
     loaded: impl FnOnce(&str, u32) + Send + 'static,
 ) -> Result<Outcome, Fault> {
-    let turn = Arc::clone(loading).lock_owned().await;
     let doing = format!("guestLoad of {name} from {file}");
-    on_blocking_thread(&doing, move || {
-        let _turn = turn;
+    in_turn(loading, &doing, move || {
         // Judged in the turn: a load asked for earlier may have loaded the same bytes, or
         // others from this state of the file, meanwhile.
         if let Some((digest, seen)) = unless
@@ -293,6 +379,22 @@ async fn load_in_turn<T: Send + Sync + 'static>(
     .await?
 }
 
+/// Once `loading`'s turn comes, runs `work` (`doing`, as a failure logs it) on a blocking thread,
+/// which holds the turn until `work` returns, even when this future is dropped meanwhile (its
+/// client gone).
+async fn in_turn<R: Send + 'static>(
+    loading: &Arc<tokio::sync::Mutex<()>>,
+    doing: &str,
+    work: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, Fault> {
+    let turn = Arc::clone(loading).lock_owned().await;
+    on_blocking_thread(doing, move || {
+        let _turn = turn;
+        work()
+    })
+    .await
+}
+
 /// Loads a new version of `name` (already loaded) from `file` with `load`
 /// and makes it the current one; a load that fails leaves the registry as
 /// it was, and its error is the fault's message.
@@ -303,10 +405,7 @@ fn add_version<T>(
     load: impl FnOnce() -> anyhow::Result<(T, Digest, Seen)>,
 ) -> Result<u32, Fault> {
     if registry.current(name).is_none() {
-        return Err(Fault::bad_params(format!(
-            "guestLoad: no guest named {name:?} is loaded (loaded: {})",
-            registry.names().join(", ")
-        )));
+        return Err(not_loaded(registry, name));
     }
     // Checked before the compile, so that nothing is compiled in vain, and again as the
     // version is added: a version may gain a call meanwhile.
@@ -327,6 +426,14 @@ fn add_version<T>(
         }
         Err(e) => Err(refused(name, &file, &e)),
     }
+}
+
+/// The fault of a load of `name`, which `registry` has not loaded.
+fn not_loaded<T>(registry: &Registry<T>, name: &str) -> Fault {
+    Fault::bad_params(format!(
+        "guestLoad: no guest named {name:?} is loaded (loaded: {})",
+        registry.names().join(", ")
+    ))
 }
 
 /// The fault of a load of `name` from `file` refused for `error`, logged with the fault's
@@ -398,7 +505,137 @@ fn iso8601(time: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use crate::guest_loader::EMBEDDED;
+    use crate::host_api::testing;
     use std::time::Duration;
+    use switchyard_guest::{Runtime, bundled};
+
+    /// A switch over the embedded webconference guest of `config`, loaded with its settings
+    /// as version 1.
+    fn webconference(config: &Config) -> GuestSwitch {
+        let runtime = Runtime::new(config.runtime_limits()).unwrap();
+        let loader = Arc::new(GuestLoader::new(runtime, config));
+        let registry = Arc::new(Registry::default());
+        let (guest, file, digest) = loader.load_configured("webconference").unwrap();
+        registry.add_with_digest("webconference", guest, file, digest, None);
+        GuestSwitch::new(registry, loader, "webconference".into(), BTreeMap::new())
+    }
+
+    /// The default configuration, its webconference table holding `table` (TOML).
+    fn configured(table: &str) -> Config {
+        let mut config = Config::default();
+        let webconference = config.guests.get_mut("webconference").unwrap();
+        webconference.config = toml::from_str(table).unwrap();
+        config
+    }
+
+    /// The webconference guest's settings in `configured(table)`.
+    fn settings(table: &str) -> GuestSettings {
+        GuestSettings::of(&configured(table), "webconference").unwrap()
+    }
+
+    /// The status of what the version of webconference serving new requests answers
+    /// `listRooms(password)`: 200 for its master password, 407 for another.
+    fn list_rooms_status(switch: &GuestSwitch, password: &str) -> Value {
+        let current = switch.current("webconference").unwrap();
+        let mut instance = current
+            .guest
+            .instantiate(Arc::new(testing::host()))
+            .unwrap();
+        let answer = instance
+            .handle_control("listRooms", &[Value::String(password.into())])
+            .unwrap();
+        let Ok(Value::Array(items)) = answer else {
+            panic!("{answer:?}")
+        };
+        items[0].clone()
+    }
+
+    #[tokio::test]
+    async fn new_settings_are_loaded_as_a_version_and_later_loads_take_them() {
+        let switch = webconference(&Config::default());
+        let host = Arc::new(testing::host());
+        assert_eq!(list_rooms_status(&switch, "m4ster"), Value::Int(407));
+        let version = switch
+            .load_settings(
+                "webconference".into(),
+                settings("master_password = \"m4ster\""),
+                host.clone(),
+            )
+            .await;
+        assert_eq!(version, Ok(2));
+        assert_eq!(list_rooms_status(&switch, "m4ster"), Value::Int(200));
+        assert_eq!(
+            switch.registry.list()[0].file,
+            EMBEDDED,
+            "the serving version's component"
+        );
+        // A load by hand, after: compiled with the settings loaded.
+        let by_hand = switch
+            .load_file("webconference".into(), EMBEDDED.into(), host)
+            .await;
+        assert_eq!(by_hand, Ok(3));
+        assert_eq!(list_rooms_status(&switch, "m4ster"), Value::Int(200));
+    }
+
+    #[tokio::test]
+    async fn refused_settings_keep_the_running_version_and_the_settings_loads_take() {
+        let switch = webconference(&configured("master_password = \"m4ster\""));
+        let host = Arc::new(testing::host());
+        let refused = switch
+            .load_settings(
+                "webconference".into(),
+                settings("master_password = \"other\"\npredefined_rooms = \"101\""),
+                host.clone(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            refused
+                .message
+                .contains("guests.webconference.config: predefined_rooms: \"101\""),
+            "the guest's own words: {refused:?}"
+        );
+        assert_eq!(switch.current("webconference").unwrap().version, 1);
+        // A load by hand, after: compiled with the running settings, which it takes.
+        let by_hand = switch
+            .load_file("webconference".into(), EMBEDDED.into(), host)
+            .await;
+        assert_eq!(by_hand, Ok(2));
+        assert_eq!(list_rooms_status(&switch, "m4ster"), Value::Int(200));
+        assert_eq!(list_rooms_status(&switch, "other"), Value::Int(407));
+    }
+
+    #[tokio::test]
+    async fn new_settings_bring_no_other_code_in() {
+        let switch = webconference(&Config::default());
+        let host = Arc::new(testing::host());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("webconference.wasm");
+        std::fs::write(&file, bundled::WEBCONFERENCE).unwrap();
+        let by_hand = switch
+            .load_file("webconference".into(), file.clone(), host.clone())
+            .await;
+        assert_eq!(by_hand, Ok(2));
+        std::fs::write(&file, b"another build").unwrap();
+        let refused = switch
+            .load_settings(
+                "webconference".into(),
+                settings("master_password = \"m4ster\""),
+                host,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            refused
+                .message
+                .contains("has changed since version 2 of guest webconference was read from it"),
+            "{refused:?}"
+        );
+        assert_eq!(switch.current("webconference").unwrap().version, 2);
+        assert_eq!(list_rooms_status(&switch, "m4ster"), Value::Int(407));
+    }
 
     #[tokio::test]
     async fn a_load_whose_request_is_dropped_still_tells_of_its_version() {

@@ -8,7 +8,7 @@ use anyhow::{Context, anyhow};
 use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 use switchyard_guest::{Guest, GuestConfig, GuestLimits, NoServer, RecordFiles, Runtime, bundled};
 use tracing::info;
@@ -52,49 +52,82 @@ impl Component {
         read(name, path).map(Component::new)
     }
 
+    /// The component at `path`, or the one embedded under `name` when `path` is [`EMBEDDED`]
+    /// (as the registry shows the file of an embedded guest's version).
+    pub fn of_file(name: &str, path: &Path) -> anyhow::Result<Component> {
+        if path == Path::new(EMBEDDED) {
+            Ok(Component::new(embedded(name)?.to_vec()))
+        } else {
+            Component::read(name, path)
+        }
+    }
+
     /// The SHA-256 of its bytes.
     pub fn digest(&self) -> Digest {
         self.digest
     }
 }
 
-/// Compiles guests with one runtime and the configured guests' tables and
-/// limits.
+/// What a guest is compiled with: its `[guests.<name>]` entry and its limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuestSettings {
+    /// Its entry in the configuration.
+    pub entry: GuestEntry,
+    /// Its limits, `[limits]`' where the entry sets none.
+    pub limits: GuestLimits,
+}
+
+impl GuestSettings {
+    /// The settings of the guest `name` as `config` has them; `None` when it has no such
+    /// guest.
+    pub fn of(config: &Config, name: &str) -> Option<GuestSettings> {
+        let entry = config.guests.get(name)?.clone();
+        Some(GuestSettings {
+            entry,
+            limits: config.guest_limits(name),
+        })
+    }
+}
+
+/// Compiles guests with one runtime, each with the settings it loads with now: the configured
+/// ones at start, replaced by those a new version was loaded with since
+/// ([`GuestLoader::adopt`]).
 pub struct GuestLoader {
     runtime: Runtime,
-    entries: BTreeMap<String, (GuestEntry, GuestLimits)>,
+    /// The guests are those configured at start; their settings change.
+    settings: BTreeMap<String, RwLock<GuestSettings>>,
 }
 
 impl GuestLoader {
     /// Loads with `runtime`, each guest with its entry in `config.guests`
     /// and its limits.
     pub fn new(runtime: Runtime, config: &Config) -> GuestLoader {
-        let entries = config
+        let settings = config
             .guests
-            .iter()
-            .map(|(name, entry)| (name.clone(), (entry.clone(), config.guest_limits(name))))
+            .keys()
+            .filter_map(|name| Some((name.clone(), RwLock::new(GuestSettings::of(config, name)?))))
             .collect();
-        GuestLoader { runtime, entries }
+        GuestLoader { runtime, settings }
     }
 
     /// The names of the configured guests, sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.keys().map(String::as_str)
+        self.settings.keys().map(String::as_str)
     }
 
     /// The guest `name` from its configured file, else the embedded one,
     /// checked as [`GuestLoader::load_file`] checks it; with the file's name as
     /// the registry shows it and the SHA-256 of the bytes compiled.
     pub fn load_configured(&self, name: &str) -> anyhow::Result<(Guest, String, Digest)> {
-        let entry = self.entry(name)?;
-        let (component, file) = match &entry.0.wasm {
+        let settings = self.settings(name)?;
+        let (component, file) = match &settings.entry.wasm {
             Some(path) => (Component::read(name, path)?, path.display().to_string()),
             None => {
                 let wasm = embedded(name).context("no `wasm` file is configured")?;
                 (Component::new(wasm.to_vec()), EMBEDDED.to_owned())
             }
         };
-        let guest = self.start(name, entry, &component.wasm)?;
+        let guest = self.start(name, &settings, &component.wasm)?;
         Ok((guest, file, component.digest))
     }
 
@@ -104,21 +137,39 @@ impl GuestLoader {
     /// start is refused, and asked to check its config table. With the SHA-256 of the bytes
     /// compiled.
     pub fn load_file(&self, name: &str, path: &Path) -> anyhow::Result<(Guest, Digest)> {
-        let entry = self.entry(name)?;
-        let component = if path == Path::new(EMBEDDED) {
-            Component::new(embedded(name)?.to_vec())
-        } else {
-            Component::read(name, path)?
-        };
-        let guest = self.start(name, entry, &component.wasm)?;
+        let component = Component::of_file(name, path)?;
+        let guest = self.load_component(name, &component)?;
         Ok((guest, component.digest))
     }
 
     /// A new version of `name` from `component`, already read, checked as
     /// [`GuestLoader::load_file`] checks it.
     pub fn load_component(&self, name: &str, component: &Component) -> anyhow::Result<Guest> {
-        let entry = self.entry(name)?;
-        self.start(name, entry, &component.wasm)
+        let settings = self.settings(name)?;
+        self.start(name, &settings, &component.wasm)
+    }
+
+    /// A new version of `name` from `component` compiled with `settings` rather than those
+    /// it loads with now, checked as [`GuestLoader::load_file`] checks it. The settings it
+    /// loads with stay as they are: [`GuestLoader::adopt`] makes `settings` theirs once the
+    /// version is taken.
+    pub fn load_with(
+        &self,
+        name: &str,
+        component: &Component,
+        settings: &GuestSettings,
+    ) -> anyhow::Result<Guest> {
+        // As every load: only of a guest configured, whose settings it may then adopt.
+        self.slot(name)?;
+        self.start(name, settings, &component.wasm)
+    }
+
+    /// Makes `settings` those every later load of `name` compiles it with (a guest not
+    /// configured has none to replace).
+    pub fn adopt(&self, name: &str, settings: GuestSettings) {
+        if let Some(slot) = self.settings.get(name) {
+            *slot.write().unwrap_or_else(|p| p.into_inner()) = settings;
+        }
     }
 
     /// `wasm` compiled as `name`, instantiated once and asked to check its config table: a
@@ -127,13 +178,8 @@ impl GuestLoader {
     /// refused here rather than at each of its calls. The instance's host serves nothing
     /// ([`NoServer`]): the check judges the table alone, the same at `check-config`, at
     /// start-up and at a load, and changes nothing.
-    fn start(
-        &self,
-        name: &str,
-        entry: &(GuestEntry, GuestLimits),
-        wasm: &[u8],
-    ) -> anyhow::Result<Guest> {
-        let guest = self.compile(name, entry, wasm)?;
+    fn start(&self, name: &str, settings: &GuestSettings, wasm: &[u8]) -> anyhow::Result<Guest> {
+        let guest = self.compile(name, settings, wasm)?;
         if let Some(problem) = guest.config_problem(Arc::new(NoServer))? {
             return Err(ConfigProblem {
                 guest: name.to_owned(),
@@ -144,8 +190,15 @@ impl GuestLoader {
         Ok(guest)
     }
 
-    fn entry(&self, name: &str) -> anyhow::Result<&(GuestEntry, GuestLimits)> {
-        self.entries
+    /// The settings `name` loads with now.
+    fn settings(&self, name: &str) -> anyhow::Result<GuestSettings> {
+        let slot = self.slot(name)?;
+        let settings = slot.read().unwrap_or_else(|p| p.into_inner());
+        Ok(settings.clone())
+    }
+
+    fn slot(&self, name: &str) -> anyhow::Result<&RwLock<GuestSettings>> {
+        self.settings
             .get(name)
             .ok_or_else(|| anyhow!("no guest named {name:?} is configured"))
     }
@@ -153,7 +206,7 @@ impl GuestLoader {
     fn compile(
         &self,
         name: &str,
-        (entry, limits): &(GuestEntry, GuestLimits),
+        GuestSettings { entry, limits }: &GuestSettings,
         wasm: &[u8],
     ) -> anyhow::Result<Guest> {
         let records = match &entry.records_dir {

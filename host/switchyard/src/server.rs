@@ -267,6 +267,17 @@ pub async fn run(
         .map(|(name, path, _)| (name.clone(), path.clone()))
         .collect();
     let switch = GuestSwitch::new(guests, loader, routing_guest.clone(), watched_files);
+    let reloader = reloads.map(|reloads| {
+        let reloader = Reloader::new(
+            &reloads,
+            config.clone(),
+            executor.clone(),
+            switch.clone(),
+            host.clone(),
+            log.clone(),
+        );
+        (reloader, reloads.asked)
+    });
     let watchers: Vec<_> = watched
         .into_iter()
         .map(|(name, path, seen)| {
@@ -279,16 +290,6 @@ pub async fn run(
             ))
         })
         .collect();
-    let reloader = reloads.map(|reloads| {
-        let reloader = Reloader::new(
-            &reloads,
-            config.clone(),
-            executor.clone(),
-            host.clone(),
-            log.clone(),
-        );
-        (reloader, reloads.asked)
-    });
     let bridge = ControlBridge::new(
         host,
         switch,

@@ -1,14 +1,16 @@
 //! Reading the configuration file again, and carrying out the [`plan`] of what changed.
 
-use super::{LogLevelChange, Plan, plan};
+use super::{GuestLoad, LogLevelChange, Plan, plan};
 use crate::call_routing::CallRoutes;
 use crate::config::{Config, ConfigError};
 use crate::dial_policy::DialPolicy;
 use crate::executor::GuestExecutor;
+use crate::guest_control::GuestSwitch;
+use crate::guest_loader::GuestSettings;
 use crate::host_api::CoreHost;
 use crate::log_level::{self, LogLevel};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tokio::sync::Notify;
 use tracing::{error, info, warn};
 use tracing_subscriber::EnvFilter;
@@ -30,6 +32,7 @@ pub struct Reloader {
     /// The configuration as applied: as read at start, with what reloads applied since.
     running: Config,
     executor: Arc<GuestExecutor>,
+    guests: GuestSwitch,
     host: Arc<CoreHost>,
     log: LogLevel,
 }
@@ -43,11 +46,13 @@ struct Compiled {
 
 impl Reloader {
     /// A reloader of `reloads.file` for a server running `running`, routing through
-    /// `executor`, placing calls through `host`, logging through `log`.
+    /// `executor`, loading guests' versions through `guests`, placing calls through `host`,
+    /// logging through `log`.
     pub fn new(
         reloads: &Reloads,
         running: Config,
         executor: Arc<GuestExecutor>,
+        guests: GuestSwitch,
         host: Arc<CoreHost>,
         log: LogLevel,
     ) -> Reloader {
@@ -56,6 +61,7 @@ impl Reloader {
             rust_log_rules: reloads.rust_log_rules,
             running,
             executor,
+            guests,
             host,
             log,
         }
@@ -63,85 +69,155 @@ impl Reloader {
 
     /// Reads the file again, checked as at start. A file that does not load is logged as
     /// at start, and nothing changes; else what may change while calls are up is applied,
-    /// each key changed is logged (applied, or waiting for the next restart) and a summary
-    /// line ends the reload.
-    pub fn reload(&mut self) {
+    /// each key changed is logged (applied, or waiting for the next restart), a new version
+    /// of each guest whose settings changed is loaded ([`Reloader::load_guests`]) and a
+    /// summary line ends the reload.
+    pub async fn reload(&mut self) {
         info!(
             "SIGHUP: reading the configuration again from {}",
             self.file.display()
         );
-        let (plan, compiled) = match Config::load(&self.file)
-            .and_then(|new| self.checked_plan(&new))
-        {
-            Ok(checked) => checked,
-            Err(e) => {
+        let (file, running, rust_log_rules) =
+            (self.file.clone(), self.running.clone(), self.rust_log_rules);
+        // Off the async threads: the file may be on a slow disk.
+        let read =
+            tokio::task::spawn_blocking(move || read_plan(&file, &running, rust_log_rules)).await;
+        let (mut plan, mut compiled) = match read {
+            Ok(Ok(checked)) => checked,
+            Ok(Err(e)) => {
                 error!("{e}");
                 warn!("configuration not reloaded: the running configuration is kept, unchanged");
                 return;
             }
+            Err(e) => {
+                error!("the configuration reload: {e}");
+                return;
+            }
         };
-        self.apply(compiled);
+        // Last: a filter quieter than info would hide this reload's own report.
+        let log_filter = compiled.log_filter.take();
+        self.apply(compiled, &plan);
         log_plan(&plan);
+        let loaded = self.load_guests(&mut plan).await;
+        let applied: Vec<&str> = plan
+            .applied_sections()
+            .into_iter()
+            .chain(loaded.iter().map(String::as_str))
+            .collect();
         info!(
             "configuration reloaded from {}: applied: {}; {} changed key(s) wait for the next \
              restart",
             self.file.display(),
-            listed(&plan.applied_sections()),
+            listed(&applied),
             plan.waiting.len()
         );
         self.running = plan.running;
-    }
-
-    /// The plan of `new` over the running configuration, with what it applies compiled.
-    fn checked_plan(&self, new: &Config) -> Result<(Plan, Compiled), ConfigError> {
-        let plan = plan(&self.running, new, self.rust_log_rules);
-        let compiled = self.compile(&plan)?;
-        Ok((plan, compiled))
-    }
-
-    /// What `plan` applies, compiled as at start; an error is located in the file. (The
-    /// file's checks compiled it already: an error is a file changed in between.)
-    fn compile(&self, plan: &Plan) -> Result<Compiled, ConfigError> {
-        let at_key = |(key, message)| ConfigError::at_key(&self.file, key, message);
-        let routes = plan
-            .routing_rules
-            .as_ref()
-            .map(|rules| CallRoutes::new(rules, &self.running.routing.guest))
-            .transpose()
-            .map_err(at_key)?;
-        let dial_policy = plan
-            .dialout
-            .as_ref()
-            .map(|dialout| DialPolicy::new(dialout.allow.as_deref(), dialout.max_per_second))
-            .transpose()
-            .map_err(at_key)?;
-        let log_filter = match &plan.log_level {
-            LogLevelChange::Apply(level) => Some(log_level::parse_filter(level).map_err(|e| {
-                ConfigError::at_key(&self.file, "log.level".to_owned(), e.to_string())
-            })?),
-            LogLevelChange::Unchanged | LogLevelChange::RustLogRules(_) => None,
-        };
-        Ok(Compiled {
-            routes,
-            dial_policy,
-            log_filter,
-        })
-    }
-
-    /// Puts `compiled` in the running server's place.
-    fn apply(&self, compiled: Compiled) {
-        if let Some(routes) = compiled.routes {
-            self.executor.set_routes(routes);
-        }
-        if let Some(policy) = compiled.dial_policy {
-            self.host.dial_policy().adopt(policy);
-        }
-        if let Some(filter) = compiled.log_filter
+        if let Some(filter) = log_filter
             && let Err(e) = self.log.replace(filter)
         {
             error!("log.level: cannot change the log filter: {e}");
         }
     }
+
+    /// Loads a new version of each guest of `plan.guests`, in order, with its new settings:
+    /// the tables loaded (`[guests.webconference]`). A guest that refuses them keeps its
+    /// running version and its running entry, in `plan.running` too, so that the next reload
+    /// tries them again.
+    async fn load_guests(&self, plan: &mut Plan) -> Vec<String> {
+        let mut loaded = Vec::new();
+        for load in std::mem::take(&mut plan.guests) {
+            let settings = GuestSettings {
+                entry: load.entry.clone(),
+                limits: plan.running.guest_limits(&load.name),
+            };
+            let host = self.host.clone();
+            match self
+                .guests
+                .load_settings(load.name.clone(), settings, host)
+                .await
+            {
+                Ok(version) => {
+                    log_loaded(&load, version);
+                    loaded.push(format!("[{}]", load.table));
+                }
+                Err(fault) => {
+                    warn!(
+                        "{}: new settings not loaded: {}; the running version and settings are \
+                         kept, and tried again at the next reload",
+                        load.table, fault.message
+                    );
+                    if let Some(entry) = self.running.guests.get(&load.name) {
+                        plan.running.guests.insert(load.name, entry.clone());
+                    }
+                }
+            }
+        }
+        loaded
+    }
+
+    /// Puts `compiled` (but its log filter, which the reload sets once it has logged what it
+    /// did), and the routing guest of `plan`, in the running server's place.
+    fn apply(&self, compiled: Compiled, plan: &Plan) {
+        if let Some(routes) = compiled.routes {
+            self.executor.set_routes(routes);
+        }
+        // Beside the routes, which name it for the calls no rule matches.
+        if let Some(guest) = &plan.routing_guest {
+            self.guests.set_routing(guest);
+        }
+        if let Some(policy) = compiled.dial_policy {
+            self.host.dial_policy().adopt(policy);
+        }
+    }
+}
+
+/// `file` read again, planned over `running` ([`plan`]), with what the plan applies compiled.
+fn read_plan(
+    file: &Path,
+    running: &Config,
+    rust_log_rules: bool,
+) -> Result<(Plan, Compiled), ConfigError> {
+    let new = Config::load(file)?;
+    let plan = plan(running, &new, rust_log_rules);
+    let compiled = compile(file, &plan)?;
+    Ok((plan, compiled))
+}
+
+/// What `plan` applies, compiled as at start; an error is located in `file`. (The file's
+/// checks compiled it already: an error is a file changed in between.)
+fn compile(file: &Path, plan: &Plan) -> Result<Compiled, ConfigError> {
+    let at_key = |(key, message)| ConfigError::at_key(file, key, message);
+    let routing = &plan.running.routing;
+    let routes = (plan.routing_rules.is_some() || plan.routing_guest.is_some())
+        .then(|| CallRoutes::new(&routing.rules, &routing.guest))
+        .transpose()
+        .map_err(at_key)?;
+    let dial_policy = plan
+        .dialout
+        .as_ref()
+        .map(|dialout| DialPolicy::new(dialout.allow.as_deref(), dialout.max_per_second))
+        .transpose()
+        .map_err(at_key)?;
+    let log_filter = match &plan.log_level {
+        LogLevelChange::Apply(level) => Some(
+            log_level::parse_filter(level)
+                .map_err(|e| ConfigError::at_key(file, "log.level".to_owned(), e.to_string()))?,
+        ),
+        LogLevelChange::Unchanged | LogLevelChange::RustLogRules(_) => None,
+    };
+    Ok(Compiled {
+        routes,
+        dial_policy,
+        log_filter,
+    })
+}
+
+/// Logs the keys of `load` as applied, by the new version `version` of its guest.
+fn log_loaded(load: &GuestLoad, version: u32) {
+    for key in &load.keys {
+        info!("{key}: changed: applied");
+    }
+    info!("{}: new settings loaded as version {version}", load.table);
 }
 
 /// Logs each key `plan` applies or leaves waiting.
@@ -179,17 +255,9 @@ fn listed(items: &[&str]) -> String {
 
 /// Runs `reloader` once for each notification of `asked`, each reload after the
 /// one before has ended (a request during a reload runs after it; several, once).
-pub async fn serve(reloader: Reloader, asked: Arc<Notify>) {
-    let reloader = Arc::new(Mutex::new(reloader));
+pub async fn serve(mut reloader: Reloader, asked: Arc<Notify>) {
     loop {
         asked.notified().await;
-        let reloader = reloader.clone();
-        // Off the async threads: the file may be on a slow disk.
-        let reloaded = tokio::task::spawn_blocking(move || {
-            reloader.lock().unwrap_or_else(|p| p.into_inner()).reload();
-        });
-        if let Err(e) = reloaded.await {
-            error!("the configuration reload: {e}");
-        }
+        reloader.reload().await;
     }
 }

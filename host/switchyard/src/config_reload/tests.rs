@@ -37,9 +37,11 @@ fn waiting(plan: &Plan) -> Vec<&str> {
 fn the_same_configuration_changes_nothing() {
     let plan = plan(&running(), &running(), false);
     assert_eq!(plan.routing_rules, None);
+    assert_eq!(plan.routing_guest, None);
     assert_eq!(plan.dialout, None);
     assert_eq!(plan.log_level, LogLevelChange::Unchanged);
     assert!(plan.applied.is_empty(), "{:?}", plan.applied);
+    assert!(plan.guests.is_empty(), "{:?}", plan.guests);
     assert!(plan.waiting.is_empty(), "{:?}", plan.waiting);
     assert_eq!(plan.running, running());
     assert!(plan.applied_sections().is_empty());
@@ -86,13 +88,31 @@ fn rules_naming_a_guest_not_running_wait_with_the_guest_added() {
 }
 
 #[test]
-fn the_routing_guest_waits_for_a_restart() {
+fn the_routing_guest_applies_when_it_runs() {
     let mut new = running();
     new.routing.guest = "misbehave".to_owned();
     let plan = plan(&running(), &new, false);
     assert_eq!(plan.routing_rules, None);
-    assert_eq!(waiting(&plan), ["routing.guest"]);
-    assert_eq!(plan.running.routing.guest, "webconference");
+    assert_eq!(plan.routing_guest.as_deref(), Some("misbehave"));
+    assert_eq!(plan.applied, ["routing.guest"]);
+    assert!(plan.waiting.is_empty(), "{:?}", plan.waiting);
+    assert_eq!(plan.running, new);
+    assert_eq!(plan.applied_sections(), ["[routing]"]);
+}
+
+#[test]
+fn a_routing_guest_not_running_waits_with_the_guest_added() {
+    let mut new = running();
+    new.guests
+        .insert("ivr".to_owned(), guest("/guests/ivr.wasm"));
+    new.routing.guest = "ivr".to_owned();
+    let plan = plan(&running(), &new, false);
+    assert_eq!(plan.routing_guest, None);
+    assert_eq!(waiting(&plan), ["routing.guest", "guests.ivr"]);
+    let why = plan.waiting[0].why.as_deref().expect("why it waits");
+    assert!(why.contains("the guest \"ivr\" is not running"), "{why}");
+    assert_eq!(plan.running, running(), "nothing applied");
+    assert!(plan.applied_sections().is_empty());
 }
 
 #[test]
@@ -145,11 +165,6 @@ fn every_other_changed_key_waits_by_its_dotted_path() {
     new.records.stats_dir = Some("/var/lib/switchyard".into());
     new.recording.max_active = 2;
     new.guest_cache.enabled = false;
-    let webconference = new.guests.get_mut("webconference").unwrap();
-    webconference
-        .config
-        .insert("direct_room_re".to_owned(), "^9".into());
-    webconference.limits.fuel = Some(1000);
     new.guests.get_mut("misbehave").unwrap().watch = true;
     let plan = plan(&running(), &new, false);
     assert_eq!(
@@ -166,13 +181,96 @@ fn every_other_changed_key_waits_by_its_dotted_path() {
             "recording.max_active",
             "guest_cache.enabled",
             "guests.misbehave.watch",
-            "guests.webconference.config.direct_room_re",
-            "guests.webconference.limits.fuel",
         ]
     );
     assert!(plan.waiting.iter().all(|w| w.why.is_none()));
     assert!(plan.applied.is_empty(), "{:?}", plan.applied);
+    assert!(plan.guests.is_empty(), "{:?}", plan.guests);
     assert_eq!(plan.running, running(), "the running values are kept");
+}
+
+#[test]
+fn a_guests_changed_settings_are_loaded_with_a_new_version() {
+    let mut new = running();
+    let webconference = new.guests.get_mut("webconference").unwrap();
+    webconference
+        .config
+        .insert("direct_room_re".to_owned(), "^9".into());
+    webconference.records_dir = Some("/var/lib/records".into());
+    webconference.records_max_file_mb = Some(10);
+    webconference.records_max_total_mb = Some(100);
+    webconference.limits.memory_mb = Some(16);
+    webconference.limits.fuel = Some(1000);
+    let plan = plan(&running(), &new, false);
+    assert_eq!(
+        plan.guests,
+        [GuestLoad {
+            name: "webconference".to_owned(),
+            table: "guests.webconference".to_owned(),
+            keys: vec![
+                "guests.webconference.records_dir".to_owned(),
+                "guests.webconference.records_max_file_mb".to_owned(),
+                "guests.webconference.records_max_total_mb".to_owned(),
+                "guests.webconference.config.direct_room_re".to_owned(),
+                "guests.webconference.limits.memory_mb".to_owned(),
+                "guests.webconference.limits.fuel".to_owned(),
+            ],
+            entry: new.guests["webconference"].clone(),
+        }]
+    );
+    assert!(plan.waiting.is_empty(), "{:?}", plan.waiting);
+    assert!(
+        plan.applied.is_empty(),
+        "applied once loaded: {:?}",
+        plan.applied
+    );
+    assert!(plan.applied_sections().is_empty());
+    assert_eq!(plan.running, new);
+}
+
+#[test]
+fn a_guests_component_watch_and_deadline_wait_beside_the_settings_loaded() {
+    let mut new = running();
+    let misbehave = new.guests.get_mut("misbehave").unwrap();
+    misbehave.wasm = Some(PathBuf::from("/guests/misbehave-2.wasm"));
+    misbehave.watch = true;
+    misbehave.limits.call_deadline_ms = Some(500);
+    misbehave.config.insert("mode".to_owned(), "spin".into());
+    let plan = plan(&running(), &new, false);
+    assert_eq!(
+        waiting(&plan),
+        [
+            "guests.misbehave.wasm",
+            "guests.misbehave.watch",
+            "guests.misbehave.limits.call_deadline_ms",
+        ]
+    );
+    let why = |at: usize| plan.waiting[at].why.as_deref().unwrap_or_default();
+    assert!(
+        why(0).contains("keeps the component the guest runs"),
+        "{:?}",
+        plan.waiting
+    );
+    assert_eq!(plan.waiting[1].why, None);
+    assert!(
+        why(2).contains("the longest deadline at start"),
+        "{:?}",
+        plan.waiting
+    );
+    let mut loaded = running().guests["misbehave"].clone();
+    loaded.config = new.guests["misbehave"].config.clone();
+    assert_eq!(plan.guests.len(), 1, "{:?}", plan.guests);
+    assert_eq!(plan.guests[0].keys, ["guests.misbehave.config.mode"]);
+    assert_eq!(plan.guests[0].entry, loaded);
+    assert_eq!(plan.running.guests["misbehave"], loaded);
+
+    let alone = super::plan(&plan.running, &new, false);
+    assert!(
+        alone.guests.is_empty(),
+        "nothing more to load: {:?}",
+        alone.guests
+    );
+    assert_eq!(waiting(&alone), waiting(&plan), "named again");
 }
 
 #[test]
@@ -195,14 +293,32 @@ fn a_guests_table_is_compared_key_by_key_into_nested_tables() {
         .expect("room 101's table");
     room.insert("pin".to_owned(), "4321".into());
     let plan = plan(&running, &new, false);
+    assert_eq!(plan.guests.len(), 1, "{:?}", plan.guests);
     assert_eq!(
-        waiting(&plan),
+        plan.guests[0].keys,
         [
             "guests.webconference.config.lonely_user_timer",
             "guests.webconference.config.private_rooms",
             "guests.webconference.config.rooms.101.pin",
         ]
     );
+    assert!(plan.waiting.is_empty(), "{:?}", plan.waiting);
+}
+
+#[test]
+fn a_nan_left_alone_is_no_change_and_one_replaced_is() {
+    let mut running = running();
+    let table: toml::Table = toml::from_str("gain = nan\nsteps = [1.0, nan]\n").unwrap();
+    running.guests.get_mut("webconference").unwrap().config = table;
+    let plan_again = plan(&running, &running.clone(), false);
+    assert!(plan_again.guests.is_empty(), "{:?}", plan_again.guests);
+    assert!(plan_again.waiting.is_empty(), "{:?}", plan_again.waiting);
+    let mut new = running.clone();
+    let config = &mut new.guests.get_mut("webconference").unwrap().config;
+    config.insert("gain".to_owned(), 0.5.into());
+    let plan = plan(&running, &new, false);
+    assert_eq!(plan.guests.len(), 1, "{:?}", plan.guests);
+    assert_eq!(plan.guests[0].keys, ["guests.webconference.config.gain"]);
 }
 
 #[test]
@@ -213,6 +329,25 @@ fn guests_added_or_removed_wait_and_keys_are_quoted_as_toml_writes_them() {
         .insert("my guest".to_owned(), guest("/guests/mine.wasm"));
     let plan = plan(&running(), &new, false);
     assert_eq!(waiting(&plan), ["guests.misbehave", "guests.\"my guest\""]);
+    assert!(plan.guests.is_empty(), "{:?}", plan.guests);
+    assert_eq!(plan.running, running());
+
+    let mut renamed = running();
+    let mine = renamed.guests.remove("misbehave").unwrap();
+    renamed.guests.insert("my guest".to_owned(), mine);
+    renamed
+        .guests
+        .get_mut("my guest")
+        .unwrap()
+        .config
+        .insert("mode".to_owned(), "spin".into());
+    let plan = super::plan(&running(), &renamed, false);
+    assert_eq!(waiting(&plan), ["guests.misbehave", "guests.\"my guest\""]);
+    assert!(
+        plan.guests.is_empty(),
+        "a guest added loads nothing: {:?}",
+        plan.guests
+    );
 }
 
 #[test]
