@@ -202,14 +202,14 @@ impl GuestSwitch {
         host: Arc<CoreHost>,
     ) -> Result<u32, Fault> {
         let (registry, loader) = (Arc::clone(&self.registry), Arc::clone(&self.loader));
+        let watched = self.watched.get(&name).cloned();
         let doing = format!("the load of guest {name}'s new settings");
         in_turn(&self.loading, &doing, move || {
             let serving = serving(&registry, &name)?;
             let version = add_version(&registry, &name, serving.file.clone(), || {
-                let component = serving.component(&name)?;
+                let (component, look) = serving.component(&name, watched.as_deref())?;
                 let guest = loader.load_with(&name, &component, &settings)?;
-                // The same bytes: the watched file is judged as it was against them.
-                Ok((guest, serving.digest, serving.look))
+                Ok((guest, component.digest(), look))
             })?;
             loader.adopt(&name, settings);
             host.events().guest_loaded(&name, version);
@@ -246,18 +246,26 @@ struct Serving {
 }
 
 impl Serving {
-    /// Its component read again for the guest `name`, refused unless it holds the bytes the
-    /// version was compiled from.
-    fn component(&self, name: &str) -> anyhow::Result<Component> {
+    /// Its file read again for the guest `name`, with the look of `watched`, the guest's
+    /// watched file if it has one, that the new version keeps ([`Current::look`]). The bytes
+    /// may be newer than the version's: a component whose next release needs new settings is
+    /// put in place first, refused with the settings running, and then loaded by the reload
+    /// that brings its settings.
+    fn component(&self, name: &str, watched: Option<&Path>) -> anyhow::Result<(Component, Seen)> {
+        let seen = watched.and_then(look);
         let component = Component::of_file(name, Path::new(&self.file))?;
-        anyhow::ensure!(
-            component.digest() == self.digest,
-            "{} has changed since version {} of guest {name} was read from it: load it first \
-             (guestLoad, or its watch)",
+        if component.digest() == self.digest {
+            // The same bytes: the watched file is judged as it was against them.
+            return Ok((component, self.look));
+        }
+        info!(
+            guest = name,
+            file = %self.file,
+            "{} has changed since version {} was read from it: its new bytes are loaded with the new settings",
             self.file,
             self.version
         );
-        Ok(component)
+        Ok((component, seen))
     }
 }
 
@@ -608,7 +616,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn new_settings_bring_no_other_code_in() {
+    async fn new_settings_load_the_files_bytes_of_now_and_are_refused_with_a_file_that_is_no_component()
+     {
         let switch = webconference(&Config::default());
         let host = Arc::new(testing::host());
         let dir = tempfile::tempdir().unwrap();
@@ -618,23 +627,37 @@ mod tests {
             .load_file("webconference".into(), file.clone(), host.clone())
             .await;
         assert_eq!(by_hand, Ok(2));
+
+        // The next build (here: the same code with one more custom section, named "note").
+        let mut next = bundled::WEBCONFERENCE.to_vec();
+        next.extend([0, 5, 4, b'n', b'o', b't', b'e']);
+        std::fs::write(&file, &next).unwrap();
+        let loaded = switch
+            .load_settings(
+                "webconference".into(),
+                settings("master_password = \"m4ster\""),
+                host.clone(),
+            )
+            .await;
+        assert_eq!(loaded, Ok(3));
+        assert_eq!(
+            switch.current("webconference").unwrap().digest,
+            Component::new(next).digest(),
+            "the file's bytes of now"
+        );
+        assert_eq!(list_rooms_status(&switch, "m4ster"), Value::Int(200));
+
         std::fs::write(&file, b"another build").unwrap();
         let refused = switch
             .load_settings(
                 "webconference".into(),
-                settings("master_password = \"m4ster\""),
+                settings("master_password = \"0ther\""),
                 host,
             )
-            .await
-            .unwrap_err();
-        assert!(
-            refused
-                .message
-                .contains("has changed since version 2 of guest webconference was read from it"),
-            "{refused:?}"
-        );
-        assert_eq!(switch.current("webconference").unwrap().version, 2);
-        assert_eq!(list_rooms_status(&switch, "m4ster"), Value::Int(407));
+            .await;
+        assert!(refused.is_err(), "{refused:?}");
+        assert_eq!(switch.current("webconference").unwrap().version, 3);
+        assert_eq!(list_rooms_status(&switch, "0ther"), Value::Int(407));
     }
 
     #[tokio::test]
