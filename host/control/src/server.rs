@@ -109,12 +109,12 @@ pub struct ServeOptions {
     pub shutdown_grace: Duration,
     /// What `GET /metrics` serves; `None` (the default): `/metrics` is not found.
     pub metrics: Option<Arc<dyn MetricsSource>>,
-    /// The most connections served at once; a connection accepted beyond it is closed at
-    /// once. (A connection upgraded to a WebSocket leaves this count for
-    /// [`ServeOptions::max_subscribers`].) Default 256.
+    /// The most connections served at once; a connection accepted beyond it is reset at once,
+    /// so its client learns that its request was not taken. (A connection upgraded to a
+    /// WebSocket leaves this count for [`ServeOptions::max_subscribers`].) Default 256.
     pub max_connections: usize,
     /// The most of those connections from one address (one host cannot take them all);
-    /// one more from it is closed at once. Default 128: more than
+    /// one more from it is reset at once. Default 128: more than
     /// [`ServeOptions::max_subscribers`], so subscribers from one host leave it connections.
     pub max_connections_per_peer: usize,
     /// The most event-stream subscribers (server-sent events and WebSocket together) served
@@ -249,11 +249,11 @@ pub async fn serve_with(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let Some(slot) = peers.admit(peer.ip()) else {
-                        debug!(%peer, "connection closed: already serving the most of its address");
+                        refuse(stream, peer, "already serving the most of its address");
                         continue;
                     };
                     let Ok(permit) = open_connections.clone().try_acquire_owned() else {
-                        debug!(%peer, "connection closed: already serving the most connections");
+                        refuse(stream, peer, "already serving the most connections");
                         continue;
                     };
                     let connection =
@@ -287,6 +287,18 @@ pub async fn serve_with(
     }
     info!("XML-RPC control endpoint stopped");
     Ok(())
+}
+
+/// Closes `stream`, a connection from `peer` not served (`reason`), with a reset: an abort
+/// (RFC 793 §3.8's ABORT, through a zero `SO_LINGER`), which tells its client that its
+/// request was not taken. A plain close may reach the client before it sends its request,
+/// which then reads an end of stream, as from a server that took the request and ended.
+fn refuse(stream: TcpStream, peer: SocketAddr, reason: &str) {
+    if let Err(e) = stream.set_zero_linger() {
+        debug!(%peer, "cannot have the refused connection reset: {e}");
+    }
+    debug!(%peer, "connection reset: {reason}");
+    drop(stream);
 }
 
 /// Accepting failed with `error`: logged as `failures` lets it, then a pause. Out of file

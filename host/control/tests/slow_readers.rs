@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::{
-    FREED_WITHIN, LIMIT, Server, answer, assert_body, narrow, read_slowly, request, until_ok,
+    FREED_WITHIN, LIMIT, Server, answer, assert_body, narrow, read_slowly, request, unless_reset,
+    until_ok,
 };
 use switchyard_control::ServeOptions;
 use switchyard_control::events::EventLog;
@@ -46,10 +47,12 @@ const EVERY: Duration = Duration::from_millis(10);
 /// times [`STALL`].
 const DOWNLOAD: usize = 4 * 1024 * 1024;
 
-/// Whether a new connection is served: one beyond the limit is closed at once, one served
+/// Whether a new connection is served: one beyond the limit is reset at once, one served
 /// is left open for its request.
 async fn served(addr: SocketAddr) -> bool {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let Some(mut stream) = unless_reset(TcpStream::connect(addr).await) else {
+        return false;
+    };
     let mut byte = [0u8];
     timeout(Duration::from_millis(300), stream.read(&mut byte))
         .await

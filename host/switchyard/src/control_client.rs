@@ -386,8 +386,7 @@ mod tests {
 
     #[test]
     fn a_connection_reset_with_the_request_unread_did_not_carry_it_out() {
-        // A server over its connection limits closes a connection unread, which resets it
-        // (RFC 2525 §2.17).
+        // Closing a connection with the request come and unread resets it (RFC 2525 §2.17).
         let (error, shown) = ended(serving_once(Ending::Unread));
         assert!(!unanswered(&error), "{shown}");
         assert!(
@@ -395,6 +394,67 @@ mod tests {
                 && shown.contains("it was not carried out"),
             "{shown}"
         );
+    }
+
+    /// Answers no call: the calls of these tests never reach it.
+    struct Unreached;
+
+    impl switchyard_control::Dispatcher for Unreached {
+        fn dispatch(
+            &self,
+            route: switchyard_control::Route,
+        ) -> switchyard_control::DispatchFuture<'_> {
+            Box::pin(async move { Err(Fault::unknown_method(&route.function)) })
+        }
+    }
+
+    /// A control server at a loopback address that serves one connection at most, running on
+    /// the runtime given (dropping it stops the server), and a connection it serves, which
+    /// holds it at that limit.
+    fn at_its_connection_limit() -> (tokio::runtime::Runtime, SocketAddr, TcpStream) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("a listener");
+        let addr = listener.local_addr().unwrap();
+        let options = switchyard_control::ServeOptions {
+            max_connections: 1,
+            ..switchyard_control::ServeOptions::default()
+        };
+        runtime.spawn(switchyard_control::serve_with(
+            listener,
+            std::sync::Arc::new(Unreached),
+            std::future::pending(),
+            options,
+        ));
+        let mut held = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT).expect("served");
+        held.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        // Answered, so surely served before the next connection comes.
+        held.write_all(b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .expect("the request sent");
+        let mut status = [0u8; 12];
+        held.read_exact(&mut status).expect("an answer within 5 s");
+        assert_eq!(&status, b"HTTP/1.1 200");
+        (runtime, addr, held)
+    }
+
+    #[test]
+    fn a_call_beyond_the_servers_connection_limit_did_not_carry_it_out() {
+        let (_server, addr, _held) = at_its_connection_limit();
+        // The server resets each connection as soon as it accepts it: before the request is
+        // sent or after it came, as the scheduling falls (so, many calls); neither may be taken
+        // for a request carried out.
+        for _ in 0..100 {
+            let error =
+                call(&ControlApi::plain(addr), "switchyard.kick", &[], READ_WAIT).unwrap_err();
+            let shown = format!("{error:#}");
+            assert!(!unanswered(&error), "{shown}");
+            assert!(shown.contains("reset"), "{shown}");
+        }
     }
 
     #[test]

@@ -93,6 +93,16 @@ pub async fn narrow(addr: SocketAddr) -> TcpStream {
     timeout(LIMIT, socket.connect(addr)).await.unwrap().unwrap()
 }
 
+/// The connection `connecting` gave, or `None` if the server reset it (one beyond its
+/// connection limits) before connecting returned.
+pub fn unless_reset(connecting: std::io::Result<TcpStream>) -> Option<TcpStream> {
+    match connecting {
+        Ok(stream) => Some(stream),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => None,
+        Err(e) => panic!("connecting: {e}"),
+    }
+}
+
 /// A server on a free port, stopped by [`Server::stop`].
 pub struct Server {
     pub addr: SocketAddr,
@@ -155,14 +165,15 @@ pub const FREED_WITHIN: Duration = Duration::from_secs(5);
 pub async fn until_ok(server: &Server, path: &str) {
     let started = Instant::now();
     loop {
-        let mut stream = TcpStream::connect(server.addr).await.unwrap();
-        let _ = stream.write_all(&request("GET", path, "", "")).await;
         let mut status = [0u8; 12];
-        let read = timeout(LIMIT, stream.read_exact(&mut status))
-            .await
-            .expect("neither answered nor closed");
-        if read.is_ok() && &status == b"HTTP/1.1 200" {
-            return;
+        if let Some(mut stream) = unless_reset(TcpStream::connect(server.addr).await) {
+            let _ = stream.write_all(&request("GET", path, "", "")).await;
+            let read = timeout(LIMIT, stream.read_exact(&mut status))
+                .await
+                .expect("neither answered nor closed");
+            if read.is_ok() && &status == b"HTTP/1.1 200" {
+                return;
+            }
         }
         assert!(
             started.elapsed() < FREED_WITHIN,

@@ -128,7 +128,8 @@ impl Endpoint {
     /// whether it did. The INVITE sent again gets the 503 again and is counted as a
     /// retransmission, not as a refusal; the ACK of the 503 is absorbed (§17.2.1); a CANCEL
     /// gets `200 OK` with the 503's To tag, outside any transaction as the 503 was, and
-    /// changes nothing (§9.2).
+    /// changes nothing (§9.2); the CANCEL sent again gets the 200 again, both counted as
+    /// retransmissions as the CANCEL's own transaction would count them (§17.2.2).
     pub(super) fn answered_as_refused(&mut self, request: &Request) -> bool {
         let belongs =
             is_new_invite(request) || matches!(request.method, Method::ACK | Method::CANCEL);
@@ -142,15 +143,28 @@ impl Endpoint {
             Method::ACK => {}
             Method::CANCEL => {
                 let response = Reply::Ok.build(&request.raw, Some(&tag), &self.user_agent);
-                self.out.send(request.destination, response);
+                if self
+                    .overload_refusals
+                    .note_cancel_answered(&request.transaction_id)
+                {
+                    self.answer_retransmission(request, &response);
+                } else {
+                    self.out.send(request.destination, response);
+                }
             }
             _ => {
                 let response = overload_response(&request.raw, &tag, &self.user_agent);
-                self.out.resend(request.destination, &response);
-                self.stats.request_retransmissions_received += 1;
+                self.answer_retransmission(request, &response);
             }
         }
         true
+    }
+
+    /// Sends `response` again for `request`, a retransmission of a request answered outside
+    /// any transaction, counting both as the transaction would have.
+    fn answer_retransmission(&mut self, request: &Request, response: &[u8]) {
+        self.out.resend(request.destination, response);
+        self.stats.request_retransmissions_received += 1;
     }
 
     /// Whether a new request from `source` is within the rate limit; counts it if not.

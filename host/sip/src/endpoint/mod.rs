@@ -97,8 +97,8 @@ pub struct Stats {
     /// [`Limits::max_message_bytes`].
     pub too_large_sent: u64,
     /// Retransmitted requests answered or absorbed by their server transaction, and
-    /// retransmitted INVITEs answered with their 503 again from the memory of refusals for
-    /// want of room (see [`Stats::invites_refused_overloaded`]).
+    /// retransmitted INVITEs, and CANCELs of them, answered again (the 503, the 200) from the
+    /// memory of refusals for want of room (see [`Stats::invites_refused_overloaded`]).
     pub request_retransmissions_received: u64,
     /// Retransmissions sent (requests and responses).
     pub retransmissions_sent: u64,
@@ -111,7 +111,7 @@ pub struct Stats {
     /// transaction, but the refusal is remembered for Timer H (64*T1): an INVITE retransmitted
     /// because its 503 was lost gets the 503 again and is not counted again (beyond the
     /// 131,072 most recent refusals it would be), the ACK of the 503 is absorbed and a CANCEL
-    /// of the INVITE gets 200.
+    /// of the INVITE gets 200 (each copy of the CANCEL too, as a retransmission).
     pub invites_refused_overloaded: u64,
     /// New INVITEs refused for their offer: 488 (no usable audio stream, a connection address
     /// that is no IP address, media addresses the peer could not hold), 415 (a body type or

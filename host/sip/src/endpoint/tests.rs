@@ -582,7 +582,9 @@ fn the_ack_and_a_cancel_of_an_invite_refused_for_want_of_room_match_its_refusal(
     let absorbed = caller.replay(&mut ep, t0, &ack);
     assert!(absorbed.is_empty(), "{:?}", text(&absorbed));
     // §9.2: a CANCEL of an INVITE whose final response was sent gets 200, and changes
-    // nothing; whether or not room came free meanwhile.
+    // nothing; whether or not room came free meanwhile. Its 200 lost, the CANCEL comes again
+    // (Timer E): its copy gets the 200 again, as the CANCEL's own transaction would send it
+    // (§17.2.2).
     let cancel = cancel_of(&invite);
     for room in [0, usize::MAX] {
         ep.max_transactions = room;
@@ -605,7 +607,16 @@ fn the_ack_and_a_cancel_of_an_invite_refused_for_want_of_room_match_its_refusal(
     );
     let stats = ep.stats();
     assert_eq!(stats.dropped_acks, 0, "the ACK belongs to the refusal");
-    assert_eq!(stats.request_retransmissions_received, 0);
+    assert_eq!(
+        stats.request_retransmissions_received, 1,
+        "the CANCEL's copy"
+    );
+    assert_eq!(stats.retransmissions_sent, 1, "the 200 sent again");
+    assert_eq!(
+        stats.responses_sent.by_class()[1],
+        ("2xx", 1),
+        "one 200, retransmissions not included"
+    );
     assert_eq!(invites_refused(&stats), 1, "refused once");
     assert_eq!(ep.poll_event(), None, "no call");
     ep.handle_timeout(t0 + Timer::H.duration());

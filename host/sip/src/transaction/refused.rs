@@ -5,13 +5,15 @@
 //! RFC 3261 §17.2.3 makes a retransmitted INVITE, and the ACK of its non-2xx final response,
 //! match the transaction its first copy started; §17.2.1 has that transaction send its final
 //! response again for each retransmission and absorb the ACK, and §9.2 answers a CANCEL
-//! matching it with 200, changing nothing. A transaction would take a place in the table
+//! matching it with 200, changing nothing; §17.2.2 has the CANCEL's own transaction send that
+//! 200 again for each retransmission of the CANCEL. A transaction would take a place in the table
 //! whose want the refusal may report; a refusal kept here takes none, and plays that part
 //! without a transaction. Like a lingering transaction ([`super::Lingering`]), it keeps a
 //! keyed fingerprint of the transaction key rather than the key, and the To tag of the
 //! refusal inline when it is one of the endpoint's own: an entry has a fixed small size,
 //! whatever the size of the request a peer sent.
 
+use std::cell::Cell;
 use std::time::Instant;
 
 use super::expiring::{Expiring, Fingerprint, FingerprintKeys};
@@ -20,12 +22,15 @@ use super::lingering::Tag;
 use crate::method::Method;
 use crate::timer::Timer;
 
-/// A refusal kept: what finds it, and the To tag the refusal added.
+/// A refusal kept: what finds it, the To tag the refusal added, and whether a CANCEL of the
+/// INVITE was answered.
 #[derive(Debug)]
 struct Refusal {
     /// Of the INVITE's server transaction key, which is not kept.
     fingerprint: Fingerprint,
     to_tag: Tag,
+    /// A `Cell`: a refusal kept is reached by shared reference only.
+    cancel_answered: Cell<bool>,
 }
 
 /// The new INVITEs refused outside any transaction, at most a given number, each for Timer H
@@ -59,6 +64,7 @@ impl RefusedInvites {
         let refusal = Refusal {
             fingerprint,
             to_tag: Tag::new(Some(to_tag)),
+            cancel_answered: Cell::new(false),
         };
         self.refusals
             .push(fingerprint, now + Timer::H.duration(), refusal);
@@ -68,6 +74,15 @@ impl RefusedInvites {
     /// `id`, if the refusal is kept.
     pub(crate) fn to_tag(&self, id: &str) -> Option<String> {
         self.refusals.get(self.fingerprint(id))?.to_tag.text()
+    }
+
+    /// Notes that a CANCEL of the refused INVITE of server transaction identity `id` is
+    /// answered, if the refusal is kept; whether one was answered before, which makes this one a
+    /// retransmission of that CANCEL (a CANCEL has its INVITE's identity, §9.2).
+    pub(crate) fn note_cancel_answered(&mut self, id: &str) -> bool {
+        self.refusals
+            .get(self.fingerprint(id))
+            .is_some_and(|refusal| refusal.cancel_answered.replace(true))
     }
 
     /// Forgets the refusals kept until `now` or before.
@@ -134,15 +149,31 @@ mod tests {
         assert!(refusals.refusals.is_empty(), "{refusals:?}");
     }
 
+    #[test]
+    fn a_cancel_of_a_refusal_kept_is_answered_first_then_retransmitted() {
+        let t0 = test_epoch();
+        let mut refusals = RefusedInvites::new(4);
+        refusals.remember(t0, &id(1), &ours(1));
+        refusals.remember(t0, &id(2), &ours(2));
+        assert!(!refusals.note_cancel_answered(&id(1)), "the first CANCEL");
+        assert!(refusals.note_cancel_answered(&id(1)), "a copy of it");
+        assert!(refusals.note_cancel_answered(&id(1)), "another copy");
+        assert!(!refusals.note_cancel_answered(&id(2)), "another INVITE's");
+        assert!(!refusals.note_cancel_answered(&id(3)), "no refusal kept");
+        refusals.expire(t0 + Timer::H.duration());
+        assert!(!refusals.note_cancel_answered(&id(1)), "forgotten with it");
+    }
+
     /// What a refusal takes, on 64-bit targets, whatever the size of the INVITE's key (up to
     /// the message size limit): its queue slot (the expiry in milliseconds, 8 bytes; the key's
-    /// fingerprint, 16; the To tag, 24, one of ours inline) and its place in the index (the
-    /// fingerprint and a sequence number, 24 bytes and a control byte). At the endpoint's
-    /// bound of 131,072 refusals that is under 13 MiB.
+    /// fingerprint, 16; the To tag, 24, one of ours inline; whether its CANCEL was answered, 8
+    /// with padding) and its place in the index (the fingerprint and a sequence number, 24
+    /// bytes and a control byte). At the endpoint's bound of 131,072 refusals that is under
+    /// 14 MiB.
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn a_refusal_takes_a_fixed_small_size_whatever_its_key() {
-        assert_eq!(size_of::<(u64, Refusal)>(), 48);
+        assert_eq!(size_of::<(u64, Refusal)>(), 56);
         assert_eq!(size_of::<(Fingerprint, u64)>(), 24);
         let t0 = test_epoch();
         let huge = format!("rfc2543 {} 1 ft", "c".repeat(16 * 1024));
