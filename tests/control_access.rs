@@ -1,8 +1,8 @@
 //! Who may use the control endpoint, against the real binary: without a
 //! token it listens on loopback only, and behind no reverse proxy; with one,
 //! every request (REST,
-//! XML-RPC, the OpenAPI document) must carry it; HTTPS with a configured
-//! certificate.
+//! XML-RPC, the OpenAPI document) must carry it, or the read token to read;
+//! HTTPS with a configured certificate.
 
 mod support;
 
@@ -13,6 +13,9 @@ use support::tools::require_python;
 
 /// The token the tests configure.
 const TOKEN: &str = "correct-horse-battery-staple";
+
+/// The read token of [`read_token_config`].
+const READ_TOKEN: &str = "staple-battery-horse-correct";
 
 /// Runs a Python script with the control URL as its argument; its output,
 /// or a panic with its error and the server's log.
@@ -56,6 +59,14 @@ fn token_config(dir: &Path, extra: &str) -> String {
             )
         )
     )
+}
+
+/// [`token_config`] with `control.read_token_file` giving [`READ_TOKEN`].
+fn read_token_config(dir: &Path) -> String {
+    let file = dir.join("read-token");
+    std::fs::write(&file, format!("{READ_TOKEN}\n")).unwrap();
+    let read_token = format!("read_token_file = \"{}\"\n", file.display());
+    token_config(dir, "").replace("token_file", &format!("{read_token}token_file"))
 }
 
 /// `switchyard check-config` of `config` (written to `dir`): whether it
@@ -212,6 +223,37 @@ fn https_serves_with_the_configured_certificate() {
     // connection: either refuses it.
     assert!(
         lines.len() == 3 && lines[2].starts_with("plain refused "),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_read_token_scrapes_metrics_and_only_the_admin_token_calls_xml_rpc() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(&read_token_config(dir.path()));
+    let url = format!("http://{}", server.control);
+    let out = client(
+        &server,
+        &url,
+        &format!(
+            "{STATUS}\
+             print(status('/metrics', '{READ_TOKEN}'))\n\
+             print(status('/api/v1/rooms', '{READ_TOKEN}'))\n\
+             def calls(token):\n\
+             \x20   proxy = xmlrpc.client.ServerProxy(sys.argv[1] + '/RPC2', headers=[('Authorization', 'Bearer ' + token)])\n\
+             \x20   try:\n\
+             \x20       return proxy.calls()\n\
+             \x20   except xmlrpc.client.ProtocolError as error:\n\
+             \x20       challenge = {{name.lower(): value for name, value in error.headers.items()}}\n\
+             \x20       return (error.errcode, challenge.get('www-authenticate'))\n\
+             print('xmlrpc', calls('{READ_TOKEN}'))\n\
+             print('xmlrpc', calls('{TOKEN}'))\n"
+        ),
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        ["200", "200", "xmlrpc (403, None)", "xmlrpc 0"],
         "{out}"
     );
 }

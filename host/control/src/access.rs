@@ -27,6 +27,15 @@ pub struct Access {
     read_token: Option<TokenHash>,
 }
 
+/// What a request let in may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// Everything: it carries the token, or none is required.
+    Everything,
+    /// Only read: it carries the read token.
+    Read,
+}
+
 /// Why a request is not let in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -72,12 +81,12 @@ impl Access {
         }
     }
 
-    /// Whether a `method` request with `headers` is let in, and if not why not. The
-    /// comparisons take the same time whatever the token offered: it is hashed, and the
-    /// hash compared with both tokens' in constant time.
-    pub fn check(&self, method: &Method, headers: &HeaderMap) -> Result<(), Refusal> {
+    /// Whether a `method` request with `headers` is let in, and what it may then do; if
+    /// not, why not. The comparisons take the same time whatever the token offered: it is
+    /// hashed, and the hash compared with both tokens' in constant time.
+    pub fn check(&self, method: &Method, headers: &HeaderMap) -> Result<Grant, Refusal> {
         let Some(token) = &self.token else {
-            return Ok(());
+            return Ok(Grant::Everything);
         };
         let Some(offered) = headers.get(AUTHORIZATION).and_then(offered_token) else {
             return Err(Refusal::NoToken);
@@ -88,11 +97,11 @@ impl Access {
             .read_token
             .map_or(Choice::from(0), |read_token| offered.ct_eq(&read_token));
         if is_token.into() {
-            Ok(())
+            Ok(Grant::Everything)
         } else if !bool::from(is_read_token) {
             Err(Refusal::NoToken)
         } else if reads(method) {
-            Ok(())
+            Ok(Grant::Read)
         } else {
             Err(Refusal::ReadOnly)
         }
@@ -218,7 +227,7 @@ mod tests {
         let read_token = [with("Bearer r3ad-only"), with(&basic("scraper:r3ad-only"))];
         for headers in &read_token {
             for method in [Method::GET, Method::HEAD] {
-                assert_eq!(access.check(&method, headers), Ok(()), "{method}");
+                assert_eq!(access.check(&method, headers), Ok(Grant::Read), "{method}");
             }
             for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
                 assert_eq!(
@@ -229,7 +238,10 @@ mod tests {
             }
         }
         for method in [Method::GET, Method::POST, Method::DELETE] {
-            assert_eq!(access.check(&method, &with("Bearer s3cret")), Ok(()));
+            assert_eq!(
+                access.check(&method, &with("Bearer s3cret")),
+                Ok(Grant::Everything)
+            );
             for wrong in [
                 with("Bearer r3ad-onl"),
                 with("Bearer wrong"),
@@ -256,14 +268,17 @@ mod tests {
             access.check(&Method::GET, &with("Bearer r3ad-only")),
             Err(Refusal::NoToken)
         );
-        assert_eq!(access.check(&Method::GET, &with("Bearer s3cret")), Ok(()));
+        assert_eq!(
+            access.check(&Method::GET, &with("Bearer s3cret")),
+            Ok(Grant::Everything)
+        );
         assert_eq!(
             access.check(&Method::POST, &HeaderMap::new()),
             Err(Refusal::NoToken)
         );
         assert_eq!(
             Access::open().check(&Method::DELETE, &HeaderMap::new()),
-            Ok(())
+            Ok(Grant::Everything)
         );
     }
 }

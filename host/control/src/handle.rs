@@ -1,7 +1,8 @@
 //! What the endpoint answers, by path: REST under `/api/`, the OpenAPI
 //! document, Prometheus metrics at `/metrics`, and XML-RPC at `/` and
 //! `/RPC2`; every request first passes the origin checks, then the access
-//! rule (which a read token passes only to read).
+//! rule (which a read token passes only to read, and to subscribe to events
+//! while more than half the subscribers' places are free).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -12,9 +13,11 @@ use std::task::{Context, Poll};
 use hyper::body::Body as _;
 use hyper::header::{ALLOW, CONTENT_SECURITY_POLICY, HeaderValue, ORIGIN, X_FRAME_OPTIONS};
 use hyper::{Method, Request, StatusCode};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
+use crate::access::Grant;
 use crate::half_close::RequestBody;
 use crate::http::{HttpResponse, json, not_allowed, problem, read_body, whole, with_type};
 use crate::problem::Problem;
@@ -62,15 +65,20 @@ pub(crate) async fn handle(
     // Every path that answers GET answers HEAD as GET, without the body.
     let head = request.method() == Method::HEAD;
     let reads = head || request.method() == Method::GET;
-    // The console page holds no data: it asks for the token and sends it with its requests,
-    // and a browser sends none when it opens the page.
     let console = path == "/" && reads;
-    if !console && let Err(refusal) = options.access.check(request.method(), request.headers()) {
-        debug!(%peer, ?refusal, "request refused by the access rule");
-        // XML-RPC clients know Basic credentials; every path but these takes XML-RPC.
-        let xmlrpc = !path.starts_with("/api/") && !matches!(path, metrics::PATH | "/openapi.json");
-        return access::answer(refusal, xmlrpc);
-    }
+    let grant = match options.access.check(request.method(), request.headers()) {
+        Ok(grant) => grant,
+        // The console page holds no data: it asks for the token and sends it with its
+        // requests, and a browser sends none when it opens the page.
+        Err(_) if console => return console_page(),
+        Err(refusal) => {
+            debug!(%peer, ?refusal, "request refused by the access rule");
+            // XML-RPC clients know Basic credentials; every path but these takes XML-RPC.
+            let xmlrpc =
+                !path.starts_with("/api/") && !matches!(path, metrics::PATH | "/openapi.json");
+            return access::answer(refusal, xmlrpc);
+        }
+    };
     if let Some(source) = &options.metrics
         && path == metrics::PATH
     {
@@ -98,18 +106,10 @@ pub(crate) async fn handle(
         } else {
             None
         };
-        let busy = || {
-            problem(&Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "already serving the most event subscribers ({}); try again later",
-                    options.max_subscribers
-                ),
-            ))
-        };
+        let busy = || no_subscriber_place(options, grant);
         if head {
             // What a GET would be answered, without subscribing.
-            if endpoint.subscribers.available_permits() == 0 {
+            if places_free_to(endpoint, grant) == 0 {
                 return busy();
             }
             if handshake.is_some() {
@@ -117,7 +117,7 @@ pub(crate) async fn handle(
             }
             return events::head();
         }
-        let Ok(permit) = endpoint.subscribers.clone().try_acquire_owned() else {
+        let Some(permit) = subscriber_place(endpoint, grant) else {
             return busy();
         };
         let query = request.uri().query();
@@ -177,6 +177,50 @@ pub(crate) async fn handle(
     };
     let result = answer(&body, dispatcher, peer).await;
     with_type(whole(xmlrpc::encode_response(&result)), "text/xml")
+}
+
+/// The event-stream places a subscriber with `grant` is to leave free: with the read token,
+/// half of [`ServeOptions::max_subscribers`] (rounded up), so that however many streams its
+/// holders open (wallboards reconnecting in a loop), the admin token can still subscribe.
+fn places_left_by(grant: Grant, options: &ServeOptions) -> usize {
+    match grant {
+        Grant::Everything => 0,
+        Grant::Read => options.max_subscribers.div_ceil(2),
+    }
+}
+
+/// How many event-stream places a subscriber with `grant` may take now.
+fn places_free_to(endpoint: &Endpoint, grant: Grant) -> usize {
+    let left = places_left_by(grant, &endpoint.options);
+    endpoint
+        .subscribers
+        .available_permits()
+        .saturating_sub(left)
+}
+
+/// An event-stream place for a subscriber with `grant`, if one is free to it.
+fn subscriber_place(endpoint: &Endpoint, grant: Grant) -> Option<OwnedSemaphorePermit> {
+    let place = endpoint.subscribers.clone().try_acquire_owned().ok()?;
+    // Counted after taking it: two subscribers let in at once cannot both take the last
+    // place free to them (both are refused, rather).
+    let left = places_left_by(grant, &endpoint.options);
+    (endpoint.subscribers.available_permits() >= left).then_some(place)
+}
+
+/// The `503` for a subscriber with `grant` that finds no place free to it.
+fn no_subscriber_place(options: &ServeOptions, grant: Grant) -> HttpResponse {
+    let most = options.max_subscribers;
+    let detail = match grant {
+        Grant::Everything => {
+            format!("already serving the most event subscribers ({most}); try again later")
+        }
+        Grant::Read => format!(
+            "already serving the most event subscribers the read token may have: it leaves {} \
+             of the {most} places to the admin token; try again later",
+            places_left_by(grant, options)
+        ),
+    };
+    problem(&Problem::new(StatusCode::SERVICE_UNAVAILABLE, detail))
 }
 
 /// The problem answering a request other than a POST on an XML-RPC path: `405` with `Allow` on

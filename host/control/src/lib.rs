@@ -26,7 +26,7 @@
 //! | on a loopback listener, a `Host` that is not `localhost` or a loopback address | `421` |
 //! | without the token, when one is configured | `401`, `WWW-Authenticate: Bearer` (on the XML-RPC paths also `Basic realm="switchyard"`) |
 //! | with the read token ([`access::Access::with_read_token`]), any method but `GET` and `HEAD` (every XML-RPC call) | `403`, a problem saying the token may only read |
-//! | an event subscriber beyond [`ServeOptions::max_subscribers`] (64) | `503` (a malformed WebSocket handshake gets its `400` or `426` all the same) |
+//! | an event subscriber beyond [`ServeOptions::max_subscribers`] (64), or with the read token beyond half of them | `503` (a malformed WebSocket handshake gets its `400` or `426` all the same) |
 //! | an event subscriber when the server stops | the end of its server-sent events; on a WebSocket, a Close `1001` |
 //! | a method other than `POST` on any other path | `404`, a problem |
 //! | a request head over 16 KiB | `431`, connection closed |

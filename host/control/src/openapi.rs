@@ -465,7 +465,9 @@ pub fn document() -> OpenApi {
                     "The control endpoint: REST/JSON under /api/v1, XML-RPC at / and /RPC2. \
                      A server configured with a token requires it of every request but the \
                      console page's (GET /): as a bearer token, or on the XML-RPC paths also \
-                     as the password of Basic credentials.",
+                     as the password of Basic credentials. A server may have a read token as \
+                     well, carried the same ways: a GET or HEAD with it is served, anything \
+                     else with it (every XML-RPC call included) is answered 403.",
                 )),
         )
         .paths(paths)

