@@ -1,6 +1,6 @@
 //! The command line: version, help, config checking, SEMS config import,
 //! start-up errors, ending calls cleanly on SIGTERM/SIGINT, SIGHUP ending nothing,
-//! and the guest commands against a running server.
+//! and the guest and ctl commands against a running server.
 
 mod support;
 
@@ -1180,6 +1180,104 @@ fn a_request_taken_and_never_answered_exits_3_apart_from_a_server_not_reached() 
         assert_eq!(out.status.code(), Some(1), "{args:?}: {error}");
         assert!(error.contains("cannot reach the control API"), "{error}");
     }
+}
+
+/// The configuration file `server` was started with (its `--config`).
+fn started_config(server: &Server) -> std::path::PathBuf {
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", server.pid())).expect("its cmdline");
+    let args: Vec<&[u8]> = cmdline.split(|byte| *byte == 0).collect();
+    let at = args
+        .iter()
+        .position(|arg| *arg == b"--config")
+        .expect("started with --config");
+    String::from_utf8(args[at + 1].to_vec())
+        .expect("a UTF-8 path")
+        .into()
+}
+
+/// A control API that takes one request whole and closes the connection without answering
+/// it: its address, and what ends with the request's text.
+fn taking_without_answering() -> (String, std::thread::JoinHandle<String>) {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let address = listener.local_addr().unwrap().to_string();
+    let taker = std::thread::spawn(move || {
+        let (mut connection, _) = listener.accept().expect("a connection");
+        connection
+            .set_read_timeout(Some(LOG_TIMEOUT))
+            .expect("a read timeout");
+        let mut request = Vec::new();
+        let mut chunk = [0; 4096];
+        while !String::from_utf8_lossy(&request).contains("</methodCall>") {
+            match connection.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(read) => request.extend_from_slice(&chunk[..read]),
+            }
+        }
+        text(&request)
+    });
+    (address, taker)
+}
+
+#[test]
+fn ctl_reload_prints_what_it_did_and_exits_0_once_loaded_1_when_refused_3_unanswered() {
+    let config = base_config();
+    let server = Server::start_with(&config);
+    let control = server.control.to_string();
+    let path = started_config(&server);
+    let reload = || run(&["ctl", "--control", &control, "reload"]);
+
+    let table = "[guests.webconference.config]\nmaster_password = \"second\"\n";
+    let changed = format!("{config}{table}").replace("workers = 2", "workers = 3");
+    std::fs::write(&path, &changed).unwrap();
+    let loaded = reload();
+    assert_eq!(loaded.status.code(), Some(0), "{}", text(&loaded.stderr));
+    assert_eq!(
+        text(&loaded.stdout),
+        format!(
+            "reloaded {}\n\
+             applied: [guests.webconference]\n\
+             loaded: webconference version 2\n\
+             waits for a restart: media.workers\n",
+            path.display()
+        )
+    );
+
+    std::fs::write(&path, format!("{changed}predefined_rooms = \"101\"\n")).unwrap();
+    let refused = reload();
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stdout));
+    assert!(
+        text(&refused.stdout).contains("refused: webconference: guestLoad: refused:"),
+        "{}",
+        text(&refused.stdout)
+    );
+    assert!(
+        text(&refused.stderr).contains("configReload: 1 guest(s) refused their new settings"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let broken_line = changed.lines().count() + 1;
+    std::fs::write(&path, format!("{changed}[sip\n")).unwrap();
+    let broken = reload();
+    assert_eq!(broken.status.code(), Some(1));
+    let error = text(&broken.stderr);
+    let located = format!("configReload: {}:{broken_line}:", path.display());
+    assert!(
+        error.contains(&located) && error.contains("(fault 422)"),
+        "{located} in {error}"
+    );
+    assert!(broken.stdout.is_empty(), "{}", text(&broken.stdout));
+
+    let (silent, taker) = taking_without_answering();
+    let unanswered = run(&["ctl", "--control", &silent, "reload"]);
+    assert!(taker.join().unwrap().contains("configReload"));
+    assert_eq!(
+        unanswered.status.code(),
+        Some(3),
+        "{}",
+        text(&unanswered.stderr)
+    );
 }
 
 #[test]

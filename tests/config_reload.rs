@@ -2,13 +2,17 @@
 //! next call while a call up stays with its guest, a guest's new settings take the next
 //! requests through a new version of it while a call up stays on the version it started
 //! with, a file that does not load changes nothing, and a changed key that applies only
-//! at start is named as waiting for the next restart.
+//! at start is named as waiting for the next restart. `configReload()` (XML-RPC, and
+//! `POST /api/v1/config/reload`) runs the same reload and answers what it did, or the
+//! file's error; the metrics count each reload.
 
 mod support;
 
 use std::path::PathBuf;
 use std::time::Duration;
 use support::phone::Phone;
+use support::prometheus::scrape;
+use support::rest::rest_script;
 use support::server::{Server, base_config, test_guest_wasm};
 use support::webconference::wc;
 use support::xmlrpc::python;
@@ -344,5 +348,130 @@ fn a_routing_guest_that_runs_takes_the_next_calls_and_control_requests() {
 
     up.hang_up();
     next.hang_up();
+    await_live_calls(&server, 0, 0);
+}
+
+/// `configReload()`'s report, one item a line: `file <path>`, `applied <section> …`,
+/// `waiting <key>|<why>`, `guest <name> <version>`, `refused <name>|<message>`.
+fn config_reload_report(server: &Server) -> String {
+    python(
+        server,
+        "r = s.configReload()\n\
+         print('file', r['file'])\n\
+         print('applied', ' '.join(r['applied']))\n\
+         for w in r['waiting']:\n    print('waiting', w['key'] + '|' + w['why'])\n\
+         for g in r['guests']:\n    print('guest', g['name'], g['version'])\n\
+         for f in r['refused']:\n    print('refused', f['name'] + '|' + f['message'])\n",
+    )
+}
+
+#[test]
+fn config_reload_answers_what_applied_what_loaded_and_what_waits_for_a_restart() {
+    let config = config_with(RULE);
+    let server = Server::start_with(&config);
+    let path = config_file(&server);
+    let started = scrape(server.control);
+    let start_time = "switchyard_config_last_reload_success_timestamp_seconds";
+
+    let changed = with_value(&config.replace(RULE, ""), "port_max", "65000");
+    let changed = format!("{changed}[guests.webconference.config]\nmaster_password = \"second\"\n");
+    std::fs::write(&path, &changed).expect("writing the config");
+    assert_eq!(
+        config_reload_report(&server),
+        format!(
+            "file {}\n\
+             applied [routing] [guests.webconference]\n\
+             waiting rtp.port_max|\n\
+             guest webconference 2\n",
+            path.display()
+        )
+    );
+    assert_eq!(
+        lines_with(&server, "configReload: reading the configuration again"),
+        1
+    );
+    assert_eq!(lines_with(&server, RELOADED), 1, "{}", server.log());
+    assert_eq!(list_rooms_status(&server, "second"), "200", "applied");
+
+    let scraped = scrape(server.control);
+    for (name, labels, value) in [
+        ("switchyard_config_reloads_total", "result=applied", 1.0),
+        ("switchyard_config_reloads_total", "result=refused", 0.0),
+        ("switchyard_config_last_reload_successful", "", 1.0),
+        ("switchyard_config_keys_awaiting_restart", "", 1.0),
+    ] {
+        assert_eq!(scraped.value(name, labels), value, "{name}{{{labels}}}");
+    }
+    assert!(
+        scraped.value(start_time, "") > started.value(start_time, ""),
+        "the success's time, after the start's"
+    );
+}
+
+#[test]
+fn a_file_that_does_not_load_is_config_reloads_fault_at_its_line_and_counted_refused() {
+    let config = config_with(RULE);
+    let server = Server::start_with(&config);
+    let path = config_file(&server);
+    let started = scrape(server.control);
+    assert_eq!(
+        started.value("switchyard_config_last_reload_successful", ""),
+        1.0
+    );
+
+    let broken_line = config.lines().count() + 1;
+    std::fs::write(&path, format!("{config}[sip\n")).expect("writing the config");
+    let fault = python(
+        &server,
+        "try:\n    s.configReload()\nexcept xmlrpc.client.Fault as f:\n    \
+         print(f.faultCode, f.faultString)\n",
+    );
+    let (code, message) = fault
+        .trim_end()
+        .split_once(' ')
+        .unwrap_or_else(|| panic!("a fault, not {fault:?}"));
+    assert_eq!(code, "422", "{fault}");
+    let located = format!("{}:{broken_line}:", path.display());
+    assert!(message.starts_with(&located), "{message:?} at {located}");
+    let error = server
+        .log()
+        .lines()
+        .find(|line| line.contains("ERROR"))
+        .map(str::to_owned)
+        .unwrap_or_default();
+    assert!(
+        error.ends_with(message.lines().next().unwrap_or_default()),
+        "the log's error line {error:?} says {message:?}"
+    );
+
+    let problem = rest_script(
+        &server,
+        "status, kind, body = rest('POST', '/api/v1/config/reload')[:3]\n\
+         print(status, kind, body['fault_code'])\n\
+         print(body['detail'])\n",
+    );
+    assert_eq!(
+        problem,
+        format!("422 application/problem+json 422\n{message}\n")
+    );
+
+    let scraped = scrape(server.control);
+    for (name, labels, value) in [
+        ("switchyard_config_reloads_total", "result=applied", 0.0),
+        ("switchyard_config_reloads_total", "result=refused", 2.0),
+        ("switchyard_config_last_reload_successful", "", 0.0),
+        ("switchyard_config_keys_awaiting_restart", "", 0.0),
+    ] {
+        assert_eq!(scraped.value(name, labels), value, "{name}{{{labels}}}");
+    }
+    let start_time = "switchyard_config_last_reload_success_timestamp_seconds";
+    assert_eq!(
+        scraped.value(start_time, ""),
+        started.value(start_time, ""),
+        "still the start's"
+    );
+    let call = Phone::call(server.sip, "000777123", "carl", &[]);
+    await_live_calls(&server, 1, 0);
+    call.hang_up();
     await_live_calls(&server, 0, 0);
 }

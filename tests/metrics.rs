@@ -99,6 +99,10 @@ fn metrics_are_described_and_move_with_a_call() {
         "switchyard_guest_traps",
         "switchyard_guest_timeouts",
         "switchyard_guest_out_of_fuel",
+        "switchyard_config_reloads",
+        "switchyard_config_last_reload_successful",
+        "switchyard_config_last_reload_success_timestamp_seconds",
+        "switchyard_config_keys_awaiting_restart",
         "process_cpu_seconds",
         "process_open_fds",
         "process_max_fds",
@@ -167,6 +171,24 @@ fn metrics_are_described_and_move_with_a_call() {
         server.open_fds()
     );
     assert!(before.value("process_resident_memory_bytes", "") > 1e6);
+    // No reload yet: the configuration the server started with is the last that loaded.
+    for (name, labels, value) in [
+        ("switchyard_config_reloads_total", "result=applied", 0.0),
+        ("switchyard_config_reloads_total", "result=refused", 0.0),
+        ("switchyard_config_last_reload_successful", "", 1.0),
+        ("switchyard_config_keys_awaiting_restart", "", 0.0),
+    ] {
+        assert_eq!(before.value(name, labels), value, "{name}{{{labels}}}");
+    }
+    let loaded_at = before.value(
+        "switchyard_config_last_reload_success_timestamp_seconds",
+        "",
+    );
+    let process_start = before.value("process_start_time_seconds", "");
+    assert!(
+        (loaded_at - process_start).abs() < 60.0,
+        "the start's time {loaded_at}, the process's {process_start}"
+    );
     assert_eq!(before.value("switchyard_calls_active", ""), 0.0);
     assert_eq!(before.value("switchyard_participants", ""), 0.0);
     assert_eq!(

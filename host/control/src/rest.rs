@@ -194,6 +194,17 @@ pub const ROUTES: &[RestRoute] = &[
         args: &[],
         summary: "What the host holds and has done",
     },
+    RestRoute {
+        verb: Verb::Post,
+        path: "/api/v1/config/reload",
+        interface: None,
+        function: "configReload",
+        args: &[],
+        summary: "Reads the configuration file again, as SIGHUP does, once the reloads asked \
+                  before it have run: what it applied, what waits for a restart, the guest \
+                  versions loaded and the new settings a guest refused; 422 for a file that \
+                  does not load (nothing changes), 409 for a server started without one",
+    },
 ];
 
 /// The path arguments of a request: each `{name}` and its decoded value.
@@ -381,6 +392,20 @@ mod tests {
         assert_eq!(
             call(route, &path, Some(&json!({"name": 3}))).unwrap_err(),
             "body member \"name\" must be a string, not 3"
+        );
+    }
+
+    #[test]
+    fn a_reload_is_asked_for_with_a_post_and_no_body() {
+        let (route, path) = find("POST", "/api/v1/config/reload").unwrap();
+        assert!(!takes_body(route));
+        let made = call(route, &path, None).unwrap();
+        assert_eq!(made.interface, None);
+        assert_eq!(made.function, "configReload");
+        assert!(made.params.is_empty());
+        assert_eq!(
+            find("GET", "/api/v1/config/reload").unwrap_err(),
+            Mismatch::Methods(vec!["POST"])
         );
     }
 

@@ -1,14 +1,21 @@
-//! The configuration read again while the server runs (at SIGHUP): what of it changed
-//! from the configuration the server runs, what of that applies while calls are up
-//! (`[routing]`, `[dialout]`, `log.level`, and a guest's settings, with a new version of
-//! it), and which keys wait for the next restart. [`plan`] is the decision; [`Reloader`]
-//! reads the file and carries it out.
+//! The configuration read again while the server runs (at SIGHUP, or as `configReload()`
+//! asks): what of it changed from the configuration the server runs, what of that applies
+//! while calls are up (`[routing]`, `[dialout]`, `log.level`, and a guest's settings, with a
+//! new version of it), and which keys wait for the next restart. [`plan`] is the decision;
+//! [`Reloader`] reads the file and carries it out, one reload at a time, as SIGHUP and
+//! `configReload()` ask for them ([`ReloadAsker`]); [`report::Report`] is what one did,
+//! [`ReloadStats`] what they came to.
 
 mod reloader;
+mod report;
+mod requests;
+mod stats;
 #[cfg(test)]
 mod tests;
 
 pub use reloader::{Reloader, Reloads, serve};
+pub use requests::{ReloadAsker, config_reload};
+pub use stats::{ReloadCounts, ReloadStats};
 
 use crate::call_routing::RouteRule;
 use crate::config::{
@@ -422,12 +429,13 @@ fn plan_guest(
 /// The entry a new version of a guest running with `running` takes from `new`: all of it but
 /// the keys read only at start. `wasm` and `watch`: the version serving new calls keeps its
 /// component, which may have been loaded by hand or by the watch since, and the watch its
-/// file. `limits.call_deadline_ms`: the guest threads' last work at a stop is waited for as
-/// long as the longest deadline at start.
+/// file. `records_dir`: see [`RECORDS_DIR_WAITS`]. `limits.call_deadline_ms`: the guest
+/// threads' last work at a stop is waited for as long as the longest deadline at start.
 fn with_new_settings(running: &GuestEntry, new: &GuestEntry) -> GuestEntry {
     GuestEntry {
         wasm: running.wasm.clone(),
         watch: running.watch,
+        records_dir: running.records_dir.clone(),
         limits: GuestLimitsConfig {
             call_deadline_ms: running.limits.call_deadline_ms,
             ..new.limits
@@ -436,11 +444,22 @@ fn with_new_settings(running: &GuestEntry, new: &GuestEntry) -> GuestEntry {
     }
 }
 
+// A guest may empty or overwrite any file of its records directory, so the directory is
+// checked against the places the server writes and reads (its stats, its rooms' state, its
+// certificate, ...) and against the other guests' directories. Those stay as they were at
+// start until a restart, whatever the file now says, and the versions up keep writing in
+// the old directory: a directory taken at a reload could be one of them.
+/// Why a changed `records_dir` waits for the next restart.
+const RECORDS_DIR_WAITS: &str = "the server's own files, and the versions of guests up, stay \
+    where they were at start until a restart; a records directory is checked against them";
+
 /// Why `key`, of the guest table `table`, waits for the next restart, beyond its being read
 /// only at start.
 fn why_guest_key_waits(table: &KeyPath, key: &KeyPath) -> Option<String> {
     if *key == table.key("wasm") {
         Some("a reload keeps the component the guest runs; guestLoad loads another now".to_owned())
+    } else if *key == table.key("records_dir") {
+        Some(RECORDS_DIR_WAITS.to_owned())
     } else if *key == table.key("limits").key("call_deadline_ms") {
         Some(
             "the guest threads' last work at a stop is waited for as long as the longest \

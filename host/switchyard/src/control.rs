@@ -1,5 +1,5 @@
 //! XML-RPC functions (and the REST routes, which call them): the host's own
-//! (`serverInfo`, `calls`, `stats`, `guestLoad`, `guestList`, SEMS's session
+//! (`serverInfo`, `calls`, `stats`, `guestLoad`, `guestList`, `configReload`, SEMS's session
 //! functions, `system.listMethods` and `switchyard.*`) and the guests':
 //! `iface.fn(…)` and `di("iface", "fn", …)` go to the guest loaded under the
 //! name `iface`, a function without an interface name to the routing guest.
@@ -12,6 +12,7 @@
 //! and one guest's functions take turns ([`ControlTurns`]). The host's own
 //! functions run on at most [`HOST_THREADS`] blocking threads at once.
 
+use crate::config_reload::{self, ReloadAsker};
 use crate::control_turns::ControlTurns;
 use crate::executor::GuestExecutor;
 use crate::guest_control::GuestSwitch;
@@ -53,6 +54,8 @@ pub struct ControlBridge {
     session: SessionFunctions,
     /// The counts of earlier runs (the stats file read at start).
     stats_base: Counters,
+    /// Where `configReload()` asks for reloads; `None` for a server started without a file.
+    reloads: Option<ReloadAsker>,
 }
 
 impl ControlBridge {
@@ -79,7 +82,14 @@ impl ControlBridge {
             host_threads: Slots::new(HOST_THREADS, BUSY_WAIT, "thread for host functions"),
             turns: ControlTurns::default(),
             stats_base,
+            reloads: None,
         }
+    }
+
+    /// The bridge with `configReload()` asking `reloads` for reloads (`None`: the server was
+    /// started without a file, and answers it so).
+    pub fn with_config_reloads(self, reloads: Option<ReloadAsker>) -> ControlBridge {
+        ControlBridge { reloads, ..self }
     }
 
     fn server_info(&self) -> String {
@@ -296,6 +306,9 @@ impl Dispatcher for ControlBridge {
                     self.guests.load(&route.params, self.host.clone()).await
                 }
                 "guestList" if route.interface.is_none() => self.guests.list(&route.params),
+                "configReload" if route.interface.is_none() => {
+                    config_reload::config_reload(self.reloads.as_ref(), &route.params).await
+                }
                 _ => {
                     self.guest_function(&guest, route.function, route.params)
                         .await

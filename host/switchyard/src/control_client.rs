@@ -33,6 +33,10 @@ pub enum Refusal {
     /// status line it answered.
     #[error("answered {0:?}: the control API wants its token")]
     Unauthorized(String),
+    /// The token the client sent may only read (`control.read_token_file`), and XML-RPC
+    /// calls all write as far as the server can tell; the status line it answered.
+    #[error("answered {0:?}: the token given may only read")]
+    ReadOnly(String),
 }
 
 /// The [`Refusal`] behind an error of [`call`], if it was one.
@@ -221,6 +225,7 @@ fn http_body(response: &[u8]) -> anyhow::Result<&[u8]> {
     match status.split(' ').nth(1) {
         Some("200") => {}
         Some("401") => return Err(Refusal::Unauthorized(status.to_owned()).into()),
+        Some("403") => return Err(Refusal::ReadOnly(status.to_owned()).into()),
         _ => bail!("answered {status:?}"),
     }
     let body = &response[end + 4..];
@@ -270,6 +275,11 @@ mod tests {
         assert!(
             matches!(refusal(&error), Some(Refusal::Unauthorized(status)) if status.contains("401")),
             "{error}"
+        );
+        let read_only = http_body(b"HTTP/1.1 403 Forbidden\r\n\r\n{}").unwrap_err();
+        assert!(
+            matches!(refusal(&read_only), Some(Refusal::ReadOnly(status)) if status.contains("403")),
+            "{read_only}"
         );
         assert!(refusal(&http_body(missing).unwrap_err()).is_none());
     }

@@ -1,5 +1,6 @@
 //! `switchyard ctl …`: the control API from the command line: rooms,
-//! participants, mute, kick, lock, dial-out, recordings and guests, as
+//! participants, mute, kick, lock, dial-out, recordings, guests and the
+//! configuration's reload, as
 //! tables for people or JSON (`--json`) for scripts. Each command is one
 //! XML-RPC call of the host's functions, so it answers what REST and
 //! XML-RPC answer.
@@ -80,6 +81,11 @@ pub enum CtlCommand {
     Recordings,
     /// Every loaded version of every guest, with its live calls.
     Guests,
+    /// Reads the server's configuration file again, as SIGHUP does, and prints what it
+    /// applied, the guest versions it loaded, each changed key that waits for a restart and
+    /// each guest that refused its new settings (exit 1 then, as for a file that does not
+    /// load).
+    Reload,
 }
 
 /// What a command calls, and how its answer is shown to a person.
@@ -100,6 +106,8 @@ enum Shown {
     Done,
     /// The answer as it is (a call id).
     Text,
+    /// A reload's report ([`reload_report`]).
+    Reload,
 }
 
 const ROOMS: &[(&str, &str)] = &[
@@ -179,6 +187,7 @@ impl CtlCommand {
             CtlCommand::Guests => {
                 host("guestList", vec![], Shown::Table(&guest_cli::COLUMNS, None))
             }
+            CtlCommand::Reload => host("configReload", vec![], Shown::Reload),
         }
     }
 }
@@ -188,7 +197,8 @@ impl CtlCommand {
 /// when the server took the request and did not answer in time, or closed
 /// the connection before its whole answer (it may have carried it out), and 1
 /// otherwise (a fault, or a server not asked: one that resets the connection
-/// did not take the request).
+/// did not take the request). A reload's report that names guests refusing their new
+/// settings is printed, and exit 1 too.
 pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
     let wait = command.wait();
     let Call {
@@ -206,13 +216,31 @@ pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
         }
         Err(e) => return fail_call(&e, advice(&e)),
     };
-    if json {
-        return cli_output::print(&format!(
-            "{:#}\n",
-            switchyard_control::json::to_json(&answer)
-        ));
+    let text = match json {
+        true => format!("{:#}\n", switchyard_control::json::to_json(&answer)),
+        false => shown_to_person(&shown, &answer),
+    };
+    let printed = cli_output::print(&text);
+    match refusal(&shown, &answer) {
+        Some(refusal) if printed == ExitCode::SUCCESS => fail(refusal),
+        _ => printed,
     }
-    cli_output::print(&shown_to_person(&shown, &answer))
+}
+
+/// What in `answer`, shown as `shown`, is a refusal the command is to fail with: the guests
+/// a reload's report names as refusing their new settings.
+fn refusal(shown: &Shown, answer: &Value) -> Option<String> {
+    let Shown::Reload = shown else {
+        return None;
+    };
+    let refused = members(answer, "refused");
+    (!refused.is_empty()).then(|| {
+        format!(
+            "configReload: {} guest(s) refused their new settings: each keeps its running \
+             version and settings",
+            refused.len()
+        )
+    })
 }
 
 /// What to do about a server that refused how `ctl` came, after `error`.
@@ -223,6 +251,10 @@ fn advice(error: &anyhow::Error) -> &'static str {
         }
         Some(Refusal::Unauthorized(_)) => {
             "; give it with --token-file FILE, or the --config whose control.token_file names it"
+        }
+        Some(Refusal::ReadOnly(_)) => {
+            "; `switchyard ctl` speaks XML-RPC, which takes the token of control.token_file: the \
+             read token reads through REST (GET /api/v1/...) and /metrics"
         }
         None => "",
     }
@@ -239,7 +271,85 @@ fn shown_to_person(shown: &Shown, answer: &Value) -> String {
         }
         (Shown::Text, Value::String(text)) => format!("{}\n", cli_output::literal(text, false)),
         (Shown::Done, _) => "ok\n".to_owned(),
+        (Shown::Reload, Value::Struct(_)) => reload_report(answer),
         _ => format!("{answer:?}\n"),
+    }
+}
+
+/// A reload's report for a person: the file, the sections and tables applied, then a line
+/// for each guest version loaded, each key waiting for a restart (with why, when there is
+/// more to say than that it is read only at start) and each guest's refusal.
+fn reload_report(report: &Value) -> String {
+    let applied: Vec<String> = members(report, "applied").iter().map(shown).collect();
+    let applied = match applied.is_empty() {
+        true => "none".to_owned(),
+        false => applied.join(", "),
+    };
+    let mut lines = vec![
+        format!("reloaded {}", member_shown(report, "file")),
+        format!("applied: {applied}"),
+    ];
+    for guest in members(report, "guests") {
+        lines.push(format!(
+            "loaded: {} version {}",
+            member_shown(guest, "name"),
+            member_shown(guest, "version")
+        ));
+    }
+    for waiting in members(report, "waiting") {
+        let why = member_shown(waiting, "why");
+        let why = match why.is_empty() {
+            true => String::new(),
+            false => format!(" ({why})"),
+        };
+        lines.push(format!(
+            "waits for a restart: {}{why}",
+            member_shown(waiting, "key")
+        ));
+    }
+    for refused in members(report, "refused") {
+        lines.push(format!(
+            "refused: {}: {}",
+            member_shown(refused, "name"),
+            member_shown(refused, "message")
+        ));
+    }
+    lines.iter().map(|line| format!("{line}\n")).collect()
+}
+
+/// The items of the array member `name` of the struct `value`; none when it has no such
+/// member.
+fn members<'a>(value: &'a Value, name: &str) -> &'a [Value] {
+    match member(value, name) {
+        Some(Value::Array(items)) => items,
+        _ => &[],
+    }
+}
+
+/// The member `name` of the struct `value`, [`shown`]; `?` when it has none.
+fn member_shown(value: &Value, name: &str) -> String {
+    member(value, name).map_or_else(|| "?".to_owned(), shown)
+}
+
+/// The member `name` of the struct `value`.
+fn member<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
+    let Value::Struct(members) = value else {
+        return None;
+    };
+    members
+        .iter()
+        .find(|(member, _)| member == name)
+        .map(|(_, value)| value)
+}
+
+/// A string or a number as text, a string's control characters escaped
+/// ([`cli_output::literal`]);
+/// anything else as its debug form.
+fn shown(value: &Value) -> String {
+    match value {
+        Value::String(text) => cli_output::literal(text, false),
+        Value::Int(n) => n.to_string(),
+        other => format!("{other:?}"),
     }
 }
 
@@ -288,6 +398,88 @@ mod tests {
         );
     }
 
+    /// A reload's report as `configReload()` answers it, of `refused` guests' refusals.
+    fn reload_answer(refused: Vec<Value>) -> Value {
+        let text = |s: &str| Value::String(s.into());
+        let item = |members: &[(&str, Value)]| {
+            Value::Struct(
+                members
+                    .iter()
+                    .map(|(name, value)| ((*name).into(), value.clone()))
+                    .collect(),
+            )
+        };
+        Value::Struct(vec![
+            ("file".into(), text("/etc/switchyard.toml")),
+            (
+                "applied".into(),
+                Value::Array(vec![text("[routing]"), text("[guests.webconference]")]),
+            ),
+            (
+                "waiting".into(),
+                Value::Array(vec![
+                    item(&[("key", text("sip.listen")), ("why", text(""))]),
+                    item(&[
+                        ("key", text("guests.nway.wasm")),
+                        ("why", text("a reload keeps the component")),
+                    ]),
+                ]),
+            ),
+            (
+                "guests".into(),
+                Value::Array(vec![item(&[
+                    ("name", text("webconference")),
+                    ("version", Value::Int(2)),
+                ])]),
+            ),
+            ("refused".into(), Value::Array(refused)),
+        ])
+    }
+
+    #[test]
+    fn a_reload_is_shown_line_by_line_and_a_guests_refusal_fails_the_command() {
+        let loaded = reload_answer(Vec::new());
+        assert_eq!(
+            shown_to_person(&Shown::Reload, &loaded),
+            "reloaded /etc/switchyard.toml\n\
+             applied: [routing], [guests.webconference]\n\
+             loaded: webconference version 2\n\
+             waits for a restart: sip.listen\n\
+             waits for a restart: guests.nway.wasm (a reload keeps the component)\n"
+        );
+        assert_eq!(refusal(&Shown::Reload, &loaded), None);
+        let call = CtlCommand::Reload.call();
+        assert_eq!((call.method, call.params.len()), ("configReload", 0));
+
+        let refused = reload_answer(vec![Value::Struct(vec![
+            ("name".into(), Value::String("nway".into())),
+            (
+                "message".into(),
+                Value::String("guestLoad: refused: \u{1b}[2J".into()),
+            ),
+        ])]);
+        let shown = shown_to_person(&Shown::Reload, &refused);
+        assert!(
+            shown.ends_with("refused: nway: guestLoad: refused: \\u{1b}[2J\n"),
+            "{shown}"
+        );
+        let why = refusal(&Shown::Reload, &refused).expect("a refusal");
+        assert!(why.starts_with("configReload: 1 guest(s) refused"), "{why}");
+        assert_eq!(refusal(&Shown::Done, &refused), None);
+    }
+
+    #[test]
+    fn a_reload_that_applied_nothing_says_so() {
+        let nothing = Value::Struct(vec![
+            ("file".into(), Value::String("my.toml".into())),
+            ("applied".into(), Value::Array(Vec::new())),
+        ]);
+        assert_eq!(
+            shown_to_person(&Shown::Reload, &nothing),
+            "reloaded my.toml\napplied: none\n"
+        );
+    }
+
     #[test]
     fn only_reading_commands_wait_briefly_and_refusals_say_what_to_give() {
         assert_eq!(CtlCommand::Rooms.wait(), control_client::READ_WAIT);
@@ -300,6 +492,8 @@ mod tests {
         assert!(advice(&https).contains("control.tls_cert"));
         let token = anyhow::Error::new(Refusal::Unauthorized("HTTP/1.1 401".into()));
         assert!(advice(&token).contains("--token-file"));
+        let read_only = anyhow::Error::new(Refusal::ReadOnly("HTTP/1.1 403".into()));
+        assert!(advice(&read_only).contains("control.token_file"));
         assert_eq!(advice(&anyhow::anyhow!("refused")), "");
     }
 

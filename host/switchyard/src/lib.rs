@@ -60,7 +60,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use tokio::sync::Notify;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::reload;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -349,12 +348,8 @@ fn serve(file: Option<&Path>) -> ExitCode {
     // The handlers go in before anything else starts, so that no signal
     // meets the default action (which ends the process) while it starts.
     let started = Arc::new(AtomicBool::new(false));
-    let reloads = file.map(|file| config_reload::Reloads {
-        file: file.to_owned(),
-        rust_log_rules: from_rust_log,
-        asked: Arc::new(Notify::new()),
-    });
-    let reload_asked = reloads.as_ref().map(|reloads| reloads.asked.clone());
+    let reloads = file.map(|file| config_reload::Reloads::new(file.to_owned(), from_rust_log));
+    let reload_asked = reloads.as_ref().map(|reloads| reloads.asker.clone());
     let asked = match watch_signals(started.clone(), reload_asked) {
         Ok(asked) => Some(asked),
         Err(e) => {
@@ -460,13 +455,13 @@ const REPEAT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 /// then such a signal ends the process at once with status 0: there is nothing to hang
 /// up or write yet. A repeat within [`REPEAT_GRACE`] of the first is logged and ignored;
 /// one after it ends the process at once with status 1, however the stop began (a
-/// signal, or a vital part that ended). SIGHUP notifies `reload` (the configuration file
-/// is read again) once `started` is set; before then, or without a file to read, it is
+/// signal, or a vital part that ended). SIGHUP asks `reload` for a reload (the configuration
+/// file is read again) once `started` is set; before then, or without a file to read, it is
 /// logged and ignored: a closed terminal or a log rotation script must not end the
 /// server.
 fn watch_signals(
     started: Arc<AtomicBool>,
-    reload: Option<Arc<Notify>>,
+    reload: Option<config_reload::ReloadAsker>,
 ) -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let (asked, asked_for) = tokio::sync::oneshot::channel();
@@ -504,7 +499,7 @@ fn watch_signals(
                         _ = interrupt.recv() => {}
                         _ = terminate.recv() => {}
                         _ = hangup.recv() => {
-                            hang_up(first.is_some(), reload.as_deref());
+                            hang_up(first.is_some(), reload.as_ref());
                             continue;
                         }
                     }
@@ -562,12 +557,14 @@ fn heed_hangup(stopping: bool, file: bool) -> HangupHeed {
     }
 }
 
-/// Does what a SIGHUP does: notifies `reload` when there is one and the server is not
-/// `stopping`, else logs why not. A notification while the server starts is kept until its
-/// reload task is ready for it.
-fn hang_up(stopping: bool, reload: Option<&Notify>) {
+/// Does what a SIGHUP does: asks `reload` for a reload when there is one and the server is
+/// not `stopping`, else logs why not. A reload asked for while the server starts waits until
+/// its reload task is ready for it.
+fn hang_up(stopping: bool, reload: Option<&config_reload::ReloadAsker>) {
     match heed_hangup(stopping, reload.is_some()) {
-        HangupHeed::Reload => reload.into_iter().for_each(Notify::notify_one),
+        HangupHeed::Reload => reload
+            .into_iter()
+            .for_each(config_reload::ReloadAsker::signal),
         HangupHeed::Stopping => {
             tracing::info!("SIGHUP ignored: the server is stopping")
         }

@@ -8,7 +8,14 @@
 use crate::{host_functions, session_functions};
 
 /// The host's own functions, besides the session functions.
-const HOST: [&str; 5] = ["calls", "guestList", "guestLoad", "serverInfo", "stats"];
+const HOST: [&str; 6] = [
+    "calls",
+    "configReload",
+    "guestList",
+    "guestLoad",
+    "serverInfo",
+    "stats",
+];
 
 /// The call forms that are not function names of their own.
 const FORMS: [&str; 3] = ["di", "system.listMethods", "system.multicall"];
@@ -65,6 +72,7 @@ mod tests {
         assert!(names.is_sorted());
         for name in [
             "calls",
+            "configReload",
             "guestLoad",
             "guestList",
             "get_cpsmax",

@@ -6,6 +6,7 @@
 //! version, kept by the guest registry so that they go when the version does).
 
 mod collect;
+mod config_reloads;
 mod guest;
 mod guest_versions;
 mod process;
@@ -13,7 +14,9 @@ mod process;
 pub use collect::Sources;
 pub use guest::GuestMetrics;
 
+use crate::config_reload::ReloadStats;
 use crate::guest_registry::Registry as Guests;
+use config_reloads::ConfigReloads;
 use guest_versions::GuestVersions;
 use process::ProcessMetrics;
 use prometheus_client::collector::Collector;
@@ -35,9 +38,14 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Metrics read from `sources` and from each version of `guests` at each scrape.
-    pub fn new(sources: Sources, guests: Arc<Guests<Guest>>) -> Metrics {
-        Metrics::collecting([Box::new(sources), Box::new(GuestVersions::new(guests))])
+    /// Metrics read from `sources`, from each version of `guests` and from the configuration
+    /// reloads' `reloads` at each scrape.
+    pub fn new(sources: Sources, guests: Arc<Guests<Guest>>, reloads: Arc<ReloadStats>) -> Metrics {
+        Metrics::collecting([
+            Box::new(sources),
+            Box::new(GuestVersions::new(guests)),
+            Box::new(ConfigReloads::new(reloads)),
+        ])
     }
 
     fn collecting<const N: usize>(collectors: [Box<dyn Collector>; N]) -> Metrics {

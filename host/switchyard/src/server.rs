@@ -1,7 +1,7 @@
 //! Starting and stopping a server: sockets, tasks, guests.
 
 use crate::config::{Config, ControlConfig, default_sip_listen};
-use crate::config_reload::{self, Reloader, Reloads};
+use crate::config_reload::{self, ReloadStats, Reloader, Reloads};
 use crate::control::ControlBridge;
 use crate::durable_file;
 use crate::events::Events;
@@ -50,14 +50,16 @@ const GUEST_WORK_ROOM: Duration = Duration::from_secs(1);
 /// Runs a server with `config` until `shutdown` resolves; then hangs up every
 /// call and returns once they have ended. XML-RPC's `set_loglevel` changes
 /// the filter behind `log`; so does a reload's `log.level`. With `reloads`, the
-/// configuration file is read again at each of its requests, and what may change
-/// while calls are up applied (see [`config_reload`]).
+/// configuration file is read again at each of its requests (SIGHUP's, `configReload()`'s),
+/// and what may change while calls are up applied (see [`config_reload`]), until the stop
+/// begins.
 pub async fn run(
     config: Config,
     log: LogLevel,
     reloads: Option<Reloads>,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let reload_stats = Arc::new(ReloadStats::new(std::time::SystemTime::now()));
     let prompts = Arc::new(PromptLibrary::load(config.media.prompts_dir.as_deref())?);
     let stats_file = match &config.records.stats_dir {
         Some(dir) => Some(Arc::new(StatsFile::open(dir)?)),
@@ -261,12 +263,14 @@ pub async fn run(
             instance_limit: call_instances as usize,
         },
         guests.clone(),
+        reload_stats.clone(),
     );
     let watched_files = watched
         .iter()
         .map(|(name, path, _)| (name.clone(), path.clone()))
         .collect();
     let switch = GuestSwitch::new(guests, loader, routing_guest.clone(), watched_files);
+    let reload_asker = reloads.as_ref().map(|reloads| reloads.asker.clone());
     let reloader = reloads.map(|reloads| {
         let reloader = Reloader::new(
             &reloads,
@@ -275,8 +279,9 @@ pub async fn run(
             switch.clone(),
             host.clone(),
             log.clone(),
+            reload_stats,
         );
-        (reloader, reloads.asked)
+        (reloader, reloads.queue)
     });
     let watchers: Vec<_> = watched
         .into_iter()
@@ -300,7 +305,8 @@ pub async fn run(
         stats_file
             .as_ref()
             .map_or_else(Counters::default, |file| file.base()),
-    );
+    )
+    .with_config_reloads(reload_asker);
     let (stop_stats, stats_stopped) = oneshot::channel::<()>();
     let stats_task = stats_file.map(|file| {
         let keep = file.keep(core.clone(), async {
@@ -355,13 +361,19 @@ pub async fn run(
     );
 
     let reload_task =
-        reloader.map(|(reloader, asked)| tokio::spawn(config_reload::serve(reloader, asked)));
+        reloader.map(|(reloader, queue)| tokio::spawn(config_reload::serve(reloader, queue)));
+    let reloads_to_stop = reload_task.as_ref().map(|task| task.abort_handle());
 
     let stop = async move {
-        tokio::select! {
+        let stop = tokio::select! {
             () = shutdown => Stop::Asked,
             part = vital_ends.next() => Stop::Failed(format!("{part} ended")),
+        };
+        // As a SIGHUP is then: nothing is left to apply a change to.
+        if let Some(reloads) = reloads_to_stop {
+            reloads.abort();
         }
+        stop
     };
     let stopped = signaling.run(stop).await;
     for watcher in watchers.into_iter().chain(reload_task) {

@@ -1,5 +1,8 @@
 //! Reading the configuration file again, and carrying out the [`plan`] of what changed.
 
+use super::report::{Failure, LoadedGuest, Outcome, RefusedGuest, Report};
+use super::requests::{Asker, ReloadAsker, ReloadQueue, reload_channel};
+use super::stats::ReloadStats;
 use super::{GuestLoad, LogLevelChange, Plan, plan};
 use crate::call_routing::CallRoutes;
 use crate::config::{Config, ConfigError};
@@ -11,7 +14,7 @@ use crate::host_api::CoreHost;
 use crate::log_level::{self, LogLevel};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::sync::Notify;
+use std::time::SystemTime;
 use tracing::{error, info, warn};
 use tracing_subscriber::EnvFilter;
 
@@ -21,8 +24,24 @@ pub struct Reloads {
     pub file: PathBuf,
     /// Whether `RUST_LOG` set the log filter at start: `log.level` then changes nothing.
     pub rust_log_rules: bool,
-    /// Notified for each reload asked for.
-    pub asked: Arc<Notify>,
+    /// Where reloads are asked for.
+    pub asker: ReloadAsker,
+    /// The reloads asked for, for the reload task.
+    pub queue: ReloadQueue,
+}
+
+impl Reloads {
+    /// Reloads of `file`, none asked for yet; `rust_log_rules` when `RUST_LOG` set the log
+    /// filter at start.
+    pub fn new(file: PathBuf, rust_log_rules: bool) -> Reloads {
+        let (asker, queue) = reload_channel();
+        Reloads {
+            file,
+            rust_log_rules,
+            asker,
+            queue,
+        }
+    }
 }
 
 /// What a reload changes in the running server, and the configuration it runs.
@@ -35,6 +54,7 @@ pub struct Reloader {
     guests: GuestSwitch,
     host: Arc<CoreHost>,
     log: LogLevel,
+    stats: Arc<ReloadStats>,
 }
 
 /// What a plan's applied sections are made of, checked before any is applied.
@@ -47,7 +67,7 @@ struct Compiled {
 impl Reloader {
     /// A reloader of `reloads.file` for a server running `running`, routing through
     /// `executor`, loading guests' versions through `guests`, placing calls through `host`,
-    /// logging through `log`.
+    /// logging through `log`, counting each reload in `stats`.
     pub fn new(
         reloads: &Reloads,
         running: Config,
@@ -55,6 +75,7 @@ impl Reloader {
         guests: GuestSwitch,
         host: Arc<CoreHost>,
         log: LogLevel,
+        stats: Arc<ReloadStats>,
     ) -> Reloader {
         Reloader {
             file: reloads.file.clone(),
@@ -64,17 +85,27 @@ impl Reloader {
             guests,
             host,
             log,
+            stats,
         }
+    }
+
+    /// Reads the file again for `asker` ([`Reloader::read_and_apply`]), counts the reload in
+    /// the stats and gives `asker` its outcome.
+    pub async fn reload(&mut self, asker: Asker) {
+        let outcome = self.read_and_apply(asker.name()).await;
+        self.stats.record(&outcome, SystemTime::now());
+        asker.answer(outcome);
     }
 
     /// Reads the file again, checked as at start. A file that does not load is logged as
     /// at start, and nothing changes; else what may change while calls are up is applied,
     /// each key changed is logged (applied, or waiting for the next restart), a new version
     /// of each guest whose settings changed is loaded ([`Reloader::load_guests`]) and a
-    /// summary line ends the reload.
-    pub async fn reload(&mut self) {
+    /// summary line ends the reload: what it did, or why it changed nothing. `asker` names
+    /// who asked for it in the log.
+    async fn read_and_apply(&mut self, asker: &str) -> Outcome {
         info!(
-            "SIGHUP: reading the configuration again from {}",
+            "{asker}: reading the configuration again from {}",
             self.file.display()
         );
         let (file, running, rust_log_rules) =
@@ -87,44 +118,44 @@ impl Reloader {
             Ok(Err(e)) => {
                 error!("{e}");
                 warn!("configuration not reloaded: the running configuration is kept, unchanged");
-                return;
+                return Err(Failure::NotLoaded(e.to_string()));
             }
             Err(e) => {
                 error!("the configuration reload: {e}");
-                return;
+                return Err(Failure::Internal);
             }
         };
         // Last: a filter quieter than info would hide this reload's own report.
         let log_filter = compiled.log_filter.take();
         self.apply(compiled, &plan);
         log_plan(&plan);
-        let loaded = self.load_guests(&mut plan).await;
-        let applied: Vec<&str> = plan
-            .applied_sections()
-            .into_iter()
-            .chain(loaded.iter().map(String::as_str))
-            .collect();
+        let mut report = Report::new(self.file.clone());
+        report
+            .applied
+            .extend(plan.applied_sections().into_iter().map(str::to_owned));
+        self.load_guests(&mut plan, &mut report).await;
         info!(
             "configuration reloaded from {}: applied: {}; {} changed key(s) wait for the next \
              restart",
             self.file.display(),
-            listed(&applied),
+            listed(&report.applied),
             plan.waiting.len()
         );
+        report.waiting = plan.waiting;
         self.running = plan.running;
         if let Some(filter) = log_filter
             && let Err(e) = self.log.replace(filter)
         {
             error!("log.level: cannot change the log filter: {e}");
         }
+        Ok(report)
     }
 
-    /// Loads a new version of each guest of `plan.guests`, in order, with its new settings:
-    /// the tables loaded (`[guests.webconference]`). A guest that refuses them keeps its
-    /// running version and its running entry, in `plan.running` too, so that the next reload
-    /// tries them again.
-    async fn load_guests(&self, plan: &mut Plan) -> Vec<String> {
-        let mut loaded = Vec::new();
+    /// Loads a new version of each guest of `plan.guests`, in order, with its new settings,
+    /// adding to `report` each table loaded (`[guests.webconference]`) and its version, or
+    /// the guest's refusal. A guest that refuses them keeps its running version and its
+    /// running entry, in `plan.running` too, so that the next reload tries them again.
+    async fn load_guests(&self, plan: &mut Plan, report: &mut Report) {
         for load in std::mem::take(&mut plan.guests) {
             let settings = GuestSettings {
                 entry: load.entry.clone(),
@@ -138,7 +169,11 @@ impl Reloader {
             {
                 Ok(version) => {
                     log_loaded(&load, version);
-                    loaded.push(format!("[{}]", load.table));
+                    report.applied.push(format!("[{}]", load.table));
+                    report.guests.push(LoadedGuest {
+                        name: load.name,
+                        version,
+                    });
                 }
                 Err(fault) => {
                     warn!(
@@ -147,12 +182,15 @@ impl Reloader {
                         load.table, fault.message
                     );
                     if let Some(entry) = self.running.guests.get(&load.name) {
-                        plan.running.guests.insert(load.name, entry.clone());
+                        plan.running.guests.insert(load.name.clone(), entry.clone());
                     }
+                    report.refused.push(RefusedGuest {
+                        name: load.name,
+                        message: fault.message,
+                    });
                 }
             }
         }
-        loaded
     }
 
     /// Puts `compiled` (but its log filter, which the reload sets once it has logged what it
@@ -246,18 +284,17 @@ fn log_plan(plan: &Plan) {
 }
 
 /// `items` separated by commas, or `none`.
-fn listed(items: &[&str]) -> String {
+fn listed(items: &[String]) -> String {
     match items {
         [] => "none".to_owned(),
         items => items.join(", "),
     }
 }
 
-/// Runs `reloader` once for each notification of `asked`, each reload after the
-/// one before has ended (a request during a reload runs after it; several, once).
-pub async fn serve(mut reloader: Reloader, asked: Arc<Notify>) {
-    loop {
-        asked.notified().await;
-        reloader.reload().await;
+/// Runs `reloader` once for each reload of `queue`, in the order asked, each after the one
+/// before has ended, until no one can ask for one any more.
+pub async fn serve(mut reloader: Reloader, mut queue: ReloadQueue) {
+    while let Some(asker) = queue.next().await {
+        reloader.reload(asker).await;
     }
 }

@@ -196,7 +196,6 @@ fn a_guests_changed_settings_are_loaded_with_a_new_version() {
     webconference
         .config
         .insert("direct_room_re".to_owned(), "^9".into());
-    webconference.records_dir = Some("/var/lib/records".into());
     webconference.records_max_file_mb = Some(10);
     webconference.records_max_total_mb = Some(100);
     webconference.limits.memory_mb = Some(16);
@@ -208,7 +207,6 @@ fn a_guests_changed_settings_are_loaded_with_a_new_version() {
             name: "webconference".to_owned(),
             table: "guests.webconference".to_owned(),
             keys: vec![
-                "guests.webconference.records_dir".to_owned(),
                 "guests.webconference.records_max_file_mb".to_owned(),
                 "guests.webconference.records_max_total_mb".to_owned(),
                 "guests.webconference.config.direct_room_re".to_owned(),
@@ -234,6 +232,7 @@ fn a_guests_component_watch_and_deadline_wait_beside_the_settings_loaded() {
     let misbehave = new.guests.get_mut("misbehave").unwrap();
     misbehave.wasm = Some(PathBuf::from("/guests/misbehave-2.wasm"));
     misbehave.watch = true;
+    misbehave.records_dir = Some(PathBuf::from("/var/lib/records"));
     misbehave.limits.call_deadline_ms = Some(500);
     misbehave.config.insert("mode".to_owned(), "spin".into());
     let plan = plan(&running(), &new, false);
@@ -241,6 +240,7 @@ fn a_guests_component_watch_and_deadline_wait_beside_the_settings_loaded() {
         waiting(&plan),
         [
             "guests.misbehave.wasm",
+            "guests.misbehave.records_dir",
             "guests.misbehave.watch",
             "guests.misbehave.limits.call_deadline_ms",
         ]
@@ -251,9 +251,10 @@ fn a_guests_component_watch_and_deadline_wait_beside_the_settings_loaded() {
         "{:?}",
         plan.waiting
     );
-    assert_eq!(plan.waiting[1].why, None);
+    assert!(why(1).contains("a records directory is checked against them"));
+    assert_eq!(plan.waiting[2].why, None);
     assert!(
-        why(2).contains("the longest deadline at start"),
+        why(3).contains("the longest deadline at start"),
         "{:?}",
         plan.waiting
     );
