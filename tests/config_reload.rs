@@ -301,6 +301,10 @@ fn a_guests_new_settings_load_as_a_version_and_a_table_it_refuses_changes_nothin
     }
     await_versions(&server, &[(1, "draining", 1), (2, "current", 0)]);
     assert_eq!(list_rooms_status(&server, "second"), "200");
+    assert_eq!(
+        scrape(server.control).value("switchyard_config_guests_refusing_settings", ""),
+        1.0
+    );
     // What runs kept its entry: the next reload tries the table again.
     reload_until(&server, RELOADED, 3);
     assert_eq!(
@@ -399,6 +403,7 @@ fn config_reload_answers_what_applied_what_loaded_and_what_waits_for_a_restart()
         ("switchyard_config_reloads_total", "result=refused", 0.0),
         ("switchyard_config_last_reload_successful", "", 1.0),
         ("switchyard_config_keys_awaiting_restart", "", 1.0),
+        ("switchyard_config_guests_refusing_settings", "", 0.0),
     ] {
         assert_eq!(scraped.value(name, labels), value, "{name}{{{labels}}}");
     }

@@ -103,6 +103,7 @@ fn metrics_are_described_and_move_with_a_call() {
         "switchyard_config_last_reload_successful",
         "switchyard_config_last_reload_success_timestamp_seconds",
         "switchyard_config_keys_awaiting_restart",
+        "switchyard_config_guests_refusing_settings",
         "process_cpu_seconds",
         "process_open_fds",
         "process_max_fds",
@@ -177,6 +178,7 @@ fn metrics_are_described_and_move_with_a_call() {
         ("switchyard_config_reloads_total", "result=refused", 0.0),
         ("switchyard_config_last_reload_successful", "", 1.0),
         ("switchyard_config_keys_awaiting_restart", "", 0.0),
+        ("switchyard_config_guests_refusing_settings", "", 0.0),
     ] {
         assert_eq!(before.value(name, labels), value, "{name}{{{labels}}}");
     }

@@ -23,6 +23,9 @@ pub struct ReloadCounts {
     pub last_success: SystemTime,
     /// The changed keys that wait for the next restart, as of that reload.
     pub keys_waiting: usize,
+    /// The guests that refused their changed settings at that reload (each keeps its running
+    /// version and settings until a reload it takes).
+    pub guests_refusing: usize,
 }
 
 impl ReloadStats {
@@ -35,6 +38,7 @@ impl ReloadStats {
                 last_successful: true,
                 last_success: started,
                 keys_waiting: 0,
+                guests_refusing: 0,
             }),
         }
     }
@@ -53,6 +57,7 @@ impl ReloadStats {
                 counts.last_successful = true;
                 counts.last_success = at;
                 counts.keys_waiting = report.waiting.len();
+                counts.guests_refusing = report.refused.len();
             }
             Err(_) => {
                 counts.refused += 1;
@@ -79,6 +84,7 @@ mod tests {
             last_successful: true,
             last_success: started,
             keys_waiting: 0,
+            guests_refusing: 0,
         };
         assert_eq!(stats.counts(), at_start);
 

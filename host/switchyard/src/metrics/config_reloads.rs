@@ -32,6 +32,7 @@ impl Collector for ConfigReloads {
             last_successful,
             last_success,
             keys_waiting,
+            guests_refusing,
         } = self.stats.counts();
         let mut reloads = encoder.encode_descriptor(
             "config_reloads",
@@ -67,6 +68,13 @@ impl Collector for ConfigReloads {
             "Changed configuration keys that apply only at the next restart, as of the last \
              reload whose file loaded.",
             &ConstGauge::new(i64::try_from(keys_waiting).unwrap_or(i64::MAX)),
+        )?;
+        encode_unlabelled(
+            e,
+            "config_guests_refusing_settings",
+            "Guests that refused their changed settings at the last reload whose file loaded: \
+             each keeps its running version and settings, and the next reload tries again.",
+            &ConstGauge::new(i64::try_from(guests_refusing).unwrap_or(i64::MAX)),
         )
     }
 }
@@ -103,6 +111,8 @@ mod tests {
             "switchyard_config_last_reload_success_timestamp_seconds 1700000000.5\n",
             "# TYPE switchyard_config_keys_awaiting_restart gauge\n",
             "switchyard_config_keys_awaiting_restart 0\n",
+            "# TYPE switchyard_config_guests_refusing_settings gauge\n",
+            "switchyard_config_guests_refusing_settings 0\n",
         ] {
             assert!(text.contains(expected), "{expected} in:\n{text}");
         }
