@@ -106,7 +106,7 @@ pub(crate) async fn handle(
         } else {
             None
         };
-        let busy = || no_subscriber_place(options, grant);
+        let busy = || no_subscriber_place(endpoint, grant);
         if head {
             // What a GET would be answered, without subscribing.
             if places_free_to(endpoint, grant) == 0 {
@@ -180,18 +180,18 @@ pub(crate) async fn handle(
 }
 
 /// The event-stream places a subscriber with `grant` is to leave free: with the read token,
-/// half of [`ServeOptions::max_subscribers`] (rounded up), so that however many streams its
-/// holders open (wallboards reconnecting in a loop), the admin token can still subscribe.
-fn places_left_by(grant: Grant, options: &ServeOptions) -> usize {
+/// half of the endpoint's places (rounded up), so that however many streams its holders open
+/// (wallboards reconnecting in a loop), the admin token can still subscribe.
+fn places_left_by(grant: Grant, endpoint: &Endpoint) -> usize {
     match grant {
         Grant::Everything => 0,
-        Grant::Read => options.max_subscribers.div_ceil(2),
+        Grant::Read => endpoint.subscriber_places().div_ceil(2),
     }
 }
 
 /// How many event-stream places a subscriber with `grant` may take now.
 fn places_free_to(endpoint: &Endpoint, grant: Grant) -> usize {
-    let left = places_left_by(grant, &endpoint.options);
+    let left = places_left_by(grant, endpoint);
     endpoint
         .subscribers
         .available_permits()
@@ -200,16 +200,21 @@ fn places_free_to(endpoint: &Endpoint, grant: Grant) -> usize {
 
 /// An event-stream place for a subscriber with `grant`, if one is free to it.
 fn subscriber_place(endpoint: &Endpoint, grant: Grant) -> Option<OwnedSemaphorePermit> {
+    // Not even for a moment does a subscriber sure to be refused take a place, which the
+    // admin token's subscriber might find taken.
+    if places_free_to(endpoint, grant) == 0 {
+        return None;
+    }
     let place = endpoint.subscribers.clone().try_acquire_owned().ok()?;
-    // Counted after taking it: two subscribers let in at once cannot both take the last
-    // place free to them (both are refused, rather).
-    let left = places_left_by(grant, &endpoint.options);
+    // Counted again after taking it: two subscribers let in at once cannot both take the
+    // last place free to them (both are refused, rather).
+    let left = places_left_by(grant, endpoint);
     (endpoint.subscribers.available_permits() >= left).then_some(place)
 }
 
 /// The `503` for a subscriber with `grant` that finds no place free to it.
-fn no_subscriber_place(options: &ServeOptions, grant: Grant) -> HttpResponse {
-    let most = options.max_subscribers;
+fn no_subscriber_place(endpoint: &Endpoint, grant: Grant) -> HttpResponse {
+    let most = endpoint.subscriber_places();
     let detail = match grant {
         Grant::Everything => {
             format!("already serving the most event subscribers ({most}); try again later")
@@ -217,7 +222,7 @@ fn no_subscriber_place(options: &ServeOptions, grant: Grant) -> HttpResponse {
         Grant::Read => format!(
             "already serving the most event subscribers the read token may have: it leaves {} \
              of the {most} places to the admin token; try again later",
-            places_left_by(grant, options)
+            places_left_by(grant, endpoint)
         ),
     };
     problem(&Problem::new(StatusCode::SERVICE_UNAVAILABLE, detail))

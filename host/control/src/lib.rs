@@ -30,7 +30,7 @@
 //! | an event subscriber when the server stops | the end of its server-sent events; on a WebSocket, a Close `1001` |
 //! | a method other than `POST` on any other path | `404`, a problem |
 //! | a request head over 16 KiB | `431`, connection closed |
-//! | a connection beyond [`ServeOptions::max_connections`] (256) | closed unanswered |
+//! | a connection beyond [`ServeOptions::max_connections`] (256), or beyond [`ServeOptions::max_connections_per_peer`] (128) from one host | reset unanswered (so its client knows the request was not taken) |
 //! | a body over [`ServeOptions::max_body_bytes`] (1 MiB) | `413`, connection closed |
 //! | a body that does not arrive within [`ServeOptions::body_read_timeout`] | `408`, connection closed |
 //! | a client that takes nothing sent to it for [`ServeOptions::write_stall_timeout`] (30 s) | connection closed, its event subscription ended |

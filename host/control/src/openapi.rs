@@ -191,7 +191,10 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
                   every event kept (the last 4,096) comes first, unmarked, then the new ones; \
                   `after=now` sends only the new ones",
         answers: &[("200", "The events, as they happen", "text/event-stream")],
-        refusals: &[("503", "As many clients as the server serves are subscribed")],
+        refusals: &[(
+            "503",
+            "As many clients as the server serves are subscribed, or, with the read token, as many as it may have (half the places stay for the admin token)",
+        )],
         credentials: Credentials::Bearer,
         inputs: EVENT_INPUTS,
         body: None,
@@ -216,7 +219,10 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
                 "No WebSocket upgrade, or not of version 13 (`Sec-WebSocket-Version: 13` \
                  says which)",
             ),
-            ("503", "As many clients as the server serves are subscribed"),
+            (
+                "503",
+                "As many clients as the server serves are subscribed, or, with the read token, as many as it may have (half the places stay for the admin token)",
+            ),
         ],
         credentials: Credentials::Bearer,
         inputs: EVENT_INPUTS,

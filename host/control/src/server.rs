@@ -118,8 +118,8 @@ pub struct ServeOptions {
     /// [`ServeOptions::max_subscribers`], so subscribers from one host leave it connections.
     pub max_connections_per_peer: usize,
     /// The most event-stream subscribers (server-sent events and WebSocket together) served
-    /// at once; one more is answered `503`, as is one with the read token while half of them
-    /// or fewer are free (the admin token always finds a place). Default 64.
+    /// at once; one more is answered `503`, as is one with the read token unless more than
+    /// half of them, rounded up, are free (the admin token always finds a place). Default 64.
     pub max_subscribers: usize,
     /// The origins a reverse proxy serves the endpoint under, which browsers' requests
     /// through it name: taken as its own, and their hosts as loopback ones on a loopback
@@ -197,6 +197,12 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
+    /// How many event-stream subscribers it serves at once: [`ServeOptions::max_subscribers`],
+    /// as many as a semaphore can count.
+    pub(crate) fn subscriber_places(&self) -> usize {
+        self.subscriber_places as usize
+    }
+
     /// Resolves once no event-stream subscriber is served any more: every place is free.
     /// (A WebSocket is served by a task of its own, past its connection's.)
     async fn subscribers_gone(&self) {
