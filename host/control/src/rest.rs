@@ -203,7 +203,8 @@ pub const ROUTES: &[RestRoute] = &[
         summary: "Reads the configuration file again, as SIGHUP does, once the reloads asked \
                   before it have run: what it applied, what waits for a restart, the guest \
                   versions loaded and the new settings a guest refused; 422 for a file that \
-                  does not load (nothing changes), 409 for a server started without one",
+                  does not load (nothing changes), 409 for a server started without one, \
+                  503 while the server stops or with 8 reloads waiting",
     },
 ];
 

@@ -1,7 +1,7 @@
 //! Reading the configuration file again, and carrying out the [`plan`] of what changed.
 
 use super::report::{Failure, LoadedGuest, Outcome, RefusedGuest, Report};
-use super::requests::{Asker, ReloadAsker, ReloadQueue, reload_channel};
+use super::requests::{Asker, Reload, ReloadAsker, ReloadQueue, reload_channel};
 use super::stats::ReloadStats;
 use super::{GuestLoad, LogLevelChange, Plan, plan};
 use crate::call_routing::CallRoutes;
@@ -64,6 +64,16 @@ struct Compiled {
     log_filter: Option<EnvFilter>,
 }
 
+impl Reload for Reloader {
+    /// Reads the file again for `asker` ([`Reloader::read_and_apply`]), counts the reload in
+    /// the stats and gives `asker` its outcome.
+    async fn reload(&mut self, asker: Asker) {
+        let outcome = self.read_and_apply(asker.name()).await;
+        self.stats.record(&outcome, SystemTime::now());
+        asker.answer(outcome);
+    }
+}
+
 impl Reloader {
     /// A reloader of `reloads.file` for a server running `running`, routing through
     /// `executor`, loading guests' versions through `guests`, placing calls through `host`,
@@ -87,14 +97,6 @@ impl Reloader {
             log,
             stats,
         }
-    }
-
-    /// Reads the file again for `asker` ([`Reloader::read_and_apply`]), counts the reload in
-    /// the stats and gives `asker` its outcome.
-    pub async fn reload(&mut self, asker: Asker) {
-        let outcome = self.read_and_apply(asker.name()).await;
-        self.stats.record(&outcome, SystemTime::now());
-        asker.answer(outcome);
     }
 
     /// Reads the file again, checked as at start. A file that does not load is logged as
@@ -293,8 +295,6 @@ fn listed(items: &[String]) -> String {
 
 /// Runs `reloader` once for each reload of `queue`, in the order asked, each after the one
 /// before has ended, until no one can ask for one any more.
-pub async fn serve(mut reloader: Reloader, mut queue: ReloadQueue) {
-    while let Some(asker) = queue.next().await {
-        reloader.reload(asker).await;
-    }
+pub async fn serve(mut reloader: Reloader, queue: ReloadQueue) {
+    queue.serve(&mut reloader).await;
 }

@@ -2,6 +2,7 @@
 //! to the log only, and by `configReload()`, which is answered with it.
 
 use super::report::Outcome;
+use std::time::Duration;
 use switchyard_control::{Fault, Value};
 use tokio::sync::{mpsc, oneshot};
 use tracing::info;
@@ -10,9 +11,13 @@ use tracing::info;
 /// reads the file after the signal, as its own reload would.
 const QUEUED: usize = 8;
 
-/// The fault code of a reload asked for while the server stops (HTTP's 503, which REST
-/// answers): it has nothing left to apply a change to.
-const STOPPING: i32 = 503;
+/// How long a `configReload()` waits for room among the [`QUEUED`] reloads before it is
+/// answered busy: each one waiting holds its client's connection, so that they stay few.
+const ROOM_WAIT: Duration = Duration::from_secs(2);
+
+/// The fault code of a reload not run (HTTP's 503, which REST answers): the server stops, or
+/// [`QUEUED`] reloads wait already.
+const UNAVAILABLE: i32 = 503;
 
 /// Who asked for a reload.
 #[derive(Debug)]
@@ -76,14 +81,27 @@ impl ReloadAsker {
         }
     }
 
-    /// Asks for a reload, after those asked before it (waiting for room among the
-    /// [`QUEUED`] ones), and waits for its outcome; `None` when reloads are no longer served
-    /// (the server stops) before it has run.
-    pub async fn ask(&self) -> Option<Outcome> {
+    /// Asks for a reload, after those asked before it (waiting up to [`ROOM_WAIT`] for room
+    /// among the [`QUEUED`] ones), and waits for its outcome, or for why there is none.
+    pub async fn ask(&self) -> Result<Outcome, Unserved> {
         let (reply, outcome) = oneshot::channel();
-        self.requests.send(Asker::Control(reply)).await.ok()?;
-        outcome.await.ok()
+        match tokio::time::timeout(ROOM_WAIT, self.requests.send(Asker::Control(reply))).await {
+            Err(_) => return Err(Unserved::Busy),
+            Ok(Err(_)) => return Err(Unserved::Stopping),
+            Ok(Ok(())) => {}
+        }
+        outcome.await.map_err(|_| Unserved::Stopping)
     }
+}
+
+/// Why a reload asked for has no outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unserved {
+    /// [`QUEUED`] reloads waited for their turn all along [`ROOM_WAIT`]: none was asked.
+    Busy,
+    /// The server stops: the reload was not run, or its run was cut off, with what it had
+    /// applied by then holding until the server ends.
+    Stopping,
 }
 
 impl ReloadQueue {
@@ -91,11 +109,25 @@ impl ReloadQueue {
     pub async fn next(&mut self) -> Option<Asker> {
         self.requests.recv().await
     }
+
+    /// Has `reloader` run each reload asked for, one at a time, in the order asked (each
+    /// after the one before has ended), until no one can ask any more.
+    pub async fn serve(mut self, reloader: &mut impl Reload) {
+        while let Some(asker) = self.next().await {
+            reloader.reload(asker).await;
+        }
+    }
+}
+
+/// What runs the reloads of a [`ReloadQueue`].
+pub trait Reload {
+    /// Runs one reload, for `asker`, and answers it.
+    fn reload(&mut self, asker: Asker) -> impl Future<Output = ()> + Send;
 }
 
 /// `configReload()` through `asker` (`None`: the server was started without a file): the
 /// report of one reload, run as a SIGHUP runs it, in turn with the others; or fault 300 for
-/// arguments, [`Fault::CONFLICT`] without a file, [`STOPPING`] while the server stops,
+/// arguments, [`Fault::CONFLICT`] without a file, [`UNAVAILABLE`] while the server stops or with [`QUEUED`] reloads waiting,
 /// [`super::report::NOT_LOADED`] with the file's error when it does not load.
 pub async fn config_reload(asker: Option<&ReloadAsker>, params: &[Value]) -> Result<Value, Fault> {
     if !params.is_empty() {
@@ -111,11 +143,19 @@ pub async fn config_reload(asker: Option<&ReloadAsker>, params: &[Value]) -> Res
              configuration file to read again",
         )
     })?;
-    let outcome = asker.ask().await.ok_or_else(|| {
-        Fault::new(
-            STOPPING,
-            "configReload: the server is stopping: the configuration is not read again",
-        )
+    let outcome = asker.ask().await.map_err(|unserved| match unserved {
+        Unserved::Busy => Fault::new(
+            UNAVAILABLE,
+            format!(
+                "configReload: {QUEUED} reloads wait for their turn already; the last of them \
+                 reads the file as it is now"
+            ),
+        ),
+        Unserved::Stopping => Fault::new(
+            UNAVAILABLE,
+            "configReload: the server is stopping: the reload was not run, or not finished \
+             (what it applied by then holds until the server ends)",
+        ),
     })?;
     outcome.map(|report| report.value()).map_err(|e| e.fault())
 }
@@ -129,7 +169,7 @@ mod tests {
 
     /// Spawns an ask of `asker`'s and returns once it is queued, the `at`th (1: the first)
     /// of `asker`'s queue.
-    async fn ask_queued(asker: &ReloadAsker, at: usize) -> JoinHandle<Option<Outcome>> {
+    async fn ask_queued(asker: &ReloadAsker, at: usize) -> JoinHandle<Result<Outcome, Unserved>> {
         let asking = asker.clone();
         let ask = tokio::spawn(async move { asking.ask().await });
         for _ in 0..1000 {
@@ -141,22 +181,46 @@ mod tests {
         panic!("the ask was not queued {at}th");
     }
 
-    /// The file of a report, which [`serve_in_turn`] names by its turn.
-    fn file(outcome: Option<Outcome>) -> String {
+    /// The file of a report, which [`served_in_turn`] names by its turn.
+    fn file(outcome: Result<Outcome, Unserved>) -> String {
         let report = outcome.expect("answered").expect("a report");
         report.file.display().to_string()
     }
 
-    /// Serves `queue` as the reload task does, one at a time: each reload's report names its
-    /// turn (`turn 1`) as its file. Who asked for each, in turn.
-    async fn serve_in_turn(mut queue: ReloadQueue) -> Vec<&'static str> {
-        let mut served = Vec::new();
-        while let Some(asker) = queue.next().await {
-            served.push(asker.name());
-            let turn = format!("turn {}", served.len());
+    /// Reloads that answer at once, each with a report naming its turn (`turn 1`) as its
+    /// file, noting who asked for each.
+    #[derive(Default)]
+    struct InTurn(Vec<&'static str>);
+
+    impl Reload for InTurn {
+        async fn reload(&mut self, asker: Asker) {
+            self.0.push(asker.name());
+            let turn = format!("turn {}", self.0.len());
             asker.answer(Ok(Report::new(turn.into())));
         }
-        served
+    }
+
+    /// Serves `queue` as the reload task does ([`ReloadQueue::serve`]) with [`InTurn`]
+    /// reloads: who asked for each, in turn.
+    async fn served_in_turn(queue: ReloadQueue) -> Vec<&'static str> {
+        let mut in_turn = InTurn::default();
+        queue.serve(&mut in_turn).await;
+        in_turn.0
+    }
+
+    /// Reloads the first of which runs until `released`, having told `started`; each answers
+    /// a report naming who asked for it as its file.
+    struct FirstHeld(Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>);
+
+    impl Reload for FirstHeld {
+        async fn reload(&mut self, asker: Asker) {
+            if let Some((started, released)) = self.0.take() {
+                let _ = started.send(());
+                let _ = released.await;
+            }
+            let name = asker.name();
+            asker.answer(Ok(Report::new(name.into())));
+        }
     }
 
     #[tokio::test]
@@ -167,7 +231,7 @@ mod tests {
         let third = ask_queued(&asker, 3).await;
         drop(asker);
         assert_eq!(
-            serve_in_turn(queue).await,
+            served_in_turn(queue).await,
             ["configReload", "SIGHUP", "configReload"]
         );
         assert_eq!(file(first.await.unwrap()), "turn 1");
@@ -176,9 +240,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_reload_asked_while_another_runs_waits_for_it() {
-        let (asker, mut queue) = reload_channel();
+        let (asker, queue) = reload_channel();
+        let (release, released) = oneshot::channel::<()>();
+        let (started, starting) = oneshot::channel::<()>();
+        let serving = tokio::spawn(async move {
+            queue.serve(&mut FirstHeld(Some((started, released)))).await;
+        });
         asker.signal();
-        let running = queue.next().await.expect("the SIGHUP's reload");
+        starting.await.expect("the SIGHUP's reload runs");
         let mut waiting = ask_queued(&asker, 1).await;
         assert!(
             tokio::time::timeout(Duration::from_millis(50), &mut waiting)
@@ -186,10 +255,24 @@ mod tests {
                 .is_err(),
             "not answered while the reload before it runs"
         );
-        running.answer(Err(Failure::Internal));
-        let next = queue.next().await.expect("the reload asked");
-        next.answer(Ok(Report::new("turn 2".into())));
-        assert_eq!(file(waiting.await.unwrap()), "turn 2");
+        release.send(()).unwrap();
+        assert_eq!(file(waiting.await.unwrap()), "configReload");
+        drop(asker);
+        serving.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reload_asked_with_the_queue_full_all_along_its_wait_is_answered_busy() {
+        let (asker, _queue) = reload_channel();
+        for _ in 0..QUEUED {
+            asker.signal();
+        }
+        let busy = config_reload(Some(&asker), &[]).await.unwrap_err();
+        assert_eq!(busy.code, UNAVAILABLE);
+        assert!(
+            busy.message.contains("reloads wait for their turn"),
+            "{busy:?}"
+        );
     }
 
     #[test]
@@ -261,7 +344,7 @@ mod tests {
 
         // The reload task gone, as when the stop begins: while the ask waits, or before it.
         let stopped = config_reload_served(true, &[], None).await.unwrap_err();
-        assert_eq!(stopped.code, STOPPING);
+        assert_eq!(stopped.code, UNAVAILABLE);
         assert!(stopped.message.contains("is stopping"), "{stopped:?}");
         let (asker, queue) = reload_channel();
         drop(queue);
