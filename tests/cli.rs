@@ -1061,18 +1061,9 @@ fn the_guest_commands_load_and_list_versions_on_a_running_server() {
 #[test]
 fn ctl_shows_and_steers_rooms_for_people_and_in_json_for_scripts() {
     let dir = tempfile::tempdir().unwrap();
-    let token = dir.path().join("token");
-    std::fs::write(&token, "a-token-of-twenty-chars\n").unwrap();
-    let config = base_config().replace(
-        "[control]\nlisten = \"127.0.0.1:0\"\n",
-        &format!(
-            "[control]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"{}\"\n",
-            token.display()
-        ),
-    );
-    let server = Server::start_with(&config);
+    let token = token_file(&dir);
+    let server = Server::start_with(&with_control(&token_control(&token)));
     let control = server.control.to_string();
-    let token = token.display().to_string();
     let ctl = |args: &[&str]| {
         let mut all = vec!["ctl", "--control", &control, "--token-file", &token];
         all.extend_from_slice(args);
@@ -1126,11 +1117,99 @@ fn ctl_shows_and_steers_rooms_for_people_and_in_json_for_scripts() {
         error.contains("401") && error.contains("--token-file"),
         "{error}"
     );
-    // `guest list` sends no token: it says what does.
-    let listed = run(&["guest", "list", "--control", &control]);
-    assert_eq!(listed.status.code(), Some(1));
-    let error = text(&listed.stderr);
-    assert!(error.contains("switchyard ctl guests"), "{error}");
+}
+
+/// A bearer token's file in `dir`.
+fn token_file(dir: &tempfile::TempDir) -> String {
+    let token = dir.path().join("token");
+    std::fs::write(&token, "a-token-of-twenty-chars\n").unwrap();
+    token.display().to_string()
+}
+
+/// The `[control]` section of a server on a loopback port that wants the token of `token`.
+fn token_control(token: &str) -> String {
+    format!("[control]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"{token}\"\n")
+}
+
+/// The `[control]` section of a server on a loopback port that serves HTTPS with a new
+/// self-signed certificate, written with its key in `dir` as `name`.pem and `name`-key.pem.
+fn https_control(dir: &tempfile::TempDir, name: &str) -> String {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let cert = dir.path().join(format!("{name}.pem"));
+    let key = dir.path().join(format!("{name}-key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    format!(
+        "[control]\nlisten = \"127.0.0.1:0\"\ntls_cert = \"{}\"\ntls_key = \"{}\"\n",
+        cert.display(),
+        key.display()
+    )
+}
+
+/// [`base_config`] with `section` as its `[control]` section.
+fn with_control(section: &str) -> String {
+    base_config().replace("[control]\nlisten = \"127.0.0.1:0\"\n", section)
+}
+
+/// `switchyard guest list ARGS` and `switchyard guest load webconference COMPONENT ARGS`.
+fn guest_list_and_load(args: &[&str], component: &str) -> [Output; 2] {
+    let guest = |command: &[&str]| run(&[&["guest"], command, args].concat());
+    [
+        guest(&["list"]),
+        guest(&["load", "webconference", component]),
+    ]
+}
+
+#[test]
+fn the_guest_commands_reach_a_server_with_a_token_or_https_as_ctl_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let component = test_guest_wasm("webconference");
+    let written = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let succeeded = |out: &Output| {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    // Refused, with what to give.
+    let refused = |out: &Output, said: &[&str]| {
+        let error = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{error}");
+        assert!(
+            said.iter().all(|part| error.contains(part)),
+            "{said:?} in {error}"
+        );
+    };
+
+    let token = token_file(&dir);
+    let server = Server::start_with(&with_control(&token_control(&token)));
+    let control = server.control.to_string();
+    let given = ["--control", control.as_str(), "--token-file", &token];
+    let [listed, loaded] = guest_list_and_load(&given, &component);
+    assert!(succeeded(&listed).contains("(embedded)"));
+    assert!(succeeded(&loaded).contains("version 2 loaded"));
+    let section = token_control(&token).replace("127.0.0.1:0", &control);
+    let configured = written("token.toml", &section);
+    let [listed, loaded] = guest_list_and_load(&["--config", &configured], &component);
+    assert!(succeeded(&listed).contains(&component));
+    assert!(succeeded(&loaded).contains("version 3 loaded"));
+    for out in guest_list_and_load(&["--control", &control], &component) {
+        refused(&out, &["401", "--token-file FILE", "control.token_file"]);
+    }
+    drop(server);
+
+    let section = https_control(&dir, "server");
+    let server = Server::start_with(&with_control(&section));
+    let control = server.control.to_string();
+    let configured = written("https.toml", &section.replace("127.0.0.1:0", &control));
+    let [listed, loaded] = guest_list_and_load(&["--config", &configured], &component);
+    assert!(succeeded(&listed).contains("(embedded)"));
+    assert!(succeeded(&loaded).contains("version 2 loaded"));
+    for out in guest_list_and_load(&["--control", &control], &component) {
+        refused(&out, &["serves HTTPS", "control.tls_cert"]);
+    }
 }
 
 #[test]
@@ -1310,27 +1389,14 @@ fn an_answer_piped_to_a_reader_that_has_gone_ends_quietly_with_exit_0() {
 #[test]
 fn ctl_speaks_https_to_a_server_with_a_certificate_and_trusts_only_that_one() {
     let dir = tempfile::tempdir().unwrap();
-    // A certificate and its key, and the [control] section that serves them.
-    let section = |name: &str| {
-        let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-        let cert = dir.path().join(format!("{name}.pem"));
-        let key = dir.path().join(format!("{name}-key.pem"));
-        std::fs::write(&cert, made.cert.pem()).unwrap();
-        std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
-        format!(
-            "[control]\nlisten = \"127.0.0.1:0\"\ntls_cert = \"{}\"\ntls_key = \"{}\"\n",
-            cert.display(),
-            key.display()
-        )
-    };
     let config = |section: &str, name: &str| {
-        let text = base_config().replace("[control]\nlisten = \"127.0.0.1:0\"\n", section);
+        let text = with_control(section);
         let path = dir.path().join(name);
         std::fs::write(&path, &text).unwrap();
         (text, path.display().to_string())
     };
-    let (served, own) = config(&section("server"), "server.toml");
-    let (_, other) = config(&section("other"), "other.toml");
+    let (served, own) = config(&https_control(&dir, "server"), "server.toml");
+    let (_, other) = config(&https_control(&dir, "other"), "other.toml");
     let server = Server::start_with(&served);
     let control = server.control.to_string();
     let ctl = |config: Option<&str>| {
@@ -1365,14 +1431,6 @@ fn ctl_speaks_https_to_a_server_with_a_certificate_and_trusts_only_that_one() {
     let error = text(&plain.stderr);
     assert!(
         error.contains("serves HTTPS") && error.contains("control.tls_cert"),
-        "{error}"
-    );
-    // `guest list` speaks plain HTTP whatever --config says: it says what speaks HTTPS.
-    let listed = run(&["--config", &own, "guest", "list", "--control", &control]);
-    assert_eq!(listed.status.code(), Some(1));
-    let error = text(&listed.stderr);
-    assert!(
-        error.contains("serves HTTPS") && error.contains("switchyard ctl guests"),
         "{error}"
     );
 }

@@ -98,17 +98,6 @@ pub struct ControlApi<'a> {
     pub tls_cert: Option<&'a Path>,
 }
 
-impl ControlApi<'static> {
-    /// The API at `addr`, over plain HTTP, with no token.
-    pub fn plain(addr: SocketAddr) -> Self {
-        ControlApi {
-            addr,
-            token: None,
-            tls_cert: None,
-        }
-    }
-}
-
 /// Calls `method` with `params` on the server whose control API is `api`,
 /// waiting at most `wait` for the answer: its answer, or the fault it
 /// answered with. The outer error is a server that cannot be reached, does
@@ -258,6 +247,17 @@ fn content_length(head: &str) -> anyhow::Result<Option<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl ControlApi<'static> {
+        /// The API at `addr`, over plain HTTP, with no token.
+        fn plain(addr: SocketAddr) -> Self {
+            ControlApi {
+                addr,
+                token: None,
+                tls_cert: None,
+            }
+        }
+    }
 
     #[test]
     fn the_body_of_a_200_is_taken_and_other_answers_refused() {

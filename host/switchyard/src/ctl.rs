@@ -7,7 +7,8 @@
 
 use crate::cli_output;
 use crate::cli_table::table;
-use crate::control_client::{self, ControlApi, Refusal};
+use crate::control_client::{self, ControlApi};
+use crate::control_connection::advice;
 use crate::guest_cli::{self, fail, fail_call};
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -243,23 +244,6 @@ fn refusal(shown: &Shown, answer: &Value) -> Option<String> {
     })
 }
 
-/// What to do about a server that refused how `ctl` came, after `error`.
-fn advice(error: &anyhow::Error) -> &'static str {
-    match control_client::refusal(error) {
-        Some(Refusal::Https) => {
-            "; `switchyard ctl` speaks it when the --config it is given sets control.tls_cert"
-        }
-        Some(Refusal::Unauthorized(_)) => {
-            "; give it with --token-file FILE, or the --config whose control.token_file names it"
-        }
-        Some(Refusal::ReadOnly(_)) => {
-            "; `switchyard ctl` speaks XML-RPC, which takes the token of control.token_file: the \
-             read token reads through REST (GET /api/v1/...) and /metrics"
-        }
-        None => "",
-    }
-}
-
 fn shown_to_person(shown: &Shown, answer: &Value) -> String {
     match (shown, answer) {
         (Shown::Table(columns, None), Value::Array(rows)) => table(columns, rows),
@@ -481,20 +465,13 @@ mod tests {
     }
 
     #[test]
-    fn only_reading_commands_wait_briefly_and_refusals_say_what_to_give() {
+    fn only_reading_commands_wait_briefly() {
         assert_eq!(CtlCommand::Rooms.wait(), control_client::READ_WAIT);
         let kick = CtlCommand::Kick {
             room: "7".into(),
             call: "c1".into(),
         };
         assert_eq!(kick.wait(), control_client::CHANGE_WAIT);
-        let https = anyhow::Error::new(Refusal::Https).context("control API at 127.0.0.1:1");
-        assert!(advice(&https).contains("control.tls_cert"));
-        let token = anyhow::Error::new(Refusal::Unauthorized("HTTP/1.1 401".into()));
-        assert!(advice(&token).contains("--token-file"));
-        let read_only = anyhow::Error::new(Refusal::ReadOnly("HTTP/1.1 403".into()));
-        assert!(advice(&read_only).contains("control.token_file"));
-        assert_eq!(advice(&anyhow::anyhow!("refused")), "");
     }
 
     #[test]

@@ -4,28 +4,19 @@
 use crate::cli_output;
 use crate::cli_table::table;
 use crate::control_client::{self, ControlApi};
+use crate::control_connection::advice;
 use crate::guest_loader::EMBEDDED;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::process::ExitCode;
 use switchyard_control::Value;
 
-/// Where to reach the control API of a server listening on `listen`: the
-/// loopback address of its family when it listens on every address.
-pub fn reachable(listen: SocketAddr) -> SocketAddr {
-    match listen.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, listen.port()).into(),
-        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, listen.port()).into(),
-        _ => listen,
-    }
-}
-
-/// `guestLoad(name, file)`, `file` made absolute (the server reads it), but for
-/// [`EMBEDDED`], the component built into the server; its answer waited for
-/// [`control_client::CHANGE_WAIT`] at most (the server compiles the component):
-/// exit 0 once loaded, [`UNANSWERED`] when it took the request and no answer
-/// came, in time or at all (it may have loaded it, or still load it), else 1.
-pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
+/// `guestLoad(name, file)` on the control API `api`, `file` made absolute (the
+/// server reads it), but for [`EMBEDDED`], the component built into the server;
+/// its answer waited for [`control_client::CHANGE_WAIT`] at most (the server
+/// compiles the component): exit 0 once loaded, [`UNANSWERED`] when it took the request and no answer
+/// came, in time or at all (it may have loaded it, or still load it), else 1
+/// (a refusal of how it came followed by the flag or key to give: [`advice`]).
+pub fn load(api: &ControlApi<'_>, name: &str, file: &Path) -> ExitCode {
     let file = match std::path::absolute(file) {
         _ if file == Path::new(EMBEDDED) => file.to_owned(),
         Ok(file) => file,
@@ -35,8 +26,7 @@ pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
         Value::String(name.to_owned()),
         Value::String(file.display().to_string()),
     ];
-    let api = ControlApi::plain(control);
-    match control_client::call(&api, "guestLoad", &params, control_client::CHANGE_WAIT) {
+    match control_client::call(api, "guestLoad", &params, control_client::CHANGE_WAIT) {
         Ok(Ok(Value::Int(version))) => cli_output::print(&format!(
             "guest {name}: version {version} loaded from {}; new calls go to it\n",
             file.display()
@@ -49,29 +39,16 @@ pub fn load(control: SocketAddr, name: &str, file: &Path) -> ExitCode {
     }
 }
 
-/// `guestList()`, as a table: one line per version; its answer waited for
-/// [`control_client::READ_WAIT`] at most (exit [`UNANSWERED`] then, as every
-/// command of the control API does).
-pub fn list(control: SocketAddr) -> ExitCode {
-    let api = ControlApi::plain(control);
-    match control_client::call(&api, "guestList", &[], control_client::READ_WAIT) {
+/// `guestList()` on the control API `api`, as a table: one line per version;
+/// its answer waited for [`control_client::READ_WAIT`] at most (exit
+/// [`UNANSWERED`] then, as every command of the control API does), else as
+/// [`load`] fails.
+pub fn list(api: &ControlApi<'_>) -> ExitCode {
+    match control_client::call(api, "guestList", &[], control_client::READ_WAIT) {
         Ok(Ok(Value::Array(versions))) => cli_output::print(&table(&COLUMNS, &versions)),
         Ok(Ok(other)) => fail(format!("guestList answered {other:?}, not an array")),
         Ok(Err(fault)) => fail(format!("guestList: {}", fault.message)),
         Err(e) => fail_call(&e, advice(&e)),
-    }
-}
-
-/// What to do about a server that refused `guest load|list`, which speak
-/// plain HTTP and send no token, after `error`.
-fn advice(error: &anyhow::Error) -> &'static str {
-    match control_client::refusal(error) {
-        Some(_) => {
-            "; `switchyard guest load|list` speak plain HTTP and send no token: list with \
-             `switchyard ctl guests` (it takes the token and speaks HTTPS), and load with \
-             `POST /api/v1/guests/{guest}/versions` and the body {\"path\": FILE}"
-        }
-        None => "",
     }
 }
 
@@ -154,23 +131,6 @@ mod tests {
     }
 
     #[test]
-    fn a_refusal_points_to_ctl_guests_and_rest() {
-        for refusal in [
-            control_client::Refusal::Https,
-            control_client::Refusal::Unauthorized("HTTP/1.1 401 Unauthorized".into()),
-        ] {
-            let error = anyhow::Error::new(refusal).context("control API at 127.0.0.1:1");
-            let advice = advice(&error);
-            assert!(advice.contains("switchyard ctl guests"), "{advice}");
-            assert!(
-                advice.contains("/api/v1/guests/{guest}/versions"),
-                "{advice}"
-            );
-        }
-        assert_eq!(advice(&anyhow::anyhow!("cannot reach")), "");
-    }
-
-    #[test]
     fn a_request_taken_and_unanswered_exits_apart_from_other_failures() {
         let unanswered = anyhow::Error::new(control_client::Unanswered(
             std::time::Duration::from_secs(120),
@@ -183,15 +143,5 @@ mod tests {
         );
         let refused = anyhow::Error::new(control_client::Refusal::Https);
         assert_eq!(fail_call(&refused, "; say so"), ExitCode::FAILURE);
-    }
-
-    #[test]
-    fn a_server_on_every_address_is_reached_on_loopback() {
-        let any: SocketAddr = "0.0.0.0:8090".parse().unwrap();
-        assert_eq!(reachable(any), "127.0.0.1:8090".parse().unwrap());
-        let any6: SocketAddr = "[::]:9000".parse().unwrap();
-        assert_eq!(reachable(any6), "[::1]:9000".parse().unwrap());
-        let one: SocketAddr = "10.0.0.5:8090".parse().unwrap();
-        assert_eq!(reachable(one), one);
     }
 }

@@ -13,6 +13,7 @@ pub mod config;
 mod config_reload;
 mod control;
 mod control_client;
+mod control_connection;
 mod control_tls;
 mod control_turns;
 mod ctl;
@@ -51,8 +52,9 @@ mod system_limits;
 mod test_log;
 mod vital;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use config::Config;
+use control_connection::ControlConnection;
 use log_level::LogLevel;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -108,28 +110,34 @@ enum Command {
     Ctl {
         #[command(subcommand)]
         command: ctl::CtlCommand,
-        /// The server's control API (default: control.listen of --config,
-        /// else 127.0.0.1:8090).
-        #[arg(long, value_name = "ADDR", global = true)]
-        control: Option<SocketAddr>,
-        /// A file whose first line is the server's bearer token (default:
-        /// control.token_file of --config, if any).
-        #[arg(long, value_name = "FILE", global = true)]
-        token_file: Option<PathBuf>,
+        #[command(flatten)]
+        reach: ControlArgs,
         /// Print the answer as JSON.
         #[arg(long, global = true)]
         json: bool,
     },
-    /// The guests of a running server, through its control API; or a new
+    /// The guests of a running server, through its control API, reached as
+    /// `ctl` reaches it (HTTPS when --config sets control.tls_cert); or a new
     /// guest crate (`guest new`).
     Guest {
         #[command(subcommand)]
         command: GuestCommand,
-        /// The server's control API (default: control.listen of --config,
-        /// else 127.0.0.1:8090).
-        #[arg(long, value_name = "ADDR", global = true)]
-        control: Option<SocketAddr>,
+        #[command(flatten)]
+        reach: ControlArgs,
     },
+}
+
+/// How `ctl` and `guest load|list` reach the control API of a running server.
+#[derive(Debug, Args)]
+struct ControlArgs {
+    /// The server's control API (default: control.listen of --config,
+    /// else 127.0.0.1:8090).
+    #[arg(long, value_name = "ADDR", global = true)]
+    control: Option<SocketAddr>,
+    /// A file whose first line is the server's bearer token (default:
+    /// control.token_file of --config, if any).
+    #[arg(long, value_name = "FILE", global = true)]
+    token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,35 +174,27 @@ pub fn run() -> ExitCode {
             output,
             force,
         }) => import_sems_config(&file, output.as_deref(), force),
-        Some(Command::Guest { command, control }) => guest(cli.config.as_deref(), control, command),
+        Some(Command::Guest { command, reach }) => guest(cli.config.as_deref(), reach, command),
         Some(Command::Ctl {
             command,
-            control,
-            token_file,
+            reach,
             json,
-        }) => ctl(cli.config.as_deref(), control, token_file, json, command),
+        }) => ctl(cli.config.as_deref(), reach, json, command),
         None => serve(cli.config.as_deref()),
     }
 }
 
-/// `guest load|list` against the control API at `control`, else at the
-/// configuration's `control.listen`; `guest new` on its own.
-fn guest(file: Option<&Path>, control: Option<SocketAddr>, command: GuestCommand) -> ExitCode {
-    let control = || match control {
-        Some(control) => Some(control),
-        None => match client_config(file) {
-            Ok(config) => Some(guest_cli::reachable(config.control.listen)),
-            Err(e) => {
-                eprintln!("{e}");
-                None
-            }
-        },
-    };
+/// `guest load|list` against the control API reached as `ctl` reaches it
+/// ([`resolve_control`]); `guest new` on its own.
+fn guest(file: Option<&Path>, reach: ControlArgs, command: GuestCommand) -> ExitCode {
+    let connection = || resolve_control(file, reach);
     match command {
-        GuestCommand::Load { name, file } => control().map_or(ExitCode::FAILURE, |control| {
-            guest_cli::load(control, &name, &file)
+        GuestCommand::Load { name, file } => connection().map_or(ExitCode::FAILURE, |connection| {
+            guest_cli::load(&connection.api(), &name, &file)
         }),
-        GuestCommand::List => control().map_or(ExitCode::FAILURE, guest_cli::list),
+        GuestCommand::List => connection().map_or(ExitCode::FAILURE, |connection| {
+            guest_cli::list(&connection.api())
+        }),
         GuestCommand::New { name, dir } => {
             let dir = dir.unwrap_or_else(|| PathBuf::from(&name));
             guest_new::new(&name, &dir)
@@ -202,41 +202,24 @@ fn guest(file: Option<&Path>, control: Option<SocketAddr>, command: GuestCommand
     }
 }
 
-/// `ctl …` against the control API at `control` (else the configuration's
-/// `control.listen`), with the token of `token_file` (else the
-/// configuration's `control.token_file`), over HTTPS trusting the
-/// configuration's `control.tls_cert` when it has one.
-fn ctl(
-    file: Option<&Path>,
-    control: Option<SocketAddr>,
-    token_file: Option<PathBuf>,
-    json: bool,
-    command: ctl::CtlCommand,
-) -> ExitCode {
-    let config = match client_config(file) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut control_config = config.control;
-    if token_file.is_some() {
-        control_config.token_file = token_file;
+/// `ctl …` against the control API reached as [`resolve_control`] says.
+fn ctl(file: Option<&Path>, reach: ControlArgs, json: bool, command: ctl::CtlCommand) -> ExitCode {
+    match resolve_control(file, reach) {
+        Some(connection) => ctl::run(&connection.api(), json, command),
+        None => ExitCode::FAILURE,
     }
-    let token = match control_config.token() {
-        Ok(token) => token,
-        Err(e) => {
-            eprintln!("switchyard: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let api = control_client::ControlApi {
-        addr: control.unwrap_or_else(|| guest_cli::reachable(control_config.listen)),
-        token: token.as_deref(),
-        tls_cert: control_config.tls_cert.as_deref(),
-    };
-    ctl::run(&api, json, command)
+}
+
+/// How `ctl` and `guest load|list` reach the control API: at `--control`, else the
+/// `control.listen` of the configuration in `file`; with the token of `--token-file`, else
+/// of its `control.token_file`; over HTTPS trusting its `control.tls_cert` when it has one
+/// ([`ControlConnection::resolve`]). None, the reason printed, when the configuration or
+/// the token's file cannot be read.
+fn resolve_control(file: Option<&Path>, reach: ControlArgs) -> Option<ControlConnection> {
+    let config = client_config(file).map_err(|e| eprintln!("{e}")).ok()?;
+    ControlConnection::resolve(config.control, reach.control, reach.token_file)
+        .map_err(|e| eprintln!("switchyard: {e}"))
+        .ok()
 }
 
 /// The configuration in `file`, else the default one.
