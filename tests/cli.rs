@@ -1261,19 +1261,6 @@ fn a_request_taken_and_never_answered_exits_3_apart_from_a_server_not_reached() 
     }
 }
 
-/// The configuration file `server` was started with (its `--config`).
-fn started_config(server: &Server) -> std::path::PathBuf {
-    let cmdline = std::fs::read(format!("/proc/{}/cmdline", server.pid())).expect("its cmdline");
-    let args: Vec<&[u8]> = cmdline.split(|byte| *byte == 0).collect();
-    let at = args
-        .iter()
-        .position(|arg| *arg == b"--config")
-        .expect("started with --config");
-    String::from_utf8(args[at + 1].to_vec())
-        .expect("a UTF-8 path")
-        .into()
-}
-
 /// A control API that takes one request whole and closes the connection without answering
 /// it: its address, and what ends with the request's text.
 fn taking_without_answering() -> (String, std::thread::JoinHandle<String>) {
@@ -1303,7 +1290,7 @@ fn ctl_reload_prints_what_it_did_and_exits_0_once_loaded_1_when_refused_3_unansw
     let config = base_config();
     let server = Server::start_with(&config);
     let control = server.control.to_string();
-    let path = started_config(&server);
+    let path = server.config_file();
     let reload = || run(&["ctl", "--control", &control, "reload"]);
 
     let table = "[guests.webconference.config]\nmaster_password = \"second\"\n";

@@ -8,14 +8,13 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::time::Duration;
 use support::phone::Phone;
 use support::prometheus::scrape;
 use support::rest::rest_script;
 use support::server::{Server, base_config, test_guest_wasm};
 use support::webconference::wc;
-use support::xmlrpc::python;
+use support::xmlrpc::{await_live_calls, python};
 
 /// How long anything the tests wait for may take.
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -34,17 +33,6 @@ fn config_with(rules: &str) -> String {
     )
 }
 
-/// The configuration file `server` was started with (its `--config`).
-fn config_file(server: &Server) -> PathBuf {
-    let cmdline = std::fs::read(format!("/proc/{}/cmdline", server.pid())).expect("its cmdline");
-    let args: Vec<&[u8]> = cmdline.split(|byte| *byte == 0).collect();
-    let at = args
-        .iter()
-        .position(|arg| *arg == b"--config")
-        .expect("started with --config");
-    PathBuf::from(String::from_utf8(args[at + 1].to_vec()).expect("a UTF-8 path"))
-}
-
 /// `config` with the value of its key `key` (the first line starting `key = `) set to
 /// `value`.
 fn with_value(config: &str, key: &str, value: &str) -> String {
@@ -54,30 +42,6 @@ fn with_value(config: &str, key: &str, value: &str) -> String {
         .find(|line| line.starts_with(&prefix))
         .unwrap_or_else(|| panic!("no {key} in {config}"));
     config.replacen(line, &format!("{prefix}{value}"), 1)
-}
-
-/// Live calls per guest name, as `guestList()` shows them.
-fn live_calls(server: &Server) -> Vec<(String, i64)> {
-    python(
-        server,
-        "for v in s.guestList():\n    print(v['name'], v['live_calls'])\n",
-    )
-    .lines()
-    .map(|line| {
-        let (name, live) = line.split_once(' ').expect("name and count");
-        (name.to_owned(), live.parse().expect("a count"))
-    })
-    .collect()
-}
-
-/// Polls `guestList()` until it shows `misbehave` and `webconference` live calls, at most
-/// [`DEADLINE`].
-fn await_live_calls(server: &Server, misbehave: i64, webconference: i64) {
-    let expected = vec![
-        ("misbehave".to_owned(), misbehave),
-        ("webconference".to_owned(), webconference),
-    ];
-    server.await_value("live calls", &expected, DEADLINE, || live_calls(server));
 }
 
 /// How many lines of the log contain `needle`.
@@ -102,9 +66,9 @@ fn reload_until(server: &Server, needle: &str, count: usize) {
 fn new_rules_route_the_next_call_and_keys_read_at_start_wait_for_a_restart() {
     let config = config_with(RULE);
     let server = Server::start_with(&config);
-    let path = config_file(&server);
+    let path = server.config_file();
     let up = Phone::call(server.sip, "000777123", "anna", &[]);
-    await_live_calls(&server, 1, 0);
+    await_live_calls(&server, &[("misbehave", 1), ("webconference", 0)], DEADLINE);
 
     let unrouted = config.replace(RULE, "");
     let unrouted = with_value(&unrouted, "listen", "\"127.0.0.1:5\"");
@@ -126,7 +90,7 @@ fn new_rules_route_the_next_call_and_keys_read_at_start_wait_for_a_restart() {
     assert!(!log.contains("control.listen: changed"), "{log}");
 
     let next = Phone::call(server.sip, "000777123", "bert", &[]);
-    await_live_calls(&server, 1, 1);
+    await_live_calls(&server, &[("misbehave", 1), ("webconference", 1)], DEADLINE);
     assert!(
         !up.await_bye(Duration::from_millis(500)),
         "the call up before the reload stays up"
@@ -145,14 +109,14 @@ fn new_rules_route_the_next_call_and_keys_read_at_start_wait_for_a_restart() {
 
     up.hang_up();
     next.hang_up();
-    await_live_calls(&server, 0, 0);
+    await_live_calls(&server, &[("misbehave", 0), ("webconference", 0)], DEADLINE);
 }
 
 #[test]
 fn a_file_that_does_not_load_keeps_the_running_configuration() {
     let config = config_with(RULE);
     let server = Server::start_with(&config);
-    let path = config_file(&server);
+    let path = server.config_file();
 
     let unrouted = config.replace(RULE, "");
     let broken_line = unrouted.lines().count() + 1;
@@ -178,16 +142,16 @@ fn a_file_that_does_not_load_keeps_the_running_configuration() {
     assert_eq!(lines_with(&server, RELOADED), 0);
 
     let call = Phone::call(server.sip, "000777123", "carl", &[]);
-    await_live_calls(&server, 1, 0);
+    await_live_calls(&server, &[("misbehave", 1), ("webconference", 0)], DEADLINE);
     call.hang_up();
-    await_live_calls(&server, 0, 0);
+    await_live_calls(&server, &[("misbehave", 0), ("webconference", 0)], DEADLINE);
 }
 
 #[test]
 fn a_quieter_log_level_is_set_after_the_reload_that_sets_it_is_logged() {
     let config = config_with("");
     let server = Server::start_with(&config);
-    let path = config_file(&server);
+    let path = server.config_file();
 
     let quieter = with_value(&config, "level", "\"warn\"");
     let quieter = with_value(&quieter, "port_max", "65000");
@@ -255,7 +219,7 @@ fn a_guests_new_settings_load_as_a_version_and_a_table_it_refuses_changes_nothin
         base_config()
     );
     let server = Server::start_with(&config);
-    let path = config_file(&server);
+    let path = server.config_file();
     let up = Phone::call(server.sip, "000777123", "anna", &[]);
     await_versions(&server, &[(1, "current", 1)]);
     assert_eq!(list_rooms_status(&server, "second"), "407");
@@ -320,9 +284,9 @@ fn a_guests_new_settings_load_as_a_version_and_a_table_it_refuses_changes_nothin
 fn a_routing_guest_that_runs_takes_the_next_calls_and_control_requests() {
     let config = config_with("");
     let server = Server::start_with(&config);
-    let path = config_file(&server);
+    let path = server.config_file();
     let up = Phone::call(server.sip, "000777123", "anna", &[]);
-    await_live_calls(&server, 0, 1);
+    await_live_calls(&server, &[("misbehave", 0), ("webconference", 1)], DEADLINE);
     assert_eq!(
         list_rooms_status(&server, "x"),
         "407",
@@ -343,7 +307,7 @@ fn a_routing_guest_that_runs_takes_the_next_calls_and_control_requests() {
         );
     }
     let next = Phone::call(server.sip, "000777123", "bert", &[]);
-    await_live_calls(&server, 1, 1);
+    await_live_calls(&server, &[("misbehave", 1), ("webconference", 1)], DEADLINE);
     assert_eq!(list_rooms_status(&server, "x"), "0", "misbehave's answer");
     assert!(
         !up.await_bye(Duration::from_millis(500)),
@@ -352,7 +316,7 @@ fn a_routing_guest_that_runs_takes_the_next_calls_and_control_requests() {
 
     up.hang_up();
     next.hang_up();
-    await_live_calls(&server, 0, 0);
+    await_live_calls(&server, &[("misbehave", 0), ("webconference", 0)], DEADLINE);
 }
 
 /// `configReload()`'s report, one item a line: `file <path>`, `applied <section> …`,
@@ -373,7 +337,7 @@ fn config_reload_report(server: &Server) -> String {
 fn config_reload_answers_what_applied_what_loaded_and_what_waits_for_a_restart() {
     let config = config_with(RULE);
     let server = Server::start_with(&config);
-    let path = config_file(&server);
+    let path = server.config_file();
     let started = scrape(server.control);
     let start_time = "switchyard_config_last_reload_success_timestamp_seconds";
 
@@ -417,7 +381,7 @@ fn config_reload_answers_what_applied_what_loaded_and_what_waits_for_a_restart()
 fn a_file_that_does_not_load_is_config_reloads_fault_at_its_line_and_counted_refused() {
     let config = config_with(RULE);
     let server = Server::start_with(&config);
-    let path = config_file(&server);
+    let path = server.config_file();
     let started = scrape(server.control);
     assert_eq!(
         started.value("switchyard_config_last_reload_successful", ""),
@@ -476,7 +440,7 @@ fn a_file_that_does_not_load_is_config_reloads_fault_at_its_line_and_counted_ref
         "still the start's"
     );
     let call = Phone::call(server.sip, "000777123", "carl", &[]);
-    await_live_calls(&server, 1, 0);
+    await_live_calls(&server, &[("misbehave", 1), ("webconference", 0)], DEADLINE);
     call.hang_up();
-    await_live_calls(&server, 0, 0);
+    await_live_calls(&server, &[("misbehave", 0), ("webconference", 0)], DEADLINE);
 }

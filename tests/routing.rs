@@ -11,7 +11,7 @@ use support::audio::power;
 use support::phone::Phone;
 use support::server::{Server, base_config, test_guest_wasm};
 use support::sipp::Sipp;
-use support::xmlrpc::{python, rpc};
+use support::xmlrpc::{await_live_calls, python, rpc};
 
 /// How long anything the tests wait for may take.
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -35,29 +35,6 @@ fn two_guests_config() -> String {
     )
 }
 
-/// Live calls per guest name, as `guestList()` shows them.
-fn live_calls(server: &Server) -> Vec<(String, i64)> {
-    python(
-        server,
-        "for v in s.guestList():\n    print(v['name'], v['live_calls'])\n",
-    )
-    .lines()
-    .map(|line| {
-        let (name, live) = line.split_once(' ').expect("name and count");
-        (name.to_owned(), live.parse().expect("a count"))
-    })
-    .collect()
-}
-
-/// Polls `guestList()` until it shows `expected`, at most [`DEADLINE`].
-fn await_live_calls(server: &Server, expected: &[(&str, i64)]) {
-    let expected: Vec<(String, i64)> = expected
-        .iter()
-        .map(|(name, live)| ((*name).to_owned(), *live))
-        .collect();
-    server.await_value("live calls", &expected, DEADLINE, || live_calls(server));
-}
-
 #[test]
 fn calls_and_control_functions_reach_the_guest_named_for_them() {
     let server = Server::start_with(&two_guests_config());
@@ -66,7 +43,7 @@ fn calls_and_control_functions_reach_the_guest_named_for_them() {
     let conference = Phone::call(server.sip, "000777123", "bert", &[]);
     let by_header = Phone::call(server.sip, "hello", "carl", &["X-Guest: misbehave"]);
     let not_by_header = Phone::call(server.sip, "000777123", "dora", &["X-Guest: other"]);
-    await_live_calls(&server, &[("misbehave", 2), ("webconference", 2)]);
+    await_live_calls(&server, &[("misbehave", 2), ("webconference", 2)], DEADLINE);
     // The misbehave guest put carl in its room `ok`; webconference put bert
     // and dora in room 123.
     let room = rpc(&server, "s.webconference.roomInfo('123', '')");
@@ -94,7 +71,7 @@ fn calls_and_control_functions_reach_the_guest_named_for_them() {
     for phone in [alone, conference, by_header, not_by_header] {
         phone.hang_up();
     }
-    await_live_calls(&server, &[("misbehave", 0), ("webconference", 0)]);
+    await_live_calls(&server, &[("misbehave", 0), ("webconference", 0)], DEADLINE);
 }
 
 /// The most seconds the room talks while the other guest misbehaves.
@@ -127,7 +104,7 @@ fn a_guest_that_traps_or_spins_harms_no_call_of_another_guest() {
     let server = Server::start_with(&two_guests_config());
     let anna = Phone::call(server.sip, "000777555", "anna", &[]);
     let bert = Phone::call(server.sip, "000777555", "bert", &[]);
-    await_live_calls(&server, &[("misbehave", 0), ("webconference", 2)]);
+    await_live_calls(&server, &[("misbehave", 0), ("webconference", 2)], DEADLINE);
 
     let (settled, misbehaving) = (AtomicUsize::new(0), AtomicBool::new(true));
     let (heard, byes, statuses) = std::thread::scope(|scope| {
@@ -188,7 +165,7 @@ fn a_guest_that_traps_or_spins_harms_no_call_of_another_guest() {
             );
         }
     }
-    await_live_calls(&server, &[("misbehave", 0), ("webconference", 2)]);
+    await_live_calls(&server, &[("misbehave", 0), ("webconference", 2)], DEADLINE);
     anna.hang_up();
     bert.hang_up();
 }
@@ -207,8 +184,8 @@ fn a_placed_call_is_served_by_the_guest_that_placed_it() {
         .map(|(call, _)| call.to_owned())
         .unwrap_or_else(|| panic!("expected dial to answer [0, call, …], got {answer}"));
     // Not the routing guest's: the placed call's instance is misbehave's.
-    await_live_calls(&server, &[("misbehave", 1), ("webconference", 0)]);
+    await_live_calls(&server, &[("misbehave", 1), ("webconference", 0)], DEADLINE);
     rpc(&server, &format!("s.misbehave.hangup({call:?})"));
     callee.finish("the placed call answered, then our BYE", &server);
-    await_live_calls(&server, &[("misbehave", 0), ("webconference", 0)]);
+    await_live_calls(&server, &[("misbehave", 0), ("webconference", 0)], DEADLINE);
 }

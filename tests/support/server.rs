@@ -132,8 +132,12 @@ pub struct Server {
     /// Where it takes XML-RPC.
     pub control: SocketAddr,
     log: Arc<Mutex<String>>,
-    _dir: tempfile::TempDir,
+    /// Holds its configuration file, [`CONFIG_FILE`].
+    dir: tempfile::TempDir,
 }
+
+/// The name of the configuration file a [`Server`] is started with, in a directory of its own.
+const CONFIG_FILE: &str = "switchyard.toml";
 
 /// The `listening=["UDP:127.0.0.1:5060", "TCP:[::1]:5060", …]` field of the
 /// ready line, as (transport, address) pairs.
@@ -167,6 +171,12 @@ pub fn binary() -> PathBuf {
 }
 
 impl Server {
+    /// The configuration file it was started with (its `--config`): a test may write it
+    /// and send SIGHUP.
+    pub fn config_file(&self) -> std::path::PathBuf {
+        self.dir.path().join(CONFIG_FILE)
+    }
+
     /// The process id of the running binary.
     pub fn pid(&self) -> u32 {
         self.child.0.id()
@@ -259,7 +269,7 @@ impl Server {
     // config's path appended, and waits until it is ready.
     fn launch(mut command: Command, config: &str, timeout: Duration) -> Server {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let path = dir.path().join("switchyard.toml");
+        let path = dir.path().join(CONFIG_FILE);
         std::fs::write(&path, config).expect("writing the config");
         let mut child = Reaped(
             command
@@ -323,7 +333,7 @@ impl Server {
             control: field("control"),
             child,
             log,
-            _dir: dir,
+            dir,
         }
     }
 

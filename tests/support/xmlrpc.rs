@@ -95,3 +95,26 @@ pub const PRINT_STATS: &str = "for k, v in s.stats().items(): print(k, v)\n";
 pub fn stats(server: &Server) -> Stats {
     parse_stats(&python(server, PRINT_STATS))
 }
+
+/// Live calls per guest name, one entry per version, as `guestList()` shows them.
+pub fn live_calls(server: &Server) -> Vec<(String, i64)> {
+    python(
+        server,
+        "for v in s.guestList():\n    print(v['name'], v['live_calls'])\n",
+    )
+    .lines()
+    .map(|line| {
+        let (name, live) = line.split_once(' ').expect("name and count");
+        (name.to_owned(), live.parse().expect("a count"))
+    })
+    .collect()
+}
+
+/// Polls `guestList()` until its live calls per guest are `expected`, at most `deadline`.
+pub fn await_live_calls(server: &Server, expected: &[(&str, i64)], deadline: Duration) {
+    let expected: Vec<(String, i64)> = expected
+        .iter()
+        .map(|(name, live)| ((*name).to_owned(), *live))
+        .collect();
+    server.await_value("live calls", &expected, deadline, || live_calls(server));
+}
