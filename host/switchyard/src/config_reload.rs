@@ -17,7 +17,6 @@ pub use reloader::{Reloader, Reloads, serve};
 pub use requests::{ReloadAsker, config_reload};
 pub use stats::{ReloadCounts, ReloadStats};
 
-use crate::call_routing::RouteRule;
 use crate::config::{
     Config, ControlConfig, DialoutConfig, GuestCacheConfig, GuestEntry, GuestLimitsConfig, KeyPath,
     LimitsConfig, LogConfig, MediaConfig, RecordingConfig, RecordsConfig, RoomsConfig,
@@ -28,9 +27,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// What reading the configuration again changes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
-    /// The routing rules new calls are to be routed by, when they changed and every guest
-    /// they name runs.
-    pub routing_rules: Option<Vec<RouteRule>>,
+    /// Whether new calls are to be routed by new rules, those of [`Plan::running`]: they
+    /// changed and every guest they name runs.
+    pub routing_rules_change: bool,
     /// The guest of the new calls no rule matches and of the control requests without an
     /// interface name, when `routing.guest` changed and names a guest that runs.
     pub routing_guest: Option<String>,
@@ -85,14 +84,17 @@ pub struct Waiting {
 }
 
 impl Plan {
+    /// Whether the routes of new calls change: their rules, or the guest of those no rule
+    /// matches.
+    pub fn routing_changes(&self) -> bool {
+        self.routing_rules_change || self.routing_guest.is_some()
+    }
+
     /// The sections it applies (`[routing]`, `[dialout]`, `[log]`), in that order; the
     /// guests' tables apply as their new versions load.
     pub fn applied_sections(&self) -> Vec<&'static str> {
         [
-            (
-                "[routing]",
-                self.routing_rules.is_some() || self.routing_guest.is_some(),
-            ),
+            ("[routing]", self.routing_changes()),
             ("[dialout]", self.dialout.is_some()),
             ("[log]", matches!(self.log_level, LogLevelChange::Apply(_))),
         ]
@@ -112,7 +114,7 @@ impl Plan {
 /// running value kept.
 pub fn plan(running: &Config, new: &Config, rust_log_rules: bool) -> Plan {
     let mut plan = Plan {
-        routing_rules: None,
+        routing_rules_change: false,
         routing_guest: None,
         dialout: None,
         log_level: LogLevelChange::Unchanged,
@@ -185,7 +187,7 @@ fn plan_routing_rules(plan: &mut Plan, new: &Config, key: String) {
             )),
         }),
         None => {
-            plan.routing_rules = Some(new.routing.rules.clone());
+            plan.routing_rules_change = true;
             plan.running.routing.rules = new.routing.rules.clone();
             plan.applied.push(key);
         }
@@ -427,10 +429,11 @@ fn plan_guest(
 }
 
 /// The entry a new version of a guest running with `running` takes from `new`: all of it but
-/// the keys read only at start. `wasm` and `watch`: the version serving new calls keeps its
-/// component, which may have been loaded by hand or by the watch since, and the watch its
-/// file. `records_dir`: see [`RECORDS_DIR_WAITS`]. `limits.call_deadline_ms`: the guest
-/// threads' last work at a stop is waited for as long as the longest deadline at start.
+/// the keys read only at start. `wasm` and `watch`: the new version is read from the file of
+/// the version serving new calls, which may have been loaded by hand or by the watch since,
+/// and the watch keeps its file. `records_dir`: see [`RECORDS_DIR_WAITS`].
+/// `limits.call_deadline_ms`: the guest threads' last work at a stop is waited for as long as
+/// the longest deadline at start.
 fn with_new_settings(running: &GuestEntry, new: &GuestEntry) -> GuestEntry {
     GuestEntry {
         wasm: running.wasm.clone(),
@@ -457,7 +460,10 @@ const RECORDS_DIR_WAITS: &str = "the server's own files, and the versions of gue
 /// only at start.
 fn why_guest_key_waits(table: &KeyPath, key: &KeyPath) -> Option<String> {
     if *key == table.key("wasm") {
-        Some("a reload keeps the component the guest runs; guestLoad loads another now".to_owned())
+        Some(
+            "a reload keeps the file the serving version was read from; guestLoad loads another"
+                .to_owned(),
+        )
     } else if *key == table.key("records_dir") {
         Some(RECORDS_DIR_WAITS.to_owned())
     } else if *key == table.key("limits").key("call_deadline_ms") {

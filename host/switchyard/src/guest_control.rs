@@ -185,16 +185,18 @@ impl GuestSwitch {
         .await
     }
 
-    /// Loads a new version of `name` from the component of the version serving new calls now
-    /// (the file it was read from, or the embedded one), compiled with `settings`, and makes it
+    /// Loads a new version of `name` from the file the version serving new calls now was read
+    /// from (or the embedded component), as it is now, compiled with `settings`, and makes it
     /// the current one, in turn with the other loads ([`GuestSwitch::load_file`]): its number,
     /// or a fault saying why it was refused (logged already, but for [`Fault::CONFLICT`]'s),
-    /// the current version serving on. The component must still hold the bytes the serving
-    /// version was compiled from: new settings never bring other code in. Once it is loaded,
-    /// `settings` are those every later load of `name` (`guestLoad`, the watch) compiles it
-    /// with; a refused load leaves those as they were. The new version keeps the serving one's
-    /// look (of the same bytes), so a change of the watched file pending meanwhile is still
-    /// one. `host`'s event stream is told of the new version.
+    /// the current version serving on. Bytes the file took since the serving version was read
+    /// from it are loaded with `settings` (and logged): a release needing new settings is put
+    /// in place first, then loaded by the settings' reload. Once it is loaded, `settings` are
+    /// those every later load of `name` (`guestLoad`, the watch) compiles it with; a refused
+    /// load leaves those as they were. The new version keeps the serving one's look when its
+    /// bytes are the same, so a change of the watched file pending meanwhile is still one; else
+    /// it takes the watched file's look just before the bytes were read. `host`'s event stream
+    /// is told of the new version.
     pub async fn load_settings(
         &self,
         name: String,

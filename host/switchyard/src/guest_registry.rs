@@ -105,12 +105,6 @@ impl<T> Registry<T> {
         lock(&self.guests).get(name).map_or(0, Versions::serving)
     }
 
-    /// [`Registry::add_with_digest`] of bytes whose digest no test compares, without a look.
-    #[cfg(test)]
-    pub fn add(&self, name: &str, guest: T, file: String) -> u32 {
-        self.add_with_digest(name, guest, file, [0; 32], None)
-    }
-
     /// Adds `guest`, read from `file` and compiled from bytes whose SHA-256 is `digest`, its
     /// guest's watched file seen as `look` just before they were read (see [`Current::look`]),
     /// as the newest version of `name` and returns its number. The version it replaces is

@@ -228,7 +228,8 @@ fn read_plan(
 fn compile(file: &Path, plan: &Plan) -> Result<Compiled, ConfigError> {
     let at_key = |(key, message)| ConfigError::at_key(file, key, message);
     let routing = &plan.running.routing;
-    let routes = (plan.routing_rules.is_some() || plan.routing_guest.is_some())
+    let routes = plan
+        .routing_changes()
         .then(|| CallRoutes::new(&routing.rules, &routing.guest))
         .transpose()
         .map_err(at_key)?;

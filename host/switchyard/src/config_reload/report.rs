@@ -157,7 +157,9 @@ mod tests {
                 },
                 Waiting {
                     key: "guests.nway.wasm".to_owned(),
-                    why: Some("a reload keeps the component the guest runs".to_owned()),
+                    why: Some(
+                        "a reload keeps the file the serving version was read from".to_owned(),
+                    ),
                 },
             ],
             guests: vec![LoadedGuest {
@@ -181,7 +183,10 @@ mod tests {
                     structure(&[("key", string("sip.listen")), ("why", string(""))]),
                     structure(&[
                         ("key", string("guests.nway.wasm")),
-                        ("why", string("a reload keeps the component the guest runs")),
+                        (
+                            "why",
+                            string("a reload keeps the file the serving version was read from"),
+                        ),
                     ]),
                 ]),
             ),

@@ -127,8 +127,9 @@ pub trait Reload {
 
 /// `configReload()` through `asker` (`None`: the server was started without a file): the
 /// report of one reload, run as a SIGHUP runs it, in turn with the others; or fault 300 for
-/// arguments, [`Fault::CONFLICT`] without a file, [`UNAVAILABLE`] while the server stops or with [`QUEUED`] reloads waiting,
-/// [`super::report::NOT_LOADED`] with the file's error when it does not load.
+/// arguments, [`Fault::CONFLICT`] without a file, [`UNAVAILABLE`] while the server stops or
+/// with [`QUEUED`] reloads waiting, [`super::report::NOT_LOADED`] with the file's error when
+/// it does not load.
 pub async fn config_reload(asker: Option<&ReloadAsker>, params: &[Value]) -> Result<Value, Fault> {
     if !params.is_empty() {
         return Err(Fault::bad_params(format!(

@@ -14,9 +14,11 @@ pub struct ReloadStats {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReloadCounts {
     /// Reloads whose file loaded: what changed applied, or waits for a restart.
-    pub applied: u64,
-    /// Reloads whose file did not load: nothing changed.
-    pub refused: u64,
+    pub files_loaded: u64,
+    /// Reloads whose file did not load, and changed nothing: it does not load, or the reload
+    /// failed inside the server before it was read
+    /// ([`Failure::Internal`](super::report::Failure::Internal)).
+    pub files_not_loaded: u64,
     /// Whether the last reload's file loaded; true before any reload.
     pub last_successful: bool,
     /// When the last reload whose file loaded ended; the start before any.
@@ -33,8 +35,8 @@ impl ReloadStats {
     pub fn new(started: SystemTime) -> ReloadStats {
         ReloadStats {
             counts: Mutex::new(ReloadCounts {
-                applied: 0,
-                refused: 0,
+                files_loaded: 0,
+                files_not_loaded: 0,
                 last_successful: true,
                 last_success: started,
                 keys_waiting: 0,
@@ -48,19 +50,20 @@ impl ReloadStats {
         *self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Counts a reload that came to `outcome`, ending at `at`.
+    /// Counts a reload that came to `outcome`, ending at `at`: a failure of either kind as a
+    /// file not loaded, the last reload then not successful.
     pub fn record(&self, outcome: &Outcome, at: SystemTime) {
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         match outcome {
             Ok(report) => {
-                counts.applied += 1;
+                counts.files_loaded += 1;
                 counts.last_successful = true;
                 counts.last_success = at;
                 counts.keys_waiting = report.waiting.len();
                 counts.guests_refusing = report.refused.len();
             }
             Err(_) => {
-                counts.refused += 1;
+                counts.files_not_loaded += 1;
                 counts.last_successful = false;
             }
         }
@@ -79,8 +82,8 @@ mod tests {
         let started = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
         let stats = ReloadStats::new(started);
         let at_start = ReloadCounts {
-            applied: 0,
-            refused: 0,
+            files_loaded: 0,
+            files_not_loaded: 0,
             last_successful: true,
             last_success: started,
             keys_waiting: 0,
@@ -98,7 +101,7 @@ mod tests {
         let later = started + Duration::from_secs(60);
         stats.record(&Ok(report), later);
         let loaded = ReloadCounts {
-            applied: 1,
+            files_loaded: 1,
             last_success: later,
             keys_waiting: 2,
             ..at_start
@@ -110,7 +113,7 @@ mod tests {
         assert_eq!(
             stats.counts(),
             ReloadCounts {
-                refused: 1,
+                files_not_loaded: 1,
                 last_successful: false,
                 ..loaded
             },
@@ -119,5 +122,13 @@ mod tests {
         stats.record(&Ok(Report::new("my.toml".into())), later);
         assert!(stats.counts().last_successful);
         assert_eq!(stats.counts().keys_waiting, 0);
+
+        stats.record(&Err(Failure::Internal), later);
+        assert_eq!(
+            stats.counts().files_not_loaded,
+            2,
+            "nothing read: not loaded"
+        );
+        assert!(!stats.counts().last_successful);
     }
 }

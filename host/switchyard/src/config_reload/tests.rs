@@ -1,4 +1,5 @@
 use super::*;
+use crate::call_routing::RouteRule;
 use crate::config::GuestEntry;
 use std::path::PathBuf;
 
@@ -36,7 +37,7 @@ fn waiting(plan: &Plan) -> Vec<&str> {
 #[test]
 fn the_same_configuration_changes_nothing() {
     let plan = plan(&running(), &running(), false);
-    assert_eq!(plan.routing_rules, None);
+    assert!(!plan.routing_rules_change);
     assert_eq!(plan.routing_guest, None);
     assert_eq!(plan.dialout, None);
     assert_eq!(plan.log_level, LogLevelChange::Unchanged);
@@ -55,7 +56,8 @@ fn changed_routing_rules_apply() {
         rule("misbehave", "^sip:(alone|spin)@"),
     ];
     let plan = plan(&running(), &new, false);
-    assert_eq!(plan.routing_rules.as_ref(), Some(&new.routing.rules));
+    assert!(plan.routing_rules_change);
+    assert_eq!(plan.running.routing.rules, new.routing.rules);
     assert_eq!(plan.applied, ["routing.rules"]);
     assert!(plan.waiting.is_empty(), "{:?}", plan.waiting);
     assert_eq!(plan.running, new);
@@ -64,7 +66,7 @@ fn changed_routing_rules_apply() {
     let mut removed = running();
     removed.routing.rules.clear();
     let plan = super::plan(&running(), &removed, false);
-    assert_eq!(plan.routing_rules, Some(Vec::new()));
+    assert!(plan.routing_rules_change);
     assert_eq!(plan.running.routing.rules, []);
 }
 
@@ -75,7 +77,7 @@ fn rules_naming_a_guest_not_running_wait_with_the_guest_added() {
         .insert("ivr".to_owned(), guest("/guests/ivr.wasm"));
     new.routing.rules.push(rule("ivr", "^sip:ivr@"));
     let plan = plan(&running(), &new, false);
-    assert_eq!(plan.routing_rules, None);
+    assert!(!plan.routing_rules_change);
     assert!(plan.applied.is_empty(), "{:?}", plan.applied);
     assert_eq!(waiting(&plan), ["routing.rules", "guests.ivr"]);
     let why = plan.waiting[0].why.as_deref().expect("why the rules wait");
@@ -92,7 +94,7 @@ fn the_routing_guest_applies_when_it_runs() {
     let mut new = running();
     new.routing.guest = "misbehave".to_owned();
     let plan = plan(&running(), &new, false);
-    assert_eq!(plan.routing_rules, None);
+    assert!(!plan.routing_rules_change);
     assert_eq!(plan.routing_guest.as_deref(), Some("misbehave"));
     assert_eq!(plan.applied, ["routing.guest"]);
     assert!(plan.waiting.is_empty(), "{:?}", plan.waiting);
@@ -247,7 +249,7 @@ fn a_guests_component_watch_and_deadline_wait_beside_the_settings_loaded() {
     );
     let why = |at: usize| plan.waiting[at].why.as_deref().unwrap_or_default();
     assert!(
-        why(0).contains("keeps the component the guest runs"),
+        why(0).contains("keeps the file the serving version was read from"),
         "{:?}",
         plan.waiting
     );
@@ -363,7 +365,7 @@ fn a_second_reload_reports_what_still_differs_and_a_key_changed_back_nothing() {
 
     let again = plan(&first.running, &new, false);
     assert!(again.applied.is_empty(), "{:?}", again.applied);
-    assert_eq!(again.routing_rules, None);
+    assert!(!again.routing_rules_change);
     assert_eq!(again.dialout, None);
     assert_eq!(waiting(&again), ["sip.listen"]);
 

@@ -27,8 +27,8 @@ impl ConfigReloads {
 impl Collector for ConfigReloads {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
         let ReloadCounts {
-            applied,
-            refused,
+            files_loaded,
+            files_not_loaded,
             last_successful,
             last_success,
             keys_waiting,
@@ -37,11 +37,12 @@ impl Collector for ConfigReloads {
         let mut reloads = encoder.encode_descriptor(
             "config_reloads",
             "Configuration reloads (SIGHUP, configReload), by result: applied (the file \
-             loaded) or refused (it did not, and nothing changed).",
+             loaded) or refused (it did not load, or the reload failed inside the server before \
+             reading it; nothing changed).",
             None,
             MetricType::Counter,
         )?;
-        for (result, count) in [("applied", applied), ("refused", refused)] {
+        for (result, count) in [("applied", files_loaded), ("refused", files_not_loaded)] {
             ConstCounter::new(count).encode(reloads.encode_family(&[("result", result)])?)?;
         }
         let e = &mut encoder;
