@@ -2,11 +2,10 @@
 //! connection (HTTPS when the configuration has `control.tls_cert`), to a
 //! running server.
 
-use crate::control_tls;
+use crate::control_tls::{self, TrustedCertificate};
 use anyhow::{Context, anyhow, bail};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
 use std::time::Duration;
 use switchyard_control::xmlrpc::{encode_method_call, parse_method_response};
 use switchyard_control::{Fault, Value};
@@ -93,9 +92,9 @@ pub struct ControlApi<'a> {
     pub addr: SocketAddr,
     /// Sent as `Authorization: Bearer <token>`, if any.
     pub token: Option<&'a str>,
-    /// HTTPS trusting only this PEM certificate (the server's `control.tls_cert`); none:
-    /// plain HTTP.
-    pub tls_cert: Option<&'a Path>,
+    /// HTTPS trusting only this certificate (the server's `control.tls_cert`); none: plain
+    /// HTTP.
+    pub tls_cert: Option<&'a TrustedCertificate>,
 }
 
 /// Calls `method` with `params` on the server whose control API is `api`,
@@ -372,7 +371,7 @@ mod tests {
     }
 
     /// What `call` makes of `server`'s ending, shown, once `server` has the request.
-    fn ended(
+    fn call_ended_by(
         (addr, server): (SocketAddr, std::thread::JoinHandle<String>),
     ) -> (anyhow::Error, String) {
         let error = call(&ControlApi::plain(addr), "switchyard.kick", &[], READ_WAIT).unwrap_err();
@@ -385,7 +384,7 @@ mod tests {
 
     #[test]
     fn a_connection_closed_after_the_whole_request_may_have_carried_it_out() {
-        let (error, shown) = ended(serving_once(Ending::Read(b"")));
+        let (error, shown) = call_ended_by(serving_once(Ending::Read(b"")));
         assert!(unanswered(&error), "{shown}");
         assert!(
             shown.contains("the server closed the connection before its answer came")
@@ -397,7 +396,7 @@ mod tests {
     #[test]
     fn a_connection_reset_with_the_request_unread_did_not_carry_it_out() {
         // Closing a connection with the request come and unread resets it (RFC 2525 §2.17).
-        let (error, shown) = ended(serving_once(Ending::Unread));
+        let (error, shown) = call_ended_by(serving_once(Ending::Unread));
         assert!(!unanswered(&error), "{shown}");
         assert!(
             shown.contains("the server reset the connection without taking the request")
@@ -431,8 +430,12 @@ mod tests {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .expect("a listener");
         let addr = listener.local_addr().unwrap();
+        // The connection held stays held however slowly the calls after it come: the idle
+        // keep-alive connection's header timeout would free its place after 10 s.
         let options = switchyard_control::ServeOptions {
             max_connections: 1,
+            header_read_timeout: Duration::from_secs(600),
+            write_stall_timeout: Duration::from_secs(600),
             ..switchyard_control::ServeOptions::default()
         };
         runtime.spawn(switchyard_control::serve_with(
@@ -471,7 +474,7 @@ mod tests {
     fn a_200_cut_short_may_have_carried_the_request_out() {
         let cut = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 200\r\n\r\n\
                     <?xml version=\"1.0\"?><methodResponse><params><param><value>";
-        let (error, shown) = ended(serving_once(Ending::Read(cut)));
+        let (error, shown) = call_ended_by(serving_once(Ending::Read(cut)));
         assert!(unanswered(&error), "{shown}");
         assert!(
             shown.contains("the server closed the connection before its whole answer came")
@@ -488,6 +491,7 @@ mod tests {
         std::fs::write(&cert, made.cert.pem()).unwrap();
         // Listening but never accepting: the handshake is sent, and nothing answers it.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+        let cert = TrustedCertificate::load(&cert).unwrap();
         let api = ControlApi {
             addr: listener.local_addr().unwrap(),
             token: None,

@@ -5,6 +5,7 @@
 
 use crate::config::ControlConfig;
 use crate::control_client::{self, ControlApi, Refusal};
+use crate::control_tls::TrustedCertificate;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
@@ -13,15 +14,16 @@ use std::path::PathBuf;
 pub struct ControlConnection {
     addr: SocketAddr,
     token: Option<String>,
-    tls_cert: Option<PathBuf>,
+    tls_cert: Option<TrustedCertificate>,
 }
 
 impl ControlConnection {
     /// The control API at `control` (`--control`), else at the `listen` of `config`
     /// (`--config`'s `[control]`, [`reachable`]); with the token of `token_file`
     /// (`--token-file`), else of `config`'s `token_file`, if either is set; over HTTPS
-    /// trusting `config`'s `tls_cert` alone when it is set, else plain HTTP. The error
-    /// says what is wrong with the token's file.
+    /// trusting `config`'s `tls_cert` alone when it is set, else plain HTTP. Both files are
+    /// read here, before any connection: the error says what is wrong with the token's
+    /// file, or names `control.tls_cert` and its file ([`TrustedCertificate::load`]).
     pub fn resolve(
         mut config: ControlConfig,
         control: Option<SocketAddr>,
@@ -33,7 +35,11 @@ impl ControlConnection {
         Ok(ControlConnection {
             addr: control.unwrap_or_else(|| reachable(config.listen)),
             token: config.token()?,
-            tls_cert: config.tls_cert,
+            tls_cert: config
+                .tls_cert
+                .as_deref()
+                .map(TrustedCertificate::load)
+                .transpose()?,
         })
     }
 
@@ -42,7 +48,7 @@ impl ControlConnection {
         ControlApi {
             addr: self.addr,
             token: self.token.as_deref(),
-            tls_cert: self.tls_cert.as_deref(),
+            tls_cert: self.tls_cert.as_ref(),
         }
     }
 }
@@ -87,12 +93,20 @@ mod tests {
         file
     }
 
+    /// A PEM file in `dir` named `name`, holding a new self-signed certificate.
+    fn certificate_file(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+        let file = dir.path().join(name);
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        std::fs::write(&file, made.cert.pem()).unwrap();
+        file
+    }
+
     #[test]
     fn without_settings_the_default_endpoint_is_reached_over_plain_http_without_a_token() {
         let connection = ControlConnection::resolve(ControlConfig::default(), None, None).unwrap();
         let api = connection.api();
         assert_eq!(api.addr, "127.0.0.1:8090".parse().unwrap());
-        assert_eq!((api.token, api.tls_cert), (None, None));
+        assert_eq!((api.token, api.tls_cert.is_some()), (None, false));
     }
 
     #[test]
@@ -101,14 +115,14 @@ mod tests {
         let config = ControlConfig {
             listen: "0.0.0.0:9000".parse().unwrap(),
             token_file: Some(token_file(&dir, "token", "the-configured-token")),
-            tls_cert: Some(dir.path().join("cert.pem")),
+            tls_cert: Some(certificate_file(&dir, "cert.pem")),
             ..ControlConfig::default()
         };
         let connection = ControlConnection::resolve(config, None, None).unwrap();
         let api = connection.api();
         assert_eq!(api.addr, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(api.token, Some("the-configured-token"));
-        assert_eq!(api.tls_cert, Some(dir.path().join("cert.pem").as_path()));
+        assert!(api.tls_cert.is_some());
     }
 
     #[test]
@@ -116,7 +130,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = ControlConfig {
             token_file: Some(token_file(&dir, "configured", "the-configured-token")),
-            tls_cert: Some(dir.path().join("cert.pem")),
+            tls_cert: Some(certificate_file(&dir, "cert.pem")),
             ..ControlConfig::default()
         };
         let given = token_file(&dir, "given", "the-token-given-on-the-line");
@@ -126,7 +140,31 @@ mod tests {
         assert_eq!(api.addr, control);
         assert_eq!(api.token, Some("the-token-given-on-the-line"));
         // HTTPS is the server's: only its configuration says so.
-        assert_eq!(api.tls_cert, Some(dir.path().join("cert.pem").as_path()));
+        assert!(api.tls_cert.is_some());
+    }
+
+    #[test]
+    fn a_certificate_that_cannot_be_trusted_is_named_before_any_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let not_pem = dir.path().join("truncated.pem");
+        std::fs::write(&not_pem, "-----BEGIN CERTIFICATE-----\nMIIB\n").unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "").unwrap();
+        let missing = dir.path().join("missing.pem");
+        for (file, reason) in [
+            (&missing, "cannot read: "),
+            (&not_pem, "not a PEM certificate: "),
+            (&empty, "holds no certificate"),
+        ] {
+            let config = ControlConfig {
+                tls_cert: Some(file.clone()),
+                ..ControlConfig::default()
+            };
+            let error = ControlConnection::resolve(config, None, None).unwrap_err();
+            let named = format!("control.tls_cert {}: {reason}", file.display());
+            assert!(error.starts_with(&named), "{error}");
+            assert!(!error.contains("I/O error"), "{error}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use anyhow::{Context as _, bail};
 use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_rustls::rustls;
@@ -16,20 +16,48 @@ use tokio_rustls::rustls::client::danger::{
 use tokio_rustls::rustls::crypto::{
     CryptoProvider, verify_tls12_signature, verify_tls13_signature,
 };
-use tokio_rustls::rustls::pki_types::pem::PemObject as _;
+use tokio_rustls::rustls::pki_types::pem::{self, PemObject as _};
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_rustls::rustls::{
     CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme,
     StreamOwned,
 };
 
-/// HTTPS on `stream`, to the server at `addr`, trusting only the leaf certificate (the
-/// first) of the PEM file `cert`, with the handshake done. The error names the file when it
-/// cannot be read or the server's certificate is not it, and says the handshake timed out
-/// when a read of it waited `wait` (the stream's read timeout) for nothing.
+/// The certificate a client trusts alone: the leaf certificate (the first) of a PEM file,
+/// read once, with the file it came from.
+#[derive(Debug)]
+pub struct TrustedCertificate {
+    file: PathBuf,
+    certificate: CertificateDer<'static>,
+}
+
+impl TrustedCertificate {
+    /// The leaf certificate of the PEM file `file` (`control.tls_cert`). The error names
+    /// the key and the file, and says whether the file cannot be read, is not PEM, or holds
+    /// no certificate.
+    pub fn load(file: &Path) -> Result<Self, String> {
+        let named = |problem: String| format!("control.tls_cert {}: {problem}", file.display());
+        let first = CertificateDer::pem_file_iter(file)
+            .and_then(|mut certs| certs.next().transpose())
+            .map_err(|e| match e {
+                pem::Error::Io(e) => named(format!("cannot read: {e}")),
+                e => named(format!("not a PEM certificate: {e}")),
+            })?;
+        let certificate = first.ok_or_else(|| named("holds no certificate".to_owned()))?;
+        Ok(TrustedCertificate {
+            file: file.to_owned(),
+            certificate,
+        })
+    }
+}
+
+/// HTTPS on `stream`, to the server at `addr`, trusting only `cert`, with the handshake
+/// done. The error names the certificate's file when the server's certificate is not it,
+/// and says the handshake timed out when a read of it waited `wait` (the stream's read
+/// timeout) for nothing.
 pub fn connect(
     addr: SocketAddr,
-    cert: &Path,
+    cert: &TrustedCertificate,
     mut stream: TcpStream,
     wait: Duration,
 ) -> anyhow::Result<StreamOwned<ClientConnection, TcpStream>> {
@@ -52,7 +80,7 @@ pub fn connect(
             {
                 bail!(
                     "the server's certificate is not the one in control.tls_cert ({})",
-                    cert.display()
+                    cert.file.display()
                 );
             }
             return Err(e)
@@ -65,17 +93,11 @@ pub fn connect(
 /// How [`Pinned`] refuses a certificate that is not its own.
 const NOT_PINNED: CertificateError = CertificateError::ApplicationVerificationFailure;
 
-/// A TLS client of the server at `addr` that trusts only the leaf certificate of `cert`.
-fn connection(addr: SocketAddr, cert: &Path) -> anyhow::Result<ClientConnection> {
-    let pinned = CertificateDer::pem_file_iter(cert)
-        .and_then(|mut certs| certs.next().transpose())
-        .with_context(|| format!("control.tls_cert {}: not a PEM certificate", cert.display()))?;
-    let Some(pinned) = pinned else {
-        bail!("control.tls_cert {}: holds no certificate", cert.display());
-    };
+/// A TLS client of the server at `addr` that trusts only `cert`.
+fn connection(addr: SocketAddr, cert: &TrustedCertificate) -> anyhow::Result<ClientConnection> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Pinned {
-        certificate: pinned,
+        certificate: cert.certificate.clone(),
         provider: provider.clone(),
     };
     let config = ClientConfig::builder_with_provider(provider)

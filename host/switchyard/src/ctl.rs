@@ -1,9 +1,7 @@
-//! `switchyard ctl …`: the control API from the command line: rooms,
-//! participants, mute, kick, lock, dial-out, recordings, guests and the
-//! configuration's reload, as
-//! tables for people or JSON (`--json`) for scripts. Each command is one
-//! XML-RPC call of the host's functions, so it answers what REST and
-//! XML-RPC answer.
+//! `switchyard ctl …`: the control API from the command line: rooms, participants, mute,
+//! kick, lock, dial-out, recordings, guests and the configuration's reload, as tables for
+//! people or JSON (`--json`) for scripts. Each command is one XML-RPC call of the host's
+//! functions, so it answers what REST and XML-RPC answer.
 
 use crate::cli_output;
 use crate::cli_table::table;
@@ -193,13 +191,12 @@ impl CtlCommand {
     }
 }
 
-/// Runs `command` against the control API `api`: exit 0 with the answer on
-/// stdout; else the reason on stderr, with exit [`guest_cli::UNANSWERED`] (3)
-/// when the server took the request and did not answer in time, or closed
-/// the connection before its whole answer (it may have carried it out), and 1
-/// otherwise (a fault, or a server not asked: one that resets the connection
-/// did not take the request). A reload's report that names guests refusing their new
-/// settings is printed, and exit 1 too.
+/// Runs `command` against the control API `api`: exit 0 with the answer on stdout; else the
+/// reason on stderr, with exit [`guest_cli::UNANSWERED`] (3) when the server took the request
+/// and did not answer in time, or closed the connection before its whole answer (it may have
+/// carried it out), and 1 otherwise (a fault, or a server not asked: one that resets the
+/// connection did not take the request). A reload's report that names guests refusing their
+/// new settings is printed, and exit 1 too.
 pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
     let wait = command.wait();
     let Call {
@@ -222,15 +219,15 @@ pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
         false => shown_to_person(&shown, &answer),
     };
     let printed = cli_output::print(&text);
-    match refusal(&shown, &answer) {
-        Some(refusal) if printed == ExitCode::SUCCESS => fail(refusal),
+    match guests_refusing(&shown, &answer) {
+        Some(refused) if printed == ExitCode::SUCCESS => fail(refused),
         _ => printed,
     }
 }
 
-/// What in `answer`, shown as `shown`, is a refusal the command is to fail with: the guests
-/// a reload's report names as refusing their new settings.
-fn refusal(shown: &Shown, answer: &Value) -> Option<String> {
+/// What the command is to fail with when `answer`, shown as `shown`, is a reload's report
+/// that names guests refusing their new settings: how many.
+fn guests_refusing(shown: &Shown, answer: &Value) -> Option<String> {
     let Shown::Reload = shown else {
         return None;
     };
@@ -431,7 +428,7 @@ mod tests {
              waits for a restart: sip.listen\n\
              waits for a restart: guests.nway.wasm (a reload keeps the component)\n"
         );
-        assert_eq!(refusal(&Shown::Reload, &loaded), None);
+        assert_eq!(guests_refusing(&Shown::Reload, &loaded), None);
         let call = CtlCommand::Reload.call();
         assert_eq!((call.method, call.params.len()), ("configReload", 0));
 
@@ -447,9 +444,9 @@ mod tests {
             shown.ends_with("refused: nway: guestLoad: refused: \\u{1b}[2J\n"),
             "{shown}"
         );
-        let why = refusal(&Shown::Reload, &refused).expect("a refusal");
+        let why = guests_refusing(&Shown::Reload, &refused).expect("a refusal");
         assert!(why.starts_with("configReload: 1 guest(s) refused"), "{why}");
-        assert_eq!(refusal(&Shown::Done, &refused), None);
+        assert_eq!(guests_refusing(&Shown::Done, &refused), None);
     }
 
     #[test]

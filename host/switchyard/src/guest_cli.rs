@@ -10,12 +10,13 @@ use std::path::Path;
 use std::process::ExitCode;
 use switchyard_control::Value;
 
-/// `guestLoad(name, file)` on the control API `api`, `file` made absolute (the
-/// server reads it), but for [`EMBEDDED`], the component built into the server;
-/// its answer waited for [`control_client::CHANGE_WAIT`] at most (the server
-/// compiles the component): exit 0 once loaded, [`UNANSWERED`] when it took the request and no answer
-/// came, in time or at all (it may have loaded it, or still load it), else 1
-/// (a refusal of how it came followed by the flag or key to give: [`advice`]).
+/// `guestLoad(name, file)` on the control API `api`: the server reads `file` from its own
+/// file system, so a relative `file` is made absolute here, from this process's directory,
+/// but for [`EMBEDDED`], the component built into the server. Its answer is waited for
+/// [`control_client::CHANGE_WAIT`] at most (the server compiles the component): exit 0
+/// once loaded, [`UNANSWERED`] when it took the request and no answer came, in time or at
+/// all (it may have loaded it, or still load it), else 1 (a refusal of how it came followed
+/// by the flag or key to give: [`advice`]).
 pub fn load(api: &ControlApi<'_>, name: &str, file: &Path) -> ExitCode {
     let file = match std::path::absolute(file) {
         _ if file == Path::new(EMBEDDED) => file.to_owned(),
@@ -92,6 +93,29 @@ pub fn fail_call(error: &anyhow::Error, advice: &str) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Cli;
+    use clap::Parser as _;
+
+    /// Whether `switchyard ARGS` is a command line `switchyard` takes.
+    fn taken(args: &[&str]) -> bool {
+        Cli::try_parse_from([&["switchyard"], args].concat()).is_ok()
+    }
+
+    #[test]
+    fn only_the_guest_commands_that_reach_a_server_take_its_address_and_token() {
+        let (control, token) = (["--control", "127.0.0.1:8090"], ["--token-file", "token"]);
+        let reach = [control, token].concat();
+        let (load, operands) = (["guest", "load"], ["webconference", "a.wasm"]);
+        assert!(taken(&[&load[..], &operands, &reach].concat()));
+        assert!(taken(&[&load[..], &reach, &operands].concat()));
+        assert!(taken(&[&["guest", "list"], &reach[..]].concat()));
+        assert!(taken(&[&["ctl", "rooms"], &reach[..]].concat()));
+        assert!(taken(&[&["ctl"], &reach[..], &["rooms"]].concat()));
+        let new = ["guest", "new", "flow"];
+        assert!(taken(&new));
+        assert!(!taken(&[&new[..], &token].concat()));
+        assert!(!taken(&[&new[..], &control].concat()));
+    }
 
     #[test]
     fn versions_are_shown_in_aligned_columns() {

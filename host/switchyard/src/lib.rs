@@ -122,12 +122,11 @@ enum Command {
     Guest {
         #[command(subcommand)]
         command: GuestCommand,
-        #[command(flatten)]
-        reach: ControlArgs,
     },
 }
 
-/// How `ctl` and `guest load|list` reach the control API of a running server.
+/// How `ctl` and `guest load|list` reach the control API of a running server: given
+/// after `ctl`, `guest load` or `guest list`, before or after what follows it.
 #[derive(Debug, Args)]
 struct ControlArgs {
     /// The server's control API (default: control.listen of --config,
@@ -147,11 +146,18 @@ enum GuestCommand {
     Load {
         /// The guest's name, as configured under `[guests]`.
         name: String,
-        /// The component file.
+        /// The component file, read by the server from its own file system (a
+        /// relative path is taken from this command's directory); `(embedded)`:
+        /// the one built into the server.
         file: PathBuf,
+        #[command(flatten)]
+        reach: ControlArgs,
     },
     /// List every loaded version of every guest, with its live calls.
-    List,
+    List {
+        #[command(flatten)]
+        reach: ControlArgs,
+    },
     /// Create a new guest crate NAME: an example call flow on the Rust SDK,
     /// with the SDK and the WIT files, that builds on its own with
     /// `cargo build --target wasm32-wasip2 --release`.
@@ -174,7 +180,7 @@ pub fn run() -> ExitCode {
             output,
             force,
         }) => import_sems_config(&file, output.as_deref(), force),
-        Some(Command::Guest { command, reach }) => guest(cli.config.as_deref(), reach, command),
+        Some(Command::Guest { command }) => guest(cli.config.as_deref(), command),
         Some(Command::Ctl {
             command,
             reach,
@@ -186,15 +192,16 @@ pub fn run() -> ExitCode {
 
 /// `guest load|list` against the control API reached as `ctl` reaches it
 /// ([`resolve_control`]); `guest new` on its own.
-fn guest(file: Option<&Path>, reach: ControlArgs, command: GuestCommand) -> ExitCode {
-    let connection = || resolve_control(file, reach);
+fn guest(config: Option<&Path>, command: GuestCommand) -> ExitCode {
     match command {
-        GuestCommand::Load { name, file } => connection().map_or(ExitCode::FAILURE, |connection| {
-            guest_cli::load(&connection.api(), &name, &file)
-        }),
-        GuestCommand::List => connection().map_or(ExitCode::FAILURE, |connection| {
-            guest_cli::list(&connection.api())
-        }),
+        GuestCommand::Load { name, file, reach } => resolve_control(config, reach)
+            .map_or(ExitCode::FAILURE, |connection| {
+                guest_cli::load(&connection.api(), &name, &file)
+            }),
+        GuestCommand::List { reach } => resolve_control(config, reach)
+            .map_or(ExitCode::FAILURE, |connection| {
+                guest_cli::list(&connection.api())
+            }),
         GuestCommand::New { name, dir } => {
             let dir = dir.unwrap_or_else(|| PathBuf::from(&name));
             guest_new::new(&name, &dir)
@@ -213,12 +220,13 @@ fn ctl(file: Option<&Path>, reach: ControlArgs, json: bool, command: ctl::CtlCom
 /// How `ctl` and `guest load|list` reach the control API: at `--control`, else the
 /// `control.listen` of the configuration in `file`; with the token of `--token-file`, else
 /// of its `control.token_file`; over HTTPS trusting its `control.tls_cert` when it has one
-/// ([`ControlConnection::resolve`]). None, the reason printed, when the configuration or
-/// the token's file cannot be read.
+/// ([`ControlConnection::resolve`]). None, the reason printed, when the configuration, the
+/// token's file or the certificate cannot be read: as `check-config` and `serve` print a
+/// configuration's errors, each as it is, led by the file or key it is about.
 fn resolve_control(file: Option<&Path>, reach: ControlArgs) -> Option<ControlConnection> {
     let config = client_config(file).map_err(|e| eprintln!("{e}")).ok()?;
     ControlConnection::resolve(config.control, reach.control, reach.token_file)
-        .map_err(|e| eprintln!("switchyard: {e}"))
+        .map_err(|e| eprintln!("{e}"))
         .ok()
 }
 
@@ -439,9 +447,9 @@ const REPEAT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 /// up or write yet. A repeat within [`REPEAT_GRACE`] of the first is logged and ignored;
 /// one after it ends the process at once with status 1, however the stop began (a
 /// signal, or a vital part that ended). SIGHUP asks `reload` for a reload (the configuration
-/// file is read again) once `started` is set; before then, or without a file to read, it is
-/// logged and ignored: a closed terminal or a log rotation script must not end the
-/// server.
+/// file is read again; one asked while the server starts is served once it is ready);
+/// without a file to read, or once a signal has asked the server to stop, it is logged and
+/// ignored: a closed terminal or a log rotation script must not end the server.
 fn watch_signals(
     started: Arc<AtomicBool>,
     reload: Option<config_reload::ReloadAsker>,
