@@ -402,7 +402,10 @@ mod tests {
                     item(&[("key", text("sip.listen")), ("why", text(""))]),
                     item(&[
                         ("key", text("guests.nway.wasm")),
-                        ("why", text("a reload keeps the component")),
+                        (
+                            "why",
+                            text("a reload keeps the file the serving version was read from"),
+                        ),
                     ]),
                 ]),
             ),
@@ -426,7 +429,7 @@ mod tests {
              applied: [routing], [guests.webconference]\n\
              loaded: webconference version 2\n\
              waits for a restart: sip.listen\n\
-             waits for a restart: guests.nway.wasm (a reload keeps the component)\n"
+             waits for a restart: guests.nway.wasm (a reload keeps the file the serving version was read from)\n"
         );
         assert_eq!(guests_refusing(&Shown::Reload, &loaded), None);
         let call = CtlCommand::Reload.call();
