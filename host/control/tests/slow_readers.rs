@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::{
-    FREED_WITHIN, LIMIT, Server, answer, assert_body, narrow, read_slowly, request, unless_reset,
-    until_ok,
+    FREED_WITHIN, LIMIT, Server, answer, assert_body, narrow, read_slowly, request, until_ok,
 };
 use switchyard_control::ServeOptions;
 use switchyard_control::events::EventLog;
@@ -26,6 +25,15 @@ use tokio_rustls::rustls;
 
 /// How long the tests' servers wait on a client that takes nothing.
 const STALL: Duration = Duration::from_millis(500);
+
+/// How long the pipelining tests' servers wait on a client that takes nothing: long enough
+/// that a connection made meanwhile surely meets the one held, however late a loaded machine
+/// accepts it.
+const HELD: Duration = Duration::from_secs(5);
+
+/// How long a new connection beyond the limit may take to learn of its reset, which the
+/// server sends as it accepts it: one still open after that is served.
+const RESET_WITHIN: Duration = Duration::from_secs(3);
 
 /// A request for a document of some size, as a pipelining client sends it.
 const PIPELINED: &[u8] = b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
@@ -47,24 +55,34 @@ const EVERY: Duration = Duration::from_millis(10);
 /// times [`STALL`].
 const DOWNLOAD: usize = 4 * 1024 * 1024;
 
-/// Whether a new connection is served: one beyond the limit is reset at once, one served
-/// is left open for its request.
-async fn served(addr: SocketAddr) -> bool {
-    let Some(mut stream) = unless_reset(TcpStream::connect(addr).await) else {
-        return false;
+/// How a new connection to `addr` that sends nothing ends within `within`: its first read's
+/// result (or connecting's, if a reset came first), or `None` if it is still open then, as
+/// one served is, waiting for its request.
+async fn first_read(addr: SocketAddr, within: Duration) -> Option<std::io::Result<usize>> {
+    let mut stream = match TcpStream::connect(addr).await {
+        Ok(stream) => stream,
+        Err(e) => return Some(Err(e)),
     };
-    let mut byte = [0u8];
-    timeout(Duration::from_millis(300), stream.read(&mut byte))
-        .await
-        .is_err()
+    timeout(within, stream.read(&mut [0u8])).await.ok()
 }
 
-/// Waits until a new connection is served, for at most [`FREED_WITHIN`].
+/// Asserts that the one connection `addr` serves is held: a new one is reset, however late
+/// it is accepted, rather than served (which a server closes, if ever, only at its header
+/// timeout, an end of stream).
+async fn assert_held(addr: SocketAddr) {
+    let ended = first_read(addr, LIMIT).await;
+    assert!(
+        matches!(&ended, Some(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "the one connection is held, so a new one is reset: {ended:?}"
+    );
+}
+
+/// Waits until a new connection is served, for at most [`HELD`] and [`FREED_WITHIN`] more.
 async fn until_served(addr: SocketAddr) {
     let started = Instant::now();
-    while !served(addr).await {
+    while first_read(addr, RESET_WITHIN).await.is_some() {
         assert!(
-            started.elapsed() < FREED_WITHIN,
+            started.elapsed() < HELD + FREED_WITHIN,
             "the connection is still held"
         );
     }
@@ -109,12 +127,12 @@ where
 async fn a_client_that_pipelines_and_never_reads_gives_back_its_connection() {
     let server = Server::start(ServeOptions {
         max_connections: 1,
-        write_stall_timeout: STALL,
+        write_stall_timeout: HELD,
         ..ServeOptions::default()
     })
     .await;
     let (writing, _reader) = pipeline_and_never_read(narrow(server.addr).await).await;
-    assert!(!served(server.addr).await, "the one connection is held");
+    assert_held(server.addr).await;
     until_served(server.addr).await;
     until_ok(&server, "/openapi.json").await;
     writing.abort();
@@ -131,7 +149,7 @@ async fn a_client_that_pipelines_over_https_and_never_reads_gives_back_its_conne
     let server = Server::start(ServeOptions {
         tls: Some(switchyard_control::tls::acceptor(&cert, &key).unwrap()),
         max_connections: 1,
-        write_stall_timeout: STALL,
+        write_stall_timeout: HELD,
         ..ServeOptions::default()
     })
     .await;
@@ -150,7 +168,7 @@ async fn a_client_that_pipelines_over_https_and_never_reads_gives_back_its_conne
         .unwrap()
         .unwrap();
     let (writing, _reader) = pipeline_and_never_read(tls).await;
-    assert!(!served(server.addr).await, "the one connection is held");
+    assert_held(server.addr).await;
     until_served(server.addr).await;
     writing.abort();
     server.stop().await;

@@ -91,10 +91,18 @@ impl LogLevel {
 mod tests {
     use super::*;
 
+    /// A reloadable filter of `spec` and its handle. A reload rebuilds tracing's
+    /// process-wide interest in each place that logs, so the other tests' log
+    /// capture is installed first for the rebuild to ask it.
+    fn live_filter(spec: &str) -> (reload::Layer<EnvFilter, Registry>, LogLevel) {
+        crate::test_log::install();
+        let (layer, handle) = reload::Layer::new(EnvFilter::new(spec));
+        (layer, LogLevel::new(handle))
+    }
+
     #[test]
     fn levels_round_trip_and_out_of_range_ones_are_refused() {
-        let (layer, handle) = reload::Layer::new(EnvFilter::new("info,switchyard=debug"));
-        let log = LogLevel::new(handle);
+        let (layer, log) = live_filter("info,switchyard=debug");
         // The most verbose directive counts.
         assert_eq!(log.get().unwrap(), 3);
         for number in 0..5 {
@@ -135,8 +143,7 @@ mod tests {
 
     #[test]
     fn a_replaced_filter_is_the_one_read() {
-        let (_layer, handle) = reload::Layer::new(EnvFilter::new("info"));
-        let log = LogLevel::new(handle);
+        let (_layer, log) = live_filter("info");
         log.replace(parse_filter("warn,switchyard=trace").unwrap())
             .unwrap();
         assert_eq!(log.get().unwrap(), 4);
@@ -146,7 +153,7 @@ mod tests {
 
     #[test]
     fn a_filter_that_lets_nothing_through_reads_as_zero() {
-        let (_layer, handle) = reload::Layer::new(EnvFilter::new("off"));
-        assert_eq!(LogLevel::new(handle).get().unwrap(), 0);
+        let (_layer, log) = live_filter("off");
+        assert_eq!(log.get().unwrap(), 0);
     }
 }
