@@ -33,8 +33,9 @@ pub struct Plan {
     /// The guest of the new calls no rule matches and of the control requests without an
     /// interface name, when `routing.guest` changed and names a guest that runs.
     pub routing_guest: Option<String>,
-    /// The dial-out policy placed calls are to be held to, when it changed.
-    pub dialout: Option<DialoutConfig>,
+    /// Whether placed calls are to be held to a new dial-out policy, that of
+    /// [`Plan::running`].
+    pub dialout_change: bool,
     /// What becomes of a changed `log.level`.
     pub log_level: LogLevelChange,
     /// The keys changed that apply now, as dotted TOML paths (`dialout.allow`).
@@ -95,7 +96,7 @@ impl Plan {
     pub fn applied_sections(&self) -> Vec<&'static str> {
         [
             ("[routing]", self.routing_changes()),
-            ("[dialout]", self.dialout.is_some()),
+            ("[dialout]", self.dialout_change),
             ("[log]", matches!(self.log_level, LogLevelChange::Apply(_))),
         ]
         .into_iter()
@@ -116,7 +117,7 @@ pub fn plan(running: &Config, new: &Config, rust_log_rules: bool) -> Plan {
     let mut plan = Plan {
         routing_rules_change: false,
         routing_guest: None,
-        dialout: None,
+        dialout_change: false,
         log_level: LogLevelChange::Unchanged,
         applied: Vec::new(),
         guests: Vec::new(),
@@ -129,7 +130,7 @@ pub fn plan(running: &Config, new: &Config, rust_log_rules: bool) -> Plan {
             "routing.guest" => plan_routing_guest(&mut plan, new, key),
             "routing.rules" => plan_routing_rules(&mut plan, new, key),
             "dialout.allow" | "dialout.max_per_second" => {
-                plan.dialout = Some(new.dialout.clone());
+                plan.dialout_change = true;
                 plan.running.dialout = new.dialout.clone();
                 plan.applied.push(key);
             }

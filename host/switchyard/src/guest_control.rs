@@ -277,15 +277,9 @@ fn serving<T>(registry: &Registry<T>, name: &str) -> Result<Serving, Fault> {
     let current = registry
         .current(name)
         .ok_or_else(|| not_loaded(registry, name))?;
-    let file = registry
-        .list()
-        .into_iter()
-        .find(|info| info.name == name && info.version == current.version)
-        .map(|info| info.file)
-        .ok_or_else(|| not_loaded(registry, name))?;
     Ok(Serving {
         version: current.version,
-        file,
+        file: current.file,
         digest: current.digest,
         look: current.look,
     })

@@ -53,6 +53,8 @@ pub struct Current<T> {
     pub guest: Arc<T>,
     /// Its metrics.
     pub metrics: GuestMetrics,
+    /// The file it was read from.
+    pub file: String,
     /// The SHA-256 of the bytes it was compiled from.
     pub digest: Digest,
     /// Its guest's watched file as a look saw it just before this version's bytes were read
@@ -148,6 +150,7 @@ impl<T> Registry<T> {
             version: current.version,
             guest: current.guest.clone(),
             metrics: current.metrics.clone(),
+            file: current.file.clone(),
             digest: current.digest,
             look: current.look,
         })

@@ -227,16 +227,14 @@ fn read_plan(
 /// checks compiled it already: an error is a file changed in between.)
 fn compile(file: &Path, plan: &Plan) -> Result<Compiled, ConfigError> {
     let at_key = |(key, message)| ConfigError::at_key(file, key, message);
-    let routing = &plan.running.routing;
     let routes = plan
         .routing_changes()
-        .then(|| CallRoutes::new(&routing.rules, &routing.guest))
+        .then(|| plan.running.call_routes())
         .transpose()
         .map_err(at_key)?;
     let dial_policy = plan
-        .dialout
-        .as_ref()
-        .map(|dialout| DialPolicy::new(dialout.allow.as_deref(), dialout.max_per_second))
+        .dialout_change
+        .then(|| plan.running.dial_policy())
         .transpose()
         .map_err(at_key)?;
     let log_filter = match &plan.log_level {
