@@ -194,52 +194,71 @@ fn ended(kind: ErrorKind) -> bool {
     )
 }
 
+/// The most header fields an answer may have: the control API sends a handful.
+const MAX_HEADERS: usize = 32;
+
 /// The body of a complete `200` response (read to its connection's end). An
-/// HTTP answer whose head never ends, or a `200` whose body is shorter than its
+/// HTTP/1.x answer whose head never ends, or a `200` whose body is shorter than its
 /// Content-Length, is [`CutOff::PartlyAnswered`].
 fn http_body(response: &[u8]) -> anyhow::Result<&[u8]> {
     // A TLS record: an alert (21) or a handshake (22), of version 3.x (RFC 8446 §5.1).
     if let [21 | 22, 3, ..] = response {
         return Err(Refusal::Https.into());
     }
-    let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
-        if response.starts_with(b"HTTP/") {
-            return Err(CutOff::PartlyAnswered.into());
-        }
-        bail!("the answer is not HTTP");
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut head = httparse::Response::new(&mut headers);
+    // Only Content-Length is read from the fields: a malformed header line is passed over
+    // rather than the whole answer refused.
+    let parsed = httparse::ParserConfig::default()
+        .allow_spaces_after_header_name_in_responses(true)
+        .ignore_invalid_headers_in_responses(true)
+        .parse_response(&mut head, response);
+    let head_length = match parsed {
+        Ok(httparse::Status::Complete(length)) => length,
+        // Every byte that came begins an HTTP/1.x answer.
+        Ok(httparse::Status::Partial) => return Err(CutOff::PartlyAnswered.into()),
+        Err(error) => bail!("the answer is not HTTP: {error}"),
     };
-    let head = String::from_utf8_lossy(&response[..end]);
-    let status = head.lines().next().unwrap_or_default();
-    match status.split(' ').nth(1) {
-        Some("200") => {}
-        Some("401") => return Err(Refusal::Unauthorized(status.to_owned()).into()),
-        Some("403") => return Err(Refusal::ReadOnly(status.to_owned()).into()),
-        _ => bail!("answered {status:?}"),
-    }
-    let body = &response[end + 4..];
-    match content_length(&head)? {
+    check_status(&head)?;
+    let body = &response[head_length..];
+    match content_length(head.headers)? {
         Some(length) if body.len() < length => Err(CutOff::PartlyAnswered.into()),
         Some(length) => Ok(&body[..length]),
         None => Ok(body),
     }
 }
 
-/// The Content-Length of the HTTP response head `head`, if it has one.
-fn content_length(head: &str) -> anyhow::Result<Option<usize>> {
-    let Some(value) = head.lines().skip(1).find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.trim()
-            .eq_ignore_ascii_case("content-length")
-            .then_some(value)
-    }) else {
+/// Whether the answer whose head is `head` is a `200`: else the error it is, naming its status
+/// line.
+fn check_status(head: &httparse::Response<'_, '_>) -> anyhow::Result<()> {
+    let status = format!(
+        "HTTP/1.{} {} {}",
+        head.version.unwrap_or_default(),
+        head.code.unwrap_or_default(),
+        head.reason.unwrap_or_default()
+    );
+    let status = status.trim_end().to_owned();
+    match head.code {
+        Some(200) => Ok(()),
+        Some(401) => Err(Refusal::Unauthorized(status).into()),
+        Some(403) => Err(Refusal::ReadOnly(status).into()),
+        _ => bail!("answered {status:?}"),
+    }
+}
+
+/// The Content-Length among the header fields `headers` of an HTTP answer, if it has one.
+fn content_length(headers: &[httparse::Header<'_>]) -> anyhow::Result<Option<usize>> {
+    let Some(header) = headers
+        .iter()
+        .find(|header| header.name.eq_ignore_ascii_case("content-length"))
+    else {
         return Ok(None);
     };
-    let length = value.trim().parse().with_context(|| {
-        format!(
-            "the answer's Content-Length {:?} is no length",
-            value.trim()
-        )
-    })?;
+    let value = String::from_utf8_lossy(header.value);
+    let value = value.trim();
+    let length = value
+        .parse()
+        .with_context(|| format!("the answer's Content-Length {value:?} is no length"))?;
     Ok(Some(length))
 }
 
@@ -298,6 +317,29 @@ mod tests {
         let error = http_body(broken).unwrap_err();
         assert!(!unanswered(&error), "{error:#}");
         assert!(!unanswered(&http_body(b"SSH-2.0-OpenSSH").unwrap_err()));
+    }
+
+    #[test]
+    fn an_answer_is_read_as_http_1_x_reads_it() {
+        // Lines may end in a bare line feed (RFC 9112 §2.2).
+        let bare = b"HTTP/1.1 200 OK\nContent-Length: 2\n\nhi there";
+        assert_eq!(http_body(bare).unwrap(), b"hi");
+        // Whatever begins an HTTP/1.x answer is one cut off.
+        let error = http_body(b"HTT").unwrap_err();
+        assert!(
+            matches!(error.downcast_ref(), Some(CutOff::PartlyAnswered)),
+            "{error:#}"
+        );
+        let other = http_body(b"HTTP/2 200 OK\r\n\r\nhi").unwrap_err();
+        assert!(other.to_string().contains("not HTTP"), "{other:#}");
+        assert!(!unanswered(&other), "{other:#}");
+        // Malformed fields are passed over; too many refuse the answer.
+        let sloppy = b"HTTP/1.1 200 OK\r\nno colon\r\nContent-Length : 2\r\n\r\nhi there";
+        assert_eq!(http_body(sloppy).unwrap(), b"hi");
+        let fields = "X-Field: 1\r\n".repeat(MAX_HEADERS + 1);
+        let crowded = format!("HTTP/1.1 200 OK\r\n{fields}\r\nhi");
+        let error = http_body(crowded.as_bytes()).unwrap_err();
+        assert!(error.to_string().contains("too many headers"), "{error:#}");
     }
 
     #[test]

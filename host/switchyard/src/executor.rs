@@ -1180,7 +1180,7 @@ mod tests {
                 let guest = runtime
                     .load(name, wasm, config)
                     .expect("the guest compiles");
-                guests.add_with_digest(name, guest, "(embedded)".into(), [0; 32], None);
+                guests.add(name, guest, "(embedded)".into(), [0; 32], None);
             }
             let routes = CallRoutes::new(rules, loaded[0].0).expect("routes");
             let host = Arc::new(testing::host());

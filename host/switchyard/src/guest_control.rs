@@ -1,8 +1,8 @@
 //! The guests' versions behind the control API: which version serves a
 //! control request, `guestLoad(name, path)` and `guestList()`.
 //!
-//! Each version of a guest whose file is watched keeps that file's [`look`], taken just
-//! before the version's bytes were read, whatever file they were read from: the watch
+//! Each version of a guest whose file is watched keeps that file's look ([`FileStamp`]), taken
+//! just before the version's bytes were read, whatever file they were read from: the watch
 //! passes over the file while it still looks so (it has not changed since the version
 //! serving was loaded, by hand from another file perhaps), and over a file holding the
 //! bytes of the version serving, which then keeps the look the watch saw: the file's
@@ -12,7 +12,7 @@
 use crate::control::on_blocking_thread;
 use crate::guest_loader::{Component, GuestLoader, GuestSettings};
 use crate::guest_registry::{Current, Digest, MAX_VERSIONS, Registry, VersionInfo};
-use crate::guest_watch::{Seen, look};
+use crate::guest_watch::Seen;
 use crate::host_api::CoreHost;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -41,7 +41,7 @@ pub struct GuestSwitch {
 impl GuestSwitch {
     /// Control requests go to the current version of `routing` in `registry`;
     /// new versions are compiled by `loader`; `watched` names the watched file of each guest
-    /// that has one, whose [`look`] each new version of that guest keeps.
+    /// that has one, whose look ([`FileStamp`]) each new version of that guest keeps.
     pub fn new(
         registry: Arc<Registry<Guest>>,
         loader: Arc<GuestLoader>,
@@ -209,7 +209,7 @@ impl GuestSwitch {
         in_turn(&self.loading, &doing, move || {
             let serving = serving(&registry, &name)?;
             let version = add_version(&registry, &name, serving.file.clone(), || {
-                let (component, look) = serving.component(&name, watched.as_deref())?;
+                let (component, look) = reread_serving(&serving, &name, watched.as_deref())?;
                 let guest = loader.load_with(&name, &component, &settings)?;
                 Ok((guest, component.digest(), look))
             })?;
@@ -238,51 +238,39 @@ impl GuestSwitch {
     }
 }
 
-/// The version of a guest serving new calls: the file it was read from, as the registry shows
-/// it, the digest of its bytes and its look ([`Current::look`]).
-struct Serving {
-    version: u32,
-    file: String,
-    digest: Digest,
-    look: Seen,
-}
-
-impl Serving {
-    /// Its file read again for the guest `name`, with the look of `watched`, the guest's
-    /// watched file if it has one, that the new version keeps ([`Current::look`]). The bytes
-    /// may be newer than the version's: a component whose next release needs new settings is
-    /// put in place first, refused with the settings running, and then loaded by the reload
-    /// that brings its settings.
-    fn component(&self, name: &str, watched: Option<&Path>) -> anyhow::Result<(Component, Seen)> {
-        let seen = watched.and_then(look);
-        let component = Component::of_file(name, Path::new(&self.file))?;
-        if component.digest() == self.digest {
-            // The same bytes: the watched file is judged as it was against them.
-            return Ok((component, self.look));
-        }
-        info!(
-            guest = name,
-            file = %self.file,
-            "{} has changed since version {} was read from it: its new bytes are loaded with the new settings",
-            self.file,
-            self.version
-        );
-        Ok((component, seen))
-    }
-}
-
-/// The version of `name` serving new calls in `registry`, or the fault of a load of a name not
-/// loaded.
-fn serving<T>(registry: &Registry<T>, name: &str) -> Result<Serving, Fault> {
-    let current = registry
+/// The version of `name` serving new calls in `registry`, as the registry shows it: the file it
+/// was read from, the digest of its bytes and its look ([`Current::look`]); or the fault of a
+/// load of a name not loaded.
+fn serving<T>(registry: &Registry<T>, name: &str) -> Result<Current<T>, Fault> {
+    registry
         .current(name)
-        .ok_or_else(|| not_loaded(registry, name))?;
-    Ok(Serving {
-        version: current.version,
-        file: current.file,
-        digest: current.digest,
-        look: current.look,
-    })
+        .ok_or_else(|| not_loaded(registry, name))
+}
+
+/// The file of `serving`, the version of the guest `name` serving new calls, read again, with
+/// the look of `watched`, the guest's watched file if it has one, that the new version keeps
+/// ([`Current::look`]). The bytes may be newer than the version's: a component whose next
+/// release needs new settings is put in place first, refused with the settings running, and
+/// then loaded by the reload that brings its settings.
+fn reread_serving<T>(
+    serving: &Current<T>,
+    name: &str,
+    watched: Option<&Path>,
+) -> anyhow::Result<(Component, Seen)> {
+    let seen = watched.and_then(FileStamp::of);
+    let component = Component::of_file(name, Path::new(&serving.file))?;
+    if component.digest() == serving.digest {
+        // The same bytes: the watched file is judged as it was against them.
+        return Ok((component, serving.look));
+    }
+    info!(
+        guest = name,
+        file = %serving.file,
+        "{} has changed since version {} was read from it: its new bytes are loaded with the new settings",
+        serving.file,
+        serving.version
+    );
+    Ok((component, seen))
 }
 
 /// What a load of a watched file came to, unless it was refused.
@@ -338,14 +326,14 @@ fn pass_over<T>(
     outcome
 }
 
-/// `read`'s guest and digest, with the [`look`] of `watched`, the guest's watched file if it
-/// has one, taken just before the read: what the version keeps to be judged by
-/// ([`passed_over`]).
+/// `read`'s guest and digest, with the look ([`FileStamp::of`]) of `watched`, the guest's
+/// watched file if it has one, taken just before the read: what the version keeps to be judged
+/// by ([`passed_over`]).
 fn looked<T>(
     watched: Option<&Path>,
     read: impl FnOnce() -> anyhow::Result<(T, Digest)>,
 ) -> anyhow::Result<(T, Digest, Seen)> {
-    let seen = watched.and_then(look);
+    let seen = watched.and_then(FileStamp::of);
     let (guest, digest) = read()?;
     Ok((guest, digest, seen))
 }
@@ -522,7 +510,7 @@ mod tests {
         let loader = Arc::new(GuestLoader::new(runtime, config));
         let registry = Arc::new(Registry::default());
         let (guest, file, digest) = loader.load_configured("webconference").unwrap();
-        registry.add_with_digest("webconference", guest, file, digest, None);
+        registry.add("webconference", guest, file, digest, None);
         GuestSwitch::new(registry, loader, "webconference".into(), BTreeMap::new())
     }
 
@@ -659,7 +647,7 @@ mod tests {
     #[tokio::test]
     async fn a_load_whose_request_is_dropped_still_tells_of_its_version() {
         let registry = Arc::new(Registry::default());
-        registry.add_with_digest("conf", 1, "v1.wasm".into(), [0; 32], None);
+        registry.add("conf", 1, "v1.wasm".into(), [0; 32], None);
         let (started, compiling) = tokio::sync::oneshot::channel();
         let (finish, finished) = std::sync::mpsc::channel::<()>();
         let (tell, mut told) = tokio::sync::mpsc::unbounded_channel();
@@ -712,7 +700,7 @@ mod tests {
 
         /// The file as a look sees it now.
         fn seen(&self) -> FileStamp {
-            look(&self.path).unwrap()
+            FileStamp::of(&self.path).unwrap()
         }
     }
 
@@ -782,7 +770,7 @@ mod tests {
     async fn bytes_the_current_version_was_compiled_from_are_not_loaded_again() {
         let file = File::new(b"A");
         let registry = Arc::new(Registry::default());
-        registry.add_with_digest("conf", 1, "v1.wasm".into(), [1; 32], None);
+        registry.add("conf", 1, "v1.wasm".into(), [1; 32], None);
         let loading = Arc::default();
         let (tell, mut told) = tokio::sync::mpsc::unbounded_channel();
         let load = |digest: Digest, seen: FileStamp| {
@@ -812,8 +800,8 @@ mod tests {
     async fn a_file_copied_over_and_loaded_by_hand_is_not_loaded_again() {
         let file = File::new(b"version A");
         let registry = Arc::new(Registry::default());
-        let at_start = look(&file.path);
-        registry.add_with_digest("conf", 1, "guest.wasm".into(), [1; 32], at_start);
+        let at_start = FileStamp::of(&file.path);
+        registry.add("conf", 1, "guest.wasm".into(), [1; 32], at_start);
         file.copy_over(b"version B, longer");
         assert_eq!(load_by_hand(&registry, &file, "guest.wasm", [2; 32]), 2);
         assert_eq!(registry.current("conf").unwrap().look, Some(file.seen()));
@@ -830,7 +818,13 @@ mod tests {
     async fn a_way_back_loaded_by_hand_stands_until_the_file_changes() {
         let file = File::new(b"version A");
         let registry = Arc::new(Registry::default());
-        registry.add_with_digest("conf", 1, "guest.wasm".into(), [1; 32], look(&file.path));
+        registry.add(
+            "conf",
+            1,
+            "guest.wasm".into(),
+            [1; 32],
+            FileStamp::of(&file.path),
+        );
         // B copied over the watched file and loaded by hand from it; then, B failing, A loaded
         // by hand from another file: the way back.
         file.copy_over(b"version B, longer");
@@ -861,7 +855,13 @@ mod tests {
         releases.point_at(&releases.a);
         let file = &releases.file;
         let registry = Arc::new(Registry::default());
-        registry.add_with_digest("conf", 1, "guest.wasm".into(), [1; 32], look(&file.path));
+        registry.add(
+            "conf",
+            1,
+            "guest.wasm".into(),
+            [1; 32],
+            FileStamp::of(&file.path),
+        );
         let loading = Arc::default();
         let (tell, _told) = tokio::sync::mpsc::unbounded_channel();
         releases.point_at(&releases.b);
@@ -886,7 +886,13 @@ mod tests {
             releases.point_at(&releases.a);
             let file = &releases.file;
             let registry = Arc::new(Registry::default());
-            registry.add_with_digest("conf", 1, "guest.wasm".into(), [1; 32], look(&file.path));
+            registry.add(
+                "conf",
+                1,
+                "guest.wasm".into(),
+                [1; 32],
+                FileStamp::of(&file.path),
+            );
             // B loaded by hand from its release while the link still names A; then the link
             // is pointed at B.
             assert_eq!(load_by_hand(&registry, file, "b.wasm", [2; 32]), 2);
@@ -914,7 +920,7 @@ mod tests {
     fn only_a_file_holding_the_bytes_serving_leaves_its_look() {
         let file = File::new(b"version A");
         let registry = Registry::default();
-        registry.add_with_digest("conf", 1, "guest.wasm".into(), [1; 32], None);
+        registry.add("conf", 1, "guest.wasm".into(), [1; 32], None);
         assert_eq!(
             pass_over(&registry, "conf", [2; 32], file.seen()),
             None,
@@ -932,7 +938,7 @@ mod tests {
     fn a_version_without_a_look_is_judged_by_its_content_alone() {
         let file = File::new(b"version B");
         let registry = Registry::default();
-        registry.add_with_digest("conf", 1, "v1.wasm".into(), [1; 32], None);
+        registry.add("conf", 1, "v1.wasm".into(), [1; 32], None);
         let current = registry.current("conf");
         assert_eq!(
             passed_over(current.as_ref(), [2; 32], file.seen()),
@@ -960,7 +966,7 @@ mod tests {
     #[test]
     fn a_refused_component_leaves_the_current_version_serving() {
         let registry = Registry::default();
-        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
+        registry.add("conf", "one", "one.wasm".into(), [0; 32], None);
         let fault = add_version(&registry, "conf", "bad.wasm".into(), || {
             Err(anyhow::anyhow!("not a component"))
         })
@@ -983,7 +989,7 @@ mod tests {
     #[test]
     fn versions_still_serving_calls_are_kept_up_to_a_limit() {
         let registry = Registry::default();
-        registry.add_with_digest("conf", 0, "v1.wasm".into(), [0; 32], None);
+        registry.add("conf", 0, "v1.wasm".into(), [0; 32], None);
         let mut calls = Vec::new();
         for n in 1..MAX_VERSIONS {
             calls.push(registry.lease("conf").unwrap());
@@ -1019,7 +1025,7 @@ mod tests {
     #[test]
     fn a_version_that_gains_a_call_during_a_load_counts_against_the_limit() {
         let registry = Registry::default();
-        registry.add_with_digest("conf", 0, "v1.wasm".into(), [0; 32], None);
+        registry.add("conf", 0, "v1.wasm".into(), [0; 32], None);
         let mut calls = Vec::new();
         for n in 1..MAX_VERSIONS {
             calls.push(registry.lease("conf").unwrap());
@@ -1051,7 +1057,7 @@ mod tests {
     #[test]
     fn only_a_loaded_guest_gets_a_new_version() {
         let registry = Registry::default();
-        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
+        registry.add("conf", "one", "one.wasm".into(), [0; 32], None);
         let fault = add_version(&registry, "ivr", "ivr.wasm".into(), || {
             panic!("nothing is compiled for a name that is not loaded")
         })
@@ -1067,9 +1073,9 @@ mod tests {
     #[test]
     fn versions_are_listed_with_their_state() {
         let registry = Registry::default();
-        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
+        registry.add("conf", "one", "one.wasm".into(), [0; 32], None);
         let _call = registry.lease("conf").unwrap();
-        registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None);
+        registry.add("conf", "two", "two.wasm".into(), [0; 32], None);
         let values: Vec<Value> = registry
             .list()
             .iter()

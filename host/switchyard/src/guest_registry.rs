@@ -111,20 +111,13 @@ impl<T> Registry<T> {
     /// guest's watched file seen as `look` just before they were read (see [`Current::look`]),
     /// as the newest version of `name` and returns its number. The version it replaces is
     /// unloaded now if it has no call, else when its last call ends.
-    pub fn add_with_digest(
-        &self,
-        name: &str,
-        guest: T,
-        file: String,
-        digest: Digest,
-        look: Seen,
-    ) -> u32 {
+    pub fn add(&self, name: &str, guest: T, file: String, digest: Digest, look: Seen) -> u32 {
         push(&mut lock(&self.guests), name, guest, file, digest, look)
     }
 
-    /// [`Registry::add_with_digest`], unless [`MAX_VERSIONS`] versions of `name` serve calls: then nothing is added,
-    /// and the error is how many do. The count is taken under the lock the addition holds, so
-    /// a call that a version gained a moment before counts.
+    /// [`Registry::add`], unless [`MAX_VERSIONS`] versions of `name` serve calls: then nothing is
+    /// added, and the error is how many do. The count is taken under the lock the addition holds,
+    /// so a call that a version gained a moment before counts.
     pub fn add_within_limit(
         &self,
         name: &str,
@@ -323,6 +316,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use switchyard_control::file_stamp::FileStamp;
 
     /// (version, live calls, current) of every version of `name`.
     fn shown(registry: &Registry<&'static str>, name: &str) -> Vec<(u32, usize, bool)> {
@@ -338,14 +332,14 @@ mod tests {
     fn new_calls_go_to_the_newest_version_and_old_ones_drain() {
         let registry = Registry::default();
         assert_eq!(
-            registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None),
+            registry.add("conf", "one", "one.wasm".into(), [0; 32], None),
             1
         );
         let first = registry.lease("conf").unwrap();
         assert_eq!((first.version(), *first.guest()), (1, "one"));
 
         assert_eq!(
-            registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None),
+            registry.add("conf", "two", "two.wasm".into(), [0; 32], None),
             2
         );
         let second = registry.lease("conf").unwrap();
@@ -365,8 +359,8 @@ mod tests {
     #[test]
     fn a_version_without_calls_is_unloaded_as_soon_as_it_is_replaced() {
         let registry = Registry::default();
-        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
-        registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None);
+        registry.add("conf", "one", "one.wasm".into(), [0; 32], None);
+        registry.add("conf", "two", "two.wasm".into(), [0; 32], None);
         assert_eq!(shown(&registry, "conf"), [(2, 0, true)]);
         let info = &registry.list()[0];
         assert_eq!((info.file.as_str(), *info.guest), ("two.wasm", "two"));
@@ -375,11 +369,11 @@ mod tests {
     #[test]
     fn the_guest_itself_is_dropped_with_its_last_holder() {
         let registry = Registry::default();
-        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
+        registry.add("conf", "one", "one.wasm".into(), [0; 32], None);
         let lease = registry.lease("conf").unwrap();
         let control = registry.current("conf").unwrap().guest;
         let weak = Arc::downgrade(&control);
-        registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None);
+        registry.add("conf", "two", "two.wasm".into(), [0; 32], None);
         drop(lease);
         assert!(weak.upgrade().is_some(), "a control request still holds v1");
         drop(control);
@@ -389,9 +383,9 @@ mod tests {
     #[test]
     fn several_calls_on_one_version_keep_it_until_the_last_ends() {
         let registry = Registry::default();
-        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
+        registry.add("conf", "one", "one.wasm".into(), [0; 32], None);
         let calls: Vec<_> = (0..3).map(|_| registry.lease("conf").unwrap()).collect();
-        registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None);
+        registry.add("conf", "two", "two.wasm".into(), [0; 32], None);
         let mut calls = calls.into_iter();
         drop(calls.next());
         assert_eq!(shown(&registry, "conf"), [(1, 2, false), (2, 0, true)]);
@@ -402,9 +396,9 @@ mod tests {
     #[test]
     fn a_lease_of_a_draining_version_keeps_it_as_long_as_it_is_held() {
         let registry = Registry::default();
-        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
+        registry.add("conf", "one", "one.wasm".into(), [0; 32], None);
         let call = registry.lease("conf").unwrap();
-        registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None);
+        registry.add("conf", "two", "two.wasm".into(), [0; 32], None);
         let placed = registry.lease_version("conf", 1).unwrap();
         assert_eq!((placed.version(), *placed.guest()), (1, "one"));
         assert_eq!(shown(&registry, "conf"), [(1, 2, false), (2, 0, true)]);
@@ -421,10 +415,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("guest.wasm");
         std::fs::write(&path, b"version two").unwrap();
-        let look = crate::guest_watch::look(&path);
+        let look = FileStamp::of(&path);
         assert!(look.is_some());
         let registry = Registry::default();
-        registry.add_with_digest("conf", "one", "one.wasm".into(), [1; 32], None);
+        registry.add("conf", "one", "one.wasm".into(), [1; 32], None);
         assert_eq!(registry.current("conf").unwrap().digest, [1; 32]);
         assert_eq!(registry.current("conf").unwrap().look, None);
         let _call = registry.lease("conf").unwrap();
@@ -444,12 +438,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("guest.wasm");
         std::fs::write(&path, b"version one").unwrap();
-        let look = crate::guest_watch::look(&path);
+        let look = FileStamp::of(&path);
         let registry = Registry::default();
-        registry.add_with_digest("conf", "one", "one.wasm".into(), [1; 32], None);
+        registry.add("conf", "one", "one.wasm".into(), [1; 32], None);
         registry.set_look("conf", 1, look);
         assert_eq!(registry.current("conf").unwrap().look, look);
-        registry.add_with_digest("conf", "two", "two.wasm".into(), [2; 32], None);
+        registry.add("conf", "two", "two.wasm".into(), [2; 32], None);
         registry.set_look("conf", 1, look);
         assert_eq!(
             registry.current("conf").unwrap().look,
@@ -463,10 +457,10 @@ mod tests {
     #[test]
     fn guests_are_apart_and_an_unknown_name_has_nothing() {
         let registry = Registry::default();
-        registry.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
-        registry.add_with_digest("ivr", "menu", "menu.wasm".into(), [0; 32], None);
+        registry.add("conf", "one", "one.wasm".into(), [0; 32], None);
+        registry.add("ivr", "menu", "menu.wasm".into(), [0; 32], None);
         let _call = registry.lease("ivr").unwrap();
-        registry.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None);
+        registry.add("conf", "two", "two.wasm".into(), [0; 32], None);
         assert_eq!(shown(&registry, "ivr"), [(1, 1, true)]);
         assert_eq!(registry.names(), ["conf", "ivr"]);
         assert!(registry.lease("nope").is_none());

@@ -43,7 +43,7 @@ pub const POLL: Duration = Duration::from_secs(1);
 pub type Seen = Option<FileStamp>;
 
 /// Watches `path`, the component of the guest `name`, loaded as `loaded` saw
-/// it (a [`look`] taken before it was read, so that a change written while the
+/// it (its [`FileStamp`] taken before it was read, so that a change written while the
 /// server started is loaded too; the version loaded at start keeps it), for as long as the returned future runs (the
 /// server aborts it at shutdown).
 pub async fn watch(
@@ -61,7 +61,7 @@ pub async fn watch(
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let seen = look(&path);
+        let seen = FileStamp::of(&path);
         if !watched.due(seen) {
             continue;
         }
@@ -197,11 +197,6 @@ fn next_step(loaded: Seen, pending: Option<Seen>, seen: Seen) -> Step {
     }
 }
 
-/// How `path` is now, a symlink followed.
-pub fn look(path: &Path) -> Seen {
-    FileStamp::of(path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,7 +207,7 @@ mod tests {
         std::array::from_fn(|n| {
             let path = dir.path().join(format!("{n}.wasm"));
             std::fs::write(&path, b"guest").unwrap();
-            let seen = look(&path);
+            let seen = FileStamp::of(&path);
             assert!(seen.is_some());
             seen
         })

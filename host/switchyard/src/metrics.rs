@@ -94,10 +94,10 @@ mod tests {
     #[test]
     fn guest_label_sets_are_the_versions_loaded() {
         let guests = Arc::new(Guests::default());
-        guests.add_with_digest("conf", "one", "one.wasm".into(), [0; 32], None);
+        guests.add("conf", "one", "one.wasm".into(), [0; 32], None);
         let lease = guests.lease("conf").unwrap();
         lease.metrics().time(|| Ok::<_, GuestError>(())).unwrap();
-        guests.add_with_digest("conf", "two", "two.wasm".into(), [0; 32], None);
+        guests.add("conf", "two", "two.wasm".into(), [0; 32], None);
 
         let text = rendered(&guests);
         assert!(

@@ -32,6 +32,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchyard_control::ServeOptions;
 use switchyard_control::access::Access;
+use switchyard_control::file_stamp::FileStamp;
 use switchyard_core::{CallCore, CoreConfig, MediaBacklog};
 use switchyard_guest::{CompileCache, Runtime};
 use switchyard_media::WorkerConfig;
@@ -85,7 +86,7 @@ pub async fn run(
         .filter(|(_, entry)| entry.watch)
         .filter_map(|(name, entry)| Some((name.clone(), entry.wasm.clone()?)))
         .map(|(name, path)| {
-            let seen = guest_watch::look(&path);
+            let seen = FileStamp::of(&path);
             (name, path, seen)
         })
         .collect();
@@ -208,7 +209,7 @@ pub async fn run(
             .iter()
             .find(|(watched, _, _)| watched == name)
             .and_then(|(_, _, seen)| *seen);
-        guests.add_with_digest(name, guest, file, digest, seen);
+        guests.add(name, guest, file, digest, seen);
     }
     // The work a guest thread runs as the executor's drain ends finishes within its
     // guest's call deadline, which counts CPU time: a busy machine gets it some room.
