@@ -754,6 +754,36 @@ fn a_table_the_guests_own_check_refuses_fails_check_config_and_start_up_at_its_k
 }
 
 #[test]
+fn start_up_with_a_component_that_is_no_component_fails_at_its_wasm_key_as_check_config_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.wasm");
+    std::fs::write(&junk, b"not wasm").unwrap();
+    let config = format!(
+        "{}[guest_cache]\nenabled = false\n[guests.junk]\nwasm = {:?}\n",
+        loopback_config("info", 10000, 10100),
+        junk.display().to_string()
+    );
+    let line = config.lines().count();
+    let bad = config_file(&dir, &config);
+    let located = format!(
+        "{bad}:{line}:1: guests.junk.wasm: guest junk: cannot load: not a readable component"
+    );
+    let checked = text(&run(&["check-config", &bad]).stderr);
+    assert!(checked.starts_with(&located), "{checked}");
+
+    let (status, stderr) = run_to_exit(Path::new(&bad), FAILED_START_TIMEOUT);
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(1),
+        "expected start-up to fail with exit 1:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("ERROR switchyard: {}", checked.trim_end())),
+        "expected check-config's located error, {checked:?}, logged at start-up:\n{stderr}"
+    );
+}
+
+#[test]
 fn start_up_with_a_guest_that_cannot_be_instantiated_fails_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     // Its initial memory is more than the one mebibyte its limit allows.

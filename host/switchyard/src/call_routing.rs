@@ -7,6 +7,8 @@ use regex::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+use crate::config::KeyPath;
+
 /// The most rules `[routing]` may hold.
 pub const MAX_RULES: usize = 1000;
 
@@ -47,10 +49,10 @@ struct CompiledRule {
 impl CallRoutes {
     /// Compiles `rules`, in order, with `default` for the calls none matches.
     /// An error gives the key (`routing.rules[2].uri`) and what is wrong.
-    pub fn new(rules: &[RouteRule], default: &str) -> Result<CallRoutes, (String, String)> {
+    pub fn new(rules: &[RouteRule], default: &str) -> Result<CallRoutes, (KeyPath, String)> {
         if rules.len() > MAX_RULES {
             return Err((
-                "routing.rules".to_owned(),
+                rules_key(),
                 format!("at most {MAX_RULES} rules, not {}", rules.len()),
             ));
         }
@@ -94,8 +96,13 @@ impl CompiledRule {
     }
 }
 
-fn compile(index: usize, rule: &RouteRule) -> Result<CompiledRule, (String, String)> {
-    let key = format!("routing.rules[{index}]");
+/// The key of `[[routing.rules]]`.
+fn rules_key() -> KeyPath {
+    KeyPath::from(["routing", "rules"])
+}
+
+fn compile(index: usize, rule: &RouteRule) -> Result<CompiledRule, (KeyPath, String)> {
+    let key = rules_key().index(index);
     if rule.uri.is_none() && rule.headers.is_empty() {
         return Err((
             key,
@@ -106,13 +113,13 @@ fn compile(index: usize, rule: &RouteRule) -> Result<CompiledRule, (String, Stri
     let uri = rule
         .uri
         .as_deref()
-        .map(|pattern| pattern_of(&format!("{key}.uri"), pattern))
+        .map(|pattern| pattern_of(&key.key("uri"), pattern))
         .transpose()?;
     let headers = rule
         .headers
         .iter()
         .map(|(name, pattern)| {
-            let key = format!("{key}.headers.{name}");
+            let key = key.key("headers").key(name);
             if name.is_empty() || !name.bytes().all(is_token_byte) {
                 return Err((key, format!("{name:?} is not a SIP header name")));
             }
@@ -126,11 +133,16 @@ fn compile(index: usize, rule: &RouteRule) -> Result<CompiledRule, (String, Stri
     })
 }
 
-/// `pattern` compiled; too long or not a regular expression is an error naming `key`.
-pub(crate) fn pattern_of(key: &str, pattern: &str) -> Result<Regex, (String, String)> {
+/// `pattern` compiled; empty, too long or not a regular expression is an error naming `key`.
+pub(crate) fn pattern_of(key: &KeyPath, pattern: &str) -> Result<Regex, (KeyPath, String)> {
+    // An empty pattern matches every text somewhere, and a whole text only when it is empty:
+    // neither is what anyone writes it for.
+    if pattern.is_empty() {
+        return Err((key.clone(), "must not be empty".to_owned()));
+    }
     if pattern.len() > MAX_PATTERN_BYTES {
         return Err((
-            key.to_owned(),
+            key.clone(),
             format!("a pattern is at most {MAX_PATTERN_BYTES} bytes"),
         ));
     }
@@ -139,13 +151,13 @@ pub(crate) fn pattern_of(key: &str, pattern: &str) -> Result<Regex, (String, Str
 
 /// `pattern` compiled to match whole texts only, checked as [`pattern_of`] checks it (its
 /// errors name places in the pattern as written).
-pub(crate) fn whole_pattern_of(key: &str, pattern: &str) -> Result<Regex, (String, String)> {
+pub(crate) fn whole_pattern_of(key: &KeyPath, pattern: &str) -> Result<Regex, (KeyPath, String)> {
     pattern_of(key, pattern)?;
     regex_of(key, &format!("^(?:{pattern})$"))
 }
 
-fn regex_of(key: &str, pattern: &str) -> Result<Regex, (String, String)> {
-    Regex::new(pattern).map_err(|e| (key.to_owned(), format!("not a regular expression: {e}")))
+fn regex_of(key: &KeyPath, pattern: &str) -> Result<Regex, (KeyPath, String)> {
+    Regex::new(pattern).map_err(|e| (key.clone(), format!("not a regular expression: {e}")))
 }
 
 /// RFC 3261 §25.1 `token` characters, which header names are made of.
@@ -218,7 +230,10 @@ mod tests {
 
     #[test]
     fn bad_rules_are_refused_with_their_key() {
-        let refused = |rules: &[RouteRule]| CallRoutes::new(rules, "conf").unwrap_err();
+        let refused = |rules: &[RouteRule]| {
+            let (key, message) = CallRoutes::new(rules, "conf").unwrap_err();
+            (key.to_string(), message)
+        };
         assert_eq!(
             refused(&[
                 rule("a", Some("^x"), &[]),
@@ -233,7 +248,7 @@ mod tests {
         assert_eq!(
             refused(&[rule("a", None, &[("X Bad", "x")])]),
             (
-                "routing.rules[0].headers.X Bad".to_owned(),
+                "routing.rules[0].headers.\"X Bad\"".to_owned(),
                 "\"X Bad\" is not a SIP header name".to_owned()
             )
         );
@@ -248,5 +263,35 @@ mod tests {
         );
         let many: Vec<_> = (0..=MAX_RULES).map(|_| rule("a", Some("x"), &[])).collect();
         assert_eq!(refused(&many).0, "routing.rules");
+    }
+
+    #[test]
+    fn an_empty_pattern_is_refused_rather_than_matching_every_call() {
+        let refused = |rules: &[RouteRule]| {
+            let (key, message) = CallRoutes::new(rules, "conf").unwrap_err();
+            (key.to_string(), message)
+        };
+        assert_eq!(
+            refused(&[rule("a", Some(""), &[]), rule("b", Some("^sip:1"), &[])]),
+            (
+                "routing.rules[0].uri".to_owned(),
+                "must not be empty".to_owned()
+            )
+        );
+        assert_eq!(
+            refused(&[rule("a", Some("^sip:"), &[("X-Tenant", "")])]),
+            (
+                "routing.rules[0].headers.X-Tenant".to_owned(),
+                "must not be empty".to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn a_header_name_with_a_dot_is_quoted_in_its_key() {
+        let (key, message) =
+            CallRoutes::new(&[rule("a", None, &[("X.Y", "(")])], "conf").unwrap_err();
+        assert_eq!(key.to_string(), "routing.rules[0].headers.\"X.Y\"");
+        assert!(message.starts_with("not a regular expression"), "{message}");
     }
 }

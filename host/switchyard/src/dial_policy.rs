@@ -3,6 +3,7 @@
 //! allow` lets through, and at most `[dialout] max_per_second` new ones a second.
 
 use crate::call_routing::whole_pattern_of;
+use crate::config::KeyPath;
 use regex::Regex;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
@@ -22,11 +23,11 @@ impl DialPolicy {
     /// A policy allowing the URIs `allow` matches whole (any, without one) at up to
     /// `max_per_second` placed calls a second (0: no limit). A bad pattern is
     /// an error naming `dialout.allow`.
-    pub fn new(allow: Option<&str>, max_per_second: u32) -> Result<DialPolicy, (String, String)> {
+    pub fn new(allow: Option<&str>, max_per_second: u32) -> Result<DialPolicy, (KeyPath, String)> {
         // A whole match, as an allowlist against toll fraud must be: `sip:[0-9]{4}@pbx`
         // must not let `sip:1234@pbx.attacker.example` through.
         let allow = allow
-            .map(|pattern| whole_pattern_of("dialout.allow", pattern))
+            .map(|pattern| whole_pattern_of(&KeyPath::from(["dialout", "allow"]), pattern))
             .transpose()?;
         let mut rate = CallRate::default();
         rate.set_limit(max_per_second);
@@ -156,7 +157,14 @@ mod tests {
     #[test]
     fn a_bad_pattern_names_its_key() {
         let (key, message) = DialPolicy::new(Some("("), 1).unwrap_err();
-        assert_eq!(key, "dialout.allow");
+        assert_eq!(key.to_string(), "dialout.allow");
         assert!(message.starts_with("not a regular expression"), "{message}");
+    }
+
+    #[test]
+    fn an_empty_pattern_is_refused_rather_than_refusing_every_call() {
+        let (key, message) = DialPolicy::new(Some(""), 1).unwrap_err();
+        assert_eq!(key.to_string(), "dialout.allow");
+        assert_eq!(message, "must not be empty");
     }
 }

@@ -1,10 +1,11 @@
 //! `check-config`'s look at the configured guests: each loaded as the server loads it at start
-//! (compiled, instantiated, asked to check its config table), with a host that serves nothing.
+//! (compiled, instantiated, asked to check its config table), with a host that serves nothing;
+//! and a guest's failure at start placed in the file as `check-config` places it.
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, KeyPath};
 use crate::guest_loader::{ConfigProblem, GuestLoader};
 use std::path::Path;
-use switchyard_guest::Runtime;
+use switchyard_guest::{GuestError, Runtime};
 
 /// The first guest configured in `config` (read from `file`) that could not load at start, as
 /// an error at its key: a component that does not compile, targets no WIT version this host
@@ -14,33 +15,60 @@ pub fn check_guests(file: &Path, config: &Config) -> Result<(), ConfigError> {
     // Without the compile cache: a check writes nothing (it may run as another user than the
     // server, whose cache it would fill).
     let runtime = Runtime::new(config.runtime_limits())
-        .map_err(|e| ConfigError::at_key(file, "limits".to_owned(), e.to_string()))?;
+        .map_err(|e| ConfigError::at_key(file, KeyPath::from(["limits"]), e.to_string()))?;
     let loader = GuestLoader::new(runtime, config);
     for name in loader.names() {
         if let Err(e) = loader.load_configured(name) {
-            let wasm_set = config.guests.get(name).is_some_and(|g| g.wasm.is_some());
-            return Err(located(file, name, wasm_set, &e));
+            return Err(located(file, config, name, &e));
         }
     }
     Ok(())
 }
 
-/// `error`, which loading the guest `name` met, at the key of `file` it concerns: the key its
-/// config check names, else the guest's `wasm` (when `wasm_set`) or its table.
-fn located(file: &Path, name: &str, wasm_set: bool, error: &anyhow::Error) -> ConfigError {
+/// `error`, which stopped the server configured by `config` (read from `file`) as it started,
+/// at the key it concerns when a guest met it as it loaded (its component did not compile,
+/// start or pass its own check), as [`check_guests`] places it; `None` for any other error.
+pub fn start_error_at(file: &Path, config: &Config, error: &anyhow::Error) -> Option<ConfigError> {
+    let name = guest_that_failed(error)?;
+    config
+        .guests
+        .contains_key(name)
+        .then(|| located(file, config, name, error))
+}
+
+/// The guest whose load or check `error` is, as it names itself.
+fn guest_that_failed(error: &anyhow::Error) -> Option<&str> {
+    if let Some(found) = error.downcast_ref::<ConfigProblem>() {
+        return Some(&found.guest);
+    }
+    match error.downcast_ref::<GuestError>()? {
+        GuestError::Load { guest, .. }
+        | GuestError::Timeout { guest, .. }
+        | GuestError::OutOfFuel { guest, .. }
+        | GuestError::Trap { guest, .. }
+        | GuestError::BadResult { guest, .. } => Some(guest),
+        GuestError::Engine(_) => None,
+    }
+}
+
+/// `error`, which loading the guest `name` of `config` met, at the key of `file` it concerns:
+/// the key its config check names, else the guest's `wasm` (when `config` sets one) or its
+/// table.
+fn located(file: &Path, config: &Config, name: &str, error: &anyhow::Error) -> ConfigError {
     if let Some(found) = error.downcast_ref::<ConfigProblem>() {
         return problem_at(file, found);
     }
-    let key = match wasm_set {
-        true => format!("guests.{name}.wasm"),
-        false => format!("guests.{name}"),
+    let table = KeyPath::from(["guests"]).key(name);
+    let key = match config.guests.get(name).is_some_and(|g| g.wasm.is_some()) {
+        true => table.key("wasm"),
+        false => table,
     };
     ConfigError::at_key(file, key, format!("{error:#}"))
 }
 
 /// What a guest's config check `found`, at the key of `file` it names (else at the guest's
 /// table).
-pub fn problem_at(file: &Path, found: &ConfigProblem) -> ConfigError {
+fn problem_at(file: &Path, found: &ConfigProblem) -> ConfigError {
     let table = format!("guests.{}.config", found.guest);
     let (key, message) = match found.problem.split_once(": ") {
         Some((key, message)) if is_key_path(key) => (format!("{table}.{key}"), message),

@@ -355,6 +355,8 @@ fn serve(file: Option<&Path>) -> ExitCode {
             None => std::future::pending().await,
         }
     };
+    // Kept to place a guest's start-up error in the file, as `check-config` places it.
+    let started_with = config.clone();
     let served = runtime.block_on(server::run(
         config,
         LogLevel::new(filter_handle),
@@ -364,11 +366,9 @@ fn serve(file: Option<&Path>) -> ExitCode {
     let code = match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            match (file, e.downcast_ref::<guest_loader::ConfigProblem>()) {
-                (Some(file), Some(found)) => {
-                    tracing::error!("{}", guest_check::problem_at(file, found));
-                }
-                _ => tracing::error!("{e:#}"),
+            match file.and_then(|file| guest_check::start_error_at(file, &started_with, &e)) {
+                Some(located) => tracing::error!("{located}"),
+                None => tracing::error!("{e:#}"),
             }
             ExitCode::FAILURE
         }

@@ -7,6 +7,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::KeyPath;
+use super::duplicate::Duplicate;
 use super::key_path::Segment;
 
 /// A configuration error, located in its file.
@@ -39,11 +40,11 @@ impl std::error::Error for ConfigError {}
 
 impl ConfigError {
     /// `message` about `key` of `file`, located by reading the file again (no position when it
-    /// cannot be read or the key is not written in it). `key` is written as call routing, the
-    /// dial-out policy and guests write keys, bare keys and indices (see [`KeyPath::bare`]).
-    pub fn at_key(file: &Path, key: String, message: String) -> ConfigError {
+    /// cannot be read or the key is not written in it). `key` is a [`KeyPath`], or text of bare
+    /// keys and indices as guests write keys (see [`KeyPath::bare`]).
+    pub fn at_key(file: &Path, key: impl Into<KeyPath>, message: String) -> ConfigError {
         let text = std::fs::read_to_string(file).unwrap_or_default();
-        ConfigError::in_text(file, &text, &KeyPath::bare(&key), message)
+        ConfigError::in_text(file, &text, &key.into(), message)
     }
 
     /// `message` about `key` of `file`, whose text is `text`, at the key's place in it.
@@ -56,13 +57,40 @@ impl ConfigError {
         }
     }
 
-    /// `text`, of `file`, is no TOML: where and why.
+    /// `text`, of `file`, is no TOML: where and why. A key or table defined twice is named
+    /// by its path, with the line of its first definition (see [`Duplicate`]).
     pub(super) fn of_syntax(file: &Path, text: &str, error: &toml::de::Error) -> ConfigError {
+        let duplicate = error
+            .span()
+            .filter(|_| error.message() == "duplicate key")
+            .and_then(|span| Duplicate::at(text, span));
+        let (key, message) = match duplicate {
+            Some(duplicate) => (Some(duplicate.key.to_string()), duplicate.message()),
+            None => (None, error.message().to_owned()),
+        };
         ConfigError {
             file: file.to_owned(),
             position: position_of(text, error.span()),
+            key,
+            message,
+        }
+    }
+
+    /// The bytes of `file` are not UTF-8, as TOML is (`error` says where they stop being):
+    /// at the first byte that is not.
+    pub(super) fn of_encoding(
+        file: &Path,
+        bytes: &[u8],
+        error: std::str::Utf8Error,
+    ) -> ConfigError {
+        let valid = error.valid_up_to();
+        // The bytes before it are UTF-8: the error says so.
+        let text = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+        ConfigError {
+            file: file.to_owned(),
+            position: position_of(text, Some(valid..valid)),
             key: None,
-            message: error.message().to_owned(),
+            message: "not UTF-8 (a TOML file is UTF-8 text)".to_owned(),
         }
     }
 
@@ -124,7 +152,7 @@ fn position_of(text: &str, span: Option<std::ops::Range<usize>>) -> Option<(usiz
 
 /// Where `key` is written in `text`: the key, or the array element for an index; else the
 /// nearest enclosing key that is written.
-fn locate(text: &str, key: &KeyPath) -> Option<(usize, usize)> {
+pub(super) fn locate(text: &str, key: &KeyPath) -> Option<(usize, usize)> {
     position_of(text, written_part(text, key)?.0)
 }
 

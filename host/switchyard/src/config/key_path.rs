@@ -29,10 +29,10 @@ impl KeyPath {
         self.with(Segment::Index(index))
     }
 
-    /// The path written as `text` of bare keys and indices, as call routing, the dial-out
-    /// policy and guests name keys (`routing.rules[0].uri`, `rooms.101.pin`): split at its dots
-    /// and brackets. Quotes are not read: a key that needs them is made with [`key`](Self::key).
-    /// An index that is not a number ends the path before it.
+    /// The path written as `text` of bare keys and indices, as guests name keys
+    /// (`rooms.101.pin`, `rooms[0]`): split at its dots and brackets. Quotes are not read: a
+    /// key that needs them is made with [`key`](Self::key). An index that is not a number ends
+    /// the path before it.
     pub fn bare(text: &str) -> KeyPath {
         let mut path = KeyPath::default();
         for part in text.split('.') {
@@ -70,6 +70,13 @@ impl<const N: usize> From<[&str; N]> for KeyPath {
     /// The path of the nested keys `keys`: `["rtp", "port_max"]` is `rtp.port_max`.
     fn from(keys: [&str; N]) -> KeyPath {
         KeyPath(keys.map(|key| Segment::Key(key.to_owned())).into())
+    }
+}
+
+impl From<String> for KeyPath {
+    /// The path written as `text` of bare keys and indices: see [`KeyPath::bare`].
+    fn from(text: String) -> KeyPath {
+        KeyPath::bare(&text)
     }
 }
 

@@ -6,6 +6,7 @@
 //! `switchyard.toml:7:12: rtp.port_max: must not be below rtp.port_min (20000)`.
 
 mod check;
+mod duplicate;
 mod error;
 mod key_path;
 mod sections;
@@ -20,7 +21,7 @@ pub use sections::*;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use switchyard_guest::{GuestLimits, Limits};
 
@@ -106,14 +107,16 @@ fn mib(mb: u32) -> usize {
     mb as usize * 1024 * 1024
 }
 
-/// The text of the configuration file `file`.
+/// The text of the configuration file `file`: an error if it cannot be read or is not UTF-8.
 fn read(file: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(file).map_err(|e| ConfigError {
+    let bytes = std::fs::read(file).map_err(|e| ConfigError {
         file: file.to_owned(),
         position: None,
         key: None,
         message: format!("cannot read: {e}"),
-    })
+    })?;
+    String::from_utf8(bytes)
+        .map_err(|e| ConfigError::of_encoding(file, e.as_bytes(), e.utf8_error()))
 }
 
 impl Config {
@@ -146,7 +149,9 @@ impl Config {
         let mut config: Config = serde_path_to_error::deserialize(deserializer)
             .map_err(|e| ConfigError::of_value(file, text, e))?;
         config.add_embedded_guests();
-        config.resolve_paths(file);
+        config
+            .resolve_paths(file)
+            .map_err(|(key, message)| ConfigError::in_text(file, text, &key, message))?;
         Ok(config)
     }
 
@@ -158,41 +163,54 @@ impl Config {
         }
     }
 
-    fn resolve_paths(&mut self, file: &Path) {
+    /// Makes every path the file gives relative to its directory. A path given as `""` is an
+    /// error at its key: it would name that directory, never a file, nor a directory meant.
+    fn resolve_paths(&mut self, file: &Path) -> Result<(), (KeyPath, String)> {
         let base = dir_of(file);
-        for entry in self.guests.values_mut() {
-            if let Some(wasm) = &mut entry.wasm {
-                *wasm = base.join(&*wasm);
+        for (key, path) in self.paths_mut() {
+            let Some(path) = path else {
+                continue;
+            };
+            if path.as_os_str().is_empty() {
+                return Err((key, "must not be empty".to_owned()));
             }
-            if let Some(dir) = &mut entry.records_dir {
-                *dir = base.join(&*dir);
-            }
+            *path = base.join(&*path);
         }
-        for dir in [
-            &mut self.control.token_file,
-            &mut self.control.read_token_file,
-            &mut self.control.tls_cert,
-            &mut self.control.tls_key,
-            &mut self.media.prompts_dir,
-            &mut self.records.stats_dir,
-            &mut self.recording.dir,
-            &mut self.guest_cache.dir,
-            &mut self.rooms.state_file,
+        Ok(())
+    }
+
+    /// Every key that names a file or a directory, with its value.
+    fn paths_mut(&mut self) -> impl Iterator<Item = (KeyPath, &mut Option<PathBuf>)> {
+        let control = &mut self.control;
+        let server = [
+            (["control", "token_file"], &mut control.token_file),
+            (["control", "read_token_file"], &mut control.read_token_file),
+            (["control", "tls_cert"], &mut control.tls_cert),
+            (["control", "tls_key"], &mut control.tls_key),
+            (["media", "prompts_dir"], &mut self.media.prompts_dir),
+            (["records", "stats_dir"], &mut self.records.stats_dir),
+            (["recording", "dir"], &mut self.recording.dir),
+            (["guest_cache", "dir"], &mut self.guest_cache.dir),
+            (["rooms", "state_file"], &mut self.rooms.state_file),
         ]
-        .into_iter()
-        .flatten()
-        {
-            *dir = base.join(&*dir);
-        }
+        .map(|(key, path)| (KeyPath::from(key), path));
+        let guests = self.guests.iter_mut().flat_map(|(name, entry)| {
+            let table = KeyPath::from(["guests"]).key(name);
+            [
+                (table.key("wasm"), &mut entry.wasm),
+                (table.key("records_dir"), &mut entry.records_dir),
+            ]
+        });
+        server.into_iter().chain(guests)
     }
 
     /// `[dialout]` compiled; an error gives the key and what is wrong.
-    pub fn dial_policy(&self) -> Result<DialPolicy, (String, String)> {
+    pub fn dial_policy(&self) -> Result<DialPolicy, (KeyPath, String)> {
         DialPolicy::new(self.dialout.allow.as_deref(), self.dialout.max_per_second)
     }
 
     /// `[routing]` compiled; an error gives the key and what is wrong.
-    pub fn call_routes(&self) -> Result<CallRoutes, (String, String)> {
+    pub fn call_routes(&self) -> Result<CallRoutes, (KeyPath, String)> {
         CallRoutes::new(&self.routing.rules, &self.routing.guest)
     }
 

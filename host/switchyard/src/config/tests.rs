@@ -234,3 +234,43 @@ fn token_files_are_relative_to_the_config_file() {
         "expected the read token's path relative to the config file, as the admin token's"
     );
 }
+
+#[test]
+fn a_path_given_empty_is_an_error_at_its_key() {
+    for (table, key) in [
+        ("control", "token_file"),
+        ("control", "read_token_file"),
+        ("control", "tls_cert"),
+        ("control", "tls_key"),
+        ("media", "prompts_dir"),
+        ("records", "stats_dir"),
+        ("recording", "dir"),
+        ("guest_cache", "dir"),
+        ("rooms", "state_file"),
+        ("guests.webconference", "records_dir"),
+        ("guests.ivr", "wasm"),
+    ] {
+        let text = format!("[{table}]\n{key} = \"\"\n");
+        let err = parse(&text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("test.toml:2:1: {table}.{key}: must not be empty"),
+            "for {text:?}"
+        );
+    }
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_an_error_at_its_first_byte_that_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("latin.toml");
+    std::fs::write(&file, b"[sip]\ndial_user = \"caf\xe9\"\n").unwrap();
+    let err = Config::load(&file).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:2:17: not UTF-8 (a TOML file is UTF-8 text)",
+            file.display()
+        )
+    );
+}

@@ -313,10 +313,8 @@ impl Config {
     /// `[routing]` and `[dialout]`: their patterns, and the guests they name configured.
     fn check_routing(&self) -> Checked {
         self.configured(["routing", "guest"].into(), &self.routing.guest)?;
-        // Their keys are written as bare keys and indices.
-        let at_bare = |(key, message): (String, String)| (KeyPath::bare(&key), message);
-        self.call_routes().map_err(at_bare)?;
-        self.dial_policy().map_err(at_bare)?;
+        self.call_routes()?;
+        self.dial_policy()?;
         let rules = KeyPath::from(["routing", "rules"]);
         self.routing
             .rules

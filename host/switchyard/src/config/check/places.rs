@@ -34,8 +34,9 @@ impl Config {
         Ok(())
     }
 
-    /// The directories and files of `[media]`, `[records]`, `[recording]` and `[rooms]`:
-    /// each exists, the prompts decode, and the server may write where it writes.
+    /// The directories and files of `[media]`, `[records]`, `[recording]`, `[rooms]` and
+    /// `[guest_cache]`: each exists (or, the cache's, can be made), the prompts decode, and the
+    /// server may write where it writes.
     pub(super) fn check_files(&self) -> Checked {
         let prompts_dir = KeyPath::from(["media", "prompts_dir"]);
         let stats_dir = KeyPath::from(["records", "stats_dir"]);
@@ -77,6 +78,11 @@ impl Config {
             if let Some(dir) = dir {
                 writable(dir).map_err(|why| (key, why))?;
             }
+        }
+        if self.guest_cache.enabled
+            && let Some(dir) = &self.guest_cache.dir
+        {
+            makeable_dir(dir).map_err(|why| (["guest_cache", "dir"].into(), why))?;
         }
         Ok(())
     }
@@ -377,6 +383,34 @@ fn writable(dir: &Path) -> Result<(), String> {
             dir.display()
         )
     })
+}
+
+/// Checks `dir`, a directory the server makes (with its missing parents) when it first
+/// writes there, as the guest cache does: a writable directory, or under a writable one where
+/// the rest can be made; the error says why not.
+fn makeable_dir(dir: &Path) -> Result<(), String> {
+    // The nearest part of the path that is there: the directory itself, or the one its
+    // missing parts would be made in. A dangling link is there, and no directory.
+    let Some(existing) = dir
+        .ancestors()
+        .find(|part| std::fs::symlink_metadata(part).is_ok())
+    else {
+        return Err(format!(
+            "{} cannot be made: no part of it exists",
+            dir.display()
+        ));
+    };
+    if !existing.is_dir() {
+        return Err(match existing == dir {
+            true => format!("{} is not a directory", dir.display()),
+            false => format!(
+                "{} cannot be made: {} is not a directory",
+                dir.display(),
+                existing.display()
+            ),
+        });
+    }
+    writable(existing)
 }
 
 /// What makes `server` no address a DNS query can be sent to (port 0, an
@@ -949,6 +983,51 @@ mod tests {
             "[records]\nstats_dir = \"{records}\"\n[rooms]\nstate_file = \"{link}/rooms.json\"\n"
         );
         assert!(parse(&beside).is_ok(), "{:?}", parse(&beside));
+    }
+
+    #[test]
+    fn the_guest_cache_dir_must_be_a_directory_or_one_that_can_be_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        let file = file.display();
+        for (cache, message) in [
+            (format!("{file}"), format!("{file} is not a directory")),
+            (
+                format!("{file}/cache"),
+                format!("{file}/cache cannot be made: {file} is not a directory"),
+            ),
+            (
+                format!("{file}/a/b"),
+                format!("{file}/a/b cannot be made: {file} is not a directory"),
+            ),
+        ] {
+            let text = format!("[guest_cache]\n# compiled guests\ndir = {cache:?}\n");
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some("guest_cache.dir"), "{err}");
+            assert_eq!(err.position, Some((3, 1)), "{err}");
+            assert_eq!(err.message, message, "{err}");
+            let off = format!("{text}enabled = false\n");
+            assert!(parse(&off).is_ok(), "a cache turned off is not used: {off}");
+        }
+        let locked = Unwritable::new();
+        let under_locked = locked.0.path().join("cache");
+        let text = format!(
+            "[guest_cache]\ndir = {:?}\n",
+            under_locked.display().to_string()
+        );
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("guest_cache.dir"), "{err}");
+        assert!(
+            err.message.contains("is not writable by this process"),
+            "{err}"
+        );
+        let made_later = dir.path().join("a").join("cache");
+        let text = format!(
+            "[guest_cache]\ndir = {:?}\n",
+            made_later.display().to_string()
+        );
+        assert!(parse(&text).is_ok(), "{:?}", parse(&text));
     }
 
     #[test]

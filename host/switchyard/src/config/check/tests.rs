@@ -311,6 +311,40 @@ fn routing_rules_name_configured_guests_and_are_checked_in_place() {
 }
 
 #[test]
+fn an_empty_pattern_is_an_error_at_its_key() {
+    for (text, key) in [
+        ("[dialout]\nallow = \"\"\n", "dialout.allow"),
+        (
+            "[[routing.rules]]\nguest = \"webconference\"\nuri = \"\"\n",
+            "routing.rules[0].uri",
+        ),
+        (
+            "[[routing.rules]]\nguest = \"webconference\"\nheaders = { X-Tenant = \"\" }\n",
+            "routing.rules[0].headers.X-Tenant",
+        ),
+    ] {
+        let err = parse(text).unwrap_err();
+        let line = text.lines().count();
+        assert_eq!(err.key.as_deref(), Some(key), "{err}");
+        assert_eq!(err.position.map(|p| p.0), Some(line), "{err}");
+        assert_eq!(err.message, "must not be empty", "{err}");
+    }
+}
+
+#[test]
+fn a_routing_header_name_with_a_dot_is_named_quoted_at_its_place() {
+    let text = "[[routing.rules]]\nguest = \"webconference\"\nheaders = { \"X.Y\" = \"(\" }\n";
+    let err = parse(text).unwrap_err();
+    assert_eq!(
+        err.key.as_deref(),
+        Some("routing.rules[0].headers.\"X.Y\""),
+        "{err}"
+    );
+    assert_eq!(err.position, Some((3, 13)), "{err}");
+    assert!(err.message.starts_with("not a regular expression"), "{err}");
+}
+
+#[test]
 fn only_a_guest_with_a_file_can_be_watched() {
     let err = parse("[guests.webconference]\nwatch = true\n").unwrap_err();
     assert_eq!(err.key.as_deref(), Some("guests.webconference.watch"));
