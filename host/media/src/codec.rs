@@ -98,7 +98,8 @@ impl Codec {
     }
 
     /// RTP timestamp units an RTP payload of this codec carries (one per byte for G.711 and
-    /// G.722; from its TOC byte for Opus), or `None` for an Opus packet too malformed to tell.
+    /// G.722; from its TOC byte for Opus), or `None` for an Opus packet whose framing is
+    /// invalid (RFC 6716 §3.2), which cannot be decoded.
     pub(crate) fn payload_samples(self, payload: &[u8]) -> Option<usize> {
         match self {
             Codec::Pcmu | Codec::Pcma | Codec::G722 => Some(payload.len()),

@@ -13,7 +13,7 @@ use crate::dtmf_send::{DtmfSendError, DtmfSender, DtmfStep, EventPacket, Telepho
 use crate::gain::Gain;
 use crate::key_rate::KeyRate;
 use crate::latch::{Latch, Source};
-use crate::opus::OpusParams;
+use crate::opus::{self, OpusParams};
 use crate::packet_pool::PacketPool;
 use crate::packetizer::Packetizer;
 use crate::playback::{PlayId, Playback, PromptRole};
@@ -113,6 +113,9 @@ pub(crate) enum Received {
     /// Comfort noise (RFC 3389, static payload type 13 of RFC 3551), whether negotiated or
     /// not: silence.
     ComfortNoise,
+    /// A packet of the audio's payload type with no payload: an RFC 6263 keepalive, which
+    /// holds its place in the audio's sequence and keeps the leg from timing out.
+    Keepalive,
     /// A valid RTP packet with a payload type this leg did not negotiate.
     UnknownPayloadType,
     /// A valid RTP packet for a leg that does not receive (our direction), dropped unread.
@@ -369,15 +372,6 @@ impl Leg {
         } else if old.opus != params.opus {
             self.outbound.configure_opus(&params.opus);
         }
-        // RFC 3264 §8: a new offer may come from a new place, though its SDP address is the
-        // same (a NAT that forgot its mapping while the call was on hold).
-        self.latch.relearn(params.remote);
-        if old.remote != params.remote || old.rtcp != params.rtcp {
-            self.rtcp.relearn();
-        }
-        // The same place may send from a new source under the same SSRC, its RFC 4733 events
-        // stamped on another timeline (an SBC or a B2BUA that re-routed the call).
-        self.dtmf.rebase();
         clock_events(&mut self.dtmf, &params);
         if params.incoming().telephone_event.is_some() != old.incoming().telephone_event.is_some() {
             self.inband = inband_detector(&params, self.rate);
@@ -397,8 +391,33 @@ impl Leg {
         }
         self.out
             .configure(params.codec, params.payload_type, params.ptime_ms);
+        self.relearn_peer(&params);
         self.params = params;
         replaced
+    }
+
+    /// Takes a re-negotiation that left its parameters as they are (a session refresh, or a
+    /// re-INVITE from a peer whose NAT mapped it anew): its peer's packets are latched afresh
+    /// (see [`Latch::relearn`]) and its RFC 4733 events timed afresh, as at any
+    /// re-negotiation; codecs, jitter buffer and outgoing stream carry on untouched.
+    pub(crate) fn refresh(&mut self) {
+        let params = self.params.clone();
+        self.relearn_peer(&params);
+    }
+
+    /// Learns anew where the peer's packets come from as its session is re-negotiated to
+    /// `next`, before the leg adopts it.
+    fn relearn_peer(&mut self, next: &LegParams) {
+        // RFC 3264 §8: a new offer may come from a new place, though its SDP address is the
+        // same (a NAT that forgot its mapping while the call was on hold, or that mapped the
+        // stream anew while its SDP stayed the same).
+        self.latch.relearn(next.remote);
+        if self.params.remote != next.remote || self.params.rtcp != next.rtcp {
+            self.rtcp.relearn();
+        }
+        // The same place may send from a new source under the same SSRC, its RFC 4733 events
+        // stamped on another timeline (an SBC or a B2BUA that re-routed the call).
+        self.dtmf.rebase();
     }
 
     /// Counts its RTP timeout afresh from `now`, to be raised again after as long a silence.
@@ -579,7 +598,7 @@ impl Leg {
             // holds its place there: no audio was lost in it.
             self.skip_in_sequence(ssrc, sequence);
             return match audio {
-                true => Received::Malformed,
+                true => Received::Keepalive,
                 false => Received::UnknownPayloadType,
             };
         }
@@ -856,7 +875,8 @@ impl Leg {
     // span rendered from what was taken and its payload (the packet for Opus, when it is exactly
     // this tick's frame): all of `want` when the stream fills it, or ends in a pause (silence
     // after what was taken); only what was heard before a missing packet, whose loss is then
-    // owed (`lost_samples`), taken to be as long as the last packet received.
+    // owed (`lost_samples`), taken to be as long as the last packet received, or before an Opus
+    // packet that does not decode, owed for as long as that packet lasts.
     fn take_span(&mut self, deadline: Instant, want: usize) -> (usize, Option<Vec<u8>>, Gap) {
         let codec = self.params.codec;
         let (payload, gap) = match codec.payload_len(want) {
@@ -865,7 +885,13 @@ impl Leg {
                 self.reframer
                     .next(bytes, &mut self.spare_payloads, || jitter.pop(deadline))
             }
-            None => self.take_opus(deadline, want),
+            None => match self.take_opus(deadline, want) {
+                Ok(taken) => taken,
+                Err(lasted) => {
+                    self.owe_concealment(lasted);
+                    return (self.inbound.carried(), None, Gap::None);
+                }
+            },
         };
         if gap != Gap::Lost {
             return (want, payload, gap);
@@ -877,15 +903,26 @@ impl Leg {
                 .and_then(|payload| codec.payload_samples(payload))
                 .unwrap_or(0),
         };
-        let lost = self.jitter.packet_samples() as usize;
-        self.lost_samples = lost.min(codec.samples_per_frame(MAX_CONCEALED));
+        self.owe_concealment(self.jitter.packet_samples() as usize);
         (heard, payload, Gap::None)
+    }
+
+    // Owes the concealment of `lost` clock units of the peer's stream, at most
+    // `MAX_CONCEALED`: rendered next, before anything more is taken from the jitter buffer.
+    fn owe_concealment(&mut self, lost: usize) {
+        self.lost_samples = lost.min(self.params.codec.samples_per_frame(MAX_CONCEALED));
     }
 
     // Decodes Opus packets until `want` samples are carried, or the jitter buffer has none to
     // give: packets of any duration, 10 ms ones two per tick, a 60 ms one every third tick.
-    // The payload returned is the packet when it is exactly this tick's whole frame.
-    fn take_opus(&mut self, deadline: Instant, want: usize) -> (Option<Vec<u8>>, Gap) {
+    // The payload returned is the packet when it is exactly this tick's whole frame. A packet
+    // that does not decode ends the taking, `Err` with how long it lasts: it is lost, and
+    // concealed in its place.
+    fn take_opus(
+        &mut self,
+        deadline: Instant,
+        want: usize,
+    ) -> Result<(Option<Vec<u8>>, Gap), usize> {
         let frame = Codec::Opus.samples_per_frame(PACKET_TIME);
         let mut taken: Option<Vec<u8>> = None;
         let mut whole = true;
@@ -893,17 +930,30 @@ impl Leg {
             match self.jitter.pop(deadline) {
                 Playout::Frame(packet) => {
                     whole = taken.is_none() && self.inbound.carried() == 0;
-                    self.inbound.take_packet(&packet);
-                    if let Some(spent) = taken.replace(packet) {
+                    if let Some(spent) = taken.take() {
                         self.spare_payloads.give(spent);
                     }
+                    if !self.inbound.take_packet(&packet) {
+                        return Err(self.discard_undecodable(packet));
+                    }
+                    taken = Some(packet);
                 }
-                Playout::Lost => return (None, Gap::Lost),
-                Playout::Idle => return (None, Gap::Idle),
+                Playout::Lost => return Ok((None, Gap::Lost)),
+                Playout::Idle => return Ok((None, Gap::Idle)),
             }
         }
         let exact = whole && want == frame && self.inbound.carried() == frame;
-        (taken.filter(|_| exact), Gap::None)
+        Ok((taken.filter(|_| exact), Gap::None))
+    }
+
+    // How long the Opus `packet` that did not decode lasts, in clock units (as its TOC byte
+    // says, else as long as the last packet received); its buffer is kept for the packets
+    // received next.
+    fn discard_undecodable(&mut self, packet: Vec<u8>) -> usize {
+        let lasted =
+            opus::nominal_samples(&packet).unwrap_or(self.jitter.packet_samples() as usize);
+        self.spare_payloads.give(packet);
+        lasted
     }
 
     /// Whether this leg sends nothing (its direction: it is on hold). Then this tick's media time
@@ -1097,4 +1147,80 @@ fn new_jitter(codec: Codec, min_delay: Duration) -> JitterBuffer<Vec<u8>> {
 /// [`MAX_JITTER_DELAY`], or the minimum if it is higher.
 fn max_delay(min_delay: Duration) -> Duration {
     MAX_JITTER_DELAY.max(min_delay)
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand::rngs::SmallRng;
+
+    use super::*;
+    use crate::Encoder;
+
+    // An Opus leg's playout, one tick at a time, of 20 ms packets of a tone that each arrive
+    // just before their frame's tick, but one lasting 40 ms (by its TOC byte) in place of frames
+    // 10 and 11, which does not decode: code 1, two frames of equal length in an odd number of
+    // bytes (RFC 6716 §3.2.3). The leg's gap at each tick, and its jitter counters.
+    fn playout_around_an_undecodable_packet() -> (Vec<Gap>, JitterStats) {
+        let t0 = Instant::now();
+        let params = LegParams {
+            codec: Codec::Opus,
+            payload_type: 111,
+            telephone_event: None,
+            incoming: None,
+            remote: SocketAddr::from(([127, 0, 0, 1], 5000)),
+            direction: MediaDirection::SendRecv,
+            ptime_ms: 20,
+            opus: OpusParams::default(),
+            rtcp: RtcpPath::Muxed,
+            peer_holds: false,
+        };
+        let delay = Duration::from_millis(60);
+        let mut leg = Leg::new(t0, params, delay, &mut SmallRng::seed_from_u64(7));
+        let mut encoder = Encoder::new(Codec::Opus);
+        let mut gaps = Vec::new();
+        let mut sequence = 0;
+        for frame in 0..30u32 {
+            let deadline = t0 + PACKET_TIME * frame;
+            let pcm: Vec<i16> = (0..960)
+                .map(|i| (6000.0 * (f64::from(frame * 960 + i) * 0.0576).sin()) as i16)
+                .collect();
+            let mut payload = Vec::new();
+            encoder.encode(&pcm, &mut payload);
+            let (payload, samples) = match frame {
+                10 => (vec![0x79, 0, 0, 0], 1920),
+                11 => (Vec::new(), 0),
+                _ => (payload, 960),
+            };
+            if samples > 0 {
+                let arrival = Arrival {
+                    at: deadline - Duration::from_millis(1),
+                    ssrc: 0xA,
+                    sequence,
+                    timestamp: frame * 960,
+                    samples,
+                };
+                leg.jitter.push(arrival, payload);
+                sequence += 1;
+            }
+            leg.pull(deadline, None);
+            gaps.push(leg.gap);
+        }
+        (gaps, leg.take_jitter_stats())
+    }
+
+    #[test]
+    fn an_opus_packet_that_does_not_decode_is_concealed_for_as_long_as_it_lasts() {
+        let (gaps, stats) = playout_around_an_undecodable_packet();
+        let lost: Vec<usize> = (0..gaps.len()).filter(|&k| gaps[k] == Gap::Lost).collect();
+        assert_eq!(lost.len(), 2, "{gaps:?}");
+        assert_eq!(lost[1], lost[0] + 1, "{gaps:?}");
+        // The packets around it play on either side, each at its own tick.
+        assert!(
+            gaps[lost[1] + 1..].iter().all(|&gap| gap == Gap::None),
+            "{gaps:?}"
+        );
+        assert_eq!(stats.concealed, 2, "{stats:?}");
+        assert_eq!((stats.lost, stats.underruns), (0, 0), "{stats:?}");
+    }
 }

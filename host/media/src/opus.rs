@@ -14,9 +14,9 @@ use unsafe_libopus::{
     OPUS_SET_BITRATE_REQUEST, OPUS_SET_INBAND_FEC_REQUEST, OPUS_SET_MAX_BANDWIDTH_REQUEST,
     OPUS_SET_PACKET_LOSS_PERC_REQUEST, OPUS_SET_PREDICTION_DISABLED_REQUEST, OPUS_SET_VBR_REQUEST,
     opus_decode, opus_decoder_create, opus_decoder_destroy, opus_encode, opus_encoder_create,
-    opus_encoder_destroy, opus_encoder_get_size, opus_packet_get_nb_samples, opus_repacketizer_cat,
-    opus_repacketizer_create, opus_repacketizer_destroy, opus_repacketizer_init,
-    opus_repacketizer_out,
+    opus_encoder_destroy, opus_encoder_get_size, opus_packet_get_nb_samples, opus_packet_parse,
+    opus_repacketizer_cat, opus_repacketizer_create, opus_repacketizer_destroy,
+    opus_repacketizer_init, opus_repacketizer_out,
 };
 
 /// The rate every Opus stream here is encoded and decoded at (RFC 7587 §4.1: the RTP clock is
@@ -330,8 +330,18 @@ impl fmt::Debug for OpusJoiner {
 }
 
 /// Samples at 48 kHz (RTP timestamp units) an Opus packet holds, from its TOC byte and frame
-/// count (RFC 6716 §3.1); `None` for a packet too short or malformed to tell.
+/// count (RFC 6716 §3.1); `None` for a packet whose framing is invalid (see [`well_framed`]),
+/// which no decoder takes.
 pub(crate) fn packet_samples(packet: &[u8]) -> Option<usize> {
+    well_framed(packet)
+        .then(|| nominal_samples(packet))
+        .flatten()
+}
+
+/// Samples at 48 kHz an Opus packet's TOC byte and frame count say it holds (RFC 6716 §3.1),
+/// whether or not the frames that follow are framed validly; `None` for a packet too short to
+/// tell.
+pub(crate) fn nominal_samples(packet: &[u8]) -> Option<usize> {
     if packet.is_empty() {
         return None;
     }
@@ -342,9 +352,68 @@ pub(crate) fn packet_samples(packet: &[u8]) -> Option<usize> {
     usize::try_from(samples).ok().filter(|&n| n > 0)
 }
 
+/// Whether `packet` is framed as RFC 6716 §3.2 requires: a TOC byte, then one frame (code 0),
+/// two of equal length (code 1: an even number of bytes), two with the first's length coded
+/// (code 2), or a frame count byte and the frames it says (code 3), each frame at most 1275
+/// bytes and the packet at most 120 ms (R1–R7, §3.4).
+fn well_framed(packet: &[u8]) -> bool {
+    let Ok(len) = i32::try_from(packet.len()) else {
+        return false;
+    };
+    // Code 3 counts at most 48 frames of 2.5 ms within its 120 ms.
+    let mut frame_lens = [0i16; 48];
+    let mut toc = 0;
+    // SAFETY: `packet` holds `len` bytes; the frame lengths written are at most 48 (the parser
+    // refuses more than 120 ms of frames), into `frame_lens`; the frame pointers and payload
+    // offset are not asked for.
+    let frames = unsafe {
+        opus_packet_parse(
+            packet.as_ptr(),
+            len,
+            &mut toc,
+            std::ptr::null_mut(),
+            frame_lens.as_mut_ptr(),
+            std::ptr::null_mut(),
+        )
+    };
+    frames > 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packets_framed_against_rfc_6716_hold_no_samples() {
+        // A 20 ms SILK TOC (config 1) with codes 0–3.
+        let valid: [&[u8]; 5] = [
+            &[0x08],
+            &[0x09, 1, 2],
+            &[0x0A, 1, 7, 2],
+            &[0x0B, 0x03, 1, 2, 3],
+            &[0x0B, 0x83, 1, 1, 7, 2, 3],
+        ];
+        for packet in valid {
+            assert!(packet_samples(packet).is_some(), "{packet:02x?}");
+        }
+        let invalid: [&[u8]; 7] = [
+            // Code 1: an odd number of bytes for its two equal frames.
+            &[0x79, 0, 0, 0],
+            // Code 2: the first frame longer than the packet.
+            &[0x0A, 5, 1],
+            // Code 3: no count byte, no frame, more than 120 ms (seven 20 ms frames), and CBR
+            // frames that do not divide the bytes evenly.
+            &[0x0B],
+            &[0x0B, 0x00],
+            &[0x0B, 0x07, 1, 2, 3, 4, 5, 6, 7],
+            &[0x0B, 0x02, 1, 2, 3],
+            // Code 0: a frame longer than 1275 bytes.
+            &[0x08; 1277],
+        ];
+        for packet in invalid {
+            assert_eq!(packet_samples(packet), None, "{packet:02x?}");
+        }
+    }
 
     // Frame `frame` of a phase-continuous sine of `freq` Hz at 48 kHz.
     fn sine(freq: f64, frame: usize) -> Vec<i16> {

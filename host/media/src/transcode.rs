@@ -66,10 +66,13 @@ impl RoomDecoder {
     }
 
     /// Decodes a whole Opus `packet` (any duration up to 120 ms) after what is carried, to be
-    /// rendered from the next frame on. Call only while less than a frame is carried.
-    pub(crate) fn take_packet(&mut self, packet: &[u8]) {
+    /// rendered from the next frame on. Call only while less than a frame is carried. Returns
+    /// false, and carries nothing more, for a packet that does not decode (not valid Opus).
+    pub(crate) fn take_packet(&mut self, packet: &[u8]) -> bool {
         let room = &mut self.pcm[self.carried..];
-        self.carried += self.decoder.decode(packet, room);
+        let decoded = self.decoder.decode(packet, room);
+        self.carried += decoded;
+        decoded > 0
     }
 
     /// Converts to `room_rate` Hz from now on, going on without a gap or a click (see

@@ -360,16 +360,18 @@ impl Worker {
     }
 
     /// Adopts re-negotiated parameters for a live leg (a re-INVITE or UPDATE), effective from the
-    /// next tick; an unknown leg or unchanged parameters are ignored. Room or bridge, mute, gain
-    /// and playback carry on, and so does the outgoing RTP stream: same SSRC, next sequence
-    /// number, timestamp on the sampling clock (RFC 3550 §5.1, §8), whatever the new codec,
-    /// payload type, remote address or ptime, unless the new codec's RTP clock runs at another
-    /// rate (G.711 to Opus): a new stream then starts, with a new SSRC, random sequence number
-    /// and timestamp and its first packet marked (RFC 7160 §4.1), and the old one's last report
-    /// and BYE are queued first, as [`remove_leg`](Self::remove_leg) sends them (RFC 3550 §8.2:
-    /// once its peer heard of it, to the same destination). The leg latches afresh, keeping the
-    /// source latched so far while the remote address is the same, and trusting it less when
-    /// the address moved (see [`handle_rtp`](Self::handle_rtp)).
+    /// next tick; an unknown leg is ignored. Room or bridge, mute, gain and playback carry on, and
+    /// so does the outgoing RTP stream: same SSRC, next sequence number, timestamp on the sampling
+    /// clock (RFC 3550 §5.1, §8), whatever the new codec, payload type, remote address or ptime,
+    /// unless the new codec's RTP clock runs at another rate (G.711 to Opus): a new stream then
+    /// starts, with a new SSRC, random sequence number and timestamp and its first packet marked
+    /// (RFC 7160 §4.1), and the old one's last report and BYE are queued first, as
+    /// [`remove_leg`](Self::remove_leg) sends them (RFC 3550 §8.2: once its peer heard of it, to
+    /// the same destination). The leg latches afresh, keeping the source latched so far while the
+    /// remote address is the same, and trusting it less when the address moved (see
+    /// [`handle_rtp`](Self::handle_rtp)). Unchanged parameters (a session refresh, or a peer whose
+    /// NAT mapped it anew with the same SDP) latch afresh all the same, and change nothing else:
+    /// what the leg buffered and what it sends go on as they were.
     ///
     /// Payload gathered towards the leg's next packet (a ptime above 20 ms) is queued at once as
     /// one shorter packet under the old parameters; a packet of the leg waiting half a tick goes at
@@ -387,11 +389,11 @@ impl Worker {
     /// [`MediaEvent::RtpTimeout`]; one that starts receiving again counts its RTP timeout from
     /// `now`.
     pub fn update_leg(&mut self, now: Instant, leg: LegId, params: LegParams) {
-        if self
-            .legs
-            .get(&leg)
-            .is_none_or(|state| state.params == params)
-        {
+        let Some(state) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        if state.params == params {
+            state.refresh();
             return;
         }
         // What waits half a tick goes first, before the BYE of a stream that restarts.
@@ -721,10 +723,12 @@ impl Worker {
     /// Takes a packet that arrived at `now` on the leg's socket from `source`. Audio in the
     /// negotiated payload type goes to the leg's jitter buffer; RFC 4733 telephone-events become
     /// [`MediaEvent::Dtmf`] (once per press) and are not mixed; comfort noise (RFC 3389) is
-    /// silence; anything else is counted and dropped, as is every packet of a leg that does not
-    /// receive (its direction). Events, comfort noise, and packets of a payload type not agreed
-    /// or with no payload (RFC 6263 keepalives) keep their places in the audio's sequence, so
-    /// that they count as no loss and are not concealed.
+    /// silence; a packet of the audio's payload type with no payload is an RFC 6263 keepalive,
+    /// received (it keeps the leg from timing out) and not dropped; anything else is counted
+    /// and dropped, as is every packet of a leg that does not receive (its direction). Events,
+    /// comfort noise, and packets of a payload type not agreed or with no payload (RFC 6263
+    /// keepalives) keep their places in the audio's sequence, so that they count as no loss
+    /// and are not concealed.
     ///
     /// Symmetric RTP (RFC 4961): a leg takes packets from one source only, and sends its own
     /// there. It latches at once onto its SDP address ([`LegParams::remote`]) when the first
@@ -775,7 +779,10 @@ impl Worker {
             Received::NotReceiving => self.stats.not_receiving += 1,
             Received::KeyOverRate => self.stats.keys_over_rate += 1,
             Received::Event(Some(digit)) => self.events.push_back(MediaEvent::Dtmf { leg, digit }),
-            Received::Event(None) | Received::Audio | Received::ComfortNoise => {}
+            Received::Event(None)
+            | Received::Audio
+            | Received::ComfortNoise
+            | Received::Keepalive => {}
         }
         self.stats.packets_received += 1;
     }

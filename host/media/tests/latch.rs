@@ -380,3 +380,85 @@ fn foreign_packets_neither_press_keys_nor_keep_a_leg_alive() {
     }
     assert_eq!(events_seen, vec![MediaEvent::RtpTimeout { leg: A }]);
 }
+
+#[test]
+fn a_refresh_with_the_same_sdp_latches_a_peer_its_nat_mapped_anew() {
+    let start = Instant::now();
+    let mut worker = Worker::new(Default::default(), start, 7);
+    let a_params = LegParams {
+        remote: addr("10.0.0.5:4000"),
+        ..params(Codec::Pcmu, 0)
+    };
+    worker.add_leg(start, A, a_params.clone());
+    worker.add_leg(start, B, params(Codec::Pcmu, sdp_addr(B).port()));
+    worker.join(A, RoomId("r".into()));
+    worker.join(B, RoomId("r".into()));
+    let (first, second) = (addr("203.0.113.9:31000"), addr("203.0.113.9:31002"));
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 2500.0);
+    for _ in 0..20 {
+        send_from(&mut worker, &mut peer, first);
+        tick(&mut worker);
+    }
+    assert_eq!(sent_by(&tick(&mut worker), A)[0].destination, first);
+
+    // The NAT maps the peer anew and its stream restarts (a new SSRC); its re-INVITE or UPDATE
+    // carries the SDP it sent before.
+    let mut restarted = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    restarted.ssrc = 0x2002;
+    for _ in 0..5 {
+        send_from(&mut worker, &mut restarted, second);
+        tick(&mut worker);
+    }
+    worker.update_leg(worker.next_tick(), A, a_params);
+    let (mut b_heard, mut destinations) = (Vec::new(), Vec::new());
+    for _ in 0..40 {
+        send_from(&mut worker, &mut restarted, second);
+        let out = tick(&mut worker);
+        destinations.push(sent_by(&out, A)[0].destination);
+        b_heard.extend(decode(Codec::Pcmu, sent_by(&out, B)[0]));
+    }
+    assert_eq!(destinations.last(), Some(&second), "{destinations:?}");
+    assert!(
+        goertzel(&b_heard[10 * FRAME_LEN..], 1000.0, 8000.0) > 4000.0,
+        "B hears the peer's restarted stream"
+    );
+}
+
+#[test]
+fn a_refresh_with_the_same_sdp_leaves_the_streams_untouched() {
+    let start = Instant::now();
+    let mut worker = Worker::new(Default::default(), start, 7);
+    let a_params = LegParams {
+        ptime_ms: 40,
+        ..params(Codec::Pcmu, sdp_addr(A).port())
+    };
+    worker.add_leg(start, A, a_params.clone());
+    worker.add_leg(start, B, params(Codec::Pcmu, sdp_addr(B).port()));
+    worker.join(A, RoomId("r".into()));
+    worker.join(B, RoomId("r".into()));
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 440.0);
+    let mut b_hears = Listener::new(B, Codec::Pcmu);
+    let mut a_sent = Vec::new();
+    for k in 0..60 {
+        if k == 31 {
+            worker.update_leg(worker.next_tick(), A, a_params.clone());
+        }
+        send_from(&mut worker, &mut peer, sdp_addr(A));
+        let out = tick(&mut worker);
+        b_hears.take(&out);
+        a_sent.extend(sent_by(&out, A).into_iter().map(header));
+        assert!(sent_by(&out, A).iter().all(|t| {
+            t.destination == sdp_addr(A) && rtp_payload(&t.payload).len() == 2 * FRAME_LEN
+        }));
+    }
+    // Past the jitter buffer's start: the tone goes on without a glitch across the refresh.
+    assert_continuous_tone(&"B", &b_hears.heard[5 * FRAME_LEN..], 8000);
+    let jitter = worker.stats().jitter;
+    assert_eq!((jitter.lost, jitter.concealed), (0, 0));
+    // A's stream goes on as it was: one SSRC, no sequence number skipped.
+    assert!(
+        a_sent
+            .windows(2)
+            .all(|pair| { pair[1].2 == pair[0].2 && pair[1].0 == pair[0].0.wrapping_add(1) })
+    );
+}

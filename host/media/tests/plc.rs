@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use switchyard_media::{Codec, Encoder, FRAME_LEN, LegId, RoomId, Worker};
+use switchyard_media::{Codec, Encoder, FRAME_LEN, LegId, RoomId, Worker, WorkerStats};
 
 const A: LegId = LegId(1);
 const B: LegId = LegId(2);
@@ -406,11 +406,11 @@ fn a_lost_packet_shorter_than_a_tick_or_ending_within_one_is_concealed_as_long_a
 /// `ptime_ms` (10 or 40), all from one encoder, and the worker's count of concealed frames.
 /// The marker is 20 ms (or one packet) of a 1 kHz tone; the rest is 400 Hz. Each packet is sent
 /// as soon as the tick time reaches its first sample, packet 21 with packet 20 (so that 20 is
-/// known to be missing when its turn comes); with `lose_20`, packet 20 never arrives. The
+/// known to be missing when its turn comes); `twentieth` says what becomes of packet 20. The
 /// marker starts with the first packet 30 ms or more after the lost one: a predictive decoder
 /// takes a few packets to find its way back after a loss, and what it decodes meanwhile is
 /// off in level, which would move where the marker crosses the detector's threshold.
-fn marker_after_a_lost_opus_packet(ptime_ms: usize, lose_20: bool) -> (usize, u64) {
+fn marker_after_a_lost_opus_packet(ptime_ms: usize, twentieth: Twentieth) -> (usize, WorkerStats) {
     let mut worker = worker_at(Instant::now(), 7, &[(A, Codec::Opus), (B, Codec::Pcmu)]);
     let room = RoomId("r".into());
     worker.join(A, room.clone());
@@ -429,21 +429,37 @@ fn marker_after_a_lost_opus_packet(ptime_ms: usize, lose_20: bool) -> (usize, u6
         .collect();
     let samples = Codec::Opus.samples_per_frame(peer.packet_time);
     let tick_samples = Codec::Opus.samples_per_frame(TICK);
+    let lose_20 = twentieth == Twentieth::Lost;
     let heard = feed_with_20_late(&mut worker, (ticks, tick_samples), samples, lose_20, |i| {
-        packets[i].clone()
+        match (i, twentieth) {
+            // Its RTP header (12 bytes), then a TOC byte of code 1 (two 20 ms frames of equal
+            // length) and an odd number of bytes for them (RFC 6716 §3.2.3).
+            (20, Twentieth::Malformed) => [&packets[i][..12], &[0x79, 0, 0, 0]].concat(),
+            _ => packets[i].clone(),
+        }
     });
     // 10 ms windows at 8 kHz, whole periods of both tones. Opus's own concealment is no clean
     // tone: it has 5 ms bursts of 1 kHz at over half the marker's level, which a 5 ms window
     // would take for it.
-    (marker_start(&heard, 80), worker.stats().jitter.concealed)
+    (marker_start(&heard, 80), worker.stats())
+}
+
+/// What becomes of packet 20 of a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Twentieth {
+    Sent,
+    Lost,
+    /// Replaced by one whose Opus framing is invalid.
+    Malformed,
 }
 
 #[test]
 fn a_lost_opus_packet_of_10_or_40_ms_is_concealed_as_long_as_it_lasted() {
     for (ptime_ms, concealed_ticks) in [(10, 1), (40, 2)] {
-        let (clean, none) = marker_after_a_lost_opus_packet(ptime_ms, false);
-        assert_eq!(none, 0, "{ptime_ms} ms");
-        let (lossy, concealed) = marker_after_a_lost_opus_packet(ptime_ms, true);
+        let (clean, stats) = marker_after_a_lost_opus_packet(ptime_ms, Twentieth::Sent);
+        assert_eq!(stats.jitter.concealed, 0, "{ptime_ms} ms");
+        let (lossy, stats) = marker_after_a_lost_opus_packet(ptime_ms, Twentieth::Lost);
+        let concealed = stats.jitter.concealed;
         // Both runs go through the same decoders: the loss may only nudge where the marker
         // crosses the threshold, by far less than the 80 samples of 10 ms.
         assert!(
@@ -451,5 +467,23 @@ fn a_lost_opus_packet_of_10_or_40_ms_is_concealed_as_long_as_it_lasted() {
             "{ptime_ms} ms: the marker starts at {lossy} after the loss, at {clean} without"
         );
         assert_eq!(concealed, concealed_ticks, "{ptime_ms} ms");
+    }
+}
+
+#[test]
+fn an_opus_packet_framed_against_rfc_6716_is_dropped_as_malformed_and_concealed_as_lost() {
+    for ptime_ms in [10, 40] {
+        let (lost_at, lost) = marker_after_a_lost_opus_packet(ptime_ms, Twentieth::Lost);
+        let (malformed_at, malformed) =
+            marker_after_a_lost_opus_packet(ptime_ms, Twentieth::Malformed);
+        assert_eq!(
+            (lost.malformed_packets, malformed.malformed_packets),
+            (0, 1),
+            "{ptime_ms} ms"
+        );
+        // Dropped on arrival, it is a lost packet like any other: the jitter buffer never
+        // sees it, and its place is concealed as long as the stream's packets last.
+        assert_eq!(malformed.jitter, lost.jitter, "{ptime_ms} ms");
+        assert_eq!(malformed_at, lost_at, "{ptime_ms} ms");
     }
 }
