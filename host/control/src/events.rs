@@ -144,19 +144,23 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// The filter of a query string: `room=<room>` and `dtmf=1`.
-    pub fn from_query(query: Option<&str>) -> Self {
+    /// The filter of a query string: `room=<room>`, and `dtmf=` `true` or `1` (`false` or `0`:
+    /// none); an error names a value it does not take. Other parameters are left alone, as
+    /// every route leaves them.
+    pub fn from_query(query: Option<&str>) -> Result<Self, BadParameter> {
         let mut filter = Filter::default();
-        for pair in query.unwrap_or("").split('&') {
-            match pair.split_once('=') {
-                Some(("room", room)) => {
-                    filter.room = Some(crate::rest::decode_query_value(room));
+        for (name, value) in parameters(query) {
+            match name {
+                "room" => {
+                    let room = crate::rest::decode_query_value(value)
+                        .map_err(|_| BadParameter::new("room", value, "text in UTF-8"))?;
+                    filter.room = Some(room);
                 }
-                Some(("dtmf", "1" | "true")) => filter.dtmf = true,
+                "dtmf" => filter.dtmf = flag(value)?,
                 _ => {}
             }
         }
-        filter
+        Ok(filter)
     }
 
     fn takes(&self, event: &ControlEvent) -> bool {
@@ -173,31 +177,103 @@ impl Filter {
 /// (ids stay below 2^53).
 pub const NOW: u64 = u64::MAX;
 
+/// A query parameter of the event stream whose value it does not take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadParameter {
+    /// The parameter's name.
+    pub name: &'static str,
+    /// Its value as written in the query.
+    pub value: String,
+    /// What it takes.
+    pub expected: &'static str,
+}
+
+impl BadParameter {
+    fn new(name: &'static str, value: &str, expected: &'static str) -> Self {
+        BadParameter {
+            name,
+            value: value.to_owned(),
+            expected,
+        }
+    }
+}
+
+impl std::fmt::Display for BadParameter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "query parameter {}={:?}: expected {}",
+            self.name, self.value, self.expected
+        )
+    }
+}
+
+/// The `name=value` pairs of a query string, as written (a name without `=` has the value
+/// ""; empty pairs are left out).
+fn parameters(query: Option<&str>) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+}
+
+/// The boolean `dtmf=` value, as the OpenAPI document declares it (`true`, `false`), or as
+/// a form's checkbox or a script is as likely to write it (`1`, `0`).
+fn flag(value: &str) -> Result<bool, BadParameter> {
+    let expected = || BadParameter::new("dtmf", value, "true, false, 1 or 0");
+    match crate::rest::decode_query_value(value)
+        .map_err(|_| expected())?
+        .as_str()
+    {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(expected()),
+    }
+}
+
 /// The id a reconnecting client resumes after: `Last-Event-ID` (what a
 /// browser's `EventSource` sends), else `after=<id>` in the query, else 0
 /// (every event the log keeps). `after=now` is [`NOW`]: from the newest
-/// event on, as [`EventLog::resolve`] makes it.
-pub fn resume_point(headers: &HeaderMap, query: Option<&str>) -> u64 {
-    // An id as large as `NOW`, or too large for a u64, is no id this log gave (nor a past
-    // one): past the newest, as any other such id is (answered with a reset), rather than
-    // `now` or no id at all.
-    let id = |v: &str| match v.parse::<u64>() {
-        Ok(id) => Some(id.min(NOW - 1)),
-        Err(_) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => Some(NOW - 1),
-        Err(_) => None,
-    };
+/// event on, as [`EventLog::resolve`] makes it. An `after` that is neither
+/// (`^(now|[0-9]+)$`, as the OpenAPI document declares it) is an error, even
+/// beside `Last-Event-ID`: the client asked for something this server does not
+/// serve, rather than for the whole log.
+pub fn resume_point(headers: &HeaderMap, query: Option<&str>) -> Result<u64, BadParameter> {
+    let mut asked = None;
+    for (name, value) in parameters(query) {
+        if name == "after" {
+            let point = after(value)?;
+            asked = asked.or(Some(point));
+        }
+    }
     let header = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| id(v.trim()));
-    let query = query.and_then(|q| {
-        q.split('&')
-            .find_map(|pair| match pair.strip_prefix("after=")? {
-                "now" => Some(NOW),
-                value => id(value),
-            })
-    });
-    header.or(query).unwrap_or(0)
+        .and_then(|v| event_id(v.trim()));
+    Ok(header.or(asked).unwrap_or(0))
+}
+
+/// The resume point `after=value` asks for.
+fn after(value: &str) -> Result<u64, BadParameter> {
+    let expected = || BadParameter::new("after", value, "an event id (digits) or now");
+    match crate::rest::decode_query_value(value)
+        .map_err(|_| expected())?
+        .as_str()
+    {
+        "now" => Ok(NOW),
+        id => event_id(id).ok_or_else(expected),
+    }
+}
+
+/// The event id `text` (digits) stands for, if it is one. An id as large as `NOW`, or too
+/// large for a u64, is no id this log gave (nor a past one): past the newest, as any other
+/// such id is (answered with a reset), rather than `now` or no id at all.
+fn event_id(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse::<u64>().map_or(NOW - 1, |id| id.min(NOW - 1)))
 }
 
 /// How often an idle stream sends a comment (SSE) or a ping (WebSocket),
@@ -403,7 +479,7 @@ mod tests {
     async fn a_filtered_stream_keeps_alive_while_events_it_leaves_out_go_by() {
         let log = Arc::new(EventLog::after(16, 0));
         let (frames, mut sent) = mpsc::channel(QUEUE);
-        let cursor = Cursor::new(0, Filter::from_query(Some("room=A")));
+        let cursor = Cursor::new(0, Filter::from_query(Some("room=A")).unwrap());
         let subscriber = Arc::clone(&log);
         tokio::spawn(async move { feed(&subscriber, cursor, &frames).await });
         other_room_every_5_s(&log);
@@ -564,29 +640,88 @@ mod tests {
             room: room.map(str::to_owned),
             data: json!({}),
         };
-        let room = Filter::from_query(Some("room=12%203&x=y"));
+        let room = Filter::from_query(Some("room=12%203&x=y")).unwrap();
         assert_eq!(room.room.as_deref(), Some("12 3"));
-        let form = Filter::from_query(Some("room=12+3"));
+        let form = Filter::from_query(Some("room=12+3")).unwrap();
         assert_eq!(form.room, room.room, "as URLSearchParams writes it");
         assert!(room.takes(&event("join", Some("12 3"))));
         assert!(!room.takes(&event("join", Some("4"))));
         assert!(room.takes(&event("guest_loaded", None)));
         assert!(!room.takes(&event("dtmf", Some("12 3"))));
-        assert!(Filter::from_query(Some("dtmf=1")).takes(&event("dtmf", Some("4"))));
+        for keys in ["dtmf=1", "dtmf=true", "dtmf=0&dtmf=1"] {
+            let filter = Filter::from_query(Some(keys)).unwrap();
+            assert!(filter.takes(&event("dtmf", Some("4"))), "{keys}");
+        }
+        for no_keys in ["dtmf=0", "dtmf=false", "room=&&"] {
+            let filter = Filter::from_query(Some(no_keys)).unwrap();
+            assert!(!filter.takes(&event("dtmf", None)), "{no_keys}");
+        }
+    }
+
+    #[test]
+    fn a_filter_value_it_does_not_take_is_named_rather_than_left_out() {
+        for (query, name, value) in [
+            ("dtmf=TRUE", "dtmf", "TRUE"),
+            ("room=1&dtmf=yes", "dtmf", "yes"),
+            ("dtmf", "dtmf", ""),
+            ("dtmf=", "dtmf", ""),
+            ("room=%FF", "room", "%FF"),
+        ] {
+            let bad = Filter::from_query(Some(query)).unwrap_err();
+            assert_eq!((bad.name, bad.value.as_str()), (name, value), "{query}");
+        }
+        let bad = Filter::from_query(Some("dtmf=yes")).unwrap_err();
+        assert_eq!(
+            bad.to_string(),
+            "query parameter dtmf=\"yes\": expected true, false, 1 or 0"
+        );
+        assert_eq!(
+            Filter::from_query(Some("x=%FF&dtmf=1&utm_source=wall")).unwrap(),
+            Filter {
+                room: None,
+                dtmf: true
+            },
+            "other parameters are left alone"
+        );
     }
 
     #[test]
     fn clients_resume_after_the_last_id_they_saw() {
         let mut headers = HeaderMap::new();
-        assert_eq!(resume_point(&headers, Some("after=7")), 7);
+        assert_eq!(resume_point(&headers, Some("after=7")), Ok(7));
         headers.insert("last-event-id", HeaderValue::from_static("9"));
-        assert_eq!(resume_point(&headers, Some("after=7")), 9);
-        assert_eq!(resume_point(&HeaderMap::new(), None), 0);
+        assert_eq!(resume_point(&headers, Some("after=7")), Ok(9));
+        assert_eq!(resume_point(&HeaderMap::new(), None), Ok(0));
+        assert_eq!(resume_point(&HeaderMap::new(), Some("room=1")), Ok(0));
+    }
+
+    #[test]
+    fn an_after_that_is_neither_an_id_nor_now_is_named_rather_than_read_as_none() {
+        let mut resuming = HeaderMap::new();
+        resuming.insert("last-event-id", HeaderValue::from_static("9"));
+        for value in ["NOW", "latest", "-1", "12abc", "+1", "", "later", "%FF"] {
+            let query = format!("room=1&after={value}");
+            for headers in [&HeaderMap::new(), &resuming] {
+                let bad = resume_point(headers, Some(&query)).unwrap_err();
+                assert_eq!((bad.name, bad.value.as_str()), ("after", value), "{query}");
+            }
+        }
+        let bad = resume_point(&HeaderMap::new(), Some("after=7&after=x")).unwrap_err();
+        assert_eq!(
+            bad.to_string(),
+            "query parameter after=\"x\": expected an event id (digits) or now"
+        );
+        assert_eq!(
+            resume_point(&HeaderMap::new(), Some("after=%6Eow")),
+            Ok(NOW)
+        );
     }
 
     #[test]
     fn after_now_resumes_from_the_newest_event_unless_an_id_is_sent() {
         let none = HeaderMap::new();
+        let resume_point =
+            |headers: &HeaderMap, query: Option<&str>| resume_point(headers, query).unwrap();
         assert_eq!(resume_point(&none, Some("room=1&after=now")), NOW);
         let mut resuming = HeaderMap::new();
         resuming.insert("last-event-id", HeaderValue::from_static("9"));
@@ -608,7 +743,6 @@ mod tests {
             HeaderValue::from_static("99999999999999999999"),
         );
         assert_eq!(resume_point(&too_large, Some("after=now")), NOW - 1);
-        assert_eq!(resume_point(&none, Some("after=later")), 0);
     }
 
     #[test]

@@ -101,7 +101,8 @@ async fn open_recording(path: &Path) -> std::io::Result<tokio::fs::File> {
         .await
 }
 
-/// The recording `name` of `dir` (a regular file; anything else is 404):
+/// The recording `name` of `dir` (`name` as the path has it, percent-encoded: 400 when it
+/// decodes to bytes that are not UTF-8; a regular file; anything else is 404):
 /// whole (200), or the one byte range the request's `Range` asks for (206;
 /// 416 when no range it asks for overlaps the file; ranges wholly beyond it
 /// are left out, and a header that is no range, or leaves several, gets the
@@ -111,7 +112,10 @@ async fn open_recording(path: &Path) -> std::io::Result<tokio::fs::File> {
 /// is sent (no `ETag` or `Last-Modified`), so none it names can match (RFC
 /// 9110 §13.1.5).
 pub async fn download(dir: &Path, name: &str, headers: &HeaderMap, head: bool) -> HttpResponse {
-    let name = crate::rest::decode(name);
+    let name = match crate::rest::decode(name) {
+        Ok(name) => name,
+        Err(not_utf_8) => return problem(&not_utf_8.path_problem()),
+    };
     let not_found = || {
         problem(&Problem::new(
             StatusCode::NOT_FOUND,

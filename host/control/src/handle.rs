@@ -106,6 +106,12 @@ pub(crate) async fn handle(
         } else {
             None
         };
+        // A query the stream does not take is refused before anything is subscribed or
+        // upgraded, as is a HEAD, which is answered as its GET would be.
+        let (after, filter) = match subscription(&request) {
+            Ok(asked) => asked,
+            Err(bad) => return problem(&Problem::new(StatusCode::BAD_REQUEST, bad.to_string())),
+        };
         let busy = || no_subscriber_place(endpoint, grant);
         if head {
             // What a GET would be answered, without subscribing.
@@ -120,9 +126,6 @@ pub(crate) async fn handle(
         let Some(permit) = subscriber_place(endpoint, grant) else {
             return busy();
         };
-        let query = request.uri().query();
-        let after = events::resume_point(request.headers(), query);
-        let filter = events::Filter::from_query(query);
         let stopping = endpoint.stopping.clone();
         if let Some(handshake) = handshake {
             return handshake.upgrade(request, log, after, filter, permit, stopping);
@@ -136,10 +139,12 @@ pub(crate) async fn handle(
         if !reads {
             return not_allowed(RECORDING);
         }
+        // As the list of recordings and a deletion are answered: a state of the server (no
+        // directory configured), not a name it lacks.
         let Some(dir) = &options.recordings else {
             return problem(&Problem::new(
-                StatusCode::NOT_FOUND,
-                "this server keeps no recordings",
+                StatusCode::CONFLICT,
+                "this server keeps no recordings: no recording directory is configured",
             ));
         };
         return files::download(dir, name, request.headers(), head).await;
@@ -177,6 +182,16 @@ pub(crate) async fn handle(
     };
     let result = answer(&body, dispatcher, peer).await;
     with_type(whole(xmlrpc::encode_response(&result)), "text/xml")
+}
+
+/// The resume point and filter an event subscriber's `request` asks for, or the query
+/// parameter whose value the stream does not take.
+fn subscription(
+    request: &Request<RequestBody>,
+) -> Result<(u64, events::Filter), events::BadParameter> {
+    let query = request.uri().query();
+    let after = events::resume_point(request.headers(), query)?;
+    Ok((after, events::Filter::from_query(query)?))
 }
 
 /// The event-stream places a subscriber with `grant` is to leave free: with the read token,
@@ -279,6 +294,7 @@ async fn rest_answer(
             ));
         }
         Err(Mismatch::Methods(allowed)) => return not_allowed(&allowed.join(", ")),
+        Err(Mismatch::NotUtf8(segment)) => return problem(&segment.path_problem()),
     };
     // A request without a body (the console's POSTs) needs no type.
     if !request.body().is_end_stream()
@@ -287,26 +303,14 @@ async fn rest_answer(
         return refusal;
     }
     let body = if rest::takes_body(route) {
-        let bytes = match read_body(request, options, peer).await {
-            Ok(bytes) => bytes,
-            Err(response) => return response,
-        };
-        match serde_json::from_slice::<serde_json::Value>(&bytes) {
-            Ok(json) if json.is_object() => Some(json),
-            Ok(_) => {
-                return problem(&Problem::new(
-                    StatusCode::BAD_REQUEST,
-                    "the body must be a JSON object",
-                ));
-            }
-            Err(e) => {
-                return problem(&Problem::new(
-                    StatusCode::BAD_REQUEST,
-                    format!("the body is not JSON: {e}"),
-                ));
-            }
+        match json_object(request, options, peer).await {
+            Ok(json) => Some(json),
+            Err(refusal) => return refusal,
         }
     } else {
+        if let Err(refusal) = no_body(request, options, peer).await {
+            return refusal;
+        }
         None
     };
     let call = match rest::call(route, &path, body.as_ref()) {
@@ -318,6 +322,54 @@ async fn rest_answer(
         Ok(value) => json(&crate::json::to_json(&value)),
         Err(fault) => problem(&Problem::from(fault)),
     }
+}
+
+/// The JSON object a REST request's body holds, read within the size and time limits; the
+/// error is the answer to send instead.
+async fn json_object(
+    request: Request<RequestBody>,
+    options: &ServeOptions,
+    peer: SocketAddr,
+) -> Result<serde_json::Value, HttpResponse> {
+    let bytes = read_body(request, options, peer).await?;
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(json) if json.is_object() => Ok(json),
+        Ok(_) => Err(problem(&Problem::new(
+            StatusCode::BAD_REQUEST,
+            "the body must be a JSON object",
+        ))),
+        Err(e) => Err(problem(&Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not JSON: {e}"),
+        ))),
+    }
+}
+
+/// Refuses the body of a REST request to a route that takes none (`400`), once read within
+/// the size and time limits (`413`, `408`): what the client meant by it would otherwise be
+/// dropped and the route's action carried out all the same (`{"locked": false}` locking a
+/// room). No body, an empty one, and an empty JSON object (what generic clients send to a
+/// `POST` that takes nothing) are none.
+async fn no_body(
+    request: Request<RequestBody>,
+    options: &ServeOptions,
+    peer: SocketAddr,
+) -> Result<(), HttpResponse> {
+    if request.body().is_end_stream() {
+        return Ok(());
+    }
+    let bytes = read_body(request, options, peer).await?;
+    let empty_object = || {
+        serde_json::from_slice::<serde_json::Value>(&bytes)
+            .is_ok_and(|json| json.as_object().is_some_and(serde_json::Map::is_empty))
+    };
+    if bytes.is_empty() || empty_object() {
+        return Ok(());
+    }
+    Err(problem(&Problem::new(
+        StatusCode::BAD_REQUEST,
+        "this operation takes no body",
+    )))
 }
 
 async fn answer(

@@ -22,6 +22,9 @@
 //! | `GET` or `HEAD /metrics`, when [`ServeOptions::metrics`] is set | `200`, the [`MetricsSource`]'s Prometheus text |
 //! | any other HTTP method on `/metrics`, when it is set | `405`, `Allow: GET, HEAD` |
 //! | a REST request with a body whose `Content-Type` is not `application/json` | `415` |
+//! | a REST request with a body (but an empty JSON object) to a route that takes none | `400`, a problem, once the body is read within the limits below |
+//! | a REST path (or a recording's name) whose segment is not UTF-8 once percent-decoded | `400`, a problem |
+//! | an event subscription whose `after` is neither an id nor `now`, whose `dtmf` is no boolean (`true`, `false`, `1`, `0`) or whose `room` is not UTF-8 | `400`, a problem naming it (before a WebSocket upgrade) |
 //! | an `Origin` that is not the request's own host and port (another site's page) | `403` |
 //! | on a loopback listener, a `Host` that is not `localhost` or a loopback address | `421` |
 //! | without the token, when one is configured | `401`, `WWW-Authenticate: Bearer` (on the XML-RPC paths also `Basic realm="switchyard"`) |

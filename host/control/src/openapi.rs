@@ -1,17 +1,18 @@
 //! The OpenAPI 3 document of the control endpoint, served at
 //! `/openapi.json`: every REST route of [`crate::rest::ROUTES`] and every
-//! other route the endpoint serves ([`OTHER_ROUTES`]), built from the same
-//! tables the router uses so that the two cannot drift apart.
+//! other route the endpoint serves ([`OTHER_ROUTES`]), each `GET` with its
+//! `HEAD`, built from the same tables the router uses so that the two cannot
+//! drift apart.
 
-use crate::rest::{Arg, ROUTES, Verb};
+use crate::rest::{Arg, ROUTES, RestRoute, Verb};
 use utoipa::openapi::path::{
-    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+    HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, RefOr,
     Required, ResponseBuilder,
 };
 
@@ -24,8 +25,9 @@ pub struct OtherRoute {
     pub path: &'static str,
     /// What it does.
     pub summary: &'static str,
-    /// Its successful answers: status, what it means and media type.
-    pub answers: &'static [(&'static str, &'static str, &'static str)],
+    /// Its successful answers: status, what it means and media type (none: the answer has
+    /// no body).
+    pub answers: &'static [(&'static str, &'static str, Option<&'static str>)],
     /// The refusals of this route alone (an RFC 9457 problem each): status and
     /// what it means. Those of every route (401, 403, 404, 415, 421, …) are
     /// the `default` answer.
@@ -92,7 +94,8 @@ const EVENT_INPUTS: &[Input] = &[
         name: "dtmf",
         place: Place::Query,
         kind: Kind::Boolean,
-        description: "`1` or `true`: key presses as well",
+        description: "`true` (or `1`): key presses as well; `false` (or `0`), the default: \
+                      none. Any other value is answered 400",
     },
     Input {
         name: "after",
@@ -102,7 +105,7 @@ const EVENT_INPUTS: &[Input] = &[
                       the subscription is answered, none of those kept. Without it (or \
                       `Last-Event-ID`, which wins over it) the stream starts with every event \
                       kept (the last 4,096), oldest first and sent as any other, then the new \
-                      ones",
+                      ones. Any other value is answered 400",
     },
     Input {
         name: "Last-Event-ID",
@@ -143,11 +146,10 @@ const METHOD_CALL: Option<Body> = Some(Body {
 pub enum Credentials {
     /// None: it is served to anyone (the console page, which asks for the token itself).
     None,
-    /// The token as a bearer token, as every REST route takes it.
-    Bearer,
-    /// The token as a bearer token, or as the password of Basic credentials (what stock
-    /// XML-RPC clients send for a URL's `user:password@`).
-    BearerOrBasic,
+    /// The token, as every route but the console's takes it: as a bearer token, or as the
+    /// password of Basic credentials (what stock XML-RPC clients send for a URL's
+    /// `user:password@`), on every path alike.
+    Token,
 }
 
 /// The routes besides the REST ones.
@@ -156,7 +158,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         verb: Verb::Get,
         path: "/",
         summary: "The web console: rooms, participants, recordings and guests",
-        answers: &[("200", "The console's page", "text/html")],
+        answers: &[("200", "The console's page", Some("text/html"))],
         refusals: &[],
         credentials: Credentials::None,
         inputs: &[],
@@ -166,9 +168,13 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         verb: Verb::Post,
         path: "/",
         summary: "XML-RPC (SEMS's xmlrpc2di path): a methodCall in, a methodResponse out",
-        answers: &[("200", "The methodResponse: a value or a fault", "text/xml")],
+        answers: &[(
+            "200",
+            "The methodResponse: a value or a fault",
+            Some("text/xml"),
+        )],
         refusals: &[],
-        credentials: Credentials::BearerOrBasic,
+        credentials: Credentials::Token,
         inputs: &[],
         body: METHOD_CALL,
     },
@@ -176,9 +182,13 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         verb: Verb::Post,
         path: "/RPC2",
         summary: "XML-RPC, as at /",
-        answers: &[("200", "The methodResponse: a value or a fault", "text/xml")],
+        answers: &[(
+            "200",
+            "The methodResponse: a value or a fault",
+            Some("text/xml"),
+        )],
         refusals: &[],
-        credentials: Credentials::BearerOrBasic,
+        credentials: Credentials::Token,
         inputs: &[],
         body: METHOD_CALL,
     },
@@ -190,12 +200,22 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
                   id, and `Last-Event-ID` (or `after=<id>`) resumes after it. With neither, \
                   every event kept (the last 4,096) comes first, unmarked, then the new ones; \
                   `after=now` sends only the new ones",
-        answers: &[("200", "The events, as they happen", "text/event-stream")],
-        refusals: &[(
-            "503",
-            "As many clients as the server serves are subscribed, or, with the read token, as many as it may have (half the places stay for the admin token)",
+        answers: &[(
+            "200",
+            "The events, as they happen",
+            Some("text/event-stream"),
         )],
-        credentials: Credentials::Bearer,
+        refusals: &[
+            (
+                "400",
+                "A query parameter whose value the stream does not take, named with its value",
+            ),
+            (
+                "503",
+                "As many clients as the server serves are subscribed, or, with the read token, as many as it may have (half the places stay for the admin token)",
+            ),
+        ],
+        credentials: Credentials::Token,
         inputs: EVENT_INPUTS,
         body: None,
     },
@@ -206,25 +226,29 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
                   {id, event, data}; the same filter and resume point",
         answers: &[(
             "101",
-            "The connection becomes a WebSocket carrying the events as JSON text messages",
-            "application/json",
+            "The connection becomes a WebSocket (RFC 6455): the answer has no body, and the \
+             server then sends one JSON text message per event, \
+             `{\"id\": <id>, \"event\": <name>, \"data\": {…}}` (`id` null for `reset`), \
+             and pings while it has nothing to send",
+            None,
         )],
         refusals: &[
             (
                 "400",
-                "A WebSocket handshake without `Connection: Upgrade` or a valid key",
+                "A WebSocket handshake without `Connection: Upgrade` or a valid key, or a \
+                 query parameter whose value the stream does not take, named with its value",
             ),
             (
                 "426",
-                "No WebSocket upgrade, or not of version 13 (`Sec-WebSocket-Version: 13` \
-                 says which)",
+                "No WebSocket upgrade (a HEAD is always answered so), or not of version 13 \
+                 (`Sec-WebSocket-Version: 13` says which)",
             ),
             (
                 "503",
                 "As many clients as the server serves are subscribed, or, with the read token, as many as it may have (half the places stay for the admin token)",
             ),
         ],
-        credentials: Credentials::Bearer,
+        credentials: Credentials::Token,
         inputs: EVENT_INPUTS,
         body: None,
     },
@@ -233,18 +257,18 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         path: "/api/v1/recordings/{name}",
         summary: "A recording as an attachment, whole or the byte range `Range` asks for",
         answers: &[
-            ("200", "The whole recording", "audio/wav"),
+            ("200", "The whole recording", Some("audio/wav")),
             (
                 "206",
                 "The byte range asked for (`Content-Range`)",
-                "audio/wav",
+                Some("audio/wav"),
             ),
         ],
         refusals: &[(
             "416",
             "No range asked for overlaps the file (`Content-Range: bytes */<length>`)",
         )],
-        credentials: Credentials::Bearer,
+        credentials: Credentials::Token,
         inputs: RANGE_INPUTS,
         body: None,
     },
@@ -252,9 +276,9 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         verb: Verb::Get,
         path: crate::metrics::PATH,
         summary: "Prometheus metrics (text exposition format 0.0.4)",
-        answers: &[("200", "The metrics", "text/plain")],
+        answers: &[("200", "The metrics", Some("text/plain"))],
         refusals: &[],
-        credentials: Credentials::Bearer,
+        credentials: Credentials::Token,
         inputs: &[],
         body: None,
     },
@@ -262,22 +286,29 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         verb: Verb::Get,
         path: "/openapi.json",
         summary: "This document",
-        answers: &[("200", "The document", "application/json")],
+        answers: &[("200", "The document", Some("application/json"))],
         refusals: &[],
-        credentials: Credentials::Bearer,
+        credentials: Credentials::Token,
         inputs: &[],
         body: None,
     },
 ];
 
-/// The security scheme a server with a token requires of every request but the console's.
+/// The token as a bearer token, one of the two ways every request but the console's may
+/// carry it.
 const BEARER: &str = "bearer";
-/// The security scheme the XML-RPC paths take as well: the token as a Basic password.
+/// The token as the password of Basic credentials (any user name), the other way.
 const BASIC: &str = "basic";
 
 /// A requirement of the one scheme `name`.
 fn requirement(name: &str) -> SecurityRequirement {
     SecurityRequirement::new(name, Vec::<String>::new())
+}
+
+/// What a request carrying the token satisfies: either scheme, as alternatives (OpenAPI 3.1
+/// §4.8.10.1).
+fn token() -> [SecurityRequirement; 2] {
+    [requirement(BEARER), requirement(BASIC)]
 }
 
 fn method(verb: Verb) -> HttpMethod {
@@ -369,99 +400,130 @@ fn problem_response() -> ResponseBuilder {
         )
 }
 
+/// The `HEAD` operation of a `GET` one: the same parameters, answered with the same headers
+/// and no body (RFC 9110 §9.3.2), and never switched to another protocol (a `HEAD` is no
+/// WebSocket handshake).
+fn head_of(get: &Operation) -> Operation {
+    let mut head = get.clone();
+    head.operation_id = get.operation_id.as_ref().map(|id| format!("{id}Head"));
+    head.description = Some("The headers `GET` answers with, without the body".to_owned());
+    head.responses
+        .responses
+        .retain(|status, _| !status.starts_with('1'));
+    for response in head.responses.responses.values_mut() {
+        if let RefOr::T(response) = response {
+            response.content.clear();
+        }
+    }
+    head
+}
+
+/// The operation of a REST route.
+fn rest_operation(route: &RestRoute) -> Operation {
+    let mut operation = OperationBuilder::new()
+        .operation_id(Some(route.function))
+        .summary(Some(route.summary))
+        .response(
+            "200",
+            ResponseBuilder::new()
+                .description(format!(
+                    "The value of {}{}(…), as JSON",
+                    route.interface.map(|i| format!("{i}.")).unwrap_or_default(),
+                    route.function
+                ))
+                .content(
+                    "application/json",
+                    // Answers are of every JSON type: `true`, a call id, a list of
+                    // rooms, an object.
+                    ContentBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(SchemaType::AnyValue)))
+                        .build(),
+                ),
+        )
+        .response("default", problem_response());
+    let mut body = ObjectBuilder::new().schema_type(Type::Object);
+    for arg in route.args {
+        match arg {
+            Arg::Path(name) => operation = operation.parameter(path_parameter(name)),
+            Arg::Body(name) => body = body.property(*name, string()).required(*name),
+            Arg::Flag(name) => body = body.property(*name, boolean()),
+        }
+    }
+    if crate::rest::takes_body(route) {
+        operation = operation.request_body(Some(
+            RequestBodyBuilder::new()
+                .required(Some(Required::True))
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(body)).build(),
+                )
+                .build(),
+        ));
+    }
+    operation.build()
+}
+
+/// The operation of a route besides the REST ones.
+fn other_operation(other: &OtherRoute) -> Operation {
+    let mut operation = OperationBuilder::new();
+    for name in path_parameters(other.path) {
+        operation = operation.parameter(path_parameter(name));
+    }
+    for read in other.inputs {
+        operation = operation.parameter(input(read));
+    }
+    if let Some(body) = &other.body {
+        operation = operation.request_body(Some(request_body(body)));
+    }
+    operation = operation.summary(Some(other.summary));
+    for &(status, what, media_type) in other.answers {
+        let mut answer = ResponseBuilder::new().description(what);
+        if let Some(media_type) = media_type {
+            answer = answer.content(media_type, ContentBuilder::new().build());
+        }
+        operation = operation.response(status, answer);
+    }
+    for &(status, what) in other.refusals {
+        operation = operation.response(status, problem_response().description(what));
+    }
+    // An operation's `security` replaces the document's; an empty list requires nothing
+    // (OpenAPI 3.1 §4.8.10.1).
+    if other.credentials == Credentials::None {
+        operation = operation.securities(Some(Vec::new()));
+    }
+    operation.response("default", problem_response()).build()
+}
+
 /// The document.
 pub fn document() -> OpenApi {
-    let mut paths = PathsBuilder::new();
     let mut items: Vec<(&str, PathItem)> = Vec::new();
-    let mut add =
-        |path: &'static str, verb: Verb, operation: utoipa::openapi::path::Operation| match items
-            .iter_mut()
-            .find(|(p, _)| *p == path)
-        {
-            Some((_, item)) => item.merge_operations(PathItem::new(method(verb), operation)),
-            None => items.push((path, PathItem::new(method(verb), operation))),
-        };
-    for route in ROUTES {
-        let mut operation = OperationBuilder::new()
-            .operation_id(Some(route.function))
-            .summary(Some(route.summary))
-            .response(
-                "200",
-                ResponseBuilder::new()
-                    .description(format!(
-                        "The value of {}{}(…), as JSON",
-                        route.interface.map(|i| format!("{i}.")).unwrap_or_default(),
-                        route.function
-                    ))
-                    .content(
-                        "application/json",
-                        // Answers are of every JSON type: `true`, a call id, a list of
-                        // rooms, an object.
-                        ContentBuilder::new()
-                            .schema(Some(ObjectBuilder::new().schema_type(SchemaType::AnyValue)))
-                            .build(),
-                    ),
-            )
-            .response("default", problem_response());
-        let mut body = ObjectBuilder::new().schema_type(Type::Object);
-        for arg in route.args {
-            match arg {
-                Arg::Path(name) => operation = operation.parameter(path_parameter(name)),
-                Arg::Body(name) => body = body.property(*name, string()).required(*name),
-                Arg::Flag(name) => body = body.property(*name, boolean()),
-            }
+    let mut add = |path: &'static str, method: HttpMethod, operation: Operation| match items
+        .iter_mut()
+        .find(|(p, _)| *p == path)
+    {
+        Some((_, item)) => item.merge_operations(PathItem::new(method, operation)),
+        None => items.push((path, PathItem::new(method, operation))),
+    };
+    let operations = ROUTES
+        .iter()
+        .map(|route| (route.path, route.verb, rest_operation(route)))
+        .chain(
+            OTHER_ROUTES
+                .iter()
+                .map(|other| (other.path, other.verb, other_operation(other))),
+        );
+    for (path, verb, operation) in operations {
+        // Every path that answers GET answers HEAD as GET, without the body.
+        if verb == Verb::Get {
+            add(path, HttpMethod::Head, head_of(&operation));
         }
-        if crate::rest::takes_body(route) {
-            operation = operation.request_body(Some(
-                RequestBodyBuilder::new()
-                    .required(Some(Required::True))
-                    .content(
-                        "application/json",
-                        ContentBuilder::new().schema(Some(body)).build(),
-                    )
-                    .build(),
-            ));
-        }
-        add(route.path, route.verb, operation.build());
+        add(path, method(verb), operation);
     }
-    for other in OTHER_ROUTES {
-        let mut operation = OperationBuilder::new();
-        for name in path_parameters(other.path) {
-            operation = operation.parameter(path_parameter(name));
-        }
-        for read in other.inputs {
-            operation = operation.parameter(input(read));
-        }
-        if let Some(body) = &other.body {
-            operation = operation.request_body(Some(request_body(body)));
-        }
-        operation = operation.summary(Some(other.summary));
-        for &(status, what, media_type) in other.answers {
-            operation = operation.response(
-                status,
-                ResponseBuilder::new()
-                    .description(what)
-                    .content(media_type, ContentBuilder::new().build()),
-            );
-        }
-        for &(status, what) in other.refusals {
-            operation = operation.response(status, problem_response().description(what));
-        }
-        // An operation's `security` replaces the document's; an empty list requires nothing
-        // (OpenAPI 3.1 §4.8.10.1), and several requirements are alternatives.
-        operation = match other.credentials {
-            Credentials::None => operation.securities(Some(Vec::new())),
-            Credentials::Bearer => operation,
-            Credentials::BearerOrBasic => {
-                operation.securities(Some([requirement(BEARER), requirement(BASIC)]))
-            }
-        };
-        let operation = operation.response("default", problem_response()).build();
-        add(other.path, other.verb, operation);
-    }
-    for (path, item) in items {
-        paths = paths.path(path, item);
-    }
+    let paths = items
+        .into_iter()
+        .fold(PathsBuilder::new(), |paths, (path, item)| {
+            paths.path(path, item)
+        });
     OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
@@ -470,10 +532,13 @@ pub fn document() -> OpenApi {
                 .description(Some(
                     "The control endpoint: REST/JSON under /api/v1, XML-RPC at / and /RPC2. \
                      A server configured with a token requires it of every request but the \
-                     console page's (GET /): as a bearer token, or on the XML-RPC paths also \
-                     as the password of Basic credentials. A server may have a read token as \
-                     well, carried the same ways: a GET or HEAD with it is served, anything \
-                     else with it (every XML-RPC call included) is answered 403.",
+                     console page's (GET and HEAD /), on every path alike: as a bearer token, \
+                     or as the password of Basic credentials (any user name). A server may \
+                     have a read token as well, carried the same ways: a GET or HEAD with it \
+                     is served, anything else with it (every XML-RPC call included) is \
+                     answered 403. Every GET route answers HEAD with the same headers and no \
+                     body. A REST route that takes no body answers 400 to one (an empty JSON \
+                     object counts as none).",
                 )),
         )
         .paths(paths)
@@ -489,7 +554,7 @@ pub fn document() -> OpenApi {
                 )
                 .build(),
         ))
-        .security(Some([requirement(BEARER)]))
+        .security(Some(token()))
         .build()
 }
 
@@ -505,7 +570,13 @@ mod tests {
             .values()
             .map(|item| item.as_object().unwrap().len())
             .sum();
-        assert_eq!(documented, ROUTES.len() + OTHER_ROUTES.len());
+        let gets = ROUTES.iter().filter(|r| r.verb == Verb::Get).count()
+            + OTHER_ROUTES.iter().filter(|r| r.verb == Verb::Get).count();
+        assert_eq!(
+            documented,
+            ROUTES.len() + OTHER_ROUTES.len() + gets,
+            "each route, and a HEAD beside each GET"
+        );
         for route in ROUTES {
             let method = route.verb.name().to_lowercase();
             let operation = &paths[route.path][&method];
@@ -522,18 +593,64 @@ mod tests {
     }
 
     #[test]
-    fn the_console_needs_no_credentials_and_xml_rpc_takes_basic_as_well() {
+    fn every_operation_but_the_consoles_takes_the_token_as_bearer_or_basic() {
         let json: serde_json::Value = serde_json::to_value(document()).unwrap();
-        let paths = &json["paths"];
-        assert_eq!(paths["/"]["get"]["security"], serde_json::json!([]));
-        let either = serde_json::json!([{"bearer": []}, {"basic": []}]);
-        assert_eq!(paths["/"]["post"]["security"], either);
-        assert_eq!(paths["/RPC2"]["post"]["security"], either);
-        assert!(paths["/api/v1/rooms"]["get"].get("security").is_none());
-        assert_eq!(json["security"], serde_json::json!([{"bearer": []}]));
+        let token = serde_json::json!([{"bearer": []}, {"basic": []}]);
+        assert_eq!(json["security"], token);
+        let mut operations = 0;
+        for (path, item) in json["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let security = operation.get("security").unwrap_or(&json["security"]);
+                let console = path == "/" && matches!(method.as_str(), "get" | "head");
+                let expected = if console {
+                    serde_json::json!([])
+                } else {
+                    token.clone()
+                };
+                assert_eq!(*security, expected, "{method} {path}");
+                operations += 1;
+            }
+        }
+        assert!(operations > ROUTES.len(), "{operations}");
+        let description = json["info"]["description"].as_str().unwrap();
+        assert!(
+            description.contains("on every path alike"),
+            "Basic is no XML-RPC matter: {description}"
+        );
         let schemes = &json["components"]["securitySchemes"];
         assert_eq!(schemes["basic"]["scheme"], "basic", "{schemes}");
         assert_eq!(schemes["bearer"]["scheme"], "bearer", "{schemes}");
+    }
+
+    #[test]
+    fn every_get_has_a_head_with_its_parameters_and_answers_without_content() {
+        let json: serde_json::Value = serde_json::to_value(document()).unwrap();
+        let mut heads = 0;
+        for (path, item) in json["paths"].as_object().unwrap() {
+            let (Some(get), Some(head)) = (item.get("get"), item.get("head")) else {
+                assert!(item.get("head").is_none(), "a HEAD without a GET: {path}");
+                continue;
+            };
+            heads += 1;
+            assert_eq!(head["parameters"], get["parameters"], "{path}");
+            assert_eq!(head["security"], get["security"], "{path}");
+            let responses = head["responses"].as_object().unwrap();
+            assert!(responses.contains_key("default"), "{path}");
+            for (status, response) in responses {
+                assert!(response.get("content").is_none(), "{path} {status}");
+                assert!(get["responses"].get(status).is_some(), "{path} {status}");
+                assert!(!status.starts_with('1'), "{path} {status}");
+            }
+            if let Some(id) = get["operationId"].as_str() {
+                assert_eq!(head["operationId"], format!("{id}Head"), "{path}");
+            }
+        }
+        let gets = ROUTES.iter().filter(|r| r.verb == Verb::Get).count()
+            + OTHER_ROUTES.iter().filter(|r| r.verb == Verb::Get).count();
+        assert_eq!(heads, gets);
+        let websocket = &json["paths"]["/api/v1/events/ws"]["head"]["responses"];
+        let statuses: Vec<&String> = websocket.as_object().unwrap().keys().collect();
+        assert_eq!(statuses, ["400", "426", "503", "default"], "{websocket}");
     }
 
     #[test]
@@ -572,6 +689,15 @@ mod tests {
         assert_eq!(
             statuses("/api/v1/events/ws"),
             ["101", "400", "426", "503", "default"]
+        );
+        assert_eq!(statuses("/api/v1/events"), ["200", "400", "503", "default"]);
+        // A 101 has no body (RFC 9110 §15.2.2): the messages are described, not typed.
+        let switched = &json["paths"]["/api/v1/events/ws"]["get"]["responses"]["101"];
+        assert!(switched.get("content").is_none(), "{switched}");
+        let messages = switched["description"].as_str().unwrap();
+        assert!(
+            messages.contains("one JSON text message per event"),
+            "{messages}"
         );
         let refusal = &json["paths"]["/api/v1/recordings/{name}"]["get"]["responses"]["416"];
         assert!(

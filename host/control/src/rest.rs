@@ -4,6 +4,9 @@
 //! function's value as JSON ([`crate::json`]); a fault is a problem
 //! ([`crate::problem`]).
 
+use hyper::StatusCode;
+
+use crate::problem::Problem;
 use crate::{Route, Value};
 
 /// An HTTP method of a REST route.
@@ -218,6 +221,8 @@ pub enum Mismatch {
     NoPath,
     /// Routes have this path, with these methods only (`HEAD` with `GET`).
     Methods(Vec<&'static str>),
+    /// A path argument is not UTF-8 once percent-decoded.
+    NotUtf8(NotUtf8),
 }
 
 /// The routes by path, built once.
@@ -241,8 +246,9 @@ fn router() -> &'static matchit::Router<Vec<usize>> {
     })
 }
 
-/// The route of `verb` on `path`, and its path arguments (percent-decoded). `HEAD` finds the
-/// `GET` route: its answer without the body (RFC 9110 §9.3.2).
+/// The route of `verb` on `path`, and its path arguments (percent-decoded; one that is then
+/// not UTF-8 is a mismatch). `HEAD` finds the `GET` route: its answer without the body (RFC
+/// 9110 §9.3.2).
 pub fn find(verb: &str, path: &str) -> Result<(&'static RestRoute, PathArgs), Mismatch> {
     let matched = router().at(path).map_err(|_| Mismatch::NoPath)?;
     let routes = matched.value.iter().map(|&i| &ROUTES[i]);
@@ -261,10 +267,13 @@ pub fn find(verb: &str, path: &str) -> Result<(&'static RestRoute, PathArgs), Mi
         .args
         .iter()
         .filter_map(|arg| match arg {
-            Arg::Path(name) => Some((*name, decode(matched.params.get(*name).unwrap_or("")))),
+            Arg::Path(name) => {
+                Some(decode(matched.params.get(*name).unwrap_or("")).map(|value| (*name, value)))
+            }
             Arg::Body(_) | Arg::Flag(_) => None,
         })
-        .collect();
+        .collect::<Result<_, _>>()
+        .map_err(Mismatch::NotUtf8)?;
     Ok((route, params))
 }
 
@@ -316,17 +325,41 @@ pub fn takes_body(route: &RestRoute) -> bool {
         .any(|a| matches!(a, Arg::Body(_) | Arg::Flag(_)))
 }
 
-/// `%XX` sequences decoded (a path segment as the client wrote it; `+` stays).
-pub(crate) fn decode(segment: &str) -> String {
+/// A path segment or query value whose `%XX` sequences decode to bytes that are not UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotUtf8 {
+    /// The text as the client wrote it (ASCII, as every URI is).
+    pub written: String,
+}
+
+impl NotUtf8 {
+    /// The `400` answering a request whose path has this segment.
+    pub(crate) fn path_problem(&self) -> Problem {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!("path segment is not UTF-8: {}", self.written),
+        )
+    }
+}
+
+/// `%XX` sequences decoded (a path segment as the client wrote it; `+` stays); an error
+/// when the bytes they stand for are not UTF-8, rather than a name with U+FFFD in it that
+/// the client never sent.
+pub(crate) fn decode(segment: &str) -> Result<String, NotUtf8> {
     percent_encoding::percent_decode_str(segment)
-        .decode_utf8_lossy()
-        .into_owned()
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| NotUtf8 {
+            written: segment.to_owned(),
+        })
 }
 
 /// A query string's value decoded as a form sends it (`+` a space, then percent-decoding;
 /// WHATWG URL §5.1, what `URLSearchParams` writes).
-pub(crate) fn decode_query_value(value: &str) -> String {
-    decode(&value.replace('+', " "))
+pub(crate) fn decode_query_value(value: &str) -> Result<String, NotUtf8> {
+    decode(&value.replace('+', " ")).map_err(|_| NotUtf8 {
+        written: value.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -408,6 +441,25 @@ mod tests {
             find("GET", "/api/v1/config/reload").unwrap_err(),
             Mismatch::Methods(vec!["POST"])
         );
+    }
+
+    #[test]
+    fn a_path_argument_that_is_not_utf_8_is_a_mismatch_not_a_replacement_character() {
+        let not_utf_8 = |written: &str| NotUtf8 {
+            written: written.to_owned(),
+        };
+        assert_eq!(
+            find("GET", "/api/v1/rooms/%FF").unwrap_err(),
+            Mismatch::NotUtf8(not_utf_8("%FF"))
+        );
+        assert_eq!(
+            find("DELETE", "/api/v1/recordings/a%C3.wav").unwrap_err(),
+            Mismatch::NotUtf8(not_utf_8("a%C3.wav"))
+        );
+        let (_, path) = find("GET", "/api/v1/rooms/%C3%A9t%C3%A9").unwrap();
+        assert_eq!(path, [("room", "\u{e9}t\u{e9}".to_owned())]);
+        assert_eq!(decode_query_value("a+%FF"), Err(not_utf_8("a+%FF")));
+        assert_eq!(decode_query_value("12+3").as_deref(), Ok("12 3"));
     }
 
     #[test]

@@ -85,7 +85,8 @@ pub struct ServeOptions {
     pub tls: Option<TlsAcceptor>,
     /// The events `GET /api/v1/events` streams; none: that path is 404.
     pub events: Option<Arc<EventLog>>,
-    /// The directory `GET /api/v1/recordings/{name}` downloads from; none: 404.
+    /// The directory `GET /api/v1/recordings/{name}` downloads from; none: 409, the server
+    /// keeping no recordings.
     pub recordings: Option<std::path::PathBuf>,
     /// The largest request body accepted; larger gets `413`. Default 1 MiB.
     pub max_body_bytes: usize,

@@ -324,7 +324,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_filtered_socket_is_pinged_while_events_it_leaves_out_go_by() {
         let log = Arc::new(EventLog::new(16));
-        let client = subscribed(&log, Filter::from_query(Some("room=A"))).await;
+        let client = subscribed(&log, Filter::from_query(Some("room=A")).unwrap()).await;
         let mut client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
         other_room_every_5_s(&log);
         for _ in 0..2 {
