@@ -554,6 +554,12 @@ impl CallCore {
                         self.offer_refused(now, id, &offer, code, &reason);
                     }
                 }
+                SipEvent::UnusableAnswer { call, offer } => {
+                    tracing::warn!(%call, "the answer to our offer cannot be read: the session stays");
+                    if let Some(id) = self.live_call(call) {
+                        self.answer_unusable(now, id, &offer);
+                    }
+                }
                 SipEvent::Dtmf { call, digit, .. } => {
                     if let Some(id) = self.live_call(call) {
                         self.guest_event(id, CallEvent::Dtmf(digit));

@@ -616,8 +616,26 @@ fn g729_answer(direction: &str) -> String {
 
 /// The phone answers the last re-INVITE with a 200 whose SDP is [`g729_answer`] (`direction`).
 fn answer_reinvite_with_g729(w: &mut World, direction: &str) {
-    let ok = ok_with(&last_reinvite(w), &g729_answer(direction), w.locals[0]);
+    answer_reinvite_with(w, &g729_answer(direction));
+}
+
+/// The phone answers the last re-INVITE with a 200 whose body is `sdp`.
+fn answer_reinvite_with(w: &mut World, sdp: &str) {
+    let ok = ok_with(&last_reinvite(w), sdp, w.locals[0]);
     w.uacs[0].send_raw(ok);
+}
+
+/// Answers the endpoint cannot read, each with what it is: a port of 0, a multicast
+/// address, SDP that does not parse.
+fn unreadable_answers() -> [(&'static str, String); 3] {
+    [
+        (
+            "port 0",
+            offer("127.0.0.1:30000", "").replace("m=audio 30000", "m=audio 0"),
+        ),
+        ("multicast", offer("224.0.1.75:30000", "")),
+        ("malformed", "v=0\r\nthis is no SDP\r\n".to_owned()),
+    ]
 }
 
 /// One call as [`answered_call`] sets it up, and the id its guest knows it by.
@@ -665,6 +683,13 @@ fn hold_glared_by_an_offerless_reinvite(
 /// The guest holds (`held`) or resumes `call`; the phone rings on the re-INVITE, then
 /// answers it with G.729 alone. Returns once the guest heard the outcome.
 fn hold_answered_unusably(w: &mut World, call: switchyard_core::CallId, held: bool) {
+    let answer = g729_answer(if held { "a=recvonly\r\n" } else { "" });
+    hold_answered_with(w, call, held, &answer);
+}
+
+/// The guest holds (`held`) or resumes `call`; the phone rings on the re-INVITE, then
+/// answers it with `answer`. Returns once the guest heard the outcome.
+fn hold_answered_with(w: &mut World, call: switchyard_core::CallId, held: bool, answer: &str) {
     let before = held_events(w, call).len();
     let reinvites = w.uacs[0].requests(Method::Invite).len();
     w.uacs[0].invite_answers.push_back(180);
@@ -672,7 +697,7 @@ fn hold_answered_unusably(w: &mut World, call: switchyard_core::CallId, held: bo
     assert!(w.run_until(Duration::from_secs(5), |w| {
         w.uacs[0].requests(Method::Invite).len() > reinvites
     }));
-    answer_reinvite_with_g729(w, if held { "a=recvonly\r\n" } else { "" });
+    answer_reinvite_with(w, answer);
     assert!(w.run_until(Duration::from_secs(5), |w| {
         held_events(w, call).len() == before + 1
     }));
@@ -896,4 +921,77 @@ fn a_resume_in_place_of_the_session_kept_is_the_guests_alone() {
     );
     assert!(w.uacs[0].requests(Method::Bye).is_empty());
     assert!(w.core.has_call(call));
+}
+
+#[test]
+fn a_hold_answered_with_sdp_that_cannot_be_read_is_refused_and_the_session_kept_offered() {
+    for (what, answer) in unreadable_answers() {
+        let (mut w, call) = answered_call_and_id();
+        hold_answered_with(&mut w, call, true, &answer);
+        assert_refused_once(&w, call);
+        // RFC 3264 §5: the phone took our sendonly; it is offered the session not held.
+        assert!(
+            w.run_until(Duration::from_secs(5), |w| {
+                w.uacs[0].requests(Method::Invite).len() == 2 && !updates(w).is_empty()
+            }),
+            "{what}"
+        );
+        let again = last_reinvite(&w);
+        assert!(
+            again.contains("m=audio ") && !again.contains("a=sendonly"),
+            "{what}: {again}"
+        );
+        assert_eq!(
+            updates(&w)[0].direction,
+            MediaDirection::SendRecv,
+            "{what}: the call is not held"
+        );
+        assert!(w.core.has_call(call), "{what}");
+    }
+}
+
+#[test]
+fn a_peer_that_answers_the_session_kept_with_sdp_that_cannot_be_read_too_is_hung_up() {
+    for (what, answer) in unreadable_answers() {
+        let (mut w, call) = answered_call_and_id();
+        // The phone rings on our offer of the session kept as well; its 200 is the test's.
+        w.uacs[0].invite_answers.push_back(180);
+        hold_answered_with(&mut w, call, true, &answer);
+        assert!(
+            w.run_until(Duration::from_secs(5), |w| {
+                w.uacs[0].requests(Method::Invite).len() == 2
+            }),
+            "{what}"
+        );
+        answer_reinvite_with(&mut w, &answer);
+        assert_hung_up_after_two_offers(&mut w, call, "no offer after it");
+        assert!(updates(&w).is_empty(), "{what}: nothing reached the leg");
+    }
+}
+
+#[test]
+fn an_ack_answering_our_offer_with_sdp_that_cannot_be_read_has_the_session_kept_offered() {
+    for (what, answer) in unreadable_answers() {
+        let (mut w, call) = answered_call_and_id();
+        // The phone re-INVITEs without SDP; its ACK answers our offer in the 200 unreadably.
+        w.uacs[0].ack_answer = Some(answer);
+        w.uacs[0].reoffer(w.now, "", "");
+        assert!(
+            w.run_until(Duration::from_secs(5), |w| {
+                !w.uacs[0].requests(Method::Invite).is_empty() && !updates(w).is_empty()
+            }),
+            "{what}: the session kept is offered again, and its answer taken"
+        );
+        let again = last_reinvite(&w);
+        assert!(
+            again.contains("a=sendrecv\r\n"),
+            "{what}: the session kept, not held: {again}"
+        );
+        assert_eq!(updates(&w)[0].direction, MediaDirection::SendRecv, "{what}");
+        assert!(
+            held_events(&w, call).is_empty(),
+            "{what}: no hold to tell of"
+        );
+        assert!(w.core.has_call(call), "{what}");
+    }
 }

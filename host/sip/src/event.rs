@@ -82,12 +82,11 @@ pub enum Event {
         /// §5.1), which the answer need not repeat.
         offer: String,
     },
-    /// The peer refused our re-INVITE with a final non-2xx response (already ACKed), or
-    /// its 2xx carried no usable SDP; the previous session stays (§14.1). A 491 is retried
-    /// by the endpoint (§14.1), once any exchange under way has ended, and reported only if
-    /// the retries fail too or none could go within 64*T1 of falling due. A re-INVITE that
-    /// got a provisional response and no final one within 64*T1 of being sent is cancelled
-    /// (§9.1): its 487 is reported, or a 487 of our own if no final response comes within
+    /// The peer refused our re-INVITE with a final non-2xx response (already ACKed); the
+    /// previous session stays (§14.1). A 491 is retried by the endpoint (§14.1), once any
+    /// exchange under way has ended, and reported only if the retries fail too or none could
+    /// go within 64*T1 of falling due. A re-INVITE that got a provisional response and no
+    /// final one within 64*T1 of being sent is cancelled (§9.1): its 487 is reported, or a 487 of our own if no final response comes within
     /// 64*T1 more; a 2xx that still comes then is ACKed, and the session kept is offered
     /// again (its answer reported as [`Event::OfferAnswered`]). One whose destination the
     /// transport could not reach before any response came is refused with 503
@@ -105,6 +104,20 @@ pub enum Event {
         /// ([`Endpoint::reoffer`](crate::Endpoint::reoffer)) or the endpoint's own offer of the
         /// current session (a session refresh, or the session kept offered again), which may
         /// be refused while the application's waits to be sent again after a 491.
+        offer: String,
+    },
+    /// The peer took our offer, yet answered it with nothing the endpoint can read: the 2xx
+    /// to our re-INVITE (already ACKed) or UPDATE, or the ACK to our 2xx that offered our
+    /// session to an offerless re-INVITE, carried no SDP, or SDP without a usable audio
+    /// stream (a port of 0, a media address the peer could not hold, malformed). For the
+    /// peer the exchange is over and our offer is the session; the endpoint keeps the
+    /// previous one. The offerer of an answer it cannot use makes a new offer or ends the
+    /// session (RFC 3264 §5, RFC 6337 §3.1): offer the session kept again
+    /// ([`Endpoint::reoffer`](crate::Endpoint::reoffer)) or hang up.
+    UnusableAnswer {
+        /// The call.
+        call: CallKey,
+        /// Our offer it answers, as sent, like [`Event::OfferRefused`]'s.
         offer: String,
     },
     /// The peer pressed a key: an INFO with an `application/dtmf-relay` body, answered 200.

@@ -675,15 +675,10 @@ fn the_ack_of_a_non_2xx_to_our_reinvite_repeats_it_as_sent_after_a_target_refres
 /// sends it.
 fn ok_with_answer(request: &str) -> Vec<u8> {
     let body = request.split("\r\n\r\n").nth(1).unwrap();
-    let answer = g711_answer(&Offer::parse(body.as_bytes()).unwrap());
-    let head = String::from_utf8(response_to(request, "200 OK")).unwrap();
-    let head = head.trim_end_matches("Content-Length: 0\r\n\r\n");
-    format!(
-        "{head}Contact: <sip:alice@{UAC}>\r\nContent-Type: application/sdp\r\n\
-         Content-Length: {}\r\n\r\n{answer}",
-        answer.len()
+    ok_carrying(
+        request,
+        &g711_answer(&Offer::parse(body.as_bytes()).unwrap()),
     )
-    .into_bytes()
 }
 
 /// The ACKs the UAC got for the INVITE with CSeq number of the request `invite` (its text).
@@ -1622,9 +1617,9 @@ fn hold_and_resume_both_ways_survive_loss_duplication_and_reordering() {
     }
 }
 
-#[test]
-fn a_refused_peer_offer_keeps_the_session() {
-    let refusing: Shell = Box::new(|ep, now, event| match event {
+/// Answers calls and refuses every later offer with 488.
+fn refusing_shell() -> Shell {
+    Box::new(|ep, now, event| match event {
         Event::IncomingCall(call) => ep
             .answer(
                 now,
@@ -1636,8 +1631,12 @@ fn a_refused_peer_offer_keeps_the_session() {
             .refuse_offer(now, *call, 488, "Not Acceptable Here")
             .unwrap(),
         _ => {}
-    });
-    let (mut sim, call) = confirmed_with(38, "", refusing);
+    })
+}
+
+#[test]
+fn a_refused_peer_offer_keeps_the_session() {
+    let (mut sim, call) = confirmed_with(38, "", refusing_shell());
     sim.uac.reoffer(sim.now, "", &offer_with("sendonly"));
     run_to_invite_responses(&mut sim, 3);
     sim.uac.update(sim.now, "", &offer_with("inactive"));
@@ -1676,4 +1675,168 @@ fn an_update_crossing_our_reinvite_gets_491_and_a_small_interval_422() {
     assert_eq!(refused.code(), Some(422));
     assert_eq!(refused.header("Min-SE").as_deref(), Some("90"));
     assert!(session_offers(&sim).is_empty());
+}
+
+/// The Contact the UAC names in [`from_moved_contact`].
+const MOVED: &str = "sip:alice@127.0.0.1:5064";
+
+/// The UAC's `method` (INVITE or UPDATE) in its confirmed call with CSeq `cseq`, the header
+/// lines `extra` and the SDP `body` (none if empty), naming [`MOVED`] as its Contact: a
+/// target refresh (§12.2.2).
+fn from_moved_contact(sim: &Sim, method: &str, cseq: u32, extra: &str, body: &str) -> Vec<u8> {
+    let ok = sim
+        .uac
+        .last_response(Method::Invite)
+        .expect("the call's 200");
+    let header = |name| ok.header(name).expect(name);
+    let contact = header("Contact");
+    let target = contact.trim_start_matches('<').split('>').next().unwrap();
+    let content_type = if body.is_empty() {
+        ""
+    } else {
+        "Content-Type: application/sdp\r\n"
+    };
+    format!(
+        "{method} {target} SIP/2.0\r\nVia: SIP/2.0/UDP {UAC};branch=z9hG4bK-moved-{cseq};rport\r\n\
+         Max-Forwards: 70\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} {method}\r\n\
+         Contact: <{MOVED}>\r\n{extra}{content_type}Content-Length: {}\r\n\r\n{body}",
+        header("From"),
+        header("To"),
+        header("Call-ID"),
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// The remote target of `call`: the Request-URI of an OPTIONS the endpoint sends in it now.
+fn probed_target(sim: &mut Sim, call: CallKey) -> String {
+    sim.ep.probe(sim.now, call).unwrap();
+    sim.run_for(Duration::from_secs(1));
+    let (_, options) = requests_at(sim, "OPTIONS").pop().expect("an OPTIONS");
+    request_uri(&options).to_owned()
+}
+
+/// Sends the UAC's target refresh `method` with `extra` and `body` from [`MOVED`] in a call
+/// confirmed under `shell` (seed `seed`); asserts it got the final response `code`, and
+/// returns the call's remote target before and after it. The UAC's Record-Route names
+/// itself, so that the endpoint's requests reach it wherever the target is.
+fn target_around_refresh(
+    (seed, shell): (u64, Shell),
+    (method, extra, body): (&str, &str, &str),
+    code: u16,
+) -> (String, String) {
+    let record_route = format!("Record-Route: <sip:{UAC};lr>\r\n");
+    let (mut sim, call) = confirmed_with(seed, &record_route, shell);
+    let before = probed_target(&mut sim, call);
+    let refresh = from_moved_contact(&sim, method, 10, extra, body);
+    sim.uac.send_raw(refresh);
+    let status = format!("SIP/2.0 {code} ");
+    let cseq = format!("CSeq: 10 {method}");
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+            !s.sent_times(&status, &cseq).is_empty()
+        }),
+        "{method} {extra:?} {body:?}: {}",
+        status
+    );
+    (before, probed_target(&mut sim, call))
+}
+
+#[test]
+fn a_refused_target_refresh_leaves_the_remote_target_as_it_was() {
+    // §12.2.2 as RFC 6141 §4 makes it precise: only the 2xx of a target refresh moves the
+    // target; one refused, at once or by the application, changes nothing.
+    let too_small = "Session-Expires: 30\r\nSupported: timer\r\n";
+    let unusable = offer().replace("m=audio 6000", "m=audio 0");
+    let hold = offer_with("sendonly");
+    let refused = [
+        ("INVITE", "", hold.as_str(), 488),
+        ("INVITE", "", unusable.as_str(), 488),
+        ("INVITE", too_small, hold.as_str(), 422),
+        ("UPDATE", "", hold.as_str(), 488),
+        ("UPDATE", "", "v=0\r\nthis is no SDP\r\n", 400),
+        ("UPDATE", too_small, "", 422),
+    ];
+    for (seed, (method, extra, body, code)) in (70..).zip(refused) {
+        let (before, after) =
+            target_around_refresh((seed, refusing_shell()), (method, extra, body), code);
+        assert_eq!(before, format!("sip:alice@{UAC}"));
+        assert_eq!(after, before, "{method} refused with {code}");
+    }
+}
+
+#[test]
+fn an_accepted_target_refresh_moves_the_remote_target_with_its_2xx() {
+    let hold = offer_with("sendonly");
+    for (seed, method) in (80..).zip(["INVITE", "UPDATE"]) {
+        let shell = answering_shell();
+        let (_, after) = target_around_refresh((seed, shell), (method, "", &hold), 200);
+        assert_eq!(after, MOVED, "{method}");
+    }
+}
+
+/// Our offer of the [`Event::UnusableAnswer`] last reported.
+fn unusable_answer_offer(sim: &Sim) -> Option<String> {
+    sim.events.iter().rev().find_map(|(_, e)| match e {
+        Event::UnusableAnswer { offer, .. } => Some(offer.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_2xx_to_our_reinvite_whose_answer_cannot_be_used_is_acked_and_reported() {
+    for (seed, (what, answer)) in (90..).zip(unusable_answers()) {
+        let (mut sim, call) = confirmed(seed);
+        sim.uac.invite_answers.push_back(180);
+        sim.ep
+            .reoffer(sim.now, call, offer_with("sendonly"))
+            .unwrap();
+        assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+            s.uac.requests(Method::Invite).len() == 1
+        }));
+        let reinvite = sim.uac.requests(Method::Invite)[0].text.clone();
+        sim.uac.send_raw(ok_carrying(&reinvite, &answer));
+        sim.run_for(Duration::from_secs(1));
+        assert_eq!(acks_of(&sim, &reinvite), 1, "{what}: §13.2.2.4");
+        // The peer took our offer: not a refusal, which would leave it so.
+        assert_eq!(
+            sim.event_names(),
+            ["IncomingCall", "CallConfirmed", "UnusableAnswer"],
+            "{what}"
+        );
+        assert_eq!(
+            unusable_answer_offer(&sim).as_deref(),
+            reinvite.split_once("\r\n\r\n").map(|(_, body)| body),
+            "{what}: the offer as sent"
+        );
+        // The endpoint keeps the session: an offerless re-INVITE is offered it, not the hold.
+        sim.uac.reoffer(sim.now, "", "");
+        assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+            s.has_event("OfferAnswered")
+        }));
+        let body = sim.uac.last_response(Method::Invite).unwrap().body();
+        assert!(
+            body.contains("a=sendrecv\r\n") && !body.contains("a=sendonly"),
+            "{what}: {body}"
+        );
+    }
+}
+
+#[test]
+fn an_ack_whose_answer_to_our_offer_cannot_be_used_is_reported() {
+    for (seed, (what, answer)) in (93..).zip(unusable_answers()) {
+        let (mut sim, _) = confirmed(seed);
+        sim.uac.ack_answer = Some(answer);
+        sim.uac.reoffer(sim.now, "", "");
+        assert!(
+            sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+                s.has_event("UnusableAnswer")
+            }),
+            "{what}: {:?}",
+            sim.event_names()
+        );
+        let offered = sim.uac.last_response(Method::Invite).unwrap().body();
+        assert_eq!(unusable_answer_offer(&sim), Some(offered), "{what}");
+        assert_eq!(sim.ep.active_calls(), 1, "{what}");
+    }
 }

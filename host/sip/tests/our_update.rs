@@ -267,3 +267,33 @@ fn refreshes_by_update_carry_no_offer_and_keep_the_call() {
         "a refresh is no offer"
     );
 }
+
+#[test]
+fn a_2xx_to_our_update_whose_answer_cannot_be_used_is_reported() {
+    for (seed, (what, answer)) in (60..).zip(unusable_answers()) {
+        let (mut sim, call) = confirmed(Net::perfect(seed), seed, ALLOW_UPDATE);
+        // The peer's 200 is the test's.
+        sim.uac.update_answers.push_back(100);
+        sim.ep
+            .reoffer(sim.now, call, offer_with("sendonly"))
+            .unwrap();
+        assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+            !sent_requests(s, "UPDATE").is_empty()
+        }));
+        let update = sent_requests(&sim, "UPDATE").remove(0);
+        sim.run_for(Duration::from_millis(100));
+        sim.uac.send_raw(ok_carrying(&update, &answer));
+        sim.run_for(Duration::from_secs(1));
+        assert_eq!(
+            sim.event_names(),
+            ["IncomingCall", "CallConfirmed", "UnusableAnswer"],
+            "{what}"
+        );
+        let reported = sim.events.iter().find_map(|(_, e)| match e {
+            Event::UnusableAnswer { offer, .. } => Some(offer.as_str()),
+            _ => None,
+        });
+        assert_eq!(reported, Some(body(&update)), "{what}: the offer as sent");
+        assert_eq!(sim.ep.active_calls(), 1, "{what}");
+    }
+}

@@ -395,6 +395,12 @@ fn prack_with_offer(progress: &Received, sdp: &str) -> Vec<u8> {
 /// A PRACK acknowledging `progress`, a reliable provisional response, and carrying `body` of
 /// type `content_type`.
 fn prack_with_body(progress: &Received, content_type: &str, body: &str) -> Vec<u8> {
+    prack_naming(progress, rseq(progress), content_type, body)
+}
+
+/// A PRACK in the early dialog of `progress`, a reliable provisional response, whose RAck
+/// names `rseq` and the INVITE, carrying `body` of type `content_type`.
+fn prack_naming(progress: &Received, rseq: u32, content_type: &str, body: &str) -> Vec<u8> {
     let header = |name| progress.header(name).expect(name);
     let via = header("Via");
     let sent_by = via.split(';').next().unwrap();
@@ -403,11 +409,10 @@ fn prack_with_body(progress: &Received, content_type: &str, body: &str) -> Vec<u
     format!(
         "PRACK {target} SIP/2.0\r\nVia: {sent_by};branch=z9hG4bKprackoffer\r\n\
          Max-Forwards: 70\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 2 PRACK\r\n\
-         RAck: {} 1 INVITE\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+         RAck: {rseq} 1 INVITE\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
         header("From"),
         header("To"),
         header("Call-ID"),
-        rseq(progress),
         body.len()
     )
     .into_bytes()
@@ -458,6 +463,38 @@ fn assert_retransmitted_prack_refused_alike(
     assert_eq!(sim.uac.codes(Method::PRack), [code, code]);
     let again = &sim.uac.last_response(Method::PRack).unwrap().text;
     assert_eq!(*again, refusal, "the transaction's response, again");
+}
+
+#[test]
+fn a_prack_naming_no_waiting_response_gets_481_whatever_its_body() {
+    // RFC 3262 §4: the RAck is matched first; the body of a PRACK that names nothing is not
+    // looked at.
+    let bodies = [
+        ("application/sdp", offer()),
+        ("text/plain", "hello".to_owned()),
+        ("application/sdp", "v=0\r\nbroken\r\n".to_owned()),
+    ];
+    for (seed, (content_type, body)) in (35..).zip(bodies) {
+        let (mut sim, call) = reliable_call(seed, false);
+        early_media(&mut sim, call);
+        sim.run_for(Duration::from_millis(100));
+        let progress = invite_responses(&sim, 183)[0].clone();
+        let prack = prack_naming(&progress, rseq(&progress) + 1, content_type, &body);
+        sim.uac.send_raw(prack);
+        assert!(sim.run_until(Duration::from_secs(5), |s| {
+            !s.uac.codes(Method::PRack).is_empty()
+        }));
+        assert_eq!(
+            sim.uac.codes(Method::PRack),
+            [481],
+            "{content_type}: {body}"
+        );
+        sim.run_for(Duration::from_secs(1));
+        assert!(
+            invite_responses(&sim, 183).len() > 1,
+            "{content_type}: the 183 still waits for its PRACK"
+        );
+    }
 }
 
 #[test]

@@ -124,9 +124,7 @@ impl CallCore {
     /// session refresh, or our 2xx to its re-INVITE without an offer). Only
     /// the answer to an offer of the direction the guest's hold or resume asked
     /// for settles it. An answer without a codec we offered or of another
-    /// address family cannot be used: the session stays as it was, a hold or
-    /// resume it answers is told refused, [`UNUSABLE_ANSWER`], and the peer is
-    /// offered that session again (see [`answer_unusable`](Self::answer_unusable)).
+    /// address family cannot be used: see [`answer_unusable`](Self::answer_unusable).
     pub(super) fn offer_answered(
         &mut self,
         now: Instant,
@@ -134,8 +132,7 @@ impl CallCore {
         answer: &sdp::Offer,
         offer: &str,
     ) {
-        let restoring = self.take_restoring(call, offer);
-        let usable = match Session::agree_answer(answer, offer) {
+        match Session::agree_answer(answer, offer) {
             Some(mut session) => {
                 // A first answer (the ACK of a call whose INVITE had no offer) holds nothing.
                 session.peer_holds = self
@@ -144,40 +141,36 @@ impl CallCore {
                     .and_then(|c| c.session.as_ref())
                     .is_some_and(|before| before.held_by_peer(session.negotiated.remote.direction));
                 self.apply_session(now, call, session);
-                true
+                if let Some(held) = self.settle_hold(call, offer) {
+                    self.set_held(call, held);
+                    self.guest_event(call, CallEvent::Held(Ok(held)));
+                }
             }
             // A call whose INVITE had no offer has no session without this answer.
             None if self.calls.get(&call).is_some_and(|c| c.session.is_none()) => {
                 tracing::info!(%call, "the answer to our offer in the 2xx has no codec we offered or an address of another family: hanging up");
                 let _ = self.hangup(now, call);
-                return;
             }
             None => {
                 tracing::warn!(%call, "the answer to our offer has no codec we offered or an address of another family: the session stays");
-                false
+                self.answer_unusable(now, call, offer);
             }
-        };
-        if let Some(held) = self.settle_hold(call, offer) {
-            let outcome = if usable {
-                self.set_held(call, held);
-                Ok(held)
-            } else {
-                Err(UNUSABLE_ANSWER.to_owned())
-            };
-            self.guest_event(call, CallEvent::Held(outcome));
-        }
-        if !usable {
-            self.answer_unusable(now, call, restoring);
         }
     }
 
-    /// The peer answered our offer in `call` with nothing we can use, yet took it as the
-    /// session, as did our endpoint: the session the call kept is offered again (RFC 3264
-    /// §5, RFC 6337 §3.1: an offerer that cannot use the answer makes a new offer or ends
-    /// the session), so that a later refresh does not bring back what was not used. If
-    /// that offer was the one so answered (`restoring`), or cannot go, the call is hung
-    /// up instead of offered again without end.
-    fn answer_unusable(&mut self, now: Instant, call: CallId, restoring: bool) {
+    /// The peer answered `offer`, a new offer of ours in `call`, with nothing we can use
+    /// (no codec we offered, an address of another family, or no answer the endpoint can
+    /// read), yet took it as the session: the session stays as it was, a hold or resume
+    /// of `offer`'s direction is told refused, [`UNUSABLE_ANSWER`], and the session the
+    /// call kept is offered again (RFC 3264 §5, RFC 6337 §3.1: an offerer that cannot use
+    /// the answer makes a new offer or ends the session), so that the peer does not go on
+    /// with what was not used. If `offer` was itself that offer of the session kept, or
+    /// it cannot go, the call is hung up instead of offered again without end.
+    pub(super) fn answer_unusable(&mut self, now: Instant, call: CallId, offer: &str) {
+        let restoring = self.take_restoring(call, offer);
+        if self.settle_hold(call, offer).is_some() {
+            self.guest_event(call, CallEvent::Held(Err(UNUSABLE_ANSWER.to_owned())));
+        }
         let offered = if restoring {
             Err(CoreError::state("its answer cannot be used either"))
         } else {

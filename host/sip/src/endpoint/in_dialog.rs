@@ -47,9 +47,6 @@ impl Endpoint {
         if !can_offer(state) {
             return self.reply(now, key, &request, Reply::RequestPending);
         }
-        // §12.2.2: a re-INVITE refreshes the remote target.
-        state.dialog.refresh_target(&request.raw.headers);
-        heard_from(&mut self.tcp_peers, &mut state.dialog, request.peer);
         let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
             Ok(agreed) => agreed,
             Err(TooSmall(min_se)) => {
@@ -62,6 +59,7 @@ impl Endpoint {
             // §14.2 and RFC 3264 §8: no offer — our 2xx offers the current session and the
             // ACK brings the answer.
             Ok(None) => {
+                refresh_target(&mut self.tcp_peers, &mut state.dialog, &request);
                 let sdp = state.session.offer_current(state.local_sdp.as_deref());
                 let ours = (state.local, Extensions::of(&self.session_timers));
                 let response = ok(&request, ours, agreed, Some(&sdp), &self.user_agent);
@@ -126,9 +124,6 @@ impl Endpoint {
         if has_offer && state.session.negotiating() {
             return self.reply(now, key, &request, Reply::RequestPending);
         }
-        // RFC 3311 §5.2: UPDATE is a target refresh request (RFC 3261 §12.2.2).
-        state.dialog.refresh_target(&request.raw.headers);
-        heard_from(&mut self.tcp_peers, &mut state.dialog, request.peer);
         let agreed = match timer::negotiate(&request.raw, &self.session_timers) {
             // RFC 4028 §9: the session timer starts with the INVITE's 2xx, which
             // negotiates it; before it there is no session to refresh or expire.
@@ -145,8 +140,10 @@ impl Endpoint {
                     Reply::RefusedOffer(refused).build(&request.raw, None, &self.user_agent);
                 self.send_update_final(call, &request, response);
             }
-            // RFC 4028 §7.4: an UPDATE without offer refreshes the session only.
+            // RFC 4028 §7.4: an UPDATE without offer refreshes the session only, and RFC
+            // 3311 §5.2 the target.
             Ok(None) => {
+                refresh_target(&mut self.tcp_peers, &mut state.dialog, &request);
                 let ours = (state.local, Extensions::of(&self.session_timers));
                 let response = ok(&request, ours, agreed, None, &self.user_agent);
                 // Before the answer, the INVITE's own agreement stands for its 2xx.
@@ -223,32 +220,31 @@ impl Endpoint {
     }
 
     /// The ACK of our 2xx to a re-INVITE: after an offerless one it carries the answer to
-    /// the offer in our 2xx (§14.2). Without a usable answer the previous session stays.
+    /// the offer in our 2xx (§14.2). Without a usable answer the previous session stays, and
+    /// the application hears of it ([`Event::UnusableAnswer`]): the peer took our offer.
     pub(super) fn on_reinvite_ack(&mut self, call: CallKey, ack: &Request) {
-        self.answer_in_ack(call, ack);
+        if let Some(Err(offer)) = self.answer_in_ack(call, ack) {
+            self.events.push_back(Event::UnusableAnswer { call, offer });
+        }
     }
 
     /// The ACK of our 2xx to an INVITE without an offer (a late offer): the answer to the
     /// offer in our 2xx must be in it (§13.2.1). Without a usable one the call has no session
     /// to carry media: it is hung up.
     pub(super) fn on_late_answer(&mut self, now: Instant, call: CallKey, ack: &Request) {
-        if !self.answer_in_ack(call, ack) {
+        if !matches!(self.answer_in_ack(call, ack), Some(Ok(()))) {
             let _ = self.hangup(now, call);
         }
     }
 
-    /// Takes the answer in `ack` to the offer in our 2xx ([`Event::OfferAnswered`]); false when
-    /// there is none usable.
-    fn answer_in_ack(&mut self, call: CallKey, ack: &Request) -> bool {
-        let Some(state) = self.calls.get_mut(&call) else {
-            return false;
-        };
-        let Some(offer) = state.session.offer_in_2xx.take() else {
-            return false;
-        };
+    /// Takes the answer in `ack` to the offer in our 2xx ([`Event::OfferAnswered`]); `Err`
+    /// with that offer when there is none usable, `None` when no offer of ours waited for it.
+    fn answer_in_ack(&mut self, call: CallKey, ack: &Request) -> Option<Result<(), String>> {
+        let state = self.calls.get_mut(&call)?;
+        let offer = state.session.offer_in_2xx.take()?;
         let Some(answer) = body::description(&ack.raw.headers, &ack.raw.body, ack.source.ip())
         else {
-            return false;
+            return Some(Err(offer));
         };
         state.local_sdp = Some(offer.clone());
         self.events.push_back(Event::OfferAnswered {
@@ -256,7 +252,7 @@ impl Endpoint {
             answer,
             offer,
         });
-        true
+        Some(Ok(()))
     }
 
     /// The 422 to the peer's dialog-creating INVITE, with our tag `tag`.
@@ -380,6 +376,19 @@ fn too_small(request: &Request, min_se: u32, tag: Option<&str>, server: &str) ->
     ResponseBuilder::new(&request.raw, 422, "Session Interval Too Small", tag, server)
         .extra_headers(&[("Min-SE", &min_se.to_string())])
         .build()
+}
+
+/// The peer's target refresh `request` (its re-INVITE or UPDATE) in `dialog` is accepted: its
+/// Contact becomes the remote target, and its source where the peer is reached
+/// ([`heard_from`]). Only its 2xx does this (§12.2.2 as RFC 6141 §4 makes it precise): a
+/// refused one leaves the dialog as it was.
+pub(super) fn refresh_target(
+    tcp_peers: &mut HostCounts<SocketAddr>,
+    dialog: &mut Dialog,
+    request: &Request,
+) {
+    dialog.refresh_target(&request.raw.headers);
+    heard_from(tcp_peers, dialog, request.peer);
 }
 
 /// The peer of `dialog` was heard from at `source` ([`Dialog::heard_from`]), its TCP peer

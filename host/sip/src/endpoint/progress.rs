@@ -120,9 +120,9 @@ impl Endpoint {
 
     /// A PRACK in an offered call's early dialog (RFC 3262 §4): 200 if it names the reliable
     /// provisional response waiting for it, which then goes no more, and what waited for it
-    /// goes; 481 if it names none; 400 without a readable RAck. One that carries an offer is
-    /// refused (488, or the status its unusable body calls for), and still acknowledges the
-    /// response it names.
+    /// goes; 481 if it names none, whatever its body; 400 without a readable RAck. One that
+    /// carries an offer is refused (488, or the status its unusable body calls for), and still
+    /// acknowledges the response it names.
     pub(super) fn on_prack(
         &mut self,
         now: Instant,
@@ -141,22 +141,22 @@ impl Endpoint {
             .reliable
             .as_mut()
             .is_some_and(|reliable| reliable.acknowledge(&rack, invite_cseq));
+        // RFC 3262 §4: a PRACK that matches no unacknowledged reliable provisional response
+        // gets 481, whatever it carries.
+        if !acknowledged {
+            return self.reply(now, key, &request, Reply::NoSuchCall);
+        }
         // RFC 3262 §5: a PRACK may carry a new offer, to be answered in its 2xx. The session
         // changes only from the call's 2xx on, which carries the application's answer to the
         // INVITE's offer: the offer is refused with 488 (RFC 3264 §6, as an offer in an early
         // UPDATE is, RFC 3311 §5.2), the early session stays. The PRACK still shows the reliable
         // response arrived, so it goes no more.
-        match read_body_offer(&request) {
-            Ok(None) if !acknowledged => {
-                return self.reply(now, key, &request, Reply::NoSuchCall);
-            }
-            Ok(None) => self.reply(now, key, &request, Reply::Ok),
-            Ok(Some(_)) => self.reply(now, key, &request, Reply::OfferNotAcceptable),
-            Err(refused) => self.reply(now, key, &request, Reply::RefusedOffer(refused)),
-        }
-        if !acknowledged {
-            return;
-        }
+        let reply = match read_body_offer(&request) {
+            Ok(None) => Reply::Ok,
+            Ok(Some(_)) => Reply::OfferNotAcceptable,
+            Err(refused) => Reply::RefusedOffer(refused),
+        };
+        self.reply(now, key, &request, reply);
         self.reschedule(Owner::Call(call));
         let next = self
             .calls

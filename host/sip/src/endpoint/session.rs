@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::in_dialog::ok;
+use super::in_dialog::{ok, refresh_target};
 use super::{CallError, ClientRequest, Endpoint, Owner, known, refusal};
 use crate::body;
 use crate::build::{ACCEPT, Extensions, ResponseBuilder, contact_value};
@@ -86,7 +86,8 @@ impl Endpoint {
     /// the endpoint rewrites to continue the call's (RFC 3264 §8). A re-INVITE gets 200 OK
     /// with the answer, retransmitted until its ACK (§13.3.1.4; no ACK within 64*T1 ends the
     /// call like [`EndCause::NoAck`]); an UPDATE gets 200 OK at once. The answer becomes the
-    /// session, and the session timer starts over (RFC 4028 §10). Without a pending offer
+    /// session, the session timer starts over (RFC 4028 §10), and the request's Contact
+    /// becomes the remote target (§12.2.2). Without a pending offer
     /// [`CallError::InvalidState`] is returned.
     pub fn accept_offer(
         &mut self,
@@ -96,6 +97,7 @@ impl Endpoint {
     ) -> Result<(), CallError> {
         let state = known(&mut self.calls, call)?;
         let incoming = state.session.incoming.take().ok_or(no_offer(call))?;
+        refresh_target(&mut self.tcp_peers, &mut state.dialog, incoming.request());
         let agreed = state.session.incoming_timer.take();
         let sdp = state.session.stamp(&sdp_answer);
         let response = ok(
@@ -120,9 +122,9 @@ impl Endpoint {
     }
 
     /// Refuses the peer's offer of [`Event::SessionOffer`] with the final response `code`
-    /// (300..=699, e.g. 488) and `reason`; the previous session stays (§14.2). Errors: a code
-    /// out of range ([`CallError::InvalidStatus`]), no pending offer
-    /// ([`CallError::InvalidState`]).
+    /// (300..=699, e.g. 488) and `reason`; the previous session and remote target stay
+    /// (§14.2, §12.2.2). Errors: a code out of range ([`CallError::InvalidStatus`]), no
+    /// pending offer ([`CallError::InvalidState`]).
     pub fn refuse_offer(
         &mut self,
         now: Instant,
@@ -161,10 +163,10 @@ impl Endpoint {
     /// Offers `sdp_offer` (hold with `a=sendonly`, resume, a codec change), its o= line
     /// rewritten to continue the call's (RFC 3264 §8), by re-INVITE or UPDATE as
     /// [`OfferMethod`] says. The outcome is [`Event::OfferAnswered`] (a re-INVITE's 2xx is
-    /// ACKed) or [`Event::OfferRefused`]; a 491 is retried after the §14.1 wait. Possible
-    /// only in a confirmed call with no offer/answer exchange under way in either direction
-    /// and no request of ours carrying one (§14.1, RFC 3311 §5.1), else
-    /// [`CallError::InvalidState`].
+    /// ACKed), [`Event::UnusableAnswer`] or [`Event::OfferRefused`]; a 491 is retried after
+    /// the §14.1 wait. Possible only in a confirmed call with no offer/answer exchange under
+    /// way in either direction and no request of ours carrying one (§14.1, RFC 3311 §5.1),
+    /// else [`CallError::InvalidState`].
     pub fn reoffer(
         &mut self,
         now: Instant,
@@ -266,12 +268,7 @@ impl Endpoint {
                     offer,
                 });
             }
-            (true, None) => self.events.push_back(Event::OfferRefused {
-                call,
-                code,
-                reason: "No usable SDP answer".into(),
-                offer,
-            }),
+            (true, None) => self.events.push_back(Event::UnusableAnswer { call, offer }),
             (false, _) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
                 let at = now + glare_wait(self.ids.number(), state.dialog.call_id_is_ours());
                 state.session.glared(Retry::new(at, offer));

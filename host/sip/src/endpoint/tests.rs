@@ -1013,9 +1013,21 @@ fn tcp_connection_use_follows_calls_through_set_up_target_refresh_and_end() {
     caller.answered_call(&mut ep, now);
     assert_eq!(tcp_use_agrees(&ep, &peers), [first]);
 
-    // §12.2.2: the peer's re-INVITE, on a new connection, moves the dialog there.
+    // §12.2.2: the peer's re-INVITE, on a new connection, moves the dialog there once its
+    // offer is accepted.
     caller.from = moved;
     caller.uac.reinvite(now);
+    let offered = caller.exchange(&mut ep, now);
+    assert_eq!(tcp_use_agrees(&ep, &peers), [first], "not before its 2xx");
+    let call = offered
+        .events
+        .iter()
+        .find_map(|event| match event {
+            Event::SessionOffer { call, .. } => Some(*call),
+            _ => None,
+        })
+        .expect("its offer");
+    ep.accept_offer(now, call, "v=0\r\n".into()).unwrap();
     caller.exchange(&mut ep, now);
     assert_eq!(tcp_use_agrees(&ep, &peers), [moved]);
 

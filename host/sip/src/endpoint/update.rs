@@ -85,12 +85,7 @@ impl Endpoint {
                             offer,
                         });
                     }
-                    None => self.events.push_back(Event::OfferRefused {
-                        call,
-                        code,
-                        reason: "No usable SDP answer".into(),
-                        offer,
-                    }),
+                    None => self.events.push_back(Event::UnusableAnswer { call, offer }),
                 }
             }
             return self.reschedule(Owner::Session(call));

@@ -74,6 +74,29 @@ pub fn g711_answer(offer: &sdp::Offer) -> String {
     sdp::answer(&negotiated, addr("127.0.0.1:40000"), 1)
 }
 
+/// Answers to an offer of ours that carry no usable session, each with what it is: a port
+/// of 0, a multicast address, SDP that does not parse.
+pub fn unusable_answers() -> [(&'static str, String); 3] {
+    [
+        ("port 0", offer().replace("m=audio 6000", "m=audio 0")),
+        ("multicast", audio_offer(addr("224.0.1.75:6000"))),
+        ("malformed", "v=0\r\nthis is no SDP\r\n".to_owned()),
+    ]
+}
+
+/// A 200 to `request` (its text) with the UAC's Contact and `sdp` as its body, as a peer
+/// sends it.
+pub fn ok_carrying(request: &str, sdp: &str) -> Vec<u8> {
+    let head = String::from_utf8(switchyard_sip::testing::response_to(request, "200 OK")).unwrap();
+    let head = head.trim_end_matches("Content-Length: 0\r\n\r\n");
+    format!(
+        "{head}Contact: <sip:alice@{UAC}>\r\nContent-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{sdp}",
+        sdp.len()
+    )
+    .into_bytes()
+}
+
 /// Never acts.
 pub fn idle_shell() -> Shell {
     Box::new(|_, _, _| {})
@@ -252,6 +275,7 @@ impl Sim {
                 Event::SessionOffer { .. } => "SessionOffer".to_owned(),
                 Event::OfferAnswered { .. } => "OfferAnswered".to_owned(),
                 Event::OfferRefused { code, .. } => format!("OfferRefused({code})"),
+                Event::UnusableAnswer { .. } => "UnusableAnswer".to_owned(),
                 Event::Dtmf { digit, .. } => format!("Dtmf({digit})"),
                 Event::ProbeResult { code, .. } => format!("ProbeResult({code})"),
                 Event::CallProgress { code, .. } => format!("CallProgress({code})"),
