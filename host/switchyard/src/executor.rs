@@ -21,7 +21,8 @@
 //!
 //! At most `max_instances` instances are alive at once; an incoming call takes
 //! its slot as its INVITE is queued, so the INVITEs waiting for a thread are
-//! bounded by it, and one past it is refused at once.
+//! bounded by it, and one guest's by its [`waiting_share`]: an INVITE past
+//! either is refused at once.
 
 use crate::adapter;
 use crate::call_routing::CallRoutes;
@@ -60,6 +61,27 @@ const DRAIN: Duration = Duration::from_secs(2);
 /// The one key the lines saying a call was refused for want of an instance are throttled
 /// under.
 const REFUSED: &str = "refused";
+
+/// The most INVITEs routed to one guest that may wait for a thread at once:
+/// half of the `max_instances` slots, rounded up. A guest that falls behind
+/// (its `on-invite` spinning to its deadline while calls keep coming) then
+/// leaves at least the other half to the other guests' new calls; the calls
+/// up keep the slots they hold, whoever's they are. A guest that keeps up
+/// has few waiting (each INVITE waits only for those queued before it, each
+/// a short `on-invite`), so on a server of one guest the share refuses a
+/// call the pool would have taken only when half the pool's calls arrive
+/// faster than the guest threads serve them.
+fn waiting_share(max_instances: usize) -> usize {
+    max_instances.div_ceil(2)
+}
+
+/// Why an INVITE got no instance slot ([`State::reserve_for_invite`]).
+enum Refusal {
+    /// All the slots are taken.
+    NoneFree,
+    /// Its guest has its [`waiting_share`] of INVITEs waiting for a thread.
+    GuestBehind,
+}
 
 /// Whether `op` may join a mailbox holding `queued` pieces of work: a call's
 /// first op (its INVITE or `Dialed`, one per call) and its hang-up always,
@@ -377,6 +399,9 @@ struct Shared {
     /// The lines saying an incoming call was refused for want of an instance, under
     /// [`REFUSED`]: the limit is the host's, whichever guest the call was for.
     refused_logged: LogThrottle,
+    /// The lines saying an incoming call was refused as its guest has its
+    /// [`waiting_share`] of INVITEs waiting, by guest.
+    behind_refused_logged: LogThrottle,
     state: Mutex<State>,
     ready: Condvar,
     /// Notified as each thread ends.
@@ -391,6 +416,9 @@ struct State {
     /// Instance slots taken: instances alive, being made, or to be made for an
     /// INVITE queued.
     instances: usize,
+    /// The INVITEs queued and not yet taken by a thread, by the guest they
+    /// were routed to; a guest with none is not kept.
+    waiting: HashMap<Arc<str>, usize>,
     /// Events dropped by [`GuestExecutor::submit`].
     dropped: u64,
     /// Once the executor is stopped: until when the work still queued is run.
@@ -407,6 +435,32 @@ impl State {
             self.instances += 1;
         }
         free
+    }
+
+    /// Takes an instance slot, of `max`, for an INVITE routed to `guest`, which
+    /// then counts as waiting until [`State::invite_taken`]: refused when none
+    /// is free, or when `guest` has its [`waiting_share`] waiting already.
+    fn reserve_for_invite(&mut self, guest: &Arc<str>, max: usize) -> Result<(), Refusal> {
+        let waiting = self.waiting.get(guest).copied().unwrap_or(0);
+        if waiting >= waiting_share(max) && self.instances < max {
+            return Err(Refusal::GuestBehind);
+        }
+        if !self.reserve(max) {
+            return Err(Refusal::NoneFree);
+        }
+        *self.waiting.entry(guest.clone()).or_default() += 1;
+        Ok(())
+    }
+
+    /// A thread has taken an INVITE routed to `guest` that
+    /// [`State::reserve_for_invite`] counted as waiting.
+    fn invite_taken(&mut self, guest: &str) {
+        if let Some(waiting) = self.waiting.get_mut(guest) {
+            *waiting -= 1;
+            if *waiting == 0 {
+                self.waiting.remove(guest);
+            }
+        }
     }
 }
 
@@ -475,6 +529,7 @@ impl GuestExecutor {
             behind_logged: LogThrottle::default(),
             unplaced_logged: LogThrottle::default(),
             refused_logged: LogThrottle::default(),
+            behind_refused_logged: LogThrottle::default(),
             state: Mutex::new(State {
                 threads: count,
                 ..State::default()
@@ -504,7 +559,8 @@ impl GuestExecutor {
 
     /// Queues work for its call; it runs after the call's earlier work, and the
     /// event stream is told of a call's events as they come, whether its guest
-    /// is behind or not. An INVITE takes an instance slot now: with none free
+    /// is behind or not. An INVITE takes an instance slot now: with none free,
+    /// or with its guest's [`waiting_share`] of INVITEs waiting for a thread,
     /// the call is refused (503, `Retry-After`). A call whose guest falls
     /// [`MAX_QUEUED`] pieces of work behind loses the events it may miss
     /// ([`discardable`]) until it catches up, messages from other calls half
@@ -518,9 +574,14 @@ impl GuestExecutor {
         let invite = matches!(op, GuestOp::Invite(_));
         let first = self.shared.first(call, &op);
         let mut state = self.shared.lock();
-        if invite && !state.reserve(self.shared.max_instances) {
+        if let Some((lane, _)) = first.as_ref().filter(|_| invite)
+            && let Err(refusal) = state.reserve_for_invite(&lane.guest, self.shared.max_instances)
+        {
             drop(state);
-            self.shared.no_instance(call);
+            match refusal {
+                Refusal::NoneFree => self.shared.no_instance(call),
+                Refusal::GuestBehind => self.shared.guest_behind(call, &lane.guest),
+            }
             self.shared.host.wake();
             return;
         }
@@ -708,6 +769,24 @@ impl Shared {
         lock(self.host.core()).guest_unavailable(now, call);
     }
 
+    /// `call`'s guest has its [`waiting_share`] of INVITEs waiting for a thread:
+    /// the core refuses it as when no slot is free (the same 503 and count),
+    /// and it is logged as [`LogThrottle`] lets it, by guest.
+    fn guest_behind(&self, call: CallId, guest: &str) {
+        let now = Instant::now();
+        if let Some(admitted) = self.behind_refused_logged.admit(guest, now) {
+            let share = waiting_share(self.max_instances);
+            warn!(
+                %call,
+                guest,
+                share,
+                "the guest's calls waiting for a thread hold their share of the instances: \
+                 call refused{admitted}"
+            );
+        }
+        lock(self.host.core()).guest_unavailable(now, call);
+    }
+
     /// Logs, as [`LogThrottle`] lets it, that `op` for `call`, whose instance
     /// is (or is to be) of `guest`, was dropped `behind` pieces of work behind.
     fn log_behind(&self, call: CallId, guest: &str, behind: usize, op: &GuestOp) {
@@ -747,7 +826,11 @@ impl Shared {
             let instance = mailbox.instance.take();
             let guest = mailbox.lane.guest.clone();
             let reserved = match &op {
-                GuestOp::Invite(_) => slot,
+                GuestOp::Invite(_) if slot => {
+                    state.invite_taken(&guest);
+                    true
+                }
+                GuestOp::Invite(_) => false,
                 GuestOp::Dialed { .. } => instance.is_none() && state.reserve(self.max_instances),
                 GuestOp::Event { .. } | GuestOp::Message { .. } => false,
             };
@@ -1266,9 +1349,35 @@ mod tests {
         fn final_response(&self) -> String {
             self.sent()
                 .into_iter()
-                .find(|m| m.starts_with("SIP/2.0 ") && !m.starts_with("SIP/2.0 1"))
+                .find(|m| is_final(m))
                 .expect("a final response")
         }
+
+        /// The final response the core sends to the `n`th INVITE ([`invite_ops`]),
+        /// as text, waited for at most 10 s; what else it sends meanwhile is taken.
+        fn await_final_response_to(&self, n: u32) -> String {
+            let call_id = format!("Call-ID: executor-{n}@");
+            let until = Instant::now() + Duration::from_secs(10);
+            loop {
+                let sent = self.sent();
+                if let Some(found) = sent
+                    .into_iter()
+                    .find(|m| is_final(m) && m.contains(&call_id))
+                {
+                    return found;
+                }
+                assert!(
+                    Instant::now() < until,
+                    "expected a final response to INVITE {n} within 10 s"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+
+    /// Whether `message` is a final response.
+    fn is_final(message: &str) -> bool {
+        message.starts_with("SIP/2.0 ") && !message.starts_with("SIP/2.0 1")
     }
 
     /// Waits until `done` holds, at most 10 s.
@@ -1572,6 +1681,64 @@ mod tests {
         assert_eq!(
             spun_before, 1,
             "the spinner's calls served before the cheap ones ended"
+        );
+    }
+
+    #[test]
+    fn a_guests_backlog_at_its_share_leaves_instances_for_another_guests_calls() {
+        // The one thread spins on the spinner's first call while nine more of its
+        // calls are queued, then one of the other guest's, whose instance never
+        // starts: served, it gets a 500; a 503 is a call that found no slot free.
+        let spins = GuestLimits {
+            call_deadline: Some(Duration::from_millis(500)),
+            ..GuestLimits::default()
+        };
+        let misbehave = misbehave_wasm();
+        let loaded = [
+            ("spinner", &misbehave[..], spins),
+            ("other", bundled::WEBCONFERENCE, unstartable()),
+        ];
+        let max_instances = 10;
+        let harness = Harness::routed(&loaded, &[route("other", "other")], max_instances);
+        let other = 99;
+        let (spinning, backlog, others) = {
+            let mut core = lock(harness.host.core());
+            let spinning = invite_ops_to(&mut core, 0, "spin");
+            let backlog: Vec<_> = (1..10)
+                .flat_map(|n| invite_ops_to(&mut core, n, "spin"))
+                .collect();
+            (spinning, backlog, invite_ops_to(&mut core, other, "other"))
+        };
+        spinning
+            .into_iter()
+            .for_each(|op| harness.executor.submit(op));
+        let shared = &harness.executor.shared;
+        await_true("the spinner's first call taken", || {
+            shared.lock().mailboxes.values().any(|m| m.running)
+        });
+        backlog
+            .into_iter()
+            .chain(others)
+            .for_each(|op| harness.executor.submit(op));
+
+        let response = harness.await_final_response_to(other);
+        assert!(response.starts_with("SIP/2.0 500 "), "{response}");
+        let share = waiting_share(max_instances);
+        assert_eq!(share, 5);
+        assert_eq!(
+            lock(harness.host.core()).stats().refused_no_instance,
+            9 - share as u64,
+            "the spinner's calls past its share refused"
+        );
+        harness.await_core("the spinner's calls within its share served", |core| {
+            core.stats().guest_failures == 1 + share as u64 + 1
+        });
+        await_true("every slot free again", || {
+            harness.executor.instances() == 0
+        });
+        assert!(
+            shared.lock().waiting.is_empty(),
+            "no guest kept with none waiting"
         );
     }
 

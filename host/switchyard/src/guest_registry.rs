@@ -16,7 +16,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 /// The most versions of one guest kept at once: the current one and those still serving
-/// calls. A load past it waits for older versions to drain.
+/// calls. A load past it is refused (`guestLoad` answers a conflict); the file watcher
+/// tries its load again once an older version unloads.
 pub const MAX_VERSIONS: usize = 16;
 
 /// The SHA-256 of the bytes a version was compiled from.
