@@ -138,6 +138,14 @@ impl Endpoint {
             .is_some_and(|p| !p.heard && p.hangup == Hangup::No)
     }
 
+    /// Whether the placed call `call` was hung up before any provisional response to its
+    /// INVITE, its CANCEL waiting for one (§9.1). False for a call not being placed.
+    pub(super) fn hung_up_unheard(&self, call: CallKey) -> bool {
+        self.placed
+            .get(&call)
+            .is_some_and(|p| p.hangup == Hangup::Wanted)
+    }
+
     /// Hangs up the placed call `call` if it has no final response yet (see
     /// [`Endpoint::hangup`]); returns whether it was such a call.
     pub(super) fn hangup_placed(&mut self, now: Instant, call: CallKey) -> bool {

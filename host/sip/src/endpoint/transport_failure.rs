@@ -67,9 +67,12 @@ impl Endpoint {
     /// The transport failed towards `addr` over `transport`: a datagram could not be sent,
     /// a TCP connection could not be opened, or one broke with messages for `addr` unwritten.
     /// A request of ours that went there over TCP only for its size, bound for UDP, and had
-    /// no response yet is sent again over UDP, once (§18.1.1). Each other request of ours sent
-    /// there that still waits for its final response (an INVITE or re-INVITE: for any
-    /// response) is given up as if answered 503 (§8.1.3.1), without waiting for Timer B or F:
+    /// no response yet is sent again over UDP, once (§18.1.1), but for the INVITE of a call
+    /// the application hung up before any provisional response ([`Endpoint::hangup`]): that
+    /// one is given up unsent, rather than ring a callee only to be cancelled. Each other
+    /// request of ours sent there that still waits for its final response (an INVITE or
+    /// re-INVITE: for any response) is given up as if answered 503 (§8.1.3.1), without
+    /// waiting for Timer B or F:
     /// a call being placed fails with [`Event::CallFailed`] 503 and `try_next` (RFC 3263 §4.3:
     /// the next target at once), or ends if the application hung up; a BYE ends its call; a
     /// re-INVITE or UPDATE with an offer is refused with [`Event::OfferRefused`] 503; an
@@ -153,7 +156,11 @@ impl Endpoint {
     /// Sends the request of client transaction `id` again over UDP if it went over TCP for
     /// its size only and had no response (§18.1.1), filing it under its new destination, and
     /// a placed call's INVITE so followed ([`Endpoint::follow_invite`]); returns whether it was.
+    /// An abandoned INVITE ([`Endpoint::abandoned_invite`]) is not.
     fn retry_tx_over_udp(&mut self, now: Instant, id: TxId) -> bool {
+        if self.abandoned_invite(id) {
+            return false;
+        }
         let Some(entry) = self.transactions.get_mut(&id) else {
             return false;
         };
@@ -173,6 +180,16 @@ impl Endpoint {
         }
         self.reschedule(Owner::Tx(id));
         true
+    }
+
+    /// Whether client transaction `id` is the INVITE of a placed call hung up before any
+    /// provisional response ([`Endpoint::hung_up_unheard`]): sent anew, it would only ring its
+    /// callee until its CANCEL (§9.1) stopped it.
+    fn abandoned_invite(&self, id: TxId) -> bool {
+        match self.transactions.get(&id).map(|entry| &entry.tx) {
+            Some(Transaction::InviteClient(invite)) => self.hung_up_unheard(invite.owner()),
+            _ => false,
+        }
     }
 
     /// Sends the re-INVITE of `call` with Via branch `branch` again over UDP if it went over

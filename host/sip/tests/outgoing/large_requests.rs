@@ -6,7 +6,9 @@
 use std::time::{Duration, Instant};
 
 use switchyard_sip::testing::{Uas, addr, audio_offer, epoch, rsip::Method};
-use switchyard_sip::{CallKey, Endpoint, EndpointConfig, Event, OutgoingCall, Transmit, Transport};
+use switchyard_sip::{
+    CallKey, EndCause, Endpoint, EndpointConfig, Event, OutgoingCall, Transmit, Transport,
+};
 
 use crate::pair::{A, P, branch, call_to, header, modified};
 
@@ -80,6 +82,13 @@ impl Link {
             }
         }
         panic!("the exchange did not settle");
+    }
+
+    /// Takes what the caller sends without delivering it: lost on the way, as a TCP
+    /// connection a firewall drops silently.
+    fn lose_sent(&mut self) {
+        self.sent
+            .extend(std::iter::from_fn(|| self.ep.poll_transmit()));
     }
 
     /// Moves virtual time on by `by`, running the caller's timers, then exchanges.
@@ -198,6 +207,33 @@ fn a_failed_connection_sends_the_request_again_over_udp_once() {
         link.events()[..],
         [Event::CallFailed { call: failed, code: 486, .. }] if failed == call
     ));
+}
+
+#[test]
+fn an_invite_hung_up_before_its_connection_failed_is_not_sent_over_udp() {
+    let mut link = Link::new();
+    let call = link.ep.invite(link.now, large_call()).unwrap();
+    link.lose_sent();
+    // Abandoned unheard, as a silent target is for the next one: its CANCEL waits for a
+    // provisional response (§9.1).
+    link.wait(Duration::from_secs(4));
+    link.ep.hangup(link.now, call).unwrap();
+    link.exchange();
+    link.wait(Duration::from_secs(1));
+    link.ep.transport_failed(link.now, Transport::Tcp, addr(P));
+    link.exchange();
+    let transports: Vec<Transport> = link.sent.iter().map(|t| t.transport).collect();
+    assert_eq!(transports, [Transport::Tcp], "the INVITE, never over UDP");
+    assert_eq!(
+        link.events(),
+        [Event::CallEnded {
+            call,
+            cause: EndCause::LocalHangup
+        }]
+    );
+    assert_eq!(link.ep.active_transactions(), 0, "the transaction ended");
+    link.wait(Duration::from_secs(64));
+    assert_eq!((link.sent.len(), link.events()), (1, vec![]));
 }
 
 #[test]
