@@ -24,11 +24,17 @@ pub struct SocketsConfig {
     /// How long an outgoing TCP connection may take to be established. Default
     /// [`SocketsConfig::DEFAULT_CONNECT_TIMEOUT`].
     pub connect_timeout: Duration,
-    /// Open TCP connections at most, accepted and initiated together: beyond it, accepted
-    /// connections are closed at once and sends needing a new one fail. Those serving peers'
-    /// requests take at most seven eighths of it, and so do those opened for our own, so that
-    /// neither kind can crowd out the other. Default
-    /// [`SocketsConfig::DEFAULT_MAX_CONNECTIONS`].
+    /// Open TCP connections at most, accepted and initiated together: beyond it, sends
+    /// needing a new one fail. Those serving peers' requests take at most seven eighths of it,
+    /// and so do those opened for our own, so that neither kind can crowd out the other. A
+    /// connection accepted beyond it (or beyond the peers' share) takes the place of one of
+    /// the host holding the most connections serving its requests, when that host holds more
+    /// than the new one's would with it: the one longest without a SIP message read, and not
+    /// one the owner still needs
+    /// ([`SipSockets::keep_open_while`](crate::SipSockets::keep_open_while)). That one closes
+    /// as an idle one does and holds no place meanwhile; at most an eighth of this many close
+    /// so at once. Otherwise the new one is closed at once. So a few hosts cannot take every
+    /// place from the others. Default [`SocketsConfig::DEFAULT_MAX_CONNECTIONS`].
     pub max_connections: usize,
     /// TCP connections of each kind one host holds at most (an IPv4 address, or an IPv6
     /// /64): those serving its requests (accepted from it, or opened to answer it), and

@@ -1,13 +1,13 @@
-//! The table of open TCP connections: how a message finds its connection, and how many each
-//! peer address may hold.
+//! The table of open TCP connections: how a message finds its connection, how many each
+//! peer address may hold, and which gives way when peers' connections hold every place.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use switchyard_sip::host_of;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use crate::ConnectionId;
 
@@ -41,7 +41,8 @@ enum Side {
 /// still connect. Each entry is owned by a [`Registration`], held by the
 /// connection's task, which removes it when the task ends however it ends; a connection
 /// ending is [retired](Registration::retire) first, so that messages go on another, and
-/// counts until then.
+/// counts until then. A connection [evicted](Table::admit) to make room for another host's
+/// holds no place while it closes, and at most an eighth of `max` close so at once.
 #[derive(Debug)]
 pub(crate) struct Table {
     max: usize,
@@ -51,14 +52,21 @@ pub(crate) struct Table {
 #[derive(Debug, Default)]
 struct Inner {
     next_id: u64,
+    /// Counts registrations and messages read: the order in which connections last carried
+    /// one.
+    clock: u64,
     by_id: HashMap<ConnectionId, Entry>,
     /// The newest connection to each peer address.
     by_remote: HashMap<SocketAddr, ConnectionId>,
-    /// How many connections of each side each peer host has open (its [`host_of`]); none is
-    /// listed at 0.
-    per_host: HashMap<(Side, IpAddr), usize>,
-    /// How many connections of each side are open; none is listed at 0.
+    /// The connections of each side holding a place that each peer host has open (its
+    /// [`host_of`]); none is listed without one.
+    per_host: HashMap<(Side, IpAddr), HashSet<ConnectionId>>,
+    /// Peer hosts by how many places serving their requests they hold; none is listed at 0.
+    peer_hosts_by_count: BTreeMap<usize, HashSet<IpAddr>>,
+    /// How many connections of each side hold a place; none is listed at 0.
     per_side: HashMap<Side, usize>,
+    /// How many connections are closing after being evicted, holding no place.
+    evicting: usize,
 }
 
 #[derive(Debug)]
@@ -67,6 +75,12 @@ struct Entry {
     /// `None` once retired: no message finds it.
     queue: Option<Queue>,
     side: Side,
+    /// The [`Inner::clock`] when it was registered or last carried a message.
+    heard: u64,
+    /// Evicted: it holds no place while it closes.
+    evicted: bool,
+    /// Tells its task it was evicted.
+    eviction: Arc<Notify>,
 }
 
 impl Table {
@@ -105,6 +119,39 @@ impl Table {
         self.add(remote, queue, Side::Peers, per_address)
     }
 
+    /// As [`Table::accept`], for a connection accepted from `remote`; but where connections
+    /// serving peers fill the table or their share of it, it takes the place of one of the
+    /// host holding the most of them, when that host holds more than `remote`'s would with
+    /// it (so a host holding few gets in, and hosts holding as many cannot evict each other
+    /// in turn): the one of them longest without a message read (keepalives do not count),
+    /// not retired, and not `needed` (asked of its peer's address, with the table locked).
+    /// Hosts holding fewer are looked at in turn while the biggest has none to give. The
+    /// evicted one's task [hears of it](Registration::evicted); its peer's address is
+    /// returned with the registration.
+    pub(crate) fn admit(
+        self: &Arc<Self>,
+        remote: SocketAddr,
+        queue: Queue,
+        per_address: usize,
+        needed: &dyn Fn(SocketAddr) -> bool,
+    ) -> Result<(Registration, Option<SocketAddr>), Refused> {
+        let mut inner = self.lock();
+        let host = host_of(remote.ip());
+        let evicted = match inner.room(self.max, Side::Peers, host, per_address) {
+            Ok(()) => None,
+            Err(Refused::Full(open)) if inner.evicting < self.max / 8 => {
+                let newcomer_would_hold = inner.held(Side::Peers, host) + 1;
+                let evicted = inner
+                    .evictable(newcomer_would_hold, needed)
+                    .and_then(|victim| inner.evict(victim));
+                Some(evicted.ok_or(Refused::Full(open))?)
+            }
+            Err(refused) => return Err(refused),
+        };
+        let registration = self.insert(&mut inner, remote, queue, Side::Peers);
+        Ok((registration, evicted))
+    }
+
     /// The queue of connection `id` if it is open and not retired, else of the newest such
     /// connection to `remote`, if any.
     pub(crate) fn queue(&self, id: Option<ConnectionId>, remote: SocketAddr) -> Option<Queue> {
@@ -119,7 +166,7 @@ impl Table {
             })
     }
 
-    /// How many connections are open, retired ones included.
+    /// How many connections are open, retired and evicted ones included.
     pub(crate) fn len(&self) -> usize {
         self.lock().by_id.len()
     }
@@ -133,32 +180,38 @@ impl Table {
         per_address: usize,
     ) -> Result<Registration, Refused> {
         let mut inner = self.lock();
-        let share = self.max - self.max / 8;
-        if inner.by_id.len() >= self.max {
-            return Err(Refused::Full(self.max));
-        }
-        if inner.per_side.get(&side).copied().unwrap_or(0) >= share {
-            return Err(Refused::Full(share));
-        }
-        let host = (side, host_of(remote.ip()));
-        if inner.per_host.get(&host).copied().unwrap_or(0) >= per_address {
-            return Err(Refused::AddressFull);
-        }
-        *inner.per_host.entry(host).or_default() += 1;
-        *inner.per_side.entry(side).or_default() += 1;
+        inner.room(self.max, side, host_of(remote.ip()), per_address)?;
+        Ok(self.insert(&mut inner, remote, queue, side))
+    }
+
+    /// Adds a connection of `side` that has room.
+    fn insert(
+        self: &Arc<Self>,
+        inner: &mut Inner,
+        remote: SocketAddr,
+        queue: Queue,
+        side: Side,
+    ) -> Registration {
         inner.next_id += 1;
+        inner.clock += 1;
         let id = ConnectionId(inner.next_id);
+        let eviction = Arc::new(Notify::new());
         let entry = Entry {
             remote,
             queue: Some(queue),
             side,
+            heard: inner.clock,
+            evicted: false,
+            eviction: Arc::clone(&eviction),
         };
         inner.by_id.insert(id, entry);
         inner.by_remote.insert(remote, id);
-        Ok(Registration {
+        inner.hold(id, side, host_of(remote.ip()));
+        Registration {
             table: Arc::clone(self),
             id,
-        })
+            eviction,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -172,12 +225,30 @@ impl Table {
 pub(crate) struct Registration {
     table: Arc<Table>,
     id: ConnectionId,
+    eviction: Arc<Notify>,
 }
 
 impl Registration {
     /// The connection's id.
     pub(crate) fn id(&self) -> ConnectionId {
         self.id
+    }
+
+    /// The connection carried a message: of a host's connections, those that did so last
+    /// are [evicted](Table::admit) last.
+    pub(crate) fn heard(&self) {
+        let mut inner = self.table.lock();
+        inner.clock += 1;
+        let clock = inner.clock;
+        if let Some(entry) = inner.by_id.get_mut(&self.id) {
+            entry.heard = clock;
+        }
+    }
+
+    /// Completes once the connection is evicted ([`Table::admit`]), at once if it was
+    /// before; never if it is not.
+    pub(crate) async fn evicted(&self) {
+        self.eviction.notified().await;
     }
 
     /// Takes the connection out of the way of messages, which go on another from now on,
@@ -195,6 +266,118 @@ impl Registration {
 }
 
 impl Inner {
+    /// Whether a connection of `side` from or to `host` has a place: the table, `side`'s
+    /// share of it, and `host`'s `per_address` of `side` are not full.
+    fn room(
+        &self,
+        max: usize,
+        side: Side,
+        host: IpAddr,
+        per_address: usize,
+    ) -> Result<(), Refused> {
+        let share = max - max / 8;
+        if self.by_id.len() - self.evicting >= max {
+            return Err(Refused::Full(max));
+        }
+        if self.per_side.get(&side).copied().unwrap_or(0) >= share {
+            return Err(Refused::Full(share));
+        }
+        if self.held(side, host) >= per_address {
+            return Err(Refused::AddressFull);
+        }
+        Ok(())
+    }
+
+    /// How many places of `side` `host` holds.
+    fn held(&self, side: Side, host: IpAddr) -> usize {
+        self.per_host.get(&(side, host)).map_or(0, HashSet::len)
+    }
+
+    /// Connection `id` of `side`, from or to `host`, takes a place.
+    fn hold(&mut self, id: ConnectionId, side: Side, host: IpAddr) {
+        let held = self.per_host.entry((side, host)).or_default();
+        held.insert(id);
+        let count = held.len();
+        *self.per_side.entry(side).or_default() += 1;
+        if side == Side::Peers {
+            self.recount_peer_host(host, count - 1, count);
+        }
+    }
+
+    /// Connection `id` of `side`, from or to `host`, gives its place up.
+    fn release(&mut self, id: ConnectionId, side: Side, host: IpAddr) {
+        let Some(held) = self.per_host.get_mut(&(side, host)) else {
+            return;
+        };
+        held.remove(&id);
+        let count = held.len();
+        if count == 0 {
+            self.per_host.remove(&(side, host));
+        }
+        count_down(&mut self.per_side, side);
+        if side == Side::Peers {
+            self.recount_peer_host(host, count + 1, count);
+        }
+    }
+
+    /// Moves peer host `host` from those holding `from` places serving its requests to
+    /// those holding `to`.
+    fn recount_peer_host(&mut self, host: IpAddr, from: usize, to: usize) {
+        if let Some(hosts) = self.peer_hosts_by_count.get_mut(&from) {
+            hosts.remove(&host);
+            if hosts.is_empty() {
+                self.peer_hosts_by_count.remove(&from);
+            }
+        }
+        if to > 0 {
+            self.peer_hosts_by_count.entry(to).or_default().insert(host);
+        }
+    }
+
+    /// The connection to evict for a host that would hold `newcomer_would_hold` places
+    /// serving its requests: of the hosts holding more, the biggest first, the connection
+    /// longest without a message that is not retired nor `needed`. Each connection is looked
+    /// at once at most; past the biggest host, only while its connections are all needed.
+    fn evictable(
+        &self,
+        newcomer_would_hold: usize,
+        needed: &dyn Fn(SocketAddr) -> bool,
+    ) -> Option<ConnectionId> {
+        let bigger = self.peer_hosts_by_count.range(newcomer_would_hold + 1..);
+        bigger
+            .rev()
+            .flat_map(|(_, hosts)| hosts)
+            .find_map(|host| self.longest_unheard(*host, needed))
+    }
+
+    /// Of the connections serving `host`'s requests, not retired nor `needed`, the one
+    /// longest without a message.
+    fn longest_unheard(
+        &self,
+        host: IpAddr,
+        needed: &dyn Fn(SocketAddr) -> bool,
+    ) -> Option<ConnectionId> {
+        self.per_host
+            .get(&(Side::Peers, host))?
+            .iter()
+            .filter_map(|id| Some((*id, self.by_id.get(id)?)))
+            .filter(|(_, entry)| entry.queue.is_some() && !needed(entry.remote))
+            .min_by_key(|(_, entry)| entry.heard)
+            .map(|(id, _)| id)
+    }
+
+    /// Evicts connection `id`: it gives its place up at once, and its task is told to close
+    /// it. Returns its peer's address; `None` if it is not open.
+    fn evict(&mut self, id: ConnectionId) -> Option<SocketAddr> {
+        let entry = self.by_id.get_mut(&id)?;
+        entry.evicted = true;
+        entry.eviction.notify_one();
+        let (remote, side) = (entry.remote, entry.side);
+        self.evicting += 1;
+        self.release(id, side, host_of(remote.ip()));
+        Some(remote)
+    }
+
     /// If messages to `remote` go on connection `id`, has the newest other one not retired
     /// take them, if any (a scan of at most `max` entries, once per closed connection).
     fn route_past(&mut self, id: ConnectionId, remote: SocketAddr) {
@@ -218,11 +401,15 @@ impl Inner {
 impl Drop for Registration {
     fn drop(&mut self) {
         let mut inner = self.table.lock();
-        let Some(Entry { remote, side, .. }) = inner.by_id.remove(&self.id) else {
+        let Some(entry) = inner.by_id.remove(&self.id) else {
             return;
         };
-        count_down(&mut inner.per_host, (side, host_of(remote.ip())));
-        count_down(&mut inner.per_side, side);
+        let remote = entry.remote;
+        if entry.evicted {
+            inner.evicting -= 1;
+        } else {
+            inner.release(self.id, entry.side, host_of(remote.ip()));
+        }
         inner.route_past(self.id, remote);
     }
 }
@@ -239,7 +426,114 @@ fn count_down<K: Hash + Eq>(counts: &mut HashMap<K, usize>, key: K) {
 
 #[cfg(test)]
 mod tests {
+    use futures_util::FutureExt;
+
     use super::*;
+
+    /// Whether `registration`'s task would hear now that it was evicted (once: hearing it
+    /// takes the news).
+    fn is_evicted(registration: &Registration) -> bool {
+        registration.evicted().now_or_never().is_some()
+    }
+
+    #[test]
+    fn a_host_holding_few_takes_the_place_of_the_longest_unheard_of_the_host_holding_most() {
+        let table = Table::new(16);
+        let (queue, _rx) = mpsc::channel(1);
+        let from = |host: u8, port| SocketAddr::from(([192, 0, 2, host], port));
+        let nothing_needed = |_| false;
+        let admit = |remote| table.admit(remote, queue.clone(), 8, &nothing_needed);
+        let biggest: Vec<_> = (1..=8)
+            .map(|port| admit(from(1, port)).unwrap().0)
+            .collect();
+        let others: Vec<_> = (1..=6)
+            .map(|port| admit(from(2, port)).unwrap().0)
+            .collect();
+        for (n, registration) in biggest.iter().enumerate() {
+            if n != 2 {
+                registration.heard();
+            }
+        }
+        let (newcomer, evicted) = admit(from(3, 1)).expect("a host holding none gets in");
+        assert_eq!(
+            evicted,
+            Some(from(1, 3)),
+            "the one longest without a message"
+        );
+        assert!(is_evicted(&biggest[2]));
+        let told = biggest.iter().chain(&others).filter(|r| is_evicted(r));
+        assert_eq!(told.count(), 0, "the others stay");
+        assert_eq!(table.len(), 15, "open until it closes");
+        assert_eq!(table.lock().held(Side::Peers, host_of(from(1, 0).ip())), 7);
+        assert!(
+            table.queue(None, from(1, 3)).is_some(),
+            "it writes what comes meanwhile"
+        );
+        drop((biggest, others, newcomer));
+        let inner = table.lock();
+        assert!(inner.by_id.is_empty() && inner.per_host.is_empty());
+        assert!(inner.per_side.is_empty() && inner.peer_hosts_by_count.is_empty());
+        assert_eq!(inner.evicting, 0);
+    }
+
+    #[test]
+    fn hosts_holding_as_many_cannot_evict_each_other() {
+        let table = Table::new(16);
+        let (queue, _rx) = mpsc::channel(1);
+        let from = |host: u8, port| SocketAddr::from(([192, 0, 2, host], port));
+        let nothing_needed = |_| false;
+        let admit = |remote| table.admit(remote, queue.clone(), 8, &nothing_needed);
+        let _first: Vec<_> = (1..=7).map(|port| admit(from(1, port)).unwrap()).collect();
+        let _second: Vec<_> = (1..=7).map(|port| admit(from(2, port)).unwrap()).collect();
+        assert_eq!(
+            admit(from(2, 8)).unwrap_err(),
+            Refused::Full(14),
+            "it would hold 8, and none holds more"
+        );
+        let (_third, evicted) = admit(from(3, 1)).expect("a host holding fewer gets in");
+        let loser = evicted.expect("in place of one of theirs").ip();
+        assert_eq!(
+            admit(SocketAddr::new(loser, 9)).unwrap_err(),
+            Refused::Full(14),
+            "back to 7, it would hold as many as the other, not fewer"
+        );
+        assert_eq!(table.len(), 15);
+    }
+
+    #[test]
+    fn needed_connections_stay_and_evictions_closing_at_once_are_bounded() {
+        let table = Table::new(16);
+        let (queue, _rx) = mpsc::channel(1);
+        let from = |host: u8, port| SocketAddr::from(([192, 0, 2, host], port));
+        let needed = |remote: SocketAddr| remote.ip() == from(1, 0).ip() || remote.port() == 1;
+        let admit = |remote| table.admit(remote, queue.clone(), 8, &needed);
+        let _biggest: Vec<_> = (1..=8).map(|port| admit(from(1, port)).unwrap()).collect();
+        let mut next: Vec<_> = (1..=6)
+            .map(|port| admit(from(2, port)).unwrap().0)
+            .collect();
+        next[1].retire();
+        let (_newcomer, evicted) = admit(from(3, 1)).expect("the next biggest gives way");
+        assert_eq!(
+            evicted,
+            Some(from(2, 3)),
+            "neither the needed one, nor the one retired, nor any of the biggest, all needed"
+        );
+        let (_another, evicted) = admit(from(4, 1)).unwrap();
+        assert_eq!(evicted, Some(from(2, 4)));
+        assert_eq!(
+            admit(from(5, 1)).unwrap_err(),
+            Refused::Full(14),
+            "two of 16 closing at once at most"
+        );
+        next.remove(2);
+        let (_last, evicted) = admit(from(5, 1)).expect("one closed");
+        assert_eq!(evicted, Some(from(2, 5)));
+        assert_eq!(
+            table.len(),
+            16,
+            "14 places, the retired one's among them, 2 closing"
+        );
+    }
 
     #[test]
     fn entries_are_bounded_found_and_removed_by_their_owner() {

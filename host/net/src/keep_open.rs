@@ -1,4 +1,5 @@
-//! Which idle TCP connections stay open: those the owner of the sockets still needs.
+//! Which TCP connections stay open, idle or when another host's needs a place: those the
+//! owner of the sockets still needs.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -8,7 +9,7 @@ use std::sync::OnceLock;
 /// [`SipSockets::keep_open_while`](crate::SipSockets::keep_open_while)).
 pub(crate) type Needed = Box<dyn Fn(SocketAddr) -> bool + Send + Sync>;
 
-/// The owner's [`Needed`], once it is set; until then no idle connection is needed.
+/// The owner's [`Needed`], once it is set; until then no connection is needed.
 #[derive(Default)]
 pub(crate) struct KeepOpen(OnceLock<Needed>);
 
@@ -18,7 +19,8 @@ impl KeepOpen {
         self.0.set(needed).is_ok()
     }
 
-    /// Whether the idle connection to `remote` is still needed.
+    /// Whether the connection to `remote` is still needed: it stays open idle, and is not
+    /// evicted.
     pub(crate) fn needs(&self, remote: SocketAddr) -> bool {
         self.0.get().is_some_and(|needed| needed(remote))
     }

@@ -29,10 +29,10 @@ const ACCEPT_WARNING_INTERVAL: Duration = Duration::from_secs(10);
 /// Accepts connections on `listener`, bound to `local`, until the sockets are dropped; each
 /// gets its own task, or is closed at once when
 /// [`SocketsConfig::max_connections`](crate::SocketsConfig) are open (or seven eighths of
-/// them serve peers), or
+/// them serve peers) and no host holds more of those than the peer's would with it, or when
 /// [`SocketsConfig::max_connections_per_address`](crate::SocketsConfig) accepted ones from
-/// the peer's host (its IPv4 address or IPv6 /64). Accepting that fails is retried, and
-/// warned of once per [`ACCEPT_WARNING_INTERVAL`] at most.
+/// the peer's host (its IPv4 address or IPv6 /64) are open. Accepting that fails is retried,
+/// and warned of once per [`ACCEPT_WARNING_INTERVAL`] at most.
 pub(crate) async fn accept_loop(listener: TcpListener, local: SocketAddr, shared: Arc<Shared>) {
     let mut shutdown = shared.shutdown.clone();
     let mut failures = Throttle::new(ACCEPT_WARNING_INTERVAL);
@@ -42,27 +42,7 @@ pub(crate) async fn accept_loop(listener: TcpListener, local: SocketAddr, shared
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, remote)) => {
-                let (queue, writes) = write_queue(&shared);
-                let per_address = shared.config.max_connections_per_address;
-                match shared.table.accept(remote, queue, per_address) {
-                    Ok(registration) => {
-                        let connection = Connection {
-                            stream,
-                            remote,
-                            registration,
-                            opened_here: false,
-                        };
-                        tokio::spawn(run(connection, writes, Arc::clone(&shared)));
-                    }
-                    Err(Refused::Full(_)) => {
-                        debug!(%remote, "TCP connection refused: too many open")
-                    }
-                    Err(Refused::AddressFull) => {
-                        debug!(%remote, "TCP connection refused: too many from its host");
-                    }
-                }
-            }
+            Ok((stream, remote)) => serve_accepted(stream, remote, &shared),
             Err(e) => {
                 // Out of file descriptors, mostly: connections wait in the kernel's backlog
                 // (and are refused once it is full) until some are closed.
@@ -72,6 +52,33 @@ pub(crate) async fn accept_loop(listener: TcpListener, local: SocketAddr, shared
                 // Accepting again at once would spin.
                 sleep(Duration::from_millis(10)).await;
             }
+        }
+    }
+}
+
+/// Serves `stream`, accepted from `remote`, in a task of its own if the table has a place for
+/// it, evicting one of the host holding the most places if need be
+/// ([`Table::admit`](crate::connections::Table::admit)); closes it at once if not.
+fn serve_accepted(stream: TcpStream, remote: SocketAddr, shared: &Arc<Shared>) {
+    let (queue, writes) = write_queue(shared);
+    let per_address = shared.config.max_connections_per_address;
+    let needed = |peer| shared.keep_open.needs(peer);
+    match shared.table.admit(remote, queue, per_address, &needed) {
+        Ok((registration, evicted)) => {
+            if let Some(evicted) = evicted {
+                debug!(%remote, %evicted, "TCP connection accepted in place of one of a host holding more");
+            }
+            let connection = Connection {
+                stream,
+                remote,
+                registration,
+                opened_here: false,
+            };
+            tokio::spawn(run(connection, writes, Arc::clone(shared)));
+        }
+        Err(Refused::Full(_)) => debug!(%remote, "TCP connection refused: too many open"),
+        Err(Refused::AddressFull) => {
+            debug!(%remote, "TCP connection refused: too many from its host");
         }
     }
 }

@@ -1,6 +1,6 @@
 //! SipSockets on loopback: UDP on both families, TCP framing, connection reuse, idle close,
-//! messages trickling in, the connection caps and framing errors. Every port is picked by the kernel, every wait is
-//! bounded.
+//! messages trickling in, the connection caps, eviction for hosts holding few, and framing
+//! errors. Every port is picked by the kernel, every wait is bounded.
 
 mod common;
 
@@ -579,6 +579,121 @@ async fn a_host_cannot_have_us_open_every_connection() {
         (received.remote, received.payload),
         (phone.local_addr().unwrap(), options(10))
     );
+}
+
+/// Sockets on 127.0.0.1 with room for 16 connections, 14 of them serving peers, and at most
+/// `per_address` of those for one host.
+fn sixteen_places(per_address: usize) -> SocketsConfig {
+    SocketsConfig {
+        max_connections: 16,
+        max_connections_per_address: per_address,
+        ..loopback(&["127.0.0.1:0"])
+    }
+}
+
+/// `count` connections to `server` from `host` (port 0), each having carried a message, in
+/// turn.
+async fn holding(
+    sip: &mut SipSockets,
+    server: SocketAddr,
+    host: &str,
+    count: u32,
+) -> Vec<TcpStream> {
+    let mut streams = Vec::new();
+    for n in 0..count {
+        let mut stream = connect_from(host, server).await;
+        carries(sip, &mut stream, n).await;
+        streams.push(stream);
+    }
+    streams
+}
+
+/// Writes a request on `stream` and checks that `sip` receives it from there.
+async fn carries(sip: &mut SipSockets, stream: &mut TcpStream, n: u32) {
+    stream.write_all(&options(n)).await.unwrap();
+    let received = message(sip).await;
+    assert_eq!(
+        (received.remote, received.payload),
+        (stream.local_addr().unwrap(), options(n))
+    );
+}
+
+/// Sends a keepalive ping (RFC 5626 §3.5.1) on `stream` and reads its pong.
+async fn ping(stream: &mut TcpStream) {
+    stream.write_all(b"\r\n\r\n").await.unwrap();
+    assert_eq!(read_exactly(stream, 2).await, b"\r\n");
+}
+
+/// Hosts holding every place serving peers, on connections that carried a message and then
+/// only keepalives, cannot lock another host out: its connection takes the place of the one
+/// of the host holding the most that went longest without a message.
+#[tokio::test]
+async fn a_host_holding_few_takes_a_place_from_the_host_holding_the_most() {
+    let mut sip = sockets(sixteen_places(6)).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let mut biggest = holding(&mut sip, server, "127.0.0.2:0", 6).await;
+    let _others = (
+        holding(&mut sip, server, "127.0.0.3:0", 4).await,
+        holding(&mut sip, server, "127.0.0.4:0", 4).await,
+    );
+    carries(&mut sip, &mut biggest[0], 100).await;
+    for stream in &mut biggest {
+        ping(stream).await;
+    }
+    let mut newcomer = connect_from("127.0.0.9:0", server).await;
+    carries(&mut sip, &mut newcomer, 200).await;
+    assert!(
+        closes(&mut biggest[1]).await,
+        "the one longest without a message, pings aside, gives way"
+    );
+    settles_at(&sip, 14).await;
+    biggest.remove(1);
+    for (n, stream) in (300..).zip(&mut biggest) {
+        carries(&mut sip, stream, n).await;
+    }
+}
+
+/// A connection a call's dialog goes over is never the one to give way.
+#[tokio::test]
+async fn a_connection_the_owner_still_needs_is_not_evicted() {
+    let mut sip = sockets(sixteen_places(6)).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let mut biggest = holding(&mut sip, server, "127.0.0.2:0", 6).await;
+    let _others = (
+        holding(&mut sip, server, "127.0.0.3:0", 4).await,
+        holding(&mut sip, server, "127.0.0.4:0", 4).await,
+    );
+    let needed = biggest[0].local_addr().unwrap();
+    assert!(sip.keep_open_while(move |remote| remote == needed));
+    let mut newcomer = connect_from("127.0.0.9:0", server).await;
+    carries(&mut sip, &mut newcomer, 100).await;
+    assert!(
+        closes(&mut biggest[1]).await,
+        "the next longest without a message gives way"
+    );
+    settles_at(&sip, 14).await;
+    carries(&mut sip, &mut biggest[0], 101).await;
+}
+
+/// A host holding as many as the biggest would hold more with another connection: it is
+/// refused, and takes no place from the others; a host holding fewer still gets in.
+#[tokio::test]
+async fn a_host_holding_as_many_as_the_biggest_cannot_evict() {
+    let mut sip = sockets(sixteen_places(8)).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let mut biggest = holding(&mut sip, server, "127.0.0.2:0", 7).await;
+    let mut second = holding(&mut sip, server, "127.0.0.3:0", 6).await;
+    let _small = holding(&mut sip, server, "127.0.0.4:0", 1).await;
+    for host in ["127.0.0.2:0", "127.0.0.3:0"] {
+        let mut refused = connect_from(host, server).await;
+        assert!(closes(&mut refused).await, "from {host}: kept");
+    }
+    assert_eq!(sip.connections(), 14);
+    for (n, stream) in (100..).zip(biggest.iter_mut().chain(&mut second)) {
+        carries(&mut sip, stream, n).await;
+    }
+    let mut newcomer = connect_from("127.0.0.4:0", server).await;
+    carries(&mut sip, &mut newcomer, 200).await;
 }
 
 #[tokio::test]

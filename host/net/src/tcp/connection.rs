@@ -49,16 +49,17 @@ enum End {
 
 /// One connection until it closes: the peer closes it (one the peer opened stays for writing
 /// until the requests read from it have their final responses written, for the message
-/// timeout after the last at most: [`Owed`], [`Deadlines::peer_closed`]), it idles for the idle timeout while its
-/// owner does not need it ([`crate::SipSockets::keep_open_while`]), a message read takes
-/// longer than the message timeout, a read or write fails (the kernel fails them once the
-/// peer is found gone, see `liveness`), its framing fails, or the sockets are dropped. While
-/// the owner has not taken the messages read, nothing more is read and none of those
-/// timeouts runs ([`Deadlines::owner_behind`]). Its registration goes with it, and not before
-/// its socket. If it ends with messages for the peer unwritten, the peer is reported
-/// unreachable ([`crate::SocketEvent::Unreachable`]). Every message read whole reaches the
-/// owner, however it ends, unless the sockets are dropped or the owner takes none of them for
-/// the message timeout once it has ended.
+/// timeout after the last at most: [`Owed`], [`Deadlines::peer_closed`]), it idles for the
+/// idle timeout while its owner does not need it ([`crate::SipSockets::keep_open_while`]),
+/// it is evicted to make room for another host's (and closes as an idle one does:
+/// [`Registration::evicted`]), a message read takes longer than the message timeout, a read
+/// or write fails (the kernel fails them once the peer is found gone, see `liveness`), its
+/// framing fails, or the sockets are dropped. While the owner has not taken the messages
+/// read, nothing more is read and none of those timeouts runs ([`Deadlines::owner_behind`]).
+/// Its registration goes with it, and not before its socket. If it ends with messages for
+/// the peer unwritten, the peer is reported unreachable ([`crate::SocketEvent::Unreachable`]).
+/// Every message read whole reaches the owner, however it ends, unless the sockets are
+/// dropped or the owner takes none of them for the message timeout once it has ended.
 pub(super) async fn run(
     connection: Connection,
     writes: mpsc::Receiver<Vec<u8>>,
@@ -167,6 +168,10 @@ impl Task {
                         return end;
                     }
                 }
+                () = self.registration.evicted() => {
+                    debug!(remote = %self.remote, "TCP connection evicted for a host holding fewer: closed");
+                    return End::Close;
+                }
                 // Every message queued, in one write rather than one per wake-up.
                 taken = self.writes.recv_many(&mut batch, most) => {
                     // The table holds a sender while the registration lives: never 0 here.
@@ -239,6 +244,7 @@ impl Task {
             match self.framer.next_message() {
                 Ok(Some(payload)) => {
                     self.deadlines.framed();
+                    self.registration.heard();
                     self.owed.read(&payload);
                     self.framed.push_back(Received {
                         transport: Transport::Tcp,
