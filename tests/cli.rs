@@ -784,6 +784,44 @@ fn start_up_with_a_component_that_is_no_component_fails_at_its_wasm_key_as_check
 }
 
 #[test]
+fn start_up_with_a_component_file_that_cannot_be_read_fails_at_its_wasm_key_as_check_config_does() {
+    let dir = tempfile::tempdir().unwrap();
+    // A regular file, as the config check asks, that the loader refuses to read whoever runs
+    // it (root reads a file of mode 000): one byte over the 256 MiB a component may be, sparse.
+    let large = dir.path().join("large.wasm");
+    std::fs::File::create(&large)
+        .and_then(|file| file.set_len((256 << 20) + 1))
+        .unwrap();
+    let config = format!(
+        "{}[guest_cache]\nenabled = false\n[guests.large]\nwasm = {:?}\n",
+        loopback_config("info", 10000, 10100),
+        large.display().to_string()
+    );
+    let line = config.lines().count();
+    let bad = config_file(&dir, &config);
+    let checked = text(&run(&["check-config", &bad]).stderr);
+    assert!(
+        checked.starts_with(&format!("{bad}:{line}:1: guests.large.wasm: ")),
+        "{checked}"
+    );
+    assert!(
+        checked.contains("larger than 256 MiB, the most a component may be"),
+        "{checked}"
+    );
+
+    let (status, stderr) = run_to_exit(Path::new(&bad), FAILED_START_TIMEOUT);
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(1),
+        "expected start-up to fail with exit 1:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("ERROR switchyard: {}", checked.trim_end())),
+        "expected check-config's located error, {checked:?}, logged at start-up:\n{stderr}"
+    );
+}
+
+#[test]
 fn start_up_with_a_guest_that_cannot_be_instantiated_fails_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     // Its initial memory is more than the one mebibyte its limit allows.

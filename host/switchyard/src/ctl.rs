@@ -67,7 +67,7 @@ pub enum CtlCommand {
         room: String,
         /// The file name.
         name: String,
-        /// Each participant's own audio to NAME-<call>.wav as well.
+        /// Each participant's own audio to `NAME-<call>.wav` as well.
         #[arg(long)]
         tracks: bool,
     },

@@ -7,7 +7,7 @@ use crate::guest_registry::Digest;
 use anyhow::{Context, anyhow};
 use sha2::Sha256;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 use switchyard_guest::{Guest, GuestConfig, GuestLimits, NoServer, RecordFiles, Runtime, bundled};
@@ -33,6 +33,48 @@ impl std::fmt::Display for ConfigProblem {
 }
 
 impl std::error::Error for ConfigProblem {}
+
+/// A file or directory a guest's `[guests.<name>]` table names that its load could not use.
+#[derive(Debug)]
+pub struct UnusablePath {
+    /// The guest's name.
+    pub guest: String,
+    /// The key of its table that names the path: `wasm` or `records_dir`.
+    pub key: &'static str,
+    /// The path, as the table names it.
+    pub path: PathBuf,
+    /// Why it could not be used.
+    pub error: std::io::Error,
+}
+
+impl UnusablePath {
+    fn new(guest: &str, key: &'static str, path: &Path, error: std::io::Error) -> UnusablePath {
+        UnusablePath {
+            guest: guest.to_owned(),
+            key,
+            path: path.to_owned(),
+            error,
+        }
+    }
+}
+
+impl std::fmt::Display for UnusablePath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "guests.{}.{}: {}",
+            self.guest,
+            self.key,
+            self.path.display()
+        )
+    }
+}
+
+impl std::error::Error for UnusablePath {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
 
 /// A component's bytes as read, with their SHA-256: what one version is compiled from.
 pub struct Component {
@@ -117,11 +159,16 @@ impl GuestLoader {
 
     /// The guest `name` from its configured file, else the embedded one,
     /// checked as [`GuestLoader::load_file`] checks it; with the file's name as
-    /// the registry shows it and the SHA-256 of the bytes compiled.
+    /// the registry shows it and the SHA-256 of the bytes compiled. A configured file that
+    /// cannot be read (as [`read_component`] reads it) is an [`UnusablePath`] at `wasm`.
     pub fn load_configured(&self, name: &str) -> anyhow::Result<(Guest, String, Digest)> {
         let settings = self.settings(name)?;
         let (component, file) = match &settings.entry.wasm {
-            Some(path) => (Component::read(name, path)?, path.display().to_string()),
+            Some(path) => {
+                let wasm = read_component(path)
+                    .map_err(|error| UnusablePath::new(name, "wasm", path, error))?;
+                (Component::new(wasm), path.display().to_string())
+            }
             None => {
                 let wasm = embedded(name).context("no `wasm` file is configured")?;
                 (Component::new(wasm.to_vec()), EMBEDDED.to_owned())
@@ -175,7 +222,8 @@ impl GuestLoader {
     /// `wasm` compiled as `name`, instantiated once and asked to check its config table: a
     /// component that compiles but cannot start (its memory over its `memory_mb`, a start
     /// function that traps), or whose check finds its table wrong ([`ConfigProblem`]), is
-    /// refused here rather than at each of its calls. The instance's host serves nothing
+    /// refused here rather than at each of its calls; so is a `records_dir` that is no
+    /// directory ([`UnusablePath`]). The instance's host serves nothing
     /// ([`NoServer`]): the check judges the table alone, the same at `check-config`, at
     /// start-up and at a load, and changes nothing.
     fn start(&self, name: &str, settings: &GuestSettings, wasm: &[u8]) -> anyhow::Result<Guest> {
@@ -212,7 +260,7 @@ impl GuestLoader {
         let records = match &entry.records_dir {
             None => RecordFiles::default(),
             Some(dir) => RecordFiles::new(dir)
-                .with_context(|| format!("guests.{name}.records_dir: {}", dir.display()))?,
+                .map_err(|error| UnusablePath::new(name, "records_dir", dir, error))?,
         };
         let records = match entry.records_max_file_mb {
             Some(mb) => records.with_max_file_bytes(mb << 20),

@@ -44,7 +44,7 @@ pub enum Placer {
     /// call's version.
     Instance(PlacedInstance),
     /// A guest's control request, or the host's own dial-out
-    /// ([`HOST_INTERFACE`](switchyard_control::rest::HOST_INTERFACE)): the
+    /// ([`HOST_INTERFACE`]): the
     /// name the call is placed under.
     Guest(String),
 }

@@ -416,7 +416,7 @@ impl Config {
     }
 }
 
-/// `value` of `key` within `range`; else "must be <first> to <last>".
+/// `value` of `key` within `range`; else `"must be <first> to <last>"`.
 fn in_range<T: PartialOrd + fmt::Display>(
     key: KeyPath,
     value: T,
