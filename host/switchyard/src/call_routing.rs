@@ -26,7 +26,8 @@ pub struct RouteRule {
     /// in (anchor it with `^…$` to match all of it). Unset: any Request-URI.
     pub uri: Option<String>,
     /// Header names (any case) to the regular expression one of that header's
-    /// values must match; a call without the header does not match.
+    /// values must match (an empty one: any value, so only that the header is
+    /// there); a call without the header does not match.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
 }
@@ -113,7 +114,7 @@ fn compile(index: usize, rule: &RouteRule) -> Result<CompiledRule, (KeyPath, Str
     let uri = rule
         .uri
         .as_deref()
-        .map(|pattern| pattern_of(&key.key("uri"), pattern))
+        .map(|pattern| uri_pattern_of(&key.key("uri"), pattern))
         .transpose()?;
     let headers = rule
         .headers
@@ -133,13 +134,25 @@ fn compile(index: usize, rule: &RouteRule) -> Result<CompiledRule, (KeyPath, Str
     })
 }
 
-/// `pattern` compiled; empty, too long or not a regular expression is an error naming `key`.
-pub(crate) fn pattern_of(key: &KeyPath, pattern: &str) -> Result<Regex, (KeyPath, String)> {
-    // An empty pattern matches every text somewhere, and a whole text only when it is empty:
-    // neither is what anyone writes it for.
+/// A rule's `uri` pattern, at `key`, compiled as [`pattern_of`] compiles it; empty is an error
+/// too.
+fn uri_pattern_of(key: &KeyPath, pattern: &str) -> Result<Regex, (KeyPath, String)> {
+    // An empty pattern matches every Request-URI, so its rule would take every call its
+    // headers allow and shadow the rules after it: what leaving `uri` out says plainly.
     if pattern.is_empty() {
-        return Err((key.clone(), "must not be empty".to_owned()));
+        return Err((
+            key.clone(),
+            "must not be empty (leave `uri` out to match any Request-URI; a rule matching \
+             every call is routing.guest)"
+                .to_owned(),
+        ));
     }
+    pattern_of(key, pattern)
+}
+
+/// `pattern` compiled; too long or not a regular expression is an error naming `key`. An
+/// empty one matches every text.
+fn pattern_of(key: &KeyPath, pattern: &str) -> Result<Regex, (KeyPath, String)> {
     if pattern.len() > MAX_PATTERN_BYTES {
         return Err((
             key.clone(),
@@ -150,8 +163,12 @@ pub(crate) fn pattern_of(key: &KeyPath, pattern: &str) -> Result<Regex, (KeyPath
 }
 
 /// `pattern` compiled to match whole texts only, checked as [`pattern_of`] checks it (its
-/// errors name places in the pattern as written).
+/// errors name places in the pattern as written); empty is an error too.
 pub(crate) fn whole_pattern_of(key: &KeyPath, pattern: &str) -> Result<Regex, (KeyPath, String)> {
+    // An empty pattern matches a whole text only when it is empty: nobody writes it for that.
+    if pattern.is_empty() {
+        return Err((key.clone(), "must not be empty".to_owned()));
+    }
     pattern_of(key, pattern)?;
     regex_of(key, &format!("^(?:{pattern})$"))
 }
@@ -266,25 +283,39 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_pattern_is_refused_rather_than_matching_every_call() {
-        let refused = |rules: &[RouteRule]| {
-            let (key, message) = CallRoutes::new(rules, "conf").unwrap_err();
-            (key.to_string(), message)
-        };
+    fn an_empty_uri_pattern_is_refused_rather_than_matching_every_call() {
+        let (key, message) = CallRoutes::new(
+            &[rule("a", Some(""), &[]), rule("b", Some("^sip:1"), &[])],
+            "conf",
+        )
+        .unwrap_err();
+        assert_eq!(key.to_string(), "routing.rules[0].uri");
+        assert!(message.starts_with("must not be empty"), "{message}");
+        assert!(message.contains("leave `uri` out"), "{message}");
+    }
+
+    #[test]
+    fn an_empty_header_pattern_routes_the_calls_carrying_that_header() {
+        let routes = CallRoutes::new(
+            &[rule("tenants", Some("^sip:"), &[("X-Tenant", "")])],
+            "conf",
+        )
+        .unwrap();
         assert_eq!(
-            refused(&[rule("a", Some(""), &[]), rule("b", Some("^sip:1"), &[])]),
-            (
-                "routing.rules[0].uri".to_owned(),
-                "must not be empty".to_owned()
-            )
+            routed(&routes, "sip:1@example.com", &[("x-tenant", "")]),
+            "tenants",
+            "an empty value is one the header carries"
         );
         assert_eq!(
-            refused(&[rule("a", Some("^sip:"), &[("X-Tenant", "")])]),
-            (
-                "routing.rules[0].headers.X-Tenant".to_owned(),
-                "must not be empty".to_owned()
-            )
+            routed(&routes, "sip:1@example.com", &[("X-Tenant", "acme")]),
+            "tenants"
         );
+        assert_eq!(
+            routed(&routes, "sip:1@example.com", &[("X-Other", "acme")]),
+            "conf",
+            "a call without the header goes on"
+        );
+        assert_eq!(routed(&routes, "sip:1@example.com", &[]), "conf");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::ops::Range;
 use toml::de::{DeArray, DeTable, DeValue};
 
 use super::KeyPath;
-use super::error::locate;
+use super::error::locate_in;
 
 /// A key defined a second time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +42,9 @@ impl Duplicate {
             .filter(|span| span.start < second.start)
             .and_then(|span| text.get(span))
             .map(str::to_owned);
-        let first_line = locate(&renamed, &key).map(|(line, _)| line);
+        // The tree parsed despite errors, so that another error in the file (a second
+        // duplicate, a syntax error further on) does not lose the first definition.
+        let first_line = locate_in(&renamed, root.get_ref(), &key).map(|(line, _)| line);
         Some(Duplicate {
             key,
             header,
@@ -142,6 +144,20 @@ mod tests {
         ] {
             let err = parse(text).unwrap_err();
             assert_eq!(err.to_string(), expected, "for {text:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_definition_is_found_in_a_file_with_other_errors_further_on() {
+        let first = "[sip]\nring_timeout_s = 30\nring_timeout_s = 40\n";
+        for rest in ["dial_user = \"a\"\ndial_user = \"b\"\n", "dial_user = \n"] {
+            let text = format!("{first}{rest}");
+            let err = parse(&text).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "test.toml:3:1: sip.ring_timeout_s: duplicate key (first set at line 2)",
+                "for {text:?}"
+            );
         }
     }
 }

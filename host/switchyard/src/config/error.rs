@@ -151,25 +151,31 @@ fn position_of(text: &str, span: Option<std::ops::Range<usize>>) -> Option<(usiz
 }
 
 /// Where `key` is written in `text`: the key, or the array element for an index; else the
-/// nearest enclosing key that is written.
+/// nearest enclosing key that is written; `None` when `text` is no TOML.
 pub(super) fn locate(text: &str, key: &KeyPath) -> Option<(usize, usize)> {
-    position_of(text, written_part(text, key)?.0)
+    let root = DeTable::parse(text).ok()?;
+    locate_in(text, root.get_ref(), key)
+}
+
+/// Where `key` is written in `text`, as [`locate`] tells it, found in `root`: the tree of
+/// `text`, which may be one parsed despite errors in it.
+pub(super) fn locate_in(text: &str, root: &DeTable<'_>, key: &KeyPath) -> Option<(usize, usize)> {
+    position_of(text, written_part(root, key).0)
 }
 
 /// Whether `text` writes `key` itself, not only a table enclosing it.
 pub(super) fn writes(text: &str, key: &KeyPath) -> bool {
-    written_part(text, key).is_some_and(|(_, whole)| whole)
+    DeTable::parse(text).is_ok_and(|root| written_part(root.get_ref(), key).1)
 }
 
-/// The span of the longest part of `key` written in `text` (none for no part), and whether
-/// that part is all of `key`; `None` when `text` is no TOML.
-fn written_part(text: &str, key: &KeyPath) -> Option<(Option<std::ops::Range<usize>>, bool)> {
-    let root = DeTable::parse(text).ok()?;
+/// The span of the longest part of `key` written in the tree `root` (none for no part), and
+/// whether that part is all of `key`.
+fn written_part(root: &DeTable<'_>, key: &KeyPath) -> (Option<std::ops::Range<usize>>, bool) {
     let mut value: Option<&Spanned<DeValue<'_>>> = None;
     let mut found = None;
     for segment in key.segments() {
         let next = match (segment, value.map(Spanned::get_ref)) {
-            (Segment::Key(name), None) => key_in(root.get_ref(), name),
+            (Segment::Key(name), None) => key_in(root, name),
             (Segment::Key(name), Some(DeValue::Table(table))) => key_in(table, name),
             (Segment::Index(index), Some(DeValue::Array(array))) => array
                 .get::<usize>(*index)
@@ -177,12 +183,12 @@ fn written_part(text: &str, key: &KeyPath) -> Option<(Option<std::ops::Range<usi
             _ => None,
         };
         let Some((span, next)) = next else {
-            return Some((found, false));
+            return (found, false);
         };
         found = Some(span);
         value = Some(next);
     }
-    Some((found, true))
+    (found, true)
 }
 
 /// The span of the key `name` of `table`, and its value.

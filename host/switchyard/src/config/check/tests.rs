@@ -318,17 +318,19 @@ fn an_empty_pattern_is_an_error_at_its_key() {
             "[[routing.rules]]\nguest = \"webconference\"\nuri = \"\"\n",
             "routing.rules[0].uri",
         ),
-        (
-            "[[routing.rules]]\nguest = \"webconference\"\nheaders = { X-Tenant = \"\" }\n",
-            "routing.rules[0].headers.X-Tenant",
-        ),
     ] {
         let err = parse(text).unwrap_err();
         let line = text.lines().count();
         assert_eq!(err.key.as_deref(), Some(key), "{err}");
         assert_eq!(err.position.map(|p| p.0), Some(line), "{err}");
-        assert_eq!(err.message, "must not be empty", "{err}");
+        assert!(err.message.starts_with("must not be empty"), "{err}");
     }
+}
+
+#[test]
+fn an_empty_header_pattern_is_taken() {
+    parse("[[routing.rules]]\nguest = \"webconference\"\nheaders = { X-Tenant = \"\" }\n")
+        .expect("an empty header pattern matches the calls that carry the header");
 }
 
 #[test]
