@@ -1,8 +1,9 @@
 //! The OpenAPI 3 document of the control endpoint, served at
 //! `/openapi.json`: every REST route of [`crate::rest::ROUTES`] and every
 //! other route the endpoint serves ([`OTHER_ROUTES`]), each `GET` with its
-//! `HEAD`, built from the same tables the router uses so that the two cannot
-//! drift apart.
+//! `HEAD` (as the server answers it: a recording's without a range, the
+//! WebSocket's never upgraded), built from the same tables the router uses so
+//! that the two cannot drift apart.
 
 use crate::rest::{Arg, ROUTES, RestRoute, Verb};
 use utoipa::openapi::path::{
@@ -38,6 +39,20 @@ pub struct OtherRoute {
     pub inputs: &'static [Input],
     /// The body it takes, if any: required, of any of its media types.
     pub body: Option<Body>,
+    /// How a `GET` route answers `HEAD` when that is not `GET`'s answers without their
+    /// bodies; `None` for the others (and for a route of another method).
+    pub head: Option<HeadRoute>,
+}
+
+/// The `HEAD` of a `GET` route that is answered otherwise than the `GET`, without the body.
+pub struct HeadRoute {
+    /// What it does.
+    pub summary: &'static str,
+    /// Its answers of this route alone: status and what it means; none has a body. Those of
+    /// every route are the `default` answer, as for `GET`.
+    pub answers: &'static [(&'static str, &'static str)],
+    /// The query parameters and headers it reads, besides the path's `{name}`s.
+    pub inputs: &'static [Input],
 }
 
 /// A query parameter or a request header a route reads; none is required.
@@ -135,6 +150,17 @@ const RANGE_INPUTS: &[Input] = &[
     },
 ];
 
+/// Why the event stream refuses a subscriber, over server-sent events and WebSocket alike.
+const NO_SUBSCRIBER_PLACE: &str = "As many clients as the server serves are subscribed, or, \
+                                   with the read token, as many as it may have (half the \
+                                   places stay for the admin token)";
+
+/// Why the event stream over WebSocket refuses a request as malformed, `GET` and `HEAD`
+/// alike.
+const MALFORMED_HANDSHAKE: &str = "A WebSocket handshake without `Connection: Upgrade` or a \
+                                   valid key, or a query parameter whose value the stream \
+                                   does not take, named with its value";
+
 /// What XML-RPC takes.
 const METHOD_CALL: Option<Body> = Some(Body {
     description: "The methodCall",
@@ -163,6 +189,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         credentials: Credentials::None,
         inputs: &[],
         body: None,
+        head: None,
     },
     OtherRoute {
         verb: Verb::Post,
@@ -177,6 +204,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         credentials: Credentials::Token,
         inputs: &[],
         body: METHOD_CALL,
+        head: None,
     },
     OtherRoute {
         verb: Verb::Post,
@@ -191,6 +219,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         credentials: Credentials::Token,
         inputs: &[],
         body: METHOD_CALL,
+        head: None,
     },
     OtherRoute {
         verb: Verb::Get,
@@ -210,14 +239,12 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
                 "400",
                 "A query parameter whose value the stream does not take, named with its value",
             ),
-            (
-                "503",
-                "As many clients as the server serves are subscribed, or, with the read token, as many as it may have (half the places stay for the admin token)",
-            ),
+            ("503", NO_SUBSCRIBER_PLACE),
         ],
         credentials: Credentials::Token,
         inputs: EVENT_INPUTS,
         body: None,
+        head: None,
     },
     OtherRoute {
         verb: Verb::Get,
@@ -233,24 +260,34 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
             None,
         )],
         refusals: &[
-            (
-                "400",
-                "A WebSocket handshake without `Connection: Upgrade` or a valid key, or a \
-                 query parameter whose value the stream does not take, named with its value",
-            ),
+            ("400", MALFORMED_HANDSHAKE),
             (
                 "426",
-                "No WebSocket upgrade (a HEAD is always answered so), or not of version 13 \
-                 (`Sec-WebSocket-Version: 13` says which)",
+                "No WebSocket upgrade, or not of version 13 (`Sec-WebSocket-Version: 13` \
+                 says which)",
             ),
-            (
-                "503",
-                "As many clients as the server serves are subscribed, or, with the read token, as many as it may have (half the places stay for the admin token)",
-            ),
+            ("503", NO_SUBSCRIBER_PLACE),
         ],
         credentials: Credentials::Token,
         inputs: EVENT_INPUTS,
         body: None,
+        // An opening handshake is a GET (RFC 6455 §4.1): a HEAD is refused as its GET
+        // would be, without subscribing, and otherwise never upgraded.
+        head: Some(HeadRoute {
+            summary: "What a GET of the event stream over WebSocket would be refused, \
+                      without subscribing; never an upgrade",
+            answers: &[
+                ("400", MALFORMED_HANDSHAKE),
+                (
+                    "426",
+                    "Every HEAD not refused otherwise (an opening handshake is a GET, \
+                     RFC 6455 §4.1), with `Upgrade: websocket` and \
+                     `Sec-WebSocket-Version: 13`",
+                ),
+                ("503", NO_SUBSCRIBER_PLACE),
+            ],
+            inputs: EVENT_INPUTS,
+        }),
     },
     OtherRoute {
         verb: Verb::Get,
@@ -271,6 +308,16 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         credentials: Credentials::Token,
         inputs: RANGE_INPUTS,
         body: None,
+        // RFC 9110 §14.2: GET is the only method a range is served to.
+        head: Some(HeadRoute {
+            summary: "The headers of the whole recording, without it: `Range` and \
+                      `If-Range` are not read",
+            answers: &[(
+                "200",
+                "The whole recording's headers (`Content-Length`: its size)",
+            )],
+            inputs: &[],
+        }),
     },
     OtherRoute {
         verb: Verb::Get,
@@ -281,6 +328,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         credentials: Credentials::Token,
         inputs: &[],
         body: None,
+        head: None,
     },
     OtherRoute {
         verb: Verb::Get,
@@ -291,6 +339,7 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
         credentials: Credentials::Token,
         inputs: &[],
         body: None,
+        head: None,
     },
 ];
 
@@ -400,22 +449,23 @@ fn problem_response() -> ResponseBuilder {
         )
 }
 
-/// The `HEAD` operation of a `GET` one: the same parameters, answered with the same headers
-/// and no body (RFC 9110 §9.3.2), and never switched to another protocol (a `HEAD` is no
-/// WebSocket handshake).
+/// The `HEAD` operation of a `GET` one answered as it is: the same parameters, answered
+/// with the same headers and no body (RFC 9110 §9.3.2).
 fn head_of(get: &Operation) -> Operation {
     let mut head = get.clone();
     head.operation_id = get.operation_id.as_ref().map(|id| format!("{id}Head"));
     head.description = Some("The headers `GET` answers with, without the body".to_owned());
-    head.responses
-        .responses
-        .retain(|status, _| !status.starts_with('1'));
-    for response in head.responses.responses.values_mut() {
+    without_bodies(head)
+}
+
+/// `operation` with no body in any of its answers, as a `HEAD`'s are (RFC 9110 §9.3.2).
+fn without_bodies(mut operation: Operation) -> Operation {
+    for response in operation.responses.responses.values_mut() {
         if let RefOr::T(response) = response {
             response.content.clear();
         }
     }
-    head
+    operation
 }
 
 /// The operation of a REST route.
@@ -463,15 +513,35 @@ fn rest_operation(route: &RestRoute) -> Operation {
     operation.build()
 }
 
-/// The operation of a route besides the REST ones.
-fn other_operation(other: &OtherRoute) -> Operation {
-    let mut operation = OperationBuilder::new();
-    for name in path_parameters(other.path) {
+/// The `{name}`s of `path` and the `inputs`, as parameters.
+fn with_parameters(
+    mut operation: OperationBuilder,
+    path: &str,
+    inputs: &[Input],
+) -> OperationBuilder {
+    for name in path_parameters(path) {
         operation = operation.parameter(path_parameter(name));
     }
-    for read in other.inputs {
+    for read in inputs {
         operation = operation.parameter(input(read));
     }
+    operation
+}
+
+/// The requirements of `credentials`, and the answer of every route's refusals, added.
+fn secured(operation: OperationBuilder, credentials: Credentials) -> Operation {
+    // An operation's `security` replaces the document's; an empty list requires nothing
+    // (OpenAPI 3.1 §4.8.10.1).
+    let operation = match credentials {
+        Credentials::None => operation.securities(Some(Vec::new())),
+        Credentials::Token => operation,
+    };
+    operation.response("default", problem_response()).build()
+}
+
+/// The operation of a route besides the REST ones.
+fn other_operation(other: &OtherRoute) -> Operation {
+    let mut operation = with_parameters(OperationBuilder::new(), other.path, other.inputs);
     if let Some(body) = &other.body {
         operation = operation.request_body(Some(request_body(body)));
     }
@@ -486,12 +556,21 @@ fn other_operation(other: &OtherRoute) -> Operation {
     for &(status, what) in other.refusals {
         operation = operation.response(status, problem_response().description(what));
     }
-    // An operation's `security` replaces the document's; an empty list requires nothing
-    // (OpenAPI 3.1 §4.8.10.1).
-    if other.credentials == Credentials::None {
-        operation = operation.securities(Some(Vec::new()));
+    secured(operation, other.credentials)
+}
+
+/// The `HEAD` operation of `other`, a `GET` route: `get`, its operation, answered without
+/// the body, or what `head` says it answers instead.
+fn other_head(other: &OtherRoute, get: &Operation) -> Operation {
+    let Some(head) = &other.head else {
+        return head_of(get);
+    };
+    let mut operation = with_parameters(OperationBuilder::new(), other.path, head.inputs)
+        .summary(Some(head.summary));
+    for &(status, what) in head.answers {
+        operation = operation.response(status, ResponseBuilder::new().description(what));
     }
-    operation.response("default", problem_response()).build()
+    without_bodies(secured(operation, other.credentials))
 }
 
 /// The document.
@@ -504,20 +583,20 @@ pub fn document() -> OpenApi {
         Some((_, item)) => item.merge_operations(PathItem::new(method, operation)),
         None => items.push((path, PathItem::new(method, operation))),
     };
-    let operations = ROUTES
-        .iter()
-        .map(|route| (route.path, route.verb, rest_operation(route)))
-        .chain(
-            OTHER_ROUTES
-                .iter()
-                .map(|other| (other.path, other.verb, other_operation(other))),
-        );
-    for (path, verb, operation) in operations {
-        // Every path that answers GET answers HEAD as GET, without the body.
-        if verb == Verb::Get {
-            add(path, HttpMethod::Head, head_of(&operation));
+    for route in ROUTES {
+        let operation = rest_operation(route);
+        // A REST route that answers GET answers HEAD as GET, without the body.
+        if route.verb == Verb::Get {
+            add(route.path, HttpMethod::Head, head_of(&operation));
         }
-        add(path, method(verb), operation);
+        add(route.path, method(route.verb), operation);
+    }
+    for other in OTHER_ROUTES {
+        let operation = other_operation(other);
+        if other.verb == Verb::Get {
+            add(other.path, HttpMethod::Head, other_head(other, &operation));
+        }
+        add(other.path, method(other.verb), operation);
     }
     let paths = items
         .into_iter()
@@ -536,9 +615,12 @@ pub fn document() -> OpenApi {
                      or as the password of Basic credentials (any user name). A server may \
                      have a read token as well, carried the same ways: a GET or HEAD with it \
                      is served, anything else with it (every XML-RPC call included) is \
-                     answered 403. Every GET route answers HEAD with the same headers and no \
-                     body. A REST route that takes no body answers 400 to one (an empty JSON \
-                     object counts as none).",
+                     answered 403. Every GET route answers HEAD with the headers of its GET \
+                     and no body, but where only a GET is served: a recording's HEAD reads \
+                     no Range or If-Range and gets the whole file's headers (200, never 206 \
+                     or 416), and that of the event stream over WebSocket is never upgraded \
+                     (426 where a GET is answered 101). A REST route that takes no body \
+                     answers 400 to one (an empty JSON object counts as none).",
                 )),
         )
         .paths(paths)
@@ -622,8 +704,27 @@ mod tests {
         assert_eq!(schemes["bearer"]["scheme"], "bearer", "{schemes}");
     }
 
+    /// The statuses of `path`'s `verb` operation, in order.
+    fn statuses(json: &serde_json::Value, path: &str, verb: &str) -> Vec<String> {
+        let responses = json["paths"][path][verb]["responses"].as_object().unwrap();
+        responses.keys().cloned().collect()
+    }
+
+    /// The names of the parameters of `path`'s `verb` operation, in order.
+    fn parameter_names(json: &serde_json::Value, path: &str, verb: &str) -> Vec<String> {
+        let parameters = json["paths"][path][verb]["parameters"].as_array();
+        parameters
+            .into_iter()
+            .flatten()
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The paths whose `HEAD` the server answers otherwise than their `GET` without the body.
+    const HEADS_OF_THEIR_OWN: [&str; 2] = ["/api/v1/recordings/{name}", "/api/v1/events/ws"];
+
     #[test]
-    fn every_get_has_a_head_with_its_parameters_and_answers_without_content() {
+    fn every_get_has_a_head_answered_without_content() {
         let json: serde_json::Value = serde_json::to_value(document()).unwrap();
         let mut heads = 0;
         for (path, item) in json["paths"].as_object().unwrap() {
@@ -632,7 +733,6 @@ mod tests {
                 continue;
             };
             heads += 1;
-            assert_eq!(head["parameters"], get["parameters"], "{path}");
             assert_eq!(head["security"], get["security"], "{path}");
             let responses = head["responses"].as_object().unwrap();
             assert!(responses.contains_key("default"), "{path}");
@@ -641,6 +741,15 @@ mod tests {
                 assert!(get["responses"].get(status).is_some(), "{path} {status}");
                 assert!(!status.starts_with('1'), "{path} {status}");
             }
+            if HEADS_OF_THEIR_OWN.contains(&path.as_str()) {
+                continue;
+            }
+            assert_eq!(head["parameters"], get["parameters"], "{path}");
+            assert_eq!(
+                statuses(&json, path, "head"),
+                statuses(&json, path, "get"),
+                "{path}"
+            );
             if let Some(id) = get["operationId"].as_str() {
                 assert_eq!(head["operationId"], format!("{id}Head"), "{path}");
             }
@@ -648,9 +757,58 @@ mod tests {
         let gets = ROUTES.iter().filter(|r| r.verb == Verb::Get).count()
             + OTHER_ROUTES.iter().filter(|r| r.verb == Verb::Get).count();
         assert_eq!(heads, gets);
-        let websocket = &json["paths"]["/api/v1/events/ws"]["head"]["responses"];
-        let statuses: Vec<&String> = websocket.as_object().unwrap().keys().collect();
-        assert_eq!(statuses, ["400", "426", "503", "default"], "{websocket}");
+    }
+
+    #[test]
+    fn a_recordings_head_reads_no_range_and_answers_the_whole_files_headers() {
+        let json: serde_json::Value = serde_json::to_value(document()).unwrap();
+        let path = "/api/v1/recordings/{name}";
+        assert_eq!(parameter_names(&json, path, "head"), ["name"]);
+        assert_eq!(statuses(&json, path, "head"), ["200", "default"]);
+        let head = &json["paths"][path]["head"];
+        let summary = head["summary"].as_str().unwrap();
+        assert!(!summary.contains("byte range"), "{summary}");
+        assert!(summary.contains("whole recording"), "{summary}");
+    }
+
+    #[test]
+    fn the_websockets_head_is_refused_as_its_get_or_answered_426_and_never_upgraded() {
+        let json: serde_json::Value = serde_json::to_value(document()).unwrap();
+        let path = "/api/v1/events/ws";
+        assert_eq!(
+            parameter_names(&json, path, "head"),
+            parameter_names(&json, path, "get")
+        );
+        assert_eq!(
+            statuses(&json, path, "head"),
+            ["400", "426", "503", "default"]
+        );
+        let head = &json["paths"][path]["head"];
+        let refused = head["responses"]["426"]["description"].as_str().unwrap();
+        assert!(
+            refused.contains("Every HEAD not refused otherwise"),
+            "{refused}"
+        );
+        let summary = head["summary"].as_str().unwrap();
+        assert!(!summary.contains("JSON text message"), "{summary}");
+        let get = json["paths"][path]["get"]["responses"]["426"]["description"].as_str();
+        assert!(!get.unwrap().contains("HEAD"), "{get:?}");
+    }
+
+    #[test]
+    fn the_description_names_the_heads_answered_otherwise_than_their_get() {
+        let json: serde_json::Value = serde_json::to_value(document()).unwrap();
+        let description = json["info"]["description"].as_str().unwrap();
+        assert!(
+            !description.contains("answers HEAD with the same headers and no body."),
+            "{description}"
+        );
+        for named in [
+            "recording's HEAD reads no Range",
+            "426 where a GET is answered 101",
+        ] {
+            assert!(description.contains(named), "{named}: {description}");
+        }
     }
 
     #[test]
@@ -678,10 +836,7 @@ mod tests {
     #[test]
     fn ranges_and_upgrades_are_documented_with_their_statuses() {
         let json: serde_json::Value = serde_json::to_value(document()).unwrap();
-        let statuses = |path: &str| -> Vec<String> {
-            let responses = json["paths"][path]["get"]["responses"].as_object().unwrap();
-            responses.keys().cloned().collect()
-        };
+        let statuses = |path: &str| statuses(&json, path, "get");
         assert_eq!(
             statuses("/api/v1/recordings/{name}"),
             ["200", "206", "416", "default"]

@@ -65,6 +65,71 @@ async fn head_answers_the_headers_of_get_and_allow_names_it() {
     server.stop().await;
 }
 
+/// A valid WebSocket opening handshake's lines, but for the method (RFC 6455 §4.1).
+const HANDSHAKE: &str = "Upgrade: websocket\r\nConnection: Upgrade\r\n\
+                         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+                         Sec-WebSocket-Version: 13\r\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_gives_each_head_the_statuses_the_server_answers_it() {
+    let recordings = tempfile::tempdir().unwrap();
+    std::fs::write(recordings.path().join("board.wav"), [7u8; 1000]).unwrap();
+    let server = Server::start(ServeOptions {
+        events: Some(Arc::new(EventLog::new(16))),
+        recordings: Some(recordings.path().to_owned()),
+        ..ServeOptions::default()
+    })
+    .await;
+    let document = raw(server.addr, &request("GET", "/openapi.json", "", "")).await;
+    let document: serde_json::Value = serde_json::from_str(&document.body).unwrap();
+    let documented = |path: &str, method: &str| -> Vec<String> {
+        let responses = document["paths"][path][method]["responses"].as_object();
+        responses.unwrap().keys().cloned().collect()
+    };
+    let range = "Range: bytes=0-9\r\n";
+    for (documented_path, path, headers, get, head) in [
+        (
+            "/api/v1/recordings/{name}",
+            "/api/v1/recordings/board.wav",
+            range,
+            206,
+            200,
+        ),
+        (
+            "/api/v1/events/ws",
+            "/api/v1/events/ws",
+            HANDSHAKE,
+            101,
+            426,
+        ),
+    ] {
+        // The heads only: the 101 goes on as a WebSocket, and the handshake keeps the
+        // connection open.
+        let (_, got) = support::open(server.addr, &request("GET", path, headers, "")).await;
+        let (_, headed) = support::open(server.addr, &request("HEAD", path, headers, "")).await;
+        assert_eq!((got.status, headed.status), (get, head), "{path}");
+        let (get, head) = (get.to_string(), head.to_string());
+        assert!(documented(documented_path, "get").contains(&get), "{path}");
+        assert!(
+            documented(documented_path, "head").contains(&head),
+            "{path}"
+        );
+        assert!(
+            !documented(documented_path, "head").contains(&get),
+            "{path}"
+        );
+    }
+    let named = |method: &str| -> Vec<String> {
+        let parameters = document["paths"]["/api/v1/recordings/{name}"][method]["parameters"]
+            .as_array()
+            .unwrap();
+        parameters.iter().map(|p| p["name"].to_string()).collect()
+    };
+    assert!(named("get").contains(&"\"Range\"".to_owned()));
+    assert!(!named("head").contains(&"\"Range\"".to_owned()));
+    server.stop().await;
+}
+
 /// The content type of a reply, if any.
 fn kind(reply: &support::HttpReply) -> Option<&str> {
     reply
