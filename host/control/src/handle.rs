@@ -62,7 +62,8 @@ pub(crate) async fn handle(
         debug!(%peer, "request refused: {}", refusal.detail);
         return problem(&refusal);
     }
-    // Every path that answers GET answers HEAD as GET, without the body.
+    // Every path that answers GET answers HEAD as GET, without the body, but a recording's,
+    // whose HEAD reads no range, and the event WebSocket's, whose HEAD is never upgraded.
     let head = request.method() == Method::HEAD;
     let reads = head || request.method() == Method::GET;
     let console = path == "/" && reads;
