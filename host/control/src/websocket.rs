@@ -222,7 +222,7 @@ async fn serve<S>(
 }
 
 /// Sends the events the cursor takes, and a ping whenever nothing was sent for
-/// [`KEEPALIVE`], until the client closes or goes away.
+/// [`KEEPALIVE`](crate::events::KEEPALIVE), until the client closes or goes away.
 async fn feed<S>(socket: &mut WebSocketStream<S>, log: &EventLog, mut cursor: Cursor)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,

@@ -1,5 +1,5 @@
 //! The host's imports, served to every supported WIT version by one
-//! implementation: [`serve_imports!`] implements a version's `Host` traits on
+//! implementation: `serve_imports!` implements a version's `Host` traits on
 //! [`Context`], and the types a version declares itself become the host's
 //! through `From`.
 

@@ -79,8 +79,8 @@ impl RecordFiles {
     }
 
     /// The same records, with the directory's files holding no more than
-    /// `bytes` together in place of [`DEFAULT_MAX_TOTAL_BYTES`]: an append that
-    /// would take them past it is refused whole.
+    /// `bytes` together in place of the default 10 GiB: an append that would
+    /// take them past it is refused whole.
     pub fn with_max_total_bytes(self, bytes: u64) -> RecordFiles {
         RecordFiles {
             max_total_bytes: bytes,

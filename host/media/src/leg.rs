@@ -74,7 +74,8 @@ pub struct LegParams {
     pub peer_holds: bool,
 }
 
-/// The payload types a leg's peer sends with (see [`LegParams::incoming`]).
+/// The payload types a leg's peer sends with (see
+/// [`LegParams::incoming`](field@LegParams::incoming)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IncomingPayloadTypes {
     /// The audio codec's.

@@ -169,8 +169,8 @@ impl RoomEncoder {
     }
 
     /// Whether one encode can serve every listener of this codec (the encoder keeps no state
-    /// and the conversion none but its last input, which [`skip`](Self::skip) notes: G.711 in a
-    /// room at its rate).
+    /// and the conversion none but its last input, which is noted even for a frame it did not
+    /// encode: G.711 in a room at its rate).
     pub fn is_stateless(&self) -> bool {
         self.encoder.is_stateless() && self.from_room.is_identity()
     }

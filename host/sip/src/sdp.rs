@@ -795,7 +795,7 @@ fn session(
     .marshal()
 }
 
-/// The rtpmap value of `format`: "<pt> <encoding>/<rate>[/<channels>]".
+/// The rtpmap value of `format`: `<pt> <encoding>/<rate>[/<channels>]`.
 fn rtpmap(format: &Format) -> String {
     let mut rtpmap = format!(
         "{} {}/{}",

@@ -146,8 +146,8 @@ impl CallCore {
         }
     }
 
-    /// Whether the host has a route to `peer` ([`Network::reaches`](crate::Network::reaches)):
-    /// a placed call's target it has none to is passed over.
+    /// Whether the host has a route to `peer` ([`Network::reaches`]): a placed call's target it
+    /// has none to is passed over.
     pub fn reaches(&mut self, peer: IpAddr) -> bool {
         self.network.reaches(peer)
     }
@@ -260,8 +260,8 @@ impl CallCore {
 
     /// Our end of the placed call `call` towards `destination`: the local address that
     /// reaches it, with our SIP port there, an RTP port reserved on our media address
-    /// towards it ([`Network::media_ip_for`](crate::Network::media_ip_for), which may be
-    /// another), and our offer naming that port there.
+    /// towards it ([`Network::media_ip_for`], which may be another), and our offer naming that
+    /// port there.
     fn open_local_end(
         &mut self,
         call: CallId,

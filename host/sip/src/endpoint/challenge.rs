@@ -73,9 +73,9 @@ impl Endpoint {
     }
 
     /// `response` is the final response to the BYE of `call`. If it is a 401 or 407 that the
-    /// call's credentials may answer (see [`Authenticator`](crate::auth::Authenticator)), the
-    /// BYE is sent again with credentials, the next CSeq and a new branch, and `true` is
-    /// returned: the call goes on waiting.
+    /// call's credentials may answer (see [`Authenticator`]), the BYE is sent again with
+    /// credentials, the next CSeq and a new branch, and `true` is returned: the call goes on
+    /// waiting.
     pub(super) fn answer_bye_challenge(
         &mut self,
         now: Instant,
@@ -134,9 +134,8 @@ impl Endpoint {
     }
 
     /// The credentials header lines answering `response`, a 401 or 407 to `call`'s request of
-    /// `method`, if the call's credentials may answer it (see
-    /// [`Authenticator`](crate::auth::Authenticator)); counted as a use of each nonce, and in
-    /// `auth_retries`, since the request is sent again with them.
+    /// `method`, if the call's credentials may answer it (see [`Authenticator`]); counted as a
+    /// use of each nonce, and in `auth_retries`, since the request is sent again with them.
     pub(super) fn credentials_for(
         &mut self,
         call: CallKey,

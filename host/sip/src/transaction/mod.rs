@@ -7,7 +7,7 @@
 //! data. Server transactions that have settled their final response move to [`Lingering`],
 //! a compact table where they only absorb retransmissions until their timer ends them; the
 //! non-INVITE server starts there, as the endpoint answers every non-INVITE request at once.
-//! Inputs come with `now`; messages go to an [`Outbox`](crate::transmit::Outbox).
+//! Inputs come with `now`; messages go to an [`Outbox`].
 
 mod expiring;
 mod invite_client;
