@@ -1011,3 +1011,15 @@ fn two_parties_an_escalation_found_no_room_for_end_together() {
         );
     }
 }
+
+#[test]
+fn a_number_dialled_with_escapes_is_called_and_listed_as_its_digits() {
+    let b = Listening::new();
+    let server = Server::start_with(&nway_config(&directory(&[("102", &b)]), ""));
+    // RFC 3261 §19.1.4: `%31` is `1`.
+    let mut a = Phone::dial(server.sip, "%3102", "100", &[]);
+    let b = b.answer(DEADLINE);
+    assert_eq!(a.await_answer(), 200, "102's directory entry is called");
+    escalate(&a, &b);
+    await_listed(&server, "9000", &["102"]);
+}

@@ -382,7 +382,7 @@ fn admin_functions_list_mute_kick_lock_and_merge_rooms() {
         "{faults:?}"
     );
     assert!(
-        faults[4].starts_with("300 a room name must not be empty"),
+        faults[4].starts_with("300 \"\" is no room name"),
         "a merge into no room is refused, not answered 0: {faults:?}"
     );
 
@@ -1355,5 +1355,94 @@ fn the_room_hears_a_member_leave_to_invite_and_nothing_of_one_never_let_in() {
     assert!(
         level < support::nway::NOT_HEARD,
         "301 hears nothing of 300, never let in, leaving: {level:.2e}"
+    );
+}
+
+#[test]
+fn a_merge_into_a_room_the_host_locked_moves_nobody_out_inviting_or_not() {
+    let server = server();
+    let (_staying, inviting) = one_gone_out_inviting(&server);
+    let _other = enter(&server, "208", "302");
+    await_listed(&server, "208", &["302"]);
+    assert_eq!(
+        rest(&server, "print(rest('PUT', '/api/v1/rooms/208/lock')[2])"),
+        "True"
+    );
+    let fault = python(
+        &server,
+        "try:\n    print(s.nway.merge('212', '208'))\nexcept xmlrpc.client.Fault as f:\n    print(f.faultCode, f.faultString)\n",
+    );
+    assert!(
+        fault.starts_with("409 room 208 is locked by the host"),
+        "{fault}"
+    );
+    // `*` abandons the number: 301 is back in its own room, which takes it.
+    press(&inviting, "*");
+    await_listed(&server, "212", &["300", "301"]);
+    assert!(
+        !inviting.await_bye(Duration::from_secs(1)),
+        "301 was not sent to the locked room"
+    );
+}
+
+#[test]
+fn a_merge_of_members_out_inviting_into_no_room_name_is_refused() {
+    let server = server();
+    let inviting = enter(&server, "212", "300");
+    await_listed(&server, "212", &["300"]);
+    press(&inviting, "0");
+    await_listed(&server, "212", &[]);
+    let faults = python(
+        &server,
+        "for into in ['', '..', 'r' * 65]:\n\
+         \x20   try:\n        print(s.nway.merge('212', into))\n    except xmlrpc.client.Fault as f:\n        print(f.faultCode)\n",
+    );
+    assert_eq!(
+        faults.lines().collect::<Vec<_>>(),
+        ["300", "300", "300"],
+        "no member out inviting is sent where it could never come back"
+    );
+    press(&inviting, "*");
+    await_listed(&server, "212", &["300"]);
+    assert!(
+        !inviting.await_bye(Duration::from_secs(1)),
+        "300 is back in its own room"
+    );
+}
+
+#[test]
+fn the_last_marked_user_leaving_closes_the_room_of_a_member_with_x_out_inviting() {
+    let server = Server::start_with(&nway_config(
+        "",
+        "[guests.nway.config.rooms.214]\noptions = \"q1\"\ncallers = { \"300\" = \"A\", \"301\" = \"xX\" }\n",
+    ));
+    let marked = enter(&server, "214", "300");
+    let inviting = enter(&server, "214", "301");
+    await_listed(&server, "214", &["300", "301"]);
+    press(&inviting, "0");
+    await_listed(&server, "214", &["300"]);
+    marked.hang_up();
+    server
+        .wait_for_log("room 214: the last marked user left; closing it", DEADLINE)
+        .expect("the room of 301 (option x) closes");
+    press(&inviting, "*");
+    assert!(
+        inviting.await_bye(DEADLINE),
+        "301, out inviting as its room closed, is hung up as it comes back"
+    );
+}
+
+#[test]
+fn a_caller_typing_the_pin_of_the_room_it_picked_is_no_company() {
+    let server = Server::start_with(&nway_config("conference_options = \"eD1M\"", ""));
+    // 300 holds 9000, the first empty room, asked for a new pin.
+    let _typing = enter(&server, "", "300");
+    let member = enter(&server, "9000", "301");
+    press(&member, "#");
+    await_listed(&server, "9000", &["301"]);
+    let alone = music(&member.talk(TONES[1], TALK));
+    assert!(
+        alone > MUSIC_HEARD,
+        "301, alone but for a caller typing a pin, hears music: {alone:.2e}"
     );
 }

@@ -20,19 +20,21 @@
 //! guest's array answer, as SEMS clients of the webconference functions
 //! expect.
 //!
-//! Faults: 300 for wrong arguments (a recording name that is a path), 404 for a room nobody is in
-//! nor out of inviting, or a call that is neither, 409 when the host refuses (a recording already
-//! running, none to stop), 504 for an unknown function; -32603 "busy: …" when the host is too
-//! busy to do it (the same call may be tried again; `kickAll`, `muteAll` and `unmuteAll` answer it
+//! Faults: 300 for wrong arguments (a recording name that is a path, a merge into no room name),
+//! 404 for a room nobody is in nor out of inviting, or a call that is neither, 409 when the host
+//! refuses (a recording already running, none to stop, a merge into a room it locked), 504 for an
+//! unknown function; -32603 "busy: …" when the host is too busy to do it (the same call may be
+//! tried again; `kickAll`, `muteAll` and `unmuteAll` answer it
 //! when any member's change was so refused).
 
 use crate::message::Message;
 use crate::options::Options;
 use crate::out::{self, OutMember};
 use crate::participant::recording_name;
-use crate::room;
+use crate::room::{self, Admission, Joined};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::params::{Params, WRONG_ARGUMENTS};
+use switchyard_sdk::room_name::{MAX_ROOM_CHARS, is_room_name};
 use switchyard_sdk::types::{Error, ParticipantInfo};
 use switchyard_sdk::{
     Call, ControlApi, JoinOptions, UNKNOWN_FUNCTION, Value, busy_fault, fault, rooms,
@@ -318,20 +320,16 @@ fn succeeded(outcomes: Vec<Result<(), Error>>) -> Result<usize, Fault> {
 
 /// Moves everyone in room `from` into room `into`, listed, muted,
 /// listen-only and deaf as they were; each participant's flow is told its
-/// new room, and so is each member out inviting, which comes back to `into`. A room the config has no profile for is 404; when nobody
-/// could move, the host's reason is the fault. Once `from` is vacant (nobody
-/// in it, nobody out inviting) its conference is over: its recording stops
-/// and its pin and lock go. Music for one alone in `into` stops.
+/// new room, and so is each member out inviting, which comes back to `into`.
+/// `into` must be a room name (300) with a profile in the config (404). The
+/// host's lock of `into` keeps everyone out: it is the fault when it kept out
+/// the first participant, and no member out inviting is sent to a room that
+/// would refuse it. When nobody could move, the host's reason is the fault.
+/// Once `from` is vacant (nobody in it, nobody out inviting) its conference
+/// is over: its recording stops and its pin and lock go. Music for one alone
+/// in `into` stops.
 fn merge(from: &str, into: &str) -> Result<Value, Fault> {
-    if from == into {
-        return Err(fault(
-            CONFLICT,
-            format!("room {from} cannot merge into itself"),
-        ));
-    }
-    if crate::settings().is_ok_and(|settings| settings.profile(into).is_none()) {
-        return Err(fault(NOT_FOUND, format!("no conference room {into}")));
-    }
+    check_merge(from, into)?;
     // Who waits for a marked user is judged before anyone moves: once a
     // marked user has moved, everyone left behind would seem to wait.
     let away = out::members(from, "");
@@ -349,33 +347,34 @@ fn merge(from: &str, into: &str) -> Result<Value, Fault> {
         .collect();
     let mut moved = 0;
     let mut refused = None;
+    let mut locked = false;
     for (p, deaf) in &moving {
-        let listed = JoinOptions {
-            number: p.number.clone(),
-            reason: "merged".to_owned(),
-            participant_id: p.participant_id.clone(),
-        };
-        let call = Call::new(p.call.clone());
-        if let Err(e) = call.join(into, &listed) {
-            refused.get_or_insert(e);
-            continue;
+        match move_participant(p, *deaf, into) {
+            Ok(Joined::In) => moved += 1,
+            Ok(Joined::Refused((why, _))) if moved == 0 => {
+                return Err(fault(CONFLICT, format!("room {into} is {why}")));
+            }
+            // Locked meanwhile: nobody else would get in.
+            Ok(Joined::Refused(_)) => {
+                locked = true;
+                break;
+            }
+            Err(e) => {
+                refused.get_or_insert(e);
+            }
         }
-        moved += 1;
-        // A join lists the call afresh: what it was set to must be set again.
-        let _ = call.set_muted(p.muted);
-        let _ = call.set_listen_only(p.listen_only);
-        let _ = call.set_deaf(*deaf);
-        // A flow that cannot be told keeps the old room's name; the call is moved all the same.
-        let _ = call.send_message(&Message::Moved(into.to_owned()).encode());
     }
-    // Members out inviting belong to the conference too: they come back to `into`.
-    // Each moves its own mark, and ends `from`'s conference if it was the last.
-    for member in away {
-        if Call::new(member.call)
-            .send_message(&Message::Moved(into.to_owned()).encode())
-            .is_ok()
-        {
-            moved += 1;
+    // Members out inviting belong to the conference too: they come back to `into`,
+    // unless its lock would refuse them. Each moves its own mark, and ends `from`'s
+    // conference if it was the last.
+    if !locked {
+        for member in away {
+            if Call::new(member.call)
+                .send_message(&Message::Moved(into.to_owned()).encode())
+                .is_ok()
+            {
+                moved += 1;
+            }
         }
     }
     if let Some(e) = refused
@@ -389,6 +388,51 @@ fn merge(from: &str, into: &str) -> Result<Value, Fault> {
         let _ = rooms::stop_announcement(into);
     }
     Ok(count(moved))
+}
+
+/// Why room `from` may not be merged into `into`, judged before anyone
+/// moves: `into` is no room name (a member out inviting could never come
+/// back to it), it is `from`, or the config has no profile for it.
+fn check_merge(from: &str, into: &str) -> Result<(), Fault> {
+    if !is_room_name(into) {
+        return Err(fault(
+            WRONG_ARGUMENTS,
+            format!(
+                "{into:?} is no room name: 1 to {MAX_ROOM_CHARS} characters, other than . and .."
+            ),
+        ));
+    }
+    if from == into {
+        return Err(fault(
+            CONFLICT,
+            format!("room {from} cannot merge into itself"),
+        ));
+    }
+    if crate::settings().is_ok_and(|settings| settings.profile(into).is_none()) {
+        return Err(fault(NOT_FOUND, format!("no conference room {into}")));
+    }
+    Ok(())
+}
+
+/// Moves `p` into `into` as a member (which only the host's lock refuses),
+/// then sets it muted, listen-only and `deaf` as it was, and tells its flow.
+fn move_participant(p: &ParticipantInfo, deaf: bool, into: &str) -> Result<Joined, Error> {
+    let listed = JoinOptions {
+        number: p.number.clone(),
+        reason: "merged".to_owned(),
+        participant_id: p.participant_id.clone(),
+    };
+    let call = Call::new(p.call.clone());
+    let joined = room::join(&call, into, &listed, Admission::MEMBER)?;
+    if joined == Joined::In {
+        // A join lists the call afresh: what it was set to must be set again.
+        let _ = call.set_muted(p.muted);
+        let _ = call.set_listen_only(p.listen_only);
+        let _ = call.set_deaf(deaf);
+        // A flow that cannot be told keeps the old room's name; the call is moved all the same.
+        let _ = call.send_message(&Message::Moved(into.to_owned()).encode());
+    }
+    Ok(joined)
 }
 
 /// A host error as a fault.

@@ -62,8 +62,7 @@ fn user_part(user: &str) -> String {
                     "%25".to_owned()
                 }
             }
-            c if c.is_ascii() && held_as_is(c as u8) => c.to_string(),
-            c => c.to_string().bytes().map(|b| format!("%{b:02X}")).collect(),
+            c => as_user(c),
         };
         if escaped.len() + token.len() > MAX_NUMBER_BYTES {
             break;
@@ -71,6 +70,22 @@ fn user_part(user: &str) -> String {
         escaped.push_str(&token);
     }
     escaped
+}
+
+/// `number`, text (a user decoded, or typed), as a SIP URI's user part: every
+/// character RFC 3261 §25.1's `user` does not hold as it is `%`-escaped,
+/// `%` and `;` included.
+pub fn uri_user(number: &str) -> String {
+    number.chars().map(as_user).collect()
+}
+
+/// `c` as a user part holds it: as it is, or `%`-escaped (its UTF-8 bytes).
+fn as_user(c: char) -> String {
+    if c.is_ascii() && held_as_is(c as u8) {
+        c.to_string()
+    } else {
+        c.to_string().bytes().map(|b| format!("%{b:02X}")).collect()
+    }
 }
 
 /// Whether `byte` is one a user part holds unescaped (RFC 3261 §25.1:

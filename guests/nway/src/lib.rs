@@ -92,8 +92,8 @@ impl CallFlow for Nway {
         } else {
             String::new()
         };
-        // RFC 3261 §19.1.4: `%31` in the user dials what `1` dials; the
-        // call is still forwarded to the user as the caller wrote it.
+        // RFC 3261 §19.1.4: `%31` in the user dials what `1` dials, and is
+        // looked up, called and listed as `1`.
         let Some(user) = uri::decoded_user(&invite.request_user) else {
             log(
                 Level::Info,
@@ -123,7 +123,7 @@ impl CallFlow for Nway {
             };
         }
         if settings.call_pattern.is_match(&user) {
-            return Party::forward(call, settings, &invite, from)
+            return Party::forward(call, settings, &invite, &user, from)
                 .map_or(Nway::Refused, Nway::Party);
         }
         let _ = call.reject(404, "Not Found");

@@ -194,11 +194,6 @@ pub fn count(room: &str, me: &str) -> usize {
     members(room, me).len()
 }
 
-/// Whether a marked user other than `me` is out of `room` inviting.
-pub fn marked_out(room: &str, me: &str) -> bool {
-    members(room, me).iter().any(|member| member.options.marked)
-}
-
 /// Closes `room`: everyone in it is hung up, and the members out learn it
 /// when they come back ([`is_closed`]), and so do their invitees.
 pub fn close(room: &str) {

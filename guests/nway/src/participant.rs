@@ -365,11 +365,11 @@ impl Participant {
             reason: "entered".to_owned(),
             participant_id: self.options.to_string(),
         };
-        let others = match room::join(call, &self.room, &listed, admission) {
-            Ok(Joined::In(others)) => others,
+        match room::join(call, &self.room, &listed, admission) {
+            Ok(Joined::In) => {}
             Ok(Joined::Refused(refusal)) => return Some(refusal),
             Err(e) => return self.not_joined(call, "join", e),
-        };
+        }
         // A call the room listed already (a caller holding the room it picked while it
         // typed a pin, muted and deaf) keeps its flags through the join: all are set.
         // Left deaf, it would hear nothing of the conference it is let into.
@@ -401,7 +401,7 @@ impl Participant {
             return None;
         }
         self.stage = Stage::InRoom;
-        self.greet(call, others);
+        self.greet(call, self.company(call));
         None
     }
 
@@ -455,9 +455,16 @@ impl Participant {
         let _ = call.set_deaf(self.options.talk_only);
         self.stage = Stage::InRoom;
         if !self.greeted {
-            let others = room::others(&self.room, call.id()).len();
-            self.greet(call, u32::try_from(others).unwrap_or(u32::MAX));
+            self.greet(call, self.company(call));
         }
+    }
+
+    /// How many are in the room with it ([`room::others`]): neither a caller
+    /// still typing the pin of a room it picked, muted and deaf, nor an
+    /// invitee still called, is company yet.
+    fn company(&self, call: &Call) -> u32 {
+        let others = room::others(&self.room, call.id()).len();
+        u32::try_from(others).unwrap_or(u32::MAX)
     }
 
     /// What the participant and the room hear when it joins, with `others`
@@ -554,15 +561,20 @@ impl Participant {
             return;
         }
         let others = room::others(&self.room, call.id());
-        // A marked user out inviting is still one of the conference.
-        let last_marked = self.options.marked
-            && !others.iter().any(|p| room::options_of(p).marked)
-            && !out::marked_out(&self.room, call.id());
-        if last_marked
-            && (self.options.end_on_marked_leave
-                || others
+        // Members out inviting are still of the conference: a marked one keeps it
+        // going, and one with `x` has it end with the last marked user.
+        let staying: Vec<Options> = others
+            .iter()
+            .map(room::options_of)
+            .chain(
+                out::members(&self.room, call.id())
                     .iter()
-                    .any(|p| room::options_of(p).end_on_marked_leave))
+                    .map(|m| m.options),
+            )
+            .collect();
+        let last_marked = self.options.marked && !staying.iter().any(|o| o.marked);
+        if last_marked
+            && (self.options.end_on_marked_leave || staying.iter().any(|o| o.end_on_marked_leave))
         {
             log(
                 Level::Info,
@@ -774,10 +786,7 @@ impl Participant {
     /// stays muted until a marked user joins, and is then as it chose.
     fn toggle_mute(&mut self, call: &Call) {
         let muted = match self.stage {
-            Stage::Waiting => {
-                self.muted = !self.muted;
-                self.muted
-            }
+            Stage::Waiting => self.toggle_mute_once_in(),
             _ if self.options.listen_only => true,
             _ => {
                 let listed_muted = self.note_admin_mute(call);
@@ -791,6 +800,16 @@ impl Participant {
             }
         };
         let _ = call.play(&[if muted { "muted" } else { "unmuted" }]);
+    }
+
+    /// `*1` while it waits for a marked user: it chooses whether it is muted
+    /// once one joins ([`Participant::stop_waiting`]), unless it is
+    /// listen-only or muted by an admin. Whether it will be muted then.
+    fn toggle_mute_once_in(&mut self) -> bool {
+        if !self.options.listen_only && !self.admin_muted {
+            self.muted = !self.muted;
+        }
+        self.muted || self.admin_muted || self.options.listen_only
     }
 
     /// Reads whether the room lists the call muted, as it is in the room:
@@ -1068,7 +1087,34 @@ pub fn recording_name(room: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::number_words;
+    use super::{Options, Participant, Stage, number_words};
+
+    fn waiting(letters: &str) -> Participant {
+        let options = Options::parse(letters).unwrap();
+        let (room, number) = ("9000".to_owned(), "300".to_owned());
+        Participant::new(room, number, String::new(), options, Stage::Waiting)
+    }
+
+    #[test]
+    fn star_1_while_waiting_tells_whether_it_will_be_muted_once_let_in() {
+        let mut choosing = waiting("ws");
+        assert!(choosing.toggle_mute_once_in(), "muted as it chose");
+        assert!(!choosing.toggle_mute_once_in(), "unmuted as it chose");
+        let mut listening = waiting("wsm");
+        assert!(listening.toggle_mute_once_in(), "listen-only");
+        assert!(
+            listening.toggle_mute_once_in(),
+            "listen-only, pressed again"
+        );
+        let mut muted = waiting("ws");
+        muted.admin_muted = true;
+        assert!(muted.toggle_mute_once_in(), "muted by an admin");
+        assert!(
+            muted.toggle_mute_once_in(),
+            "muted by an admin, pressed again"
+        );
+        assert!(!muted.muted, "its own choice left as it was");
+    }
 
     #[test]
     fn numbers_are_said_in_whole_words() {

@@ -58,16 +58,17 @@ pub struct Party {
 struct Escalate;
 
 impl Party {
-    /// Forwards the new call to the number it dialled, `from` the caller
-    /// ([`caller_id`]; "": the host's own identity); `None` if it could not
-    /// be (the call is rejected, with why).
+    /// Forwards the new call to `number`, the number it dialled (its
+    /// Request-URI user, decoded: what `directory` lists and the callee is
+    /// listed as), `from` the caller ([`caller_id`]; "": the host's own
+    /// identity); `None` if it could not be (the call is rejected, with why).
     pub fn forward(
         call: &Call,
         settings: &Settings,
         invite: &InviteInfo,
+        number: &str,
         from: String,
     ) -> Option<Party> {
-        let number = &invite.request_user;
         let Some(uri) = settings.uri_of(number) else {
             let _ = call.reject(404, "No Route To That Number");
             return None;
@@ -77,7 +78,7 @@ impl Party {
             context: Placed::Party {
                 caller: call.id().to_owned(),
                 caller_number: invite.from_user.clone(),
-                callee_number: number.clone(),
+                callee_number: number.to_owned(),
             }
             .encode(),
             ..DialRequest::to(uri)

@@ -317,8 +317,8 @@ pub fn refusal(room: &str, admission: Admission, coming: &str) -> Option<Refusal
 /// What came of a call's [`join`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Joined {
-    /// It is in the room, with this many other participants.
-    In(u32),
+    /// It is in the room.
+    In,
     /// The room refused it, and it left the room again.
     Refused(Refusal),
 }
@@ -344,10 +344,9 @@ pub fn join(
     }
     let out_calls = || out::members(room, call.id()).into_iter().map(|m| m.call);
     let mut away: Vec<String> = out_calls().collect();
-    let others = match host_join(call, room, listed)? {
-        Joined::In(others) => others,
-        refused => return Ok(refused),
-    };
+    if let refused @ Joined::Refused(_) = host_join(call, room, listed)? {
+        return Ok(refused);
+    }
     // The room first, then the marks: a member going out has its mark before it leaves.
     let present = present(room);
     let before = if admission.holds_room {
@@ -360,7 +359,7 @@ pub fn join(
     away.sort_unstable();
     away.dedup();
     match admission.refusal(room, before.len() + away.len()) {
-        None => Ok(Joined::In(others)),
+        None => Ok(Joined::In),
         Some(refusal) => {
             let _ = call.leave();
             Ok(Joined::Refused(refusal))
@@ -375,7 +374,7 @@ pub fn join(
 /// otherwise (an ending call's is `wrong-state` too).
 fn host_join(call: &Call, room: &str, listed: &JoinOptions) -> Result<Joined, Error> {
     match call.join(room, listed) {
-        Ok(others) => Ok(Joined::In(others)),
+        Ok(_) => Ok(Joined::In),
         Err(Error::WrongState(why)) if is_host_lock(&why) => {
             Ok(Joined::Refused(("locked by the host", "conference_locked")))
         }

@@ -1,5 +1,6 @@
 //! The guest's settings, read from its config table (`[guests.nway.config]`).
 
+use crate::caller_id;
 use crate::keys::{KICK_LAST_CODE, LEAVE_CODE, LOCK_CODE, MUTE_CODE, NamedCode, first_shadowing};
 use crate::options::Options;
 use regex_lite::Regex;
@@ -313,12 +314,13 @@ impl Settings {
             )
     }
 
-    /// The SIP URI `number` is called at: its directory entry, else `route`.
+    /// The SIP URI `number` (text: a user decoded, or keys typed) is called
+    /// at: its directory entry, else `route` with `number` as a URI's user.
     pub fn uri_of(&self, number: &str) -> Option<String> {
-        self.directory
-            .get(number)
-            .cloned()
-            .or_else(|| Some(self.route.as_ref()?.replace("{number}", number)))
+        self.directory.get(number).cloned().or_else(|| {
+            let route = self.route.as_ref()?;
+            Some(route.replace("{number}", &caller_id::uri_user(number)))
+        })
     }
 
     /// Whether the From user of a call from `source` ("ip:port") is taken as
@@ -525,6 +527,11 @@ mod tests {
         assert_eq!(
             settings.uri_of("103").as_deref(),
             Some("sip:103@192.0.2.7:5070")
+        );
+        assert_eq!(
+            settings.uri_of("1@x;a").as_deref(),
+            Some("sip:1%40x%3Ba@192.0.2.7:5070"),
+            "the number stays the route's user"
         );
     }
 
