@@ -59,7 +59,7 @@ pub trait CallFlow: Sized {
     /// can. The host asks before the guest serves: at `check-config`, at
     /// start-up and at every load of a new version, and the problem refuses
     /// the config or the load. It is for what the kinds of
-    /// [`config_keys!`](crate::config_keys) cannot say (a pin of digits, a
+    /// [`config_keys!`](macro@crate::config_keys) cannot say (a pin of digits, a
     /// word among a few, a table); it should read the table and nothing else,
     /// since the host serves the check nothing more. The default finds none.
     fn config_problem() -> Option<String> {
