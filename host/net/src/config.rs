@@ -24,17 +24,20 @@ pub struct SocketsConfig {
     /// How long an outgoing TCP connection may take to be established. Default
     /// [`SocketsConfig::DEFAULT_CONNECT_TIMEOUT`].
     pub connect_timeout: Duration,
-    /// Open TCP connections at most, accepted and initiated together: beyond it, sends
-    /// needing a new one fail. Those serving peers' requests take at most seven eighths of it,
-    /// and so do those opened for our own, so that neither kind can crowd out the other. A
-    /// connection accepted beyond it (or beyond the peers' share) takes the place of one of
-    /// the host holding the most connections serving its requests, when that host holds more
-    /// than the new one's would with it: the one longest without a SIP message read, and not
-    /// one the owner still needs
-    /// ([`SipSockets::keep_open_while`](crate::SipSockets::keep_open_while)). That one closes
-    /// as an idle one does and holds no place meanwhile; at most an eighth of this many close
-    /// so at once. Otherwise the new one is closed at once. So a few hosts cannot take every
-    /// place from the others. Default [`SocketsConfig::DEFAULT_MAX_CONNECTIONS`].
+    /// TCP connections holding a place at most, accepted and initiated together: beyond it,
+    /// sends needing a new one fail. Those serving peers' requests take at most seven eighths
+    /// of it, and so do those opened for our own, so that neither kind can crowd out the
+    /// other. A connection accepted beyond it (or beyond the peers' share) takes the place of
+    /// one serving a host that holds more of those than the new one's would with it: of the
+    /// host holding the most, the one longest without a SIP message read or written
+    /// (keepalives do not count) that the owner does not need
+    /// ([`SipSockets::keep_open_while`](crate::SipSockets::keep_open_while)), and while that
+    /// host has none to give, one of the next holding fewer. Eight connections are looked at
+    /// at most; with none found, the new one is closed at once. The one evicted reads no
+    /// more, writes the responses owed to the requests read from it (for the message timeout
+    /// after the last at most) and closes, holding no place meanwhile: at most an eighth of
+    /// this many close so at once, open beyond it. So a few hosts cannot take every place
+    /// from the others. Default [`SocketsConfig::DEFAULT_MAX_CONNECTIONS`].
     pub max_connections: usize,
     /// TCP connections of each kind one host holds at most (an IPv4 address, or an IPv6
     /// /64): those serving its requests (accepted from it, or opened to answer it), and

@@ -11,6 +11,12 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::ConnectionId;
 
+/// How many connections one [`Table::admit`] asks `needed` about at most, of every host
+/// together: each answer may take the owner's own lock while the table is locked, and every
+/// connection accepted beyond the cap asks again, so the cost of one must not grow with the
+/// connections held.
+const MOST_NEEDED_ASKED: usize = 8;
+
 /// The write queue of one connection: messages its task writes in order.
 pub(crate) type Queue = mpsc::Sender<Vec<u8>>;
 
@@ -52,8 +58,8 @@ pub(crate) struct Table {
 #[derive(Debug, Default)]
 struct Inner {
     next_id: u64,
-    /// Counts registrations and messages read: the order in which connections last carried
-    /// one.
+    /// Counts registrations and messages carried: the order in which connections last
+    /// carried one.
     clock: u64,
     by_id: HashMap<ConnectionId, Entry>,
     /// The newest connection to each peer address.
@@ -75,8 +81,9 @@ struct Entry {
     /// `None` once retired: no message finds it.
     queue: Option<Queue>,
     side: Side,
-    /// The [`Inner::clock`] when it was registered or last carried a message.
-    heard: u64,
+    /// The [`Inner::clock`] when it was registered or last carried a message, read or
+    /// written.
+    last_message: u64,
     /// Evicted: it holds no place while it closes.
     evicted: bool,
     /// Tells its task it was evicted.
@@ -120,14 +127,15 @@ impl Table {
     }
 
     /// As [`Table::accept`], for a connection accepted from `remote`; but where connections
-    /// serving peers fill the table or their share of it, it takes the place of one of the
-    /// host holding the most of them, when that host holds more than `remote`'s would with
-    /// it (so a host holding few gets in, and hosts holding as many cannot evict each other
-    /// in turn): the one of them longest without a message read (keepalives do not count),
-    /// not retired, and not `needed` (asked of its peer's address, with the table locked).
-    /// Hosts holding fewer are looked at in turn while the biggest has none to give. The
-    /// evicted one's task [hears of it](Registration::evicted); its peer's address is
-    /// returned with the registration.
+    /// serving peers fill the table or their share of it, it takes the place of one of a
+    /// host holding more of them than `remote`'s would with it (so a host holding few gets
+    /// in, and hosts holding as many cannot evict each other in turn): of the host holding
+    /// the most, the one longest without a message read or written (keepalives do not
+    /// count), not retired, and not `needed` (asked of its peer's address, with the table
+    /// locked); while a host has none to give, the next holding fewer. `needed` is asked of
+    /// [`MOST_NEEDED_ASKED`] connections at most, in that order; past them, `remote` is
+    /// refused. The evicted one's task [hears of it](Registration::evicted); its peer's
+    /// address is returned with the registration.
     pub(crate) fn admit(
         self: &Arc<Self>,
         remote: SocketAddr,
@@ -200,7 +208,7 @@ impl Table {
             remote,
             queue: Some(queue),
             side,
-            heard: inner.clock,
+            last_message: inner.clock,
             evicted: false,
             eviction: Arc::clone(&eviction),
         };
@@ -234,14 +242,14 @@ impl Registration {
         self.id
     }
 
-    /// The connection carried a message: of a host's connections, those that did so last
-    /// are [evicted](Table::admit) last.
-    pub(crate) fn heard(&self) {
+    /// The connection carried a message, read or written (keepalives aside): of a host's
+    /// connections, those that did so last are [evicted](Table::admit) last.
+    pub(crate) fn carried(&self) {
         let mut inner = self.table.lock();
         inner.clock += 1;
         let clock = inner.clock;
         if let Some(entry) = inner.by_id.get_mut(&self.id) {
-            entry.heard = clock;
+            entry.last_message = clock;
         }
     }
 
@@ -335,9 +343,9 @@ impl Inner {
     }
 
     /// The connection to evict for a host that would hold `newcomer_would_hold` places
-    /// serving its requests: of the hosts holding more, the biggest first, the connection
-    /// longest without a message that is not retired nor `needed`. Each connection is looked
-    /// at once at most; past the biggest host, only while its connections are all needed.
+    /// serving its requests: of the hosts holding more, the biggest first, and of each host's
+    /// connections not retired, the longest without a message first, the first not
+    /// `needed`. `needed` is asked of [`MOST_NEEDED_ASKED`] of them at most.
     fn evictable(
         &self,
         newcomer_would_hold: usize,
@@ -347,27 +355,35 @@ impl Inner {
         bigger
             .rev()
             .flat_map(|(_, hosts)| hosts)
-            .find_map(|host| self.longest_unheard(*host, needed))
-    }
-
-    /// Of the connections serving `host`'s requests, not retired nor `needed`, the one
-    /// longest without a message.
-    fn longest_unheard(
-        &self,
-        host: IpAddr,
-        needed: &dyn Fn(SocketAddr) -> bool,
-    ) -> Option<ConnectionId> {
-        self.per_host
-            .get(&(Side::Peers, host))?
-            .iter()
-            .filter_map(|id| Some((*id, self.by_id.get(id)?)))
-            .filter(|(_, entry)| entry.queue.is_some() && !needed(entry.remote))
-            .min_by_key(|(_, entry)| entry.heard)
+            .flat_map(|host| self.longest_without_message_first(*host))
+            .take(MOST_NEEDED_ASKED)
+            .find(|(_, remote)| !needed(*remote))
             .map(|(id, _)| id)
     }
 
-    /// Evicts connection `id`: it gives its place up at once, and its task is told to close
-    /// it. Returns its peer's address; `None` if it is not open.
+    /// The connections serving `host`'s requests that are not retired, with their peers'
+    /// addresses, the longest without a message first.
+    fn longest_without_message_first(
+        &self,
+        host: IpAddr,
+    ) -> impl Iterator<Item = (ConnectionId, SocketAddr)> + use<> {
+        let held = self
+            .per_host
+            .get(&(Side::Peers, host))
+            .into_iter()
+            .flatten();
+        let mut candidates: Vec<_> = held
+            .filter_map(|id| Some((*id, self.by_id.get(id)?)))
+            .filter(|(_, entry)| entry.queue.is_some())
+            .map(|(id, entry)| (entry.last_message, id, entry.remote))
+            .collect();
+        candidates.sort_unstable_by_key(|(last_message, ..)| *last_message);
+        candidates.into_iter().map(|(_, id, remote)| (id, remote))
+    }
+
+    /// Evicts connection `id`: it gives its place up at once, and its task is told to read no
+    /// more and close it once the responses it owes are written. Returns its peer's address;
+    /// `None` if it is not open.
     fn evict(&mut self, id: ConnectionId) -> Option<SocketAddr> {
         let entry = self.by_id.get_mut(&id)?;
         entry.evicted = true;
@@ -426,6 +442,8 @@ fn count_down<K: Hash + Eq>(counts: &mut HashMap<K, usize>, key: K) {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+
     use futures_util::FutureExt;
 
     use super::*;
@@ -437,7 +455,7 @@ mod tests {
     }
 
     #[test]
-    fn a_host_holding_few_takes_the_place_of_the_longest_unheard_of_the_host_holding_most() {
+    fn a_host_holding_few_takes_the_place_of_the_longest_without_a_message_of_the_biggest() {
         let table = Table::new(16);
         let (queue, _rx) = mpsc::channel(1);
         let from = |host: u8, port| SocketAddr::from(([192, 0, 2, host], port));
@@ -451,7 +469,7 @@ mod tests {
             .collect();
         for (n, registration) in biggest.iter().enumerate() {
             if n != 2 {
-                registration.heard();
+                registration.carried();
             }
         }
         let (newcomer, evicted) = admit(from(3, 1)).expect("a host holding none gets in");
@@ -474,6 +492,38 @@ mod tests {
         assert!(inner.by_id.is_empty() && inner.per_host.is_empty());
         assert!(inner.per_side.is_empty() && inner.peer_hosts_by_count.is_empty());
         assert_eq!(inner.evicting, 0);
+    }
+
+    #[test]
+    fn one_admission_asks_of_a_few_connections_at_most_whether_they_are_needed() {
+        let table = Table::new(16);
+        let (queue, _rx) = mpsc::channel(1);
+        let from = |host: u8, port| SocketAddr::from(([192, 0, 2, host], port));
+        let (asked, all_needed) = (Cell::new(0), Cell::new(true));
+        let needed = |_| {
+            asked.set(asked.get() + 1);
+            all_needed.get()
+        };
+        let admit = |remote| table.admit(remote, queue.clone(), 8, &needed);
+        let biggest = (1..=8).map(|port| admit(from(1, port)).unwrap());
+        let next = (1..=6).map(|port| admit(from(2, port)).unwrap());
+        let _held: Vec<_> = biggest.chain(next).collect();
+        assert_eq!(asked.get(), 0, "none while there is room");
+        assert_eq!(admit(from(3, 1)).unwrap_err(), Refused::Full(14));
+        assert_eq!(
+            asked.get(),
+            MOST_NEEDED_ASKED,
+            "of the 14 connections of bigger hosts, all needed"
+        );
+        asked.set(0);
+        all_needed.set(false);
+        let (_newcomer, evicted) = admit(from(3, 1)).unwrap();
+        assert_eq!(
+            evicted,
+            Some(from(1, 1)),
+            "the one longest without a message"
+        );
+        assert_eq!(asked.get(), 1, "the first not needed is taken");
     }
 
     #[test]
@@ -507,9 +557,12 @@ mod tests {
         let from = |host: u8, port| SocketAddr::from(([192, 0, 2, host], port));
         let needed = |remote: SocketAddr| remote.ip() == from(1, 0).ip() || remote.port() == 1;
         let admit = |remote| table.admit(remote, queue.clone(), 8, &needed);
-        let _biggest: Vec<_> = (1..=8).map(|port| admit(from(1, port)).unwrap()).collect();
-        let mut next: Vec<_> = (1..=6)
+        let _biggest: Vec<_> = (1..=6).map(|port| admit(from(1, port)).unwrap()).collect();
+        let mut next: Vec<_> = (1..=5)
             .map(|port| admit(from(2, port)).unwrap().0)
+            .collect();
+        let _holding_one: Vec<_> = (10..=12)
+            .map(|host| admit(from(host, 1)).unwrap())
             .collect();
         next[1].retire();
         let (_newcomer, evicted) = admit(from(3, 1)).expect("the next biggest gives way");

@@ -377,10 +377,10 @@ impl SipSockets {
     /// is reached only on the connection it opened (a flow, in RFC 5626's terms), and one that
     /// sends no keepalives would otherwise be cut off from the BYE that ends its call; nor is
     /// such a connection closed to make room for another host's. Asked whenever a connection
-    /// has been idle for the idle timeout, and of a host's connections serving its requests
-    /// when one of them is to make room, with the connection table locked: `needed` must
-    /// answer at once, and send nothing. Set once: `false` if it was set already, and the
-    /// first one stays.
+    /// has been idle for the idle timeout, and of connections serving peers' requests (8 at
+    /// most each time) when one of them is to make room, with the connection table locked:
+    /// `needed` must answer at once, and send nothing. Set once: `false` if it was set
+    /// already, and the first one stays.
     pub fn keep_open_while(
         &self,
         needed: impl Fn(SocketAddr) -> bool + Send + Sync + 'static,

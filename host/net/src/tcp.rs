@@ -29,7 +29,8 @@ const ACCEPT_WARNING_INTERVAL: Duration = Duration::from_secs(10);
 /// Accepts connections on `listener`, bound to `local`, until the sockets are dropped; each
 /// gets its own task, or is closed at once when
 /// [`SocketsConfig::max_connections`](crate::SocketsConfig) are open (or seven eighths of
-/// them serve peers) and no host holds more of those than the peer's would with it, or when
+/// them serve peers) and none can give its place up for it
+/// ([`Table::admit`](crate::connections::Table::admit)), or when
 /// [`SocketsConfig::max_connections_per_address`](crate::SocketsConfig) accepted ones from
 /// the peer's host (its IPv4 address or IPv6 /64) are open. Accepting that fails is retried,
 /// and warned of once per [`ACCEPT_WARNING_INTERVAL`] at most.

@@ -27,6 +27,11 @@ fn options(n: u32) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A final response to `options(n)`.
+fn ok(n: u32) -> Vec<u8> {
+    format!("SIP/2.0 200 OK\r\nCSeq: {n} OPTIONS\r\nContent-Length: 0\r\n\r\n").into_bytes()
+}
+
 async fn sockets(config: SocketsConfig) -> SipSockets {
     SipSockets::bind(config).await.expect("bind on loopback")
 }
@@ -591,8 +596,8 @@ fn sixteen_places(per_address: usize) -> SocketsConfig {
     }
 }
 
-/// `count` connections to `server` from `host` (port 0), each having carried a message, in
-/// turn.
+/// `count` connections to `server` from `host` (port 0), each having carried a request and
+/// its response, in turn.
 async fn holding(
     sip: &mut SipSockets,
     server: SocketAddr,
@@ -608,14 +613,36 @@ async fn holding(
     streams
 }
 
-/// Writes a request on `stream` and checks that `sip` receives it from there.
+/// Writes a request on `stream`, checks that `sip` receives it from there, and answers it
+/// on its connection: nothing is owed on it.
 async fn carries(sip: &mut SipSockets, stream: &mut TcpStream, n: u32) {
+    let request = requests(sip, stream, n).await;
+    answer(sip, &request, n).await;
+    assert_eq!(read_exactly(stream, ok(n).len()).await, ok(n));
+}
+
+/// Writes `options(n)` on `stream` and checks that `sip` receives it from there.
+async fn requests(sip: &mut SipSockets, stream: &mut TcpStream, n: u32) -> Received {
     stream.write_all(&options(n)).await.unwrap();
     let received = message(sip).await;
     assert_eq!(
-        (received.remote, received.payload),
-        (stream.local_addr().unwrap(), options(n))
+        (received.remote, &received.payload),
+        (stream.local_addr().unwrap(), &options(n))
     );
+    received
+}
+
+/// Sends `ok(n)` for `request` on its connection.
+async fn answer(sip: &SipSockets, request: &Received, n: u32) {
+    let response = Outgoing {
+        transport: Transport::Tcp,
+        destination: request.remote,
+        connection: request.connection,
+        source: None,
+        reopen: None,
+        payload: ok(n),
+    };
+    sip.send(response).await.unwrap();
 }
 
 /// Sends a keepalive ping (RFC 5626 §3.5.1) on `stream` and reads its pong.
@@ -673,6 +700,67 @@ async fn a_connection_the_owner_still_needs_is_not_evicted() {
     );
     settles_at(&sip, 14).await;
     carries(&mut sip, &mut biggest[0], 101).await;
+}
+
+/// An evicted connection still writes the response owed to the request read from it, and
+/// closes only then: that response could go on no other connection, the place being taken.
+#[tokio::test]
+async fn an_evicted_connection_writes_the_responses_it_owes_before_closing() {
+    let mut sip = sockets(sixteen_places(6)).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let mut owing = connect_from("127.0.0.2:0", server).await;
+    let unanswered = requests(&mut sip, &mut owing, 1).await;
+    let _biggest = holding(&mut sip, server, "127.0.0.2:0", 5).await;
+    let _others = (
+        holding(&mut sip, server, "127.0.0.3:0", 4).await,
+        holding(&mut sip, server, "127.0.0.4:0", 4).await,
+    );
+    let mut newcomer = connect_from("127.0.0.9:0", server).await;
+    carries(&mut sip, &mut newcomer, 100).await;
+    let mut byte = [0; 1];
+    let early = tokio::time::timeout(Duration::from_millis(300), owing.read(&mut byte)).await;
+    assert!(early.is_err(), "closed with a response owed: {early:?}");
+    assert_eq!(sip.connections(), 15, "14 places, and the evicted one");
+    answer(&sip, &unanswered, 1).await;
+    assert_eq!(read_exactly(&mut owing, ok(1).len()).await, ok(1));
+    assert!(closes(&mut owing).await, "closed once it owes nothing");
+    settles_at(&sip, 14).await;
+}
+
+/// A connection opened to carry a peer's responses reads little: what it writes keeps it
+/// from being taken for the longest without a message.
+#[tokio::test]
+async fn a_connection_writing_responses_is_not_the_longest_without_a_message() {
+    let mut sip = sockets(sixteen_places(6)).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let via = TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let response = |n| Outgoing {
+        transport: Transport::Tcp,
+        destination: "127.0.0.2:9".parse().unwrap(),
+        connection: None,
+        source: None,
+        reopen: Some(via.local_addr().unwrap()),
+        payload: ok(n),
+    };
+    sip.send(response(1)).await.unwrap();
+    let (mut reopened, _) = within("reopened", via.accept()).await.unwrap();
+    assert_eq!(read_exactly(&mut reopened, ok(1).len()).await, ok(1));
+    let mut biggest = holding(&mut sip, server, "127.0.0.2:0", 5).await;
+    let _others = (
+        holding(&mut sip, server, "127.0.0.3:0", 4).await,
+        holding(&mut sip, server, "127.0.0.4:0", 4).await,
+    );
+    sip.send(response(2)).await.unwrap();
+    assert_eq!(read_exactly(&mut reopened, ok(2).len()).await, ok(2));
+    let mut newcomer = connect_from("127.0.0.9:0", server).await;
+    carries(&mut sip, &mut newcomer, 100).await;
+    assert!(
+        closes(&mut biggest[0]).await,
+        "the accepted one longest without a message gives way"
+    );
+    settles_at(&sip, 14).await;
+    sip.send(response(3)).await.unwrap();
+    assert_eq!(read_exactly(&mut reopened, ok(3).len()).await, ok(3));
 }
 
 /// A host holding as many as the biggest would hold more with another connection: it is

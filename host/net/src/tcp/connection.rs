@@ -49,14 +49,15 @@ enum End {
 
 /// One connection until it closes: the peer closes it (one the peer opened stays for writing
 /// until the requests read from it have their final responses written, for the message
-/// timeout after the last at most: [`Owed`], [`Deadlines::peer_closed`]), it idles for the
-/// idle timeout while its owner does not need it ([`crate::SipSockets::keep_open_while`]),
-/// it is evicted to make room for another host's (and closes as an idle one does:
-/// [`Registration::evicted`]), a message read takes longer than the message timeout, a read
-/// or write fails (the kernel fails them once the peer is found gone, see `liveness`), its
-/// framing fails, or the sockets are dropped. While the owner has not taken the messages
-/// read, nothing more is read and none of those timeouts runs ([`Deadlines::owner_behind`]).
-/// Its registration goes with it, and not before its socket. If it ends with messages for
+/// timeout after the last at most: [`Owed`], [`Deadlines::stopped_reading`]), it idles for
+/// the idle timeout while its owner does not need it
+/// ([`crate::SipSockets::keep_open_while`]), it is evicted to make room for another host's
+/// ([`Registration::evicted`]: it reads no more, and stays for writing as one its peer
+/// closed does), a message read takes longer than the message timeout, a read or write fails
+/// (the kernel fails them once the peer is found gone, see `liveness`), its framing fails,
+/// or the sockets are dropped. While the owner has not taken the messages read, nothing more
+/// is read and none of those timeouts runs ([`Deadlines::owner_behind`]). Its registration
+/// goes with it, and not before its socket. If it ends with messages for
 /// the peer unwritten, the peer is reported unreachable ([`crate::SocketEvent::Unreachable`]).
 /// Every message read whole reaches the owner, however it ends, unless the sockets are
 /// dropped or the owner takes none of them for the message timeout once it has ended.
@@ -134,7 +135,7 @@ struct Task {
     framed: VecDeque<Received>,
     /// The requests read that still owe their final response.
     owed: Owed,
-    /// Whether the peer may still send: false once it closed its side.
+    /// Whether it still reads: false once the peer closed its side, or it was evicted.
     reading: bool,
     shared: Arc<Shared>,
 }
@@ -149,7 +150,7 @@ impl Task {
         let mut batch = Vec::new();
         let most = self.writes.max_capacity();
         loop {
-            // The peer closed its side, and what it sent is taken and answered.
+            // It reads no more, and what it read is taken and answered.
             if !self.reading && self.framed.is_empty() && self.owed.settled() {
                 return End::Close;
             }
@@ -168,9 +169,11 @@ impl Task {
                         return end;
                     }
                 }
-                () = self.registration.evicted() => {
-                    debug!(remote = %self.remote, "TCP connection evicted for a host holding fewer: closed");
-                    return End::Close;
+                // An evicted connection still owes the responses to the requests read from it,
+                // and no other could carry them: the place it gave up is taken.
+                () = self.registration.evicted(), if self.reading => {
+                    debug!(remote = %self.remote, "TCP connection evicted: reading no more");
+                    self.stop_reading();
                 }
                 // Every message queued, in one write rather than one per wake-up.
                 taken = self.writes.recv_many(&mut batch, most) => {
@@ -182,6 +185,7 @@ impl Task {
                     if !self.write(&bytes).await {
                         return End::Broken { unwritten: true };
                     }
+                    self.registration.carried();
                     for message in batch.drain(..) {
                         self.owed.written(&message);
                     }
@@ -201,10 +205,7 @@ impl Task {
                     // §18.2.2: responses to what it sent go on this connection, which it may
                     // still read (a half-close), and no other reaches its ephemeral port: it
                     // stays until they are written, or for the message timeout at most.
-                    Ok(0) => {
-                        self.reading = false;
-                        self.deadlines.peer_closed(now());
-                    }
+                    Ok(0) => self.stop_reading(),
                     Ok(len) => {
                         if let Some(end) = self.frame(&buffer[..len]).await {
                             return end;
@@ -230,9 +231,18 @@ impl Task {
             Stall::Idle => debug!(%remote, "TCP connection idle: closed"),
             Stall::Message => debug!(%remote, "TCP message incomplete in time: closed"),
             Stall::NoMessage => debug!(%remote, "TCP connection carried no message: closed"),
-            Stall::PeerClosed => debug!(%remote, "TCP connection closed by the peer: closed"),
+            Stall::StoppedReading => {
+                debug!(%remote, "TCP responses owed not written in time: closed")
+            }
         }
         Some(End::Close)
+    }
+
+    /// Reads no more from now on: the connection stays for writing the responses owed to the
+    /// requests read from it, for the message timeout after the last at most.
+    fn stop_reading(&mut self) {
+        self.reading = false;
+        self.deadlines.stopped_reading(now());
     }
 
     /// Frames `bytes`, just read: hands the messages to the owner and answers keepalive
@@ -244,7 +254,7 @@ impl Task {
             match self.framer.next_message() {
                 Ok(Some(payload)) => {
                     self.deadlines.framed();
-                    self.registration.heard();
+                    self.registration.carried();
                     self.owed.read(&payload);
                     self.framed.push_back(Received {
                         transport: Transport::Tcp,

@@ -1,7 +1,7 @@
 //! When a TCP connection has gone too long without progress: idle, stuck inside a message, or
-//! closed by its peer long enough ago. None of them runs while the connection waits for its
-//! owner to take what was read. Sans-IO: the connection's task reports what it read, framed
-//! and wrote, and when.
+//! reading no more (closed by its peer, or evicted) long enough ago. None of them runs while
+//! the connection waits for its owner to take what was read. Sans-IO: the connection's task
+//! reports what it read, framed and wrote, and when.
 
 use std::time::{Duration, Instant};
 
@@ -15,9 +15,10 @@ pub(crate) enum Stall {
     /// An accepted connection carried no message within the message timeout of its opening:
     /// keepalives alone do not hold a place in the connection table.
     NoMessage,
-    /// The peer closed its side, and the message timeout has passed since it sent its last
-    /// message: the responses still owed to it had that long to be written.
-    PeerClosed,
+    /// The connection reads no more (its peer closed its side, or it was evicted), and the
+    /// message timeout has passed since the last message it read: the responses still owed
+    /// to the peer had that long to be written.
+    StoppedReading,
 }
 
 /// A connection's two deadlines. Every byte read or written moves the idle deadline; a
@@ -42,7 +43,7 @@ pub(crate) struct Deadlines {
     first_message_by: Option<Instant>,
     /// When the read that brought the last message framed happened, if one was.
     last_framed: Option<Instant>,
-    /// When a connection whose peer closed its side is closed.
+    /// When a connection that reads no more is closed.
     closing: Option<Instant>,
     /// Since when the owner has not taken the messages read, while it has not.
     behind_since: Option<Instant>,
@@ -92,10 +93,11 @@ impl Deadlines {
         self.last_framed = Some(self.last_read);
     }
 
-    /// The peer closed its side (read at `now`): no message is under way any more, and the
-    /// connection stays for writing until the message timeout has passed since the last
-    /// message read, at once if none was read within it.
-    pub(crate) fn peer_closed(&mut self, now: Instant) {
+    /// The connection reads no more from `now` (its peer closed its side, or it was
+    /// evicted): no message is under way any more, and the connection stays for writing until
+    /// the message timeout has passed since the last message read, at once if none was read
+    /// within it.
+    pub(crate) fn stopped_reading(&mut self, now: Instant) {
         self.started = None;
         self.first_message_by = None;
         let owed_until = self.last_framed.map(|at| at + self.message_timeout);
@@ -160,7 +162,7 @@ impl Deadlines {
             _ => next,
         };
         match self.closing {
-            Some(at) if at <= next.0 => Some((at, Stall::PeerClosed)),
+            Some(at) if at <= next.0 => Some((at, Stall::StoppedReading)),
             _ => Some(next),
         }
     }
@@ -261,33 +263,36 @@ mod tests {
         deadlines.settled(true);
         deadlines.read(at(start, 20));
         deadlines.settled(true);
-        deadlines.peer_closed(at(start, 20));
+        deadlines.stopped_reading(at(start, 20));
         assert_eq!(
             deadlines.next(),
-            Some((at(start, 42), Stall::PeerClosed)),
+            Some((at(start, 42), Stall::StoppedReading)),
             "the half message read meanwhile has no deadline of its own"
         );
         deadlines.used(at(start, 30));
         assert_eq!(
             deadlines.next(),
-            Some((at(start, 42), Stall::PeerClosed)),
+            Some((at(start, 42), Stall::StoppedReading)),
             "writes do not extend it"
         );
         let mut silent = Deadlines::accepted(start, IDLE, MESSAGE);
         silent.read(at(start, 10));
         silent.settled(false);
-        silent.peer_closed(at(start, 10));
+        silent.stopped_reading(at(start, 10));
         assert_eq!(
             silent.next(),
-            Some((at(start, 10), Stall::PeerClosed)),
+            Some((at(start, 10), Stall::StoppedReading)),
             "none owed: at once"
         );
         let mut long_ago = Deadlines::new(start, IDLE, MESSAGE);
         long_ago.read(at(start, 1));
         long_ago.framed();
         long_ago.settled(false);
-        long_ago.peer_closed(at(start, 100));
-        assert_eq!(long_ago.next(), Some((at(start, 100), Stall::PeerClosed)));
+        long_ago.stopped_reading(at(start, 100));
+        assert_eq!(
+            long_ago.next(),
+            Some((at(start, 100), Stall::StoppedReading))
+        );
     }
 
     #[test]
@@ -332,10 +337,10 @@ mod tests {
             Some((at(start, 1180), Stall::Idle)),
             "idle only from when the owner took its messages"
         );
-        idle.peer_closed(at(start, 1010));
+        idle.stopped_reading(at(start, 1010));
         assert_eq!(
             idle.next(),
-            Some((at(start, 1032), Stall::PeerClosed)),
+            Some((at(start, 1032), Stall::StoppedReading)),
             "the message timeout for its responses from when the owner took the message"
         );
     }
