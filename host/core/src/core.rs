@@ -554,10 +554,13 @@ impl CallCore {
                         self.offer_refused(now, id, &offer, code, &reason);
                     }
                 }
-                SipEvent::UnusableAnswer { call, offer } => {
-                    tracing::warn!(%call, "the answer to our offer cannot be read: the session stays");
+                SipEvent::UnusableAnswer {
+                    call,
+                    offer,
+                    no_sdp,
+                } => {
                     if let Some(id) = self.live_call(call) {
-                        self.answer_unusable(now, id, &offer);
+                        self.answer_unreadable(now, id, &offer, no_sdp);
                     }
                 }
                 SipEvent::Dtmf { call, digit, .. } => {

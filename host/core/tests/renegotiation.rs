@@ -7,6 +7,7 @@ use common::*;
 use std::time::Duration;
 use switchyard_core::{CallEvent, CoreConfig, GuestOp, MediaOp};
 use switchyard_media::{Codec, LegParams, MediaDirection, RtcpPath};
+use switchyard_sip::OfferMethod;
 use switchyard_sip::testing::{Net, Uac, UacConfig, addr, audio_offer, response_to, rsip::Method};
 
 /// One call from the first caller, answered and confirmed.
@@ -994,4 +995,117 @@ fn an_ack_answering_our_offer_with_sdp_that_cannot_be_read_has_the_session_kept_
         );
         assert!(w.core.has_call(call), "{what}");
     }
+}
+
+/// The session timer a phone has us refresh every 45 s (RFC 4028 §10).
+const WE_REFRESH: &str = "Session-Expires: 90;refresher=uas\r\nSupported: timer\r\n";
+
+/// One call from a phone that has us refresh the session ([`WE_REFRESH`]) and whose INVITE
+/// carries the header lines `extra` as well, answered and confirmed by a core whose endpoint
+/// offers by `method`; and the id its guest knows it by.
+fn refreshed_call(method: OfferMethod, extra: &str) -> (World, switchyard_core::CallId) {
+    let mut w = World::offering_by(
+        method,
+        CoreConfig::default(),
+        Net::perfect(9),
+        9,
+        answer_only(),
+    );
+    let headers = format!("{WE_REFRESH}{extra}");
+    w.dial_with("alone", "alice", &headers, &offer("127.0.0.1:30000", ""));
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].codes(Method::Invite).contains(&200)
+    }));
+    let call = w.invites()[0].call;
+    (w, call)
+}
+
+#[test]
+fn the_session_kept_offered_again_waits_for_our_refresh_update_to_end() {
+    let allow = "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE\r\n";
+    let (mut w, call) = refreshed_call(OfferMethod::Update, allow);
+    // The phone answers our refresh (an UPDATE without offer), and its retransmissions,
+    // with 100 only; its 200 is the test's.
+    w.uacs[0].update_answers.extend([100; 10]);
+    assert!(w.run_until(Duration::from_secs(50), |w| {
+        !w.uacs[0].requests(Method::Update).is_empty()
+    }));
+    let refresh = w.uacs[0].requests(Method::Update)[0].text.clone();
+    // Meanwhile it re-INVITEs without SDP, and its ACK answers our offer with G.729 alone.
+    w.uacs[0].ack_answer = Some(g729_answer(""));
+    w.uacs[0].reoffer(w.now, "", "");
+    w.run_for(Duration::from_secs(2));
+    assert!(w.uacs[0].requests(Method::Bye).is_empty(), "not hung up");
+    assert!(
+        w.uacs[0]
+            .requests(Method::Update)
+            .iter()
+            .all(|update| update.body().is_empty()),
+        "nothing offered while the refresh is unanswered"
+    );
+    // Once the refresh ends, the session kept goes, and its answer is taken.
+    w.uacs[0].update_answers.clear();
+    w.uacs[0].send_raw(response_to(&refresh, "200 OK"));
+    assert!(w.run_until(Duration::from_secs(5), |w| !updates(w).is_empty()));
+    let offered = w.uacs[0].requests(Method::Update).last().unwrap().body();
+    assert!(offered.contains("a=sendrecv\r\n"), "{offered}");
+    assert_eq!(updates(&w)[0].direction, MediaDirection::SendRecv);
+    assert!(w.uacs[0].requests(Method::Bye).is_empty());
+    assert!(w.core.has_call(call));
+}
+
+#[test]
+fn a_session_refresh_answered_without_sdp_keeps_the_session_and_ends_there() {
+    let (mut w, call) = refreshed_call(OfferMethod::Reinvite, "");
+    // The phone rings on our refresh (a re-INVITE with the session, at 45 s); its 200
+    // carries no SDP.
+    w.uacs[0].invite_answers.push_back(180);
+    assert!(w.run_until(Duration::from_secs(50), |w| {
+        !w.uacs[0].requests(Method::Invite).is_empty()
+    }));
+    answer_reinvite_with(&mut w, "");
+    w.run_for(Duration::from_secs(10));
+    assert_eq!(
+        w.uacs[0].requests(Method::Invite).len(),
+        1,
+        "the session is not offered again"
+    );
+    assert!(w.uacs[0].requests(Method::Bye).is_empty());
+    assert!(updates(&w).is_empty(), "the leg keeps its session");
+    assert!(held_events(&w, call).is_empty());
+    assert!(w.core.has_call(call));
+}
+
+#[test]
+fn a_peer_that_takes_the_session_kept_without_sdp_keeps_the_call() {
+    let (mut w, call) = answered_call_and_id();
+    // The phone rings on our offer of the session kept as well; its 200 carries no SDP.
+    w.uacs[0].invite_answers.push_back(180);
+    hold_answered_unusably(&mut w, call, true);
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].requests(Method::Invite).len() == 2
+    }));
+    answer_reinvite_with(&mut w, "");
+    w.run_for(Duration::from_secs(10));
+    assert_eq!(w.uacs[0].requests(Method::Invite).len(), 2);
+    assert!(w.uacs[0].requests(Method::Bye).is_empty(), "not hung up");
+    assert_refused_once(&w, call);
+    assert!(w.core.has_call(call));
+}
+
+#[test]
+fn a_hold_answered_without_sdp_is_refused_and_the_session_kept_offered() {
+    let (mut w, call) = answered_call_and_id();
+    hold_answered_with(&mut w, call, true, "");
+    assert_refused_once(&w, call);
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].requests(Method::Invite).len() == 2 && !updates(w).is_empty()
+    }));
+    let again = last_reinvite(&w);
+    assert!(
+        again.contains("m=audio ") && !again.contains("a=sendonly"),
+        "{again}"
+    );
+    assert_eq!(updates(&w)[0].direction, MediaDirection::SendRecv);
+    assert!(w.core.has_call(call));
 }

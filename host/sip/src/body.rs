@@ -58,6 +58,15 @@ pub(crate) fn parse(
     sdp(content_type(headers), body).map(|sdp| Offer::parse(sdp)?.sent_by(peer))
 }
 
+/// Whether a message with `headers` and `body` surely carries no session description: it has
+/// no body (only whitespace), or one of a type that holds none ([`BodyError::holds_no_sdp`]:
+/// as a SIP-T or SIP-I gateway's ISUP alone, RFC 3204). One in another content coding may.
+pub(crate) fn carries_no_sdp(headers: &rsip::Headers, body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
+        || (identity_encoded(headers)
+            && sdp(content_type(headers), body).is_err_and(BodyError::holds_no_sdp))
+}
+
 /// Whether every content coding the Content-Encoding headers of `headers` list is the
 /// identity, which is also what a message without one is in (§20.12).
 fn identity_encoded(headers: &rsip::Headers) -> bool {

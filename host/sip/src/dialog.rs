@@ -74,6 +74,9 @@ pub(crate) struct Dialog {
     local_uri: String,
     remote_uri: String,
     remote_target: String,
+    /// The CSeq number of the peer's request whose Contact the remote target is, if one's is:
+    /// only a later request of the peer's takes its place.
+    target_cseq: RemoteCSeq,
     route_set: Vec<Route>,
     local_cseq: u32,
     remote_cseq: RemoteCSeq,
@@ -113,6 +116,7 @@ impl Dialog {
             local_uri: text(invite.raw.to_header().map(|h| h.value())),
             remote_uri: text(invite.raw.from_header().map(|h| h.value())),
             remote_target,
+            target_cseq: RemoteCSeq(Some(invite.cseq)),
             route_set,
             // §12.1.1: the local sequence number starts empty; §8.1.1.5 lets us pick any
             // value below 2^31 for the first request.
@@ -137,17 +141,31 @@ impl Dialog {
         self.ours
     }
 
-    /// A target refresh (§12.2.2 for the peer's re-INVITE or UPDATE, §12.2.1.2 for the 2xx to
-    /// ours): the Contact of `headers`, if it has a readable one, becomes the remote target that
-    /// later requests go to. A peer that moved (a new address, a re-anchoring SBC) is followed.
+    /// A target refresh by the 2xx to our re-INVITE or UPDATE, whose `headers` these are
+    /// (§12.2.1.2): their Contact, if readable, becomes the remote target that later requests
+    /// go to. A peer that moved (a new address, a re-anchoring SBC) is followed.
     pub(crate) fn refresh_target(&mut self, headers: &rsip::Headers) {
         if let Ok(Some(target)) = contact(headers) {
             self.remote_target = target;
         }
     }
 
-    /// A target refresh from the peer (its re-INVITE or UPDATE) came from `source`: a peer
-    /// behind NAT, whose mapping may have changed, is reached there from now on.
+    /// The peer's target refresh `request` (its re-INVITE or UPDATE) is accepted (§12.2.2 as
+    /// RFC 6141 §4 makes it precise: with its 2xx): its Contact, if readable, becomes the
+    /// remote target, unless a later request of the peer's (a higher CSeq) set it already. A
+    /// re-INVITE's offer may wait for the application while a later UPDATE without one is
+    /// accepted at once: the older Contact, accepted last, does not take the target back.
+    pub(crate) fn accept_target_refresh(&mut self, request: &Request) {
+        if let Ok(Some(target)) = contact(&request.raw.headers)
+            && self.target_cseq.accept(request.cseq)
+        {
+            self.remote_target = target;
+        }
+    }
+
+    /// A target refresh request from the peer (its re-INVITE or UPDATE, accepted or not) came
+    /// from `source`: a peer behind NAT, whose mapping may have changed, is reached there from
+    /// now on.
     pub(crate) fn heard_from(&mut self, source: SocketAddr) {
         self.fallback = source;
     }
@@ -180,6 +198,7 @@ impl Dialog {
             local_uri: head.from.clone(),
             remote_uri,
             remote_target,
+            target_cseq: RemoteCSeq::default(),
             route_set,
             local_cseq: cseq,
             // §12.1.2: the remote sequence number starts empty.

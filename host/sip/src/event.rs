@@ -119,6 +119,10 @@ pub enum Event {
         call: CallKey,
         /// Our offer it answers, as sent, like [`Event::OfferRefused`]'s.
         offer: String,
+        /// Whether the 2xx or ACK carried no SDP at all (no body, or only one of another
+        /// type, such as ISUP) rather than SDP that cannot be used. Some peers so answer an
+        /// offer of the session as it stands (a session refresh), meaning to change nothing.
+        no_sdp: bool,
     },
     /// The peer pressed a key: an INFO with an `application/dtmf-relay` body, answered 200.
     Dtmf {

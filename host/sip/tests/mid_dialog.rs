@@ -1684,6 +1684,11 @@ const MOVED: &str = "sip:alice@127.0.0.1:5064";
 /// lines `extra` and the SDP `body` (none if empty), naming [`MOVED`] as its Contact: a
 /// target refresh (§12.2.2).
 fn from_moved_contact(sim: &Sim, method: &str, cseq: u32, extra: &str, body: &str) -> Vec<u8> {
+    naming((sim, MOVED), method, cseq, extra, body)
+}
+
+/// As [`from_moved_contact`], naming `named` as the UAC's Contact.
+fn naming((sim, named): (&Sim, &str), method: &str, cseq: u32, extra: &str, body: &str) -> Vec<u8> {
     let ok = sim
         .uac
         .last_response(Method::Invite)
@@ -1699,7 +1704,7 @@ fn from_moved_contact(sim: &Sim, method: &str, cseq: u32, extra: &str, body: &st
     format!(
         "{method} {target} SIP/2.0\r\nVia: SIP/2.0/UDP {UAC};branch=z9hG4bK-moved-{cseq};rport\r\n\
          Max-Forwards: 70\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} {method}\r\n\
-         Contact: <{MOVED}>\r\n{extra}{content_type}Content-Length: {}\r\n\r\n{body}",
+         Contact: <{named}>\r\n{extra}{content_type}Content-Length: {}\r\n\r\n{body}",
         header("From"),
         header("To"),
         header("Call-ID"),
@@ -1765,6 +1770,50 @@ fn a_refused_target_refresh_leaves_the_remote_target_as_it_was() {
     }
 }
 
+/// Runs `sim` until the endpoint sent a 200 to the UAC's request of `cseq` (e.g. "CSeq: 10
+/// INVITE").
+fn run_to_200(sim: &mut Sim, cseq: &str) {
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+            !s.sent_times("SIP/2.0 200 ", cseq).is_empty()
+        }),
+        "{cseq}"
+    );
+}
+
+#[test]
+fn a_target_refresh_accepted_after_a_later_one_does_not_take_the_target_back() {
+    let record_route = format!("Record-Route: <sip:{UAC};lr>\r\n");
+    let (mut sim, call) = confirmed_with(86, &record_route, idle_answering_shell());
+    // The peer's re-INVITE (CSeq 10) waits for the application; its UPDATE without an offer
+    // (CSeq 11), naming a later Contact, is accepted at once.
+    let later = "sip:alice@127.0.0.1:5066";
+    sim.uac.send_raw(from_moved_contact(
+        &sim,
+        "INVITE",
+        10,
+        "",
+        &offer_with("sendonly"),
+    ));
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("SessionOffer")
+    }));
+    sim.uac
+        .send_raw(naming((&sim, later), "UPDATE", 11, "", ""));
+    run_to_200(&mut sim, "CSeq: 11 UPDATE");
+    assert_eq!(probed_target(&mut sim, call), later);
+    let offer = session_offers(&sim).pop().unwrap();
+    sim.ep
+        .accept_offer(sim.now, call, g711_answer(&offer))
+        .unwrap();
+    run_to_200(&mut sim, "CSeq: 10 INVITE");
+    assert_eq!(
+        probed_target(&mut sim, call),
+        later,
+        "the re-INVITE's older Contact does not come back"
+    );
+}
+
 #[test]
 fn an_accepted_target_refresh_moves_the_remote_target_with_its_2xx() {
     let hold = offer_with("sendonly");
@@ -1818,6 +1867,39 @@ fn a_2xx_to_our_reinvite_whose_answer_cannot_be_used_is_acked_and_reported() {
         assert!(
             body.contains("a=sendrecv\r\n") && !body.contains("a=sendonly"),
             "{what}: {body}"
+        );
+    }
+}
+
+/// A 200 to a request of ours, its text, as a peer sends it.
+type OkTo = fn(&str) -> Vec<u8>;
+
+#[test]
+fn a_2xx_to_our_reinvite_without_sdp_is_reported_as_carrying_none() {
+    let answers: [(&str, OkTo); 3] = [
+        ("no body", |reinvite| response_to(reinvite, "200 OK")),
+        ("an empty SDP body", |reinvite| ok_carrying(reinvite, "")),
+        ("ISUP alone", |reinvite| {
+            let ok = String::from_utf8(ok_carrying(reinvite, "\u{1}\u{2}isup")).unwrap();
+            ok.replace("application/sdp", "application/isup")
+                .into_bytes()
+        }),
+    ];
+    for (seed, (what, ok)) in (96..).zip(answers) {
+        let (mut sim, call) = confirmed(seed);
+        sim.uac.invite_answers.push_back(180);
+        sim.ep.reoffer(sim.now, call, offer()).unwrap();
+        assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+            s.uac.requests(Method::Invite).len() == 1
+        }));
+        let reinvite = sim.uac.requests(Method::Invite)[0].text.clone();
+        sim.uac.send_raw(ok(&reinvite));
+        sim.run_for(Duration::from_secs(1));
+        assert_eq!(acks_of(&sim, &reinvite), 1, "{what}");
+        assert_eq!(
+            sim.event_names(),
+            ["IncomingCall", "CallConfirmed", "UnusableAnswer(no SDP)"],
+            "{what}"
         );
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use switchyard_sip::sdp::Direction;
+use switchyard_sip::testing::response_to;
 use switchyard_sip::{CallKey, Event, OfferMethod};
 
 /// The Allow header of a peer that takes UPDATE.
@@ -296,4 +297,48 @@ fn a_2xx_to_our_update_whose_answer_cannot_be_used_is_reported() {
         assert_eq!(reported, Some(body(&update)), "{what}: the offer as sent");
         assert_eq!(sim.ep.active_calls(), 1, "{what}");
     }
+}
+
+#[test]
+fn an_offer_made_while_our_refresh_update_is_unanswered_goes_once_that_ends() {
+    let extra = format!("{ALLOW_UPDATE}Session-Expires: 120;refresher=uas\r\nSupported: timer\r\n");
+    let (mut sim, call) = confirmed(Net::perfect(47), 47, &extra);
+    // The peer answers our refresh, and its retransmissions, with 100 only; its 200 is the
+    // test's.
+    sim.uac.update_answers.extend([100; 10]);
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(70), |s| {
+        !sent_requests(s, "UPDATE").is_empty()
+    }));
+    let refresh = sent_requests(&sim, "UPDATE").remove(0);
+    assert!(body(&refresh).is_empty(), "a refresh: {refresh}");
+    sim.run_for(Duration::from_millis(100));
+    sim.ep
+        .reoffer(sim.now, call, offer_with("sendonly"))
+        .unwrap();
+    sim.run_for(Duration::from_secs(2));
+    assert!(
+        sent_requests(&sim, "UPDATE")
+            .iter()
+            .all(|update| body(update).is_empty()),
+        "one request of ours at a time: only the refresh went"
+    );
+    sim.uac.update_answers.clear();
+    let answered = sim.elapsed();
+    sim.uac.send_raw(response_to(&refresh, "200 OK"));
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.has_event("OfferAnswered")
+    }));
+    let offers: Vec<_> = sent_requests(&sim, "UPDATE")
+        .into_iter()
+        .filter(|update| !body(update).is_empty())
+        .collect();
+    assert_eq!(offers.len(), 1, "{:?}", sim.first_lines());
+    assert!(offers[0].contains("a=sendonly\r\n"), "{}", offers[0]);
+    let sent = sim.sent_times("UPDATE ", "UPDATE");
+    let went = *sent.last().unwrap();
+    assert!(
+        went > answered && went - answered < Duration::from_millis(50),
+        "at once when the refresh ended: {went:?} after the 200 at {answered:?}"
+    );
+    assert_eq!(sim.ep.active_calls(), 1);
 }

@@ -158,6 +158,28 @@ impl CallCore {
         }
     }
 
+    /// The peer took `offer`, a new offer of ours in `call`, with an answer the endpoint
+    /// cannot read, or none at all (`no_sdp`). Our offer of the session as it stands (a
+    /// session refresh, our offer of the session kept) so taken without SDP changes nothing:
+    /// some peers answer a refresh so, and would be hung up at the first one were it offered
+    /// again. Any other goes to [`answer_unusable`](Self::answer_unusable), the guest's hold
+    /// or resume so taken among them.
+    pub(super) fn answer_unreadable(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        offer: &str,
+        no_sdp: bool,
+    ) {
+        if no_sdp && self.hold_answered_by(call, offer).is_none() {
+            tracing::debug!(%call, "our offer of the session as it stands was taken without SDP: the session stays");
+            self.take_restoring(call, offer);
+            return;
+        }
+        tracing::warn!(%call, "the answer to our offer cannot be read: the session stays");
+        self.answer_unusable(now, call, offer);
+    }
+
     /// The peer answered `offer`, a new offer of ours in `call`, with nothing we can use
     /// (no codec we offered, an address of another family, or no answer the endpoint can
     /// read), yet took it as the session: the session stays as it was, a hold or resume
@@ -165,8 +187,10 @@ impl CallCore {
     /// call kept is offered again (RFC 3264 §5, RFC 6337 §3.1: an offerer that cannot use
     /// the answer makes a new offer or ends the session), so that the peer does not go on
     /// with what was not used. If `offer` was itself that offer of the session kept, or
-    /// it cannot go, the call is hung up instead of offered again without end.
-    pub(super) fn answer_unusable(&mut self, now: Instant, call: CallId, offer: &str) {
+    /// the endpoint cannot send one now (an exchange under way; one that waits only for a
+    /// request of ours to end is sent then), the call is hung up instead of offered again
+    /// without end.
+    fn answer_unusable(&mut self, now: Instant, call: CallId, offer: &str) {
         let restoring = self.take_restoring(call, offer);
         if self.settle_hold(call, offer).is_some() {
             self.guest_event(call, CallEvent::Held(Err(UNUSABLE_ANSWER.to_owned())));
@@ -258,17 +282,25 @@ impl CallCore {
     /// sent that was answered or refused, is of the direction it asked for (or
     /// does not parse); returns what it asked for (`true`: hold).
     fn settle_hold(&mut self, call: CallId, offer: &str) -> Option<bool> {
+        let held = self.hold_answered_by(call, offer)?;
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.hold_asked = None;
+        }
+        Some(held)
+    }
+
+    /// What `call`'s hold or resume still waiting asked for (`true`: hold), if `offer`, an
+    /// offer of ours as sent, is of its direction (or does not parse).
+    fn hold_answered_by(&self, call: CallId, offer: &str) -> Option<bool> {
         // Another offer of ours, of the session as it stands (a refresh), may be answered
         // or refused while the hold's waits out a 491 (RFC 3261 §14.1): it holds or
         // resumes nothing.
-        let state = self.calls.get_mut(&call)?;
-        let held = state.hold_asked?;
+        let held = self.calls.get(&call)?.hold_asked?;
         // An offer that does not parse (none of ours should) settles it, so that the guest is
         // never left unable to hold or resume again.
         if offered_direction(offer).is_some_and(|direction| direction != hold_direction(held)) {
             return None;
         }
-        state.hold_asked = None;
         Some(held)
     }
 

@@ -15,10 +15,20 @@ use switchyard_core::{
 use switchyard_media::LegId;
 use switchyard_sip::testing::rsip::Method;
 use switchyard_sip::testing::{Net, Uac, UacConfig, addr, audio_offer, epoch};
-use switchyard_sip::{Endpoint, EndpointConfig, Event as SipEvent, Transport};
+use switchyard_sip::{Endpoint, EndpointConfig, Event as SipEvent, OfferMethod, Transport};
 
 /// The core's SIP address.
 pub const SUT: &str = "127.0.0.1:5060";
+
+/// The core's SIP endpoint, seeded with `seed`.
+fn core_endpoint(seed: u64) -> Endpoint {
+    Endpoint::new(
+        EndpointConfig {
+            user_agent: "core-under-test".into(),
+        },
+        seed,
+    )
+}
 
 /// The most effects, events and messages one [`World::drain`] moves before it takes the
 /// core and its peers for an endless exchange.
@@ -187,12 +197,30 @@ impl World {
         seed: u64,
         script: Script,
     ) -> World {
-        let endpoint = Endpoint::new(
-            EndpointConfig {
-                user_agent: "core-under-test".into(),
-            },
-            seed,
-        );
+        World::around(network, config, net, core_endpoint(seed), script)
+    }
+
+    /// As [`World::new`], the core's endpoint sending its own offers and session refreshes
+    /// by `method`.
+    pub fn offering_by(
+        method: OfferMethod,
+        config: CoreConfig,
+        net: Net,
+        seed: u64,
+        script: Script,
+    ) -> World {
+        let endpoint = core_endpoint(seed).with_offer_method(method);
+        World::around(FakeNetwork::default(), config, net, endpoint, script)
+    }
+
+    /// A world around the core's `endpoint` and `network`.
+    fn around(
+        network: FakeNetwork,
+        config: CoreConfig,
+        net: Net,
+        endpoint: Endpoint,
+        script: Script,
+    ) -> World {
         let open_ports = network.open.clone();
         let reserved_ports = network.reserved.clone();
         World {

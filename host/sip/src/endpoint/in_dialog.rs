@@ -36,6 +36,7 @@ impl Endpoint {
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
+        heard_from(&mut self.tcp_peers, &mut state.dialog, request.peer);
         if state.session.incoming.is_some() || state.phase == Phase::Offered {
             // §14.2: an INVITE before our final response to the previous one (a re-INVITE's,
             // or the call's own in its early dialog).
@@ -59,7 +60,7 @@ impl Endpoint {
             // §14.2 and RFC 3264 §8: no offer — our 2xx offers the current session and the
             // ACK brings the answer.
             Ok(None) => {
-                refresh_target(&mut self.tcp_peers, &mut state.dialog, &request);
+                state.dialog.accept_target_refresh(&request);
                 let sdp = state.session.offer_current(state.local_sdp.as_deref());
                 let ours = (state.local, Extensions::of(&self.session_timers));
                 let response = ok(&request, ours, agreed, Some(&sdp), &self.user_agent);
@@ -100,6 +101,7 @@ impl Endpoint {
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
+        heard_from(&mut self.tcp_peers, &mut state.dialog, request.peer);
         // RFC 3311 §5.2: an offer while one of ours is unanswered gets 491; while one of the
         // peer's is unanswered, 500 with Retry-After.
         if has_offer && (state.session.incoming.is_some() || invite_offer_unanswered(state)) {
@@ -143,7 +145,7 @@ impl Endpoint {
             // RFC 4028 §7.4: an UPDATE without offer refreshes the session only, and RFC
             // 3311 §5.2 the target.
             Ok(None) => {
-                refresh_target(&mut self.tcp_peers, &mut state.dialog, &request);
+                state.dialog.accept_target_refresh(&request);
                 let ours = (state.local, Extensions::of(&self.session_timers));
                 let response = ok(&request, ours, agreed, None, &self.user_agent);
                 // Before the answer, the INVITE's own agreement stands for its 2xx.
@@ -224,7 +226,12 @@ impl Endpoint {
     /// the application hears of it ([`Event::UnusableAnswer`]): the peer took our offer.
     pub(super) fn on_reinvite_ack(&mut self, call: CallKey, ack: &Request) {
         if let Some(Err(offer)) = self.answer_in_ack(call, ack) {
-            self.events.push_back(Event::UnusableAnswer { call, offer });
+            let no_sdp = body::carries_no_sdp(&ack.raw.headers, &ack.raw.body);
+            self.events.push_back(Event::UnusableAnswer {
+                call,
+                offer,
+                no_sdp,
+            });
         }
     }
 
@@ -378,21 +385,11 @@ fn too_small(request: &Request, min_se: u32, tag: Option<&str>, server: &str) ->
         .build()
 }
 
-/// The peer's target refresh `request` (its re-INVITE or UPDATE) in `dialog` is accepted: its
-/// Contact becomes the remote target, and its source where the peer is reached
-/// ([`heard_from`]). Only its 2xx does this (§12.2.2 as RFC 6141 §4 makes it precise): a
-/// refused one leaves the dialog as it was.
-pub(super) fn refresh_target(
-    tcp_peers: &mut HostCounts<SocketAddr>,
-    dialog: &mut Dialog,
-    request: &Request,
-) {
-    dialog.refresh_target(&request.raw.headers);
-    heard_from(tcp_peers, dialog, request.peer);
-}
-
-/// The peer of `dialog` was heard from at `source` ([`Dialog::heard_from`]), its TCP peer
-/// counted in `tcp_peers` ([`Endpoint::uses_tcp_connection`]) where it now is.
+/// The peer of `dialog` sent a target refresh request from `source` ([`Dialog::heard_from`]),
+/// its TCP peer counted in `tcp_peers` ([`Endpoint::uses_tcp_connection`]) where it now is.
+/// Whether the request is accepted or refused, the peer is there: a phone behind NAT that
+/// reconnected is reached on its new connection, whose Contact (the remote target) changes
+/// only with a 2xx ([`Dialog::accept_target_refresh`]).
 fn heard_from(tcp_peers: &mut HostCounts<SocketAddr>, dialog: &mut Dialog, source: SocketAddr) {
     if let Some(before) = dialog.tcp_peer() {
         tcp_peers.release(before);

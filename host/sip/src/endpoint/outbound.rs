@@ -549,14 +549,8 @@ fn reliable_rseq(response: &rsip::Response) -> Option<u32> {
 /// `None` if it cannot be taken (unusable SDP, or a body that may hold SDP we cannot read).
 fn carried_answer(response: &Response) -> Option<Option<Offer>> {
     let raw = &response.raw;
-    if raw.body.iter().all(u8::is_ascii_whitespace) {
-        return None;
-    }
-    match body::parse(&raw.headers, &raw.body, response.source.ip()) {
-        Ok(answer) => Some(answer.ok()),
-        Err(why) if why.holds_no_sdp() => None,
-        Err(_) => Some(None),
-    }
+    (!body::carries_no_sdp(&raw.headers, &raw.body))
+        .then(|| body::description(&raw.headers, &raw.body, response.source.ip()))
 }
 
 /// The INVITE client transaction `id` among `transactions`, if it still runs.

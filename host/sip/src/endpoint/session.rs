@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::in_dialog::{ok, refresh_target};
+use super::in_dialog::ok;
 use super::{CallError, ClientRequest, Endpoint, Owner, known, refusal};
 use crate::body;
 use crate::build::{ACCEPT, Extensions, ResponseBuilder, contact_value};
@@ -87,8 +87,8 @@ impl Endpoint {
     /// with the answer, retransmitted until its ACK (§13.3.1.4; no ACK within 64*T1 ends the
     /// call like [`EndCause::NoAck`]); an UPDATE gets 200 OK at once. The answer becomes the
     /// session, the session timer starts over (RFC 4028 §10), and the request's Contact
-    /// becomes the remote target (§12.2.2). Without a pending offer
-    /// [`CallError::InvalidState`] is returned.
+    /// becomes the remote target (§12.2.2) unless a later request of the peer's (a higher
+    /// CSeq) set it already. Without a pending offer [`CallError::InvalidState`] is returned.
     pub fn accept_offer(
         &mut self,
         now: Instant,
@@ -97,7 +97,7 @@ impl Endpoint {
     ) -> Result<(), CallError> {
         let state = known(&mut self.calls, call)?;
         let incoming = state.session.incoming.take().ok_or(no_offer(call))?;
-        refresh_target(&mut self.tcp_peers, &mut state.dialog, incoming.request());
+        state.dialog.accept_target_refresh(incoming.request());
         let agreed = state.session.incoming_timer.take();
         let sdp = state.session.stamp(&sdp_answer);
         let response = ok(
@@ -166,7 +166,9 @@ impl Endpoint {
     /// ACKed), [`Event::UnusableAnswer`] or [`Event::OfferRefused`]; a 491 is retried after
     /// the §14.1 wait. Possible only in a confirmed call with no offer/answer exchange under
     /// way in either direction and no request of ours carrying one (§14.1, RFC 3311 §5.1),
-    /// else [`CallError::InvalidState`].
+    /// else [`CallError::InvalidState`]. While our UPDATE without an offer (a session refresh)
+    /// is unanswered, the offer waits for its transaction to end and goes then: one request
+    /// of ours at a time.
     pub fn reoffer(
         &mut self,
         now: Instant,
@@ -174,13 +176,19 @@ impl Endpoint {
         sdp_offer: String,
     ) -> Result<(), CallError> {
         let state = known(&mut self.calls, call)?;
-        if !can_send_offer(state) {
+        if !can_offer(state) {
             return Err(busy(call, state.phase));
         }
         let offer = state.session.stamp(&sdp_offer);
         state.session.retry = None;
         state.session.attempts = 0;
-        self.send_offer(now, call, offer);
+        if state.session.update.is_some() {
+            // Due at once, yet not before the UPDATE's transaction ends (`Session::take_due`).
+            state.session.retry = Some(Retry::new(now, offer));
+            self.reschedule(Owner::Session(call));
+        } else {
+            self.send_offer(now, call, offer);
+        }
         Ok(())
     }
 
@@ -268,7 +276,11 @@ impl Endpoint {
                     offer,
                 });
             }
-            (true, None) => self.events.push_back(Event::UnusableAnswer { call, offer }),
+            (true, None) => self.events.push_back(Event::UnusableAnswer {
+                call,
+                offer,
+                no_sdp: body::carries_no_sdp(&response.raw.headers, &response.raw.body),
+            }),
             (false, _) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
                 let at = now + glare_wait(self.ids.number(), state.dialog.call_id_is_ours());
                 state.session.glared(Retry::new(at, offer));

@@ -993,6 +993,79 @@ fn answer(uas: &mut Uas) {
     uas.reply(Method::Invite, 200, "OK", "", &sdp);
 }
 
+/// The call whose offer `moved` brought ([`Event::SessionOffer`]).
+fn session_offer(moved: &Moved) -> CallKey {
+    moved
+        .events
+        .iter()
+        .find_map(|event| match event {
+            Event::SessionOffer { call, .. } => Some(*call),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no offer: {moved:?}"))
+}
+
+/// Hands the UAC's next request to the endpoint at `now`, its Contact naming `contact`.
+fn send_naming(caller: &mut Caller, ep: &mut Endpoint, now: Instant, contact: &str) {
+    let sent = caller.uac.poll_transmit().expect("a request");
+    let text = String::from_utf8(sent.payload).unwrap();
+    let start = text.find("\r\nContact: ").expect("a Contact") + 2;
+    let end = start + text[start..].find("\r\n").unwrap();
+    let named = format!("{}Contact: <{contact}>{}", &text[..start], &text[end..]);
+    ep.handle_message(now, sent.transport, addr(EP), caller.from, named.as_bytes());
+}
+
+#[test]
+fn a_refused_reinvite_from_a_new_source_moves_where_the_peer_is_reached_not_its_target() {
+    for transport in [Transport::Udp, Transport::Tcp] {
+        let now = epoch();
+        let mut ep = endpoint();
+        let (first, moved) = (addr("127.0.0.1:5064"), addr("127.0.0.1:5066"));
+        let mut caller = Caller {
+            uac: Uac::new(UacConfig {
+                transport,
+                ..UacConfig::new(first, addr(EP), "conf", "alice")
+            }),
+            from: first,
+        };
+        // A Contact naming a host, no address: the peer is reached where it sends from.
+        let target = "sip:alice@phone.invalid";
+        caller.uac.call(now, addr("127.0.0.1:6000"));
+        send_naming(&mut caller, &mut ep, now, target);
+        let offered = caller.exchange(&mut ep, now);
+        ep.answer(now, offered.incoming_call(), "v=0\r\n".into())
+            .unwrap();
+        caller.exchange(&mut ep, now);
+
+        // The phone reconnects (behind NAT, its mapping changed) and re-INVITEs from there,
+        // with a new Contact; its offer is refused.
+        caller.from = moved;
+        caller
+            .uac
+            .reoffer(now, "", &audio_offer(addr("127.0.0.1:6002")));
+        send_naming(&mut caller, &mut ep, now, "sip:alice@127.0.0.1:5070");
+        let offered = caller.exchange(&mut ep, now);
+        let call = session_offer(&offered);
+        ep.refuse_offer(now, call, 488, "Not Acceptable Here")
+            .unwrap();
+        caller.exchange(&mut ep, now);
+        assert_eq!(caller.uac.codes(Method::Invite), [100, 200, 488]);
+
+        // §12.2.2 as RFC 6141 §4 makes it precise: the target stays; where the peer is
+        // reached follows it.
+        ep.probe(now, call).unwrap();
+        let probe = ep.poll_transmit().expect("an OPTIONS");
+        assert_eq!((probe.destination, probe.transport), (moved, transport));
+        let text = String::from_utf8(probe.payload).unwrap();
+        assert!(text.starts_with(&format!("OPTIONS {target} ")), "{text}");
+        let used = tcp_use_agrees(&ep, &[first, moved]);
+        match transport {
+            Transport::Tcp => assert_eq!(used, [moved], "the call holds the new connection"),
+            Transport::Udp => assert_eq!(used, []),
+        }
+    }
+}
+
 #[test]
 fn tcp_connection_use_follows_calls_through_set_up_target_refresh_and_end() {
     let now = epoch();
@@ -1013,21 +1086,13 @@ fn tcp_connection_use_follows_calls_through_set_up_target_refresh_and_end() {
     caller.answered_call(&mut ep, now);
     assert_eq!(tcp_use_agrees(&ep, &peers), [first]);
 
-    // §12.2.2: the peer's re-INVITE, on a new connection, moves the dialog there once its
-    // offer is accepted.
+    // The peer's re-INVITE, on a new connection, moves the dialog there as it comes.
     caller.from = moved;
     caller.uac.reinvite(now);
     let offered = caller.exchange(&mut ep, now);
-    assert_eq!(tcp_use_agrees(&ep, &peers), [first], "not before its 2xx");
-    let call = offered
-        .events
-        .iter()
-        .find_map(|event| match event {
-            Event::SessionOffer { call, .. } => Some(*call),
-            _ => None,
-        })
-        .expect("its offer");
-    ep.accept_offer(now, call, "v=0\r\n".into()).unwrap();
+    assert_eq!(tcp_use_agrees(&ep, &peers), [moved]);
+    ep.accept_offer(now, session_offer(&offered), "v=0\r\n".into())
+        .unwrap();
     caller.exchange(&mut ep, now);
     assert_eq!(tcp_use_agrees(&ep, &peers), [moved]);
 

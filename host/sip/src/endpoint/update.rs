@@ -85,7 +85,11 @@ impl Endpoint {
                             offer,
                         });
                     }
-                    None => self.events.push_back(Event::UnusableAnswer { call, offer }),
+                    None => self.events.push_back(Event::UnusableAnswer {
+                        call,
+                        offer,
+                        no_sdp: body::carries_no_sdp(&response.raw.headers, &response.raw.body),
+                    }),
                 }
             }
             return self.reschedule(Owner::Session(call));

@@ -54,8 +54,9 @@ pub(crate) struct UpdateReply {
 /// it is given up: 64*T1, as long as our 2xx waits for its ACK (§13.3.1.4).
 const RETRY_BOUND: Duration = T1.saturating_mul(64);
 
-/// A 491 to our re-INVITE or UPDATE: the offer to send again, when, and the latest it may
-/// still go (§14.1, RFC 3311 §5.1).
+/// Our offer that waits to go: sent again after a 491 to our re-INVITE or UPDATE (§14.1, RFC
+/// 3311 §5.1), or made while our UPDATE without one was unanswered. The offer, when it falls
+/// due, and the latest it may still go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Retry {
     pub(crate) at: Instant,
@@ -120,7 +121,8 @@ pub(crate) struct Session {
     pub(crate) update: Option<OutgoingUpdate>,
     /// Whether the peer's Allow header (in its INVITE or its 2xx to ours) lists UPDATE.
     pub(crate) peer_allows_update: bool,
-    /// Our offer to send again after a 491 ([`Session::glared`]).
+    /// Our offer to send again after a 491 ([`Session::glared`]), or to send once our UPDATE
+    /// ends.
     pub(crate) retry: Option<Retry>,
     /// Requests sent with our latest offer so far.
     pub(crate) attempts: u32,
@@ -153,7 +155,7 @@ pub(crate) struct Session {
 pub(crate) enum Due {
     /// The session interval ran out without a refresh (RFC 4028 §10).
     Expired,
-    /// Our offer again after a 491 (§14.1).
+    /// Our waiting offer: again after a 491 (§14.1), or once our UPDATE ended.
     Retry(Retry),
     /// Our refresh (RFC 4028 §10, half the interval).
     Refresh,
@@ -308,6 +310,15 @@ impl Session {
             && (self.outgoing.as_ref().is_some_and(Reinvite::is_pending) || self.update.is_some())
     }
 
+    /// When our waiting offer goes: not while our UPDATE is unanswered, since we send one
+    /// request at a time; at once when that ends, if it fell due meanwhile.
+    fn retry_at(&self) -> Option<Instant> {
+        self.retry
+            .as_ref()
+            .filter(|_| self.update.is_none())
+            .map(|r| r.at)
+    }
+
     /// The earliest thing due at `now`, taken off the schedule.
     pub(crate) fn take_due(&mut self, now: Instant) -> Option<Due> {
         let due = |at: Option<Instant>| at.is_some_and(|at| at <= now);
@@ -315,7 +326,7 @@ impl Session {
             self.stop();
             return Some(Due::Expired);
         }
-        if due(self.retry.as_ref().map(|r| r.at)) {
+        if due(self.retry_at()) {
             return self.retry.take().map(Due::Retry);
         }
         if due(self.restore_at) {
@@ -334,7 +345,7 @@ impl Session {
     pub(crate) fn deadline(&self) -> Option<Instant> {
         [
             self.outgoing.as_ref().and_then(Reinvite::deadline),
-            self.retry.as_ref().map(|r| r.at),
+            self.retry_at(),
             self.restore_at,
             self.refresh_at,
             self.expiry(),
