@@ -670,6 +670,109 @@ fn every_restored_room_comes_back_past_the_cap_and_rooms_emptied_later_are_cappe
     );
 }
 
+/// The state of the empty room `room` with `meta`, as a restart brings it back.
+fn saved(room: &str, meta: &[(&str, &str)]) -> RoomState {
+    let meta = meta
+        .iter()
+        .map(|&(key, value)| (key.to_owned(), value.to_owned()))
+        .collect();
+    RoomState {
+        room: room.to_owned(),
+        meta: Arc::new(meta),
+        locked: false,
+        expires_in: None,
+    }
+}
+
+#[test]
+fn rooms_restored_kept_past_the_cap_come_back_not_kept_and_expire() {
+    // The file was written while more rooms could be kept than now.
+    let config = CoreConfig {
+        max_empty_rooms: 2,
+        ..config()
+    };
+    let mut world = World::new(config, Net::perfect(2), 2, conference());
+    let now = world.now;
+    for n in 0..4 {
+        let state = saved(&format!("kept{n}"), &[(KEEP_META_KEY, "1"), ("pin", "42")]);
+        world.core.restore_room(now, &state).unwrap();
+    }
+    let kept = |world: &World, room: &str| world.core.get_meta(room, KEEP_META_KEY);
+    assert_eq!(
+        ["kept0", "kept1", "kept2", "kept3"].map(|room| kept(&world, room)),
+        [Some("1".to_owned()), Some("1".to_owned()), None, None],
+        "two rooms are kept at once, the others come back not kept"
+    );
+    assert_eq!(
+        world.core.get_meta("kept3", "pin").as_deref(),
+        Some("42"),
+        "the rest of their meta comes back"
+    );
+    assert!(
+        world
+            .core
+            .set_meta(now, "kept2", KEEP_META_KEY, "1")
+            .is_err(),
+        "no room is kept anew past the cap"
+    );
+    world.run_for(Duration::from_secs(61));
+    assert_eq!(
+        world.core.list_rooms(),
+        ["kept0", "kept1"],
+        "the rooms not kept expired as empty rooms do"
+    );
+    world
+        .core
+        .set_meta(world.now, "kept1", KEEP_META_KEY, "")
+        .unwrap();
+    world.core.open_room(world.now, "new").unwrap();
+    assert_eq!(
+        world.core.set_meta(world.now, "new", KEEP_META_KEY, "1"),
+        Ok(()),
+        "a kept room released makes room for another"
+    );
+}
+
+#[test]
+fn restored_meta_past_the_limits_is_left_out_value_by_value() {
+    let mut world = World::new(config(), Net::perfect(2), 2, conference());
+    let now = world.now;
+    let largest = "v".repeat(MAX_META_VALUE_BYTES);
+    let too_large = "v".repeat(MAX_META_VALUE_BYTES + 1);
+    let too_long_key = "k".repeat(MAX_META_KEY_BYTES + 1);
+    let state = saved(
+        "sizes",
+        &[
+            ("a", &largest),
+            ("b", &largest),
+            ("big", &too_large),
+            (&too_long_key, "v"),
+            ("pin", "1234"),
+        ],
+    );
+    world.core.restore_room(now, &state).unwrap();
+    let restored = world.core.room_states(now)[0].meta.clone();
+    assert_eq!(
+        restored.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["a", "pin"],
+        "b would pass {MAX_META_BYTES} bytes, big's value and the long key are too long"
+    );
+    let keys: Vec<String> = (0..=MAX_META_ENTRIES)
+        .map(|n| format!("key{n:03}"))
+        .collect();
+    let many: Vec<(&str, &str)> = keys.iter().map(|key| (key.as_str(), "v")).collect();
+    world.core.restore_room(now, &saved("many", &many)).unwrap();
+    assert_eq!(world.core.room_states(now)[0].meta.len(), MAX_META_ENTRIES);
+    assert_eq!(
+        world
+            .core
+            .get_meta("many", &keys[MAX_META_ENTRIES - 1])
+            .as_deref(),
+        Some("v")
+    );
+    assert_eq!(world.core.get_meta("many", &keys[MAX_META_ENTRIES]), None);
+}
+
 #[test]
 fn the_calls_finished_count_unanswered_received_and_answered_placed_calls_alike() {
     // A guest that leaves its incoming call untouched gets it rejected (500).

@@ -881,44 +881,12 @@ impl CallCore {
         value: &str,
     ) -> Result<(), CoreError> {
         check_room_name(room_name)?;
-        let newly_kept = key == KEEP_META_KEY
-            && !value.is_empty()
-            && self.rooms.get(room_name).is_some_and(|r| !r.kept());
-        // Kept rooms never expire: their number is bounded as the empty rooms
-        // waiting are, or a guest could keep rooms without end.
-        let limit = self.config.max_empty_rooms;
-        if newly_kept && self.kept_rooms() >= limit {
-            return Err(CoreError::InvalidArgument(format!(
-                "at most {limit} rooms are kept at once"
-            )));
-        }
         let room = self.rooms.get(room_name).ok_or(CoreError::NoSuchRoom)?;
-        let too_long = |what: &str, length: usize, limit: usize| {
-            CoreError::InvalidArgument(format!(
-                "a room's {what} must be at most {limit} bytes, not {length}"
-            ))
-        };
-        if key.len() > MAX_META_KEY_BYTES {
-            return Err(too_long("key", key.len(), MAX_META_KEY_BYTES));
-        }
-        if value.len() > MAX_META_VALUE_BYTES {
-            return Err(too_long("value", value.len(), MAX_META_VALUE_BYTES));
-        }
-        if room.meta.len() >= MAX_META_ENTRIES && !room.meta.contains_key(key) {
-            return Err(CoreError::InvalidArgument(format!(
-                "a room keeps at most {MAX_META_ENTRIES} values"
-            )));
-        }
-        let others: usize = room
-            .meta
-            .iter()
-            .filter(|(k, _)| k.as_str() != key)
-            .map(|(k, v)| k.len() + v.len())
-            .sum();
-        if others + key.len() + value.len() > MAX_META_BYTES {
-            return Err(CoreError::InvalidArgument(format!(
-                "a room keeps at most {MAX_META_BYTES} bytes of keys and values"
-            )));
+        if let Some(problem) = self
+            .keep_refused(room, key, value)
+            .or_else(|| meta_refused(&room.meta, key, value))
+        {
+            return Err(CoreError::InvalidArgument(problem));
         }
         let Some(room) = self.edit_meta(room_name, |meta| {
             meta.insert(key.to_owned(), value.to_owned());
@@ -952,6 +920,16 @@ impl CallCore {
         self.kept_rooms = self.kept_rooms - usize::from(was_kept) + usize::from(r.kept());
         self.rooms_version += 1;
         Some(r)
+    }
+
+    /// Why `room` may not be kept anew by `key` set to `value`, if it may not: kept rooms
+    /// never expire, so at most `max_empty_rooms` are kept at once, as many as empty rooms
+    /// may wait, or a guest could keep rooms without end.
+    pub(super) fn keep_refused(&self, room: &Room, key: &str, value: &str) -> Option<String> {
+        let newly_kept = key == KEEP_META_KEY && !value.is_empty() && !room.kept();
+        let limit = self.config.max_empty_rooms;
+        (newly_kept && self.kept_rooms() >= limit)
+            .then(|| format!("at most {limit} rooms are kept at once"))
     }
 
     /// How many rooms their meta keeps ([`KEEP_META_KEY`]).
@@ -1166,6 +1144,36 @@ fn check_join_options(options: &JoinOptions) -> Result<(), CoreError> {
         CoreError::unless_longer(what, text, most)?;
     }
     Ok(())
+}
+
+/// Why `meta`, a room's, may not take `value` under `key` (in place of the value it has
+/// there, if any), if it may not: a key longer than [`MAX_META_KEY_BYTES`], a value longer
+/// than [`MAX_META_VALUE_BYTES`], more than [`MAX_META_ENTRIES`] keys, or more than
+/// [`MAX_META_BYTES`] of keys and values together.
+pub(super) fn meta_refused(
+    meta: &BTreeMap<String, String>,
+    key: &str,
+    value: &str,
+) -> Option<String> {
+    let too_long = |what: &str, length: usize, limit: usize| {
+        format!("a room's {what} must be at most {limit} bytes, not {length}")
+    };
+    if key.len() > MAX_META_KEY_BYTES {
+        return Some(too_long("key", key.len(), MAX_META_KEY_BYTES));
+    }
+    if value.len() > MAX_META_VALUE_BYTES {
+        return Some(too_long("value", value.len(), MAX_META_VALUE_BYTES));
+    }
+    if meta.len() >= MAX_META_ENTRIES && !meta.contains_key(key) {
+        return Some(format!("a room keeps at most {MAX_META_ENTRIES} values"));
+    }
+    let others: usize = meta
+        .iter()
+        .filter(|(k, _)| k.as_str() != key)
+        .map(|(k, v)| k.len() + v.len())
+        .sum();
+    (others + key.len() + value.len() > MAX_META_BYTES)
+        .then(|| format!("a room keeps at most {MAX_META_BYTES} bytes of keys and values"))
 }
 
 /// A room needs a name (see [`room_name_problem`]): any other is

@@ -7,7 +7,7 @@ use std::time::Instant;
 use switchyard_media::{
     Codec, LegParams, MediaDirection, OpusParams, RtcpPath, SUPPORTED_ENCODINGS,
 };
-use switchyard_sip::{CallKey, MAX_FORWARDS, OutgoingCall, Transport, sdp};
+use switchyard_sip::{CallError, CallKey, MAX_FORWARDS, OutgoingCall, Transport, sdp};
 
 use super::CallCore;
 use crate::call::{Attachment, Call, CallId, Phase, Session};
@@ -58,6 +58,11 @@ impl Failure {
             reason: reason.into(),
         }
     }
+
+    /// The endpoint refused to send the call's INVITE (a field it cannot send as given).
+    fn refused(error: &CallError) -> Self {
+        Self::new(400, error.to_string())
+    }
 }
 
 impl CallCore {
@@ -74,10 +79,12 @@ impl CallCore {
     /// Forwards the unanswered incoming call `call` as a new outbound call
     /// (B2BUA): the callee's ringing reaches the caller as 180, its early media
     /// as 183 with our SDP; when it answers, the caller is answered and the two
-    /// are bridged; its failure rejects the caller with the same code; a BYE or
-    /// CANCEL from either side ends both, until the guest parts the two once
-    /// both are answered (unbridges them, or moves either into a room or
-    /// another bridge). Returns the new call.
+    /// are bridged; its failure rejects the caller with the same code, but for one
+    /// that would mean something else coming from this host (a redirection or 487
+    /// becomes 480, a challenge 403, 503 or another whose response needs a header
+    /// of its own 500); a BYE or CANCEL from either side ends both, until the guest
+    /// parts the two once both are answered (unbridges them, or moves either into a
+    /// room or another bridge). Returns the new call.
     pub fn forward(&mut self, call: CallId, request: DialRequest) -> Result<CallId, CoreError> {
         let state = self.call(call)?;
         if state.phase() != Phase::Offered {
@@ -242,7 +249,7 @@ impl CallCore {
             Ok(key) => key,
             Err(e) => {
                 self.network.close_rtp(call.leg());
-                return Err(Failure::new(400, e.to_string()));
+                return Err(Failure::refused(&e));
             }
         };
         let failover = Failover::new(outgoing, left);
@@ -536,16 +543,17 @@ impl CallCore {
         if try_next && self.try_next_target(now, call) {
             return;
         }
-        let linked = self.calls.get(&call).and_then(|c| c.linked);
-        self.placed_call_failed(now, call, linked, None, Failure::new(code, reason));
+        self.fail_dialing(now, call, Failure::new(code, reason));
     }
 
     /// Sends a new INVITE of the placed call `call`, still dialing, to its next
     /// target (RFC 3263 §4.3: a new transaction, the same offer, or a new one when
-    /// another local end serves the target); false if none is left. A call
-    /// that cannot move to that address (no RTP port free there) fails instead,
-    /// and counts as handled. Early media of the failed target stops until the
-    /// new one's.
+    /// another local end serves the target); false if none is left, or if the
+    /// endpoint refuses that INVITE while the call's local end stayed (the call goes
+    /// on as it was). A call that cannot move to that address (no RTP port free
+    /// there), or that moved and whose INVITE from there the endpoint refuses,
+    /// fails instead, and counts as handled. Early media of the failed target stops
+    /// until the new one's.
     fn try_next_target(&mut self, now: Instant, call: CallId) -> bool {
         let Some(state) = self.calls.get_mut(&call) else {
             return false;
@@ -562,15 +570,19 @@ impl CallCore {
             return false;
         };
         let destination = invite.destination;
-        if self.local_end_moves(media, &invite)
-            && let Err(failure) = self.move_local_end(call, &mut invite)
-        {
-            let linked = self.calls.get(&call).and_then(|c| c.linked);
-            self.placed_call_failed(now, call, linked, None, failure);
+        let moved = self.local_end_moves(media, &invite);
+        if moved && let Err(failure) = self.move_local_end(call, &mut invite) {
+            self.fail_dialing(now, call, failure);
             return true;
         }
         let key = match self.endpoint.invite(now, invite) {
             Ok(key) => key,
+            // The INVITE already sent offered the port the move released, so the call
+            // cannot go on with it.
+            Err(e) if moved => {
+                self.fail_dialing(now, call, Failure::refused(&e));
+                return true;
+            }
             Err(e) => {
                 tracing::warn!(%call, "the INVITE to the next target was refused: {e}");
                 return false;
@@ -595,6 +607,13 @@ impl CallCore {
         true
     }
 
+    /// The placed call `call`, still dialing, fails with `failure` (its forwarded
+    /// caller, if any, with it).
+    fn fail_dialing(&mut self, now: Instant, call: CallId, failure: Failure) {
+        let linked = self.calls.get(&call).and_then(|c| c.linked);
+        self.placed_call_failed(now, call, linked, None, failure);
+    }
+
     /// A placed call rang for `ring_timeout` unanswered: it is cancelled (RFC
     /// 3261 §9.1), and its guest hears it failed with 408 when it ends.
     pub(super) fn ring_timed_out(&mut self, now: Instant, call: CallId) {
@@ -616,9 +635,10 @@ impl CallCore {
         (408, format!("No answer within {limit} s"))
     }
 
-    /// Reports the failure to the call's guest, rejects a forwarded caller with
-    /// the same code, and ends the call; a call still resolving its target
-    /// leaves `room`, where it was listed, as Finished with the failure.
+    /// Reports the failure to the call's guest, rejects a forwarded caller
+    /// ([`fail_caller`](Self::fail_caller)), and ends the call; a call still
+    /// resolving its target leaves `room`, where it was listed, as Finished with the
+    /// failure.
     fn placed_call_failed(
         &mut self,
         now: Instant,

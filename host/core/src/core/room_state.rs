@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::CallCore;
+use super::commands::meta_refused;
 use crate::CoreError;
 
 /// One room as it is kept across restarts.
@@ -60,19 +61,53 @@ impl CallCore {
     ///
     /// A restored room deletes no other: it does not count towards
     /// `max_empty_rooms` until it has been joined and emptied again, so every
-    /// room of a restart comes back, however many there are.
+    /// room of a restart comes back, however many there are. Its meta is held to
+    /// what [`set_meta`](Self::set_meta) takes, key by key: a value past the limits
+    /// is left out, and a room that would be kept while `max_empty_rooms` rooms are
+    /// kept already (a limit lowered since) comes back not kept, expiring as empty
+    /// rooms do; each with a warning naming the room and the key.
     pub fn restore_room(&mut self, now: Instant, state: &RoomState) -> Result<(), CoreError> {
         if let Some(problem) = crate::room_name_problem(&state.room) {
             return Err(CoreError::InvalidArgument(problem));
         }
         self.rooms.entry(state.room.clone()).or_default();
-        let restored = |meta: &mut BTreeMap<String, String>| {
-            meta.extend(state.meta.iter().map(|(k, v)| (k.clone(), v.clone())));
-        };
-        if let Some(room) = self.edit_meta(&state.room, restored) {
+        let restored = self.restorable_meta(&state.room, &state.meta);
+        if let Some(room) = self.edit_meta(&state.room, |meta| *meta = restored) {
             room.locked = state.locked;
         }
         self.schedule_restored_room_expiry(now, &state.room, state.expires_in);
         Ok(())
+    }
+
+    /// The meta of the room `name` with `saved` merged in, each saved value taken as
+    /// [`set_meta`](Self::set_meta) would take it, in key order; one it would refuse is
+    /// left out, with a warning.
+    fn restorable_meta(
+        &self,
+        name: &str,
+        saved: &BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
+        let Some(room) = self.rooms.get(name) else {
+            return BTreeMap::new();
+        };
+        let mut meta = (*room.meta).clone();
+        for (key, value) in saved {
+            let refused = self
+                .keep_refused(room, key, value)
+                .or_else(|| meta_refused(&meta, key, value));
+            match refused {
+                Some(problem) => {
+                    tracing::warn!(
+                        room = name,
+                        key,
+                        "a saved room value is not restored: {problem}"
+                    );
+                }
+                None => {
+                    meta.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        meta
     }
 }
