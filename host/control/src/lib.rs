@@ -18,7 +18,7 @@
 //! | `di` with fewer than two params, or a non-string interface/function | `200` with fault `400` |
 //! | `GET` or `HEAD /` | `200`, the web console's page, with or without the token |
 //! | any other HTTP method on `/` or `/RPC2` | `405`, a problem, `Allow: GET, HEAD, POST` (on `/`) or `Allow: POST` |
-//! | `HEAD` of any path that answers `GET` | what `GET` answers, without the body (RFC 9110 §9.3.2); of the event stream without subscribing |
+//! | `HEAD` of any path that answers `GET` | what `GET` answers, without the body (RFC 9110 §9.3.2), but where only a `GET` is served: of a recording, the whole file's headers (`200` where a `GET` with `Range` gets `206`: only a `GET` is served a range, RFC 9110 §14.2); of the event stream without subscribing, and over WebSocket never upgraded (`426` where a `GET` gets `101`: an opening handshake is a `GET`, RFC 6455 §4.1) |
 //! | `GET` or `HEAD /metrics`, when [`ServeOptions::metrics`] is set | `200`, the [`MetricsSource`]'s Prometheus text |
 //! | any other HTTP method on `/metrics`, when it is set | `405`, `Allow: GET, HEAD` |
 //! | a REST request with a body whose `Content-Type` is not `application/json` | `415` |

@@ -1,6 +1,9 @@
 //! `HEAD` is answered like `GET` without the body (RFC 9110 §9.3.2) on every
 //! path that answers `GET`: metrics, the OpenAPI document, a recording, the
-//! REST reads, the console and the event stream.
+//! REST reads, the console and the event stream; but where only a `GET` is
+//! served: a recording's `HEAD` with `Range` gets `200` and the whole file's
+//! headers where the `GET` gets `206` (RFC 9110 §14.2), and the event stream's
+//! over WebSocket gets `426` where the `GET` gets `101` (RFC 6455 §4.1).
 
 mod support;
 

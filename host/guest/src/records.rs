@@ -4,7 +4,7 @@
 
 use crate::Error;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
@@ -51,16 +51,19 @@ impl Default for RecordFiles {
 }
 
 impl RecordFiles {
-    /// Records in `dir`, which must exist and be a directory. The directory
-    /// is resolved once (symbolic links followed), so absolute file names are
-    /// compared against what it really is.
+    /// Records in `dir`, which must exist and be a directory: when nothing is
+    /// there, or something other than a directory, the error is of the kind
+    /// [`ErrorKind::NotADirectory`] and its text, `not a directory`, names no
+    /// path (the caller has `dir`). The directory is resolved once (symbolic
+    /// links followed), so absolute file names are compared against what it
+    /// really is.
     pub fn new(dir: &Path) -> std::io::Result<RecordFiles> {
-        let dir = dir.canonicalize()?;
+        let dir = dir.canonicalize().map_err(|error| match error.kind() {
+            ErrorKind::NotFound => ErrorKind::NotADirectory.into(),
+            _ => error,
+        })?;
         if !dir.is_dir() {
-            return Err(std::io::Error::other(format!(
-                "{} is not a directory",
-                dir.display()
-            )));
+            return Err(ErrorKind::NotADirectory.into());
         }
         Ok(RecordFiles {
             writing: writing_lock(&dir),
@@ -234,7 +237,7 @@ impl RecordFiles {
             let meta = match entry?.metadata() {
                 Ok(meta) => meta,
                 // Removed while the directory is read: not counted.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) if e.kind() == ErrorKind::NotFound => continue,
                 Err(e) => return Err(e),
             };
             if meta.is_file() {
@@ -557,8 +560,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("plain");
         std::fs::write(&file, "").unwrap();
-        assert!(RecordFiles::new(&file).is_err());
-        assert!(RecordFiles::new(&dir.path().join("missing")).is_err());
+        for path in [file, dir.path().join("missing")] {
+            let error = RecordFiles::new(&path).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::NotADirectory, "{path:?}");
+            assert_eq!(error.to_string(), "not a directory", "{path:?}");
+        }
     }
 
     #[test]

@@ -134,12 +134,14 @@ fn compile(index: usize, rule: &RouteRule) -> Result<CompiledRule, (KeyPath, Str
     })
 }
 
-/// A rule's `uri` pattern, at `key`, compiled as [`pattern_of`] compiles it; empty is an error
-/// too.
+/// A rule's `uri` pattern, at `key`, compiled as [`pattern_of`] compiles it; empty, or only
+/// whitespace, is an error too.
 fn uri_pattern_of(key: &KeyPath, pattern: &str) -> Result<Regex, (KeyPath, String)> {
     // An empty pattern matches every Request-URI, so its rule would take every call its
-    // headers allow and shadow the rules after it: what leaving `uri` out says plainly.
-    if pattern.is_empty() {
+    // headers allow and shadow the rules after it: what leaving `uri` out says plainly. One of
+    // only whitespace matches none (a Request-URI holds no whitespace, RFC 3261 §25.1): an
+    // empty one mistyped, not a rule anybody means.
+    if pattern.trim().is_empty() {
         return Err((
             key.clone(),
             "must not be empty (leave `uri` out to match any Request-URI; a rule matching \
@@ -292,6 +294,13 @@ mod tests {
         assert_eq!(key.to_string(), "routing.rules[0].uri");
         assert!(message.starts_with("must not be empty"), "{message}");
         assert!(message.contains("leave `uri` out"), "{message}");
+    }
+
+    #[test]
+    fn a_uri_pattern_of_only_whitespace_is_refused_as_empty() {
+        let (key, message) = CallRoutes::new(&[rule("a", Some(" \t"), &[])], "conf").unwrap_err();
+        assert_eq!(key.to_string(), "routing.rules[0].uri");
+        assert!(message.starts_with("must not be empty"), "{message}");
     }
 
     #[test]

@@ -299,3 +299,53 @@ fn embedded(name: &str) -> anyhow::Result<&'static [u8]> {
 fn read(name: &str, path: &Path) -> anyhow::Result<Vec<u8>> {
     read_component(path).with_context(|| format!("guest {name}: reading {}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guest_check::start_error_at;
+
+    #[test]
+    fn a_records_directory_gone_or_made_a_file_after_the_config_check_is_no_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("switchyard.toml");
+        let gone = dir.path().join("records");
+        std::fs::create_dir(&gone).unwrap();
+        let text = format!(
+            "[guests.nway]\nrecords_dir = {:?}\n",
+            gone.display().to_string()
+        );
+        std::fs::write(&file, text).unwrap();
+        let config = Config::load(&file).expect("a records directory that is there");
+        // Only a directory removed between the config check and the load gets this far.
+        std::fs::remove_dir(&gone).unwrap();
+        let loader = GuestLoader::new(Runtime::new(config.runtime_limits()).unwrap(), &config);
+
+        for made_a_file in [false, true] {
+            if made_a_file {
+                std::fs::write(&gone, "").unwrap();
+            }
+            let Err(failed) = loader.load_configured("nway") else {
+                panic!("expected a records directory that is no more to fail the load");
+            };
+            assert_eq!(
+                format!("{failed:#}"),
+                format!(
+                    "guests.nway.records_dir: {}: not a directory",
+                    gone.display()
+                ),
+                "made a file: {made_a_file}"
+            );
+            let at_start = start_error_at(&file, &config, &failed).expect("placed at a key");
+            assert_eq!(
+                at_start.to_string(),
+                format!(
+                    "{}:2:1: guests.nway.records_dir: {}: not a directory",
+                    file.display(),
+                    gone.display()
+                ),
+                "made a file: {made_a_file}"
+            );
+        }
+    }
+}

@@ -28,10 +28,10 @@ impl Duplicate {
         // The second definition's key renamed, at the same length so that everything keeps its
         // place: the renamed key is in the tree where the duplicate would be, and the first
         // definition still at its own.
+        let placeholder = "_".repeat(second.len());
         let renamed = format!(
-            "{}{}{}",
+            "{}{placeholder}{}",
             &text[..second.start],
-            "_".repeat(second.len()),
             &text[second.end..]
         );
         let (root, _) = DeTable::parse_recoverable(&renamed);
@@ -44,7 +44,8 @@ impl Duplicate {
             .map(str::to_owned);
         // The tree parsed despite errors, so that another error in the file (a second
         // duplicate, a syntax error further on) does not lose the first definition.
-        let first_line = locate_in(&renamed, root.get_ref(), &key).map(|(line, _)| line);
+        let placeholder_key = found.parent.key(&placeholder);
+        let first_line = first_line(&renamed, root.get_ref(), &key, &placeholder_key);
         Some(Duplicate {
             key,
             header,
@@ -64,6 +65,23 @@ impl Duplicate {
             None => what,
         }
     }
+}
+
+/// The 1-based line of the first definition of `key` in `renamed`, the text whose tree is
+/// `root` and whose second definition of `key` is renamed to `placeholder_key`; `None` when the
+/// tree has it nowhere before that second definition.
+fn first_line(
+    renamed: &str,
+    root: &DeTable<'_>,
+    key: &KeyPath,
+    placeholder_key: &KeyPath,
+) -> Option<usize> {
+    let first = locate_in(renamed, root, key)?;
+    let second = locate_in(renamed, root, placeholder_key)?;
+    // Recovering from a later definition of the same key (a third one, a table header over
+    // the value), toml may keep the key where that one is written: a line after the second
+    // definition, not the first's.
+    (first < second).then_some(first.0)
 }
 
 /// The key a TOML key part written as `written` (bare or quoted) names.
@@ -140,6 +158,23 @@ mod tests {
             (
                 "rtp.port_min = 20000\nrtp.port_min = 20002\n",
                 "test.toml:2:5: rtp.port_min: duplicate key (first set at line 1)",
+            ),
+        ] {
+            let err = parse(text).unwrap_err();
+            assert_eq!(err.to_string(), expected, "for {text:?}");
+        }
+    }
+
+    #[test]
+    fn a_first_definition_found_only_after_the_second_is_not_named() {
+        for (text, expected) in [
+            (
+                "[sip]\na = 1\n[sip]\nb = 2\n[sip]\nc = 3\n",
+                "test.toml:3:2: sip: table [sip] defined twice",
+            ),
+            (
+                "[sip]\nx = 1\nx = 2\n[sip.x]\n",
+                "test.toml:3:1: sip.x: duplicate key",
             ),
         ] {
             let err = parse(text).unwrap_err();
