@@ -51,6 +51,19 @@ struct Failure {
     reason: String,
 }
 
+/// What became of a placed call when its next target was tried.
+enum NextTargetOutcome {
+    /// The INVITE went to the next target, or the call failed as it could not move its
+    /// local end there.
+    Tried,
+    /// No target is left, or the endpoint refused the INVITE from the call's local end:
+    /// the call is as it was.
+    Untried,
+    /// The endpoint refused the INVITE after the call's local end moved for it: the port
+    /// the INVITE already sent offered is released, so the call cannot go on as it was.
+    RefusedAfterMove(CallError),
+}
+
 impl Failure {
     fn new(code: u16, reason: impl Into<String>) -> Self {
         Self {
@@ -387,10 +400,15 @@ impl CallCore {
         if state.phase() != Phase::Dialing || !self.endpoint.unheard(silent) {
             return;
         }
-        if !self.try_next_target(now, call) {
-            return;
+        match self.try_next_target(now, call) {
+            NextTargetOutcome::Tried => {
+                tracing::info!(%call, "no response from the target: trying the next");
+            }
+            NextTargetOutcome::Untried => return,
+            NextTargetOutcome::RefusedAfterMove(error) => {
+                self.fail_dialing(now, call, Failure::refused(&error));
+            }
         }
-        tracing::info!(%call, "no response from the target: trying the next");
         self.by_key.remove(&silent);
         let _ = self.endpoint.hangup(now, silent);
         self.drain_sip(now);
@@ -531,7 +549,7 @@ impl CallCore {
 
     /// A placed call failed with a final response (or a local time-out); a
     /// failure of the next hop (`try_next`) sends the INVITE to the next
-    /// target instead, if there is one.
+    /// target instead, if there is one and the endpoint sends it.
     pub(super) fn placed_call_rejected(
         &mut self,
         now: Instant,
@@ -540,7 +558,7 @@ impl CallCore {
         reason: String,
         try_next: bool,
     ) {
-        if try_next && self.try_next_target(now, call) {
+        if try_next && matches!(self.try_next_target(now, call), NextTargetOutcome::Tried) {
             return;
         }
         self.fail_dialing(now, call, Failure::new(code, reason));
@@ -548,49 +566,49 @@ impl CallCore {
 
     /// Sends a new INVITE of the placed call `call`, still dialing, to its next
     /// target (RFC 3263 §4.3: a new transaction, the same offer, or a new one when
-    /// another local end serves the target); false if none is left, or if the
-    /// endpoint refuses that INVITE while the call's local end stayed (the call goes
-    /// on as it was). A call that cannot move to that address (no RTP port free
-    /// there), or that moved and whose INVITE from there the endpoint refuses,
-    /// fails instead, and counts as handled. Early media of the failed target stops
-    /// until the new one's.
-    fn try_next_target(&mut self, now: Instant, call: CallId) -> bool {
+    /// another local end serves the target). A call that cannot move to that address
+    /// (no RTP port free there) fails instead, and counts as tried. An INVITE the
+    /// endpoint refuses leaves failing the call to the caller, which knows with what:
+    /// the previous target's failure when it answered with one; the refusal itself
+    /// when it gave none and the call cannot keep waiting for it, as after a move of
+    /// its local end (the INVITE already sent offered the port the move released).
+    /// Early media of the failed target stops until the new one's.
+    fn try_next_target(&mut self, now: Instant, call: CallId) -> NextTargetOutcome {
         let Some(state) = self.calls.get_mut(&call) else {
-            return false;
+            return NextTargetOutcome::Untried;
         };
         if state.phase() != Phase::Dialing {
-            return false;
+            return NextTargetOutcome::Untried;
         }
         let Some(failover) = state.failover.as_mut() else {
-            return false;
+            return NextTargetOutcome::Untried;
         };
         let (network, media) = (&mut self.network, state.local_ip);
         // Our addresses may have changed since the targets were resolved.
         let Some(mut invite) = failover.next(|ip| network.media_ip_for(ip).is_some()) else {
-            return false;
+            return NextTargetOutcome::Untried;
         };
         let destination = invite.destination;
         let moved = self.local_end_moves(media, &invite);
         if moved && let Err(failure) = self.move_local_end(call, &mut invite) {
             self.fail_dialing(now, call, failure);
-            return true;
+            return NextTargetOutcome::Tried;
         }
         let key = match self.endpoint.invite(now, invite) {
             Ok(key) => key,
-            // The INVITE already sent offered the port the move released, so the call
-            // cannot go on with it.
-            Err(e) if moved => {
-                self.fail_dialing(now, call, Failure::refused(&e));
-                return true;
-            }
             Err(e) => {
                 tracing::warn!(%call, "the INVITE to the next target was refused: {e}");
-                return false;
+                // The INVITE already sent offered the port the move released.
+                return if moved {
+                    NextTargetOutcome::RefusedAfterMove(e)
+                } else {
+                    NextTargetOutcome::Untried
+                };
             }
         };
         tracing::info!(%call, to = %destination, "trying the next target");
         let Some(state) = self.calls.get_mut(&call) else {
-            return false;
+            return NextTargetOutcome::Untried;
         };
         state.key = key;
         self.by_key.insert(key, call);
@@ -604,7 +622,7 @@ impl CallCore {
             });
         }
         self.watch_target(now, call);
-        true
+        NextTargetOutcome::Tried
     }
 
     /// The placed call `call`, still dialing, fails with `failure` (its forwarded
