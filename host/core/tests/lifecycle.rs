@@ -6,6 +6,7 @@ mod common;
 
 use common::{
     FakeNetwork, Rng, Script, World, answer_only, answering_callee, conference, refusals,
+    two_in_room,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +15,7 @@ use switchyard_core::{
     MAX_META_BYTES, MAX_META_ENTRIES, MAX_META_KEY_BYTES, MAX_META_VALUE_BYTES, MAX_ROOM_NAME,
     MediaOp, ParticipantStatus, RoomState,
 };
-use switchyard_media::{LegParams, MediaDirection};
+use switchyard_media::{LegId, LegParams, MediaDirection, MediaEvent, Worker, WorkerConfig};
 use switchyard_sip::testing::{Net, addr, audio_offer, rsip::Method};
 
 fn config() -> CoreConfig {
@@ -1324,5 +1325,40 @@ fn calls_whose_peers_never_answer_the_shutdown_bye_are_ended_and_counted() {
         world.events_of(CallId(1)).last(),
         Some(&switchyard_core::CallEvent::Hangup),
         "the guest hears it ended"
+    );
+}
+
+/// The room each leg was in as it ended, by what a media worker reports of the core's
+/// commands to it (those that add legs, move them in and out of rooms and remove them).
+fn rooms_legs_ended_in(world: &World) -> Vec<(LegId, Option<String>)> {
+    let mut worker = Worker::new(WorkerConfig::default(), world.now, 1);
+    for op in &world.media {
+        match op {
+            MediaOp::AddLeg { leg, params, .. } => worker.add_leg(world.now, *leg, params.clone()),
+            MediaOp::Join { leg, room, .. } => worker.join(*leg, room.clone()),
+            MediaOp::Leave { leg, .. } => worker.leave(*leg),
+            MediaOp::RemoveLeg { leg, .. } => drop(worker.remove_leg(world.now, *leg)),
+            _ => {}
+        }
+    }
+    std::iter::from_fn(|| worker.poll_event())
+        .filter_map(|event| match event {
+            MediaEvent::LegEnded { leg, room, .. } => Some((leg, room.map(|room| room.0))),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_calls_of_a_closed_room_end_their_media_in_it() {
+    let mut world = two_in_room();
+    world.core.close_room(world.now, "123").expect("close");
+    assert!(world.run_until(Duration::from_secs(40), |w| w.core.active_calls() == 0));
+    let room = Some("123".to_owned());
+    assert_eq!(
+        rooms_legs_ended_in(&world),
+        [(LegId(1), room.clone()), (LegId(2), room)],
+        "each leg ends once, its figures told of the room: {:?}",
+        world.media
     );
 }

@@ -254,6 +254,11 @@ pub(crate) struct Rtcp {
     peer_sender_report: Option<PeerSenderReport>,
     /// The peer's latest report block on our stream.
     peer: Option<PeerFigures>,
+    /// The most packets of the stream we send now the peer reported lost in all, while it
+    /// reported on it (`peer`): only a loss above it is new. RFC 3550 §6.4.1 lets the count
+    /// go down with duplicates, and back up as they are offset: counted from a lower one, those
+    /// packets would be counted lost twice.
+    most_lost: i32,
     /// Of our packets on the stream we send now, those the peer's reports added to what it
     /// expected (modulo 2^32).
     reported_expected: u32,
@@ -280,6 +285,7 @@ impl Rtcp {
             sent_reports: [None; SENT_REPORTS],
             peer_sender_report: None,
             peer: None,
+            most_lost: 0,
             reported_expected: 0,
             round_trip: None,
             source: None,
@@ -422,6 +428,7 @@ impl Rtcp {
     pub(crate) fn restart_sending(&mut self) {
         self.reported = false;
         self.peer = None;
+        self.most_lost = 0;
         self.reported_expected = 0;
         self.packets_at_reports = [0; 2];
         self.sent_reports = [None; SENT_REPORTS];
@@ -472,13 +479,15 @@ impl Rtcp {
                 // written still count in a later one.
                 let expected = expected.min(sent.wrapping_sub(self.reported_expected));
                 self.reported_expected = self.reported_expected.wrapping_add(expected);
-                let lost = figures
-                    .cumulative_lost
-                    .saturating_sub(before.cumulative_lost);
+                let lost = figures.cumulative_lost.saturating_sub(self.most_lost);
                 notes.newly_expected = u64::from(expected);
                 notes.newly_lost = u64::try_from(lost).unwrap_or(0).min(notes.newly_expected);
             }
         }
+        self.most_lost = match self.peer {
+            Some(_) => self.most_lost.max(figures.cumulative_lost),
+            None => figures.cumulative_lost,
+        };
         self.peer = Some(figures);
         self.round_trip = round_trip.or(self.round_trip);
         notes

@@ -127,7 +127,8 @@ pub enum MediaEvent {
         quality: LegQuality,
     },
     /// The leg is lost to its worker: its handover to another worker failed, or its worker
-    /// failed ([`Worker::into_losses`]). No RTP reaches its call any more.
+    /// failed ([`Worker::into_losses`]). No RTP reaches its call any more, and no
+    /// [`MediaEvent::LegEnded`] tells how it fared: its figures went with it.
     LegLost {
         /// The lost leg.
         leg: LegId,
@@ -218,7 +219,8 @@ pub struct WorkerStats {
     pub round_trip_sum: Duration,
     /// Our packets peers expected, by the extended highest sequence numbers of their reports.
     pub peer_reported_expected: u64,
-    /// Our packets peers reported lost (by their cumulative loss, never counted down).
+    /// Our packets peers reported lost (by their cumulative loss, never counted down, each
+    /// packet once: a count that dips and rises again adds only what goes above its highest).
     pub peer_reported_lost: u64,
     /// Frames of room mixes queued for their recordings' writers.
     pub recorded_frames: u64,

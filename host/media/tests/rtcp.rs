@@ -1042,3 +1042,32 @@ fn the_peer_reports_expecting_no_more_of_our_packets_than_we_sent() {
         (65, 20)
     );
 }
+
+#[test]
+fn a_peer_s_loss_count_that_dips_and_rises_again_counts_each_packet_lost_once() {
+    let start = Instant::now();
+    let peer = addr("192.0.2.5:7000");
+    let peer_rtcp = addr("192.0.2.5:7001");
+    let mut worker = one_leg(start, 9, peer, RtcpPath::Separate(peer_rtcp));
+    let ours = header(&send(&mut worker, 1)[0]).2;
+    let base = 40_000;
+    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, base, 10));
+    // RFC 3550 §6.4.1: duplicates lower the count (10 to 8), later packets offset them (back
+    // to 10), and 2 more are lost (12): 2 lost since the first report, not 4.
+    for (step, cumulative_lost) in [8, 10, 12].into_iter().enumerate() {
+        assert_eq!(send(&mut worker, 10).len(), 10);
+        let highest = base + 10 * (step as u32 + 1);
+        worker.handle_rtcp(
+            start,
+            A,
+            peer_rtcp,
+            &report_on(ours, highest, cumulative_lost),
+        );
+    }
+    let stats = worker.stats();
+    assert_eq!(stats.rtcp_received, 4);
+    assert_eq!(
+        (stats.peer_reported_expected, stats.peer_reported_lost),
+        (30, 2)
+    );
+}

@@ -19,7 +19,17 @@ pub const EVENTS_KEPT: usize = 4096;
 #[derive(Debug)]
 pub struct Events {
     log: Arc<EventLog>,
-    rooms: Mutex<HashMap<String, String>>,
+    /// Each call in a room, by its tag.
+    rooms: Mutex<HashMap<String, Listing>>,
+}
+
+/// A call's place in a room, from one join to its leave.
+#[derive(Debug)]
+struct Listing {
+    room: String,
+    /// The core reported the call's leave of the room for a bridge ([`Events::bridging`]),
+    /// not told yet.
+    bridging: bool,
 }
 
 impl Default for Events {
@@ -48,8 +58,13 @@ impl Events {
         self.rooms().len()
     }
 
-    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, Listing>> {
         self.rooms.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The room the call whose tag is `call` is in, if any.
+    fn room_of(&self, call: &str) -> Option<String> {
+        self.rooms().get(call).map(|listing| listing.room.clone())
     }
 
     /// How a call's RTP fared as its leg ended in `room`, if any (see [`crate::quality`]).
@@ -62,7 +77,11 @@ impl Events {
     /// handles after it then finds the call here ([`Events::call_event`]).
     pub fn joined(&self, call: CallId, room: &str, number: &str) {
         let call = call.to_string();
-        let before = self.rooms().insert(call.clone(), room.to_owned());
+        let listing = Listing {
+            room: room.to_owned(),
+            bridging: false,
+        };
+        let before = self.rooms().insert(call.clone(), listing).map(|l| l.room);
         if let Some(before) = before.filter(|before| before != room) {
             self.log.publish(
                 "leave",
@@ -74,23 +93,37 @@ impl Events {
             .publish("join", Some(room), json!({"call": call, "number": number}));
     }
 
-    /// `call` left `room` for a bridge: told unless the call is in another room by now.
+    /// The core reports that `call` left `room` for a bridge: call it with the core locked,
+    /// as the report is taken from the core, and tell the leave by [`Events::left_room`] once
+    /// it is not. A join in between (under the core's lock too) lists the call anew, and the
+    /// leave, of the listing before, is then not told.
+    pub fn bridging(&self, call: CallId, room: &str) {
+        if let Some(listing) = self.rooms().get_mut(&call.to_string())
+            && listing.room == room
+        {
+            listing.bridging = true;
+        }
+    }
+
+    /// `call` left `room` for a bridge, as the core reported it ([`Events::bridging`]): told
+    /// unless the call was listed anew since, in that room or another.
     pub fn left_room(&self, call: CallId, room: &str) {
-        self.leave(&call.to_string(), "bridged", Some(room));
+        let reported = |listing: &Listing| listing.bridging && listing.room == room;
+        self.leave(&call.to_string(), "bridged", reported);
     }
 
     /// `call` left its room (if it was in one) because of `reason`.
     pub fn left(&self, call: CallId, reason: &str) {
-        self.leave(&call.to_string(), reason, None);
+        self.leave(&call.to_string(), reason, |_| true);
     }
 
-    /// The call whose tag is `call` left the room it is in (only if that is `from`, when
-    /// given) because of `reason`.
-    fn leave(&self, call: &str, reason: &str, from: Option<&str>) {
+    /// The call whose tag is `call` left the room it is in because of `reason`, if `ends`
+    /// holds of its listing there.
+    fn leave(&self, call: &str, reason: &str, ends: impl Fn(&Listing) -> bool) {
         let left = {
             let mut rooms = self.rooms();
             match rooms.get(call) {
-                Some(room) if from.is_none_or(|from| from == room) => rooms.remove(call),
+                Some(listing) if ends(listing) => rooms.remove(call).map(|l| l.room),
                 _ => None,
             }
         };
@@ -106,7 +139,7 @@ impl Events {
     /// `call` was muted or unmuted.
     pub fn muted(&self, call: CallId, muted: bool) {
         let call = call.to_string();
-        let room = self.rooms().get(&call).cloned();
+        let room = self.room_of(&call);
         self.log.publish(
             "mute",
             room.as_deref(),
@@ -137,7 +170,7 @@ impl Events {
     /// Something happened to the call whose tag (as [`CallId`] shows it) is
     /// `call`: its talking, keys, a placed call's progress, its hang-up.
     pub fn call_event(&self, call: &str, event: &CallEvent) {
-        let room = || self.rooms().get(call).cloned();
+        let room = || self.room_of(call);
         match event {
             CallEvent::Talk {
                 talking,
@@ -160,7 +193,7 @@ impl Events {
             CallEvent::Progress { code, .. } => self.dial(call, room(), "progress", Some(*code)),
             CallEvent::Answered => self.dial(call, room(), "answered", None),
             CallEvent::Failed { code, .. } => self.dial(call, room(), "failed", Some(*code)),
-            CallEvent::Hangup => self.leave(call, "hangup", None),
+            CallEvent::Hangup => self.leave(call, "hangup", |_| true),
             _ => {}
         }
     }
@@ -233,10 +266,12 @@ mod tests {
     fn a_call_bridged_out_of_its_room_leaves_it_unless_it_is_in_another_by_then() {
         let events = Events::default();
         events.joined(CallId(1), "7", "alice");
+        events.bridging(CallId(1), "7");
         events.left_room(CallId(1), "7");
         events.call_event("c1", &CallEvent::Hangup);
         // Told late, after the call joined another room: that one it is still in.
         events.joined(CallId(2), "7", "bob");
+        events.bridging(CallId(2), "7");
         events.joined(CallId(2), "8", "bob");
         events.left_room(CallId(2), "7");
         let kept = events.log().since(0).events;
@@ -257,5 +292,28 @@ mod tests {
                 ("join", Some("8"), ""),
             ]
         );
+    }
+
+    #[test]
+    fn a_leave_for_a_bridge_told_after_the_call_joined_the_room_again_is_not_told() {
+        let events = Events::default();
+        events.joined(CallId(1), "7", "alice");
+        // The leave is taken from the core; a guest joins the call back before it is told.
+        events.bridging(CallId(1), "7");
+        events.joined(CallId(1), "7", "alice");
+        events.left_room(CallId(1), "7");
+        events.muted(CallId(1), true);
+        let kept = events.log().since(0).events;
+        let seen: Vec<(&str, Option<&str>)> =
+            kept.iter().map(|e| (e.kind, e.room.as_deref())).collect();
+        assert_eq!(
+            seen,
+            [
+                ("join", Some("7")),
+                ("join", Some("7")),
+                ("mute", Some("7")),
+            ]
+        );
+        assert_eq!(events.calls_in_rooms(), 1, "the call is still in the room");
     }
 }

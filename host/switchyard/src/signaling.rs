@@ -218,6 +218,15 @@ impl Signaling {
         });
     }
 
+    /// What must be noted of `effect` as it is taken from the core, the core still locked: a
+    /// call's leave of a room for a bridge is of the listing it has now, and a guest may join
+    /// the call to that room again before the leave is told.
+    fn taken(&self, effect: &Effect) {
+        if let Effect::LeftRoom { call, room } = effect {
+            self.events.bridging(*call, room);
+        }
+    }
+
     /// Sends what the core queued and hands on its effects, until both are
     /// empty. The core is unlocked while they are carried out.
     async fn flush(&mut self) {
@@ -225,7 +234,9 @@ impl Signaling {
             let (transmits, effects) = {
                 let mut core = lock(&self.core);
                 let transmits: Vec<_> = std::iter::from_fn(|| core.poll_transmit()).collect();
-                let effects: Vec<_> = std::iter::from_fn(|| core.poll_effect()).collect();
+                let effects: Vec<_> = std::iter::from_fn(|| core.poll_effect())
+                    .inspect(|effect| self.taken(effect))
+                    .collect();
                 (transmits, effects)
             };
             if transmits.is_empty() && effects.is_empty() {

@@ -735,7 +735,8 @@ impl CallCore {
         self.rooms.keys().cloned().collect()
     }
 
-    /// Deletes the room (predefined ones too) and hangs up every call in it.
+    /// Deletes the room (predefined ones too) and hangs up every call in it, whose media ends
+    /// at once: its leg is removed straight from the room, which its figures then name.
     pub fn close_room(&mut self, now: Instant, room: &str) -> Result<(), CoreError> {
         check_room_name(room)?;
         let mut removed = self.rooms.remove(room).ok_or(CoreError::NoSuchRoom)?;
@@ -754,8 +755,12 @@ impl CallCore {
             }
             if let Some(state) = self.calls.get_mut(&call) {
                 state.attachment = Attachment::Alone;
+                // RFC 3261 §15.1.1: the session is over once the BYE goes. Removed from the
+                // room, not first taken out of it, the leg's figures name the room it was in;
+                // left in it, it would share the mix of a room opened anew under the name.
+                // Its removal as the call ends then finds no leg, which the worker ignores.
                 if let Some(worker) = state.worker {
-                    self.media(MediaOp::Leave {
+                    self.media(MediaOp::RemoveLeg {
                         worker,
                         leg: call.leg(),
                     });
