@@ -1489,3 +1489,61 @@ fn ctl_speaks_https_to_a_server_with_a_certificate_and_trusts_only_that_one() {
         "{error}"
     );
 }
+
+/// `switchyard guest new NAME --dir DIR` with its stdout `stdout`.
+fn guest_new_into(name: &str, dir: &Path, stdout: std::process::Stdio) -> Output {
+    Command::new(binary())
+        .args(["guest", "new", name, "--dir"])
+        .arg(dir)
+        .stdout(stdout)
+        .output()
+        .expect("running switchyard")
+}
+
+#[test]
+fn guest_new_with_its_stdout_full_fails_with_a_message_and_makes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let crate_dir = dir.path().join("full1");
+    let full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = guest_new_into("full1", &crate_dir, full.into());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("switchyard: cannot write the answer to stdout:"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!crate_dir.exists(), "{} left behind", crate_dir.display());
+
+    // A reader gone is no failure: the crate is made.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = guest_new_into("gone1", &dir.path().join("gone1"), writer.into());
+    assert_eq!(
+        (out.status.code(), text(&out.stderr)),
+        (Some(0), String::new())
+    );
+    assert!(dir.path().join("gone1/Cargo.toml").is_file());
+}
+
+#[test]
+fn a_configuration_or_sems_file_that_never_ends_is_refused_at_the_limit() {
+    for command in ["check-config", "import-sems-config"] {
+        let out = output_within(
+            Command::new(binary()).args([command, "/dev/zero"]),
+            Duration::from_secs(10),
+            command,
+        );
+        assert_eq!(
+            (out.status.code(), text(&out.stderr)),
+            (
+                Some(1),
+                "/dev/zero: cannot read: larger than 16 MiB, the most that is read\n".to_owned()
+            ),
+            "{command}"
+        );
+    }
+}

@@ -6,9 +6,10 @@ use crate::control_tls::{self, TrustedCertificate};
 use anyhow::{Context, anyhow, bail};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use switchyard_control::xmlrpc::{encode_method_call, parse_method_response};
 use switchyard_control::{Fault, Value};
+use tokio_rustls::rustls::StreamOwned;
 
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -128,9 +129,11 @@ pub fn call(
         body.len()
     );
     let response = match api.tls_cert {
-        None => exchange(stream, request.as_bytes(), wait),
-        Some(cert) => control_tls::connect(addr, cert, stream, wait)
-            .and_then(|tls| exchange(tls, request.as_bytes(), wait)),
+        None => exchange(Deadlined::after(stream, wait), request.as_bytes(), wait),
+        Some(cert) => control_tls::connect(addr, cert, stream, wait).and_then(|tls| {
+            let socket = Deadlined::after(tls.sock, wait);
+            exchange(StreamOwned::new(tls.conn, socket), request.as_bytes(), wait)
+        }),
     }
     .with_context(|| format!("control API at {addr}"))?;
     let answer = http_body(&response).with_context(|| format!("control API at {addr}"))?;
@@ -143,7 +146,7 @@ pub fn call(
 }
 
 /// Sends `request` on `stream` and reads the answer to the connection's end,
-/// which is to come within `wait` (the stream's read timeout). Once the whole
+/// which is to come within `wait` (a [`Deadlined`] socket's). Once the whole
 /// request is sent, no answer at all is [`Unanswered`], [`CutOff`] or a reset.
 fn exchange(
     mut stream: impl Read + Write,
@@ -182,6 +185,47 @@ fn exchange(
         // Over TLS: the connection closed without the close_notify alert (RFC 8446 §6.1).
         Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(CutOff::Unanswered.into()),
         Err(e) => Err(anyhow::Error::new(e).context("reading the answer")),
+    }
+}
+
+/// A socket whose reads all end by one deadline: an answer that trickles in, a byte now and
+/// then, times out as one that never comes does, rather than each byte starting a new wait.
+struct Deadlined {
+    socket: TcpStream,
+    deadline: Instant,
+}
+
+impl Deadlined {
+    /// `socket`, its reads ending `wait` from now.
+    fn after(socket: TcpStream, wait: Duration) -> Self {
+        Deadlined {
+            socket,
+            deadline: Instant::now() + wait,
+        }
+    }
+}
+
+impl Read for Deadlined {
+    /// Reads from the socket, waiting until the deadline at most: past it, a
+    /// [`ErrorKind::TimedOut`] error, as a read timeout is.
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        // A zero read timeout would mean none at all.
+        if left.is_zero() {
+            return Err(ErrorKind::TimedOut.into());
+        }
+        self.socket.set_read_timeout(Some(left))?;
+        self.socket.read(buf)
+    }
+}
+
+impl Write for Deadlined {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.socket.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.socket.flush()
     }
 }
 
@@ -373,7 +417,13 @@ mod tests {
         Read(&'static [u8]),
         /// Waits for the whole request and closes the connection without reading it.
         Unread,
+        /// Reads the request, then sends the answer a byte at a time, one every
+        /// [`TRICKLE`], until the client goes.
+        Trickle(&'static [u8]),
     }
+
+    /// How long [`Ending::Trickle`] waits between two bytes.
+    const TRICKLE: Duration = Duration::from_millis(500);
 
     /// A server at a loopback address that takes one connection and ends it as `ending`
     /// says; joined, it gives the request that came on it.
@@ -392,7 +442,7 @@ mod tests {
                     break;
                 }
                 let n = match ending {
-                    Ending::Read(_) => stream.read(&mut chunk),
+                    Ending::Read(_) | Ending::Trickle(_) => stream.read(&mut chunk),
                     Ending::Unread => {
                         // What came so far, from its start, left unread.
                         std::thread::sleep(Duration::from_millis(1));
@@ -404,8 +454,17 @@ mod tests {
                 assert!(n > 0, "the client closed first");
                 request.extend_from_slice(&chunk[..n]);
             }
-            if let Ending::Read(answer) = ending {
-                stream.write_all(answer).expect("the answer sent");
+            match ending {
+                Ending::Read(answer) => stream.write_all(answer).expect("the answer sent"),
+                Ending::Trickle(answer) => {
+                    for byte in answer.chunks(1) {
+                        std::thread::sleep(TRICKLE);
+                        if stream.write_all(byte).is_err() {
+                            break;
+                        }
+                    }
+                }
+                Ending::Unread => {}
             }
             String::from_utf8(request).unwrap()
         });
@@ -433,6 +492,24 @@ mod tests {
                 && shown.contains("may have carried it out"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn an_answer_that_trickles_in_is_waited_for_no_longer_than_one_that_never_comes() {
+        // 26 bytes, 13 s of them: the wait ends early among them.
+        let (addr, server) = serving_once(Ending::Trickle(b"HTTP/1.1 200 OK\r\nContent"));
+        let wait = Duration::from_secs(2);
+        let started = Instant::now();
+        let error = call(&ControlApi::plain(addr), "switchyard.rooms", &[], wait).unwrap_err();
+        let took = started.elapsed();
+        let shown = format!("{error:#}");
+        assert!(shown.contains("timed out after 2 s"), "{shown}");
+        assert!(unanswered(&error), "{shown}");
+        assert!(
+            took < wait + Duration::from_secs(1),
+            "answered after {took:?}"
+        );
+        server.join().expect("the server had the request");
     }
 
     #[test]

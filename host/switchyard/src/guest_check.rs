@@ -71,7 +71,18 @@ fn located(file: &Path, config: &Config, name: &str, error: &anyhow::Error) -> C
         true => table.key("wasm"),
         false => table,
     };
-    ConfigError::at_key(file, key, format!("{error:#}"))
+    ConfigError::at_key(file, key, on_one_line(&format!("{error:#}")))
+}
+
+/// `text` on one line, as an error of `check-config` is (`file:line:column: key: problem`):
+/// each line break, with the indentation around it, made one space. A compiler's message
+/// may span lines (wasmparser's "bad magic number" lists the bytes it expected and found).
+fn on_one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What a guest's config check `found`, at the key of `file` it names (else at the guest's
@@ -104,6 +115,21 @@ fn is_key_path(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_component_that_is_no_webassembly_fails_on_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("junk.wasm"), b"not wasm").unwrap();
+        let file = dir.path().join("switchyard.toml");
+        std::fs::write(&file, "[guests.junk]\nwasm = \"junk.wasm\"\n").unwrap();
+        let config = Config::load(&file).expect("a component file that is there");
+
+        let checked = check_guests(&file, &config).expect_err("no WebAssembly");
+        let shown = checked.to_string();
+        assert_eq!(shown.lines().count(), 1, "{shown}");
+        assert_eq!(checked.key.as_deref(), Some("guests.junk.wasm"), "{shown}");
+        assert!(shown.contains("bad magic number"), "{shown}");
+    }
 
     #[test]
     fn a_records_directory_gone_after_the_config_check_fails_at_its_key_at_check_and_start() {

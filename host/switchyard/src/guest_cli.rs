@@ -11,26 +11,21 @@ use std::process::ExitCode;
 use switchyard_control::Value;
 
 /// `guestLoad(name, file)` on the control API `api`: the server reads `file` from its own
-/// file system, so a relative `file` is made absolute here, from this process's directory,
-/// but for [`EMBEDDED`], the component built into the server. Its answer is waited for
+/// file system, at the path [`server_path`] gives (a `file` whose name is not UTF-8 is
+/// refused here, exit 1, before any request). Its answer is waited for
 /// [`control_client::CHANGE_WAIT`] at most (the server compiles the component): exit 0
 /// once loaded, [`UNANSWERED`] when it took the request and no answer came, in time or at
 /// all (it may have loaded it, or still load it), else 1 (a refusal of how it came followed
 /// by the flag or key to give: [`advice`]).
 pub fn load(api: &ControlApi<'_>, name: &str, file: &Path) -> ExitCode {
-    let file = match std::path::absolute(file) {
-        _ if file == Path::new(EMBEDDED) => file.to_owned(),
+    let file = match server_path(file) {
         Ok(file) => file,
-        Err(e) => return fail(format!("{}: {e}", file.display())),
+        Err(problem) => return fail(problem),
     };
-    let params = [
-        Value::String(name.to_owned()),
-        Value::String(file.display().to_string()),
-    ];
+    let params = [Value::String(name.to_owned()), Value::String(file.clone())];
     match control_client::call(api, "guestLoad", &params, control_client::CHANGE_WAIT) {
         Ok(Ok(Value::Int(version))) => cli_output::print(&format!(
-            "guest {name}: version {version} loaded from {}; new calls go to it\n",
-            file.display()
+            "guest {name}: version {version} loaded from {file}; new calls go to it\n"
         )),
         Ok(Ok(other)) => fail(format!(
             "guestLoad answered {other:?}, not a version number"
@@ -38,6 +33,24 @@ pub fn load(api: &ControlApi<'_>, name: &str, file: &Path) -> ExitCode {
         Ok(Err(fault)) => fail(format!("guest {name}: not loaded: {}", fault.message)),
         Err(e) => fail_call(&e, advice(&e)),
     }
+}
+
+/// The path the server is to read `file` at: made absolute from this process's directory,
+/// but for [`EMBEDDED`], the component built into the server; else the problem: a path that
+/// cannot be made absolute, or a name that is not UTF-8, which an XML-RPC string cannot
+/// carry (it would name another file).
+fn server_path(file: &Path) -> Result<String, String> {
+    let path = match std::path::absolute(file) {
+        _ if file == Path::new(EMBEDDED) => file.to_owned(),
+        Ok(path) => path,
+        Err(e) => return Err(format!("{}: {e}", file.display())),
+    };
+    path.into_os_string().into_string().map_err(|_| {
+        format!(
+            "{}: the file name is not UTF-8, which XML-RPC cannot carry",
+            file.display()
+        )
+    })
 }
 
 /// `guestList()` on the control API `api`, as a table: one line per version;
@@ -94,17 +107,22 @@ pub fn fail_call(error: &anyhow::Error, advice: &str) -> ExitCode {
 mod tests {
     use super::*;
     use crate::Cli;
-    use clap::Parser as _;
 
-    /// Whether `switchyard ARGS` is a command line `switchyard` takes.
+    /// Whether `switchyard ARGS` is a command line `switchyard` takes; one it refuses
+    /// exits 2, as clap's usage errors do.
     fn taken(args: &[&str]) -> bool {
-        Cli::try_parse_from([&["switchyard"], args].concat()).is_ok()
+        let parsed = Cli::try_parse_args([&["switchyard"], args].concat());
+        if let Err(refused) = &parsed {
+            assert_eq!(refused.exit_code(), 2, "{args:?}: {refused}");
+        }
+        parsed.is_ok()
     }
 
     #[test]
     fn only_the_guest_commands_that_reach_a_server_take_its_address_and_token() {
         let (control, token) = (["--control", "127.0.0.1:8090"], ["--token-file", "token"]);
-        let reach = [control, token].concat();
+        let config = ["--config", "switchyard.toml"];
+        let reach = [control, token, config].concat();
         let (load, operands) = (["guest", "load"], ["webconference", "a.wasm"]);
         assert!(taken(&[&load[..], &operands, &reach].concat()));
         assert!(taken(&[&load[..], &reach, &operands].concat()));
@@ -115,6 +133,56 @@ mod tests {
         assert!(taken(&new));
         assert!(!taken(&[&new[..], &token].concat()));
         assert!(!taken(&[&new[..], &control].concat()));
+        assert!(!taken(&[&new[..], &config].concat()));
+    }
+
+    #[test]
+    fn only_the_server_and_the_commands_that_reach_it_take_a_configuration() {
+        let config = ["--config", "switchyard.toml"];
+        assert!(taken(&config));
+        for command in [
+            &["ctl", "rooms"][..],
+            &["guest", "list"],
+            &["guest", "load", "webconference", "a.wasm"],
+        ] {
+            assert!(taken(&[&config[..], command].concat()), "{command:?}");
+            assert!(taken(&[command, &config[..]].concat()), "{command:?}");
+            let twice = [&config[..], command, &["--config", "other.toml"]].concat();
+            assert!(!taken(&twice), "{twice:?}");
+        }
+        assert!(taken(&[&["ctl"], &config[..], &["rooms"]].concat()));
+        for command in [
+            &["check-config", "other.toml"][..],
+            &["import-sems-config", "webconference.conf"],
+            &["guest", "new", "flow"],
+        ] {
+            assert!(taken(command), "{command:?}");
+            assert!(!taken(&[&config[..], command].concat()), "{command:?}");
+            assert!(!taken(&[command, &config[..]].concat()), "{command:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_name_that_is_not_utf8_is_refused_before_any_request() {
+        use std::os::unix::ffi::OsStrExt as _;
+        let file = Path::new(std::ffi::OsStr::from_bytes(b"/tmp/caf\xe9.wasm"));
+        assert_eq!(
+            server_path(file),
+            Err(
+                "/tmp/caf\u{fffd}.wasm: the file name is not UTF-8, which XML-RPC cannot carry"
+                    .into()
+            )
+        );
+        assert_eq!(
+            server_path(Path::new("/tmp/café.wasm")).as_deref(),
+            Ok("/tmp/café.wasm")
+        );
+        assert_eq!(server_path(Path::new(EMBEDDED)).as_deref(), Ok(EMBEDDED));
+        let relative = server_path(Path::new("a.wasm")).unwrap();
+        assert_eq!(
+            Path::new(&relative),
+            std::env::current_dir().unwrap().join("a.wasm")
+        );
     }
 
     #[test]

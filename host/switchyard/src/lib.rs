@@ -52,10 +52,12 @@ mod system_limits;
 mod test_log;
 mod vital;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory as _, Parser, Subcommand};
 use config::Config;
 use control_connection::ControlConnection;
 use log_level::LogLevel;
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -75,7 +77,7 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 #[command(name = "switchyard", version)]
 struct Cli {
     /// Read the configuration from this TOML file (every key is optional).
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -126,9 +128,22 @@ enum Command {
 }
 
 /// How `ctl` and `guest load|list` reach the control API of a running server: given
-/// after `ctl`, `guest load` or `guest list`, before or after what follows it.
+/// after `ctl`, `guest load` or `guest list`, before or after what follows it (`--config`
+/// may come before the command too).
 #[derive(Debug, Args)]
 struct ControlArgs {
+    /// The server's configuration file: where its control API listens, its
+    /// token's file and its certificate (control.listen, control.token_file,
+    /// control.tls_cert).
+    // An id apart from the top level's `--config`: clap gives a global argument's value to
+    // every command that has an argument of its id.
+    #[arg(
+        long = "config",
+        id = "server_config",
+        value_name = "FILE",
+        global = true
+    )]
+    config: Option<PathBuf>,
     /// The server's control API (default: control.listen of --config,
     /// else 127.0.0.1:8090).
     #[arg(long, value_name = "ADDR", global = true)]
@@ -170,9 +185,58 @@ enum GuestCommand {
     },
 }
 
+impl Cli {
+    /// The command line `args` as clap parses it, and then refused as clap refuses one
+    /// (exit 2) when `--config` comes before a command that reads no configuration
+    /// (`check-config`, `import-sems-config`, `guest new`), or both before and after one
+    /// that does; a `--config` before `ctl` or `guest load|list` is taken as given after it.
+    fn try_parse_args(
+        args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    ) -> Result<Cli, clap::Error> {
+        let mut cli = Cli::try_parse_from(args)?;
+        let Some(command) = &mut cli.command else {
+            return Ok(cli);
+        };
+        let Some(config) = cli.config.take() else {
+            return Ok(cli);
+        };
+        let refused =
+            |message: &str| Err(Cli::command().error(ErrorKind::ArgumentConflict, message));
+        match command.reach() {
+            None => refused(
+                "--config is taken only by the server (no command), ctl, guest load and guest list",
+            ),
+            Some(ControlArgs {
+                config: Some(_), ..
+            }) => refused("--config is given both before the command and after it"),
+            Some(reach) => {
+                reach.config = Some(config);
+                Ok(cli)
+            }
+        }
+    }
+}
+
+impl Command {
+    /// How the command reaches a running server, when it does.
+    fn reach(&mut self) -> Option<&mut ControlArgs> {
+        match self {
+            Command::Ctl { reach, .. }
+            | Command::Guest {
+                command: GuestCommand::Load { reach, .. } | GuestCommand::List { reach },
+            } => Some(reach),
+            Command::CheckConfig { .. }
+            | Command::ImportSemsConfig { .. }
+            | Command::Guest {
+                command: GuestCommand::New { .. },
+            } => None,
+        }
+    }
+}
+
 /// The `switchyard` command: parses the command line and runs what it asks for.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     match cli.command {
         Some(Command::CheckConfig { file }) => check_config(&file),
         Some(Command::ImportSemsConfig {
@@ -180,25 +244,25 @@ pub fn run() -> ExitCode {
             output,
             force,
         }) => import_sems_config(&file, output.as_deref(), force),
-        Some(Command::Guest { command }) => guest(cli.config.as_deref(), command),
+        Some(Command::Guest { command }) => guest(command),
         Some(Command::Ctl {
             command,
             reach,
             json,
-        }) => ctl(cli.config.as_deref(), reach, json, command),
+        }) => ctl(reach, json, command),
         None => serve(cli.config.as_deref()),
     }
 }
 
 /// `guest load|list` against the control API reached as `ctl` reaches it
 /// ([`resolve_control`]); `guest new` on its own.
-fn guest(config: Option<&Path>, command: GuestCommand) -> ExitCode {
+fn guest(command: GuestCommand) -> ExitCode {
     match command {
-        GuestCommand::Load { name, file, reach } => resolve_control(config, reach)
+        GuestCommand::Load { name, file, reach } => resolve_control(reach)
             .map_or(ExitCode::FAILURE, |connection| {
                 guest_cli::load(&connection.api(), &name, &file)
             }),
-        GuestCommand::List { reach } => resolve_control(config, reach)
+        GuestCommand::List { reach } => resolve_control(reach)
             .map_or(ExitCode::FAILURE, |connection| {
                 guest_cli::list(&connection.api())
             }),
@@ -210,21 +274,23 @@ fn guest(config: Option<&Path>, command: GuestCommand) -> ExitCode {
 }
 
 /// `ctl …` against the control API reached as [`resolve_control`] says.
-fn ctl(file: Option<&Path>, reach: ControlArgs, json: bool, command: ctl::CtlCommand) -> ExitCode {
-    match resolve_control(file, reach) {
+fn ctl(reach: ControlArgs, json: bool, command: ctl::CtlCommand) -> ExitCode {
+    match resolve_control(reach) {
         Some(connection) => ctl::run(&connection.api(), json, command),
         None => ExitCode::FAILURE,
     }
 }
 
 /// How `ctl` and `guest load|list` reach the control API: at `--control`, else the
-/// `control.listen` of the configuration in `file`; with the token of `--token-file`, else
-/// of its `control.token_file`; over HTTPS trusting its `control.tls_cert` when it has one
-/// ([`ControlConnection::resolve`]). None, the reason printed, when the configuration, the
-/// token's file or the certificate cannot be read: as `check-config` and `serve` print a
-/// configuration's errors, each as it is, led by the file or key it is about.
-fn resolve_control(file: Option<&Path>, reach: ControlArgs) -> Option<ControlConnection> {
-    let config = client_config(file).map_err(|e| eprintln!("{e}")).ok()?;
+/// `control.listen` of the configuration in `--config`; with the token of `--token-file`,
+/// else of its `control.token_file`; over HTTPS trusting its `control.tls_cert` when it has
+/// one ([`ControlConnection::resolve`]). None, the reason printed, when the configuration,
+/// the token's file or the certificate cannot be read: as `check-config` and `serve` print
+/// a configuration's errors, each as it is, led by the file or key it is about.
+fn resolve_control(reach: ControlArgs) -> Option<ControlConnection> {
+    let config = client_config(reach.config.as_deref())
+        .map_err(|e| eprintln!("{e}"))
+        .ok()?;
     ControlConnection::resolve(config.control, reach.control, reach.token_file)
         .map_err(|e| eprintln!("{e}"))
         .ok()

@@ -107,9 +107,32 @@ fn mib(mb: u32) -> usize {
     mb as usize * 1024 * 1024
 }
 
-/// The text of the configuration file `file`: an error if it cannot be read or is not UTF-8.
+/// The most of a configuration file read, 16 MiB: thousands of times a real one, so that a
+/// file named by mistake that never ends (`/dev/zero`) is refused rather than read until
+/// memory runs out.
+pub(crate) const MAX_CONFIG_BYTES: u64 = 16 << 20;
+
+/// The bytes of `file`, at most `most` of them (a whole number of MiB): a longer file is an
+/// error naming the limit, once no more than a byte past it was read.
+pub(crate) fn read_at_most(file: &Path, most: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)?
+        .take(most + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > most {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {} MiB, the most that is read", most >> 20),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The text of the configuration file `file`: an error if it cannot be read, is larger
+/// than [`MAX_CONFIG_BYTES`] or is not UTF-8.
 fn read(file: &Path) -> Result<String, ConfigError> {
-    let bytes = std::fs::read(file).map_err(|e| ConfigError {
+    let bytes = read_at_most(file, MAX_CONFIG_BYTES).map_err(|e| ConfigError {
         file: file.to_owned(),
         position: None,
         key: None,

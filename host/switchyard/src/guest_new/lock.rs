@@ -14,61 +14,20 @@ struct Locked {
     dependencies: Vec<String>,
 }
 
+/// The names of the packages of the new crate's `Cargo.lock` but its own: the embedded
+/// `crates` and every package they depend on, as [`lock`] takes them from `workspace_lock`.
+pub(super) fn locked_names(workspace_lock: &str, crates: &[&str]) -> Result<Vec<String>, String> {
+    let (_, packages) = parse(workspace_lock)?;
+    let kept = needed(&packages, crates)?;
+    Ok(kept.into_iter().map(|i| packages[i].name.clone()).collect())
+}
+
 /// The new crate's `Cargo.lock`: the package `name` (depending on the first
 /// of `crates`), the embedded `crates`, and every package they depend on at
 /// the version `workspace_lock` (this repository's lock file) has.
 pub(super) fn lock(name: &str, workspace_lock: &str, crates: &[&str]) -> Result<String, String> {
-    let parsed: Table =
-        toml::from_str(workspace_lock).map_err(|e| format!("the workspace lock file: {e}"))?;
-    let format = parsed
-        .get("version")
-        .and_then(Value::as_integer)
-        .ok_or("the workspace lock file has no version")?;
-    let packages: Vec<Locked> = parsed
-        .get("package")
-        .and_then(Value::as_array)
-        .ok_or("the workspace lock file lists no packages")?
-        .iter()
-        .map(|package| {
-            let text = |key: &str| package.get(key).and_then(Value::as_str).map(str::to_owned);
-            Ok(Locked {
-                name: text("name").ok_or("a locked package without a name")?,
-                version: text("version").ok_or("a locked package without a version")?,
-                source: text("source"),
-                checksum: text("checksum"),
-                dependencies: package
-                    .get("dependencies")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|d| d.as_str().map(str::to_owned))
-                    .collect(),
-            })
-        })
-        .collect::<Result<_, &str>>()?;
-    // A dependency is "name", or "name version" when the lock holds several.
-    let find = |dependency: &str| -> Result<usize, String> {
-        let mut words = dependency.split(' ');
-        let name = words.next().unwrap_or_default();
-        let version = words.next();
-        packages
-            .iter()
-            .position(|p| p.name == name && version.is_none_or(|v| p.version == v))
-            .ok_or_else(|| format!("the workspace lock file has no {dependency}"))
-    };
-    let roots: Vec<usize> = crates
-        .iter()
-        .map(|name| find(name))
-        .collect::<Result<_, _>>()?;
-    let mut kept = BTreeSet::new();
-    let mut next = roots.clone();
-    while let Some(index) = next.pop() {
-        if kept.insert(index) {
-            for dependency in &packages[index].dependencies {
-                next.push(find(dependency)?);
-            }
-        }
-    }
+    let (format, packages) = parse(workspace_lock)?;
+    let kept = needed(&packages, crates)?;
     let guest = Locked {
         name: name.to_owned(),
         version: "0.1.0".into(),
@@ -113,6 +72,66 @@ pub(super) fn lock(name: &str, workspace_lock: &str, crates: &[&str]) -> Result<
         }
     }
     Ok(out)
+}
+
+/// The format version of the lock file `workspace_lock`, and its packages.
+fn parse(workspace_lock: &str) -> Result<(i64, Vec<Locked>), String> {
+    let parsed: Table =
+        toml::from_str(workspace_lock).map_err(|e| format!("the workspace lock file: {e}"))?;
+    let format = parsed
+        .get("version")
+        .and_then(Value::as_integer)
+        .ok_or("the workspace lock file has no version")?;
+    let packages: Vec<Locked> = parsed
+        .get("package")
+        .and_then(Value::as_array)
+        .ok_or("the workspace lock file lists no packages")?
+        .iter()
+        .map(|package| {
+            let text = |key: &str| package.get(key).and_then(Value::as_str).map(str::to_owned);
+            Ok(Locked {
+                name: text("name").ok_or("a locked package without a name")?,
+                version: text("version").ok_or("a locked package without a version")?,
+                source: text("source"),
+                checksum: text("checksum"),
+                dependencies: package
+                    .get("dependencies")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|d| d.as_str().map(str::to_owned))
+                    .collect(),
+            })
+        })
+        .collect::<Result<_, &str>>()?;
+    Ok((format, packages))
+}
+
+/// The packages (indices into `packages`) the embedded `crates` are and depend on.
+fn needed(packages: &[Locked], crates: &[&str]) -> Result<BTreeSet<usize>, String> {
+    // A dependency is "name", or "name version" when the lock holds several.
+    let find = |dependency: &str| -> Result<usize, String> {
+        let mut words = dependency.split(' ');
+        let name = words.next().unwrap_or_default();
+        let version = words.next();
+        packages
+            .iter()
+            .position(|p| p.name == name && version.is_none_or(|v| p.version == v))
+            .ok_or_else(|| format!("the workspace lock file has no {dependency}"))
+    };
+    let mut next: Vec<usize> = crates
+        .iter()
+        .map(|name| find(name))
+        .collect::<Result<_, _>>()?;
+    let mut kept = BTreeSet::new();
+    while let Some(index) = next.pop() {
+        if kept.insert(index) {
+            for dependency in &packages[index].dependencies {
+                next.push(find(dependency)?);
+            }
+        }
+    }
+    Ok(kept)
 }
 
 /// A version's numbers, for sorting as Cargo does ("0.10.0" after "0.9.1").

@@ -9,6 +9,7 @@
 //! everything the SDK needs, so it builds with the same crates (offline, if
 //! the registry cache has them).
 
+use crate::cli_output;
 use std::path::Path;
 use std::process::ExitCode;
 use toml::{Table, Value};
@@ -16,7 +17,7 @@ use toml::{Table, Value};
 mod lock;
 mod manifest;
 
-use lock::lock;
+use lock::{lock, locked_names};
 use manifest::manifest;
 
 /// Where an embedded file goes in the new crate, and its text.
@@ -128,7 +129,14 @@ const WIT_PATH: (&str, &str) = (
 
 /// `guest new`: writes the crate `name` into `dir`, which must not exist.
 pub fn new(name: &str, dir: &Path) -> ExitCode {
-    if let Err(problem) = check_name(name) {
+    let locked = match embedded_packages() {
+        Ok(locked) => locked,
+        Err(e) => {
+            eprintln!("switchyard: cannot make the crate: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(problem) = check_name(name, &locked) {
         eprintln!("switchyard: {name:?} is not a valid crate name: {problem}");
         return ExitCode::FAILURE;
     }
@@ -165,11 +173,15 @@ pub fn new(name: &str, dir: &Path) -> ExitCode {
         let _ = std::fs::remove_dir_all(dir);
         return ExitCode::FAILURE;
     }
-    println!(
-        "created guest {name} in {}; build it there with: cargo build --target wasm32-wasip2 --release",
+    let told = cli_output::print(&format!(
+        "created guest {name} in {}; build it there with: cargo build --target wasm32-wasip2 --release\n",
         dir.display()
-    );
-    ExitCode::SUCCESS
+    ));
+    if told != ExitCode::SUCCESS {
+        // Exit 1 leaves nothing made, so the same command can be run again.
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    told
 }
 
 fn write(dir: &Path, files: &[(String, String)]) -> Result<(), String> {
@@ -183,8 +195,10 @@ fn write(dir: &Path, files: &[(String, String)]) -> Result<(), String> {
     Ok(())
 }
 
-/// Why `name` cannot name a crate (Cargo's rules, plus the embedded crates' names).
-fn check_name(name: &str) -> Result<(), String> {
+/// Why `name` cannot name a crate: Cargo's rules, plus the names of the packages in
+/// its lock file (`locked`, [`embedded_packages`]), which a second package of the
+/// same name would make ambiguous.
+fn check_name(name: &str, locked: &[String]) -> Result<(), String> {
     let Some(first) = name.chars().next() else {
         return Err("it is empty".into());
     };
@@ -209,8 +223,15 @@ fn check_name(name: &str) -> Result<(), String> {
     if ["std", "core", "alloc", "proc_macro", "test"].contains(&normalized.as_str()) {
         return Err("it is the name of a Rust built-in crate".into());
     }
-    if ["switchyard_sdk", "switchyard_value"].contains(&normalized.as_str()) {
-        return Err("the new crate carries a crate of that name".into());
+    if locked
+        .iter()
+        .any(|package| package.replace('-', "_") == normalized)
+    {
+        return Err(
+            "the new crate's Cargo.lock holds a package of that name (the SDK's, or one it \
+             depends on)"
+                .into(),
+        );
     }
     Ok(())
 }
@@ -223,6 +244,35 @@ const KEYWORDS: [&str; 51] = [
     "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
     "typeof", "unsafe", "unsized", "use", "virtual", "where", "while",
 ];
+
+/// The manifests of the embedded crates.
+fn members() -> Result<Vec<Table>, String> {
+    SDK.iter()
+        .chain(&VALUE)
+        .filter(|(path, _)| path.ends_with("/Cargo.toml"))
+        .map(|(path, text)| toml::from_str(text).map_err(|e| format!("{path}: {e}")))
+        .collect()
+}
+
+/// The package names of the manifests `members`.
+fn package_names(members: &[Table]) -> Result<Vec<&str>, String> {
+    members
+        .iter()
+        .map(|member| {
+            member
+                .get("package")
+                .and_then(|p| p.get("name"))
+                .and_then(Value::as_str)
+                .ok_or_else(|| "an embedded manifest names no package".to_owned())
+        })
+        .collect()
+}
+
+/// The names of the packages the new crate's lock file holds besides its own.
+fn embedded_packages() -> Result<Vec<String>, String> {
+    let members = members()?;
+    locked_names(WORKSPACE_LOCK, &package_names(&members)?)
+}
 
 /// Every file of the crate `name`: path in the crate, text.
 fn files(name: &str) -> Result<Vec<(String, String)>, String> {
@@ -247,22 +297,8 @@ fn files(name: &str) -> Result<Vec<(String, String)>, String> {
         ));
     }
     lib.1 = lib.1.replace(WIT_PATH.0, WIT_PATH.1);
-    let members: Vec<Table> = SDK
-        .iter()
-        .chain(&VALUE)
-        .filter(|(path, _)| path.ends_with("/Cargo.toml"))
-        .map(|(path, text)| toml::from_str(text).map_err(|e| format!("{path}: {e}")))
-        .collect::<Result<_, _>>()?;
-    let names: Vec<&str> = members
-        .iter()
-        .map(|member| {
-            member
-                .get("package")
-                .and_then(|p| p.get("name"))
-                .and_then(Value::as_str)
-                .ok_or("an embedded manifest names no package")
-        })
-        .collect::<Result<_, _>>()?;
+    let members = members()?;
+    let names = package_names(&members)?;
     files.push(("Cargo.toml".into(), manifest(name, &workspace, &members)?));
     files.push(("Cargo.lock".into(), lock(name, WORKSPACE_LOCK, &names)?));
     files.push(("src/lib.rs".into(), EXAMPLE.replace("{{name}}", name)));
@@ -335,6 +371,8 @@ mod tests {
 
     #[test]
     fn names_follow_cargo_rules() {
+        let locked = embedded_packages().unwrap();
+        let check_name = |name: &str| check_name(name, &locked);
         for good in ["demo", "my-flow", "flow_2", "A1"] {
             assert_eq!(check_name(good), Ok(()), "{good}");
         }
@@ -350,13 +388,38 @@ mod tests {
             ("a/b", "'/' is not allowed (letters, digits, - and _ only)"),
             ("fn", "it is a Rust keyword"),
             ("std", "it is the name of a Rust built-in crate"),
-            (
-                "switchyard-sdk",
-                "the new crate carries a crate of that name",
-            ),
         ] {
             assert_eq!(check_name(bad), Err(why.to_owned()), "{bad:?}");
         }
         assert!(check_name(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn a_name_of_a_package_in_the_new_lock_file_is_refused() {
+        let locked = embedded_packages().unwrap();
+        for name in [
+            "switchyard-sdk",
+            "switchyard_value",
+            "bitflags",
+            "wit_bindgen",
+        ] {
+            assert!(
+                locked
+                    .iter()
+                    .any(|p| p.replace('-', "_") == name.replace('-', "_")),
+                "{name} in {locked:?}"
+            );
+            assert_eq!(
+                check_name(name, &locked),
+                Err(
+                    "the new crate's Cargo.lock holds a package of that name (the SDK's, or one \
+                     it depends on)"
+                        .to_owned()
+                ),
+                "{name}"
+            );
+        }
+        // What the host alone needs is no package of the new crate's lock.
+        assert_eq!(check_name("tokio", &locked), Ok(()));
     }
 }

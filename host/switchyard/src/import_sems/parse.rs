@@ -21,7 +21,8 @@
 //! every other.
 
 use super::ImportError;
-use std::path::PathBuf;
+use crate::config::{MAX_CONFIG_BYTES, read_at_most};
+use std::path::{Path, PathBuf};
 
 /// The longest line sipwise SEMS up to mr26.0 reads, in bytes (its
 /// `MAX_CONFIG_LINE` of 4096): at a longer one it stops reading the file,
@@ -247,7 +248,7 @@ impl Reader {
                 "{path} is already being read: the includes form a cycle"
             )));
         }
-        let bytes = std::fs::read(&path).map_err(|e| {
+        let bytes = read_at_most(Path::new(&path), MAX_CONFIG_BYTES).map_err(|e| {
             let looked_up = if relative {
                 format!(
                     " (a relative name is looked up in SEMS's plugin_config_path, here {:?})",
