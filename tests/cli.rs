@@ -1547,3 +1547,97 @@ fn a_configuration_or_sems_file_that_never_ends_is_refused_at_the_limit() {
         );
     }
 }
+
+#[test]
+fn a_token_file_that_never_ends_is_refused_at_its_limit_by_check_config_and_ctl() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = token_file(&dir);
+    let refused = "/dev/zero: cannot read: larger than 64 KiB, the most that is read";
+    for (key, control) in [
+        ("control.token_file", token_control("/dev/zero")),
+        (
+            "control.read_token_file",
+            format!("{}read_token_file = \"/dev/zero\"\n", token_control(&token)),
+        ),
+    ] {
+        let config = config_file(&dir, &control);
+        let out = output_within(
+            Command::new(binary()).args(["check-config", &config]),
+            Duration::from_secs(10),
+            key,
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{key}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("{config}:"))
+                && stderr.contains(&format!("{key}: {refused}")),
+            "{key}: {stderr}"
+        );
+    }
+    let out = output_within(
+        Command::new(binary()).args([
+            "ctl",
+            "--control",
+            "127.0.0.1:1",
+            "--token-file",
+            "/dev/zero",
+            "rooms",
+        ]),
+        Duration::from_secs(10),
+        "ctl --token-file /dev/zero",
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(refused), "{stderr}");
+}
+
+#[test]
+fn a_token_file_one_byte_past_its_limit_is_refused_though_its_first_line_is_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "a-token-of-twenty-chars\n").unwrap();
+    // Sparse: the rest of it is zeros on no disk.
+    std::fs::File::options()
+        .write(true)
+        .open(&token)
+        .and_then(|file| file.set_len((64 << 10) + 1))
+        .unwrap();
+    let token = token.display().to_string();
+    let config = config_file(&dir, &token_control(&token));
+    let out = run(&["check-config", &config]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "control.token_file: {token}: cannot read: larger than 64 KiB, the most that is read"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_component_past_the_loaders_limit_is_refused_when_check_config_reads_its_config_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    // One byte over the 256 MiB a component may be, sparse; its guest has a config table,
+    // which the check reads the component for (the keys it declares).
+    let large = dir.path().join("large.wasm");
+    std::fs::File::create(&large)
+        .and_then(|file| file.set_len((256 << 20) + 1))
+        .unwrap();
+    let config = format!(
+        "{}[guests.large]\nwasm = {:?}\n[guests.large.config]\nkey = 1\n",
+        loopback_config("info", 10000, 10100),
+        large.display().to_string()
+    );
+    let line = config.lines().count() - 2;
+    let bad = config_file(&dir, &config);
+    let checked = text(&run(&["check-config", &bad]).stderr);
+    assert_eq!(
+        checked,
+        format!(
+            "{bad}:{line}:1: guests.large.wasm: {}: larger than 256 MiB, the most a component \
+             may be\n",
+            large.display()
+        )
+    );
+}

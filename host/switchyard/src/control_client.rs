@@ -9,7 +9,6 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 use switchyard_control::xmlrpc::{encode_method_call, parse_method_response};
 use switchyard_control::{Fault, Value};
-use tokio_rustls::rustls::StreamOwned;
 
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -118,7 +117,6 @@ pub fn call(
     let stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT).with_context(|| {
         format!("cannot reach the control API at {addr} (is the server running, and is that its control.listen?)")
     })?;
-    stream.set_read_timeout(Some(wait))?;
     let authorization = api
         .token
         .map(|token| format!("Authorization: Bearer {token}\r\n"))
@@ -128,12 +126,12 @@ pub fn call(
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
+    // One deadline for the whole exchange, the TLS handshake included.
+    let socket = Deadlined::after(stream, wait);
     let response = match api.tls_cert {
-        None => exchange(Deadlined::after(stream, wait), request.as_bytes(), wait),
-        Some(cert) => control_tls::connect(addr, cert, stream, wait).and_then(|tls| {
-            let socket = Deadlined::after(tls.sock, wait);
-            exchange(StreamOwned::new(tls.conn, socket), request.as_bytes(), wait)
-        }),
+        None => exchange(socket, request.as_bytes(), wait),
+        Some(cert) => control_tls::connect(addr, cert, socket, wait)
+            .and_then(|tls| exchange(tls, request.as_bytes(), wait)),
     }
     .with_context(|| format!("control API at {addr}"))?;
     let answer = http_body(&response).with_context(|| format!("control API at {addr}"))?;

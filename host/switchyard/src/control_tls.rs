@@ -4,8 +4,8 @@
 //! rather than chained to an authority).
 
 use anyhow::{Context as _, bail};
-use std::io::ErrorKind;
-use std::net::{SocketAddr, TcpStream};
+use std::io::{ErrorKind, Read, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,15 +52,16 @@ impl TrustedCertificate {
 }
 
 /// HTTPS on `stream`, to the server at `addr`, trusting only `cert`, with the handshake
-/// done. The error names the certificate's file when the server's certificate is not it,
-/// and says the handshake timed out when a read of it waited `wait` (the stream's read
-/// timeout) for nothing.
-pub fn connect(
+/// done. `stream`'s reads are to time out once `wait` is over: the whole handshake, however
+/// its bytes trickle in, then takes no longer. The error names the certificate's file when
+/// the server's certificate is not it, and says the handshake timed out when a read of it
+/// did.
+pub fn connect<S: Read + Write>(
     addr: SocketAddr,
     cert: &TrustedCertificate,
-    mut stream: TcpStream,
+    mut stream: S,
     wait: Duration,
-) -> anyhow::Result<StreamOwned<ClientConnection, TcpStream>> {
+) -> anyhow::Result<StreamOwned<ClientConnection, S>> {
     let mut tls = connection(addr, cert)?;
     while tls.is_handshaking() {
         if let Err(e) = tls.complete_io(&mut stream) {
@@ -167,5 +168,67 @@ impl ServerCertVerifier for Pinned {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::control_client::{self, ControlApi};
+    use std::net::TcpListener;
+    use std::time::Instant;
+
+    /// How long the server of [`trickling_a_handshake_that_never_ends`] waits between two
+    /// bytes: well within a wait for each of them.
+    const TRICKLE: Duration = Duration::from_millis(500);
+
+    /// A server at a loopback address that takes one connection and sends on it the head
+    /// of a TLS handshake record of 16 KiB (RFC 8446 §5.1), then zeros, a byte every
+    /// [`TRICKLE`], 10 s of them at most, or until the client goes: no ServerHello ever
+    /// comes whole.
+    fn trickling_a_handshake_that_never_ends() -> (SocketAddr, std::thread::JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a listener");
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("the client");
+            let record_head = [22, 3, 3, 0x40, 0x00];
+            let bytes = record_head.into_iter().chain(std::iter::repeat(0)).take(20);
+            for byte in bytes {
+                std::thread::sleep(TRICKLE);
+                if stream.write_all(&[byte]).is_err() {
+                    break;
+                }
+            }
+        });
+        (addr, server)
+    }
+
+    #[test]
+    fn a_handshake_that_trickles_in_is_waited_for_no_longer_than_one_that_never_comes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cert.pem");
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        std::fs::write(&file, made.cert.pem()).unwrap();
+        let cert = TrustedCertificate::load(&file).unwrap();
+        let (addr, server) = trickling_a_handshake_that_never_ends();
+        let api = ControlApi {
+            addr,
+            token: None,
+            tls_cert: Some(&cert),
+        };
+        let wait = Duration::from_secs(2);
+        let started = Instant::now();
+        let error = control_client::call(&api, "switchyard.rooms", &[], wait).unwrap_err();
+        let took = started.elapsed();
+        let shown = format!("{error:#}");
+        assert!(
+            shown.contains("timed out after 2 s waiting for the TLS handshake"),
+            "{shown}"
+        );
+        assert!(
+            took < wait + Duration::from_secs(1),
+            "gave up after {took:?}"
+        );
+        server.join().expect("the server trickled");
     }
 }

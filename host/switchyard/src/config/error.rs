@@ -39,11 +39,12 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl ConfigError {
-    /// `message` about `key` of `file`, located by reading the file again (no position when it
-    /// cannot be read or the key is not written in it). `key` is a [`KeyPath`], or text of bare
-    /// keys and indices as guests write keys (see [`KeyPath::bare`]).
+    /// `message` about `key` of `file`, located by reading the file again, as a configuration
+    /// is read (no position when it cannot be read, is larger than a configuration may be, or
+    /// does not write the key). `key` is a [`KeyPath`], or text of bare keys and indices as
+    /// guests write keys (see [`KeyPath::bare`]).
     pub fn at_key(file: &Path, key: impl Into<KeyPath>, message: String) -> ConfigError {
-        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let text = super::read(file).unwrap_or_default();
         ConfigError::in_text(file, &text, &key.into(), message)
     }
 
@@ -351,6 +352,26 @@ mod tests {
             assert_eq!(err.position, Some((3, column)), "{key}: {err}");
             assert!(err.message.contains("not a key of this guest"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_key_is_located_in_a_file_read_again_only_up_to_the_configurations_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("switchyard.toml");
+        let key = KeyPath::from(["rtp", "port_min"]);
+        let written = "[rtp]\nport_min = 1\n#";
+        std::fs::write(&file, written).unwrap();
+        let located = ConfigError::at_key(&file, key.clone(), "wrong".to_owned());
+        assert_eq!(located.position, Some((2, 1)), "{located}");
+        // The same key, with a comment that takes the file one byte past the limit.
+        let comment = "x".repeat(crate::config::MAX_CONFIG_BYTES as usize + 1 - written.len());
+        std::fs::write(&file, format!("{written}{comment}")).unwrap();
+        let unread = ConfigError::at_key(&file, key, "wrong".to_owned());
+        assert_eq!(unread.position, None, "{unread}");
+        assert_eq!(
+            unread.to_string(),
+            format!("{}: rtp.port_min: wrong", file.display())
+        );
     }
 
     #[test]

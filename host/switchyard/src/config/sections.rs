@@ -146,10 +146,17 @@ pub struct ControlConfig {
 /// The shortest bearer token taken.
 const MIN_TOKEN_CHARS: usize = 16;
 
-/// The token on the first line of `file`; the error says what is wrong with the file.
+/// The most of a token's file read, 64 KiB: thousands of times a token, so that a file
+/// named by mistake that never ends (`/dev/zero`) is refused rather than read until memory
+/// runs out.
+const MAX_TOKEN_FILE_BYTES: u64 = 64 << 10;
+
+/// The token on the first line of `file`, of at most [`MAX_TOKEN_FILE_BYTES`]; the error says
+/// what is wrong with the file.
 fn token_of(file: &Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    let cannot_read = |e: &dyn std::fmt::Display| format!("{}: cannot read: {e}", file.display());
+    let bytes = super::read_at_most(file, MAX_TOKEN_FILE_BYTES).map_err(|e| cannot_read(&e))?;
+    let text = String::from_utf8(bytes).map_err(|_| cannot_read(&"not UTF-8 text"))?;
     let token = text.lines().next().unwrap_or("").trim();
     if token.chars().count() < MIN_TOKEN_CHARS {
         return Err(format!(

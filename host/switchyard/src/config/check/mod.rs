@@ -15,6 +15,7 @@ use switchyard_guest::{ConfigKeys, bundled};
 use switchyard_sip::SessionTimers;
 
 use super::{Config, ControlConfig, GuestEntry, KeyPath};
+use crate::component_file::read_component;
 use places::{not_a_dns_server, not_a_peers_address, of_this_host};
 
 /// A check's outcome: the key path at fault and what is wrong with it.
@@ -528,14 +529,15 @@ fn guest_key(name: &str) -> KeyPath {
 /// `[guests.<name>.config]` against the keys the guest declares (see
 /// [`ConfigKeys`]): the first key it does not declare, or whose value is not of
 /// its kind, is the error. A guest that declares nothing, or has no component
-/// to read (a missing file is `wasm`'s error), passes.
+/// to read (a missing file is `wasm`'s error), passes. The component is read as
+/// the loader reads it ([`read_component`]): a file too large to load is `wasm`'s error.
 fn check_guest_config(name: &str, entry: &GuestEntry) -> Checked {
     if entry.config.is_empty() {
         return Ok(());
     }
     let wasm_key = || guest_key(name).key("wasm");
     let wasm = match &entry.wasm {
-        Some(path) => match std::fs::read(path) {
+        Some(path) => match read_component(path) {
             Ok(bytes) => std::borrow::Cow::Owned(bytes),
             Err(e) => return Err((wasm_key(), format!("{}: {e}", path.display()))),
         },
