@@ -170,6 +170,55 @@ struct PeerFigures {
     jitter: u32,
 }
 
+/// What the peer's reports on our stream are counted from: the latest report of the source
+/// that sends them, and the most packets it reported lost.
+#[derive(Clone, Copy, Debug)]
+struct Baseline {
+    /// The SSRC the reports come under (the peer stream's, or a relay's).
+    reporter: u32,
+    /// The latest report's extended highest sequence number.
+    extended_highest: u32,
+    /// The most packets the reporter reported lost in all: only a loss above it is new.
+    /// RFC 3550 §6.4.1 lets the count go down with duplicates, and back up as they are offset:
+    /// counted from a lower one, those packets would be counted lost twice.
+    most_lost: i32,
+}
+
+impl Baseline {
+    /// A baseline at the report `figures` from `reporter`.
+    fn new(reporter: u32, figures: &PeerFigures) -> Self {
+        Baseline {
+            reporter,
+            extended_highest: figures.extended_highest,
+            most_lost: figures.cumulative_lost,
+        }
+    }
+
+    /// The packets the report `figures` expects since the latest one; `None` for one older
+    /// than it, or of a stream restarted.
+    fn interval(&self, figures: &PeerFigures) -> Option<u32> {
+        let expected = figures.extended_highest.wrapping_sub(self.extended_highest);
+        (expected < 1 << 31).then_some(expected)
+    }
+
+    /// Takes the report `figures`, of whose interval `expected` packets count: the packets it
+    /// adds to those lost, at most `expected`.
+    fn advance(&mut self, figures: &PeerFigures, expected: u32) -> u32 {
+        self.extended_highest = figures.extended_highest;
+        let fallen = i64::from(self.most_lost) - i64::from(figures.cumulative_lost);
+        if fallen > i64::from(expected) {
+            // More than duplicates of the interval's packets could offset: the count restarted
+            // or the mark was bogus (a corrupt report). Held to the mark, no loss would count
+            // until the count passed it again.
+            self.most_lost = figures.cumulative_lost;
+            return 0;
+        }
+        let lost = figures.cumulative_lost - self.most_lost;
+        self.most_lost = self.most_lost.max(figures.cumulative_lost);
+        u32::try_from(lost).unwrap_or(0).min(expected)
+    }
+}
+
 impl ReportNotes {
     fn add(&mut self, other: ReportNotes) {
         self.round_trip = other.round_trip.or(self.round_trip);
@@ -254,11 +303,9 @@ pub(crate) struct Rtcp {
     peer_sender_report: Option<PeerSenderReport>,
     /// The peer's latest report block on our stream.
     peer: Option<PeerFigures>,
-    /// The most packets of the stream we send now the peer reported lost in all, while it
-    /// reported on it (`peer`): only a loss above it is new. RFC 3550 §6.4.1 lets the count
-    /// go down with duplicates, and back up as they are offset: counted from a lower one, those
-    /// packets would be counted lost twice.
-    most_lost: i32,
+    /// What the peer's next report on the stream we send now is counted from; `None` until a
+    /// report starts it anew.
+    baseline: Option<Baseline>,
     /// Of our packets on the stream we send now, those the peer's reports added to what it
     /// expected (modulo 2^32).
     reported_expected: u32,
@@ -285,7 +332,7 @@ impl Rtcp {
             sent_reports: [None; SENT_REPORTS],
             peer_sender_report: None,
             peer: None,
-            most_lost: 0,
+            baseline: None,
             reported_expected: 0,
             round_trip: None,
             source: None,
@@ -319,9 +366,11 @@ impl Rtcp {
     }
 
     /// Forgets where the peer's RTCP came from (a re-negotiation moved the peer, or its stream
-    /// moved under a NAT).
+    /// moved under a NAT), and counts its next report on our stream from itself: a new peer
+    /// counts our packets anew.
     pub(crate) fn relearn(&mut self) {
         self.source = None;
+        self.baseline = None;
     }
 
     /// Our report at `now` (NTP time `ntp`) into `buffer`: a sender report if the stream `out`
@@ -410,13 +459,21 @@ impl Rtcp {
                             at: now,
                         });
                     }
-                    report.report_blocks().filter(ours).last()
+                    report
+                        .report_blocks()
+                        .filter(ours)
+                        .last()
+                        .map(|block| (report.ssrc(), block))
                 }
-                Packet::Rr(report) => report.report_blocks().filter(ours).last(),
+                Packet::Rr(report) => report
+                    .report_blocks()
+                    .filter(ours)
+                    .last()
+                    .map(|block| (report.ssrc(), block)),
                 _ => None,
             };
-            if let Some(block) = block {
-                notes.add(self.peer_reported(now, &block, sender.packets()));
+            if let Some((reporter, block)) = block {
+                notes.add(self.peer_reported(now, reporter, &block, sender.packets()));
             }
         }
         self.source = Some(source);
@@ -428,7 +485,7 @@ impl Rtcp {
     pub(crate) fn restart_sending(&mut self) {
         self.reported = false;
         self.peer = None;
-        self.most_lost = 0;
+        self.baseline = None;
         self.reported_expected = 0;
         self.packets_at_reports = [0; 2];
         self.sent_reports = [None; SENT_REPORTS];
@@ -454,8 +511,16 @@ impl Rtcp {
         }
     }
 
-    /// Reads the peer's `block` on our stream, of which we sent `sent` packets.
-    fn peer_reported(&mut self, now: Instant, block: &ReportBlock<'_>, sent: u32) -> ReportNotes {
+    /// Reads the `block` on our stream, of which we sent `sent` packets, that `reporter` sent.
+    /// Its figures count from the same reporter's previous report; another reporter's start
+    /// anew, as a new peer counts our packets anew.
+    fn peer_reported(
+        &mut self,
+        now: Instant,
+        reporter: u32,
+        block: &ReportBlock<'_>,
+        sent: u32,
+    ) -> ReportNotes {
         let figures = PeerFigures {
             fraction_lost: block.fraction_lost(),
             // Sign-extend the 24-bit field.
@@ -468,26 +533,25 @@ impl Rtcp {
             round_trip,
             ..ReportNotes::default()
         };
-        if let Some(before) = self.peer {
-            let expected = figures
-                .extended_highest
-                .wrapping_sub(before.extended_highest);
-            // A report older than the last one, or of a stream restarted, adds nothing.
-            if expected < 1 << 31 {
+        let counted = self
+            .baseline
+            .as_mut()
+            .filter(|baseline| baseline.reporter == reporter)
+            .and_then(|baseline| Some((baseline.interval(&figures)?, baseline)));
+        match counted {
+            Some((expected, baseline)) => {
                 // The peer cannot have expected packets we never sent: a lying or broken peer
                 // must not skew the host's loss ratio. Packets in flight when a report was
                 // written still count in a later one.
                 let expected = expected.min(sent.wrapping_sub(self.reported_expected));
                 self.reported_expected = self.reported_expected.wrapping_add(expected);
-                let lost = figures.cumulative_lost.saturating_sub(self.most_lost);
                 notes.newly_expected = u64::from(expected);
-                notes.newly_lost = u64::try_from(lost).unwrap_or(0).min(notes.newly_expected);
+                notes.newly_lost = u64::from(baseline.advance(&figures, expected));
             }
+            // A first report, another reporter's, one older than the last, or one of a stream
+            // restarted adds nothing.
+            None => self.baseline = Some(Baseline::new(reporter, &figures)),
         }
-        self.most_lost = match self.peer {
-            Some(_) => self.most_lost.max(figures.cumulative_lost),
-            None => figures.cumulative_lost,
-        };
         self.peer = Some(figures);
         self.round_trip = round_trip.or(self.round_trip);
         notes

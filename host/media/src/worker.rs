@@ -220,7 +220,9 @@ pub struct WorkerStats {
     /// Our packets peers expected, by the extended highest sequence numbers of their reports.
     pub peer_reported_expected: u64,
     /// Our packets peers reported lost (by their cumulative loss, never counted down, each
-    /// packet once: a count that dips and rises again adds only what goes above its highest).
+    /// packet once: a count that dips and rises again adds only what goes above its highest;
+    /// one that falls further than duplicates explain, or comes from a new peer or reporter,
+    /// is counted again from there).
     pub peer_reported_lost: u64,
     /// Frames of room mixes queued for their recordings' writers.
     pub recorded_frames: u64,

@@ -1071,3 +1071,103 @@ fn a_peer_s_loss_count_that_dips_and_rises_again_counts_each_packet_lost_once() 
         (30, 2)
     );
 }
+
+/// Sends 10 packets of leg A's on `worker`, then takes `report` from `peer_rtcp`.
+fn ten_then(worker: &mut Worker, peer_rtcp: SocketAddr, report: &[u8]) {
+    assert_eq!(send(worker, 10).len(), 10);
+    worker.handle_rtcp(worker.next_tick(), A, peer_rtcp, report);
+}
+
+/// Leg A's packets its peers reported expected and lost on `worker`.
+fn peer_reported(worker: &Worker) -> (u64, u64) {
+    let stats = worker.stats();
+    (stats.peer_reported_expected, stats.peer_reported_lost)
+}
+
+#[test]
+fn a_peer_moved_by_a_re_negotiation_counts_our_packets_lost_from_its_own_first_report() {
+    let start = Instant::now();
+    let old_rtcp = addr("192.0.2.5:7001");
+    let mut worker = one_leg(
+        start,
+        9,
+        addr("192.0.2.5:7000"),
+        RtcpPath::Separate(old_rtcp),
+    );
+    let ours = header(&send(&mut worker, 1)[0]).2;
+    let base = 40_000;
+    worker.handle_rtcp(start, A, old_rtcp, &report_on(ours, base, 0));
+    ten_then(&mut worker, old_rtcp, &report_on(ours, base + 10, 8));
+    assert_eq!(peer_reported(&worker), (10, 8));
+
+    // The same codec: our stream carries on under its SSRC, to an endpoint that reports under
+    // the same SSRC as the one before (an SBC in front of both), counting from 2.
+    let new_rtcp = addr("192.0.2.9:7001");
+    let moved = leg_to(addr("192.0.2.9:7000"), RtcpPath::Separate(new_rtcp));
+    worker.update_leg(worker.next_tick(), A, moved);
+    ten_then(&mut worker, new_rtcp, &report_on(ours, base + 20, 2));
+    ten_then(&mut worker, new_rtcp, &report_on(ours, base + 30, 7));
+    ten_then(&mut worker, new_rtcp, &report_on(ours, base + 40, 12));
+    assert_eq!(worker.stats().rtcp_received, 5);
+    // Its first report starts its count: 5 and 5 lost of its next 20, not 4 of 30 (what rose
+    // above the old endpoint's 8).
+    assert_eq!(peer_reported(&worker), (30, 18));
+}
+
+#[test]
+fn a_report_under_another_ssrc_counts_our_packets_lost_from_its_own_first_report() {
+    let start = Instant::now();
+    let peer_rtcp = addr("192.0.2.5:7001");
+    let mut worker = one_leg(
+        start,
+        9,
+        addr("192.0.2.5:7000"),
+        RtcpPath::Separate(peer_rtcp),
+    );
+    let ours = header(&send(&mut worker, 1)[0]).2;
+    let base = 40_000;
+    let report_from = |reporter: u32, extended_highest: u32, cumulative_lost: u32| {
+        let block = ReportBlock::builder(ours)
+            .extended_sequence_number(extended_highest)
+            .cumulative_lost(cumulative_lost);
+        receiver_report(reporter, Some(block))
+    };
+    worker.handle_rtcp(start, A, peer_rtcp, &report_from(0x77, base, 0));
+    ten_then(&mut worker, peer_rtcp, &report_from(0x77, base + 10, 8));
+    // A relay takes over the reports, its count from 2.
+    ten_then(&mut worker, peer_rtcp, &report_from(0x99, base + 20, 2));
+    ten_then(&mut worker, peer_rtcp, &report_from(0x99, base + 30, 7));
+    ten_then(&mut worker, peer_rtcp, &report_from(0x99, base + 40, 12));
+    assert_eq!(worker.stats().rtcp_received, 5);
+    assert_eq!(peer_reported(&worker), (30, 18));
+}
+
+#[test]
+fn after_a_bogus_loss_count_the_peer_s_honest_ones_count_again() {
+    let start = Instant::now();
+    let peer_rtcp = addr("192.0.2.5:7001");
+    let mut worker = one_leg(
+        start,
+        9,
+        addr("192.0.2.5:7000"),
+        RtcpPath::Separate(peer_rtcp),
+    );
+    let ours = header(&send(&mut worker, 1)[0]).2;
+    let base = 40_000;
+    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, base, 0));
+    ten_then(&mut worker, peer_rtcp, &report_on(ours, base + 10, 2));
+    // A loss of 2^23 - 1 costs one interval, capped at its 10 packets.
+    ten_then(
+        &mut worker,
+        peer_rtcp,
+        &report_on(ours, base + 20, 0x7F_FFFF),
+    );
+    assert_eq!(peer_reported(&worker), (20, 12));
+    // Back to the honest count: more than its 10 packets' duplicates could take off, so it
+    // counts from there: 2 and 1 lost.
+    ten_then(&mut worker, peer_rtcp, &report_on(ours, base + 30, 3));
+    ten_then(&mut worker, peer_rtcp, &report_on(ours, base + 40, 5));
+    ten_then(&mut worker, peer_rtcp, &report_on(ours, base + 50, 6));
+    assert_eq!(worker.stats().rtcp_received, 6);
+    assert_eq!(peer_reported(&worker), (50, 15));
+}
