@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use support::audio::power;
 use support::phone::Phone;
 use support::server::{Server, misbehave_config};
-use support::sipp::{self, Sipp, free_port, scenario};
+use support::sipp::{self, Sipp, scenario};
 use support::xmlrpc::rpc;
 use switchyard_net::testing::hickory_proto::rr::rdata::{A, SRV};
 use switchyard_net::testing::hickory_proto::rr::{RData, RecordType};
@@ -388,8 +388,7 @@ fn held_and_resumed(scenario_name: &str, offer_method: &str) {
         &format!("[sip]\noffer_method = {offer_method:?}\n"),
     );
     let server = Server::start_with(&config);
-    let media_port = free_port("127.0.0.1").to_string();
-    let callee = Sipp::callee_with(scenario_name, &["-rtp_echo", "-mp", &media_port]);
+    let callee = Sipp::callee_echoing_rtp(scenario_name);
     let phone = Phone::call(server.sip, "room", "carol", &[]);
     let call = dial(&server, &format!("{:?}", callee.uri("bob")));
 

@@ -328,22 +328,30 @@ fn rtcp_reports_go_both_ways_are_counted_and_each_leg_is_summed_up_as_it_ends() 
     let server = Server::start();
     let before = scrape(server.control);
     let phone = Phone::call(server.sip, "000777123", "alice", &[]);
-    phone.talk(700.0, Duration::from_secs(1));
     // The first report goes within about 3 s of the call's start, to the phone's RTP port + 1
-    // from the server's.
-    let (report, from) = phone
-        .await_rtcp(Duration::from_secs(8))
-        .expect("the server's first RTCP report");
+    // from the server's; it is read, and the time it came taken, as it comes, talk or not.
+    let rtcp = phone.rtcp_socket();
+    let (report, from, received) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let (report, from) =
+                await_rtcp(&rtcp, Duration::from_secs(8)).expect("the server's first RTCP report");
+            (report, from, Instant::now())
+        });
+        phone.talk(700.0, Duration::from_secs(1));
+        reader.join().expect("the RTCP reader")
+    });
     assert_eq!(from.port(), phone.media_address().port() + 1);
     let (server_ssrc, lsr) = sender_report(&report);
     // The phone's report on the server's stream: 3 packets lost, the sender report just
-    // received held 0.5 s (DLSR in 1/65536 s).
-    std::thread::sleep(Duration::from_millis(500));
+    // received held at least 0.5 s, as long as it was held in fact (DLSR in 1/65536 s, RFC
+    // 3550 §6.4.1).
+    std::thread::sleep(Duration::from_millis(500).saturating_sub(received.elapsed()));
+    let held = received.elapsed();
     let block = ReportBlock::builder(server_ssrc)
         .cumulative_lost(3)
         .extended_sequence_number(1000)
         .last_sender_report_timestamp(lsr)
-        .delay_since_last_sender_report_timestamp(32_768);
+        .delay_since_last_sender_report_timestamp((held.as_secs_f64() * 65_536.0) as u32);
     let phone_report = ReceiverReport::builder(0x5EED).add_report_block(block);
     let mut packet = vec![0; phone_report.calculate_size().unwrap()];
     phone_report.write_into(&mut packet).unwrap();
@@ -360,7 +368,7 @@ fn rtcp_reports_go_both_ways_are_counted_and_each_leg_is_summed_up_as_it_ends() 
             "{name}"
         );
     }
-    // The round trip on loopback, less the 0.5 s the phone held the report: a few ms.
+    // The round trip on loopback, less the time the phone held the report: a few ms.
     let round_trip = counted.value("switchyard_rtcp_round_trip_seconds_total", "");
     assert!((0.0..0.1).contains(&round_trip), "{round_trip}");
     assert_eq!(
@@ -368,7 +376,6 @@ fn rtcp_reports_go_both_ways_are_counted_and_each_leg_is_summed_up_as_it_ends() 
         0.0
     );
 
-    let rtcp = phone.rtcp_socket();
     phone.hang_up();
     // The leg's last RTCP: a report, then the BYE of the server's stream (RFC 3550 §6.3.7).
     let bye = (0..20)

@@ -8,6 +8,7 @@ mod support;
 use std::net::UdpSocket;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use support::ports;
 use support::raw_peer::RawPeer;
 use support::server::{Server, base_config, misbehave_config};
 use support::sipp::{call as sipp, free_port, scenario};
@@ -214,20 +215,23 @@ const EXPIRY_RUN_TIMEOUT: &str = "100s";
 
 /// Runs SIPp's `scenario_name` as one call to the `alone` user of `server`,
 /// with a longer time-out than the helpers' 20 s (session timers take a
-/// minute), otherwise as they run it (a free loopback port, no keyboard, the
+/// minute), otherwise as they run it (a free loopback port, another if another
+/// process takes it first, no keyboard, the
 /// time-out a failure); returns its output and how long it ran.
 fn long_call(server: &Server, scenario_name: &str) -> (std::process::Output, Duration) {
     require_sipp();
-    let started = Instant::now();
-    let output = Command::new("sipp")
-        .args(["-sf", &scenario(scenario_name)])
-        .args(["-s", "alone", "-i", "127.0.0.1", "-m", "1"])
-        .args(["-p", &free_port("127.0.0.1").to_string()])
-        .args(["-nostdin", "-timeout", EXPIRY_RUN_TIMEOUT, "-timeout_error"])
-        .arg(server.sip.to_string())
-        .output()
-        .expect("running sipp");
-    (output, started.elapsed())
+    ports::on_free_ports("SIPp", || {
+        let started = Instant::now();
+        let output = Command::new("sipp")
+            .args(["-sf", &scenario(scenario_name)])
+            .args(["-s", "alone", "-i", "127.0.0.1", "-m", "1"])
+            .args(["-p", &free_port("127.0.0.1").to_string()])
+            .args(["-nostdin", "-timeout", EXPIRY_RUN_TIMEOUT, "-timeout_error"])
+            .arg(server.sip.to_string())
+            .output()
+            .expect("running sipp");
+        (!ports::sipp_lost_its_port(&output.stderr)).then(|| (output, started.elapsed()))
+    })
 }
 
 #[test]

@@ -323,21 +323,21 @@ fn behind_a_trusted_proxy_refused_entries_count_against_their_caller() {
 }
 
 /// Listens on `phone` for `duration` while `during` runs after `lead`;
-/// returns what was heard before and after `lead`.
+/// returns what came before `during` began and what came from then on.
 fn listen_around(
     phone: &Phone,
     lead: Duration,
     duration: Duration,
     during: impl FnOnce() + Send,
 ) -> (Vec<i16>, Vec<i16>) {
-    let heard = std::thread::scope(|scope| {
-        let listening = scope.spawn(|| phone.talk(TALK_HZ, duration));
+    std::thread::scope(|scope| {
+        let listening = scope.spawn(|| phone.talk_timed(TALK_HZ, duration));
         std::thread::sleep(lead);
+        // Split where `during` began, however many packets a stall held back.
+        let cut = Instant::now();
         during();
-        listening.join().unwrap()
-    });
-    let cut = (lead.as_millis() as usize * 8).min(heard.len());
-    (heard[..cut].to_vec(), heard[cut..].to_vec())
+        listening.join().unwrap().split_at(cut)
+    })
 }
 
 /// Asserts `heard` holds the two-tone sound (880 and 1320 Hz) and `before` not.

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use support::audio::{peak_power, power, rms};
 use support::phone::{Listening, Phone, header};
 use support::server::Server;
-use support::sipp::{Sipp, free_port};
+use support::sipp::Sipp;
 use support::webconference::{create_room, random_room, server_with, wait_for_participant, wc};
 
 /// Above this a tone is heard (a full-scale sine reads about 1).
@@ -73,11 +73,7 @@ fn a_challenged_dial_out_is_connected_with_audio_both_ways() {
     let server = Server::start();
     let room = random_room();
     let pin = create_room(&server, &room);
-    let media_port = free_port("127.0.0.1").to_string();
-    let callee = Sipp::callee_with(
-        "uas_407_then_200_wait_bye.xml",
-        &["-rtp_echo", "-mp", &media_port],
-    );
+    let callee = Sipp::callee_echoing_rtp("uas_407_then_200_wait_bye.xml");
     let tag = dial_out(&server, &room, &pin, &callee, "alice", "secret");
     let listed = wait_for_participant(
         &server,

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::server::{Server, base_config, binary};
-use support::sipp::{self, free_port};
-use support::tools::{require_python, require_sipp};
+use support::sipp;
+use support::tools::require_python;
 use support::xmlrpc::{python, rpc};
 
 /// How long a stopping server may take to hang up and exit.
@@ -312,24 +312,21 @@ fn the_stats_file_carries_the_counts_across_a_restart() {
 /// Background load: SIPp calls into room 123 and a Python client writing
 /// room feedback as fast as it can, each bounded in count and time.
 struct Load {
-    calls: Child,
+    /// Killed, if still running, when dropped.
+    _calls: support::load::Load,
     feedback: Child,
 }
 
 impl Load {
     fn start(server: &Server) -> Load {
-        require_sipp();
         require_python();
-        let calls = Command::new("sipp")
-            .args(["-sn", "uac", "-s", "000777123", "-d", "200"])
-            .args(["-r", "20", "-m", "400", "-l", "40", "-nostdin"])
-            .args(["-timeout", "30s", "-i", "127.0.0.1"])
-            .args(["-p", &free_port("127.0.0.1").to_string()])
-            .arg(server.sip.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("running sipp");
+        let calls = support::load::Load::start(
+            server,
+            &["-sn", "uac", "-s", "000777123", "-d", "200"],
+            400,
+            20,
+            Duration::from_secs(30),
+        );
         let feedback = Command::new("python3")
             .args([
                 "-c",
@@ -346,16 +343,17 @@ impl Load {
             .stderr(Stdio::null())
             .spawn()
             .expect("running python3");
-        Load { calls, feedback }
+        Load {
+            _calls: calls,
+            feedback,
+        }
     }
 }
 
 impl Drop for Load {
     fn drop(&mut self) {
-        for child in [&mut self.calls, &mut self.feedback] {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        let _ = self.feedback.kill();
+        let _ = self.feedback.wait();
     }
 }
 

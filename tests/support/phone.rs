@@ -353,6 +353,11 @@ impl Phone {
     /// [`Phone::audio_rate`]). A later call continues the same RTP stream
     /// (sequence numbers and timestamps).
     pub fn talk(&self, tone_hz: f64, duration: Duration) -> Vec<i16> {
+        self.talk_tones(&[tone_hz], duration).samples
+    }
+
+    /// [`Phone::talk`], with when each packet heard came.
+    pub fn talk_timed(&self, tone_hz: f64, duration: Duration) -> Heard {
         self.talk_tones(&[tone_hz], duration)
     }
 
@@ -372,7 +377,7 @@ impl Phone {
     }
 
     /// [`Phone::talk`] of the sum of `tones`.
-    fn talk_tones(&self, tones: &[f64], duration: Duration) -> Vec<i16> {
+    fn talk_tones(&self, tones: &[f64], duration: Duration) -> Heard {
         let frames = (duration.as_millis() / 20) as usize;
         let ssrc = self.ssrc();
         let first = self.take_frames(frames as u32) as usize;
@@ -381,7 +386,10 @@ impl Phone {
         let samples = rate as usize / 50;
         let (mut encoder, mut decoder) = (Encoder::new(self.codec), Decoder::new(self.codec));
         let pt = self.codec.payload_type();
-        let mut heard = Vec::with_capacity(frames * samples);
+        let mut heard = Heard {
+            samples: Vec::with_capacity(frames * samples),
+            arrivals: Vec::with_capacity(frames),
+        };
         let mut buffer = [0u8; 2048];
         let mut payload = Vec::new();
         let mut decoded = vec![0i16; 5760];
@@ -411,7 +419,8 @@ impl Phone {
                     && rtp.payload_type() == pt
                 {
                     let n = decoder.decode(rtp.payload(), &mut decoded);
-                    heard.extend_from_slice(&decoded[..n]);
+                    heard.arrivals.push((Instant::now(), heard.samples.len()));
+                    heard.samples.extend_from_slice(&decoded[..n]);
                 }
             }
         }
@@ -571,6 +580,28 @@ pub fn ok_to(request: &str) -> String {
     }
     ok.push_str("Content-Length: 0\r\n\r\n");
     ok
+}
+
+/// What a phone heard while it talked, decoded.
+pub struct Heard {
+    /// The samples, in the order their packets came.
+    pub samples: Vec<i16>,
+    /// When each packet came, and where its samples start in `samples`.
+    arrivals: Vec<(Instant, usize)>,
+}
+
+impl Heard {
+    /// The samples of the packets that came before `at`, and those of the packets that
+    /// came from `at` on.
+    pub fn split_at(mut self, at: Instant) -> (Vec<i16>, Vec<i16>) {
+        let cut = self
+            .arrivals
+            .iter()
+            .find(|(came, _)| *came >= at)
+            .map_or(self.samples.len(), |&(_, start)| start);
+        let after = self.samples.split_off(cut);
+        (self.samples, after)
+    }
 }
 
 /// The first packet `rtcp`, a phone's RTCP port, is sent within `timeout`, and

@@ -1,7 +1,8 @@
 //! The sockets a process holds, as the kernel lists them (`/proc/<pid>/fd` and
 //! `/proc/net/{udp,udp6,tcp,tcp6}`): whether a peer bound the port it was given
-//! (another process may bind a port found free before the peer does) and
-//! whether the server read what came on a connection.
+//! (another process may bind a port found free before the peer does), whether
+//! the server read what came on a connection, and how many datagrams the kernel
+//! dropped for want of room in a socket's receive buffer.
 
 use std::net::SocketAddr;
 use std::process::Child;
@@ -26,10 +27,16 @@ pub fn on_free_ports<T>(peer: &str, start: impl FnMut() -> Option<T>) -> T {
         })
 }
 
-/// Whether SIPp, whose output is `output`, exited because its port was taken
-/// after it was found free.
+/// Whether SIPp, whose output is `output`, exited because one of its ports (its
+/// SIP port, or its RTP ports `-mp` and `-mp` + 2) was taken after it was found free.
 pub fn sipp_lost_its_port(output: &[u8]) -> bool {
-    String::from_utf8_lossy(output).contains("Unable to bind main socket, errno = 98")
+    let output = String::from_utf8_lossy(output);
+    output.lines().any(|line| {
+        ["main socket", "audio RTP socket", "video RTP socket"]
+            .iter()
+            .any(|socket| line.contains(&format!("Unable to bind {socket}")))
+            && line.contains("errno = 98")
+    })
 }
 
 /// Whether process `pid` holds a socket bound to `port` (UDP or TCP, IPv4 or
@@ -51,6 +58,24 @@ pub fn read_by(pid: u32, local: SocketAddr, remote: SocketAddr) -> bool {
             && fields[2].ends_with(&remote)
             && fields[4].ends_with(":00000000")
     })
+}
+
+/// How many datagrams the kernel dropped, since they were opened, that came to the UDP
+/// sockets (IPv4 and IPv6) process `pid` holds bound to `port`: those its receive buffer
+/// had no room for (the `drops` column of `/proc/net/udp`), which the process never sees.
+pub fn udp_drops(pid: u32, port: u16) -> u64 {
+    let local = hex_port(port);
+    held(pid, &["udp", "udp6"])
+        .iter()
+        .filter(|fields| fields[1].ends_with(&local))
+        .map(|fields| {
+            fields.get(12).map_or(0, |drops| {
+                drops
+                    .parse::<u64>()
+                    .unwrap_or_else(|e| panic!("the drops column {drops:?}: {e}"))
+            })
+        })
+        .sum()
 }
 
 /// Waits, at most [`BIND_TIMEOUT`], until `child` holds a socket bound to
@@ -80,8 +105,15 @@ fn hex_port(port: u16) -> String {
 /// Whether one of the socket `tables` lists, among the sockets process `pid`
 /// holds, one whose fields (split at white space; 1: local address, 2: remote
 /// address, 4: send and receive queues) `wanted` holds for.
-fn holds(pid: u32, tables: &[&str], wanted: impl Fn(&[&str]) -> bool) -> bool {
-    let held: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+fn holds(pid: u32, tables: &[&str], wanted: impl Fn(&[String]) -> bool) -> bool {
+    held(pid, tables).iter().any(|fields| wanted(fields))
+}
+
+/// The fields (split at white space; 1: local address, 2: remote address, 4: send
+/// and receive queues, 9: inode, 12 in the UDP tables: drops) of each socket the
+/// `tables` list that process `pid` holds.
+fn held(pid: u32, tables: &[&str]) -> Vec<Vec<String>> {
+    let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
         .into_iter()
         .flatten()
         .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
@@ -90,12 +122,15 @@ fn holds(pid: u32, tables: &[&str], wanted: impl Fn(&[&str]) -> bool) -> bool {
             Some(link.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
         })
         .collect();
-    tables.iter().any(|table| {
-        std::fs::read_to_string(format!("/proc/net/{table}")).is_ok_and(|text| {
-            text.lines().skip(1).any(|line| {
-                let fields: Vec<&str> = line.split_whitespace().collect();
-                fields.len() > 9 && wanted(&fields) && held.iter().any(|h| h == fields[9])
-            })
+    tables
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(format!("/proc/net/{table}")).ok())
+        .flat_map(|text| {
+            text.lines()
+                .skip(1)
+                .map(|line| line.split_whitespace().map(str::to_owned).collect())
+                .collect::<Vec<Vec<String>>>()
         })
-    })
+        .filter(|fields| fields.len() > 9 && inodes.contains(&fields[9]))
+        .collect()
 }

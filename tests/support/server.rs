@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 /// How long the binary may take to start (it compiles its guest first).
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long the log may take to reach its end once the binary exited: the last lines
+/// still in the pipe and the reader's turn to take them.
+const LOG_END_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How many servers this test process configured: each gets the next block
 /// of RTP ports.
 static SERVERS_CONFIGURED: AtomicU16 = AtomicU16::new(0);
@@ -132,6 +136,8 @@ pub struct Server {
     /// Where it takes XML-RPC.
     pub control: SocketAddr,
     log: Arc<Mutex<String>>,
+    /// Reads its stderr into `log`, ending where the stderr does.
+    log_reader: std::thread::JoinHandle<()>,
     /// Holds its configuration file, [`CONFIG_FILE`].
     dir: tempfile::TempDir,
 }
@@ -285,7 +291,7 @@ impl Server {
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.0.stderr.take().expect("piped stderr");
         let sink = log.clone();
-        std::thread::spawn(move || {
+        let log_reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 let mut log = sink.lock().unwrap();
                 log.push_str(&line);
@@ -333,6 +339,7 @@ impl Server {
             control: field("control"),
             child,
             log,
+            log_reader,
             dir,
         }
     }
@@ -375,14 +382,31 @@ impl Server {
         assert!(status.success(), "kill -s {name} failed");
     }
 
-    /// Waits for it to exit, at most `timeout`.
+    /// Waits for it to exit, at most `timeout`, then for its log to be read to the end
+    /// (every line it wrote is in [`Server::log`]), at most [`LOG_END_TIMEOUT`].
     pub fn wait(&mut self, timeout: Duration) -> ExitStatus {
-        exit_within(&mut self.child.0, timeout).unwrap_or_else(|| {
+        let status = exit_within(&mut self.child.0, timeout).unwrap_or_else(|| {
             panic!(
                 "switchyard still running after {timeout:?}:\n{}",
                 self.log()
             )
-        })
+        });
+        self.await_log_end();
+        status
+    }
+
+    // Waits, at most LOG_END_TIMEOUT, until the reader has read the exited binary's stderr
+    // to its end; panics with the log so far then.
+    fn await_log_end(&self) {
+        let started = Instant::now();
+        while !self.log_reader.is_finished() {
+            assert!(
+                started.elapsed() < LOG_END_TIMEOUT,
+                "switchyard's stderr still open {LOG_END_TIMEOUT:?} after it exited:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use super::ports;
 use super::server::Server;
 use super::tools::{exit_within, output_within, require_sipp};
+use std::ffi::OsStr;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
@@ -33,6 +34,22 @@ pub fn free_port(ip: &str) -> u16 {
             std::net::TcpListener::bind((ip, port)).ok().map(|_| port)
         })
         .expect("a loopback port free for both UDP and TCP")
+}
+
+/// A UDP port free on `ip` now whose port + 2 is free as well, for SIPp's `-mp`
+/// (it binds its audio RTP socket there and its video one 2 above). At most 50
+/// ports are tried.
+fn free_media_port(ip: &str) -> u16 {
+    let ip: std::net::IpAddr = ip.parse().expect("an IP address");
+    (0..50)
+        .find_map(|_| {
+            let audio = UdpSocket::bind((ip, 0)).ok()?;
+            let port = audio.local_addr().ok()?.port();
+            UdpSocket::bind((ip, port.checked_add(2)?))
+                .ok()
+                .map(|_| port)
+        })
+        .expect("a loopback port free for UDP, and the one 2 above it")
 }
 
 /// The common arguments of every run: one call from `local_ip`, no keyboard,
@@ -90,8 +107,21 @@ pub struct Sipp {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
-    /// Where SIPp's stdout and stderr go.
+    /// Its RTP port (`-mp`) when it echoes RTP: its audio socket's, the video one's 2 above.
+    media_port: Option<u16>,
+    /// Where SIPp's stdout and stderr go, in `_dir`.
     output: PathBuf,
+    /// A directory of its own, removed with it.
+    _dir: tempfile::TempDir,
+}
+
+/// What a SIPp does with the RTP it receives.
+#[derive(Clone, Copy)]
+enum Media {
+    /// What the scenario says, on SIPp's default RTP ports.
+    Ignored,
+    /// Sent back where it came from (`-rtp_echo`), on RTP ports found free.
+    Echoed,
 }
 
 impl Sipp {
@@ -108,45 +138,69 @@ impl Sipp {
     /// A callee on the loopback address `ip` (`127.0.0.1` or `::1`) running
     /// `scenario_name` with more SIPp arguments.
     pub fn callee_on(ip: &str, scenario_name: &str, args: &[&str]) -> Sipp {
-        let scenario = scenario(scenario_name);
-        let args: Vec<&str> = ["-sf", scenario.as_str()]
-            .into_iter()
-            .chain(args.iter().copied())
-            .collect();
-        Sipp::spawn_on(ip, &args, None)
+        Sipp::spawn_on(ip, &callee_args(scenario_name, args), None, Media::Ignored)
     }
 
-    /// Waits, at most 10 s, until SIPp's socket is bound: from then on what
-    /// is sent to it waits for it; or until it exits. `false` when it exited
-    /// because another process took its port first; panics at 10 s.
+    /// A callee running `scenario_name` that sends the RTP it receives back
+    /// (`-rtp_echo`), on RTP ports of its own found free.
+    pub fn callee_echoing_rtp(scenario_name: &str) -> Sipp {
+        let args = callee_args(scenario_name, &[]);
+        Sipp::spawn_on("127.0.0.1", &args, None, Media::Echoed)
+    }
+
+    /// Waits, at most 10 s for each, until SIPp's sockets are bound (its SIP
+    /// port, and its RTP ports if it has its own): from then on what is sent
+    /// to them waits for it; or until it exits. `false` when it exited because
+    /// another process took one of its ports first; panics at 10 s.
     fn await_bound(&mut self) -> bool {
+        let rtp = self
+            .media_port
+            .into_iter()
+            .flat_map(|port| [port, port + 2]);
+        let bound = std::iter::once(self.addr.port())
+            .chain(rtp)
+            .all(|port| ports::await_bound(&mut self.child, port, "SIPp"));
         // Exited otherwise: SIPp's status and output are for `finish` to judge.
-        ports::await_bound(&mut self.child, self.addr.port(), "SIPp")
-            || !ports::sipp_lost_its_port(&std::fs::read(&self.output).unwrap_or_default())
+        bound || !ports::sipp_lost_its_port(&std::fs::read(&self.output).unwrap_or_default())
     }
 
     /// SIPp with `args` for one call, towards `target` if given.
     pub fn spawn(args: &[&str], target: Option<SocketAddr>) -> Sipp {
-        Sipp::spawn_on("127.0.0.1", args, target)
+        Sipp::spawn_on("127.0.0.1", args, target, Media::Ignored)
     }
 
     /// SIPp on the loopback address `ip` with `args` for one call, towards
-    /// `target` if given.
-    fn spawn_on(ip: &str, args: &[&str], target: Option<SocketAddr>) -> Sipp {
+    /// `target` if given, doing with RTP what `media` says.
+    fn spawn_on(
+        ip: &str,
+        args: &[impl AsRef<OsStr>],
+        target: Option<SocketAddr>,
+        media: Media,
+    ) -> Sipp {
         require_sipp();
         ports::on_free_ports("SIPp", || {
-            let mut sipp = Sipp::start(ip, args, target);
+            let mut sipp = Sipp::start(ip, args, target, media);
             sipp.await_bound().then_some(sipp)
         })
     }
 
-    /// SIPp started on a free port of `ip` with `args` for one call, towards
-    /// `target` if given; perhaps not bound yet.
-    fn start(ip: &str, args: &[&str], target: Option<SocketAddr>) -> Sipp {
+    /// SIPp started on free ports of `ip` with `args` for one call, towards
+    /// `target` if given, doing with RTP what `media` says; perhaps not bound yet.
+    fn start(
+        ip: &str,
+        args: &[impl AsRef<OsStr>],
+        target: Option<SocketAddr>,
+        media: Media,
+    ) -> Sipp {
         let port = free_port(ip);
+        let media_port = match media {
+            Media::Ignored => None,
+            Media::Echoed => Some(free_media_port(ip)),
+        };
         // Files, not pipes: SIPp redraws its screen every second, and a pipe
         // nobody reads would fill and stall it.
-        let output = std::env::temp_dir().join(format!("sipp-{port}.out"));
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let output = dir.path().join("sipp.out");
         let stdout = std::fs::File::create(&output).expect("creating SIPp's output file");
         let stderr = stdout.try_clone().expect("cloning SIPp's output file");
         let mut command = Command::new("sipp");
@@ -155,6 +209,9 @@ impl Sipp {
             .args(["-p", &port.to_string()])
             .stdout(Stdio::from(stdout))
             .stderr(Stdio::from(stderr));
+        if let Some(media_port) = media_port {
+            command.args(["-rtp_echo", "-mp", &media_port.to_string()]);
+        }
         one_call(&mut command, ip);
         if let Some(target) = target {
             command.arg(target.to_string());
@@ -164,7 +221,9 @@ impl Sipp {
         Sipp {
             child,
             addr: SocketAddr::new(ip, port),
+            media_port,
             output,
+            _dir: dir,
         }
     }
 
@@ -198,8 +257,16 @@ impl Drop for Sipp {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.output);
     }
+}
+
+/// The arguments of a callee running `scenario_name` (a file under
+/// `tests/scenarios/`), then `args`.
+fn callee_args(scenario_name: &str, args: &[&str]) -> Vec<String> {
+    ["-sf".to_owned(), scenario(scenario_name)]
+        .into_iter()
+        .chain(args.iter().map(|&arg| arg.to_owned()))
+        .collect()
 }
 
 /// The cumulative value of a counter (`Successful call`, `Failed call`) on
