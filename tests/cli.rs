@@ -1641,3 +1641,76 @@ fn a_component_past_the_loaders_limit_is_refused_when_check_config_reads_its_con
         )
     );
 }
+
+#[test]
+fn check_config_names_a_component_that_is_no_webassembly_on_one_line_for_a_guest_with_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.wasm");
+    std::fs::write(&junk, b"not wasm").unwrap();
+    // The table has the check read the keys the component declares, before it loads.
+    let config = format!(
+        "{}[guests.junk]\nwasm = {:?}\n[guests.junk.config]\ntime_limit_s = 600\n",
+        loopback_config("info", 10000, 10100),
+        junk.display().to_string()
+    );
+    let line = config.lines().count() - 2;
+    let bad = config_file(&dir, &config);
+    let out = run(&["check-config", &bad]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "{bad}:{line}:1: guests.junk.wasm: not a readable component: "
+        )) && stderr.contains("bad magic number"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn guest_load_refuses_a_file_name_xml_rpc_cannot_carry_before_reaching_for_the_server() {
+    use std::os::unix::ffi::OsStrExt as _;
+    for (file, why) in [
+        (
+            &b"/tmp/a\x01.wasm"[..],
+            "/tmp/a\\u{1}.wasm: the file name has \\u{1}, a character XML-RPC cannot carry",
+        ),
+        (
+            b"/tmp/caf\xe9.wasm",
+            "/tmp/caf\u{fffd}.wasm: the file name is not UTF-8, which XML-RPC cannot carry",
+        ),
+    ] {
+        // Nothing listens there: a request would fail as the server not reached.
+        let out = output_within(
+            Command::new(binary())
+                .args(["guest", "load", "webconference"])
+                .arg(std::ffi::OsStr::from_bytes(file))
+                .args(["--control", "127.0.0.1:1"]),
+            Duration::from_secs(10),
+            "guest load",
+        );
+        assert_eq!(
+            (out.status.code(), text(&out.stderr)),
+            (Some(1), format!("switchyard: {why}\n"))
+        );
+    }
+}
+
+#[test]
+fn guest_new_failing_removes_the_parents_it_made_and_only_those() {
+    let dir = tempfile::tempdir().unwrap();
+    let there = dir.path().join("a");
+    std::fs::create_dir(&there).unwrap();
+    std::fs::write(there.join("other"), "not made by guest new").unwrap();
+    let full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = guest_new_into("full2", &there.join("b/c/full2"), full.into());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let left: Vec<_> = std::fs::read_dir(&there)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["other"], "left in {}", there.display());
+}

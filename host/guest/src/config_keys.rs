@@ -79,7 +79,8 @@ impl ConfigKeys {
         let mut kinds = BTreeMap::new();
         let mut declared = false;
         for payload in Parser::new(0).parse_all(wasm) {
-            let payload = payload.map_err(|e| format!("not a readable component: {e}"))?;
+            let payload =
+                payload.map_err(|e| on_one_line(&format!("not a readable component: {e}")))?;
             let Payload::CustomSection(section) = payload else {
                 continue;
             };
@@ -127,6 +128,17 @@ impl fmt::Display for ConfigKeys {
         let keys: Vec<&str> = self.kinds.keys().map(String::as_str).collect();
         f.write_str(&keys.join(", "))
     }
+}
+
+/// `text` on one line, as an error of `check-config` is (`file:line:column: key: problem`):
+/// each line break, with the indentation around it, made one space. A parser's message
+/// may span lines (wasmparser's "bad magic number" lists the bytes it expected and found).
+pub fn on_one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -202,5 +214,16 @@ mod tests {
                 "its {SECTION} section gives key \"key\" an unknown kind \"colour\""
             ))
         );
+    }
+
+    #[test]
+    fn a_component_that_is_no_webassembly_is_an_error_on_one_line() {
+        let error = ConfigKeys::declared_by(b"not wasm").expect_err("no WebAssembly");
+        assert!(
+            error.starts_with("not a readable component: ") && error.contains("bad magic number"),
+            "{error}"
+        );
+        assert_eq!(error.lines().count(), 1, "{error}");
+        assert!(!error.contains("  "), "{error}");
     }
 }

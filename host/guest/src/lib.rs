@@ -48,7 +48,7 @@ pub use bindings::types::{
     RoomInfo, SipHeader, TalkState,
 };
 pub use cache::CompileCache;
-pub use config_keys::ConfigKeys;
+pub use config_keys::{ConfigKeys, on_one_line};
 pub use guest::{Guest, GuestConfig};
 pub use host_api::HostApi;
 pub use instance::{GuestError, Instance};

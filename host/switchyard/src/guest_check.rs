@@ -5,7 +5,7 @@
 use crate::config::{Config, ConfigError, KeyPath};
 use crate::guest_loader::{ConfigProblem, GuestLoader, UnusablePath};
 use std::path::Path;
-use switchyard_guest::{GuestError, Runtime};
+use switchyard_guest::{GuestError, Runtime, on_one_line};
 
 /// The first guest configured in `config` (read from `file`) that could not load at start, as
 /// an error at its key: a component that cannot be read, does not compile, targets no WIT
@@ -72,17 +72,6 @@ fn located(file: &Path, config: &Config, name: &str, error: &anyhow::Error) -> C
         false => table,
     };
     ConfigError::at_key(file, key, on_one_line(&format!("{error:#}")))
-}
-
-/// `text` on one line, as an error of `check-config` is (`file:line:column: key: problem`):
-/// each line break, with the indentation around it, made one space. A compiler's message
-/// may span lines (wasmparser's "bad magic number" lists the bytes it expected and found).
-fn on_one_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// What a guest's config check `found`, at the key of `file` it names (else at the guest's

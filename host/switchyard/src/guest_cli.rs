@@ -9,10 +9,11 @@ use crate::guest_loader::EMBEDDED;
 use std::path::Path;
 use std::process::ExitCode;
 use switchyard_control::Value;
+use switchyard_control::xmlrpc::{encode_method_call, parse_method_call};
 
 /// `guestLoad(name, file)` on the control API `api`: the server reads `file` from its own
-/// file system, at the path [`server_path`] gives (a `file` whose name is not UTF-8 is
-/// refused here, exit 1, before any request). Its answer is waited for
+/// file system, at the path [`server_path`] gives (a `file` whose name XML-RPC cannot carry
+/// is refused here, exit 1, before any request). Its answer is waited for
 /// [`control_client::CHANGE_WAIT`] at most (the server compiles the component): exit 0
 /// once loaded, [`UNANSWERED`] when it took the request and no answer came, in time or at
 /// all (it may have loaded it, or still load it), else 1 (a refusal of how it came followed
@@ -37,20 +38,35 @@ pub fn load(api: &ControlApi<'_>, name: &str, file: &Path) -> ExitCode {
 
 /// The path the server is to read `file` at: made absolute from this process's directory,
 /// but for [`EMBEDDED`], the component built into the server; else the problem: a path that
-/// cannot be made absolute, or a name that is not UTF-8, which an XML-RPC string cannot
-/// carry (it would name another file).
+/// cannot be made absolute, or a name an XML-RPC string cannot carry (it would name another
+/// file): one that is not UTF-8, or has a character XML 1.0 cannot hold (a control character
+/// but tab, LF and CR; U+FFFE; U+FFFF).
 fn server_path(file: &Path) -> Result<String, String> {
     let path = match std::path::absolute(file) {
         _ if file == Path::new(EMBEDDED) => file.to_owned(),
         Ok(path) => path,
         Err(e) => return Err(format!("{}: {e}", file.display())),
     };
-    path.into_os_string().into_string().map_err(|_| {
-        format!(
-            "{}: the file name is not UTF-8, which XML-RPC cannot carry",
-            file.display()
-        )
-    })
+    let refused = |why: String| format!("{}: the file name {why}", file.display());
+    let path = path
+        .into_os_string()
+        .into_string()
+        .map_err(|_| refused("is not UTF-8, which XML-RPC cannot carry".into()))?;
+    match path.chars().find(|&c| !carried_as_is(c)) {
+        None => Ok(path),
+        Some(c) => Err(refused(format!(
+            "has {}, a character XML-RPC cannot carry",
+            c.escape_unicode()
+        ))),
+    }
+}
+
+/// Whether the server reads `c` back as it is from an XML-RPC call that carries it: the
+/// encoder writes a character XML cannot hold as U+FFFD.
+fn carried_as_is(c: char) -> bool {
+    let sent = [Value::String(c.into())];
+    let call = encode_method_call("guestLoad", &sent);
+    parse_method_call(call.as_bytes()).is_ok_and(|(_, read)| read == sent)
 }
 
 /// `guestList()` on the control API `api`, as a table: one line per version;
@@ -106,7 +122,7 @@ pub fn fail_call(error: &anyhow::Error, advice: &str) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Cli;
+    use crate::{Cli, Command, GuestCommand};
 
     /// Whether `switchyard ARGS` is a command line `switchyard` takes; one it refuses
     /// exits 2, as clap's usage errors do.
@@ -162,6 +178,60 @@ mod tests {
         }
     }
 
+    /// Why `switchyard ARGS` is refused (exit 2).
+    fn refusal(args: &[&str]) -> String {
+        let refused = Cli::try_parse_args([&["switchyard"], args].concat()).expect_err("refused");
+        assert_eq!(refused.exit_code(), 2, "{args:?}: {refused}");
+        refused.to_string()
+    }
+
+    #[test]
+    fn a_configuration_given_twice_after_the_command_is_refused_as_one_before_and_after() {
+        let before_and_after = refusal(&["--config", "a.toml", "ctl", "rooms", "--config", "b"]);
+        assert!(
+            before_and_after.contains("--config is given both before the command and after it"),
+            "{before_and_after}"
+        );
+        for twice in [
+            &["ctl", "--config", "a.toml", "rooms", "--config", "b.toml"][..],
+            &["ctl", "--config=a.toml", "room", "101", "--config=b.toml"],
+            &["guest", "--config", "a.toml", "list", "--config", "b.toml"],
+            &[
+                "guest", "--config", "a.toml", "load", "w", "a.wasm", "--config", "b",
+            ],
+        ] {
+            assert_eq!(refusal(twice), before_and_after, "{twice:?}");
+        }
+        // After `--`, an operand: a room named --config.
+        assert!(taken(&[
+            "ctl", "--config", "a.toml", "room", "--", "--config"
+        ]));
+    }
+
+    #[test]
+    fn a_configuration_between_guest_and_load_or_list_is_theirs_and_refused_for_new() {
+        for command in [&["list"][..], &["load", "webconference", "a.wasm"]] {
+            let args = [&["switchyard", "guest", "--config", "x.toml"][..], command].concat();
+            let cli = Cli::try_parse_args(args).expect("taken");
+            let Some(Command::Guest {
+                command: GuestCommand::Load { reach, .. } | GuestCommand::List { reach },
+                ..
+            }) = cli.command
+            else {
+                panic!("{command:?}: not guest load or list");
+            };
+            assert_eq!(
+                reach.config.as_deref(),
+                Some(Path::new("x.toml")),
+                "{command:?}"
+            );
+        }
+        assert!(
+            refusal(&["guest", "--config", "x.toml", "new", "flow"])
+                .contains("--config is taken only by the server (no command), ctl, guest load"),
+        );
+    }
+
     #[test]
     fn a_file_name_that_is_not_utf8_is_refused_before_any_request() {
         use std::os::unix::ffi::OsStrExt as _;
@@ -183,6 +253,31 @@ mod tests {
             Path::new(&relative),
             std::env::current_dir().unwrap().join("a.wasm")
         );
+    }
+
+    #[test]
+    fn a_file_name_with_a_character_xml_cannot_hold_is_refused_before_any_request() {
+        for (name, shown) in [
+            ("/tmp/a\x01.wasm", "\\u{1}"),
+            ("/tmp/a\x1b.wasm", "\\u{1b}"),
+            ("/tmp/a\u{fffe}.wasm", "\\u{fffe}"),
+        ] {
+            assert_eq!(
+                server_path(Path::new(name)),
+                Err(format!(
+                    "{name}: the file name has {shown}, a character XML-RPC cannot carry"
+                )),
+                "{name:?}"
+            );
+        }
+        // Tab, CR and LF, a C1 control and markup, which XML holds (CR as &#13;), are taken.
+        for name in ["/tmp/a\tb\r\n.wasm", "/tmp/a\u{85}&<b>.wasm"] {
+            assert_eq!(
+                server_path(Path::new(name)).as_deref(),
+                Ok(name),
+                "{name:?}"
+            );
+        }
     }
 
     #[test]

@@ -122,6 +122,10 @@ enum Command {
     /// `ctl` reaches it (HTTPS when --config sets control.tls_cert); or a new
     /// guest crate (`guest new`).
     Guest {
+        /// The server's configuration file, for `guest load` and `guest list`: as given
+        /// after them.
+        #[arg(long = "config", id = "guest_config", value_name = "FILE")]
+        config: Option<PathBuf>,
         #[command(subcommand)]
         command: GuestCommand,
     },
@@ -129,7 +133,7 @@ enum Command {
 
 /// How `ctl` and `guest load|list` reach the control API of a running server: given
 /// after `ctl`, `guest load` or `guest list`, before or after what follows it (`--config`
-/// may come before the command too).
+/// may come before the command too, or between `guest` and `load|list`).
 #[derive(Debug, Args)]
 struct ControlArgs {
     /// The server's configuration file: where its control API listens, its
@@ -187,28 +191,33 @@ enum GuestCommand {
 
 impl Cli {
     /// The command line `args` as clap parses it, and then refused as clap refuses one
-    /// (exit 2) when `--config` comes before a command that reads no configuration
-    /// (`check-config`, `import-sems-config`, `guest new`), or both before and after one
-    /// that does; a `--config` before `ctl` or `guest load|list` is taken as given after it.
+    /// (exit 2) when it gives `--config` more than once (`ctl --config A rooms --config B`
+    /// too), or before a command that reads no configuration (`check-config`,
+    /// `import-sems-config`, `guest new`, also as `guest --config FILE new`); a `--config`
+    /// before `ctl` or `guest load|list`, or between `guest` and `load|list`, is taken as
+    /// given after it.
     fn try_parse_args(
         args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
     ) -> Result<Cli, clap::Error> {
-        let mut cli = Cli::try_parse_from(args)?;
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        let mut cli = Cli::try_parse_from(&args)?;
+        let refused =
+            |message: &str| Err(Cli::command().error(ErrorKind::ArgumentConflict, message));
+        // clap refuses an option given twice to one command, but of a global option given to
+        // a command and to its subcommand it keeps the subcommand's alone: the line is counted.
+        if config_options(&args) > 1 {
+            return refused("--config is given both before the command and after it");
+        }
         let Some(command) = &mut cli.command else {
             return Ok(cli);
         };
-        let Some(config) = cli.config.take() else {
+        let Some(config) = cli.config.take().or_else(|| command.take_config()) else {
             return Ok(cli);
         };
-        let refused =
-            |message: &str| Err(Cli::command().error(ErrorKind::ArgumentConflict, message));
         match command.reach() {
             None => refused(
                 "--config is taken only by the server (no command), ctl, guest load and guest list",
             ),
-            Some(ControlArgs {
-                config: Some(_), ..
-            }) => refused("--config is given both before the command and after it"),
             Some(reach) => {
                 reach.config = Some(config);
                 Ok(cli)
@@ -217,18 +226,42 @@ impl Cli {
     }
 }
 
+/// How many `--config` options the command line `args` gives (`--config FILE` or
+/// `--config=FILE`), up to a `--`, after which each argument is an operand.
+fn config_options(args: &[OsString]) -> usize {
+    args.iter()
+        .skip(1)
+        .map(|arg| arg.as_encoded_bytes())
+        .take_while(|&arg| arg != b"--")
+        .filter(|&arg| arg == b"--config" || arg.starts_with(b"--config="))
+        .count()
+}
+
 impl Command {
+    /// The `--config` given between the command and its subcommand (`guest --config FILE
+    /// list`), taken out of it.
+    fn take_config(&mut self) -> Option<PathBuf> {
+        match self {
+            Command::Guest { config, .. } => config.take(),
+            Command::CheckConfig { .. }
+            | Command::ImportSemsConfig { .. }
+            | Command::Ctl { .. } => None,
+        }
+    }
+
     /// How the command reaches a running server, when it does.
     fn reach(&mut self) -> Option<&mut ControlArgs> {
         match self {
             Command::Ctl { reach, .. }
             | Command::Guest {
                 command: GuestCommand::Load { reach, .. } | GuestCommand::List { reach },
+                ..
             } => Some(reach),
             Command::CheckConfig { .. }
             | Command::ImportSemsConfig { .. }
             | Command::Guest {
                 command: GuestCommand::New { .. },
+                ..
             } => None,
         }
     }
@@ -244,7 +277,7 @@ pub fn run() -> ExitCode {
             output,
             force,
         }) => import_sems_config(&file, output.as_deref(), force),
-        Some(Command::Guest { command }) => guest(command),
+        Some(Command::Guest { command, .. }) => guest(command),
         Some(Command::Ctl {
             command,
             reach,

@@ -147,30 +147,16 @@ pub fn new(name: &str, dir: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty())
-        && let Err(e) = std::fs::create_dir_all(parent)
-    {
-        eprintln!("switchyard: {}: {e}", parent.display());
-        return ExitCode::FAILURE;
-    }
-    match std::fs::create_dir(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            eprintln!(
-                "switchyard: {} already exists; give a new directory (--dir)",
-                dir.display()
-            );
+    let made = match make_new_dir(dir) {
+        Ok(made) => made,
+        Err(problem) => {
+            eprintln!("switchyard: {problem}");
             return ExitCode::FAILURE;
         }
-        Err(e) => {
-            eprintln!("switchyard: {}: {e}", dir.display());
-            return ExitCode::FAILURE;
-        }
-    }
+    };
     if let Err(e) = write(dir, &files) {
         eprintln!("switchyard: {e}");
-        // The directory is new: nothing of anyone else's is in it.
-        let _ = std::fs::remove_dir_all(dir);
+        unmake(made);
         return ExitCode::FAILURE;
     }
     let told = cli_output::print(&format!(
@@ -178,10 +164,55 @@ pub fn new(name: &str, dir: &Path) -> ExitCode {
         dir.display()
     ));
     if told != ExitCode::SUCCESS {
-        // Exit 1 leaves nothing made, so the same command can be run again.
-        let _ = std::fs::remove_dir_all(dir);
+        unmake(made);
     }
     told
+}
+
+/// Makes the directory `dir`, which must not exist, and those of its parents that do not:
+/// the outermost directory made, which holds all that was made; else the problem, with
+/// nothing made.
+fn make_new_dir(dir: &Path) -> Result<&Path, String> {
+    let outermost = outermost_missing(dir);
+    let made = make_dir_and_parents(dir);
+    if made.is_err() && outermost != dir {
+        // Parents made before the failure.
+        unmake(outermost);
+    }
+    made.map(|()| outermost)
+}
+
+/// The outermost of `dir` and its parents that does not exist (`dir` when it does).
+fn outermost_missing(dir: &Path) -> &Path {
+    dir.ancestors()
+        .take_while(|path| {
+            !path.as_os_str().is_empty()
+                && std::fs::symlink_metadata(path)
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        })
+        .last()
+        .unwrap_or(dir)
+}
+
+/// Makes the parents of `dir` that do not exist, then `dir`, which must not.
+fn make_dir_and_parents(dir: &Path) -> Result<(), String> {
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    std::fs::create_dir(dir).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => format!(
+            "{} already exists; give a new directory (--dir)",
+            dir.display()
+        ),
+        _ => format!("{}: {e}", dir.display()),
+    })
+}
+
+/// Removes `made`, the outermost directory [`make_new_dir`] made, and all in it: exit 1
+/// leaves nothing made, so the same command can be run again.
+fn unmake(made: &Path) {
+    // It did not exist before: nothing of anyone else's is in it.
+    let _ = std::fs::remove_dir_all(made);
 }
 
 fn write(dir: &Path, files: &[(String, String)]) -> Result<(), String> {
