@@ -23,19 +23,21 @@ pub(crate) fn to_room_rate(mono: &[f64], rate: u32) -> Vec<i16> {
     if rate == PROMPT_RATE {
         return mono.iter().map(|s| s.to_sample::<i16>()).collect();
     }
-    let filtered;
-    let source = if rate > PROMPT_RATE {
-        filtered = low_pass(mono, rate);
-        &filtered[..]
+    if rate > PROMPT_RATE {
+        interpolate(low_pass(mono, rate), mono.len(), rate)
     } else {
-        mono
-    };
-    let out_len = (source.len() as u64 * u64::from(PROMPT_RATE)).div_ceil(u64::from(rate)) as usize;
+        interpolate(mono.iter().copied(), mono.len(), rate)
+    }
+}
+
+/// The `len` samples of `source` at `rate` Hz, sinc-interpolated at [`PROMPT_RATE`].
+fn interpolate(source: impl Iterator<Item = f64>, len: usize, rate: u32) -> Vec<i16> {
+    let out_len = (len as u64 * u64::from(PROMPT_RATE)).div_ceil(u64::from(rate)) as usize;
     let sinc = Sinc::new(ring_buffer::Fixed::from([0.0f64; 2 * SINC_DEPTH]));
     // The interpolator's ring buffer delays the signal by SINC_DEPTH − 1 source frames (measured
     // in the test below): drop that much from the start and read as much further at the end.
     let lead = (SINC_DEPTH - 1) as f64 * f64::from(PROMPT_RATE) / f64::from(rate);
-    let mut converted = signal::from_iter(source.iter().copied())
+    let mut converted = signal::from_iter(source)
         .from_hz_to_hz(sinc, f64::from(rate), f64::from(PROMPT_RATE))
         .take(out_len + lead.ceil() as usize + 1);
     (&mut converted).take(lead.round() as usize).for_each(drop);
@@ -45,8 +47,9 @@ pub(crate) fn to_room_rate(mono: &[f64], rate: u32) -> Vec<i16> {
         .collect()
 }
 
-// Blackman-windowed sinc low-pass at CUTOFF_HZ, zero-phase (centred taps), same length as input.
-fn low_pass(input: &[f64], rate: u32) -> Vec<f64> {
+// Blackman-windowed sinc low-pass at CUTOFF_HZ, zero-phase (centred taps), as many samples as
+// the input, computed as they are read so that no second copy of a long prompt is held.
+fn low_pass(input: &[f64], rate: u32) -> impl Iterator<Item = f64> + '_ {
     let half = (rate / 500) as usize;
     let fc = CUTOFF_HZ / f64::from(rate);
     let len = 2 * half + 1;
@@ -64,13 +67,11 @@ fn low_pass(input: &[f64], rate: u32) -> Vec<f64> {
         .collect();
     let gain: f64 = taps.iter().sum();
     taps.iter_mut().for_each(|t| *t /= gain);
-    (0..input.len())
-        .map(|n| {
-            let lo = n.saturating_sub(half);
-            let hi = (n + half + 1).min(input.len());
-            (lo..hi).map(|k| input[k] * taps[k + half - n]).sum()
-        })
-        .collect()
+    (0..input.len()).map(move |n| {
+        let lo = n.saturating_sub(half);
+        let hi = (n + half + 1).min(input.len());
+        (lo..hi).map(|k| input[k] * taps[k + half - n]).sum()
+    })
 }
 
 #[cfg(test)]

@@ -191,3 +191,96 @@ fn a_g711_file_needs_8_bit_samples_and_data() {
         Err(PromptError::MalformedG711("no data chunk"))
     ));
 }
+
+/// `bytes` with the size of its data chunk (hound writes it at byte 40) set to `size`.
+fn with_data_size(mut bytes: Vec<u8>, size: u32) -> Vec<u8> {
+    bytes[40..44].copy_from_slice(&size.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn the_check_reads_the_header_alone() {
+    let whole = wav(16_000, 2, 16, false, 1000.0, 0.0);
+    assert_eq!(
+        Prompt::check_wav(&mut Cursor::new(&whole)).unwrap(),
+        Duration::from_secs(1)
+    );
+    // Its header alone: the check finds nothing wrong, while decoding finds no samples.
+    let header = &whole[..44];
+    assert_eq!(
+        Prompt::check_wav(&mut Cursor::new(header)).unwrap(),
+        Duration::from_secs(1)
+    );
+    assert!(matches!(Prompt::from_wav(header), Err(PromptError::Wav(_))));
+    let codes = [0xd5; 800];
+    assert_eq!(
+        Prompt::check_wav(&mut Cursor::new(g711_wav(6, &codes, false))).unwrap(),
+        Duration::from_millis(100)
+    );
+}
+
+#[test]
+fn a_prompt_playing_longer_than_an_hour_is_refused_from_its_header() {
+    // 8 kHz 16-bit mono: 16,000 bytes a second.
+    let longest = 16_000 * 3600;
+    let hour = with_data_size(wav(8000, 1, 16, false, 1000.0, 0.0), longest);
+    assert_eq!(
+        Prompt::check_wav(&mut Cursor::new(&hour)).unwrap(),
+        Prompt::MAX_DURATION
+    );
+    let longer = with_data_size(hour, longest + 16_000);
+    for outcome in [
+        Prompt::check_wav(&mut Cursor::new(&longer)).map(drop),
+        Prompt::from_wav(&longer).map(drop),
+    ] {
+        assert!(
+            matches!(outcome, Err(PromptError::TooLong(d)) if d == Duration::from_secs(3601)),
+            "{outcome:?}"
+        );
+    }
+    assert_eq!(
+        PromptError::TooLong(Duration::from_secs(3601)).to_string(),
+        "3601 s of audio, more than the 3600 s a prompt may play"
+    );
+}
+
+#[test]
+fn a_file_larger_than_64_mib_is_refused_before_it_is_read() {
+    let mut bytes = wav(8000, 1, 16, false, 1000.0, 0.0);
+    bytes.resize(64 << 20, 0);
+    assert!(Prompt::check_wav(&mut Cursor::new(&bytes)).is_ok());
+    bytes.push(0);
+    let too_large = (64 << 20) + 1;
+    for outcome in [
+        Prompt::check_wav(&mut Cursor::new(&bytes)).map(drop),
+        Prompt::from_wav(&bytes).map(drop),
+    ] {
+        assert!(
+            matches!(outcome, Err(PromptError::TooLarge(n)) if n == too_large),
+            "{outcome:?}"
+        );
+    }
+    assert_eq!(
+        PromptError::TooLarge(too_large).to_string(),
+        "67108865 bytes, more than the 64 MiB a prompt file may take"
+    );
+}
+
+#[test]
+fn the_check_refuses_what_decoding_refuses() {
+    let mut zero_rate = wav(8000, 1, 16, false, 1000.0, 0.0);
+    zero_rate[24..28].copy_from_slice(&0u32.to_le_bytes());
+    let mut wide_g711 = g711_wav(6, &[0xd5; 8], true);
+    wide_g711[34] = 16;
+    let bad = [
+        b"RIFF\x04\0\0\0WAVEnope".to_vec(),
+        zero_rate,
+        wide_g711,
+        g711_wav(7, &[], true)[..46].to_vec(),
+    ];
+    for bytes in bad {
+        let checked = Prompt::check_wav(&mut Cursor::new(&bytes)).unwrap_err();
+        let decoded = Prompt::from_wav(&bytes).unwrap_err();
+        assert_eq!(checked.to_string(), decoded.to_string());
+    }
+}

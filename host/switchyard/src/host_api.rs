@@ -150,19 +150,38 @@ impl CoreHost {
         admit()?;
         let (tap, recording) = self.recorder.create(name, tracks)?;
         let file_name = recording.file_name();
-        let started = lock(&self.core).start_recording(room, tap);
+        let started = {
+            let mut core = lock(&self.core);
+            let started = core.start_recording(room, tap);
+            // Told before the core is let go: whatever ends the recording (a stop, the room's
+            // end) takes the core after, and so is told after.
+            if started.is_ok() {
+                self.events.recording(room, Some(&file_name), true);
+            }
+            started
+        };
         self.wake();
         if let Err(e) = started {
             recording.abandon();
             return Err(adapter::error(e));
         }
-        recording
-            .start()
-            .inspect(|()| self.events.recording(room, Some(&file_name), true))
-            .inspect_err(|_| {
-                let _ = lock(&self.core).stop_recording(room);
-                self.wake();
-            })
+        // The writer's thread is spawned with the core let go: every import waits for it.
+        recording.start().inspect_err(|_| {
+            let _ = self.end_recording(room);
+        })
+    }
+
+    /// Stops the recording of `room` and, when there was one, tells the event stream so
+    /// before the core is let go, so that a start that takes the core after is told after.
+    fn end_recording(&self, room: &str) -> Result<(), CoreError> {
+        let mut core = lock(&self.core);
+        let stopped = core.stop_recording(room);
+        if stopped.is_ok() {
+            self.events.recording(room, None, false);
+        }
+        drop(core);
+        self.wake();
+        stopped
     }
 
     /// Deletes the recording `name` unless a room is being recorded to it.
@@ -493,11 +512,7 @@ impl HostApi for CoreHost {
     }
 
     fn stop_recording(&self, room: &str) -> Result<(), Error> {
-        let result = lock(&self.core).stop_recording(room);
-        self.wake();
-        result
-            .map_err(adapter::error)
-            .inspect(|()| self.events.recording(room, None, false))
+        self.end_recording(room).map_err(adapter::error)
     }
 
     fn start_timer(&self, call: &str, ms: u32) -> Result<u64, Error> {
@@ -930,6 +945,39 @@ mod tests {
         assert_eq!(told, [&serde_json::Value::from("board.wav")]);
         assert!(dir.path().join("board.wav").is_file());
         host.stop_recording("7").unwrap();
+    }
+
+    #[test]
+    fn a_stop_racing_a_start_is_told_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = Arc::new(recording_into(dir.path()));
+        // Nothing lets a test in between the start and its event: the race is run, often
+        // enough that a start told after the core is let go loses it in nearly every run.
+        for round in 0..100 {
+            let stopper = Arc::clone(&host);
+            // Stops the recording as soon as the core has it: the start is then still
+            // spawning the writer's thread.
+            let stop = std::thread::spawn(move || {
+                let until = Instant::now() + Duration::from_secs(5);
+                while stopper.stop_recording("7").is_err() {
+                    assert!(Instant::now() < until, "round {round}: never recorded");
+                }
+            });
+            host.start_recording("7", &format!("board{round}"), &mut || Ok(()))
+                .unwrap();
+            stop.join().unwrap();
+            let log = host.events().log().since(0).events;
+            let told: Vec<bool> = log
+                .iter()
+                .filter(|e| e.kind == "recording")
+                .map(|e| e.data["recording"].as_bool().unwrap())
+                .collect();
+            assert_eq!(
+                told,
+                [true, false].repeat(round + 1),
+                "round {round}: each start told before its stop"
+            );
+        }
     }
 
     #[test]

@@ -45,7 +45,6 @@ const MAX_STEM_BYTES: usize = wav_file::MAX_NAME_BYTES - EXTENSION.len();
 #[derive(Debug)]
 pub struct Recorder {
     dir: Option<PathBuf>,
-    max_bytes: u64,
     space: Arc<Space>,
     writing: Writing,
 }
@@ -208,9 +207,8 @@ impl Recorder {
             }
         }
         Recorder {
+            space: Arc::new(Space::new(max_bytes, dir.clone())),
             dir,
-            max_bytes,
-            space: Arc::new(Space::new(max_bytes)),
             writing: Writing::default(),
         }
     }
@@ -264,7 +262,7 @@ impl Recorder {
         }
         // Measured anew, not given back: the file may never have been counted (copied in
         // since the last measure).
-        if let Err(e) = self.measure_space(dir) {
+        if let Err(e) = self.measure_space() {
             tracing::warn!("{e}");
         }
         tracing::info!(path = %path.display(), "recording deleted");
@@ -290,13 +288,14 @@ impl Recorder {
     pub fn create(&self, name: &str, tracks: bool) -> Result<(RecordingTap, NewRecording), Error> {
         let (dir, stem, file_name) = self.checked_name(name, tracks)?;
         let invalid = |why: &str| Error::InvalidArgument(format!("recording: {name:?}: {why}"));
-        let used = self.measure_space(dir)?;
-        if self.max_bytes.saturating_sub(used) < MIN_START_BYTES {
+        let used = self.measure_space()?;
+        let max_bytes = self.space.max_bytes();
+        if max_bytes.saturating_sub(used) < MIN_START_BYTES {
             return Err(Error::WrongState(format!(
                 "recording: the recordings in {} take {used} bytes of the {} \
                  recording.max_total_mb allows: delete some first",
                 dir.display(),
-                self.max_bytes
+                max_bytes
             )));
         }
         let path = dir.join(&file_name);
@@ -404,18 +403,12 @@ impl Recorder {
         Ok((dir, stem, file_name))
     }
 
-    /// Measures what the recordings in `dir` take, and so the space left to them (when a
-    /// recording starts or one is deleted): files being written count as far as they reached
-    /// the disk, which is within a checkpoint of what their writers took. Returns the bytes
-    /// taken.
-    fn measure_space(&self, dir: &Path) -> Result<u64, Error> {
-        let used: u64 = switchyard_control::files::recordings(dir)
-            .map_err(|why| Error::Failed(format!("recording: {why}")))?
-            .iter()
-            .map(|(_, meta)| meta.len())
-            .sum();
-        self.space.set(self.max_bytes.saturating_sub(used));
-        Ok(used)
+    /// Measures what the recordings take, and so the space left to them (see
+    /// [`Space::measure`]), when a recording starts or one is deleted. Returns the bytes taken.
+    fn measure_space(&self) -> Result<u64, Error> {
+        self.space
+            .measure()
+            .map_err(|why| Error::Failed(format!("recording: {why}")))
     }
 }
 
@@ -690,7 +683,7 @@ mod tests {
             frames,
             read_only,
             wav_file::MAX_SAMPLES,
-            &Space::new(1 << 30),
+            &Space::new(1 << 30, None),
             &mut |leg, _| panic!("no track to open, yet {leg:?} was asked for"),
         );
         assert!(outcome.is_err());
@@ -747,7 +740,7 @@ mod tests {
                 .open(dir.path().join("board.wav"))
                 .unwrap(),
             wav_file::MAX_SAMPLES,
-            &Space::new(1 << 30),
+            &Space::new(1 << 30, None),
             &mut |leg, rate| written.open_track(Some("board"), leg, rate),
         );
         let done = outcome.unwrap().unwrap();
@@ -1047,7 +1040,7 @@ mod tests {
             frames,
             mix,
             wav_file::MAX_SAMPLES,
-            &Space::new(0),
+            &Space::new(0, None),
             &mut |leg, rate| written.open_track(Some("board"), leg, rate),
         );
         assert!(

@@ -16,6 +16,11 @@ use switchyard_media::{LegId, MAX_RECORDED_TRACKS, RecordedFrame};
 /// [`wav_file`](super::wav_file) for a power loss.
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 
+/// How often at most a recording that runs short of space measures it again, before it
+/// stops: files deleted by hand meanwhile free theirs, and a full directory is not scanned
+/// at every frame.
+const REMEASURE_INTERVAL: Duration = Duration::from_secs(10);
+
 /// What a finished recording holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Written {
@@ -80,6 +85,7 @@ pub fn write(
         mix: WavFile::create(file, first.rate)?,
         tracks: BTreeMap::new(),
         skipped: BTreeSet::new(),
+        measured: None,
     };
     let mut frame = Some(first);
     let mut checkpointed = Instant::now();
@@ -114,6 +120,8 @@ struct Files {
     tracks: BTreeMap<LegId, WavFile>,
     /// The legs heard that have no track: in the mix only.
     skipped: BTreeSet<LegId>,
+    /// When this recording last measured the space, having run short of it.
+    measured: Option<Instant>,
 }
 
 impl Files {
@@ -136,7 +144,7 @@ impl Files {
         let gap = u64::from(frame.dropped_before) * len;
         let files = 1 + self.tracks.len() as u64;
         let wanted = (gap + len).min(max_samples - self.mix.samples());
-        let taken = space.take(wanted * files * BYTES_PER_SAMPLE);
+        let taken = self.take(space, wanted * files * BYTES_PER_SAMPLE);
         // Every file gets as many samples as the space allows all of them.
         let granted = taken / BYTES_PER_SAMPLE / files;
         space.give(taken - granted * files * BYTES_PER_SAMPLE);
@@ -173,7 +181,7 @@ impl Files {
     ) -> std::io::Result<()> {
         let call = CallId(leg.0);
         let before = self.mix.samples();
-        let granted = space.take(before * BYTES_PER_SAMPLE);
+        let granted = self.take(space, before * BYTES_PER_SAMPLE);
         if granted < before * BYTES_PER_SAMPLE {
             space.give(granted);
             self.skipped.insert(leg);
@@ -204,6 +212,26 @@ impl Files {
         Ok(())
     }
 
+    /// Takes `bytes` of `space`, or all that is left when less is; returns how many were
+    /// taken. Short of them, it measures the space again first (see [`Space::measure`]),
+    /// unless this recording did within [`REMEASURE_INTERVAL`].
+    fn take(&mut self, space: &Space, bytes: u64) -> u64 {
+        let taken = space.take(bytes);
+        if taken == bytes
+            || self
+                .measured
+                .is_some_and(|at| at.elapsed() < REMEASURE_INTERVAL)
+        {
+            return taken;
+        }
+        self.measured = Some(Instant::now());
+        space.give(taken);
+        if let Err(why) = space.measure() {
+            tracing::warn!("could not measure the space left to recordings: {why}");
+        }
+        space.take(bytes)
+    }
+
     /// Brings every file up to date, then syncs each to disk: the outcome is that of the
     /// recording's own files alone, whatever other files on their file system do.
     fn checkpoint(&mut self) -> std::io::Result<()> {
@@ -230,7 +258,7 @@ mod tests {
     use switchyard_media::recording_queue;
 
     fn plenty() -> Space {
-        Space::new(u64::MAX)
+        Space::new(u64::MAX, None)
     }
 
     /// The track opener of a recording without tracks, which never asks for one.
@@ -292,6 +320,7 @@ mod tests {
             mix: create("mix.wav"),
             tracks: BTreeMap::from([(LegId(1), create("1.wav"))]),
             skipped: BTreeSet::new(),
+            measured: None,
         };
         files.checkpoint().unwrap();
         // On a file system other than the mix's: only a sync of the track itself sees it.
@@ -401,7 +430,7 @@ mod tests {
         sender.send(frame(8000, 100, 0)).unwrap();
         sender.send(frame(8000, 200, 1)).unwrap();
         let file = File::create(&path).unwrap();
-        let space = Space::new(700 * BYTES_PER_SAMPLE);
+        let space = Space::new(700 * BYTES_PER_SAMPLE, None);
         let (done, finished) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let written = write(frames, file, MAX_SAMPLES, &space, &mut no_tracks).unwrap();
@@ -429,6 +458,44 @@ mod tests {
         let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
         let expected: Vec<i16> = [vec![100; 320], vec![0; 320], vec![200; 60]].concat();
         assert_eq!(samples, expected);
+    }
+
+    #[test]
+    fn space_freed_by_hand_is_measured_before_a_recording_stops_for_want_of_it() {
+        let recordings = tempfile::tempdir().unwrap();
+        let (a, b) = (
+            recordings.path().join("a.wav"),
+            recordings.path().join("b.wav"),
+        );
+        std::fs::write(&a, vec![0; 5000]).unwrap();
+        std::fs::write(&b, vec![0; 4900]).unwrap();
+        let space = Space::new(10_000, Some(recordings.path().to_owned()));
+        assert_eq!(space.measure(), Ok(9900));
+        // Deleted by hand: no measure has seen it go.
+        std::fs::remove_file(&a).unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let path = elsewhere.path().join("space.wav");
+        let file = File::create(&path).unwrap();
+        // A meeting point: each send returns once the writer is done with the frame before.
+        let (sender, frames) = std::sync::mpsc::sync_channel(0);
+        let writer = std::thread::spawn(move || {
+            write(frames, file, MAX_SAMPLES, &space, &mut no_tracks).unwrap()
+        });
+        // 640 bytes, of the 100 left: measured again, 5100 are.
+        sender.send(frame(8000, 100, 0)).unwrap();
+        sender.send(frame(8000, 200, 0)).unwrap();
+        sender.send(frame(8000, 300, 0)).unwrap();
+        // The second and third took 1280 of the 4460 left. Deleted by hand too, but within
+        // REMEASURE_INTERVAL of the last measure: 2240 samples wanted, the 3180 bytes left
+        // room for 1590.
+        std::fs::remove_file(&b).unwrap();
+        let _ = sender.send(frame(8000, 400, 6));
+        drop(sender);
+        let written = writer.join().unwrap().unwrap();
+        assert_eq!(
+            (written.samples, written.stopped_at),
+            (960 + 1590, Some(Limit::Space))
+        );
     }
 
     #[test]
@@ -527,7 +594,7 @@ mod tests {
         sender.send(tracked(4, 4, 0, &[(c, 31), (b, 22)])).unwrap();
         drop(sender);
         // Room for the mix and one track, not for the 12 samples of silence c starts with.
-        let space = Space::new(2 * 16 * BYTES_PER_SAMPLE + 2 * BYTES_PER_SAMPLE);
+        let space = Space::new(2 * 16 * BYTES_PER_SAMPLE + 2 * BYTES_PER_SAMPLE, None);
         let mut asked = Vec::new();
         let mut open_track = |leg: LegId, rate| {
             asked.push(leg);

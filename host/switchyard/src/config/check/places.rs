@@ -35,8 +35,8 @@ impl Config {
     }
 
     /// The directories and files of `[media]`, `[records]`, `[recording]`, `[rooms]` and
-    /// `[guest_cache]`: each exists (or, the cache's, can be made), the prompts decode, and the
-    /// server may write where it writes.
+    /// `[guest_cache]`: each exists (or, the cache's, can be made), the prompts' headers are
+    /// ones the server decodes, and the server may write where it writes.
     pub(super) fn check_files(&self) -> Checked {
         let prompts_dir = KeyPath::from(["media", "prompts_dir"]);
         let stats_dir = KeyPath::from(["records", "stats_dir"]);
@@ -54,8 +54,9 @@ impl Config {
             }
         }
         self.check_recordings_apart_from_prompts()?;
-        // Each prompt file is decoded as the server will at start, so that one it cannot play
-        // fails the check rather than the start.
+        // Each prompt file is checked from its header as the server checks it before decoding
+        // it at start, so that one it would refuse fails the check rather than the start; the
+        // samples are not decoded, which would cost every reload what the start costs.
         if let Some(dir) = &self.media.prompts_dir
             && let Err(e) = crate::prompts::PromptLibrary::check_dir(dir)
         {
