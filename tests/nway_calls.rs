@@ -1023,3 +1023,59 @@ fn a_number_dialled_with_escapes_is_called_and_listed_as_its_digits() {
     escalate(&a, &b);
     await_listed(&server, "9000", &["102"]);
 }
+
+#[test]
+fn a_number_dialled_with_an_escaped_control_character_is_not_found() {
+    let callee = Listening::new();
+    let keys = format!(
+        "route = \"{}\"\ncall_pattern = \"^9\"",
+        callee.uri("{number}")
+    );
+    let server = Server::start_with(&nway_config(&keys, ""));
+    // `%0A` is a line feed: no number holds one, however permissive the pattern.
+    let mut a = Phone::dial(server.sip, "9%0A1", "100", &[]);
+    assert_eq!(a.await_answer(), 404, "nobody is called at 9\\n1");
+    never_called(&callee, "9\\n1");
+}
+
+#[test]
+fn a_marked_invitee_refused_in_its_holders_place_ends_a_room_that_ends_with_it() {
+    let c = Listening::new();
+    let room = r#"
+[guests.nway.config.rooms.215]
+options = "xXq1"
+callers = { "100" = "A", "103" = "A" }
+"#;
+    let server = Server::start_with(&nway_config(&directory(&[("103", &c)]), room));
+    let marked = Phone::call(server.sip, "8215", "100", &[]);
+    let other = Phone::call(server.sip, "8215", "300", &[]);
+    await_listed(&server, "215", &["100", "300"]);
+    press(&marked, "0");
+    await_listed(&server, "215", &["300"]);
+    let answering = answer_in_background(c);
+    press(&marked, "103#");
+    let invitee = answering.join().unwrap();
+    let heard = talk_together(&[&marked, &invitee], &[A, C], TALK);
+    assert_hears(&heard[1], A, "103 talking privately with 100");
+    // The host's lock refuses 103 without listing it in the room for a moment.
+    let locked = "print(rest('PUT', '/api/v1/rooms/215/lock')[2])";
+    assert_eq!(support::rest::rest_script(&server, locked).trim(), "True");
+    // 103, marked, holds 100's place once 100 hangs up: the last marked user
+    // leaves when it is refused, or when it hangs up once told why.
+    marked.hang_up();
+    server
+        .wait_for_log(
+            "room 215: invitee 103 refused: locked by the host",
+            DEADLINE,
+        )
+        .expect("the refusal is logged");
+    let _told = invitee.talk(0.0, Duration::from_millis(1500));
+    assert!(invitee.await_bye(DEADLINE), "103 is hung up once told");
+    assert!(
+        other.await_bye(DEADLINE),
+        "the room ends with its last marked user, an invitee never let in"
+    );
+    server
+        .wait_for_log("room 215: the last marked user left; closing it", DEADLINE)
+        .expect("the closing is logged");
+}

@@ -1446,3 +1446,28 @@ fn a_caller_typing_the_pin_of_the_room_it_picked_is_no_company() {
         "301, alone but for a caller typing a pin, hears music: {alone:.2e}"
     );
 }
+
+#[test]
+fn a_mute_set_through_the_hosts_api_while_one_waits_outlasts_the_wait() {
+    let server = server();
+    let waiting = enter(&server, "209", "300");
+    let inside = enter(&server, "209", "301");
+    await_listed(&server, "209", &["300", "301"]);
+    let call = member_call(&server, "209", "300");
+    assert_eq!(
+        rest(
+            &server,
+            &format!("print(rest('POST', '/api/v1/rooms/209/participants/{call}/mute')[2])")
+        ),
+        "True"
+    );
+    let marked = enter(&server, "209", "100");
+    await_listed(&server, "209", &["100", "300", "301"]);
+    let heard = talk_together(&[&waiting, &inside, &marked], &TONES[..3], TALK);
+    assert_not_hears(
+        &heard[1],
+        TONES[0],
+        "the room, 300 muted through the host's API while it waited",
+    );
+    assert_hears(&heard[0], TONES[1], "300, no longer waiting");
+}

@@ -22,10 +22,10 @@
 //!
 //! Faults: 300 for wrong arguments (a recording name that is a path, a merge into no room name),
 //! 404 for a room nobody is in nor out of inviting, or a call that is neither, 409 when the host
-//! refuses (a recording already running, none to stop, a merge into a room it locked), 504 for an
-//! unknown function; -32603 "busy: …" when the host is too busy to do it (the same call may be
-//! tried again; `kickAll`, `muteAll` and `unmuteAll` answer it
-//! when any member's change was so refused).
+//! refuses (a recording already running, none to stop, a merge into a room it locked, before
+//! anyone moved or part-way), 504 for an unknown function; -32603 "busy: …" when the host is
+//! too busy to do it (the same call may be tried again; `kickAll`, `muteAll` and `unmuteAll`
+//! answer it when any member's change was so refused).
 
 use crate::message::Message;
 use crate::options::Options;
@@ -324,10 +324,11 @@ fn succeeded(outcomes: Vec<Result<(), Error>>) -> Result<usize, Fault> {
 /// `into` must be a room name (300) with a profile in the config (404). The
 /// host's lock of `into` keeps everyone out: it is the fault when it kept out
 /// the first participant, and no member out inviting is sent to a room that
-/// would refuse it. When nobody could move, the host's reason is the fault.
-/// Once `from` is vacant (nobody in it, nobody out inviting) its conference
-/// is over: its recording stops and its pin and lock go. Music for one alone
-/// in `into` stops.
+/// would refuse it. A lock set part-way keeps the rest in `from`, and is
+/// fault 409 saying how many moved first. When nobody could move, the
+/// host's reason is the fault. Once `from` is vacant (nobody in it, nobody
+/// out inviting) its conference is over: its recording stops and its pin
+/// and lock go. Music for one alone in `into` stops.
 fn merge(from: &str, into: &str) -> Result<Value, Fault> {
     check_merge(from, into)?;
     // Who waits for a marked user is judged before anyone moves: once a
@@ -345,40 +346,23 @@ fn merge(from: &str, into: &str) -> Result<Value, Fault> {
             (p, deaf)
         })
         .collect();
-    let mut moved = 0;
-    let mut refused = None;
-    let mut locked = false;
-    for (p, deaf) in &moving {
-        match move_participant(p, *deaf, into) {
-            Ok(Joined::In) => moved += 1,
-            Ok(Joined::Refused((why, _))) if moved == 0 => {
-                return Err(fault(CONFLICT, format!("room {into} is {why}")));
-            }
-            // Locked meanwhile: nobody else would get in.
-            Ok(Joined::Refused(_)) => {
-                locked = true;
-                break;
-            }
-            Err(e) => {
-                refused.get_or_insert(e);
-            }
-        }
-    }
+    let mut moves = Moves::of(into, moving.len() + away.len());
+    moves.move_each(&moving, |(p, deaf)| move_participant(p, *deaf, into))?;
     // Members out inviting belong to the conference too: they come back to `into`,
     // unless its lock would refuse them. Each moves its own mark, and ends `from`'s
     // conference if it was the last.
-    if !locked {
+    if !moves.locked_part_way {
         for member in away {
             if Call::new(member.call)
                 .send_message(&Message::Moved(into.to_owned()).encode())
                 .is_ok()
             {
-                moved += 1;
+                moves.moved += 1;
             }
         }
     }
-    if let Some(e) = refused
-        && moved == 0
+    if let Some(e) = moves.refused.take()
+        && moves.moved == 0
     {
         return Err(host_fault(e));
     }
@@ -387,7 +371,78 @@ fn merge(from: &str, into: &str) -> Result<Value, Fault> {
     if room::present(into).len() > 1 {
         let _ = rooms::stop_announcement(into);
     }
-    Ok(count(moved))
+    moves.answer()
+}
+
+/// What came of a merge's moves into one room.
+#[derive(Debug)]
+struct Moves<'a> {
+    /// The room merged into.
+    into: &'a str,
+    /// How many members of the conference merged: in the room and out inviting.
+    members: usize,
+    /// How many moved.
+    moved: usize,
+    /// The host's lock of `into` refused one after others had moved: the
+    /// rest stayed, and the conference is split.
+    locked_part_way: bool,
+    /// The first error the host refused a move with, other than its lock.
+    refused: Option<Error>,
+}
+
+impl<'a> Moves<'a> {
+    /// No move yet of the `members` of a conference merging into `into`.
+    fn of(into: &'a str, members: usize) -> Self {
+        Moves {
+            into,
+            members,
+            moved: 0,
+            locked_part_way: false,
+            refused: None,
+        }
+    }
+
+    /// Moves each of `moving` in turn with `move_one`, until the host's lock
+    /// of `into` refuses one: nobody after it would get in. A lock that
+    /// refused the first is the fault (409), nobody having moved.
+    fn move_each<T>(
+        &mut self,
+        moving: &[T],
+        mut move_one: impl FnMut(&T) -> Result<Joined, Error>,
+    ) -> Result<(), Fault> {
+        for one in moving {
+            match move_one(one) {
+                Ok(Joined::In) => self.moved += 1,
+                Ok(Joined::Refused((why, _))) if self.moved == 0 => {
+                    return Err(fault(CONFLICT, format!("room {} is {why}", self.into)));
+                }
+                Ok(Joined::Refused(_)) => {
+                    self.locked_part_way = true;
+                    return Ok(());
+                }
+                Err(e) => {
+                    self.refused.get_or_insert(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The merge's answer: how many moved, or, when the host's lock stopped
+    /// it part-way, fault 409 saying how many moved before it, so that the
+    /// admin knows the conference is split between the two rooms.
+    fn answer(&self) -> Result<Value, Fault> {
+        if self.locked_part_way {
+            return Err(fault(
+                CONFLICT,
+                format!(
+                    "room {} was locked by the host after {} of {} moved",
+                    self.into, self.moved, self.members
+                ),
+            ));
+        }
+        Ok(count(self.moved))
+    }
 }
 
 /// Why room `from` may not be merged into `into`, judged before anyone
@@ -489,6 +544,59 @@ mod tests {
         assert_eq!((busy.code, busy.message.as_str()), (-32603, BUSY));
         let gone = || Err(Error::NoSuchCall);
         assert_eq!(succeeded(vec![Ok(()), gone(), Ok(())]).unwrap(), 2);
+    }
+
+    const LOCKED: Result<Joined, Error> = Ok(Joined::Refused(("locked by the host", "")));
+
+    /// Merges `members` into room 208 (`outcomes` the host's answers to
+    /// the moves, in turn): how many it tried, and the merge's outcome.
+    fn merged(
+        members: usize,
+        outcomes: &[Result<Joined, Error>],
+    ) -> (usize, Result<Moves<'static>, Fault>) {
+        let mut moves = Moves::of("208", members);
+        let mut tried = 0;
+        let moving = moves.move_each(outcomes, |outcome| {
+            tried += 1;
+            outcome.clone()
+        });
+        (tried, moving.map(|()| moves))
+    }
+
+    #[test]
+    fn a_merge_the_host_locked_part_way_says_how_many_moved_first() {
+        let (tried, moves) = merged(5, &[Ok(Joined::In), Ok(Joined::In), LOCKED, Ok(Joined::In)]);
+        assert_eq!(tried, 3, "nobody is sent after the lock refused one");
+        let moves = moves.unwrap();
+        assert!(moves.locked_part_way, "the rest stayed in the room merged");
+        let split = moves.answer().unwrap_err();
+        assert_eq!(
+            (split.code, split.message.as_str()),
+            (
+                CONFLICT,
+                "room 208 was locked by the host after 2 of 5 moved"
+            )
+        );
+    }
+
+    #[test]
+    fn a_merge_the_host_locked_before_anyone_moved_moves_nobody() {
+        let (tried, moves) = merged(2, &[LOCKED, Ok(Joined::In)]);
+        assert_eq!(tried, 1);
+        let locked = moves.unwrap_err();
+        assert_eq!(
+            (locked.code, locked.message.as_str()),
+            (CONFLICT, "room 208 is locked by the host")
+        );
+    }
+
+    #[test]
+    fn a_merge_the_lock_did_not_stop_answers_how_many_moved() {
+        let (tried, moves) = merged(3, &[Ok(Joined::In), Err(Error::NoSuchCall), Ok(Joined::In)]);
+        assert_eq!(tried, 3);
+        let moves = moves.unwrap();
+        assert!(matches!(moves.refused, Some(Error::NoSuchCall)));
+        assert_eq!(moves.answer().unwrap(), Value::Int(2));
     }
 
     #[test]

@@ -23,12 +23,14 @@ pub fn from_header(user: &str, uri: &str) -> String {
 }
 
 /// The From header of a call placed on behalf of `number`, a number this
-/// guest calls (a callee or an invitee): [`from_header`] at the host it is
+/// guest calls (a callee or an invitee), text (a user decoded, or keys
+/// typed): [`from_header`] of it as a URI's user ([`uri_user`]: a `%` or `;`
+/// in it is escaped, not taken as an escape or parameters), at the host it is
 /// called at; "" when it has no route.
 pub fn of_number(settings: &Settings, number: &str) -> String {
     settings
         .uri_of(number)
-        .map(|uri| from_header(number, &uri))
+        .map(|uri| from_header(&uri_user(number), &uri))
         .unwrap_or_default()
 }
 
@@ -162,6 +164,24 @@ mod tests {
             "é, escaped, is 6 bytes"
         );
         assert_eq!(user_part(&"9".repeat(100)), "9".repeat(MAX_NUMBER_BYTES));
+    }
+
+    #[test]
+    fn a_number_called_is_the_from_of_its_calls_as_it_reads() {
+        let route = |key: &str| (key == "route").then(|| "sip:{number}@192.0.2.7".to_owned());
+        let settings = Settings::load(route).unwrap();
+        assert_eq!(of_number(&settings, "102"), "<sip:102@192.0.2.7>");
+        assert_eq!(
+            of_number(&settings, "50%41"),
+            "<sip:50%2541@192.0.2.7>",
+            "dialled as 50%2541: no escape of A"
+        );
+        assert_eq!(
+            of_number(&settings, "1;2"),
+            "<sip:1%3B2@192.0.2.7>",
+            "dialled as 1%3B2: no parameter"
+        );
+        assert_eq!(of_number(&settings, "*67#"), "<sip:*67%23@192.0.2.7>");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::caller_id;
 use crate::message::Message;
 use crate::options::Options;
 use crate::out;
-use crate::participant::Participant;
+use crate::participant::{self, Participant};
 use crate::room::{self, Admission};
 use crate::settings::Settings;
 use std::time::Duration;
@@ -97,9 +97,17 @@ impl Invitee {
     }
 
     /// It will not join: a mark it holds goes, and with it the conference
-    /// if nobody else is left.
+    /// if nobody else is left. The member whose place the mark held leaves
+    /// the conference as any ([`participant::member_left`]): the last marked
+    /// user ends a room with option `x`, and those waiting wait again.
     fn let_go(&self, call: &Call) {
+        let held = out::options_of(&self.room, call.id());
         out::ended(&self.room, call.id());
+        if let Some(options) = held
+            && participant::member_left(&self.room, call.id(), options).is_none()
+        {
+            return;
+        }
         room::end_if_vacant_but_for(&self.room, call.id());
     }
 

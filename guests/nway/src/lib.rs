@@ -65,6 +65,13 @@ fn settings() -> Result<&'static Settings, &'static str> {
         .map_err(String::as_str)
 }
 
+/// Whether `user`, a Request-URI user decoded, is text a number or a room
+/// may be: no control character. The numbers and rooms this guest keeps are
+/// single lines of text (a dial request's context holds one a line).
+fn is_one_line(user: &str) -> bool {
+    !user.chars().any(char::is_control)
+}
+
 /// Logs the config error; the caller refuses or ends the call.
 fn misconfigured(error: &str) -> Nway {
     log(Level::Error, &format!("config: {error}"));
@@ -105,6 +112,14 @@ impl CallFlow for Nway {
             let _ = call.reject(400, "Bad Request-URI User");
             return Nway::Refused;
         };
+        if !is_one_line(&user) {
+            log(
+                Level::Info,
+                &format!("{call}: Request-URI user {user:?} has a control character; 404"),
+            );
+            let _ = call.reject(404, "Not Found");
+            return Nway::Refused;
+        }
         if let Some(found) = settings.conference_pattern.captures(&user) {
             let room = found.get(1).map_or("", |m| m.as_str());
             let source = settings
@@ -215,3 +230,17 @@ impl CallFlow for Nway {
 }
 
 switchyard_sdk::call_flow!(Nway, control: admin::Admin);
+
+#[cfg(test)]
+mod tests {
+    use super::is_one_line;
+
+    #[test]
+    fn a_user_with_a_control_character_is_no_number() {
+        assert!(is_one_line("102"));
+        assert!(is_one_line("*67#é"));
+        for user in ["9\nfoo", "9\r", "1\t2", "\u{7f}", "\u{85}"] {
+            assert!(!is_one_line(user), "{user:?}");
+        }
+    }
+}

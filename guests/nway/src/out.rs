@@ -163,8 +163,7 @@ pub fn members(room: &str, me: &str) -> Vec<OutMember> {
                 return None;
             }
             let mark = kv::get(&key).unwrap_or_default();
-            let (at, who) = mark.split_once(' ').unwrap_or((&mark, ""));
-            let (options, number) = who.split_once(' ').unwrap_or((who, ""));
+            let (at, options, number) = read_mark(&mark);
             let renewed = at
                 .parse::<u64>()
                 .is_ok_and(|at| now.abs_diff(at) < STALE_AFTER_S);
@@ -181,11 +180,25 @@ pub fn members(room: &str, me: &str) -> Vec<OutMember> {
             }
             Some(OutMember {
                 call,
-                options: Options::parse(options).unwrap_or_default(),
+                options,
                 number: number.to_owned(),
             })
         })
         .collect()
+}
+
+/// What `mark` holds: when it was set or renewed (unix seconds, as written),
+/// the member's options and its number.
+fn read_mark(mark: &str) -> (&str, Options, &str) {
+    let (at, who) = mark.split_once(' ').unwrap_or((mark, ""));
+    let (options, number) = who.split_once(' ').unwrap_or((who, ""));
+    (at, Options::parse(options).unwrap_or_default(), number)
+}
+
+/// The options of the member whose place `call` holds out of `room` (its
+/// own, or its holder's handed to it), if it has a mark there.
+pub fn options_of(room: &str, call: &str) -> Option<Options> {
+    kv::get(&mark_key(room, call)).map(|mark| read_mark(&mark).1)
 }
 
 /// How many members of `room`'s conference other than `me` are out of the

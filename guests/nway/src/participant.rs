@@ -436,22 +436,29 @@ impl Participant {
         None
     }
 
-    /// No marked user is in the room: the participant is muted and deaf, and hears that it
-    /// waits, then music, until one joins.
+    /// No marked user is in the room: the participant is unheard and deaf, and hears that it
+    /// waits, then music, until one joins. It is unheard as listen-only, and listed muted
+    /// only if an admin muted it: the room's mute then tells an admin's mute or unmute
+    /// meanwhile, by this guest or the host's API ([`Participant::note_admin_mute`]).
     fn start_waiting(&mut self, call: &Call) {
         self.note_admin_mute(call);
         self.stage = Stage::Waiting;
-        let _ = call.set_muted(true);
+        // Listen-only first: unmuted before it, a call muted by itself would be heard.
+        let _ = call.set_listen_only(true);
+        let _ = call.set_muted(self.admin_muted);
         let _ = call.set_deaf(true);
         let _ = call.play(&["wait_for_leader"]);
     }
 
     /// A marked user joined: the waiting participant hears, and is heard
-    /// unless it muted itself meanwhile or an admin muted it; the room hears
-    /// it join if it did not yet.
+    /// unless it muted itself meanwhile or an admin muted it (before the wait
+    /// or during it); the room hears it join if it did not yet.
     fn stop_waiting(&mut self, call: &Call) {
         let _ = call.stop_playing();
+        self.note_admin_mute(call);
+        // Muted first: heard for a moment otherwise.
         let _ = call.set_muted(self.muted || self.admin_muted);
+        let _ = call.set_listen_only(self.options.listen_only);
         let _ = call.set_deaf(self.options.talk_only);
         self.stage = Stage::InRoom;
         if !self.greeted {
@@ -560,32 +567,9 @@ impl Participant {
         if !self.joined && !inviting {
             return;
         }
-        let others = room::others(&self.room, call.id());
-        // Members out inviting are still of the conference: a marked one keeps it
-        // going, and one with `x` has it end with the last marked user.
-        let staying: Vec<Options> = others
-            .iter()
-            .map(room::options_of)
-            .chain(
-                out::members(&self.room, call.id())
-                    .iter()
-                    .map(|m| m.options),
-            )
-            .collect();
-        let last_marked = self.options.marked && !staying.iter().any(|o| o.marked);
-        if last_marked
-            && (self.options.end_on_marked_leave || staying.iter().any(|o| o.end_on_marked_leave))
-        {
-            log(
-                Level::Info,
-                &format!("room {}: the last marked user left; closing it", self.room),
-            );
-            out::close(&self.room);
+        let Some(others) = member_left(&self.room, call.id(), self.options) else {
             return;
-        }
-        if last_marked {
-            tell(&others, &Message::MarkedLeft);
-        }
+        };
         if others.is_empty() {
             // Members out inviting: the conference goes on without anyone in the room.
             room::end_if_vacant_but_for(&self.room, call.id());
@@ -786,7 +770,10 @@ impl Participant {
     /// stays muted until a marked user joins, and is then as it chose.
     fn toggle_mute(&mut self, call: &Call) {
         let muted = match self.stage {
-            Stage::Waiting => self.toggle_mute_once_in(),
+            Stage::Waiting => {
+                self.note_admin_mute(call);
+                self.toggle_mute_once_in()
+            }
             _ if self.options.listen_only => true,
             _ => {
                 let listed_muted = self.note_admin_mute(call);
@@ -815,15 +802,24 @@ impl Participant {
     /// Reads whether the room lists the call muted, as it is in the room:
     /// muted there but not by itself, it was muted by an admin (of this guest
     /// or through the host's API), who alone may unmute it; unmuted there, an
-    /// admin unmuted it. Read before the call leaves the room or waits, as
-    /// both undo the host's mute ([`Participant::join`] lists it anew,
-    /// unmuted). Whether it is listed muted.
+    /// admin unmuted it. While it waits its own choice is not set in the room
+    /// ([`Participant::start_waiting`]): a mute listed is an admin's. Read
+    /// before the call leaves the room, starts waiting or stops, as each sets
+    /// the host's mute anew ([`Participant::join`] lists it anew, unmuted).
+    /// Whether it is listed muted.
     fn note_admin_mute(&mut self, call: &Call) -> bool {
         let listed_muted = room::present(&self.room)
             .iter()
             .any(|p| p.call == call.id() && p.muted);
-        self.admin_muted = listed_muted && (self.admin_muted || !self.muted);
+        self.judge_admin_mute(listed_muted);
         listed_muted
+    }
+
+    /// Notes whether an admin muted it, the room listing it `listed_muted`
+    /// ([`Participant::note_admin_mute`]).
+    fn judge_admin_mute(&mut self, listed_muted: bool) {
+        let own_mute_listed = self.muted && !matches!(self.stage, Stage::Waiting);
+        self.admin_muted = listed_muted && (self.admin_muted || !own_mute_listed);
     }
 
     /// `*3`: an admin kicks the participant that joined last, unless that is
@@ -1018,6 +1014,36 @@ fn tell(participants: &[ParticipantInfo], message: &Message) {
     }
 }
 
+/// `call`, a member of `room`'s conference with `options`, left it for good,
+/// from the room or from out of it: when it was the last marked user, the
+/// room is closed if it or a member staying has option `x`, else those in the
+/// room hear that the marked user left ([`Message::MarkedLeft`]). Members
+/// out inviting are still of the conference: a marked one keeps it going,
+/// and one with `x` has it end with the last marked user. The participants
+/// left in the room; `None` when it was closed.
+pub fn member_left(room: &str, call: &str, options: Options) -> Option<Vec<ParticipantInfo>> {
+    let others = room::others(room, call);
+    let staying: Vec<Options> = others
+        .iter()
+        .map(room::options_of)
+        .chain(out::members(room, call).iter().map(|m| m.options))
+        .collect();
+    let last_marked = options.marked && !staying.iter().any(|o| o.marked);
+    if last_marked && (options.end_on_marked_leave || staying.iter().any(|o| o.end_on_marked_leave))
+    {
+        log(
+            Level::Info,
+            &format!("room {room}: the last marked user left; closing it"),
+        );
+        out::close(room);
+        return None;
+    }
+    if last_marked {
+        tell(&others, &Message::MarkedLeft);
+    }
+    Some(others)
+}
+
 /// `call`'s conference, in `room`, was closed while it was out inviting:
 /// its call ends.
 fn closed_while_out(call: &Call, room: &str) {
@@ -1114,6 +1140,29 @@ mod tests {
             "muted by an admin, pressed again"
         );
         assert!(!muted.muted, "its own choice left as it was");
+    }
+
+    #[test]
+    fn a_mute_listed_while_it_waits_is_an_admins() {
+        let mut waiting = waiting("ws");
+        assert!(waiting.toggle_mute_once_in(), "it chose to be muted");
+        waiting.judge_admin_mute(true);
+        assert!(
+            waiting.admin_muted,
+            "muted through the host's API meanwhile"
+        );
+        assert!(waiting.toggle_mute_once_in(), "*1 then says it stays muted");
+        waiting.judge_admin_mute(false);
+        assert!(!waiting.admin_muted, "unmuted through the host's API");
+
+        let mut in_room = waiting;
+        in_room.stage = Stage::InRoom;
+        in_room.muted = true;
+        in_room.judge_admin_mute(true);
+        assert!(
+            !in_room.admin_muted,
+            "in the room, a mute it chose is its own"
+        );
     }
 
     #[test]
