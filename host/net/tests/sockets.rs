@@ -252,18 +252,20 @@ async fn requests_to_one_destination_share_one_new_connection() {
 
 #[tokio::test]
 async fn idle_connections_close_and_pings_keep_them_open() {
+    // Pings a fifth of the idle timeout apart, for longer than it: a loaded machine may stall
+    // the test for most of the idle timeout without closing the pinged connection.
+    let idle_timeout = Duration::from_millis(1500);
     let config = SocketsConfig {
-        idle_timeout: Duration::from_millis(400),
+        idle_timeout,
         ..loopback(&["127.0.0.1:0"])
     };
     let sip = sockets(config).await;
     let server = addr_of(&sip, Transport::Tcp, false);
     let mut kept = TcpStream::connect(server).await.unwrap();
     let mut idle = TcpStream::connect(server).await.unwrap();
-    for _ in 0..4 {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        kept.write_all(b"\r\n\r\n").await.unwrap();
-        assert_eq!(read_exactly(&mut kept, 2).await, b"\r\n");
+    for _ in 0..6 {
+        tokio::time::sleep(idle_timeout / 5).await;
+        ping(&mut kept).await;
     }
     assert!(closes(&mut idle).await, "idle connection left open");
     settles_at(&sip, 1).await;
@@ -274,9 +276,11 @@ async fn idle_connections_close_and_pings_keep_them_open() {
 #[tokio::test]
 async fn an_accepted_connection_must_carry_a_message_whatever_keepalives_it_sends() {
     // Idle for longer than `closes` waits: only the first-message deadline can close it.
+    // The pings below, 150 ms apart, come well within that deadline even when a loaded
+    // machine stalls the test for a second.
     let config = SocketsConfig {
         idle_timeout: Duration::from_secs(60),
-        message_timeout: Duration::from_millis(400),
+        message_timeout: Duration::from_secs(2),
         ..loopback(&["127.0.0.1:0"])
     };
     let mut sip = sockets(config).await;
@@ -290,8 +294,7 @@ async fn an_accepted_connection_must_carry_a_message_whatever_keepalives_it_send
     assert_eq!(read_exactly(&mut pinging, 6).await, b"\r\n".repeat(3));
     for stream in [&mut pinging, &mut talking] {
         tokio::time::sleep(Duration::from_millis(150)).await;
-        stream.write_all(b"\r\n\r\n").await.unwrap();
-        assert_eq!(read_exactly(stream, 2).await, b"\r\n");
+        ping(stream).await;
     }
     assert!(
         closes(&mut pinging).await,
@@ -436,8 +439,10 @@ async fn connections_beyond_the_cap_are_closed() {
 
 #[tokio::test]
 async fn a_message_trickling_in_is_cut_off_at_the_message_timeout() {
-    let timeout = Duration::from_millis(300);
-    let idle = Duration::from_secs(2);
+    // Each message's parts a fifth of the timeout apart, for longer than it in all: a loaded
+    // machine may stall the test for most of the timeout without cutting a message off.
+    let timeout = Duration::from_secs(1);
+    let idle = Duration::from_secs(3);
     let config = SocketsConfig {
         idle_timeout: idle,
         message_timeout: timeout,
@@ -446,11 +451,12 @@ async fn a_message_trickling_in_is_cut_off_at_the_message_timeout() {
     let mut sip = sockets(config).await;
     let server = addr_of(&sip, Transport::Tcp, false);
     let mut steady = TcpStream::connect(server).await.unwrap();
-    for n in 1..=4 {
+    let steady_messages = 8;
+    for n in 1..=steady_messages {
         let whole = options(n);
         let (head, body) = whole.split_at(whole.len() - 3);
         steady.write_all(head).await.unwrap();
-        tokio::time::sleep(timeout / 3).await;
+        tokio::time::sleep(timeout / 5).await;
         steady.write_all(body).await.unwrap();
         let received = within("a message in two parts", message(&mut sip)).await;
         assert_eq!(received.payload, whole, "each message has its own deadline");
@@ -466,10 +472,11 @@ async fn a_message_trickling_in_is_cut_off_at_the_message_timeout() {
         "closed after {closed:?}"
     );
     settles_at(&sip, 1).await;
-    steady.write_all(&options(5)).await.unwrap();
+    let last = options(steady_messages + 1);
+    steady.write_all(&last).await.unwrap();
     assert_eq!(
         within("the steady one", message(&mut sip)).await.payload,
-        options(5)
+        last
     );
 }
 

@@ -81,21 +81,36 @@ fn proc_net_tcp(addr: SocketAddr) -> String {
     )
 }
 
-/// The kernel timer pending on the TCP socket from `local` to `remote` and the seconds until
-/// it fires, as `/proc/net/tcp` shows them (timer 2: keepalive, when nothing is in flight).
-fn kernel_timer(local: SocketAddr, remote: SocketAddr) -> Option<(u8, f64)> {
+/// The fields of the `/proc/net/tcp` line of the TCP socket from `local` to `remote`, if it
+/// is open.
+fn proc_net_tcp_fields(local: SocketAddr, remote: SocketAddr) -> Option<Vec<String>> {
     let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp");
     let (local, remote) = (proc_net_tcp(local), proc_net_tcp(remote));
     table.lines().skip(1).find_map(|line| {
         let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.get(1..3) != Some(&[local.as_str(), remote.as_str()][..]) {
-            return None;
-        }
-        let (timer, when) = fields.get(5)?.split_once(':')?;
-        let ticks = u64::from_str_radix(when, 16).ok()?;
-        // Clock ticks of USER_HZ, 100 a second on Linux.
-        Some((timer.parse().ok()?, ticks as f64 / 100.0))
+        (fields.get(1..3) == Some(&[local.as_str(), remote.as_str()][..]))
+            .then(|| fields.into_iter().map(String::from).collect())
     })
+}
+
+/// The kernel timer pending on the TCP socket from `local` to `remote` and the seconds until
+/// it fires, as `/proc/net/tcp` shows them (timer 2: keepalive, when nothing is in flight).
+fn kernel_timer(local: SocketAddr, remote: SocketAddr) -> Option<(u8, f64)> {
+    let fields = proc_net_tcp_fields(local, remote)?;
+    let (timer, when) = fields.get(5)?.split_once(':')?;
+    let ticks = u64::from_str_radix(when, 16).ok()?;
+    // Clock ticks of USER_HZ, 100 a second on Linux.
+    Some((timer.parse().ok()?, ticks as f64 / 100.0))
+}
+
+/// The bytes the kernel holds for the TCP socket from `local` to `remote`, as
+/// `/proc/net/tcp` shows them: those written and not yet acknowledged by the peer, and those
+/// received and not yet read.
+fn kernel_queues(local: SocketAddr, remote: SocketAddr) -> Option<(usize, usize)> {
+    let fields = proc_net_tcp_fields(local, remote)?;
+    let (unacknowledged, unread) = fields.get(4)?.split_once(':')?;
+    let bytes = |hex| usize::from_str_radix(hex, 16).ok();
+    Some((bytes(unacknowledged)?, bytes(unread)?))
 }
 
 /// Waits until the socket from `local` to `remote` idles with its keepalive timer running;
@@ -110,6 +125,37 @@ async fn keepalive_armed(local: SocketAddr, remote: SocketAddr) -> f64 {
         }
     })
     .await
+}
+
+/// How many messages the owner's receive queue holds: a connection whose messages overflow it
+/// holds the rest, and reads no more.
+const OWNER_QUEUE: u32 = 1024;
+
+/// The bytes of `options(1)` to `options(count)`.
+fn requests_length(count: u32) -> usize {
+    (1..=count).map(|n| options(n).len()).sum()
+}
+
+/// Waits until the connection accepted from `client` has read at least the first `count` of
+/// the requests `client` wrote to it, `written` bytes in all: the bytes that neither end's
+/// kernel holds any more. A byte received and not yet acknowledged is held by both, so what
+/// this counts read never exceeds what was.
+async fn has_read(client: &TcpStream, written: usize, count: u32) {
+    let (from, to) = (client.local_addr().unwrap(), client.peer_addr().unwrap());
+    let wanted = requests_length(count);
+    within("the connection's reads", async {
+        loop {
+            let unacknowledged = kernel_queues(from, to).map(|(unacknowledged, _)| unacknowledged);
+            let unread = kernel_queues(to, from).map(|(_, unread)| unread);
+            if let (Some(unacknowledged), Some(unread)) = (unacknowledged, unread)
+                && written.saturating_sub(unacknowledged + unread) >= wanted
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -200,7 +246,7 @@ async fn responses_are_written_while_the_owner_is_slow_to_take_a_burst_of_reques
     within("the burst", client.write_all(&requests))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    has_read(&client, requests.len(), OWNER_QUEUE + 1).await;
     // Three write queues' worth of responses, sent one at a time as the owner would.
     let client_addr = client.local_addr().unwrap();
     let responses = 3 * SocketsConfig::DEFAULT_MAX_WRITE_QUEUE as u32;
@@ -260,7 +306,8 @@ async fn requests_read_before_the_connection_broke_reach_the_owner_all_the_same(
     within("the requests", client.write_all(&requests))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The owner's queue full, and a request more read: the connection holds that one.
+    has_read(&client, requests.len(), OWNER_QUEUE + 1).await;
     socket2::SockRef::from(&client)
         .set_linger(Some(Duration::ZERO))
         .unwrap();
@@ -269,7 +316,7 @@ async fn requests_read_before_the_connection_broke_reach_the_owner_all_the_same(
     sip.send(tcp_to(client_addr, None, ok(1))).await.unwrap();
     let mut arrived = 0;
     let mut reported = false;
-    while let Ok(event) = tokio::time::timeout(Duration::from_millis(300), sip.recv()).await {
+    for event in every_event_until_no_connection_is_left(&mut sip).await {
         match event {
             SocketEvent::Message(request) => {
                 arrived += 1;
@@ -281,10 +328,29 @@ async fn requests_read_before_the_connection_broke_reach_the_owner_all_the_same(
     }
     assert!(reported, "the response was lost");
     assert!(
-        arrived > 1024,
+        arrived > OWNER_QUEUE,
         "those the connection held as well as those queued: {arrived}"
     );
-    assert_eq!(sip.connections(), 0);
+}
+
+/// The events of `sip` until its last connection has ended and handed over what it read, and
+/// nothing more comes.
+async fn every_event_until_no_connection_is_left(sip: &mut SipSockets) -> Vec<SocketEvent> {
+    let mut events = Vec::new();
+    within("the last connection's end", async {
+        loop {
+            // A connection is counted until it has handed everything over: once none is,
+            // whatever comes is already queued.
+            let ended = sip.connections() == 0;
+            match tokio::time::timeout(Duration::from_millis(50), sip.recv()).await {
+                Ok(event) => events.push(event),
+                Err(_) if ended => return,
+                Err(_) => {}
+            }
+        }
+    })
+    .await;
+    events
 }
 
 /// Connects to `listening`, sends a request and then one whose framing fails, and reads to
@@ -305,10 +371,11 @@ async fn request_then_garbage(listening: SocketAddr, n: u32) -> bool {
 
 #[tokio::test]
 async fn connections_ended_while_the_owner_is_behind_count_until_their_requests_are_dropped() {
-    let timeout = Duration::from_millis(800);
+    // Every connection below is made well within the message timeout of the first that ends:
+    // none of their places is freed meanwhile.
     let config = SocketsConfig {
         max_connections: 8,
-        message_timeout: timeout,
+        message_timeout: Duration::from_secs(3),
         ..SocketsConfig::default()
     };
     let (sip, listening) = sockets(config).await;
@@ -318,7 +385,7 @@ async fn connections_ended_while_the_owner_is_behind_count_until_their_requests_
     within("the requests", blocker.write_all(&requests))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    has_read(&blocker, requests.len(), OWNER_QUEUE + 1).await;
     let mut served = 0;
     for n in 0..20 {
         if request_then_garbage(listening, 2000 + 2 * n).await {
@@ -328,9 +395,14 @@ async fn connections_ended_while_the_owner_is_behind_count_until_their_requests_
     // Seven eighths of 8 serve peers: the blocker and six that wait to hand their request over.
     assert_eq!(served, 6, "the others were refused");
     assert_eq!(sip.connections(), 7);
-    // The owner is still behind after the message timeout: their requests are dropped.
-    tokio::time::sleep(timeout + Duration::from_millis(400)).await;
-    assert_eq!(sip.connections(), 1, "the blocker alone");
+    // The owner is still behind after the message timeout: their requests are dropped, and
+    // the blocker alone is left.
+    within("the ended connections' requests dropped", async {
+        while sip.connections() != 1 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
     assert!(request_then_garbage(listening, 3000).await, "a place again");
 }
 
