@@ -182,8 +182,15 @@ fn make_new_dir(dir: &Path) -> Result<&Path, String> {
     made.map(|()| outermost)
 }
 
-/// The outermost of `dir` and its parents that does not exist (`dir` when it does).
+/// The outermost of `dir` and its parents that does not exist (`dir` when it does, or when
+/// it goes up with `..`: its written parents are then not the directories that hold it).
 fn outermost_missing(dir: &Path) -> &Path {
+    if dir
+        .components()
+        .any(|part| part == std::path::Component::ParentDir)
+    {
+        return dir;
+    }
     dir.ancestors()
         .take_while(|path| {
             !path.as_os_str().is_empty()
@@ -350,6 +357,15 @@ mod tests {
 
     fn repository() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    #[test]
+    fn a_directory_reached_through_dot_dot_is_the_one_a_failure_removes() {
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path().join("missing/../flow");
+        assert_eq!(outermost_missing(&dir), dir.as_path());
+        let plain = scratch.path().join("a/b/flow");
+        assert_eq!(outermost_missing(&plain), scratch.path().join("a"));
     }
 
     /// Every file under `dir` of the repository, as repository paths, sorted.
