@@ -4,6 +4,16 @@
 /// The room meta key holding a room's admin pin ("" or missing: none yet).
 pub const META_KEY: &str = "adminpin";
 
+/// The longest admin pin a room keeps, in bytes: the host keeps 128 KiB of
+/// keys and values with a room, and a pin this long leaves most of it to the
+/// room's other values. SEMS takes a pin of any length.
+pub const MAX_PIN_BYTES: usize = 4096;
+
+/// Whether a room can keep `pin` as its admin pin (see [`MAX_PIN_BYTES`]).
+pub fn can_keep(pin: &str) -> bool {
+    pin.len() <= MAX_PIN_BYTES
+}
+
 /// A new pin from a random number: six decimal digits, leading zeros kept, as
 /// SEMS makes them.
 pub fn new_pin(random: u64) -> String {
@@ -44,6 +54,13 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pins_up_to_4_kib_are_kept() {
+        assert!(can_keep(&"7".repeat(MAX_PIN_BYTES)));
+        assert!(!can_keep(&"7".repeat(MAX_PIN_BYTES + 1)));
+        assert!(can_keep(""));
+    }
 
     #[test]
     fn new_pins_have_six_digits() {

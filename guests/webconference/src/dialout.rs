@@ -141,7 +141,8 @@ impl Allow {
 }
 
 /// Decides a dial-out to `uri` with `in_progress` dial-outs of its room not
-/// yet answered: `Err` is the reason SEMS clients see.
+/// yet answered, of which `max_per_room` are allowed (0: no limit, as every
+/// count of this guest): `Err` is the reason SEMS clients see.
 pub fn check(
     allow: &Allow,
     uri: &str,
@@ -151,7 +152,7 @@ pub fn check(
     if !allow.permits(uri) {
         return Err(NOT_ALLOWED);
     }
-    if in_progress >= max_per_room {
+    if max_per_room > 0 && in_progress >= max_per_room {
         return Err(TOO_MANY);
     }
     Ok(())
@@ -309,6 +310,13 @@ mod tests {
         assert_eq!(check(&all, "sip:1@x", 9, 10), Ok(()));
         assert_eq!(check(&all, "sip:1@x", 10, 10), Err(TOO_MANY));
         assert_eq!(check(&Allow::Nothing, "sip:1@x", 0, 10), Err(NOT_ALLOWED));
+    }
+
+    #[test]
+    fn no_limit_on_dial_outs_at_zero() {
+        assert_eq!(check(&Allow::All, "sip:1@x", 0, 0), Ok(()));
+        assert_eq!(check(&Allow::All, "sip:1@x", 1000, 0), Ok(()));
+        assert_eq!(check(&Allow::Nothing, "sip:1@x", 0, 0), Err(NOT_ALLOWED));
     }
 
     #[test]

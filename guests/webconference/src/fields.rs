@@ -49,6 +49,29 @@ pub fn unescape(text: &str) -> String {
     out
 }
 
+/// The longest [`key_segment`] that is `text` escaped, in bytes: room names
+/// (up to 256 bytes) escaped may take three times that, and a key holds at
+/// most 256 bytes.
+const MAX_ESCAPED_SEGMENT: usize = 128;
+
+/// `text` as one segment of a kv key, at most 128 bytes: escaped
+/// ([`escape`]) when that fits, else `%H` and a 64-bit digest of `text` in
+/// hex, which no escaped text is (`%` is only ever escaped to `%25`).
+pub fn key_segment(text: &str) -> String {
+    let escaped = escape(text);
+    if escaped.len() <= MAX_ESCAPED_SEGMENT {
+        return escaped;
+    }
+    format!("%H{:016x}", fnv1a(text.as_bytes()))
+}
+
+/// FNV-1a, 64 bits: a short, stable name for a long text.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// One record: the fields, escaped and tab-separated.
 pub fn join(fields: &[&str]) -> String {
     fields
@@ -80,6 +103,17 @@ mod tests {
             !escaped.contains(['/', '\t', '\n']),
             "expected no separator left in {escaped:?}"
         );
+    }
+
+    #[test]
+    fn key_segments_are_escaped_text_or_a_digest_of_long_text() {
+        assert_eq!(key_segment("a/b"), "a%2Fb");
+        let long = "/".repeat(64);
+        let digest = key_segment(&long);
+        assert!(digest.starts_with("%H") && digest.len() == 18, "{digest:?}");
+        assert_eq!(key_segment(&long), digest, "stable");
+        assert_ne!(key_segment(&"/".repeat(63)), digest);
+        assert_eq!(key_segment(&"r".repeat(128)), "r".repeat(128));
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! The decisions are plain functions ([`routing`], [`admission`], [`adminpin`],
 //! [`call_tag`], [`expiry`], [`dialout`], [`invited`], [`master`],
 //! [`predefined`], [`feedback`], [`finished_muted`], [`muting`], [`remote_party`],
-//! [`limits`], [`listing`], [`lonely_mark`], [`deadline`]) tested natively; the component
+//! [`limits`], [`listing`], [`lonely_mark`], [`looping_mark`], [`deadline`]) tested natively; the component
 //! glue that calls the host is built for `wasm32` only, because a component's
 //! export names cannot be linked into a native library.
 
@@ -29,6 +29,7 @@ pub mod invited;
 pub mod limits;
 pub mod listing;
 pub mod lonely_mark;
+pub mod looping_mark;
 pub mod master;
 pub mod muting;
 pub mod predefined;

@@ -1,6 +1,8 @@
 //! `predefined_rooms = room:pin;room2:pin2`: rooms that exist from the start,
 //! each with its admin pin.
 
+use switchyard_sdk::room_name::{MAX_ROOM_CHARS, is_room_name};
+
 /// One predefined room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Predefined {
@@ -10,22 +12,50 @@ pub struct Predefined {
     pub pin: String,
 }
 
+/// An entry of `predefined_rooms` that opens no room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadEntry {
+    /// Not `<room>:<pin>` with both parts non-empty.
+    NotRoomPin(String),
+    /// `<room>:<pin>` whose room is no name the host takes ([`is_room_name`]).
+    NoRoomName(String),
+}
+
+impl BadEntry {
+    /// What is wrong with it, naming it, for the config check.
+    pub fn problem(&self) -> String {
+        match self {
+            BadEntry::NotRoomPin(entry) => {
+                format!("{entry:?} is not <room>:<pin> (entries are separated by ;)")
+            }
+            BadEntry::NoRoomName(entry) => format!(
+                "{entry:?} names no room: a room name has 1 to {MAX_ROOM_CHARS} characters \
+                 and is neither . nor .."
+            ),
+        }
+    }
+}
+
 /// The rooms a `predefined_rooms` value lists, in order, and the entries that
-/// are not `<room>:<pin>` with both parts non-empty (for the config check). Empty
-/// entries (`a:1;;b:2;`) are skipped silently, as SEMS skips them.
-pub fn parse(value: &str) -> (Vec<Predefined>, Vec<String>) {
+/// open no room (for the config check). Empty entries (`a:1;;b:2;`) are
+/// skipped silently, as SEMS skips them.
+pub fn parse(value: &str) -> (Vec<Predefined>, Vec<BadEntry>) {
     let mut rooms = Vec::new();
     let mut bad = Vec::new();
     for entry in value.split(';').map(str::trim).filter(|e| !e.is_empty()) {
         let mut parts = entry.split(':').map(str::trim);
         match (parts.next(), parts.next(), parts.next()) {
             (Some(room), Some(pin), None) if !room.is_empty() && !pin.is_empty() => {
+                if !is_room_name(room) {
+                    bad.push(BadEntry::NoRoomName(entry.to_owned()));
+                    continue;
+                }
                 rooms.push(Predefined {
                     room: room.to_owned(),
                     pin: pin.to_owned(),
                 });
             }
-            _ => bad.push(entry.to_owned()),
+            _ => bad.push(BadEntry::NotRoomPin(entry.to_owned())),
         }
     }
     (rooms, bad)
@@ -57,7 +87,28 @@ mod tests {
     fn bad_entries_are_reported_and_skipped() {
         let (rooms, bad) = parse("a:1; nopin ;:2;b:;c:3:4; d : 5 ;;");
         assert_eq!(rooms, vec![room("a", "1"), room("d", "5")]);
-        assert_eq!(bad, vec!["nopin", ":2", "b:", "c:3:4"]);
+        let shapes = ["nopin", ":2", "b:", "c:3:4"];
+        let expected: Vec<_> = shapes
+            .into_iter()
+            .map(|e| BadEntry::NotRoomPin(e.to_owned()))
+            .collect();
+        assert_eq!(bad, expected);
+    }
+
+    #[test]
+    fn entries_naming_no_room_the_host_takes_are_reported() {
+        let long = "r".repeat(MAX_ROOM_CHARS + 1);
+        let (rooms, bad) = parse(&format!("a:1;.:2;..:3;{long}:4;...:5"));
+        assert_eq!(rooms, vec![room("a", "1"), room("...", "5")]);
+        let expected: Vec<_> = [".:2".to_owned(), "..:3".to_owned(), format!("{long}:4")]
+            .into_iter()
+            .map(BadEntry::NoRoomName)
+            .collect();
+        assert_eq!(bad, expected);
+        assert_eq!(
+            expected[1].problem(),
+            "\"..:3\" names no room: a room name has 1 to 64 characters and is neither . nor .."
+        );
     }
 
     #[test]

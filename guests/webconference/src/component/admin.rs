@@ -8,8 +8,9 @@
 use super::room;
 use super::settings::Settings;
 use super::{admin_calls, admin_feedback, admin_master, admin_rooms};
+use crate::adminpin::{self, MAX_PIN_BYTES};
 use switchyard_sdk::control::Fault;
-use switchyard_sdk::params::Params;
+use switchyard_sdk::params::{Params, WRONG_ARGUMENTS};
 use switchyard_sdk::{UNKNOWN_FUNCTION, Value, fault};
 
 /// The functions SEMS's `_list` names, in its order.
@@ -35,6 +36,7 @@ const FUNCTIONS: [&str; 15] = [
 pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
     let settings = Settings::load();
     room::ensure_predefined(&settings);
+    room::release_rooms_kept_for_lost_invitations(&settings);
     // SEMS reads the arguments it needs and ignores any more.
     let args = |min| Params::at_least(function, params, min);
     match function {
@@ -72,6 +74,24 @@ pub fn reply(items: Vec<Value>) -> Result<Value, Fault> {
 /// `[code, text]`.
 pub fn status(code: i32, text: &str) -> Result<Value, Fault> {
     reply(vec![Value::Int(code), text.into()])
+}
+
+/// The admin pin at `index` (from 0): fault 300 naming the argument if no
+/// room could keep it ([`adminpin::can_keep`]), so that it is refused before
+/// a room is opened or given it.
+pub fn pin_param(params: &Params<'_>, index: usize) -> Result<String, Fault> {
+    let pin = params.string(index)?;
+    if adminpin::can_keep(&pin) {
+        return Ok(pin);
+    }
+    Err(fault(
+        WRONG_ARGUMENTS,
+        format!(
+            "argument {}: an adminpin has at most {MAX_PIN_BYTES} bytes, got {}",
+            index + 1,
+            pin.len()
+        ),
+    ))
 }
 
 /// SEMS's answer to a lookup refused by [`super::room::open_with_pin`].

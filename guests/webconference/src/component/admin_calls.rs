@@ -1,6 +1,6 @@
 //! The call functions: kickout, mute, unmute, dialout.
 
-use super::admin::{WRONG_PIN, reply, status};
+use super::admin::{WRONG_PIN, pin_param, reply, status};
 use super::finished_mutes;
 use super::room;
 use super::settings::{self, Settings};
@@ -28,7 +28,7 @@ struct Named {
 /// lookup is refused.
 fn find(settings: &Settings, params: &Params<'_>) -> Result<Option<Named>, Fault> {
     let room = params.string(0)?;
-    let pin = params.string(1)?;
+    let pin = pin_param(params, 1)?;
     let tag = params.string(2)?;
     if !room::open_with_pin(settings, &room, &pin) {
         return Ok(None);
@@ -40,7 +40,11 @@ fn find(settings: &Settings, params: &Params<'_>) -> Result<Option<Named>, Fault
         .collect();
     // Only the empty tag can name an invitation: only then is the list read.
     let invited = tag.is_empty()
-        && !invited::not_joined(&room::invited(&room), &invited::holders(&participants)).is_empty();
+        && !invited::not_joined(
+            &room::invited(settings, &room),
+            &invited::holders(&participants),
+        )
+        .is_empty();
     let found = call_tag::find(&tag, &listed, invited);
     Ok(Some(Named { room, tag, found }))
 }
@@ -102,7 +106,8 @@ pub fn set_muted(settings: &Settings, params: &Params<'_>, muted: bool) -> Resul
 /// placed call joins the room from its own instance.
 pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result<Value, Fault> {
     let arg = |i: usize| params.string(i);
-    let (room, pin, callee, from_user) = (arg(0)?, arg(1)?, arg(2)?, arg(3)?);
+    let (room, pin) = (arg(0)?, pin_param(params, 1)?);
+    let (callee, from_user) = (arg(2)?, arg(3)?);
     let (domain, auth_user, auth_pwd) = (arg(4)?, arg(5)?, arg(6)?);
     // SEMS takes an optional argument that is not a string as not given.
     let optional = |i: usize| {

@@ -1,7 +1,7 @@
 //! The room functions: roomCreate, roomInfo, roomDelete, changeRoomAdminpin,
 //! addParticipant, findParticipant.
 
-use super::admin::{WRONG_PIN, reply, status};
+use super::admin::{WRONG_PIN, pin_param, reply, status};
 use super::finished_mutes;
 use super::room;
 use super::settings::Settings;
@@ -15,8 +15,9 @@ use switchyard_sdk::types::{Error, ParticipantInfo, ParticipantStatus};
 use switchyard_sdk::unix_seconds;
 use switchyard_sdk::{Value, fault};
 
-/// The fault of `addParticipant` when the room's invitations fill what the
-/// host keeps with a room (64 KiB): an internal limit, as SEMS has none.
+/// The fault of `addParticipant` when the room holds as many invitations as
+/// it may ([`invited::MAX_INVITATIONS`]) or the key-value store is full: an
+/// internal limit, as SEMS has none.
 const TOO_MANY_INVITATIONS: i32 = 500;
 
 /// `roomCreate(room [, timeout_s])` → `[0, "OK", adminpin]` with a new random
@@ -56,7 +57,7 @@ pub fn create(
 /// have not called yet are listed with no call tag, Disconnected.
 pub fn info(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let room = params.string(0)?;
-    let pin = params.string(1)?;
+    let pin = pin_param(params, 1)?;
     if !room::open_with_pin(settings, &room, &pin) {
         return reply(vec![
             Value::Int(1),
@@ -65,7 +66,7 @@ pub fn info(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
         ]);
     }
     let listed = room::participants(&room);
-    let invited = room::invited(&room);
+    let invited = room::invited(settings, &room);
     let waiting = invited::not_joined(&invited, &invited::holders(&listed));
     let calls: Vec<&str> = listed.iter().map(|p| p.call.as_str()).collect();
     let finished_muted = finished_mutes::of_room(&room, &calls);
@@ -87,14 +88,14 @@ pub fn info(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
 /// `[2, "room does not exist\n"]`, or `[1, "wrong adminpin or inexisting room"]`.
 pub fn delete(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let room = params.string(0)?;
-    let pin = params.string(1)?;
+    let pin = pin_param(params, 1)?;
     if !room::exists(settings, &room) {
         return status(2, "room does not exist\n");
     }
     if !room::open_with_pin(settings, &room, &pin) {
         return status(1, WRONG_PIN);
     }
-    if let Err(e) = rooms::close(&room) {
+    if let Err(e) = room::close(&room) {
         // Only a room deleted meanwhile fails to close: it is gone either way.
         log(Level::Info, &format!("closing room {room:?}: {e:?}"));
     }
@@ -105,8 +106,8 @@ pub fn delete(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> 
 /// `[1, "wrong adminpin or inexisting room"]`.
 pub fn change_pin(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let room = params.string(0)?;
-    let pin = params.string(1)?;
-    let new_pin = params.string(2)?;
+    let pin = pin_param(params, 1)?;
+    let new_pin = pin_param(params, 2)?;
     if !room::open_with_pin(settings, &room, &pin) {
         return status(1, WRONG_PIN);
     }
@@ -117,8 +118,8 @@ pub fn change_pin(settings: &Settings, params: &Params<'_>) -> Result<Value, Fau
 /// `addParticipant(room, participant_id, number)` → `[200, "OK"]`, or
 /// `[400, "Failed"]` for an unknown room when rooms are private. An unknown
 /// room is opened otherwise, without a pin. The id and number are cut to the
-/// host's sizes, as a call's are ([`limits`]). A room whose invitations fill
-/// what the host keeps with it is fault [`TOO_MANY_INVITATIONS`].
+/// host's sizes, as a call's are ([`limits`]). A room holding as many
+/// invitations as it may is fault [`TOO_MANY_INVITATIONS`].
 pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let room = params.string(0)?;
     let participant_id = limits::participant_id(&params.string(1)?);
@@ -129,15 +130,12 @@ pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value
         }
         open(&room)?;
     }
-    let list = invited::add(
-        room::invited(&room),
-        Invited {
-            participant_id,
-            number,
-            muted: false,
-        },
-    );
-    match room::store_invited(settings, &room, list) {
+    let new = Invited {
+        participant_id,
+        number,
+        muted: false,
+    };
+    match room::invite(settings, &room, new) {
         Ok(()) => status(200, "OK"),
         Err(Error::InvalidArgument(why)) => Err(fault(
             TOO_MANY_INVITATIONS,
@@ -160,7 +158,7 @@ pub fn find_participant(settings: &Settings, params: &Params<'_>) -> Result<Valu
         .filter(|room| {
             let calls = room::participants(room);
             calls.iter().any(|p| p.participant_id == participant_id)
-                || room::invited(room)
+                || room::invited(settings, room)
                     .iter()
                     .any(|i| i.participant_id == participant_id)
         })

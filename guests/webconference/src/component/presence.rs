@@ -16,13 +16,13 @@
 //! it, as SEMS does. A leave is announced into the room once (`drop_sound`).
 //!
 //! A participant looping `first_participant` is marked in the key-value store
-//! (`looping/<room>/<call>`): whoever comes next ends the loop, a dial-out
+//! (see [`crate::looping_mark`]): whoever comes next ends the loop, a dial-out
 //! placed into the room as well, also when a participant the first could not
 //! hear (a callee still ringing) came between.
 
 use super::lonely;
 use super::room;
-use crate::fields;
+use crate::looping_mark;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::{Error, ParticipantInfo, ParticipantStatus};
 use switchyard_sdk::{kv, media, rooms};
@@ -30,14 +30,6 @@ use switchyard_sdk::{kv, media, rooms};
 /// The most loop marks read for one room: a room has one first participant,
 /// a few more only while joins race.
 const MAX_LOOPING_LISTED: u32 = 16;
-
-fn looping_prefix(room: &str) -> String {
-    format!("looping/{}/", fields::escape(room))
-}
-
-fn looping_key(room: &str, call: &str) -> String {
-    format!("{}{}", looping_prefix(room), fields::escape(call))
-}
 
 /// The participants of `room` other than `me` that have not finished.
 pub fn company(room: &str, me: &str) -> Vec<String> {
@@ -88,12 +80,12 @@ pub fn entered(
     }
     media::play(me, &["first_participant".to_owned()], looped)?;
     if looped {
-        if let Err(e) = kv::set(&looping_key(room, me), "") {
+        if let Err(e) = kv::set(&looping_mark::key(room, me), "") {
             log(Level::Warn, &format!("{me}: loop not marked: {e:?}"));
         }
         // One who came before the mark found no loop to end.
         if !company(room, me).is_empty() {
-            kv::delete(&looping_key(room, me));
+            kv::delete(&looping_mark::key(room, me));
             play_to(me, "join_sound");
         }
     }
@@ -123,9 +115,9 @@ pub fn joined(room: &str, me: &str, others: usize, heard: bool) {
 /// Ends every looped `first_participant` in `room` but that of `me`: `me`
 /// is company. Those who looped it hear the room again.
 pub fn end_loops(room: &str, me: &str) {
-    let prefix = looping_prefix(room);
+    let prefix = looping_mark::prefix(room);
     for key in kv::list(&prefix, MAX_LOOPING_LISTED) {
-        let call = fields::unescape(&key[prefix.len()..]);
+        let call = looping_mark::call_of(&key, &prefix);
         if call == me {
             continue;
         }
@@ -143,7 +135,7 @@ pub fn end_loops(room: &str, me: &str) {
 /// hear `drop_sound`; with `lonely` set, the only one left, if so, is marked
 /// alone.
 pub fn left(room: &str, me: &str, lonely: bool) {
-    kv::delete(&looping_key(room, me));
+    kv::delete(&looping_mark::key(room, me));
     if lonely && let [alone] = company(room, me).as_slice() {
         lonely::mark_alone(alone);
         play_to(alone, "drop_sound");

@@ -59,8 +59,8 @@ pub struct Settings {
     /// `support_rooms_timeout`: a room created with a timeout is deleted when
     /// it runs out (on its next access).
     pub support_rooms_timeout: bool,
-    /// `max_dialouts_per_room` (default 10): dial-outs of one room being
-    /// placed at once.
+    /// `max_dialouts_per_room` (default 10; 0: no limit): dial-outs of one
+    /// room being placed at once.
     pub max_dialouts_per_room: usize,
     /// `feedback_file`: where feedback lines go (a plain file name in the
     /// guest's records directory; anything else refuses the config) until
@@ -162,17 +162,15 @@ impl Settings {
 }
 
 /// What the kinds the host checks cannot say of the table: a `predefined_rooms`
-/// entry that is not `<room>:<pin>` (SEMS skips it: a room its users expect
-/// would be missing), a `feedback_file` that can never name a file of the
+/// entry that is not `<room>:<pin>` or names no room the host takes (SEMS
+/// skips it: a room its users expect would be missing), a `feedback_file` that can never name a file of the
 /// records directory (see [`feedback::file_problem`]: no feedback could be
 /// written), a
 /// `dialout_allow` that cannot be matched whole.
 pub fn problem() -> Option<String> {
     let predefined = config::get("predefined_rooms").unwrap_or_default();
     if let Some(entry) = predefined::parse(&predefined).1.first() {
-        return Some(format!(
-            "predefined_rooms: {entry:?} is not <room>:<pin> (entries are separated by ;)"
-        ));
+        return Some(format!("predefined_rooms: {}", entry.problem()));
     }
     if let Some(file) = config::get("feedback_file")
         && let Some(why) = feedback::file_problem(&file)
