@@ -414,7 +414,7 @@ impl Leg {
         // stream anew while its SDP stayed the same).
         self.latch.relearn(next.remote);
         if self.params.remote != next.remote || self.params.rtcp != next.rtcp {
-            self.rtcp.relearn();
+            self.rtcp.relearn_peer();
         }
         // The same place may send from a new source under the same SSRC, its RFC 4733 events
         // stamped on another timeline (an SBC or a B2BUA that re-routed the call).
@@ -555,7 +555,7 @@ impl Leg {
                 return Received::ForeignSource;
             }
             // The stream moved (a NAT that mapped it anew): its RTCP will come from there too.
-            self.rtcp.relearn();
+            self.rtcp.relearn_source();
         }
         self.latch.heard(ssrc, sequence);
         // RFC 3264 §6.1: the direction is that of the media stream, and RFC 4733 events are one

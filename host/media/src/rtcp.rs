@@ -170,6 +170,23 @@ struct PeerFigures {
     jitter: u32,
 }
 
+/// How far behind the latest report an older one can be (in extended sequence numbers): one
+/// reordered on its way lags by an interval's packets, minutes short of this. A count that
+/// restarted lags further: RFC 3550 A.1 restarts it at cycle 0, a whole cycle (2^16) or more
+/// back.
+const REORDERED_REPORT_SPAN: u32 = 1 << 15;
+
+/// How a reporter's report follows its latest one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sequel {
+    /// It counts this many of our packets since.
+    Since(u32),
+    /// It was written before the latest one and overtaken on its way.
+    Older,
+    /// The reporter's count started over.
+    Restarted,
+}
+
 /// What the peer's reports on our stream are counted from: the latest report of the source
 /// that sends them, and the most packets it reported lost.
 #[derive(Clone, Copy, Debug)]
@@ -194,11 +211,17 @@ impl Baseline {
         }
     }
 
-    /// The packets the report `figures` expects since the latest one; `None` for one older
-    /// than it, or of a stream restarted.
-    fn interval(&self, figures: &PeerFigures) -> Option<u32> {
+    /// How the report `figures`, from the same reporter, follows the latest one.
+    fn sequel(&self, figures: &PeerFigures) -> Sequel {
         let expected = figures.extended_highest.wrapping_sub(self.extended_highest);
-        (expected < 1 << 31).then_some(expected)
+        let behind = expected.wrapping_neg();
+        if expected < 1 << 31 {
+            Sequel::Since(expected)
+        } else if behind < REORDERED_REPORT_SPAN {
+            Sequel::Older
+        } else {
+            Sequel::Restarted
+        }
     }
 
     /// Takes the report `figures`, of whose interval `expected` packets count: the packets it
@@ -365,11 +388,18 @@ impl Rtcp {
         }
     }
 
-    /// Forgets where the peer's RTCP came from (a re-negotiation moved the peer, or its stream
-    /// moved under a NAT), and counts its next report on our stream from itself: a new peer
-    /// counts our packets anew.
-    pub(crate) fn relearn(&mut self) {
+    /// Forgets where the peer's RTCP came from (its stream moved under a NAT): ours goes where
+    /// its next report comes from. Its reports still count from its latest: the same peer
+    /// goes on counting our packets.
+    pub(crate) fn relearn_source(&mut self) {
         self.source = None;
+    }
+
+    /// Forgets the peer (a re-negotiation moved it): where its RTCP came from, and what its
+    /// reports on our stream counted from; its next report counts from itself, as a new peer
+    /// counts our packets anew.
+    pub(crate) fn relearn_peer(&mut self) {
+        self.relearn_source();
         self.baseline = None;
     }
 
@@ -513,7 +543,8 @@ impl Rtcp {
 
     /// Reads the `block` on our stream, of which we sent `sent` packets, that `reporter` sent.
     /// Its figures count from the same reporter's previous report; another reporter's start
-    /// anew, as a new peer counts our packets anew.
+    /// anew, as a new peer counts our packets anew. One older than the reporter's latest
+    /// changes nothing but the round trip.
     fn peer_reported(
         &mut self,
         now: Instant,
@@ -533,13 +564,17 @@ impl Rtcp {
             round_trip,
             ..ReportNotes::default()
         };
-        let counted = self
+        self.round_trip = round_trip.or(self.round_trip);
+        let followed = self
             .baseline
             .as_mut()
             .filter(|baseline| baseline.reporter == reporter)
-            .and_then(|baseline| Some((baseline.interval(&figures)?, baseline)));
-        match counted {
-            Some((expected, baseline)) => {
+            .map(|baseline| (baseline.sequel(&figures), baseline));
+        match followed {
+            // Its figures are behind the latest report's: counted from them, a later report
+            // would count their interval's loss twice.
+            Some((Sequel::Older, _)) => return notes,
+            Some((Sequel::Since(expected), baseline)) => {
                 // The peer cannot have expected packets we never sent: a lying or broken peer
                 // must not skew the host's loss ratio. Packets in flight when a report was
                 // written still count in a later one.
@@ -548,12 +583,12 @@ impl Rtcp {
                 notes.newly_expected = u64::from(expected);
                 notes.newly_lost = u64::from(baseline.advance(&figures, expected));
             }
-            // A first report, another reporter's, one older than the last, or one of a stream
-            // restarted adds nothing.
-            None => self.baseline = Some(Baseline::new(reporter, &figures)),
+            // A first report, another reporter's, or one whose count restarted adds nothing.
+            None | Some((Sequel::Restarted, _)) => {
+                self.baseline = Some(Baseline::new(reporter, &figures));
+            }
         }
         self.peer = Some(figures);
-        self.round_trip = round_trip.or(self.round_trip);
         notes
     }
 

@@ -1171,3 +1171,50 @@ fn after_a_bogus_loss_count_the_peer_s_honest_ones_count_again() {
     assert_eq!(worker.stats().rtcp_received, 6);
     assert_eq!(peer_reported(&worker), (50, 15));
 }
+
+#[test]
+fn a_peer_s_loss_across_a_move_of_its_stream_under_a_nat_is_counted() {
+    let start = Instant::now();
+    let peer = addr("192.0.2.5:7000");
+    let mut worker = one_leg(start, 9, peer, RtcpPath::Separate(addr("192.0.2.5:7001")));
+    let ours = header(&send(&mut worker, 1)[0]).2;
+    let base = 40_000;
+    worker.handle_rtp(worker.next_tick(), A, peer, &silence(0));
+    worker.handle_rtcp(start, A, addr("192.0.2.5:7001"), &report_on(ours, base, 0));
+    ten_then(
+        &mut worker,
+        addr("192.0.2.5:7001"),
+        &report_on(ours, base + 10, 2),
+    );
+    // The NAT maps the peer anew: its stream goes on from another port, its reports too.
+    let (moved, moved_rtcp) = (addr("192.0.2.5:31000"), addr("192.0.2.5:31001"));
+    worker.handle_rtp(worker.next_tick(), A, moved, &silence(1));
+    ten_then(&mut worker, moved_rtcp, &report_on(ours, base + 20, 5));
+    ten_then(&mut worker, moved_rtcp, &report_on(ours, base + 30, 6));
+    assert_eq!(worker.stats().rtcp_received, 4);
+    // The same peer, counting on: 3 lost of the 10 across the move, then 1.
+    assert_eq!(peer_reported(&worker), (30, 6));
+}
+
+#[test]
+fn a_report_overtaken_by_a_later_one_counts_no_loss_twice() {
+    let start = Instant::now();
+    let peer_rtcp = addr("192.0.2.5:7001");
+    let mut worker = one_leg(
+        start,
+        9,
+        addr("192.0.2.5:7000"),
+        RtcpPath::Separate(peer_rtcp),
+    );
+    let ours = header(&send(&mut worker, 1)[0]).2;
+    let base = 40_000;
+    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, base, 0));
+    assert_eq!(send(&mut worker, 10).len(), 10);
+    // The report at 20 comes before the one at 10, written earlier.
+    ten_then(&mut worker, peer_rtcp, &report_on(ours, base + 20, 8));
+    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, base + 10, 5));
+    assert_eq!(peer_reported(&worker), (20, 8));
+    ten_then(&mut worker, peer_rtcp, &report_on(ours, base + 30, 9));
+    assert_eq!(worker.stats().rtcp_received, 4);
+    assert_eq!(peer_reported(&worker), (30, 9));
+}

@@ -218,12 +218,15 @@ impl Signaling {
         });
     }
 
-    /// What must be noted of `effect` as it is taken from the core, the core still locked: a
-    /// call's leave of a room for a bridge is of the listing it has now, and a guest may join
-    /// the call to that room again before the leave is told.
+    /// What must be noted or told of `effect` as it is taken from the core, the core still
+    /// locked: a call's leave of a room for a bridge is of the listing it has now, and a guest
+    /// may join the call to that room again before the leave is told; a recording's end is
+    /// told before anything that takes the core next (a recording started in the room) is.
     fn taken(&self, effect: &Effect) {
-        if let Effect::LeftRoom { call, room } = effect {
-            self.events.bridging(*call, room);
+        match effect {
+            Effect::LeftRoom { call, room } => self.events.bridging(*call, room),
+            Effect::RecordingEnded { room, reason } => self.events.recording_ended(room, *reason),
+            _ => {}
         }
     }
 
@@ -269,9 +272,8 @@ impl Signaling {
                     Effect::Media(op) => self.media.apply(op),
                     Effect::Guest(op) => self.executor.submit(op),
                     Effect::Resolve { call, uri } => self.resolve(call, uri),
-                    Effect::RecordingEnded { room, reason } => {
-                        self.events.recording_ended(&room, reason)
-                    }
+                    // Told as it was taken.
+                    Effect::RecordingEnded { .. } => {}
                     Effect::LeftRoom { call, room } => self.events.left_room(call, &room),
                 }
             }
