@@ -618,24 +618,23 @@ fn invitations_without_an_id_are_each_listed_until_the_room_holds_too_many() {
     );
     caller.hang_up();
 
-    // A room holds 1,000 invitations; two are there already.
+    // Invitations with the longest number a participant is listed with fill
+    // what the host keeps with a room after about 30.
     let full = python(
         &server,
         &format!(
-            "for i in range(1000):\n    \
+            "for i in range(100):\n    \
                  try:\n        \
-                     s.addParticipant({room:?}, 'p%d' % i, '555')\n    \
+                     s.addParticipant({room:?}, 'p%d' % i, '1' * 2048)\n    \
                  except xmlrpc.client.Fault as f:\n        \
                      print(i, f.faultCode, f.faultString)\n        \
                      break\n"
         ),
     );
-    assert_eq!(
-        full.trim_end(),
-        format!(
-            "998 500 room {room:?} holds too many invitations to take this one: \
-             a room holds at most 1000 invitations"
-        ),
+    assert!(
+        full.contains(&format!(
+            " 500 room {room:?} holds too many invitations to take this one: "
+        )),
         "expected a fault saying the room holds too many invitations, got {full:?}"
     );
 }
@@ -863,7 +862,9 @@ fn invitations_keep_a_room_until_its_time_out_if_it_has_one() {
     let invite = |room: &str| {
         let add = format!("s.addParticipant({room:?}, 'inv', '100')");
         assert_eq!(wc(&server, &add), "[200, 'OK']");
-        await_meta(&file, room, "invitations", |set| set.is_some());
+        await_meta(&file, room, "invited", |list| {
+            list.is_some_and(|l| l.contains("inv"))
+        });
     };
     let kept = random_room();
     create_room(&server, &kept);
@@ -884,10 +885,17 @@ fn an_invitee_enters_a_room_without_a_pin_kept_from_before_rooms_were_private() 
     let room = random_room();
     let add = format!("s.addParticipant({room:?}, 'inv', '100')");
     assert_eq!(wc(&server, &add), "[200, 'OK']");
-    await_meta(&file, &room, "keep", |keep| keep == Some("1"));
+    await_meta(&file, &room, "invited", |list| {
+        list.is_some_and(|l| l.contains("inv"))
+    });
     drop(server);
 
     let (server, _) = server_keeping_rooms(dir.path(), "", "private_rooms = true\n");
+    assert_eq!(
+        wc(&server, "s.findParticipant('inv')"),
+        format!("[['{room}']]"),
+        "the invitation came back with the room"
+    );
     let phone = Phone::call(
         server.sip,
         &format!("000777{room}"),
@@ -908,8 +916,6 @@ fn an_invitee_enters_a_room_without_a_pin_kept_from_before_rooms_were_private() 
         wc(&server, "s.findParticipant('inv')"),
         format!("[['{room}']]")
     );
-    // Its invitation ended with the run before: the room is no longer kept for it.
-    await_meta(&file, &room, "keep", |keep| keep != Some("1"));
 }
 
 #[test]

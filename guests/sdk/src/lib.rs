@@ -86,6 +86,31 @@ mod clock;
 mod config_keys;
 mod flow;
 pub mod params;
+
+pub mod hash {
+    //! A stable hash, for short names of long texts (kv key segments): the
+    //! same in every build, process and instance, unlike the standard
+    //! library's randomly seeded ones.
+
+    /// FNV-1a, 64 bits, of `bytes`. Stable, not collision-resistant: a name,
+    /// not a secret or a proof that two texts are equal.
+    pub fn fnv1a(bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn fnv1a_is_the_published_function() {
+            assert_eq!(super::fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+            assert_eq!(super::fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+            assert_eq!(super::fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
+        }
+    }
+}
+
 pub mod room_name;
 pub mod source_limit;
 pub mod store;

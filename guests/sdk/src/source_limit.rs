@@ -22,6 +22,7 @@
 //! take the table a few sources past its cap until the next. The counting
 //! logic is plain functions, tested natively.
 
+use crate::hash::fnv1a;
 use crate::store::{HostKv, Kv};
 use crate::{
     log::{Level, log},
@@ -314,13 +315,6 @@ pub fn caller_of(uri: &str) -> String {
 /// `text` with its `%XX` escapes decoded (a broken one is kept as it is).
 fn percent_decoded(text: &str) -> String {
     String::from_utf8_lossy(&crate::uri::unescaped(text).0).into_owned()
-}
-
-/// FNV-1a, 64 bits: a short, stable name for a long text.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// The address of a `source` ("ip:port", "\[v6\]:port"), without the port.

@@ -1,12 +1,21 @@
 //! Feedback records, one line each, in SEMS's format: fields separated and
 //! ended by `|||`, the time in unix seconds last; a room's record starts
 //! `RO ` and the room, with a space, as SEMS writes it. And the file they go
-//! to, named as the host's records take it.
+//! to, named as the host's records take it: the config's `feedback_file`, or
+//! the one `resetFeedback` chose while that `feedback_file` was configured.
+
+use crate::fields;
+use switchyard_sdk::store::Kv;
+use switchyard_sdk::types::Error;
 
 /// The field separator (and terminator) of a feedback line.
 const SEPARATOR: &str = "|||";
 /// The longest file name the host's records take, in bytes.
 const MAX_FILE_NAME_BYTES: usize = 255;
+/// The key-value key of the file `resetFeedback` chose: a record
+/// ([`fields::join`]) of the configured `feedback_file` it replaced and the
+/// file chosen.
+const CHOSEN_FILE_KEY: &str = "feedback_file";
 
 /// What keeps `value` (the `feedback_file` setting) from ever naming a file
 /// the host's records write: "" is unset (no feedback is written); a plain
@@ -37,6 +46,58 @@ pub fn file_problem(value: &str) -> Option<&'static str> {
         );
     }
     None
+}
+
+/// Why `resetFeedback` failed.
+#[derive(Debug, Clone)]
+pub enum ResetRefusal {
+    /// No file name was given.
+    NoName,
+    /// The file could not be emptied: the host's error.
+    NotOpened(Error),
+    /// The choice could not be kept in the key-value store: its error.
+    NotKept(Error),
+}
+
+/// `resetFeedback(file)` while `configured` is the `feedback_file` setting
+/// ("": unset): empties `file` with `truncate` and keeps it in `store` as
+/// the feedback file for as long as `configured` stays configured. As in
+/// SEMS, which closes its file first, a reset without a name or of a file
+/// that cannot be emptied leaves feedback going nowhere ("") until a reset
+/// succeeds or the configuration names another `feedback_file`.
+pub fn reset(
+    store: &impl Kv,
+    configured: &str,
+    file: &str,
+    truncate: impl FnOnce(&str) -> Result<(), Error>,
+) -> Result<(), ResetRefusal> {
+    let outcome = if file.is_empty() {
+        Err(ResetRefusal::NoName)
+    } else {
+        truncate(file).map_err(ResetRefusal::NotOpened)
+    };
+    let chosen = if outcome.is_ok() { file } else { "" };
+    store
+        .set(CHOSEN_FILE_KEY, &fields::join(&[configured, chosen]))
+        .map_err(ResetRefusal::NotKept)?;
+    outcome
+}
+
+/// The file feedback goes to ("": nowhere) while `configured` is the
+/// `feedback_file` setting: the one `resetFeedback` chose under that same
+/// setting, else `configured`. A choice made under another setting is
+/// deleted, as the config that named a new file since overrides it.
+pub fn current_file(store: &impl Kv, configured: &str) -> String {
+    let Some(record) = store.get(CHOSEN_FILE_KEY) else {
+        return configured.to_owned();
+    };
+    match fields::split(&record).as_slice() {
+        [replaced, chosen] if replaced == configured => chosen.clone(),
+        _ => {
+            store.delete(CHOSEN_FILE_KEY);
+            configured.to_owned()
+        }
+    }
 }
 
 /// Feedback on a room (`vqRoomFeedback`):
@@ -103,6 +164,77 @@ fn line(fields: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    /// A key-value store in memory.
+    #[derive(Default)]
+    struct MemoryKv(RefCell<BTreeMap<String, String>>);
+
+    impl Kv for MemoryKv {
+        fn get(&self, key: &str) -> Option<String> {
+            self.0.borrow().get(key).cloned()
+        }
+
+        fn set(&self, key: &str, value: &str) -> Result<(), Error> {
+            self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
+            Ok(())
+        }
+
+        fn delete(&self, key: &str) -> bool {
+            self.0.borrow_mut().remove(key).is_some()
+        }
+
+        fn list(&self, prefix: &str, limit: u32) -> Vec<String> {
+            let entries = self.0.borrow();
+            let keys = entries.keys().filter(|key| key.starts_with(prefix));
+            keys.take(limit as usize).cloned().collect()
+        }
+    }
+
+    /// A `truncate` that empties every file.
+    fn emptied(_file: &str) -> Result<(), Error> {
+        Ok(())
+    }
+
+    #[test]
+    fn a_reset_file_takes_feedback_until_the_configured_file_changes() {
+        let store = MemoryKv::default();
+        assert_eq!(current_file(&store, "a.txt"), "a.txt");
+        assert!(reset(&store, "a.txt", "b.txt", emptied).is_ok());
+        assert_eq!(current_file(&store, "a.txt"), "b.txt");
+        assert_eq!(
+            current_file(&store, "c.txt"),
+            "c.txt",
+            "a reload naming another feedback_file overrides the reset"
+        );
+        assert_eq!(
+            current_file(&store, "a.txt"),
+            "a.txt",
+            "the overridden choice is gone, not back with the old setting"
+        );
+        assert!(reset(&store, "", "d.txt", emptied).is_ok());
+        assert_eq!(current_file(&store, ""), "d.txt", "chosen with none set");
+    }
+
+    #[test]
+    fn a_failed_reset_sends_feedback_nowhere_until_the_configured_file_changes() {
+        let store = MemoryKv::default();
+        assert!(reset(&store, "a.txt", "b.txt", emptied).is_ok());
+        assert!(matches!(
+            reset(&store, "a.txt", "", emptied),
+            Err(ResetRefusal::NoName)
+        ));
+        assert_eq!(current_file(&store, "a.txt"), "");
+        assert!(reset(&store, "a.txt", "b.txt", emptied).is_ok());
+        let refused = |_: &str| Err(Error::InvalidArgument("outside".to_owned()));
+        assert!(matches!(
+            reset(&store, "a.txt", "/etc/x", refused),
+            Err(ResetRefusal::NotOpened(Error::InvalidArgument(_)))
+        ));
+        assert_eq!(current_file(&store, "a.txt"), "");
+        assert_eq!(current_file(&store, "c.txt"), "c.txt");
+    }
 
     #[test]
     fn lines_have_the_sems_shapes() {

@@ -5,6 +5,8 @@
 //! `/` inside a field are written as `%25`, `%09`, `%0A` and `%2F`, so any text
 //! survives and an escaped field can also be one segment of a kv key.
 
+use switchyard_sdk::hash::fnv1a;
+
 /// `text` with `%`, tab, newline and `/` escaped.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -63,13 +65,6 @@ pub fn key_segment(text: &str) -> String {
         return escaped;
     }
     format!("%H{:016x}", fnv1a(text.as_bytes()))
-}
-
-/// FNV-1a, 64 bits: a short, stable name for a long text.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// One record: the fields, escaped and tab-separated.

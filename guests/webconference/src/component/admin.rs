@@ -36,7 +36,6 @@ const FUNCTIONS: [&str; 15] = [
 pub fn handle(function: &str, params: &[Value]) -> Result<Value, Fault> {
     let settings = Settings::load();
     room::ensure_predefined(&settings);
-    room::release_rooms_kept_for_lost_invitations(&settings);
     // SEMS reads the arguments it needs and ignores any more.
     let args = |min| Params::at_least(function, params, min);
     match function {

@@ -40,11 +40,7 @@ fn find(settings: &Settings, params: &Params<'_>) -> Result<Option<Named>, Fault
         .collect();
     // Only the empty tag can name an invitation: only then is the list read.
     let invited = tag.is_empty()
-        && !invited::not_joined(
-            &room::invited(settings, &room),
-            &invited::holders(&participants),
-        )
-        .is_empty();
+        && !invited::not_joined(&room::invited(&room), &invited::holders(&participants)).is_empty();
     let found = call_tag::find(&tag, &listed, invited);
     Ok(Some(Named { room, tag, found }))
 }

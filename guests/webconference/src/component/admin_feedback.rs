@@ -4,23 +4,23 @@
 //! Lines go to the feedback file through the host's `records` import, each
 //! on disk before the function answers. The file is the config's
 //! `feedback_file` until `resetFeedback` names another; that choice is kept
-//! in the key-value store, so every instance of the guest writes to it. As in
-//! SEMS, a `resetFeedback` that fails (no name, a file that cannot be opened)
-//! has closed the old file: feedback goes nowhere until one succeeds.
+//! in the key-value store, so every instance of the guest writes to it, until
+//! a config reload names another `feedback_file` ([`feedback::current_file`]).
+//! As in SEMS, which closes its file first, a `resetFeedback` that fails (no
+//! name, a file that cannot be opened) leaves feedback written nowhere until
+//! a reset succeeds or a config reload names another `feedback_file`.
 
 use super::admin::{reply, status};
 use super::settings::Settings;
-use crate::feedback;
+use crate::feedback::{self, ResetRefusal};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::params::Params;
+use switchyard_sdk::store::HostKv;
 use switchyard_sdk::types::Error;
 use switchyard_sdk::unix_seconds;
-use switchyard_sdk::{Value, fault, kv, records};
+use switchyard_sdk::{Value, fault, records};
 
-/// The key-value key of the file `resetFeedback` chose ("": none, after one
-/// that failed).
-const CHOSEN_FILE_KEY: &str = "feedback_file";
 /// The fault when a line could not be written.
 const NOT_SAVED: i32 = 500;
 
@@ -61,28 +61,37 @@ pub fn conference(settings: &Settings, params: &Params<'_>) -> Result<Value, Fau
 }
 
 /// `resetFeedback(filename)`: empties that file and writes feedback to it
-/// from now on → `[0, "OK"]`, `[-1, "error opening new feedback file"]` or
-/// `[-2, "no filename given"]`, after either of which feedback goes nowhere
-/// until a reset succeeds. The file must be in the guest's records
-/// directory (a plain name, or an absolute path there).
+/// from now on, until a config reload names another `feedback_file` →
+/// `[0, "OK"]`, `[-1, "error opening new feedback file"]` or
+/// `[-2, "no filename given"]`, after either of which feedback is written
+/// nowhere ([`feedback::reset`]). The file must be in the guest's records directory
+/// (a plain name, or an absolute path there).
 pub fn reset(params: &Params<'_>) -> Result<Value, Fault> {
     let file = params.string(0)?;
-    if file.is_empty() {
-        let _ = choose("");
-        return status(-2, "no filename given");
+    let configured = configured_file(&Settings::load());
+    match feedback::reset(&HostKv, &configured, &file, records::truncate) {
+        Ok(()) => status(0, "OK"),
+        Err(ResetRefusal::NoName) => status(-2, "no filename given"),
+        Err(ResetRefusal::NotOpened(e)) => {
+            log(
+                refusal_level(&e),
+                &format!("resetFeedback: cannot open {file:?}: {e:?}"),
+            );
+            status(-1, "error opening new feedback file")
+        }
+        Err(ResetRefusal::NotKept(e)) => {
+            log(
+                Level::Error,
+                &format!("resetFeedback: cannot keep {file:?} as the feedback file: {e:?}"),
+            );
+            status(-1, "error opening new feedback file")
+        }
     }
-    if let Err(e) = records::truncate(&file) {
-        log(
-            refusal_level(&e),
-            &format!("resetFeedback: cannot open {file:?}: {e:?}"),
-        );
-        let _ = choose("");
-        return status(-1, "error opening new feedback file");
-    }
-    if !choose(&file) {
-        return status(-1, "error opening new feedback file");
-    }
-    status(0, "OK")
+}
+
+/// The `feedback_file` setting, "" when unset.
+fn configured_file(settings: &Settings) -> String {
+    settings.feedback_file.clone().unwrap_or_default()
 }
 
 /// How a `resetFeedback` file the host refused is logged: a name outside
@@ -97,19 +106,6 @@ fn refusal_level(error: &Error) -> Level {
     }
 }
 
-/// Makes `file` the feedback file ("": none); false, logged, if the choice
-/// cannot be kept.
-fn choose(file: &str) -> bool {
-    let kept = kv::set(CHOSEN_FILE_KEY, file);
-    if let Err(e) = &kept {
-        log(
-            Level::Error,
-            &format!("resetFeedback: cannot keep {file:?} as the feedback file: {e:?}"),
-        );
-    }
-    kept.is_ok()
-}
-
 /// `flushFeedback()` → `[]`: every line is on disk when its function answers,
 /// so there is nothing left to flush.
 pub fn flush() -> Result<Value, Fault> {
@@ -117,13 +113,11 @@ pub fn flush() -> Result<Value, Fault> {
 }
 
 /// Appends `line` to the feedback file; without one (no `feedback_file`
-/// configured and no `resetFeedback` yet, or a reset that failed) the line
-/// is dropped, as SEMS does. A
-/// line that cannot be written is a fault, so the client knows it is lost.
+/// configured and no `resetFeedback` since) the line is dropped, as SEMS
+/// does. A line that cannot be written is a fault, so the client knows it is
+/// lost.
 fn save(settings: &Settings, line: &str) -> Result<Value, Fault> {
-    let file = kv::get(CHOSEN_FILE_KEY)
-        .or_else(|| settings.feedback_file.clone())
-        .unwrap_or_default();
+    let file = feedback::current_file(&HostKv, &configured_file(settings));
     if file.is_empty() {
         return status(0, "OK");
     }

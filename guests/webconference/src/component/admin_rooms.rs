@@ -15,9 +15,8 @@ use switchyard_sdk::types::{Error, ParticipantInfo, ParticipantStatus};
 use switchyard_sdk::unix_seconds;
 use switchyard_sdk::{Value, fault};
 
-/// The fault of `addParticipant` when the room holds as many invitations as
-/// it may ([`invited::MAX_INVITATIONS`]) or the key-value store is full: an
-/// internal limit, as SEMS has none.
+/// The fault of `addParticipant` when the room's invitations fill what the
+/// host keeps with a room (64 KiB): an internal limit, as SEMS has none.
 const TOO_MANY_INVITATIONS: i32 = 500;
 
 /// `roomCreate(room [, timeout_s])` → `[0, "OK", adminpin]` with a new random
@@ -66,7 +65,7 @@ pub fn info(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
         ]);
     }
     let listed = room::participants(&room);
-    let invited = room::invited(settings, &room);
+    let invited = room::invited(&room);
     let waiting = invited::not_joined(&invited, &invited::holders(&listed));
     let calls: Vec<&str> = listed.iter().map(|p| p.call.as_str()).collect();
     let finished_muted = finished_mutes::of_room(&room, &calls);
@@ -95,7 +94,7 @@ pub fn delete(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> 
     if !room::open_with_pin(settings, &room, &pin) {
         return status(1, WRONG_PIN);
     }
-    if let Err(e) = room::close(&room) {
+    if let Err(e) = rooms::close(&room) {
         // Only a room deleted meanwhile fails to close: it is gone either way.
         log(Level::Info, &format!("closing room {room:?}: {e:?}"));
     }
@@ -118,8 +117,8 @@ pub fn change_pin(settings: &Settings, params: &Params<'_>) -> Result<Value, Fau
 /// `addParticipant(room, participant_id, number)` → `[200, "OK"]`, or
 /// `[400, "Failed"]` for an unknown room when rooms are private. An unknown
 /// room is opened otherwise, without a pin. The id and number are cut to the
-/// host's sizes, as a call's are ([`limits`]). A room holding as many
-/// invitations as it may is fault [`TOO_MANY_INVITATIONS`].
+/// host's sizes, as a call's are ([`limits`]). A room whose invitations fill
+/// what the host keeps with it is fault [`TOO_MANY_INVITATIONS`].
 pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let room = params.string(0)?;
     let participant_id = limits::participant_id(&params.string(1)?);
@@ -130,12 +129,15 @@ pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value
         }
         open(&room)?;
     }
-    let new = Invited {
-        participant_id,
-        number,
-        muted: false,
-    };
-    match room::invite(settings, &room, new) {
+    let list = invited::add(
+        room::invited(&room),
+        Invited {
+            participant_id,
+            number,
+            muted: false,
+        },
+    );
+    match room::store_invited(settings, &room, list) {
         Ok(()) => status(200, "OK"),
         Err(Error::InvalidArgument(why)) => Err(fault(
             TOO_MANY_INVITATIONS,
@@ -158,7 +160,7 @@ pub fn find_participant(settings: &Settings, params: &Params<'_>) -> Result<Valu
         .filter(|room| {
             let calls = room::participants(room);
             calls.iter().any(|p| p.participant_id == participant_id)
-                || room::invited(settings, room)
+                || room::invited(room)
                     .iter()
                     .any(|i| i.participant_id == participant_id)
         })

@@ -62,7 +62,6 @@ thread_local! {
 pub fn on_invite(invite: InviteInfo) {
     let settings = Settings::load();
     room::ensure_predefined(&settings);
-    room::release_rooms_kept_for_lost_invitations(&settings);
     let header = |name: &str| {
         invite
             .headers
@@ -263,7 +262,7 @@ pub(super) fn admitted(settings: &Settings, entry: &Entry) -> bool {
     // Invitations first: a call is listed before it takes its invitation, so
     // one entering with the same id meanwhile is found in one or the other.
     let invited = match &entry.participant_id {
-        Some(_) => room::invited(settings, &entry.room),
+        Some(_) => room::invited(&entry.room),
         None => Vec::new(),
     };
     let info = rooms::info(&entry.room);

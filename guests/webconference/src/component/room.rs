@@ -1,13 +1,12 @@
 //! A room as the admin functions and dial-in see it: SEMS's (room, adminpin)
-//! lookup, the predefined rooms, the room's time-out, its invitations and its
-//! dial-outs in progress.
+//! lookup, the predefined rooms, the room's time-out, and its dial-outs in
+//! progress.
 
 use super::settings::Settings;
 use crate::adminpin::{self, PinDecision};
 use crate::invited::{self, Invited};
 use crate::{dialout, expiry, predefined};
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::store::HostKv;
 use switchyard_sdk::types::{Error, ParticipantInfo};
 use switchyard_sdk::{KEEP_ROOM_META_KEY, kv, rooms, unix_seconds};
 
@@ -17,9 +16,6 @@ const PREDEFINED_KEY: &str = "predefined_rooms";
 const PREDEFINED_PIN_KEY: &str = "predefined_pin";
 /// The room meta key marking a room a caller entered (see [`mark_entered`]).
 const ENTERED_KEY: &str = "entered";
-/// The key marking that this run of the host has released the rooms kept for
-/// invitations of the run before (see [`release_rooms_kept_for_lost_invitations`]).
-const INVITATIONS_RELEASED_KEY: &str = "invitations_released";
 
 /// Opens the `predefined_rooms` with their pins, once: the guest has no
 /// start-up hook, so every entry point (dial-in, each admin function) calls
@@ -59,27 +55,6 @@ pub fn ensure_predefined(settings: &Settings) {
     }
 }
 
-/// Has the host stop keeping the rooms that came back from `rooms.state_file`
-/// kept for their invitations: those were in the key-value store, which
-/// ended with the run before. Once a run, as [`ensure_predefined`]; costs one
-/// key-value read once done.
-pub fn release_rooms_kept_for_lost_invitations(settings: &Settings) {
-    if kv::get(INVITATIONS_RELEASED_KEY).is_some() {
-        return;
-    }
-    for room in rooms::list() {
-        if rooms::get_meta(&room, invited::META_KEY).is_some() {
-            invited::sync_keep(&invitations(settings, &room), &HostKv);
-        }
-    }
-    if let Err(e) = kv::set(INVITATIONS_RELEASED_KEY, "1") {
-        log(
-            Level::Warn,
-            &format!("rooms kept for invitations released but not remembered: {e:?}"),
-        );
-    }
-}
-
 /// The unix time the room runs out of time at, if it was created with a
 /// time-out.
 pub fn end(room: &str) -> Option<u64> {
@@ -107,7 +82,7 @@ pub fn sweep_if_timed_out(settings: &Settings, room: &str) -> bool {
     // Deleted in the very next step: the host has no compare-and-set, so a
     // room of that name deleted and opened anew after the look would be
     // deleted in its place; the less comes between, the less likely that is.
-    let closed = close(room);
+    let closed = rooms::close(room);
     log(
         Level::Info,
         &format!("room {room:?} timed out: deleting it"),
@@ -116,16 +91,6 @@ pub fn sweep_if_timed_out(settings: &Settings, room: &str) -> bool {
         log(Level::Warn, &format!("deleting room {room:?}: {e:?}"));
     }
     true
-}
-
-/// Hangs up everyone in the room and deletes it, with its invitations.
-pub fn close(room: &str) -> Result<(), Error> {
-    let set = rooms::get_meta(room, invited::META_KEY);
-    let closed = rooms::close(room);
-    if let Some(set) = set {
-        invited::forget(&HostKv, &set);
-    }
-    closed
 }
 
 /// Whether the room exists (after deleting it if it timed out).
@@ -196,32 +161,30 @@ pub fn dialing(room: &str) -> usize {
     })
 }
 
-/// The room's invitations as [`invited`] reads and writes them.
-fn invitations<'a>(settings: &'a Settings, room: &'a str) -> Invitations<'a> {
-    Invitations { settings, room }
+/// Stores `list` as the room's invitations, less those a call listed in the
+/// room holds, and has the host keep the room while it holds any, until it
+/// times out (see [`invited::store`]). One the host will not keep, as it
+/// keeps only so many, still holds them, and expires once empty as any room
+/// does.
+pub fn store_invited(settings: &Settings, room: &str, list: Vec<Invited>) -> Result<(), Error> {
+    invited::store(&Invitations { settings, room }, list)
 }
 
-/// A room whose invitations are read and written (see [`invitations`]).
+/// The room whose invitations are stored, as [`invited::store`] uses it.
 struct Invitations<'a> {
     settings: &'a Settings,
     room: &'a str,
 }
 
 impl invited::InvitationRoom for Invitations<'_> {
+    type Error = Error;
+
     fn participants(&self) -> Vec<ParticipantInfo> {
         participants(self.room)
     }
 
-    fn set_name(&self) -> Option<String> {
-        rooms::get_meta(self.room, invited::META_KEY).filter(|set| !set.is_empty())
-    }
-
-    fn new_set_name(&self) -> Result<String, Error> {
-        let random =
-            getrandom::u64().map_err(|e| Error::Failed(format!("no random number: {e}")))?;
-        let set = format!("{random:016x}");
-        rooms::set_meta(self.room, invited::META_KEY, &set)?;
-        Ok(set)
+    fn set_invited(&self, meta: &str) -> Result<(), Error> {
+        rooms::set_meta(self.room, invited::META_KEY, meta)
     }
 
     fn timed_out(&self) -> bool {
@@ -246,24 +209,37 @@ pub fn participants(room: &str) -> Vec<ParticipantInfo> {
         .unwrap_or_default()
 }
 
-/// The room's invited participants, in the order they were invited.
-pub fn invited(settings: &Settings, room: &str) -> Vec<Invited> {
-    invited::list(&invitations(settings, room), &HostKv)
-}
-
-/// Invites `new` to the room (see [`invited::add`]).
-pub fn invite(settings: &Settings, room: &str, new: Invited) -> Result<(), Error> {
-    invited::add(&invitations(settings, room), &HostKv, new)
+/// The room's invited participants.
+pub fn invited(room: &str) -> Vec<Invited> {
+    rooms::get_meta(room, invited::META_KEY)
+        .map(|meta| invited::decode(&meta))
+        .unwrap_or_default()
 }
 
 /// Sets `muted` on the room's first invitation still listed (see
-/// [`invited::set_first_muted`]); false if it lists none.
+/// [`invited::set_first_muted`]); false if it lists none, or the room
+/// vanished meanwhile.
 pub fn set_first_invitation_muted(settings: &Settings, room: &str, muted: bool) -> bool {
-    invited::set_first_muted(&invitations(settings, room), &HostKv, muted)
+    let listed = participants(room);
+    let mut list = invited(room);
+    invited::set_first_muted(&mut list, &invited::holders(&listed), muted)
+        && store_invited(settings, room, list).is_ok()
 }
 
 /// A call joined `room` with `participant_id`: an invitation of that id is
 /// taken off the room's list (the call is listed in its place).
 pub fn take_invitation(settings: &Settings, room: &str, participant_id: &str) {
-    invited::take(&invitations(settings, room), &HostKv, participant_id);
+    if participant_id.is_empty() {
+        return;
+    }
+    let mut list = invited(room);
+    if !invited::remove(&mut list, participant_id) {
+        return;
+    }
+    if let Err(e) = store_invited(settings, room, list) {
+        log(
+            Level::Warn,
+            &format!("room {room:?}: invitation of {participant_id:?} not taken off: {e:?}"),
+        );
+    }
 }
