@@ -85,14 +85,17 @@ pub fn reset(
 
 /// The file feedback goes to ("": nowhere) while `configured` is the
 /// `feedback_file` setting: the one `resetFeedback` chose under that same
-/// setting, else `configured`. A choice made under another setting is
-/// deleted, as the config that named a new file since overrides it.
+/// setting, else `configured`. A choice found under another setting is
+/// deleted, as the config that named a new file since overrides it; a
+/// choice of one field, kept by a version of the guest that did not note the
+/// setting, is taken as made under this one.
 pub fn current_file(store: &impl Kv, configured: &str) -> String {
     let Some(record) = store.get(CHOSEN_FILE_KEY) else {
         return configured.to_owned();
     };
     match fields::split(&record).as_slice() {
         [replaced, chosen] if replaced == configured => chosen.clone(),
+        [chosen] => chosen.clone(),
         _ => {
             store.delete(CHOSEN_FILE_KEY);
             configured.to_owned()
@@ -215,6 +218,15 @@ mod tests {
         );
         assert!(reset(&store, "", "d.txt", emptied).is_ok());
         assert_eq!(current_file(&store, ""), "d.txt", "chosen with none set");
+    }
+
+    #[test]
+    fn a_choice_kept_in_one_field_is_taken_as_made_under_the_setting() {
+        let store = MemoryKv::default();
+        store.set(CHOSEN_FILE_KEY, "b.txt").unwrap();
+        assert_eq!(current_file(&store, "a.txt"), "b.txt");
+        store.set(CHOSEN_FILE_KEY, "").unwrap();
+        assert_eq!(current_file(&store, "a.txt"), "", "a failed reset's");
     }
 
     #[test]

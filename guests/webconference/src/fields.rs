@@ -51,17 +51,13 @@ pub fn unescape(text: &str) -> String {
     out
 }
 
-/// The longest [`key_segment`] that is `text` escaped, in bytes: room names
-/// (up to 256 bytes) escaped may take three times that, and a key holds at
-/// most 256 bytes.
-const MAX_ESCAPED_SEGMENT: usize = 128;
-
-/// `text` as one segment of a kv key, at most 128 bytes: escaped
-/// ([`escape`]) when that fits, else `%H` and a 64-bit digest of `text` in
-/// hex, which no escaped text is (`%` is only ever escaped to `%25`).
-pub fn key_segment(text: &str) -> String {
+/// `text` as one segment of a kv key of at most `max` bytes (18 at least):
+/// escaped ([`escape`]) when that fits, else `%H` and a 64-bit digest of
+/// `text` in hex, which no escaped text is (`%` is only ever escaped to
+/// `%25`). Room names (up to 256 bytes) escaped may take three times that.
+pub fn key_segment(text: &str, max: usize) -> String {
     let escaped = escape(text);
-    if escaped.len() <= MAX_ESCAPED_SEGMENT {
+    if escaped.len() <= max {
         return escaped;
     }
     format!("%H{:016x}", fnv1a(text.as_bytes()))
@@ -102,13 +98,13 @@ mod tests {
 
     #[test]
     fn key_segments_are_escaped_text_or_a_digest_of_long_text() {
-        assert_eq!(key_segment("a/b"), "a%2Fb");
+        assert_eq!(key_segment("a/b", 128), "a%2Fb");
         let long = "/".repeat(64);
-        let digest = key_segment(&long);
+        let digest = key_segment(&long, 128);
         assert!(digest.starts_with("%H") && digest.len() == 18, "{digest:?}");
-        assert_eq!(key_segment(&long), digest, "stable");
-        assert_ne!(key_segment(&"/".repeat(63)), digest);
-        assert_eq!(key_segment(&"r".repeat(128)), "r".repeat(128));
+        assert_eq!(key_segment(&long, 128), digest, "stable");
+        assert_ne!(key_segment(&"/".repeat(63), 128), digest);
+        assert_eq!(key_segment(&"r".repeat(128), 128), "r".repeat(128));
     }
 
     #[test]

@@ -6,9 +6,18 @@
 
 use crate::fields;
 
-/// The key prefix of the marks of `room`.
+/// The longest key the host takes, in bytes.
+const MAX_KEY_BYTES: usize = 256;
+
+/// The longest call id, in bytes: a `u64` in decimal.
+const MAX_CALL_BYTES: usize = 20;
+
+/// The key prefix of the marks of `room`: its name escaped whenever a key
+/// held it so before names were ever digested (only longer ones are), so
+/// that versions of the guest find each other's marks.
 pub fn prefix(room: &str) -> String {
-    format!("looping/{}/", fields::key_segment(room))
+    const ROOM_BYTES: usize = MAX_KEY_BYTES - "looping/".len() - "/".len() - MAX_CALL_BYTES;
+    format!("looping/{}/", fields::key_segment(room, ROOM_BYTES))
 }
 
 /// The key of the mark of `call` in `room`.
@@ -25,14 +34,18 @@ pub fn call_of(key: &str, prefix: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The longest key the host takes, in bytes.
-    const MAX_KEY_BYTES: usize = 256;
-
     #[test]
     fn marks_of_a_room_share_its_prefix_and_name_their_call() {
         let key = key("room/1", "call/7");
         assert_eq!(key, "looping/room%2F1/call%2F7");
         assert_eq!(call_of(&key, &prefix("room/1")), "call/7");
+    }
+
+    #[test]
+    fn names_a_key_held_escaped_stay_escaped() {
+        let room = "r".repeat(227);
+        assert_eq!(prefix(&room), format!("looping/{room}/"));
+        assert!(prefix(&"r".repeat(228)).starts_with("looping/%H"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `predefined_rooms = room:pin;room2:pin2`: rooms that exist from the start,
 //! each with its admin pin.
 
+use crate::adminpin::{MAX_PIN_BYTES, can_keep};
 use switchyard_sdk::room_name::{MAX_ROOM_CHARS, is_room_name};
 
 /// One predefined room.
@@ -19,6 +20,8 @@ pub enum BadEntry {
     NotRoomPin(String),
     /// `<room>:<pin>` whose room is no name the host takes ([`is_room_name`]).
     NoRoomName(String),
+    /// `<room>:<pin>` whose pin is longer than a room keeps ([`can_keep`]).
+    PinTooLong(String),
 }
 
 impl BadEntry {
@@ -32,6 +35,10 @@ impl BadEntry {
                 "{entry:?} names no room: a room name has 1 to {MAX_ROOM_CHARS} characters \
                  and is neither . nor .."
             ),
+            BadEntry::PinTooLong(entry) => {
+                let room = entry.split(':').next().unwrap_or_default().trim();
+                format!("the pin of room {room:?} has more than {MAX_PIN_BYTES} bytes")
+            }
         }
     }
 }
@@ -48,6 +55,10 @@ pub fn parse(value: &str) -> (Vec<Predefined>, Vec<BadEntry>) {
             (Some(room), Some(pin), None) if !room.is_empty() && !pin.is_empty() => {
                 if !is_room_name(room) {
                     bad.push(BadEntry::NoRoomName(entry.to_owned()));
+                    continue;
+                }
+                if !can_keep(pin) {
+                    bad.push(BadEntry::PinTooLong(entry.to_owned()));
                     continue;
                 }
                 rooms.push(Predefined {
@@ -108,6 +119,18 @@ mod tests {
         assert_eq!(
             expected[1].problem(),
             "\"..:3\" names no room: a room name has 1 to 64 characters and is neither . nor .."
+        );
+    }
+
+    #[test]
+    fn a_pin_longer_than_a_room_keeps_is_reported() {
+        let pin = "7".repeat(MAX_PIN_BYTES + 1);
+        let (rooms, bad) = parse(&format!("a:1;b:{pin}"));
+        assert_eq!(rooms, vec![room("a", "1")]);
+        assert_eq!(bad, vec![BadEntry::PinTooLong(format!("b:{pin}"))]);
+        assert_eq!(
+            bad[0].problem(),
+            "the pin of room \"b\" has more than 4096 bytes"
         );
     }
 
