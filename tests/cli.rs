@@ -4,8 +4,9 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 use support::phone::Phone;
 use support::server::{
@@ -34,6 +35,94 @@ fn config_file(dir: &tempfile::TempDir, text: &str) -> String {
     let path = dir.path().join("bad.toml");
     std::fs::write(&path, text).unwrap();
     path.to_string_lossy().into_owned()
+}
+
+/// Writes the loopback test config with `before`, then `[guests.NAME]` loading `wasm`, then
+/// `after`; returns the file's path and the line of the guest's `wasm` key.
+fn guest_config_file(
+    dir: &tempfile::TempDir,
+    before: &str,
+    name: &str,
+    wasm: &Path,
+    after: &str,
+) -> (String, usize) {
+    let head = format!(
+        "{}{before}[guests.{name}]\nwasm = {:?}\n",
+        loopback_config("info", 10000, 10100),
+        wasm.display().to_string()
+    );
+    let line = head.lines().count();
+    (config_file(dir, &format!("{head}{after}")), line)
+}
+
+/// Writes `junk.wasm` in `dir`: a file that is no WebAssembly component.
+fn junk_component(dir: &tempfile::TempDir) -> PathBuf {
+    let junk = dir.path().join("junk.wasm");
+    std::fs::write(&junk, b"not wasm").unwrap();
+    junk
+}
+
+/// Makes `large.wasm` in `dir`: one byte over the 256 MiB a component may be, sparse.
+fn oversized_component(dir: &tempfile::TempDir) -> PathBuf {
+    let large = dir.path().join("large.wasm");
+    grow_sparse(&large, (256 << 20) + 1);
+    large
+}
+
+/// Sets the file at `path`, made if missing, to `len` bytes; what that adds is a hole, on no disk.
+fn grow_sparse(path: &Path, len: u64) {
+    std::fs::File::options()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .and_then(|file| file.set_len(len))
+        .unwrap();
+}
+
+/// Starts the server on the config file `config`, asserts that it exits 1 and returns its stderr.
+fn failed_start_stderr(config: &str) -> String {
+    let (status, stderr) = run_to_exit(Path::new(config), FAILED_START_TIMEOUT);
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(1),
+        "expected start-up to fail with exit 1:\n{stderr}"
+    );
+    stderr
+}
+
+/// Asserts that starting on `config` fails with exit 1, logging check-config's error `checked`.
+fn assert_start_up_logs_the_check_config_error(config: &str, checked: &str) {
+    let stderr = failed_start_stderr(config);
+    assert!(
+        stderr.contains(&format!("ERROR switchyard: {}", checked.trim_end())),
+        "expected check-config's located error, {checked:?}, logged at start-up:\n{stderr}"
+    );
+}
+
+/// Runs switchyard with `args`, which must end within ten seconds (`what` names it if not).
+fn run_within<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>, what: &str) -> Output {
+    output_within(
+        Command::new(binary()).args(args),
+        Duration::from_secs(10),
+        what,
+    )
+}
+
+/// Asserts that the run `out` exited 1 and returns its stderr.
+fn failure_stderr(out: &Output) -> String {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    stderr
+}
+
+/// `/dev/full` to write to: every write fails as the disk being full.
+fn dev_full() -> Stdio {
+    std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full")
+        .into()
 }
 
 #[test]
@@ -643,12 +732,7 @@ fn start_up_with_a_bad_config_fails_with_file_line_and_key() {
         .position(|line| line.starts_with("port_max"))
         .expect("a port_max line");
     let bad = config_file(&dir, &config);
-    let (status, stderr) = run_to_exit(Path::new(&bad), FAILED_START_TIMEOUT);
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(1),
-        "expected start-up to fail with exit 1:\n{stderr}"
-    );
+    let stderr = failed_start_stderr(&bad);
     assert_eq!(
         stderr,
         format!("{bad}:{line}:1: rtp.port_max: must not be below rtp.port_min (3000)\n"),
@@ -713,12 +797,7 @@ fn a_table_the_guests_own_check_refuses_fails_check_config_and_start_up_at_its_k
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert_eq!(text(&out.stderr), format!("{expected}\n"));
 
-    let (status, stderr) = run_to_exit(Path::new(&bad), FAILED_START_TIMEOUT);
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(1),
-        "expected start-up to fail with exit 1:\n{stderr}"
-    );
+    let stderr = failed_start_stderr(&bad);
     assert!(
         stderr.contains(&expected),
         "expected `{expected}`:\n{stderr}"
@@ -735,15 +814,7 @@ fn a_table_the_guests_own_check_refuses_fails_check_config_and_start_up_at_its_k
     assert!(!cache.exists(), "check-config wrote {}", cache.display());
 
     // A component that is no component fails check-config at its `wasm`, as it would start-up.
-    let junk = dir.path().join("junk.wasm");
-    std::fs::write(&junk, b"not wasm").unwrap();
-    let config = format!(
-        "{}[guests.junk]\nwasm = {:?}\n",
-        loopback_config("info", 10000, 10100),
-        junk.display().to_string()
-    );
-    let line = config.lines().count();
-    let bad = config_file(&dir, &config);
+    let (bad, line) = guest_config_file(&dir, "", "junk", &junk_component(&dir), "");
     let stderr = text(&run(&["check-config", &bad]).stderr);
     assert!(
         stderr.starts_with(&format!(
@@ -756,49 +827,34 @@ fn a_table_the_guests_own_check_refuses_fails_check_config_and_start_up_at_its_k
 #[test]
 fn start_up_with_a_component_that_is_no_component_fails_at_its_wasm_key_as_check_config_does() {
     let dir = tempfile::tempdir().unwrap();
-    let junk = dir.path().join("junk.wasm");
-    std::fs::write(&junk, b"not wasm").unwrap();
-    let config = format!(
-        "{}[guest_cache]\nenabled = false\n[guests.junk]\nwasm = {:?}\n",
-        loopback_config("info", 10000, 10100),
-        junk.display().to_string()
+    let (bad, line) = guest_config_file(
+        &dir,
+        "[guest_cache]\nenabled = false\n",
+        "junk",
+        &junk_component(&dir),
+        "",
     );
-    let line = config.lines().count();
-    let bad = config_file(&dir, &config);
     let located = format!(
         "{bad}:{line}:1: guests.junk.wasm: guest junk: cannot load: not a readable component"
     );
     let checked = text(&run(&["check-config", &bad]).stderr);
     assert!(checked.starts_with(&located), "{checked}");
 
-    let (status, stderr) = run_to_exit(Path::new(&bad), FAILED_START_TIMEOUT);
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(1),
-        "expected start-up to fail with exit 1:\n{stderr}"
-    );
-    assert!(
-        stderr.contains(&format!("ERROR switchyard: {}", checked.trim_end())),
-        "expected check-config's located error, {checked:?}, logged at start-up:\n{stderr}"
-    );
+    assert_start_up_logs_the_check_config_error(&bad, &checked);
 }
 
 #[test]
 fn start_up_with_a_component_file_that_cannot_be_read_fails_at_its_wasm_key_as_check_config_does() {
     let dir = tempfile::tempdir().unwrap();
     // A regular file, as the config check asks, that the loader refuses to read whoever runs
-    // it (root reads a file of mode 000): one byte over the 256 MiB a component may be, sparse.
-    let large = dir.path().join("large.wasm");
-    std::fs::File::create(&large)
-        .and_then(|file| file.set_len((256 << 20) + 1))
-        .unwrap();
-    let config = format!(
-        "{}[guest_cache]\nenabled = false\n[guests.large]\nwasm = {:?}\n",
-        loopback_config("info", 10000, 10100),
-        large.display().to_string()
+    // it (root reads a file of mode 000): one too large.
+    let (bad, line) = guest_config_file(
+        &dir,
+        "[guest_cache]\nenabled = false\n",
+        "large",
+        &oversized_component(&dir),
+        "",
     );
-    let line = config.lines().count();
-    let bad = config_file(&dir, &config);
     let checked = text(&run(&["check-config", &bad]).stderr);
     assert!(
         checked.starts_with(&format!("{bad}:{line}:1: guests.large.wasm: ")),
@@ -809,16 +865,7 @@ fn start_up_with_a_component_file_that_cannot_be_read_fails_at_its_wasm_key_as_c
         "{checked}"
     );
 
-    let (status, stderr) = run_to_exit(Path::new(&bad), FAILED_START_TIMEOUT);
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(1),
-        "expected start-up to fail with exit 1:\n{stderr}"
-    );
-    assert!(
-        stderr.contains(&format!("ERROR switchyard: {}", checked.trim_end())),
-        "expected check-config's located error, {checked:?}, logged at start-up:\n{stderr}"
-    );
+    assert_start_up_logs_the_check_config_error(&bad, &checked);
 }
 
 #[test]
@@ -832,12 +879,7 @@ fn start_up_with_a_guest_that_cannot_be_instantiated_fails_naming_it() {
             misbehave_config()
         ),
     );
-    let (status, stderr) = run_to_exit(Path::new(&config), FAILED_START_TIMEOUT);
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(1),
-        "expected exit 1:\n{stderr}"
-    );
+    let stderr = failed_start_stderr(&config);
     assert!(
         stderr.contains("guest misbehave: instantiate failed: "),
         "expected the guest and its fault:\n{stderr}"
@@ -1491,7 +1533,7 @@ fn ctl_speaks_https_to_a_server_with_a_certificate_and_trusts_only_that_one() {
 }
 
 /// `switchyard guest new NAME --dir DIR` with its stdout `stdout`.
-fn guest_new_into(name: &str, dir: &Path, stdout: std::process::Stdio) -> Output {
+fn guest_new_into(name: &str, dir: &Path, stdout: Stdio) -> Output {
     Command::new(binary())
         .args(["guest", "new", name, "--dir"])
         .arg(dir)
@@ -1504,13 +1546,8 @@ fn guest_new_into(name: &str, dir: &Path, stdout: std::process::Stdio) -> Output
 fn guest_new_with_its_stdout_full_fails_with_a_message_and_makes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let crate_dir = dir.path().join("full1");
-    let full = std::fs::File::options()
-        .write(true)
-        .open("/dev/full")
-        .expect("/dev/full");
-    let out = guest_new_into("full1", &crate_dir, full.into());
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let out = guest_new_into("full1", &crate_dir, dev_full());
+    let stderr = failure_stderr(&out);
     assert!(
         stderr.starts_with("switchyard: cannot write the answer to stdout:"),
         "{stderr}"
@@ -1532,11 +1569,7 @@ fn guest_new_with_its_stdout_full_fails_with_a_message_and_makes_nothing() {
 #[test]
 fn a_configuration_or_sems_file_that_never_ends_is_refused_at_the_limit() {
     for command in ["check-config", "import-sems-config"] {
-        let out = output_within(
-            Command::new(binary()).args([command, "/dev/zero"]),
-            Duration::from_secs(10),
-            command,
-        );
+        let out = run_within([command, "/dev/zero"], command);
         assert_eq!(
             (out.status.code(), text(&out.stderr)),
             (
@@ -1561,11 +1594,7 @@ fn a_token_file_that_never_ends_is_refused_at_its_limit_by_check_config_and_ctl(
         ),
     ] {
         let config = config_file(&dir, &control);
-        let out = output_within(
-            Command::new(binary()).args(["check-config", &config]),
-            Duration::from_secs(10),
-            key,
-        );
+        let out = run_within(["check-config", &config], key);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{key}: {stderr}");
         assert!(
@@ -1574,20 +1603,18 @@ fn a_token_file_that_never_ends_is_refused_at_its_limit_by_check_config_and_ctl(
             "{key}: {stderr}"
         );
     }
-    let out = output_within(
-        Command::new(binary()).args([
+    let out = run_within(
+        [
             "ctl",
             "--control",
             "127.0.0.1:1",
             "--token-file",
             "/dev/zero",
             "rooms",
-        ]),
-        Duration::from_secs(10),
+        ],
         "ctl --token-file /dev/zero",
     );
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = failure_stderr(&out);
     assert!(stderr.contains(refused), "{stderr}");
 }
 
@@ -1597,16 +1624,10 @@ fn a_token_file_one_byte_past_its_limit_is_refused_though_its_first_line_is_a_to
     let token = dir.path().join("token");
     std::fs::write(&token, "a-token-of-twenty-chars\n").unwrap();
     // Sparse: the rest of it is zeros on no disk.
-    std::fs::File::options()
-        .write(true)
-        .open(&token)
-        .and_then(|file| file.set_len((64 << 10) + 1))
-        .unwrap();
+    grow_sparse(&token, (64 << 10) + 1);
     let token = token.display().to_string();
     let config = config_file(&dir, &token_control(&token));
-    let out = run(&["check-config", &config]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = failure_stderr(&run(&["check-config", &config]));
     assert!(
         stderr.contains(&format!(
             "control.token_file: {token}: cannot read: larger than 64 KiB, the most that is read"
@@ -1618,19 +1639,16 @@ fn a_token_file_one_byte_past_its_limit_is_refused_though_its_first_line_is_a_to
 #[test]
 fn a_component_past_the_loaders_limit_is_refused_when_check_config_reads_its_config_keys() {
     let dir = tempfile::tempdir().unwrap();
-    // One byte over the 256 MiB a component may be, sparse; its guest has a config table,
-    // which the check reads the component for (the keys it declares).
-    let large = dir.path().join("large.wasm");
-    std::fs::File::create(&large)
-        .and_then(|file| file.set_len((256 << 20) + 1))
-        .unwrap();
-    let config = format!(
-        "{}[guests.large]\nwasm = {:?}\n[guests.large.config]\nkey = 1\n",
-        loopback_config("info", 10000, 10100),
-        large.display().to_string()
+    // One too large; its guest has a config table, which the check reads the component for
+    // (the keys it declares).
+    let large = oversized_component(&dir);
+    let (bad, line) = guest_config_file(
+        &dir,
+        "",
+        "large",
+        &large,
+        "[guests.large.config]\nkey = 1\n",
     );
-    let line = config.lines().count() - 2;
-    let bad = config_file(&dir, &config);
     let checked = text(&run(&["check-config", &bad]).stderr);
     assert_eq!(
         checked,
@@ -1645,19 +1663,15 @@ fn a_component_past_the_loaders_limit_is_refused_when_check_config_reads_its_con
 #[test]
 fn check_config_names_a_component_that_is_no_webassembly_on_one_line_for_a_guest_with_a_table() {
     let dir = tempfile::tempdir().unwrap();
-    let junk = dir.path().join("junk.wasm");
-    std::fs::write(&junk, b"not wasm").unwrap();
     // The table has the check read the keys the component declares, before it loads.
-    let config = format!(
-        "{}[guests.junk]\nwasm = {:?}\n[guests.junk.config]\ntime_limit_s = 600\n",
-        loopback_config("info", 10000, 10100),
-        junk.display().to_string()
+    let (bad, line) = guest_config_file(
+        &dir,
+        "",
+        "junk",
+        &junk_component(&dir),
+        "[guests.junk.config]\ntime_limit_s = 600\n",
     );
-    let line = config.lines().count() - 2;
-    let bad = config_file(&dir, &config);
-    let out = run(&["check-config", &bad]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = failure_stderr(&run(&["check-config", &bad]));
     assert!(
         stderr.starts_with(&format!(
             "{bad}:{line}:1: guests.junk.wasm: not a readable component: "
@@ -1681,12 +1695,15 @@ fn guest_load_refuses_a_file_name_xml_rpc_cannot_carry_before_reaching_for_the_s
         ),
     ] {
         // Nothing listens there: a request would fail as the server not reached.
-        let out = output_within(
-            Command::new(binary())
-                .args(["guest", "load", "webconference"])
-                .arg(std::ffi::OsStr::from_bytes(file))
-                .args(["--control", "127.0.0.1:1"]),
-            Duration::from_secs(10),
+        let out = run_within(
+            [
+                OsStr::new("guest"),
+                OsStr::new("load"),
+                OsStr::new("webconference"),
+                OsStr::from_bytes(file),
+                OsStr::new("--control"),
+                OsStr::new("127.0.0.1:1"),
+            ],
             "guest load",
         );
         assert_eq!(
@@ -1702,12 +1719,8 @@ fn guest_new_failing_removes_the_parents_it_made_and_only_those() {
     let there = dir.path().join("a");
     std::fs::create_dir(&there).unwrap();
     std::fs::write(there.join("other"), "not made by guest new").unwrap();
-    let full = std::fs::File::options()
-        .write(true)
-        .open("/dev/full")
-        .expect("/dev/full");
-    let out = guest_new_into("full2", &there.join("b/c/full2"), full.into());
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let out = guest_new_into("full2", &there.join("b/c/full2"), dev_full());
+    failure_stderr(&out);
     let left: Vec<_> = std::fs::read_dir(&there)
         .unwrap()
         .map(|entry| entry.unwrap().file_name())

@@ -92,11 +92,17 @@ fn assert_refused(server: &Server, caller: &Phone, room: &str, number: &str, why
         .expect("the refusal is logged");
 }
 
+/// 300 and then 301 entering `room`, once both are listed in it.
+fn two_in(server: &Server, room: &str) -> (Phone, Phone) {
+    let first = enter(server, room, "300");
+    let second = enter(server, room, "301");
+    await_listed(server, room, &["300", "301"]);
+    (first, second)
+}
+
 /// 300 and 301 in room 212, then 301 gone out to invite (`0`): 300 alone listed.
 fn one_gone_out_inviting(server: &Server) -> (Phone, Phone) {
-    let staying = enter(server, "212", "300");
-    let inviting = enter(server, "212", "301");
-    await_listed(server, "212", &["300", "301"]);
+    let (staying, inviting) = two_in(server, "212");
     press(&inviting, "0");
     await_listed(server, "212", &["300"]);
     (staying, inviting)
@@ -424,6 +430,49 @@ fn admin_functions_list_mute_kick_lock_and_merge_rooms() {
     }
 }
 
+/// Mutes the member of `room` whose number is `number` through the host's REST API; its call.
+fn mute_through_the_hosts_api(server: &Server, room: &str, number: &str) -> String {
+    let call = member_call(server, room, number);
+    assert_eq!(
+        rest(
+            server,
+            &format!("print(rest('POST', '/api/v1/rooms/{room}/participants/{call}/mute')[2])")
+        ),
+        "True"
+    );
+    call
+}
+
+/// The marked user 100 joins room 209, where `waiting` (300), muted while it waited, and
+/// `inside` (301) are: asserts that the room does not hear `waiting` (`unheard` says who
+/// would) and that `waiting` hears the room (`hearing` says who does).
+fn assert_muted_once_the_marked_user_is_in(
+    server: &Server,
+    [waiting, inside]: [&Phone; 2],
+    unheard: &str,
+    hearing: &str,
+) {
+    let marked = enter(server, "209", "100");
+    await_listed(server, "209", &["100", "300", "301"]);
+    let heard = talk_together(&[waiting, inside, &marked], &TONES[..3], TALK);
+    assert_not_hears(&heard[1], TONES[0], unheard);
+    assert_hears(&heard[0], TONES[1], hearing);
+}
+
+/// `inviting` abandons the number it was typing (`*`): asserts that it is back in `room`,
+/// listed with `listed`, and not hung up (`why` says so).
+fn assert_back_from_inviting(
+    server: &Server,
+    inviting: &Phone,
+    room: &str,
+    listed: &[&str],
+    why: &str,
+) {
+    press(inviting, "*");
+    await_listed(server, room, listed);
+    assert!(!inviting.await_bye(Duration::from_secs(1)), "{why}");
+}
+
 /// The call of the member of `room` whose number is `number`.
 fn member_call(server: &Server, room: &str, number: &str) -> String {
     python(
@@ -512,22 +561,13 @@ fn a_merge_moving_the_marked_user_first_leaves_nobody_waiting_for_it() {
 #[test]
 fn a_participant_the_admin_muted_while_it_waited_stays_muted_once_the_marked_user_is_in() {
     let server = server();
-    let waiting = enter(&server, "209", "300");
-    let inside = enter(&server, "209", "301");
-    await_listed(&server, "209", &["300", "301"]);
+    let (waiting, inside) = two_in(&server, "209");
     let call = member_call(&server, "209", "300");
     assert_eq!(rpc(&server, &format!("s.nway.mute('209', '{call}')")), "1");
-    let marked = enter(&server, "209", "100");
-    await_listed(&server, "209", &["100", "300", "301"]);
-    let heard = talk_together(&[&waiting, &inside, &marked], &TONES[..3], TALK);
-    assert_not_hears(
-        &heard[1],
-        TONES[0],
+    assert_muted_once_the_marked_user_is_in(
+        &server,
+        [&waiting, &inside],
         "the room, the one the admin muted while it waited",
-    );
-    assert_hears(
-        &heard[0],
-        TONES[1],
         "the one the admin muted, no longer waiting",
     );
 }
@@ -535,9 +575,7 @@ fn a_participant_the_admin_muted_while_it_waited_stays_muted_once_the_marked_use
 #[test]
 fn the_admin_cannot_unmute_a_participant_waiting_for_the_marked_user() {
     let server = server();
-    let waiting = enter(&server, "209", "300");
-    let inside = enter(&server, "209", "301");
-    await_listed(&server, "209", &["300", "301"]);
+    let (waiting, inside) = two_in(&server, "209");
     let call = member_call(&server, "209", "300");
     let fault = python(
         &server,
@@ -968,9 +1006,7 @@ fn a_pin_of_more_keys_than_an_entry_takes_is_wrong_though_it_begins_with_the_pin
 #[test]
 fn a_member_out_inviting_keeps_its_place_and_the_one_left_alone_hears_music() {
     let server = server();
-    let staying = enter(&server, "212", "300");
-    let inviting = enter(&server, "212", "301");
-    await_listed(&server, "212", &["300", "301"]);
+    let (staying, inviting) = two_in(&server, "212");
     press(&inviting, "0");
     let alone = music(&staying.talk(TONES[0], TALK));
     assert!(
@@ -1048,15 +1084,25 @@ fn a_merge_brings_members_out_inviting_back_to_the_room_merged_into() {
     assert_hears(&heard[0], TONES[1], "300, 301 back in the room merged into");
 }
 
-#[test]
-fn a_caller_typing_a_pin_in_the_room_it_picked_is_no_member_of_its_conference() {
-    let server = Server::start_with(&nway_config("conference_options = \"eDq1\"", ""));
-    // It holds 9000, the first empty room, asked for a new pin.
+/// A server with `conference_options`, where 300 named no room and holds 9000, the first
+/// empty one, asked for a new pin; and 301, having entered 9000, listed there alone. The
+/// phones of 300 and 301.
+fn one_typing_a_pin_and_one_in_its_room(conference_options: &str) -> (Server, Phone, Phone) {
+    let server = Server::start_with(&nway_config(
+        &format!("conference_options = \"{conference_options}\""),
+        "",
+    ));
     let typing = enter(&server, "", "300");
     let member = enter(&server, "9000", "301");
-    // The room's conference is over but for the one typing: 301 opens it anew.
     press(&member, "#");
     await_listed(&server, "9000", &["301"]);
+    (server, typing, member)
+}
+
+#[test]
+fn a_caller_typing_a_pin_in_the_room_it_picked_is_no_member_of_its_conference() {
+    // The room's conference is over but for the one typing: 301 opens it anew.
+    let (server, typing, _member) = one_typing_a_pin_and_one_in_its_room("eDq1");
     let other = enter(&server, "", "302");
     press(&other, "#");
     await_listed(&server, "9001", &["302"]);
@@ -1285,17 +1331,8 @@ fn the_hosts_own_lock_refuses_a_member_coming_back_and_a_caller_with_a_prompt() 
 #[test]
 fn a_mute_set_through_the_hosts_api_outlasts_a_trip_out_inviting() {
     let server = server();
-    let muted = enter(&server, "212", "300");
-    let other = enter(&server, "212", "301");
-    await_listed(&server, "212", &["300", "301"]);
-    let call = member_call(&server, "212", "300");
-    assert_eq!(
-        rest(
-            &server,
-            &format!("print(rest('POST', '/api/v1/rooms/212/participants/{call}/mute')[2])")
-        ),
-        "True"
-    );
+    let (muted, other) = two_in(&server, "212");
+    let call = mute_through_the_hosts_api(&server, "212", "300");
     press(&muted, "0");
     await_listed(&server, "212", &["301"]);
     press(&muted, "*");
@@ -1376,12 +1413,13 @@ fn a_merge_into_a_room_the_host_locked_moves_nobody_out_inviting_or_not() {
         fault.starts_with("409 room 208 is locked by the host"),
         "{fault}"
     );
-    // `*` abandons the number: 301 is back in its own room, which takes it.
-    press(&inviting, "*");
-    await_listed(&server, "212", &["300", "301"]);
-    assert!(
-        !inviting.await_bye(Duration::from_secs(1)),
-        "301 was not sent to the locked room"
+    // 301 is back in its own room, which takes it.
+    assert_back_from_inviting(
+        &server,
+        &inviting,
+        "212",
+        &["300", "301"],
+        "301 was not sent to the locked room",
     );
 }
 
@@ -1402,11 +1440,12 @@ fn a_merge_of_members_out_inviting_into_no_room_name_is_refused() {
         ["300", "300", "300"],
         "no member out inviting is sent where it could never come back"
     );
-    press(&inviting, "*");
-    await_listed(&server, "212", &["300"]);
-    assert!(
-        !inviting.await_bye(Duration::from_secs(1)),
-        "300 is back in its own room"
+    assert_back_from_inviting(
+        &server,
+        &inviting,
+        "212",
+        &["300"],
+        "300 is back in its own room",
     );
 }
 
@@ -1416,9 +1455,7 @@ fn the_last_marked_user_leaving_closes_the_room_of_a_member_with_x_out_inviting(
         "",
         "[guests.nway.config.rooms.214]\noptions = \"q1\"\ncallers = { \"300\" = \"A\", \"301\" = \"xX\" }\n",
     ));
-    let marked = enter(&server, "214", "300");
-    let inviting = enter(&server, "214", "301");
-    await_listed(&server, "214", &["300", "301"]);
+    let (marked, inviting) = two_in(&server, "214");
     press(&inviting, "0");
     await_listed(&server, "214", &["300"]);
     marked.hang_up();
@@ -1434,12 +1471,7 @@ fn the_last_marked_user_leaving_closes_the_room_of_a_member_with_x_out_inviting(
 
 #[test]
 fn a_caller_typing_the_pin_of_the_room_it_picked_is_no_company() {
-    let server = Server::start_with(&nway_config("conference_options = \"eD1M\"", ""));
-    // 300 holds 9000, the first empty room, asked for a new pin.
-    let _typing = enter(&server, "", "300");
-    let member = enter(&server, "9000", "301");
-    press(&member, "#");
-    await_listed(&server, "9000", &["301"]);
+    let (_server, _typing, member) = one_typing_a_pin_and_one_in_its_room("eD1M");
     let alone = music(&member.talk(TONES[1], TALK));
     assert!(
         alone > MUSIC_HEARD,
@@ -1450,24 +1482,12 @@ fn a_caller_typing_the_pin_of_the_room_it_picked_is_no_company() {
 #[test]
 fn a_mute_set_through_the_hosts_api_while_one_waits_outlasts_the_wait() {
     let server = server();
-    let waiting = enter(&server, "209", "300");
-    let inside = enter(&server, "209", "301");
-    await_listed(&server, "209", &["300", "301"]);
-    let call = member_call(&server, "209", "300");
-    assert_eq!(
-        rest(
-            &server,
-            &format!("print(rest('POST', '/api/v1/rooms/209/participants/{call}/mute')[2])")
-        ),
-        "True"
-    );
-    let marked = enter(&server, "209", "100");
-    await_listed(&server, "209", &["100", "300", "301"]);
-    let heard = talk_together(&[&waiting, &inside, &marked], &TONES[..3], TALK);
-    assert_not_hears(
-        &heard[1],
-        TONES[0],
+    let (waiting, inside) = two_in(&server, "209");
+    mute_through_the_hosts_api(&server, "209", "300");
+    assert_muted_once_the_marked_user_is_in(
+        &server,
+        [&waiting, &inside],
         "the room, 300 muted through the host's API while it waited",
+        "300, no longer waiting",
     );
-    assert_hears(&heard[0], TONES[1], "300, no longer waiting");
 }

@@ -27,6 +27,16 @@ fn config() -> CoreConfig {
     }
 }
 
+/// A world seeded `seed`, every call to a conference, whose core keeps at most
+/// `max_empty_rooms` empty rooms.
+fn keeping_empty_rooms(max_empty_rooms: usize, seed: u64) -> World {
+    let config = CoreConfig {
+        max_empty_rooms,
+        ..config()
+    };
+    World::new(config, Net::perfect(seed), seed, conference())
+}
+
 fn status_in(world: &World, room: &str) -> Vec<(ParticipantStatus, String)> {
     world
         .core
@@ -217,11 +227,7 @@ fn predefined_rooms_never_expire_and_opened_rooms_do_unless_joined() {
 
 #[test]
 fn a_room_its_meta_keeps_neither_expires_nor_counts_among_the_empty_until_released() {
-    let config = CoreConfig {
-        max_empty_rooms: 2,
-        ..config()
-    };
-    let mut world = World::new(config, Net::perfect(1), 1, conference());
+    let mut world = keeping_empty_rooms(2, 1);
     let now = world.now;
     world.core.open_room(now, "invited").unwrap();
     world
@@ -280,11 +286,7 @@ fn a_room_its_meta_keeps_neither_expires_nor_counts_among_the_empty_until_releas
 
 #[test]
 fn no_more_rooms_are_kept_than_empty_rooms_may_wait() {
-    let config = CoreConfig {
-        max_empty_rooms: 2,
-        ..config()
-    };
-    let mut world = World::new(config, Net::perfect(1), 1, conference());
+    let mut world = keeping_empty_rooms(2, 1);
     let now = world.now;
     for name in ["k1", "k2"] {
         world.core.open_room(now, name).unwrap();
@@ -368,11 +370,7 @@ fn the_rooms_kept_are_counted_through_every_change_of_meta_and_every_room_gone()
     // past the cap; keeping one more is refused exactly when as many as empty rooms may
     // wait are kept (and, with debug assertions, the core checks its count every time).
     const LIMIT: usize = 3;
-    let config = CoreConfig {
-        max_empty_rooms: LIMIT,
-        ..config()
-    };
-    let mut world = World::new(config, Net::perfect(7), 7, conference());
+    let mut world = keeping_empty_rooms(LIMIT, 7);
     let rooms: Vec<String> = (0..6).map(|n| format!("r{n}")).collect();
     let mut rng = Rng::new(7);
     let mut refused = 0;
@@ -511,11 +509,7 @@ fn past_the_cap_the_oldest_empty_rooms_expire_first() {
 
 #[test]
 fn a_call_moving_to_an_empty_room_at_the_cap_keeps_the_room_it_joins() {
-    let config = CoreConfig {
-        max_empty_rooms: 1,
-        ..config()
-    };
-    let mut world = World::new(config, Net::perfect(2), 2, conference());
+    let mut world = keeping_empty_rooms(1, 2);
     let now = world.now;
     world.core.open_room(now, "waiting").unwrap();
     world
@@ -546,11 +540,7 @@ fn a_call_moving_to_an_empty_room_at_the_cap_keeps_the_room_it_joins() {
 
 #[test]
 fn joining_the_room_a_call_is_in_at_the_cap_relists_it_in_place_and_empties_nothing() {
-    let config = CoreConfig {
-        max_empty_rooms: 1,
-        ..config()
-    };
-    let mut world = World::new(config, Net::perfect(2), 2, conference());
+    let mut world = keeping_empty_rooms(1, 2);
     let now = world.now;
     world.core.open_room(now, "waiting").unwrap();
     let ann = world.dial("000777own", "ann");
@@ -600,11 +590,7 @@ fn joining_the_room_a_call_is_in_at_the_cap_relists_it_in_place_and_empties_noth
 
 #[test]
 fn every_restored_room_comes_back_past_the_cap_and_rooms_emptied_later_are_capped() {
-    let config = CoreConfig {
-        max_empty_rooms: 2,
-        ..config()
-    };
-    let mut world = World::new(config, Net::perfect(2), 2, conference());
+    let mut world = keeping_empty_rooms(2, 2);
     let now = world.now;
     for n in 0..5 {
         let state = RoomState {
@@ -688,11 +674,7 @@ fn saved(room: &str, meta: &[(&str, &str)]) -> RoomState {
 #[test]
 fn rooms_restored_kept_past_the_cap_come_back_not_kept_and_expire() {
     // The file was written while more rooms could be kept than now.
-    let config = CoreConfig {
-        max_empty_rooms: 2,
-        ..config()
-    };
-    let mut world = World::new(config, Net::perfect(2), 2, conference());
+    let mut world = keeping_empty_rooms(2, 2);
     let now = world.now;
     for n in 0..4 {
         let state = saved(&format!("kept{n}"), &[(KEEP_META_KEY, "1"), ("pin", "42")]);

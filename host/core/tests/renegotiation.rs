@@ -688,6 +688,32 @@ fn hold_answered_unusably(w: &mut World, call: switchyard_core::CallId, held: bo
     hold_answered_with(w, call, held, &answer);
 }
 
+/// The guest holds `call`, which the phone answers with G.729 alone, and the phone rings on
+/// our second re-INVITE, offering the session kept, as well. Returns once it has it.
+fn the_session_kept_rings_after_a_hold_answered_unusably(
+    w: &mut World,
+    call: switchyard_core::CallId,
+) {
+    w.uacs[0].invite_answers.push_back(180);
+    hold_answered_unusably(w, call, true);
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].requests(Method::Invite).len() == 2
+    }));
+}
+
+/// Asserts that our second re-INVITE offers the session not held and that the leg was
+/// updated.
+fn assert_the_session_kept_offered_again(w: &mut World) {
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.uacs[0].requests(Method::Invite).len() == 2 && !updates(w).is_empty()
+    }));
+    let again = last_reinvite(w);
+    assert!(
+        again.contains("m=audio ") && !again.contains("a=sendonly"),
+        "{again}"
+    );
+}
+
 /// The guest holds (`held`) or resumes `call`; the phone rings on the re-INVITE, then
 /// answers it with `answer`. Returns once the guest heard the outcome.
 fn hold_answered_with(w: &mut World, call: switchyard_core::CallId, held: bool, answer: &str) {
@@ -757,14 +783,7 @@ fn a_peer_that_answered_a_hold_unusably_is_offered_the_session_kept_again() {
     assert_refused_once(&w, call);
     // RFC 3264 §5: the phone took our sendonly; it is offered the session not held, which
     // it answers as it answers any offer.
-    assert!(w.run_until(Duration::from_secs(5), |w| {
-        w.uacs[0].requests(Method::Invite).len() == 2 && !updates(w).is_empty()
-    }));
-    let again = last_reinvite(&w);
-    assert!(
-        again.contains("m=audio ") && !again.contains("a=sendonly"),
-        "{again}"
-    );
+    assert_the_session_kept_offered_again(&mut w);
     // The phone answers from its own address: only the media's addresses change.
     let (before, after) = (leg_added(&w), updates(&w)[0].clone());
     assert_eq!(
@@ -812,12 +831,8 @@ fn a_peer_that_refuses_the_session_kept_is_hung_up() {
 #[test]
 fn a_peer_that_answers_the_session_kept_unusably_too_is_hung_up() {
     let (mut w, call) = answered_call_and_id();
-    // The phone rings on our offer of the session kept as well; its 200 is the test's.
-    w.uacs[0].invite_answers.push_back(180);
-    hold_answered_unusably(&mut w, call, true);
-    assert!(w.run_until(Duration::from_secs(5), |w| {
-        w.uacs[0].requests(Method::Invite).len() == 2
-    }));
+    // Its 200 to our offer of the session kept is the test's.
+    the_session_kept_rings_after_a_hold_answered_unusably(&mut w, call);
     answer_reinvite_with_g729(&mut w, "");
     assert_hung_up_after_two_offers(&mut w, call, "no offer after it");
     assert!(updates(&w).is_empty(), "nothing unusable reached the leg");
@@ -1079,12 +1094,8 @@ fn a_session_refresh_answered_without_sdp_keeps_the_session_and_ends_there() {
 #[test]
 fn a_peer_that_takes_the_session_kept_without_sdp_keeps_the_call() {
     let (mut w, call) = answered_call_and_id();
-    // The phone rings on our offer of the session kept as well; its 200 carries no SDP.
-    w.uacs[0].invite_answers.push_back(180);
-    hold_answered_unusably(&mut w, call, true);
-    assert!(w.run_until(Duration::from_secs(5), |w| {
-        w.uacs[0].requests(Method::Invite).len() == 2
-    }));
+    // Its 200 to our offer of the session kept carries no SDP.
+    the_session_kept_rings_after_a_hold_answered_unusably(&mut w, call);
     answer_reinvite_with(&mut w, "");
     w.run_for(Duration::from_secs(10));
     assert_eq!(w.uacs[0].requests(Method::Invite).len(), 2);
@@ -1098,14 +1109,7 @@ fn a_hold_answered_without_sdp_is_refused_and_the_session_kept_offered() {
     let (mut w, call) = answered_call_and_id();
     hold_answered_with(&mut w, call, true, "");
     assert_refused_once(&w, call);
-    assert!(w.run_until(Duration::from_secs(5), |w| {
-        w.uacs[0].requests(Method::Invite).len() == 2 && !updates(w).is_empty()
-    }));
-    let again = last_reinvite(&w);
-    assert!(
-        again.contains("m=audio ") && !again.contains("a=sendonly"),
-        "{again}"
-    );
+    assert_the_session_kept_offered_again(&mut w);
     assert_eq!(updates(&w)[0].direction, MediaDirection::SendRecv);
     assert!(w.core.has_call(call));
 }

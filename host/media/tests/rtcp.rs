@@ -1043,33 +1043,26 @@ fn the_peer_reports_expecting_no_more_of_our_packets_than_we_sent() {
     );
 }
 
-#[test]
-fn a_peer_s_loss_count_that_dips_and_rises_again_counts_each_packet_lost_once() {
-    let start = Instant::now();
-    let peer = addr("192.0.2.5:7000");
-    let peer_rtcp = addr("192.0.2.5:7001");
-    let mut worker = one_leg(start, 9, peer, RtcpPath::Separate(peer_rtcp));
+/// The peer's RTCP address in the tests of its loss counts; its RTP is at 192.0.2.5:7000.
+const PEER_RTCP: &str = "192.0.2.5:7001";
+/// The extended highest sequence number of the peer's first report in those tests.
+const BASE: u32 = 40_000;
+
+/// A worker started at `start` with leg A to the peer (RTCP at [`PEER_RTCP`]) that has sent
+/// its first packet; with our stream's SSRC.
+fn sending_to_the_peer(start: Instant) -> (Worker, u32) {
+    let rtcp = RtcpPath::Separate(addr(PEER_RTCP));
+    let mut worker = one_leg(start, 9, addr("192.0.2.5:7000"), rtcp);
     let ours = header(&send(&mut worker, 1)[0]).2;
-    let base = 40_000;
-    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, base, 10));
-    // RFC 3550 §6.4.1: duplicates lower the count (10 to 8), later packets offset them (back
-    // to 10), and 2 more are lost (12): 2 lost since the first report, not 4.
-    for (step, cumulative_lost) in [8, 10, 12].into_iter().enumerate() {
-        assert_eq!(send(&mut worker, 10).len(), 10);
-        let highest = base + 10 * (step as u32 + 1);
-        worker.handle_rtcp(
-            start,
-            A,
-            peer_rtcp,
-            &report_on(ours, highest, cumulative_lost),
-        );
-    }
-    let stats = worker.stats();
-    assert_eq!(stats.rtcp_received, 4);
-    assert_eq!(
-        (stats.peer_reported_expected, stats.peer_reported_lost),
-        (30, 2)
-    );
+    (worker, ours)
+}
+
+/// [`sending_to_the_peer`], having taken the peer's first report on our stream: at [`BASE`],
+/// none lost.
+fn reported_on_once(start: Instant) -> (Worker, u32) {
+    let (mut worker, ours) = sending_to_the_peer(start);
+    worker.handle_rtcp(start, A, addr(PEER_RTCP), &report_on(ours, BASE, 0));
+    (worker, ours)
 }
 
 /// Sends 10 packets of leg A's on `worker`, then takes `report` from `peer_rtcp`.
@@ -1078,26 +1071,55 @@ fn ten_then(worker: &mut Worker, peer_rtcp: SocketAddr, report: &[u8]) {
     worker.handle_rtcp(worker.next_tick(), A, peer_rtcp, report);
 }
 
+/// [`ten_then`] for each `(highest, lost)` of `reports`: the peer's report on `ours`, from
+/// `peer_rtcp`, at `highest` past [`BASE`] with `lost` lost in all.
+fn ten_then_each(worker: &mut Worker, peer_rtcp: SocketAddr, ours: u32, reports: &[(u32, u32)]) {
+    for &(highest, lost) in reports {
+        ten_then(worker, peer_rtcp, &report_on(ours, BASE + highest, lost));
+    }
+}
+
 /// Leg A's packets its peers reported expected and lost on `worker`.
 fn peer_reported(worker: &Worker) -> (u64, u64) {
     let stats = worker.stats();
     (stats.peer_reported_expected, stats.peer_reported_lost)
 }
 
+/// Asserts that `worker` took `received` RTCP packets and that leg A's peers reported
+/// `expected_and_lost` of its packets.
+#[track_caller]
+fn assert_reported(worker: &Worker, received: u64, expected_and_lost: (u64, u64)) {
+    assert_eq!(worker.stats().rtcp_received, received);
+    assert_eq!(peer_reported(worker), expected_and_lost);
+}
+
+#[test]
+fn a_peer_s_loss_count_that_dips_and_rises_again_counts_each_packet_lost_once() {
+    let start = Instant::now();
+    let peer_rtcp = addr(PEER_RTCP);
+    let (mut worker, ours) = sending_to_the_peer(start);
+    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, BASE, 10));
+    // RFC 3550 §6.4.1: duplicates lower the count (10 to 8), later packets offset them (back
+    // to 10), and 2 more are lost (12): 2 lost since the first report, not 4.
+    for (step, cumulative_lost) in [8, 10, 12].into_iter().enumerate() {
+        assert_eq!(send(&mut worker, 10).len(), 10);
+        let highest = BASE + 10 * (step as u32 + 1);
+        worker.handle_rtcp(
+            start,
+            A,
+            peer_rtcp,
+            &report_on(ours, highest, cumulative_lost),
+        );
+    }
+    assert_reported(&worker, 4, (30, 2));
+}
+
 #[test]
 fn a_peer_moved_by_a_re_negotiation_counts_our_packets_lost_from_its_own_first_report() {
     let start = Instant::now();
-    let old_rtcp = addr("192.0.2.5:7001");
-    let mut worker = one_leg(
-        start,
-        9,
-        addr("192.0.2.5:7000"),
-        RtcpPath::Separate(old_rtcp),
-    );
-    let ours = header(&send(&mut worker, 1)[0]).2;
-    let base = 40_000;
-    worker.handle_rtcp(start, A, old_rtcp, &report_on(ours, base, 0));
-    ten_then(&mut worker, old_rtcp, &report_on(ours, base + 10, 8));
+    let old_rtcp = addr(PEER_RTCP);
+    let (mut worker, ours) = reported_on_once(start);
+    ten_then(&mut worker, old_rtcp, &report_on(ours, BASE + 10, 8));
     assert_eq!(peer_reported(&worker), (10, 8));
 
     // The same codec: our stream carries on under its SSRC, to an endpoint that reports under
@@ -1105,116 +1127,76 @@ fn a_peer_moved_by_a_re_negotiation_counts_our_packets_lost_from_its_own_first_r
     let new_rtcp = addr("192.0.2.9:7001");
     let moved = leg_to(addr("192.0.2.9:7000"), RtcpPath::Separate(new_rtcp));
     worker.update_leg(worker.next_tick(), A, moved);
-    ten_then(&mut worker, new_rtcp, &report_on(ours, base + 20, 2));
-    ten_then(&mut worker, new_rtcp, &report_on(ours, base + 30, 7));
-    ten_then(&mut worker, new_rtcp, &report_on(ours, base + 40, 12));
-    assert_eq!(worker.stats().rtcp_received, 5);
+    ten_then_each(&mut worker, new_rtcp, ours, &[(20, 2), (30, 7), (40, 12)]);
     // Its first report starts its count: 5 and 5 lost of its next 20, not 4 of 30 (what rose
     // above the old endpoint's 8).
-    assert_eq!(peer_reported(&worker), (30, 18));
+    assert_reported(&worker, 5, (30, 18));
 }
 
 #[test]
 fn a_report_under_another_ssrc_counts_our_packets_lost_from_its_own_first_report() {
     let start = Instant::now();
-    let peer_rtcp = addr("192.0.2.5:7001");
-    let mut worker = one_leg(
-        start,
-        9,
-        addr("192.0.2.5:7000"),
-        RtcpPath::Separate(peer_rtcp),
-    );
-    let ours = header(&send(&mut worker, 1)[0]).2;
-    let base = 40_000;
+    let peer_rtcp = addr(PEER_RTCP);
+    // The first report comes from 0x77, as `report_on`'s.
+    let (mut worker, ours) = reported_on_once(start);
     let report_from = |reporter: u32, extended_highest: u32, cumulative_lost: u32| {
         let block = ReportBlock::builder(ours)
             .extended_sequence_number(extended_highest)
             .cumulative_lost(cumulative_lost);
         receiver_report(reporter, Some(block))
     };
-    worker.handle_rtcp(start, A, peer_rtcp, &report_from(0x77, base, 0));
-    ten_then(&mut worker, peer_rtcp, &report_from(0x77, base + 10, 8));
+    ten_then(&mut worker, peer_rtcp, &report_from(0x77, BASE + 10, 8));
     // A relay takes over the reports, its count from 2.
-    ten_then(&mut worker, peer_rtcp, &report_from(0x99, base + 20, 2));
-    ten_then(&mut worker, peer_rtcp, &report_from(0x99, base + 30, 7));
-    ten_then(&mut worker, peer_rtcp, &report_from(0x99, base + 40, 12));
-    assert_eq!(worker.stats().rtcp_received, 5);
-    assert_eq!(peer_reported(&worker), (30, 18));
+    for (highest, lost) in [(20, 2), (30, 7), (40, 12)] {
+        ten_then(
+            &mut worker,
+            peer_rtcp,
+            &report_from(0x99, BASE + highest, lost),
+        );
+    }
+    assert_reported(&worker, 5, (30, 18));
 }
 
 #[test]
 fn after_a_bogus_loss_count_the_peer_s_honest_ones_count_again() {
     let start = Instant::now();
-    let peer_rtcp = addr("192.0.2.5:7001");
-    let mut worker = one_leg(
-        start,
-        9,
-        addr("192.0.2.5:7000"),
-        RtcpPath::Separate(peer_rtcp),
-    );
-    let ours = header(&send(&mut worker, 1)[0]).2;
-    let base = 40_000;
-    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, base, 0));
-    ten_then(&mut worker, peer_rtcp, &report_on(ours, base + 10, 2));
+    let peer_rtcp = addr(PEER_RTCP);
+    let (mut worker, ours) = reported_on_once(start);
     // A loss of 2^23 - 1 costs one interval, capped at its 10 packets.
-    ten_then(
-        &mut worker,
-        peer_rtcp,
-        &report_on(ours, base + 20, 0x7F_FFFF),
-    );
+    ten_then_each(&mut worker, peer_rtcp, ours, &[(10, 2), (20, 0x7F_FFFF)]);
     assert_eq!(peer_reported(&worker), (20, 12));
     // Back to the honest count: more than its 10 packets' duplicates could take off, so it
     // counts from there: 2 and 1 lost.
-    ten_then(&mut worker, peer_rtcp, &report_on(ours, base + 30, 3));
-    ten_then(&mut worker, peer_rtcp, &report_on(ours, base + 40, 5));
-    ten_then(&mut worker, peer_rtcp, &report_on(ours, base + 50, 6));
-    assert_eq!(worker.stats().rtcp_received, 6);
-    assert_eq!(peer_reported(&worker), (50, 15));
+    ten_then_each(&mut worker, peer_rtcp, ours, &[(30, 3), (40, 5), (50, 6)]);
+    assert_reported(&worker, 6, (50, 15));
 }
 
 #[test]
 fn a_peer_s_loss_across_a_move_of_its_stream_under_a_nat_is_counted() {
     let start = Instant::now();
-    let peer = addr("192.0.2.5:7000");
-    let mut worker = one_leg(start, 9, peer, RtcpPath::Separate(addr("192.0.2.5:7001")));
-    let ours = header(&send(&mut worker, 1)[0]).2;
-    let base = 40_000;
-    worker.handle_rtp(worker.next_tick(), A, peer, &silence(0));
-    worker.handle_rtcp(start, A, addr("192.0.2.5:7001"), &report_on(ours, base, 0));
-    ten_then(
-        &mut worker,
-        addr("192.0.2.5:7001"),
-        &report_on(ours, base + 10, 2),
-    );
+    let peer_rtcp = addr(PEER_RTCP);
+    let (mut worker, ours) = sending_to_the_peer(start);
+    worker.handle_rtp(worker.next_tick(), A, addr("192.0.2.5:7000"), &silence(0));
+    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, BASE, 0));
+    ten_then(&mut worker, peer_rtcp, &report_on(ours, BASE + 10, 2));
     // The NAT maps the peer anew: its stream goes on from another port, its reports too.
     let (moved, moved_rtcp) = (addr("192.0.2.5:31000"), addr("192.0.2.5:31001"));
     worker.handle_rtp(worker.next_tick(), A, moved, &silence(1));
-    ten_then(&mut worker, moved_rtcp, &report_on(ours, base + 20, 5));
-    ten_then(&mut worker, moved_rtcp, &report_on(ours, base + 30, 6));
-    assert_eq!(worker.stats().rtcp_received, 4);
+    ten_then_each(&mut worker, moved_rtcp, ours, &[(20, 5), (30, 6)]);
     // The same peer, counting on: 3 lost of the 10 across the move, then 1.
-    assert_eq!(peer_reported(&worker), (30, 6));
+    assert_reported(&worker, 4, (30, 6));
 }
 
 #[test]
 fn a_report_overtaken_by_a_later_one_counts_no_loss_twice() {
     let start = Instant::now();
-    let peer_rtcp = addr("192.0.2.5:7001");
-    let mut worker = one_leg(
-        start,
-        9,
-        addr("192.0.2.5:7000"),
-        RtcpPath::Separate(peer_rtcp),
-    );
-    let ours = header(&send(&mut worker, 1)[0]).2;
-    let base = 40_000;
-    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, base, 0));
+    let peer_rtcp = addr(PEER_RTCP);
+    let (mut worker, ours) = reported_on_once(start);
     assert_eq!(send(&mut worker, 10).len(), 10);
     // The report at 20 comes before the one at 10, written earlier.
-    ten_then(&mut worker, peer_rtcp, &report_on(ours, base + 20, 8));
-    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, base + 10, 5));
+    ten_then(&mut worker, peer_rtcp, &report_on(ours, BASE + 20, 8));
+    worker.handle_rtcp(start, A, peer_rtcp, &report_on(ours, BASE + 10, 5));
     assert_eq!(peer_reported(&worker), (20, 8));
-    ten_then(&mut worker, peer_rtcp, &report_on(ours, base + 30, 9));
-    assert_eq!(worker.stats().rtcp_received, 4);
-    assert_eq!(peer_reported(&worker), (30, 9));
+    ten_then(&mut worker, peer_rtcp, &report_on(ours, BASE + 30, 9));
+    assert_reported(&worker, 4, (30, 9));
 }

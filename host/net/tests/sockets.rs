@@ -620,6 +620,33 @@ async fn holding(
     streams
 }
 
+/// The connections of 127.0.0.3 and of 127.0.0.4 to `server`, four each: see [`holding`].
+async fn two_others_holding_four(sip: &mut SipSockets, server: SocketAddr) -> [Vec<TcpStream>; 2] {
+    [
+        holding(sip, server, "127.0.0.3:0", 4).await,
+        holding(sip, server, "127.0.0.4:0", 4).await,
+    ]
+}
+
+/// Sockets with [`sixteen_places`], six for one host, and their TCP address, with every place
+/// serving peers taken: by 127.0.0.2's six connections, returned in the order they came, and
+/// by [`two_others_holding_four`].
+async fn every_place_taken() -> (SipSockets, SocketAddr, Vec<TcpStream>, [Vec<TcpStream>; 2]) {
+    let mut sip = sockets(sixteen_places(6)).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let biggest = holding(&mut sip, server, "127.0.0.2:0", 6).await;
+    let others = two_others_holding_four(&mut sip, server).await;
+    (sip, server, biggest, others)
+}
+
+/// A connection to `server` from a host holding none, 127.0.0.9, having carried request `n`
+/// and its response.
+async fn newcomer_carries(sip: &mut SipSockets, server: SocketAddr, n: u32) -> TcpStream {
+    let mut newcomer = connect_from("127.0.0.9:0", server).await;
+    carries(sip, &mut newcomer, n).await;
+    newcomer
+}
+
 /// Writes a request on `stream`, checks that `sip` receives it from there, and answers it
 /// on its connection: nothing is owed on it.
 async fn carries(sip: &mut SipSockets, stream: &mut TcpStream, n: u32) {
@@ -663,19 +690,12 @@ async fn ping(stream: &mut TcpStream) {
 /// of the host holding the most that went longest without a message.
 #[tokio::test]
 async fn a_host_holding_few_takes_a_place_from_the_host_holding_the_most() {
-    let mut sip = sockets(sixteen_places(6)).await;
-    let server = addr_of(&sip, Transport::Tcp, false);
-    let mut biggest = holding(&mut sip, server, "127.0.0.2:0", 6).await;
-    let _others = (
-        holding(&mut sip, server, "127.0.0.3:0", 4).await,
-        holding(&mut sip, server, "127.0.0.4:0", 4).await,
-    );
+    let (mut sip, server, mut biggest, _others) = every_place_taken().await;
     carries(&mut sip, &mut biggest[0], 100).await;
     for stream in &mut biggest {
         ping(stream).await;
     }
-    let mut newcomer = connect_from("127.0.0.9:0", server).await;
-    carries(&mut sip, &mut newcomer, 200).await;
+    let _newcomer = newcomer_carries(&mut sip, server, 200).await;
     assert!(
         closes(&mut biggest[1]).await,
         "the one longest without a message, pings aside, gives way"
@@ -690,17 +710,10 @@ async fn a_host_holding_few_takes_a_place_from_the_host_holding_the_most() {
 /// A connection a call's dialog goes over is never the one to give way.
 #[tokio::test]
 async fn a_connection_the_owner_still_needs_is_not_evicted() {
-    let mut sip = sockets(sixteen_places(6)).await;
-    let server = addr_of(&sip, Transport::Tcp, false);
-    let mut biggest = holding(&mut sip, server, "127.0.0.2:0", 6).await;
-    let _others = (
-        holding(&mut sip, server, "127.0.0.3:0", 4).await,
-        holding(&mut sip, server, "127.0.0.4:0", 4).await,
-    );
+    let (mut sip, server, mut biggest, _others) = every_place_taken().await;
     let needed = biggest[0].local_addr().unwrap();
     assert!(sip.keep_open_while(move |remote| remote == needed));
-    let mut newcomer = connect_from("127.0.0.9:0", server).await;
-    carries(&mut sip, &mut newcomer, 100).await;
+    let _newcomer = newcomer_carries(&mut sip, server, 100).await;
     assert!(
         closes(&mut biggest[1]).await,
         "the next longest without a message gives way"
@@ -718,12 +731,8 @@ async fn an_evicted_connection_writes_the_responses_it_owes_before_closing() {
     let mut owing = connect_from("127.0.0.2:0", server).await;
     let unanswered = requests(&mut sip, &mut owing, 1).await;
     let _biggest = holding(&mut sip, server, "127.0.0.2:0", 5).await;
-    let _others = (
-        holding(&mut sip, server, "127.0.0.3:0", 4).await,
-        holding(&mut sip, server, "127.0.0.4:0", 4).await,
-    );
-    let mut newcomer = connect_from("127.0.0.9:0", server).await;
-    carries(&mut sip, &mut newcomer, 100).await;
+    let _others = two_others_holding_four(&mut sip, server).await;
+    let _newcomer = newcomer_carries(&mut sip, server, 100).await;
     let mut byte = [0; 1];
     let early = tokio::time::timeout(Duration::from_millis(300), owing.read(&mut byte)).await;
     assert!(early.is_err(), "closed with a response owed: {early:?}");
@@ -753,14 +762,10 @@ async fn a_connection_writing_responses_is_not_the_longest_without_a_message() {
     let (mut reopened, _) = within("reopened", via.accept()).await.unwrap();
     assert_eq!(read_exactly(&mut reopened, ok(1).len()).await, ok(1));
     let mut biggest = holding(&mut sip, server, "127.0.0.2:0", 5).await;
-    let _others = (
-        holding(&mut sip, server, "127.0.0.3:0", 4).await,
-        holding(&mut sip, server, "127.0.0.4:0", 4).await,
-    );
+    let _others = two_others_holding_four(&mut sip, server).await;
     sip.send(response(2)).await.unwrap();
     assert_eq!(read_exactly(&mut reopened, ok(2).len()).await, ok(2));
-    let mut newcomer = connect_from("127.0.0.9:0", server).await;
-    carries(&mut sip, &mut newcomer, 100).await;
+    let _newcomer = newcomer_carries(&mut sip, server, 100).await;
     assert!(
         closes(&mut biggest[0]).await,
         "the accepted one longest without a message gives way"

@@ -46,6 +46,17 @@ fn offer_with(direction: &str) -> String {
     format!("{}a={direction}\r\n", offer())
 }
 
+/// Sends our re-INVITE of `call` offering `offer`, which the UAC answers 180; returns its text
+/// once the UAC has it.
+fn ringing_reinvite(sim: &mut Sim, call: CallKey, offer: String) -> String {
+    sim.uac.invite_answers.push_back(180);
+    sim.ep.reoffer(sim.now, call, offer).unwrap();
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
+        s.uac.requests(Method::Invite).len() == 1
+    }));
+    sim.uac.requests(Method::Invite)[0].text.clone()
+}
+
 /// The offers of the SessionOffer events so far.
 fn session_offers(sim: &Sim) -> Vec<Offer> {
     sim.events
@@ -546,14 +557,7 @@ fn our_reinvites_cancel_repeats_the_reinvite_as_sent_after_a_target_refresh() {
     // The UAC's Record-Route names itself: the dialog has a route set.
     let record_route = format!("Record-Route: <sip:{UAC};lr>\r\n");
     let (mut sim, call) = confirmed_with(42, &record_route, answering_shell());
-    sim.uac.invite_answers.push_back(180);
-    sim.ep
-        .reoffer(sim.now, call, offer_with("sendonly"))
-        .unwrap();
-    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
-        s.uac.requests(Method::Invite).len() == 1
-    }));
-    let reinvite = sim.uac.requests(Method::Invite)[0].text.clone();
+    let reinvite = ringing_reinvite(&mut sim, call, offer_with("sendonly"));
     // §12.2.1.2: the peer's UPDATE without offer moves its target while our re-INVITE waits.
     let field = |name: &str| header_values(&reinvite, name)[0].to_owned();
     let our_contact = field("Contact");
@@ -605,14 +609,7 @@ fn our_reinvites_cancel_repeats_the_reinvite_as_sent_after_a_target_refresh() {
 fn the_ack_of_a_non_2xx_to_our_reinvite_repeats_it_as_sent_after_a_target_refresh() {
     let record_route = format!("Record-Route: <sip:{UAC};lr>\r\n");
     let (mut sim, call) = confirmed_with(44, &record_route, answering_shell());
-    sim.uac.invite_answers.push_back(180);
-    sim.ep
-        .reoffer(sim.now, call, offer_with("sendonly"))
-        .unwrap();
-    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
-        s.uac.requests(Method::Invite).len() == 1
-    }));
-    let reinvite = sim.uac.requests(Method::Invite)[0].text.clone();
+    let reinvite = ringing_reinvite(&mut sim, call, offer_with("sendonly"));
     // §12.2.1.2: the peer's UPDATE without offer moves its target while our re-INVITE waits.
     let field = |name: &str| header_values(&reinvite, name)[0].to_owned();
     let update = format!(
@@ -775,13 +772,7 @@ fn a_2xx_after_our_cancelled_reinvite_was_given_up_is_acked_and_the_kept_session
 #[test]
 fn a_final_response_to_our_reinvite_after_the_call_ended_is_still_acknowledged() {
     let (mut sim, call) = confirmed(41);
-    sim.uac.invite_answers.push_back(180);
-    sim.ep
-        .reoffer(sim.now, call, offer_with("sendonly"))
-        .unwrap();
-    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
-        s.uac.requests(Method::Invite).len() == 1
-    }));
+    ringing_reinvite(&mut sim, call, offer_with("sendonly"));
     sim.ep.hangup(sim.now, call).unwrap();
     assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
         s.has_event("CallEnded(LocalHangup)")
@@ -1832,27 +1823,33 @@ fn unusable_answer_offer(sim: &Sim) -> Option<String> {
     })
 }
 
+/// The UAC sends `ok` to our `reinvite`: asserts that the 2xx is ACKed once (§13.2.2.4) and
+/// that its answer is reported as `unusable` (`what` names the case).
+fn assert_ok_acked_and_reported(
+    sim: &mut Sim,
+    reinvite: &str,
+    ok: Vec<u8>,
+    unusable: &str,
+    what: &str,
+) {
+    sim.uac.send_raw(ok);
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(acks_of(sim, reinvite), 1, "{what}: §13.2.2.4");
+    // The peer took our offer: not a refusal, which would leave it so.
+    assert_eq!(
+        sim.event_names(),
+        ["IncomingCall", "CallConfirmed", unusable],
+        "{what}"
+    );
+}
+
 #[test]
 fn a_2xx_to_our_reinvite_whose_answer_cannot_be_used_is_acked_and_reported() {
     for (seed, (what, answer)) in (90..).zip(unusable_answers()) {
         let (mut sim, call) = confirmed(seed);
-        sim.uac.invite_answers.push_back(180);
-        sim.ep
-            .reoffer(sim.now, call, offer_with("sendonly"))
-            .unwrap();
-        assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
-            s.uac.requests(Method::Invite).len() == 1
-        }));
-        let reinvite = sim.uac.requests(Method::Invite)[0].text.clone();
-        sim.uac.send_raw(ok_carrying(&reinvite, &answer));
-        sim.run_for(Duration::from_secs(1));
-        assert_eq!(acks_of(&sim, &reinvite), 1, "{what}: §13.2.2.4");
-        // The peer took our offer: not a refusal, which would leave it so.
-        assert_eq!(
-            sim.event_names(),
-            ["IncomingCall", "CallConfirmed", "UnusableAnswer"],
-            "{what}"
-        );
+        let reinvite = ringing_reinvite(&mut sim, call, offer_with("sendonly"));
+        let ok = ok_carrying(&reinvite, &answer);
+        assert_ok_acked_and_reported(&mut sim, &reinvite, ok, "UnusableAnswer", what);
         assert_eq!(
             unusable_answer_offer(&sim).as_deref(),
             reinvite.split_once("\r\n\r\n").map(|(_, body)| body),
@@ -1887,20 +1884,9 @@ fn a_2xx_to_our_reinvite_without_sdp_is_reported_as_carrying_none() {
     ];
     for (seed, (what, ok)) in (96..).zip(answers) {
         let (mut sim, call) = confirmed(seed);
-        sim.uac.invite_answers.push_back(180);
-        sim.ep.reoffer(sim.now, call, offer()).unwrap();
-        assert!(sim.run_until(sim.elapsed() + Duration::from_secs(5), |s| {
-            s.uac.requests(Method::Invite).len() == 1
-        }));
-        let reinvite = sim.uac.requests(Method::Invite)[0].text.clone();
-        sim.uac.send_raw(ok(&reinvite));
-        sim.run_for(Duration::from_secs(1));
-        assert_eq!(acks_of(&sim, &reinvite), 1, "{what}");
-        assert_eq!(
-            sim.event_names(),
-            ["IncomingCall", "CallConfirmed", "UnusableAnswer(no SDP)"],
-            "{what}"
-        );
+        let reinvite = ringing_reinvite(&mut sim, call, offer());
+        let ok = ok(&reinvite);
+        assert_ok_acked_and_reported(&mut sim, &reinvite, ok, "UnusableAnswer(no SDP)", what);
     }
 }
 

@@ -229,6 +229,16 @@ impl Events {
 mod tests {
     use super::*;
 
+    /// Asserts that the events `events` keeps are, oldest first, of the (kind, room)s
+    /// `expected`.
+    #[track_caller]
+    fn assert_kinds_and_rooms(events: &Events, expected: &[(&str, Option<&str>)]) {
+        let kept = events.log().since(0).events;
+        let seen: Vec<(&str, Option<&str>)> =
+            kept.iter().map(|e| (e.kind, e.room.as_deref())).collect();
+        assert_eq!(seen, expected);
+    }
+
     #[test]
     fn a_call_s_events_name_its_room_until_it_leaves() {
         let events = Events::default();
@@ -243,18 +253,15 @@ mod tests {
         events.joined(CallId(1), "8", "alice");
         events.call_event("c1", &CallEvent::Hangup);
         events.call_event("c1", &CallEvent::Hangup);
-        let kept = events.log().since(0).events;
-        let seen: Vec<(&str, Option<&str>)> =
-            kept.iter().map(|e| (e.kind, e.room.as_deref())).collect();
-        assert_eq!(
-            seen,
-            [
+        assert_kinds_and_rooms(
+            &events,
+            &[
                 ("join", Some("7")),
                 ("talking", Some("7")),
                 ("leave", Some("7")),
                 ("join", Some("8")),
                 ("leave", Some("8")),
-            ]
+            ],
         );
         assert!(
             events.rooms().is_empty(),
@@ -303,16 +310,13 @@ mod tests {
         events.joined(CallId(1), "7", "alice");
         events.left_room(CallId(1), "7");
         events.muted(CallId(1), true);
-        let kept = events.log().since(0).events;
-        let seen: Vec<(&str, Option<&str>)> =
-            kept.iter().map(|e| (e.kind, e.room.as_deref())).collect();
-        assert_eq!(
-            seen,
-            [
+        assert_kinds_and_rooms(
+            &events,
+            &[
                 ("join", Some("7")),
                 ("join", Some("7")),
                 ("mute", Some("7")),
-            ]
+            ],
         );
         assert_eq!(events.calls_in_rooms(), 1, "the call is still in the room");
     }
