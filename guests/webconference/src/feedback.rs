@@ -88,14 +88,18 @@ pub fn reset(
 /// setting, else `configured`. A choice found under another setting is
 /// deleted, as the config that named a new file since overrides it; a
 /// choice of one field, kept by a version of the guest that did not note the
-/// setting, is taken as made under this one.
+/// setting, is taken as made under this one, and kept so from then on.
 pub fn current_file(store: &impl Kv, configured: &str) -> String {
     let Some(record) = store.get(CHOSEN_FILE_KEY) else {
         return configured.to_owned();
     };
     match fields::split(&record).as_slice() {
         [replaced, chosen] if replaced == configured => chosen.clone(),
-        [chosen] => chosen.clone(),
+        [chosen] => {
+            // Noted now, a later reload naming another file overrides it as any choice.
+            let _ = store.set(CHOSEN_FILE_KEY, &fields::join(&[configured, chosen]));
+            chosen.clone()
+        }
         _ => {
             store.delete(CHOSEN_FILE_KEY);
             configured.to_owned()
@@ -225,6 +229,12 @@ mod tests {
         let store = MemoryKv::default();
         store.set(CHOSEN_FILE_KEY, "b.txt").unwrap();
         assert_eq!(current_file(&store, "a.txt"), "b.txt");
+        assert_eq!(current_file(&store, "a.txt"), "b.txt", "kept");
+        assert_eq!(
+            current_file(&store, "c.txt"),
+            "c.txt",
+            "a reload naming another file overrides it"
+        );
         store.set(CHOSEN_FILE_KEY, "").unwrap();
         assert_eq!(current_file(&store, "a.txt"), "", "a failed reset's");
     }

@@ -84,6 +84,18 @@ impl SocketsConfig {
     /// reading.
     pub const DEFAULT_MAX_WRITE_QUEUE: usize = 64;
 
+    /// Evicted connections closing at once beside `max_connections` of them, at most: an
+    /// eighth ([`SocketsConfig::max_connections`]).
+    pub const fn most_evicting(max_connections: usize) -> usize {
+        max_connections / 8
+    }
+
+    /// TCP sockets open at once with `max_connections` places, at most: those holding a
+    /// place and those evicted, still closing ([`SocketsConfig::most_evicting`]).
+    pub const fn most_open(max_connections: usize) -> usize {
+        max_connections + Self::most_evicting(max_connections)
+    }
+
     /// UDP and TCP on `0.0.0.0:port` and `[::]:port`, with the default bounds.
     pub fn dual_stack(port: u16) -> Self {
         Self::on(vec![

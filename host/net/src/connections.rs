@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use switchyard_sip::host_of;
 use tokio::sync::{Notify, mpsc};
 
-use crate::ConnectionId;
+use crate::{ConnectionId, SocketsConfig};
 
 /// How many connections one [`Table::admit`] asks `needed` about at most, of every host
 /// together: each answer may take the owner's own lock while the table is locked, and every
@@ -147,7 +147,7 @@ impl Table {
         let host = host_of(remote.ip());
         let evicted = match inner.room(self.max, Side::Peers, host, per_address) {
             Ok(()) => None,
-            Err(Refused::Full(open)) if inner.evicting < self.max / 8 => {
+            Err(Refused::Full(open)) if inner.evicting < SocketsConfig::most_evicting(self.max) => {
                 let newcomer_would_hold = inner.held(Side::Peers, host) + 1;
                 let evicted = inner
                     .evictable(newcomer_would_hold, needed)

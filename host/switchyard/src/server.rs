@@ -329,8 +329,10 @@ pub async fn run(
         metrics: Some(Arc::new(metrics)),
         ..control_options(&config.control)?
     };
-    // bind_sip keeps the SIP sockets' default cap on TCP connections.
-    let connections = SocketsConfig::DEFAULT_MAX_CONNECTIONS + control_options.max_connections;
+    // bind_sip keeps the SIP sockets' default cap on TCP connections; evicted ones still
+    // closing hold sockets beside it.
+    let connections = SocketsConfig::most_open(SocketsConfig::DEFAULT_MAX_CONNECTIONS)
+        + control_options.max_connections;
     let control_task = tokio::spawn(vitals.watch(
         "the control endpoint",
         switchyard_control::serve_with(
