@@ -412,7 +412,7 @@ impl<'a> Moves<'a> {
     ) -> Result<(), Fault> {
         for one in moving {
             match move_one(one) {
-                Ok(Joined::In) => self.moved += 1,
+                Ok(Joined::In(_)) => self.moved += 1,
                 Ok(Joined::Refused((why, _))) if self.moved == 0 => {
                     return Err(fault(CONFLICT, format!("room {} is {why}", self.into)));
                 }
@@ -479,7 +479,7 @@ fn move_participant(p: &ParticipantInfo, deaf: bool, into: &str) -> Result<Joine
     };
     let call = Call::new(p.call.clone());
     let joined = room::join(&call, into, &listed, Admission::MEMBER)?;
-    if joined == Joined::In {
+    if matches!(joined, Joined::In(_)) {
         // A join lists the call afresh: what it was set to must be set again.
         let _ = call.set_muted(p.muted);
         let _ = call.set_listen_only(p.listen_only);
@@ -565,7 +565,15 @@ mod tests {
 
     #[test]
     fn a_merge_the_host_locked_part_way_says_how_many_moved_first() {
-        let (tried, moves) = merged(5, &[Ok(Joined::In), Ok(Joined::In), LOCKED, Ok(Joined::In)]);
+        let (tried, moves) = merged(
+            5,
+            &[
+                Ok(Joined::In(0)),
+                Ok(Joined::In(0)),
+                LOCKED,
+                Ok(Joined::In(0)),
+            ],
+        );
         assert_eq!(tried, 3, "nobody is sent after the lock refused one");
         let moves = moves.unwrap();
         assert!(moves.locked_part_way, "the rest stayed in the room merged");
@@ -581,7 +589,7 @@ mod tests {
 
     #[test]
     fn a_merge_the_host_locked_before_anyone_moved_moves_nobody() {
-        let (tried, moves) = merged(2, &[LOCKED, Ok(Joined::In)]);
+        let (tried, moves) = merged(2, &[LOCKED, Ok(Joined::In(0))]);
         assert_eq!(tried, 1);
         let locked = moves.unwrap_err();
         assert_eq!(
@@ -592,7 +600,10 @@ mod tests {
 
     #[test]
     fn a_merge_the_lock_did_not_stop_answers_how_many_moved() {
-        let (tried, moves) = merged(3, &[Ok(Joined::In), Err(Error::NoSuchCall), Ok(Joined::In)]);
+        let (tried, moves) = merged(
+            3,
+            &[Ok(Joined::In(0)), Err(Error::NoSuchCall), Ok(Joined::In(0))],
+        );
         assert_eq!(tried, 3);
         let moves = moves.unwrap();
         assert!(matches!(moves.refused, Some(Error::NoSuchCall)));

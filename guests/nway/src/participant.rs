@@ -365,11 +365,11 @@ impl Participant {
             reason: "entered".to_owned(),
             participant_id: self.options.to_string(),
         };
-        match room::join(call, &self.room, &listed, admission) {
-            Ok(Joined::In) => {}
+        let counted = match room::join(call, &self.room, &listed, admission) {
+            Ok(Joined::In(counted)) => counted,
             Ok(Joined::Refused(refusal)) => return Some(refusal),
             Err(e) => return self.not_joined(call, "join", e),
-        }
+        };
         // A call the room listed already (a caller holding the room it picked while it
         // typed a pin, muted and deaf) keeps its flags through the join: all are set.
         // Left deaf, it would hear nothing of the conference it is let into.
@@ -401,7 +401,9 @@ impl Participant {
             return None;
         }
         self.stage = Stage::InRoom;
-        self.greet(call, self.company(call));
+        // Company is who was there as it joined (the host's count, which also counts one
+        // still typing a pin) and is still there (one that joined since came after it).
+        self.greet(call, counted.min(self.company(call)));
         None
     }
 

@@ -317,8 +317,9 @@ pub fn refusal(room: &str, admission: Admission, coming: &str) -> Option<Refusal
 /// What came of a call's [`join`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Joined {
-    /// It is in the room.
-    In,
+    /// It is in the room, where the host counted this many others not
+    /// finished as it joined.
+    In(u32),
     /// The room refused it, and it left the room again.
     Refused(Refusal),
 }
@@ -344,9 +345,10 @@ pub fn join(
     }
     let out_calls = || out::members(room, call.id()).into_iter().map(|m| m.call);
     let mut away: Vec<String> = out_calls().collect();
-    if let refused @ Joined::Refused(_) = host_join(call, room, listed)? {
-        return Ok(refused);
-    }
+    let others = match host_join(call, room, listed)? {
+        Joined::In(others) => others,
+        refused => return Ok(refused),
+    };
     // The room first, then the marks: a member going out has its mark before it leaves.
     let present = present(room);
     let before = if admission.holds_room {
@@ -359,7 +361,7 @@ pub fn join(
     away.sort_unstable();
     away.dedup();
     match admission.refusal(room, before.len() + away.len()) {
-        None => Ok(Joined::In),
+        None => Ok(Joined::In(others)),
         Some(refusal) => {
             let _ = call.leave();
             Ok(Joined::Refused(refusal))
@@ -374,7 +376,7 @@ pub fn join(
 /// otherwise (an ending call's is `wrong-state` too).
 fn host_join(call: &Call, room: &str, listed: &JoinOptions) -> Result<Joined, Error> {
     match call.join(room, listed) {
-        Ok(_) => Ok(Joined::In),
+        Ok(others) => Ok(Joined::In(others)),
         Err(Error::WrongState(why)) if is_host_lock(&why) => {
             Ok(Joined::Refused(("locked by the host", "conference_locked")))
         }
