@@ -4,7 +4,7 @@
 //! the turn until some writer came, and a device such as `/dev/zero` would be
 //! read until the server's memory ran out.
 
-use std::fs::OpenOptions;
+use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
@@ -21,8 +21,10 @@ pub fn read_component(path: &Path) -> io::Result<Vec<u8>> {
     read_regular(path, MAX_COMPONENT_BYTES)
 }
 
-/// [`read_component`] with `most` bytes for the limit.
-fn read_regular(path: &Path, most: u64) -> io::Result<Vec<u8>> {
+/// The file at `path` opened for reading, with its metadata, if it is a regular file (a
+/// symbolic link to one included): a FIFO, a device or a directory is an error, without
+/// waiting for a writer.
+pub fn open_regular(path: &Path) -> io::Result<(File, Metadata)> {
     let not_regular = || io::Error::other("not a regular file (a FIFO, a device or a directory)");
     // Opening some devices does something (a watchdog arms, a tape rewinds, a terminal may
     // become the server's own): only what is a regular file at the moment is opened, and the
@@ -38,6 +40,12 @@ fn read_regular(path: &Path, most: u64) -> io::Result<Vec<u8>> {
     if !metadata.is_file() {
         return Err(not_regular());
     }
+    Ok((file, metadata))
+}
+
+/// [`read_component`] with `most` bytes for the limit.
+fn read_regular(path: &Path, most: u64) -> io::Result<Vec<u8>> {
+    let (file, metadata) = open_regular(path)?;
     let too_large = || {
         io::Error::other(format!(
             "larger than {} MiB, the most a component may be",

@@ -1,10 +1,10 @@
 //! The prompt library: the embedded English prompts, overridden or extended by
 //! the WAV files of `media.prompts_dir`.
 
+use crate::component_file::open_regular;
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use switchyard_media::Prompt;
@@ -83,20 +83,7 @@ fn prompt_files(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
 /// waiting for a writer (and so holds up neither the start nor a reload), a device, a
 /// directory.
 fn open_checked(path: &Path) -> io::Result<File> {
-    let not_regular = || io::Error::other("not a regular file (a FIFO, a device or a directory)");
-    // Opening some devices does something (a tape rewinds, a terminal may become the
-    // server's own): only what is a regular file at the moment is opened, and the opened
-    // file is checked again, since the path may have changed in between.
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(not_regular());
-    }
-    let mut file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(not_regular());
-    }
+    let (mut file, _) = open_regular(path)?;
     Prompt::check_wav(&mut BufReader::new(&mut file)).map_err(io::Error::other)?;
     Ok(file)
 }
