@@ -250,11 +250,12 @@ impl Task {
     async fn frame(&mut self, bytes: &[u8]) -> Option<End> {
         self.deadlines.read(now());
         self.framer.push(bytes);
+        let mut carried = false;
         loop {
             match self.framer.next_message() {
                 Ok(Some(payload)) => {
                     self.deadlines.framed();
-                    self.registration.carried();
+                    carried = true;
                     self.owed.read(&payload);
                     self.framed.push_back(Received {
                         transport: Transport::Tcp,
@@ -270,6 +271,10 @@ impl Task {
                 }
                 Err(error) => return Some(self.refuse(&error).await),
             }
+        }
+        // The table's lock once per read, however many messages it framed.
+        if carried {
+            self.registration.carried();
         }
         if !self.hand_off() {
             return Some(End::Shutdown);
