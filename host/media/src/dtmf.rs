@@ -12,16 +12,21 @@ pub enum DtmfError {
 
 /// Turns the RFC 4733 packets of one RTP stream into key presses.
 ///
-/// A sender marks every packet of one event with the same RTP timestamp (the event's start,
+/// A sender stamps every packet of one event with the same RTP timestamp (the event's start,
 /// RFC 4733 §2.3.1) and repeats the final packet three times (§2.5.1.4), so a digit is reported
 /// on the first packet carrying a newer timestamp than the last event, and never again for
-/// that timestamp, but for another key once the last event ended (a gateway that stamps
-/// consecutive keys alike). An event too long for the 16-bit duration goes on in a new segment, stamped
-/// where the last one's duration ended (§2.5.1.3): the same press, not reported again. An
-/// older timestamp is a late packet of an earlier event, unless it is so much older that
-/// the stream's clock has simply run on past half its range since the last event, or the
-/// stream was [`rebased`](Self::rebase) onto a new timeline since. Events other than the 16 DTMF
-/// keys (§3.2: flash, tones) are consumed silently.
+/// that timestamp, unless the sender stamps consecutive keys alike (some gateways do). Then the
+/// marker bit, set on the first packet of each event (§2.5.1.2), tells a new press: a marked
+/// packet after the last event ended, or a marked packet of another key when the last event's
+/// end was lost. Once the last press began with a marked packet, unmarked packets stamped
+/// alike are repeats or late packets of earlier presses; from a sender that marks nothing,
+/// another key after the end of the last is a new press. An event too long for the 16-bit
+/// duration goes on in a new segment, stamped where the last one's duration ended (§2.5.1.3):
+/// the same press, not reported again. An older timestamp is a late packet of an earlier
+/// event, unless it is so much older that the stream's clock has simply run on past half its
+/// range since the last event, or the stream was [`rebased`](Self::rebase) onto a new
+/// timeline since. Events other than the 16 DTMF keys (§3.2: flash, tones) are consumed
+/// silently.
 #[derive(Clone, Copy, Debug)]
 pub struct DtmfReceiver {
     last: Option<LastEvent>,
@@ -48,6 +53,8 @@ struct LastEvent {
     duration: u16,
     /// Its end bit was seen.
     ended: bool,
+    /// Its first packet, the one with the marker bit set (RFC 4733 §2.5.1.2), was seen.
+    marked: bool,
 }
 
 /// How far short of the 16-bit maximum a segment's last duration seen may be for the next
@@ -87,14 +94,28 @@ impl DtmfReceiver {
         self.rebased = self.last.is_some();
     }
 
-    /// Reads one telephone-event payload sent by `ssrc` with RTP `timestamp`. Returns the key
-    /// ('0'–'9', '*', '#', 'A'–'D') when the packet starts a new press (a newer timestamp, or
-    /// the last one's with another event after the last ended), `None` for a repeat of a known
-    /// event or a further segment of it, an older event, or a non-DTMF event.
+    /// Reads one telephone-event payload sent by `ssrc` with RTP `timestamp`, from a stream
+    /// whose marker bits are not known: as [`receive_marked`](Self::receive_marked) with the
+    /// marker bit clear, so that timestamps and event codes alone tell presses apart.
     pub fn receive(
         &mut self,
         ssrc: u32,
         timestamp: u32,
+        payload: &[u8],
+    ) -> Result<Option<char>, DtmfError> {
+        self.receive_marked(ssrc, timestamp, false, payload)
+    }
+
+    /// Reads one telephone-event payload sent by `ssrc` with RTP `timestamp` and the RTP
+    /// `marker` bit. Returns the key ('0'–'9', '*', '#', 'A'–'D') when the packet starts a new
+    /// press (a newer timestamp, or the last one's where the marker bit or the event code
+    /// tells a new press, as the type's docs say), `None` for a repeat of a known event or a
+    /// further segment of it, an older event, or a non-DTMF event.
+    pub fn receive_marked(
+        &mut self,
+        ssrc: u32,
+        timestamp: u32,
+        marker: bool,
         payload: &[u8],
     ) -> Result<Option<char>, DtmfError> {
         let &[code, flags, high, low, ..] = payload else {
@@ -108,6 +129,7 @@ impl DtmfReceiver {
             code,
             duration,
             ended,
+            marked: marker,
         };
         let Some(last) = self.last.as_mut().filter(|last| last.ssrc == ssrc) else {
             self.last = Some(this);
@@ -116,14 +138,13 @@ impl DtmfReceiver {
         };
         // Wraparound-safe distance between 32-bit RTP timestamps.
         let delta = timestamp.wrapping_sub(last.timestamp) as i32;
-        // RFC 4733 §2.3.1 stamps each event with its own start, yet some gateways stamp
-        // consecutive keys alike: another key after the end of the last is a new press.
-        let restamped = last.ended && code != last.code;
-        if delta == 0 && !restamped {
-            // Another code before the last event ended tells nothing of that event.
+        if delta == 0 && !last.restarted_by(code, marker) {
+            // Another code tells nothing of the last event: a late packet of an earlier one,
+            // or one of another event before the last ended.
             if code == last.code {
                 last.duration = last.duration.max(duration);
                 last.ended |= ended;
+                last.marked |= marker;
             }
             return Ok(None);
         }
@@ -133,7 +154,10 @@ impl DtmfReceiver {
             && delta > 0
             && delta <= self.segment_step;
         if next_segment {
-            *last = this;
+            *last = LastEvent {
+                marked: last.marked || marker,
+                ..this
+            };
             return Ok(None);
         }
         if !self.rebased && (-MAX_LATE..0).contains(&delta) {
@@ -142,6 +166,23 @@ impl DtmfReceiver {
         *last = this;
         self.rebased = false;
         Ok(key(code))
+    }
+}
+
+impl LastEvent {
+    /// Whether a packet of event `code` stamped as this event, with the marker bit `marker`,
+    /// starts a new press: a sender that stamps consecutive keys alike, against RFC 4733
+    /// §2.3.1, still sets the marker on the first packet of each (§2.5.1.2).
+    fn restarted_by(&self, code: u8, marker: bool) -> bool {
+        if code == self.code {
+            // The same key again, once this press's own first packet was seen: a marked
+            // packet before that is that first packet, come late.
+            return marker && self.marked && self.ended;
+        }
+        // Another key: its first packet, even when this event's end was lost. Unmarked, it
+        // is a late packet of an earlier press from a sender that marks its presses; from one
+        // that marks none, a new press once this one ended.
+        marker || (self.ended && !self.marked)
     }
 }
 
@@ -285,6 +326,87 @@ mod tests {
         for _ in 0..2 {
             assert_eq!(rx.receive(9, 4000, &event(0, true, 800)), Ok(None));
         }
+    }
+
+    /// The packets of one press of `code`, each with its marker bit: the marked first one, one
+    /// more, and the end three times (RFC 4733 §2.5.1.4).
+    fn press(code: u8) -> Vec<(bool, [u8; 4])> {
+        vec![
+            (true, event(code, false, 160)),
+            (false, event(code, false, 320)),
+            (false, event(code, true, 800)),
+            (false, event(code, true, 800)),
+            (false, event(code, true, 800)),
+        ]
+    }
+
+    /// The keys `rx` reports for `packets`, all sent by one SSRC with `timestamp`.
+    fn keys_of(rx: &mut DtmfReceiver, timestamp: u32, packets: &[(bool, [u8; 4])]) -> String {
+        packets
+            .iter()
+            .filter_map(|(marker, payload)| {
+                rx.receive_marked(9, timestamp, *marker, payload).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_same_key_twice_stamped_alike_is_two_presses_told_by_the_marker() {
+        let mut rx = DtmfReceiver::new();
+        let packets: Vec<_> = [1, 1, 2, 3].into_iter().flat_map(press).collect();
+        assert_eq!(keys_of(&mut rx, 4000, &packets), "1123");
+    }
+
+    #[test]
+    fn a_key_stamped_alike_after_a_press_whose_end_was_lost_is_a_new_press() {
+        let mut rx = DtmfReceiver::new();
+        let mut packets = press(1);
+        packets.truncate(2);
+        packets.extend([2, 2, 3].into_iter().flat_map(press));
+        assert_eq!(keys_of(&mut rx, 4000, &packets), "1223");
+    }
+
+    #[test]
+    fn a_late_end_of_an_earlier_key_stamped_alike_is_no_new_press() {
+        let mut rx = DtmfReceiver::new();
+        let mut packets: Vec<_> = [1, 2].into_iter().flat_map(press).collect();
+        // One of the first press's ends, come after the second press.
+        packets.push((false, event(1, true, 800)));
+        packets.extend(press(3));
+        assert_eq!(keys_of(&mut rx, 4000, &packets), "123");
+    }
+
+    #[test]
+    fn a_first_packet_come_after_its_press_s_end_is_no_second_press() {
+        let mut rx = DtmfReceiver::new();
+        let mut packets = press(5);
+        // The marked first packet, held up past the press's ends.
+        packets.rotate_left(1);
+        packets.extend(press(5));
+        assert_eq!(keys_of(&mut rx, 4000, &packets), "55");
+    }
+
+    #[test]
+    fn from_a_sender_that_marks_no_packet_timestamps_and_codes_alone_tell_presses() {
+        let mut rx = DtmfReceiver::new();
+        let unmarked = |keys: &[u8]| -> Vec<_> {
+            keys.iter()
+                .flat_map(|&code| press(code))
+                .map(|(_, payload)| (false, payload))
+                .collect()
+        };
+        // Without the marker, the same key again is one more repeat of the last press's end.
+        assert_eq!(keys_of(&mut rx, 4000, &unmarked(&[1, 1, 2, 3])), "123");
+        // Another key before the last press's end was seen is part of that press.
+        let mut packets = unmarked(&[4]);
+        packets.truncate(2);
+        packets.extend(unmarked(&[5]));
+        assert_eq!(keys_of(&mut rx, 8000, &packets), "4");
+        // Another key after the last press ended is a new press; a late end of an earlier
+        // key cannot be told from one.
+        let mut packets = unmarked(&[6, 7]);
+        packets.push((false, event(6, true, 800)));
+        assert_eq!(keys_of(&mut rx, 12_000, &packets), "676");
     }
 
     #[test]

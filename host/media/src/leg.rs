@@ -581,7 +581,11 @@ impl Leg {
             // may be the first of a new source behind the same SSRC, whose events are timed
             // afresh.
             self.skip_in_sequence(ssrc, sequence);
-            return match self.dtmf.receive(ssrc, rtp.timestamp(), rtp.payload()) {
+            let (timestamp, marker) = (rtp.timestamp(), rtp.mark());
+            let read = self
+                .dtmf
+                .receive_marked(ssrc, timestamp, marker, rtp.payload());
+            return match read {
                 Ok(Some(_)) if !self.key_rate.allow(now) => Received::KeyOverRate,
                 Ok(digit) => Received::Event(digit),
                 Err(_) => Received::Malformed,

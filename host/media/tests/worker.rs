@@ -447,6 +447,17 @@ fn rfc4733_events_give_one_digit_per_press() {
 }
 
 #[test]
+fn keys_a_gateway_stamps_alike_are_told_apart_by_their_marker_bits() {
+    let (mut worker, _) = worker_with(&[A], WorkerConfig::default());
+    let mut seq = 0;
+    // Every key stamped with the same timestamp: the same key twice, then another.
+    for event in [1, 1, 2] {
+        press(&mut worker, &mut seq, 8_000, event);
+    }
+    assert_eq!(digits(&mut worker), ['1', '1', '2']);
+}
+
+#[test]
 fn a_peer_stamping_every_event_packet_anew_gets_100_keys_a_second_reported() {
     let (mut worker, start) = worker_with(&[A], WorkerConfig::default());
     // 500 "presses" in one second: each packet a new event (a new timestamp).
