@@ -1,6 +1,6 @@
 //! Digest challenges to the BYE, the re-INVITEs and the UPDATEs of a call we placed, and to
-//! the BYEs that release the dialogs of its 2xx responses we do not keep (RFC 3261 §22.2,
-//! §22.3).
+//! the BYEs that release the dialogs of its 2xx responses we do not keep or of the call
+//! itself once it ended at once (RFC 3261 §22.2, §22.3).
 
 use std::time::Instant;
 
@@ -11,9 +11,10 @@ use crate::dialog::{Dialog, Parts};
 use crate::message::Response;
 use crate::transaction::TxId;
 
-/// A dialog we do not keep, being ended by a BYE that the placed call's credentials
-/// authenticate: kept for as long as that BYE's client transaction lives, to send it again
-/// should it be challenged.
+/// A dialog we do not keep (another fork's) or no longer keep (of a call that ended at once,
+/// its session expired or its dialog lost), being ended by a BYE that the placed call's
+/// credentials authenticate: kept for as long as that BYE's client transaction lives, to
+/// send it again should it be challenged.
 #[derive(Debug)]
 pub(super) struct Release {
     dialog: Dialog,
@@ -21,8 +22,8 @@ pub(super) struct Release {
 }
 
 impl Endpoint {
-    /// Ends `dialog`, of a 2xx to our INVITE that we do not keep (§13.2.2.4), with a BYE whose
-    /// outcome no call waits for. With `auth`, sharing the placed call's challenges and nonce
+    /// Ends `dialog`, of a 2xx to our INVITE that we do not keep (§13.2.2.4) or of a call that
+    /// ended without waiting for its BYE, with a BYE whose outcome no call waits for. With `auth`, sharing the placed call's challenges and nonce
     /// counts ([`Authenticator::share`]), the BYE carries credentials answering the challenges
     /// its INVITE took, and a challenge to it is answered as the call's own BYE's are
     /// ([`Endpoint::answer_release_challenge`]): a proxy may challenge a BYE (§22.3).

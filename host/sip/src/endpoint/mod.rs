@@ -24,7 +24,7 @@ use crate::auth::Authenticator;
 use crate::build::{Extensions, ResponseBuilder, check_extra_header};
 use crate::call::{Call, CallKey, CallTimeout, Phase};
 use crate::counts::{RequestCounts, ResponseCounts};
-use crate::dialog::DialogId;
+use crate::dialog::{Dialog, DialogId};
 use crate::event::{EndCause, Event};
 use crate::expiring::Expiring;
 use crate::hosts::{Host, HostCounts};
@@ -547,10 +547,7 @@ impl Endpoint {
                     };
                     match call.on_timeout(now, &mut self.out) {
                         // §13.3.1.4: no ACK within 64*T1 — end the session with a BYE.
-                        CallTimeout::NoAck => {
-                            self.send_bye(now, key);
-                            self.end_call(now, key, EndCause::NoAck);
-                        }
+                        CallTimeout::NoAck => self.end_with_bye(now, key, EndCause::NoAck),
                         CallTimeout::NoPrack => self.reject_offered(
                             now,
                             key,
@@ -877,27 +874,50 @@ impl Endpoint {
         }
     }
 
+    /// Ends `call` at `now` for `cause` with a BYE, reported at once rather than when the
+    /// BYE completes (the session expired, the dialog was lost, our 2xx went unacknowledged).
+    /// The BYE releases the call's dialog ([`Endpoint::release`]) with the call's credentials,
+    /// so that a proxy's challenge to it is still answered (§22.3) while its transaction
+    /// lives.
+    fn end_with_bye(&mut self, now: Instant, call: CallKey, cause: EndCause) {
+        self.end_offer(now, call);
+        if let Some((dialog, auth)) = self.forget_call(now, call, cause) {
+            self.release(now, dialog, auth);
+        }
+    }
+
     /// Forgets a call and reports its end (if it still exists) at `now`.
     fn end_call(&mut self, now: Instant, call: CallKey, cause: EndCause) {
+        self.forget_call(now, call, cause);
+    }
+
+    /// Forgets a call and reports its end (if it still exists) at `now`; returns its dialog
+    /// and its authenticator, if it has one.
+    fn forget_call(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        cause: EndCause,
+    ) -> Option<(Dialog, Option<Authenticator>)> {
         self.drop_reinvite(now, call);
-        if let Some(state) = self.calls.remove(&call) {
-            if let Some(peer) = state.dialog.tcp_peer() {
-                self.tcp_peers.release(peer);
-            }
-            self.dialogs.remove(state.dialog.id());
-            let merge_key = MergeKey::of(&state.invite);
-            if self.offered.get(&merge_key) == Some(&call) {
-                self.offered.remove(&merge_key);
-            }
-            if let Some(rseq) = state.reliable.as_ref().and_then(Reliable::outstanding) {
-                let dialog = state.dialog.id().clone();
-                self.late_pracks.owe(now, dialog, rseq, state.invite.cseq);
-            }
-            self.authenticators.remove(&call);
-            self.schedule.set(Owner::Call(call), None);
-            self.schedule.set(Owner::Session(call), None);
-            self.events.push_back(Event::CallEnded { call, cause });
+        let state = self.calls.remove(&call)?;
+        if let Some(peer) = state.dialog.tcp_peer() {
+            self.tcp_peers.release(peer);
         }
+        self.dialogs.remove(state.dialog.id());
+        let merge_key = MergeKey::of(&state.invite);
+        if self.offered.get(&merge_key) == Some(&call) {
+            self.offered.remove(&merge_key);
+        }
+        if let Some(rseq) = state.reliable.as_ref().and_then(Reliable::outstanding) {
+            let dialog = state.dialog.id().clone();
+            self.late_pracks.owe(now, dialog, rseq, state.invite.cseq);
+        }
+        let auth = self.authenticators.remove(&call);
+        self.schedule.set(Owner::Call(call), None);
+        self.schedule.set(Owner::Session(call), None);
+        self.events.push_back(Event::CallEnded { call, cause });
+        Some((state.dialog, auth))
     }
 
     /// Whether an INVITE without To tag and of merge key `key` is a copy of an INVITE of a

@@ -15,21 +15,24 @@ use crate::message::Response;
 use crate::reply::Reply;
 use crate::session::reinvite::Reinvite;
 use crate::session::timer::{self, SessionTimers, TIMER_TAG};
-use crate::session::{Due, IncomingOffer, OfferMethod, Retry, glare_wait};
+use crate::session::{Due, IncomingOffer, OfferMethod, Retry, glare_wait, retry_after};
 use crate::timer::T1;
 use crate::transaction::{ClientOutcome, Machine, ServerKey};
 use crate::transport::TransportAddr;
 
-/// How a non-INVITE client transaction of ours ended, as the one that waits for it hears.
+/// How a client transaction of ours ended, as the one that waits for it hears.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Ended<'a> {
     /// Its final response came.
     Answered(&'a Response),
-    /// Timer F fired first: taken as a 408 (§8.1.3.1).
+    /// Timer F or B fired first: taken as a 408 (§8.1.3.1).
     TimedOut,
     /// The transport failed towards where it went: taken as a 503 (§8.1.3.1), for the
     /// reason given.
     Unreachable(&'a str),
+    /// Our re-INVITE was cancelled and got no final response within 64*T1 of its CANCEL:
+    /// taken as a 487 (§9.1).
+    Cancelled,
 }
 
 impl<'a> Ended<'a> {
@@ -39,6 +42,7 @@ impl<'a> Ended<'a> {
             Self::Answered(response) => response.code,
             Self::TimedOut => 408,
             Self::Unreachable(_) => 503,
+            Self::Cancelled => 487,
         }
     }
 
@@ -46,8 +50,14 @@ impl<'a> Ended<'a> {
     pub(super) fn response(self) -> Option<&'a Response> {
         match self {
             Self::Answered(response) => Some(response),
-            Self::TimedOut | Self::Unreachable(_) => None,
+            Self::TimedOut | Self::Unreachable(_) | Self::Cancelled => None,
         }
+    }
+
+    /// The wait the final response's Retry-After asks for, if one came with one.
+    fn retry_after(self) -> Option<Duration> {
+        self.response()
+            .and_then(|response| retry_after(&response.raw.headers))
     }
 
     /// The reason phrase it counts with.
@@ -56,6 +66,7 @@ impl<'a> Ended<'a> {
             Self::Answered(response) => reason_phrase(&response.raw),
             Self::TimedOut => "Request Timeout".to_owned(),
             Self::Unreachable(reason) => reason.to_owned(),
+            Self::Cancelled => "Request Terminated".to_owned(),
         }
     }
 }
@@ -187,6 +198,8 @@ impl Endpoint {
             state.session.retry = Some(Retry::new(now, offer));
             self.reschedule(Owner::Session(call));
         } else {
+            // The application's offer takes the place of our refresh waiting after a 491.
+            state.session.refreshing = false;
             self.send_offer(now, call, offer);
         }
         Ok(())
@@ -296,17 +309,7 @@ impl Endpoint {
             }
             // §22.2, §22.3: a challenge the call's credentials answer sends it again.
             (false, _) if self.answer_reinvite_challenge(now, call, &response, offer.clone()) => {}
-            (false, _) => {
-                self.events.push_back(Event::OfferRefused {
-                    call,
-                    code,
-                    reason: reason_phrase(&response.raw),
-                    offer,
-                });
-                if matches!(code, 408 | 481) {
-                    return self.lose_dialog(now, call, code);
-                }
-            }
+            (false, _) => self.refused(now, call, Some(offer), Ended::Answered(&response)),
         }
         self.reschedule(Owner::Session(call));
     }
@@ -342,39 +345,24 @@ impl Endpoint {
                 let branch = reinvite.branch.clone();
                 self.start_non_invite(now, rsip::Method::Cancel, branch, cancel, None);
             }
-            match timed_out {
+            if let Some(offer) = timed_out {
                 // §9.1: no final response 64*T1 after our CANCEL, the re-INVITE counts as
-                // cancelled; the session stays as it was (§14.1).
-                Some(offer) if cancelled => {
-                    self.events.push_back(Event::OfferRefused {
-                        call,
-                        code: 487,
-                        reason: "Request Terminated".into(),
-                        offer,
-                    });
-                }
-                // RFC 5057 §5.1: no response at all, the peer's dialog is gone.
-                Some(offer) => {
-                    self.events.push_back(Event::OfferRefused {
-                        call,
-                        code: 408,
-                        reason: "Request Timeout".into(),
-                        offer,
-                    });
-                    return self.lose_dialog(now, call, 408);
-                }
-                None => {}
+                // cancelled; the session stays as it was (§14.1). RFC 5057 §5.1: no response
+                // at all, the peer's dialog is gone.
+                let ended = if cancelled {
+                    Ended::Cancelled
+                } else {
+                    Ended::TimedOut
+                };
+                self.refused(now, call, Some(offer), ended);
             }
         }
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
         match state.session.take_due(now) {
-            Some(Due::Expired) => {
-                // RFC 4028 §10: no refresh in time — the session is over.
-                self.send_bye(now, call);
-                return self.end_call(now, call, EndCause::SessionExpired);
-            }
+            // RFC 4028 §10: no refresh in time — the session is over.
+            Some(Due::Expired) => return self.end_with_bye(now, call, EndCause::SessionExpired),
             Some(Due::Retry(retry)) if can_send_offer(state) => {
                 // §14.1's wait may have let the peer's offer through, answered by us: the
                 // retried offer must not take the version back (RFC 3264 §8).
@@ -386,6 +374,7 @@ impl Endpoint {
             Some(Due::Retry(retry)) => self.postpone_retry(now, call, retry),
             Some(Due::Refresh) if can_send_offer(state) => {
                 state.session.attempts = 0;
+                state.session.refreshing = true;
                 if state.session.by_update(self.offer_method) {
                     // RFC 4028 §7.4: an UPDATE refresh carries no offer.
                     self.send_update(now, call, None);
@@ -399,6 +388,7 @@ impl Endpoint {
             Some(Due::Refresh) => state.session.postpone_refresh(now + REFRESH_POSTPONED),
             Some(Due::Restore) if can_send_offer(state) => {
                 state.session.attempts = 0;
+                state.session.refreshing = false;
                 let offer = state.session.offer_current(state.local_sdp.as_deref());
                 self.send_offer(now, call, offer);
             }
@@ -500,10 +490,43 @@ impl Endpoint {
     pub(super) fn lose_dialog(&mut self, now: Instant, call: CallKey, code: u16) {
         if code == 481 {
             self.end_offer(now, call);
+            self.end_call(now, call, EndCause::DialogGone);
         } else {
-            self.send_bye(now, call);
+            self.end_with_bye(now, call, EndCause::DialogGone);
         }
-        self.end_call(now, call, EndCause::DialogGone);
+    }
+
+    /// Our re-INVITE or UPDATE in `call`, carrying `offer` (none: an UPDATE refresh), ended
+    /// refused at `now` as `ended` says, and goes no more. A 408 or 481 loses the dialog
+    /// ([`Endpoint::lose_dialog`]). Else our refresh still owed is due again
+    /// ([`Session::retry_refresh`](crate::session::Session::retry_refresh)) unless the
+    /// refusal is one a retry would meet again. The refusal of an offer is reported
+    /// ([`Event::OfferRefused`]) unless it was our refresh, so retried: the application made
+    /// no offer, and the session stays until the retry's outcome. The caller reschedules.
+    pub(super) fn refused(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        offer: Option<String>,
+        ended: Ended<'_>,
+    ) {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let code = ended.code();
+        let refresh = state.session.take_refreshing();
+        let retried = !refused_again(code) && state.session.retry_refresh(now, ended.retry_after());
+        if let Some(offer) = offer.filter(|_| !(refresh && retried)) {
+            self.events.push_back(Event::OfferRefused {
+                call,
+                code,
+                reason: ended.reason(),
+                offer,
+            });
+        }
+        if matches!(code, 408 | 481) {
+            self.lose_dialog(now, call, code);
+        }
     }
 
     /// Sends `offer` (already stamped) in `call` by the request [`OfferMethod`] calls for.
@@ -605,6 +628,15 @@ pub(super) fn can_offer(state: &crate::call::Call) -> bool {
 /// of ours is under way (one refresh at a time).
 fn can_send_offer(state: &crate::call::Call) -> bool {
     can_offer(state) && state.session.update.is_none()
+}
+
+/// Whether our refresh refused with `code` would only be refused again, or end the dialog,
+/// if sent again as it was: a challenge the call's credentials did not answer (401, 407), a
+/// method the peer will not take (405, 501), an interval it will not take (422, once its
+/// retry with a larger one is spent), glare that outlasted its retries (491), the dialog gone
+/// (408, 481: RFC 5057 §5.1).
+fn refused_again(code: u16) -> bool {
+    matches!(code, 401 | 405 | 407 | 408 | 422 | 481 | 491 | 501)
 }
 
 fn busy(call: CallKey, phase: Phase) -> CallError {

@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use super::{Ended, Endpoint, Owner, TxEntry};
 use crate::call::CallKey;
-use crate::event::Event;
 use crate::transaction::{InviteClient, Transaction, TxId};
 use crate::transport::{Transport, TransportAddr};
 
@@ -73,12 +72,14 @@ impl Endpoint {
     /// request of ours sent there that still waits for its final response (an INVITE or
     /// re-INVITE: for any response) is given up as if answered 503 (§8.1.3.1), without
     /// waiting for Timer B or F:
-    /// a call being placed fails with [`Event::CallFailed`] 503 and `try_next` (RFC 3263 §4.3:
-    /// the next target at once), or ends if the application hung up; a BYE ends its call; a
-    /// re-INVITE or UPDATE with an offer is refused with [`Event::OfferRefused`] 503; an
-    /// OPTIONS gives [`Event::ProbeResult`] 503. A re-INVITE so given up still has a 2xx that
-    /// comes later ACKed, and the session the call kept offered again, as after its CANCEL
-    /// went unanswered. An INVITE or re-INVITE that had a
+    /// a call being placed fails with [`Event::CallFailed`](crate::Event::CallFailed) 503 and
+    /// `try_next` (RFC 3263 §4.3: the next target at once), or ends if the application hung
+    /// up; a BYE ends its call; a re-INVITE or UPDATE with an offer is refused with
+    /// [`Event::OfferRefused`](crate::Event::OfferRefused) 503 (our session refresh is sent
+    /// again instead while the session has time left); an OPTIONS gives
+    /// [`Event::ProbeResult`](crate::Event::ProbeResult) 503. A re-INVITE so given up still
+    /// has a 2xx that comes later ACKed, and the session the call kept offered again, as after
+    /// its CANCEL went unanswered. An INVITE or re-INVITE that had a
     /// provisional response is left to its own timers (and a placed call to whatever bounds
     /// its ringing): its final response may still come, and a 2xx is taken as ever. Requests
     /// answered already are left be. An ACK of a 2xx to a placed call's INVITE or to a re-INVITE
@@ -259,12 +260,7 @@ impl Endpoint {
         let context = (&mut self.ids, self.user_agent.as_str());
         self.orphaned_reinvites
             .adopt_given_up(now, call, reinvite, &state.dialog, context);
-        self.events.push_back(Event::OfferRefused {
-            call,
-            code: 503,
-            reason: unreachable(to),
-            offer,
-        });
+        self.refused(now, call, Some(offer), Ended::Unreachable(&unreachable(to)));
         self.reschedule(Owner::Session(call));
     }
 }
@@ -299,6 +295,7 @@ mod tests {
 
     use super::*;
     use crate::EndpointConfig;
+    use crate::event::Event;
     use crate::outgoing::{MAX_FORWARDS, OutgoingCall};
     use crate::testing::{addr, audio_offer, epoch};
 

@@ -128,18 +128,7 @@ impl Endpoint {
                 let at = now + glare_wait(self.ids.number(), state.dialog.call_id_is_ours());
                 state.session.glared(Retry::new(at, offer));
             }
-            Some(offer) => self.events.push_back(Event::OfferRefused {
-                call,
-                code,
-                reason: ended.reason(),
-                offer,
-            }),
-            // A refused refresh leaves the session to expire as RFC 4028 §10 says, unless
-            // the dialog itself is gone.
-            None => {}
-        }
-        if matches!(code, 408 | 481) {
-            return self.lose_dialog(now, call, code);
+            offer => self.refused(now, call, offer, ended),
         }
         self.reschedule(Owner::Session(call));
     }

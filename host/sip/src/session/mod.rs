@@ -50,6 +50,15 @@ pub(crate) struct UpdateReply {
     pub(crate) destination: TransportAddr,
 }
 
+/// How many times our refresh is sent again after refusals since the session was last
+/// refreshed ([`Session::retry_refresh`]).
+const REFRESH_RETRIES: u32 = 3;
+
+/// How long a refused refresh waits before it goes again when its refusal names no
+/// Retry-After that comes before the session expires: a few seconds, for a peer or proxy
+/// briefly overloaded.
+const REFRESH_RETRY_WAIT: Duration = Duration::from_secs(5);
+
 /// How long after it falls due a 491 retry may wait for an exchange under way to end before
 /// it is given up: 64*T1, as long as our 2xx waits for its ACK (§13.3.1.4).
 const RETRY_BOUND: Duration = T1.saturating_mul(64);
@@ -143,6 +152,12 @@ pub(crate) struct Session {
     /// Whether a 422 raised the interval of our latest refresh: the request sent again for it
     /// is its one retry ([`Session::raise_min_se`]), until a 2xx refreshes the session.
     min_se_raised: bool,
+    /// Whether the request of ours under way, or the offer waiting in `retry` after its 491,
+    /// is our refresh (RFC 4028 §10) rather than an offer of the application's or the session
+    /// offered again ([`Session::take_refreshing`]).
+    pub(crate) refreshing: bool,
+    /// Times our refresh was sent again after a refusal since the session was last refreshed.
+    refresh_retries: u32,
     refresh_at: Option<Instant>,
     expires_at: Option<Instant>,
     /// When the current session is to be offered again: the peer took an offer of ours that
@@ -225,6 +240,8 @@ impl Session {
     pub(crate) fn refreshed(&mut self, now: Instant, agreed: Option<Agreed>) {
         self.restore_at = None;
         self.min_se_raised = false;
+        self.refreshing = false;
+        self.refresh_retries = 0;
         self.timer = agreed;
         self.refresh_at = self.timer.and_then(|t| t.refresh_at(now));
         self.expires_at = self.timer.map(|t| t.expires_at(now));
@@ -246,6 +263,8 @@ impl Session {
         match &self.retry {
             None => self.retry = Some(retry),
             Some(waiting) => {
+                // The refresh's offer is dropped: the waiting one goes first.
+                self.refreshing = false;
                 let after = waiting.at;
                 self.restore_at = Some(self.restore_at.map_or(after, |at| at.min(after)));
             }
@@ -281,6 +300,38 @@ impl Session {
         self.refresh_at = Some(at);
     }
 
+    /// Whether the request of ours whose transaction just ended, refused, was our refresh;
+    /// from now on none is under way.
+    pub(crate) fn take_refreshing(&mut self) -> bool {
+        std::mem::take(&mut self.refreshing)
+    }
+
+    /// A request of ours was refused at `now`, the response asking for a wait of
+    /// `retry_after` if it named one. If our refresh is owed (it fell due, and no 2xx
+    /// refreshed the session since), it is due again (RFC 4028 §10 lets the refresher retry
+    /// until the session expires): after `retry_after` if that comes before the expiry, else
+    /// after [`REFRESH_RETRY_WAIT`]; at most [`REFRESH_RETRIES`] times since the session was
+    /// last refreshed, and never at or past the expiry. Whether it is due again.
+    pub(crate) fn retry_refresh(&mut self, now: Instant, retry_after: Option<Duration>) -> bool {
+        let owed = self.timer.is_some_and(|t| t.we_refresh) && self.refresh_at.is_none();
+        let Some(expires_at) = self
+            .expires_at
+            .filter(|_| owed && self.refresh_retries < REFRESH_RETRIES)
+        else {
+            return false;
+        };
+        let before_expiry = |wait: Duration| Some(now + wait).filter(|&at| at < expires_at);
+        let Some(at) = retry_after
+            .and_then(before_expiry)
+            .or_else(|| before_expiry(REFRESH_RETRY_WAIT))
+        else {
+            return false;
+        };
+        self.refresh_retries += 1;
+        self.refresh_at = Some(at);
+        true
+    }
+
     /// Has the current session offered again at `at` ([`Due::Restore`]).
     pub(crate) fn restore(&mut self, at: Instant) {
         self.restore_at = Some(at);
@@ -292,6 +343,7 @@ impl Session {
         self.expires_at = None;
         self.retry = None;
         self.restore_at = None;
+        self.refreshing = false;
     }
 
     /// When the session expires without a refresh (RFC 4028 §10); none while a re-INVITE or
@@ -368,6 +420,21 @@ pub(crate) fn allows_update(headers: &rsip::Headers) -> bool {
     })
 }
 
+/// The wait a Retry-After header among `headers` asks for (§20.33: delta-seconds, then a
+/// comment and parameters, ignored); `None` without a readable one.
+pub(crate) fn retry_after(headers: &rsip::Headers) -> Option<Duration> {
+    headers.iter().find_map(|header| match header {
+        rsip::Header::RetryAfter(retry_after) => {
+            let value = retry_after.value().trim_start();
+            let digits = value
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(value.len());
+            value[..digits].parse().ok().map(Duration::from_secs)
+        }
+        _ => None,
+    })
+}
+
 /// §14.1: the wait before re-sending a re-INVITE that got 491, from `random` (any u32), in
 /// units of 10 ms: 2.1 to 4 s when we chose the dialog's Call-ID (`call_id_is_ours`), 0 to 2 s
 /// when the peer did, so the two sides of a glare do not retry together.
@@ -409,6 +476,93 @@ mod tests {
         assert_eq!(session.take_due(late), Some(Due::Expired));
         assert_eq!(session.take_due(late), None);
         assert_eq!(session.deadline(), None);
+    }
+
+    /// A session refreshed at `t0` for 120 s, that we refresh, whose refresh fell due.
+    fn refresh_taken(t0: Instant) -> Session {
+        let mut session = Session::default();
+        let agreed = Agreed {
+            interval: 120,
+            we_refresh: true,
+            peer_supports: true,
+        };
+        session.refreshed(t0, Some(agreed));
+        let half = t0 + Duration::from_secs(60);
+        assert_eq!(session.take_due(half), Some(Due::Refresh));
+        session
+    }
+
+    #[test]
+    fn a_refused_refresh_is_due_again_after_a_retry_after_that_comes_before_the_expiry() {
+        let t0 = test_epoch();
+        let mut session = refresh_taken(t0);
+        let refused = t0 + Duration::from_secs(60);
+        // The session expires 88 s after t0: 30 s from the refusal is too late.
+        assert!(session.retry_refresh(refused, Some(Duration::from_secs(30))));
+        assert_eq!(session.deadline(), Some(refused + REFRESH_RETRY_WAIT));
+        let again = refused + REFRESH_RETRY_WAIT;
+        assert_eq!(session.take_due(again), Some(Due::Refresh));
+        assert!(session.retry_refresh(again, Some(Duration::from_secs(10))));
+        assert_eq!(session.deadline(), Some(again + Duration::from_secs(10)));
+    }
+
+    #[test]
+    fn a_refused_refresh_is_due_again_a_few_times_and_never_at_or_past_the_expiry() {
+        let t0 = test_epoch();
+        let mut session = refresh_taken(t0);
+        let mut now = t0 + Duration::from_secs(60);
+        for _ in 0..REFRESH_RETRIES {
+            assert!(session.retry_refresh(now, None));
+            now += REFRESH_RETRY_WAIT;
+            assert_eq!(session.take_due(now), Some(Due::Refresh));
+        }
+        assert!(!session.retry_refresh(now, None), "retries spent");
+        assert_eq!(session.deadline(), Some(t0 + Duration::from_secs(88)));
+        let mut session = refresh_taken(t0);
+        let late = t0 + Duration::from_secs(83);
+        assert!(
+            !session.retry_refresh(late, None),
+            "it would go at the expiry"
+        );
+        let in_time = Some(Duration::from_secs(1));
+        assert!(
+            session.retry_refresh(late, in_time),
+            "a Retry-After in time"
+        );
+    }
+
+    #[test]
+    fn a_refusal_owes_no_refresh_while_one_is_scheduled_or_the_peer_refreshes() {
+        let t0 = test_epoch();
+        let mut session = refresh_taken(t0);
+        session.postpone_refresh(t0 + Duration::from_secs(62));
+        assert!(!session.retry_refresh(t0 + Duration::from_secs(61), None));
+        let mut theirs = Session::default();
+        let agreed = Agreed {
+            interval: 120,
+            we_refresh: false,
+            peer_supports: true,
+        };
+        theirs.refreshed(t0, Some(agreed));
+        assert!(!theirs.retry_refresh(t0 + Duration::from_secs(61), None));
+        assert!(!Session::default().retry_refresh(t0, None), "no timer");
+    }
+
+    #[test]
+    fn retry_after_reads_the_delta_seconds_before_any_comment_or_parameter() {
+        let headers = |value: &str| {
+            let mut headers = rsip::Headers::default();
+            headers.push(rsip::Header::RetryAfter(rsip::headers::RetryAfter::new(
+                value,
+            )));
+            headers
+        };
+        let seconds = |value| retry_after(&headers(value)).map(|d| d.as_secs());
+        assert_eq!(seconds("120"), Some(120));
+        assert_eq!(seconds(" 18000;duration=3600"), Some(18000));
+        assert_eq!(seconds("5 (overloaded) ;duration=60"), Some(5));
+        assert_eq!(seconds("soon"), None);
+        assert_eq!(retry_after(&rsip::Headers::default()), None);
     }
 
     #[test]
