@@ -92,7 +92,8 @@ pub enum Event {
     /// transport could not reach before any response came is refused with 503
     /// ([`Endpoint::transport_failed`](crate::Endpoint::transport_failed)). A 481 or 408
     /// is followed by [`Event::CallEnded`] with [`EndCause::DialogGone`] (RFC 5057
-    /// §5.1), a 408 after our BYE (RFC 4028 §10).
+    /// §5.1), a 408 after our BYE (RFC 4028 §10). A session refresh of ours (RFC 4028)
+    /// refused and sent again is not reported; the refusal that ends its retries is.
     OfferRefused {
         /// The call.
         call: CallKey,
