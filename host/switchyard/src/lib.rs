@@ -131,9 +131,9 @@ enum Command {
     },
 }
 
-/// How `ctl` and `guest load|list` reach the control API of a running server: given
-/// after `ctl`, `guest load` or `guest list`, before or after what follows it (`--config`
-/// may come before the command too, or between `guest` and `load|list`).
+/// How `ctl` and `guest load|list` reach the control API of a running server: each option
+/// given once, after `ctl`, `guest load` or `guest list`, before or after what follows it
+/// (`--config` may come before the command too, or between `guest` and `load|list`).
 #[derive(Debug, Args)]
 struct ControlArgs {
     /// The server's configuration file: where its control API listens, its
@@ -191,11 +191,12 @@ enum GuestCommand {
 
 impl Cli {
     /// The command line `args` as clap parses it, and then refused as clap refuses one
-    /// (exit 2) when it gives `--config` more than once (`ctl --config A rooms --config B`
-    /// too), or before a command that reads no configuration (`check-config`,
-    /// `import-sems-config`, `guest new`, also as `guest --config FILE new`); a `--config`
-    /// before `ctl` or `guest load|list`, or between `guest` and `load|list`, is taken as
-    /// given after it.
+    /// (exit 2) when it gives `--config` or an option that a command passes down to its
+    /// subcommands (`--control`, `--token-file`, `--json`) more than once, at one level or
+    /// across them (`ctl --control A rooms --control B`), or `--config` before a command
+    /// that reads no configuration (`check-config`, `import-sems-config`, `guest new`, also
+    /// as `guest --config FILE new`); a `--config` before `ctl` or `guest load|list`, or
+    /// between `guest` and `load|list`, is taken as given after it.
     fn try_parse_args(
         args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
     ) -> Result<Cli, clap::Error> {
@@ -204,9 +205,12 @@ impl Cli {
         let refused =
             |message: &str| Err(Cli::command().error(ErrorKind::ArgumentConflict, message));
         // clap refuses an option given twice to one command, but of a global option given to
-        // a command and to its subcommand it keeps the subcommand's alone: the line is counted.
-        if config_options(&args) > 1 {
-            return refused("--config is given both before the command and after it");
+        // a command and to its subcommand it keeps the subcommand's alone: the line is counted,
+        // by name, so the top level's and `guest`'s own `--config` count with the global one.
+        if let Some(option) = option_given_twice(&args, &global_options(&Cli::command())) {
+            return refused(&format!(
+                "--{option} is given both before the command and after it"
+            ));
         }
         let Some(command) = &mut cli.command else {
             return Ok(cli);
@@ -226,14 +230,39 @@ impl Cli {
     }
 }
 
-/// How many `--config` options the command line `args` gives (`--config FILE` or
-/// `--config=FILE`), up to a `--`, after which each argument is an operand.
-fn config_options(args: &[OsString]) -> usize {
+/// The long names of the options that `command` or any of its subcommands passes down to
+/// its own subcommands (clap's global arguments), each once.
+fn global_options(command: &clap::Command) -> Vec<String> {
+    let mut names: Vec<String> = command
+        .get_arguments()
+        .filter(|arg| arg.is_global_set())
+        .filter_map(|arg| arg.get_long().map(str::to_owned))
+        .chain(command.get_subcommands().flat_map(global_options))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// The first of the options `longs` (long names) that the command line `args` gives more
+/// than once, at whatever levels: [`occurrences`].
+fn option_given_twice<'a>(args: &[OsString], longs: &'a [String]) -> Option<&'a str> {
+    longs
+        .iter()
+        .find(|long| occurrences(args, long) > 1)
+        .map(String::as_str)
+}
+
+/// How many times the command line `args` gives the option `--LONG` (as `--LONG`, `--LONG
+/// VALUE` or `--LONG=VALUE`), up to a `--`, after which each argument is an operand.
+fn occurrences(args: &[OsString], long: &str) -> usize {
     args.iter()
         .skip(1)
         .map(|arg| arg.as_encoded_bytes())
         .take_while(|&arg| arg != b"--")
-        .filter(|&arg| arg == b"--config" || arg.starts_with(b"--config="))
+        .filter_map(|arg| arg.strip_prefix(b"--"))
+        .filter_map(|arg| arg.strip_prefix(long.as_bytes()))
+        .filter(|rest| rest.is_empty() || rest.starts_with(b"="))
         .count()
 }
 
@@ -706,6 +735,56 @@ mod tests {
         }
         assert_eq!(heed(true, Some(first), at(2_000)), Heed::ExitNow);
         assert_eq!(heed(true, Some(first), at(60_000)), Heed::ExitNow);
+    }
+
+    /// The command line `switchyard LINE`, its words split at spaces.
+    fn words(line: &str) -> Vec<OsString> {
+        ["switchyard"]
+            .into_iter()
+            .chain(line.split(' '))
+            .map(Into::into)
+            .collect()
+    }
+
+    #[test]
+    fn every_option_passed_down_to_subcommands_is_counted() {
+        let found = global_options(&Cli::command());
+        assert_eq!(found, ["config", "control", "json", "token-file"]);
+    }
+
+    #[test]
+    fn an_address_token_or_json_given_before_and_after_the_subcommand_is_refused() {
+        for (option, line) in [
+            (
+                "--control",
+                "ctl --control 127.0.0.1:1 rooms --control 127.0.0.1:2",
+            ),
+            (
+                "--control",
+                "ctl --control=127.0.0.1:1 room 7 --control=127.0.0.1:2",
+            ),
+            (
+                "--token-file",
+                "ctl --token-file a kick 7 c1 --token-file=b",
+            ),
+            ("--json", "ctl --json rooms --json"),
+        ] {
+            let refused = Cli::try_parse_args(words(line)).expect_err(line);
+            assert_eq!(refused.exit_code(), 2, "{line}: {refused}");
+            assert_eq!(refused.kind(), ErrorKind::ArgumentConflict, "{line}");
+            let message = format!("{option} is given both before the command and after it");
+            assert!(refused.to_string().contains(&message), "{line}: {refused}");
+        }
+    }
+
+    #[test]
+    fn an_option_after_a_double_dash_is_an_operand_and_a_longer_name_another_option() {
+        let room_named_control = words("ctl --control 127.0.0.1:1 room -- --control");
+        assert_eq!(occurrences(&room_named_control, "control"), 1);
+        assert!(Cli::try_parse_args(&room_named_control).is_ok());
+        let longer = words("--controls --control-x=1 --control=2 --control");
+        assert_eq!(occurrences(&longer, "control"), 2);
+        assert_eq!(occurrences(&longer, "json"), 0);
     }
 
     #[test]
