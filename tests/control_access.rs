@@ -1,13 +1,15 @@
 //! Who may use the control endpoint, against the real binary: without a
 //! token it listens on loopback only, and behind no reverse proxy; with one,
 //! every request (REST,
-//! XML-RPC, the OpenAPI document) must carry it, or the read token to read;
-//! HTTPS with a configured certificate.
+//! XML-RPC, the OpenAPI document) must carry it, or the read token to read,
+//! as their files hold them at the last reload; HTTPS with a configured
+//! certificate.
 
 mod support;
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 use support::server::{Server, base_config, binary};
 use support::tools::require_python;
 
@@ -16,6 +18,10 @@ const TOKEN: &str = "correct-horse-battery-staple";
 
 /// The read token of [`read_token_config`].
 const READ_TOKEN: &str = "staple-battery-horse-correct";
+
+/// The tokens written over [`TOKEN`] and [`READ_TOKEN`] in their files.
+const ROTATED_TOKEN: &str = "rotated-horse-battery-staple";
+const ROTATED_READ_TOKEN: &str = "rotated-staple-battery-horse";
 
 /// Runs a Python script with the control URL as its argument; its output,
 /// or a panic with its error and the server's log.
@@ -256,4 +262,56 @@ fn the_read_token_scrapes_metrics_and_only_the_admin_token_calls_xml_rpc() {
         ["200", "200", "xmlrpc (403, None)", "xmlrpc 0"],
         "{out}"
     );
+}
+
+#[test]
+fn a_reload_rotates_the_tokens_written_over_in_their_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(&read_token_config(dir.path()));
+    let url = format!("http://{}", server.control);
+    std::fs::write(dir.path().join("token"), format!("{ROTATED_TOKEN}\n")).unwrap();
+    std::fs::write(
+        dir.path().join("read-token"),
+        format!("{ROTATED_READ_TOKEN}\n"),
+    )
+    .unwrap();
+    // Asked with the token it replaces: a request let in is answered.
+    let out = client(
+        &server,
+        &url,
+        &format!(
+            "{STATUS}\
+             import json\n\
+             reload = urllib.request.Request(sys.argv[1] + '/api/v1/config/reload', method='POST')\n\
+             reload.add_header('Authorization', 'Bearer {TOKEN}')\n\
+             with urllib.request.urlopen(reload, timeout=30) as answer:\n\
+             \x20   print(answer.status, json.load(answer)['applied'])\n\
+             print(status('/api/v1/rooms', '{TOKEN}'))\n\
+             print(status('/api/v1/rooms', '{ROTATED_TOKEN}'))\n\
+             print(status('/metrics', '{READ_TOKEN}'))\n\
+             print(status('/metrics', '{ROTATED_READ_TOKEN}'))\n\
+             print(status('/api/v1/rooms', '{ROTATED_READ_TOKEN}'))\n"
+        ),
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "200 ['[control]']",
+            "(401, 'Bearer', 'application/problem+json')",
+            "200",
+            "(401, 'Bearer', 'application/problem+json')",
+            "200",
+            "200",
+        ],
+        "{out}"
+    );
+    for applied in [
+        "control.token_file: changed: applied",
+        "control.read_token_file: changed: applied",
+    ] {
+        server
+            .wait_for_log(applied, Duration::from_secs(10))
+            .unwrap_or_else(|log| panic!("{log}"));
+    }
 }

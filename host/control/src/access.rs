@@ -4,7 +4,10 @@
 //! URL's `user:password@`); without one, anyone who can reach the listen
 //! address may (the binary allows that only on loopback). A second, read
 //! token may be configured beside it: a request carrying that one may only
-//! read (`GET` and `HEAD`).
+//! read (`GET` and `HEAD`). The tokens may change while the endpoint serves
+//! ([`Access::adopt`]): each request is checked against those of its time.
+
+use std::sync::{Arc, RwLock};
 
 use base64::Engine as _;
 use hyper::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
@@ -18,13 +21,29 @@ use crate::problem::Problem;
 /// The SHA-256 of a token.
 type TokenHash = [u8; 32];
 
-/// The endpoint's access rule.
+/// The endpoint's access rule. Its clones share one rule: [`Access::adopt`] through any of
+/// them changes what each lets in, from the next request it checks on.
 #[derive(Clone, Default)]
 pub struct Access {
-    /// The SHA-256 of the token that may do everything, if one is required.
+    tokens: Arc<RwLock<Tokens>>,
+}
+
+/// The tokens an [`Access`] takes, as their SHA-256.
+#[derive(Clone, Copy, Default)]
+struct Tokens {
+    /// The token that may do everything, if one is required.
     token: Option<TokenHash>,
-    /// The SHA-256 of the token that may only read, if there is one.
+    /// The token that may only read, if there is one.
     read_token: Option<TokenHash>,
+}
+
+/// Which tokens differ between two access rules ([`Access::changed_tokens`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenChanges {
+    /// The token that may do everything: another, or one set or unset.
+    pub token: bool,
+    /// The read token: another, or one set or unset.
+    pub read_token: bool,
 }
 
 /// What a request let in may do.
@@ -48,7 +67,8 @@ pub enum Refusal {
 impl std::fmt::Debug for Access {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The tokens' hashes are no business of a log.
-        f.write_str(match (&self.token, &self.read_token) {
+        let tokens = self.tokens();
+        f.write_str(match (tokens.token, tokens.read_token) {
             (None, _) => "Access(open)",
             (Some(_), None) => "Access(bearer token)",
             (Some(_), Some(_)) => "Access(bearer token, read token)",
@@ -65,27 +85,58 @@ impl Access {
     /// Only requests carrying `token` (as a bearer token, or as the password of Basic
     /// credentials with any user name) are let in.
     pub fn token(token: &str) -> Self {
-        Access {
+        Access::of(Tokens {
             token: Some(hash(token.as_bytes())),
             read_token: None,
-        }
+        })
     }
 
     /// As [`Access::token`], and requests carrying `read_token` instead (the same ways) are
     /// let in to read: `GET` and `HEAD`. The two tokens are to differ: `token` is looked
     /// for first.
     pub fn with_read_token(token: &str, read_token: &str) -> Self {
-        Access {
+        Access::of(Tokens {
+            token: Some(hash(token.as_bytes())),
             read_token: Some(hash(read_token.as_bytes())),
-            ..Access::token(token)
+        })
+    }
+
+    /// A rule of its own taking `tokens`.
+    fn of(tokens: Tokens) -> Self {
+        Access {
+            tokens: Arc::new(RwLock::new(tokens)),
         }
+    }
+
+    /// Makes `new`'s tokens this rule's, and so those of each of its clones: the requests
+    /// they check from now on are let in by them; those already let in go on.
+    pub fn adopt(&self, new: &Access) {
+        let tokens = new.tokens();
+        *self.tokens.write().unwrap_or_else(|e| e.into_inner()) = tokens;
+    }
+
+    /// Which of `self`'s tokens differ from `other`'s.
+    pub fn changed_tokens(&self, other: &Access) -> TokenChanges {
+        let (mine, theirs) = (self.tokens(), other.tokens());
+        // Configured tokens compared with each other, not with one a request offers: no
+        // need for constant time.
+        TokenChanges {
+            token: mine.token != theirs.token,
+            read_token: mine.read_token != theirs.read_token,
+        }
+    }
+
+    /// The tokens it takes now.
+    fn tokens(&self) -> Tokens {
+        *self.tokens.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether a `method` request with `headers` is let in, and what it may then do; if
     /// not, why not. The comparisons take the same time whatever the token offered: it is
     /// hashed, and the hash compared with both tokens' in constant time.
     pub fn check(&self, method: &Method, headers: &HeaderMap) -> Result<Grant, Refusal> {
-        let Some(token) = &self.token else {
+        let tokens = self.tokens();
+        let Some(token) = &tokens.token else {
             return Ok(Grant::Everything);
         };
         let Some(offered) = headers.get(AUTHORIZATION).and_then(offered_token) else {
@@ -93,7 +144,7 @@ impl Access {
         };
         let offered = hash(&offered);
         let is_token = offered.ct_eq(token);
-        let is_read_token = self
+        let is_read_token = tokens
             .read_token
             .map_or(Choice::from(0), |read_token| offered.ct_eq(&read_token));
         if is_token.into() {
@@ -258,6 +309,52 @@ mod tests {
             format!("{access:?}"),
             "Access(bearer token, read token)",
             "no token shown"
+        );
+    }
+
+    #[test]
+    fn a_rule_adopted_through_a_clone_lets_in_only_its_tokens() {
+        let serving = Access::with_read_token("s3cret", "r3ad-only");
+        let kept = serving.clone();
+        let rotated = Access::with_read_token("n3w-s3cret", "n3w-r3ad");
+        assert_eq!(
+            kept.changed_tokens(&rotated),
+            TokenChanges {
+                token: true,
+                read_token: true
+            }
+        );
+        kept.adopt(&rotated);
+        assert_eq!(kept.changed_tokens(&rotated), TokenChanges::default());
+        for old in ["Bearer s3cret", "Bearer r3ad-only"] {
+            assert_eq!(
+                serving.check(&Method::GET, &with(old)),
+                Err(Refusal::NoToken),
+                "{old}"
+            );
+        }
+        assert_eq!(
+            serving.check(&Method::POST, &with("Bearer n3w-s3cret")),
+            Ok(Grant::Everything)
+        );
+        assert_eq!(
+            serving.check(&Method::GET, &with("Bearer n3w-r3ad")),
+            Ok(Grant::Read)
+        );
+        serving.adopt(&Access::token("n3w-s3cret"));
+        assert_eq!(
+            kept.changed_tokens(&rotated),
+            TokenChanges {
+                token: false,
+                read_token: true
+            }
+        );
+        assert_eq!(format!("{kept:?}"), "Access(bearer token)");
+        serving.adopt(&Access::open());
+        assert!(lets_in(&kept, &HeaderMap::new()), "a token unset");
+        assert!(
+            !lets_in(&rotated, &HeaderMap::new()),
+            "the rule adopted is not changed"
         );
     }
 

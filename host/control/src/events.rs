@@ -3,7 +3,7 @@
 //! and faults) kept in a bounded log with ids, served as server-sent events
 //! at `GET /api/v1/events` so a client can resume where it stopped.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -40,10 +40,66 @@ pub struct ControlEvent {
 #[derive(Debug)]
 pub struct EventLog {
     capacity: usize,
+    kept: Mutex<Kept>,
+    newest: watch::Sender<u64>,
+}
+
+/// What a log holds: its events, and what it knows of those it dropped.
+#[derive(Debug)]
+struct Kept {
     // Shared, so a subscriber's backlog copies pointers under the lock, which publishing
     // (from the signaling task) waits for, not up to `capacity` events' JSON.
-    events: Mutex<VecDeque<Arc<ControlEvent>>>,
-    newest: watch::Sender<u64>,
+    events: VecDeque<Arc<ControlEvent>>,
+    dropped: Dropped,
+}
+
+/// The most groups of events dropped ([`Group`]) a log tells apart: past that many, it
+/// forgets them.
+const DROPPED_GROUPS: usize = 1024;
+
+/// The events a filter takes or leaves alike: their room (none: no room's), and whether
+/// they are key presses.
+type Group = (Option<String>, bool);
+
+/// What a log knows of the events it dropped, for a subscriber to tell whether any it
+/// missed is one its filter takes: the newest id dropped of each [`Group`], at most
+/// [`DROPPED_GROUPS`] of them. A group beyond those has the log forget them all: up to the
+/// newest of them, it cannot tell which were dropped.
+#[derive(Debug)]
+struct Dropped {
+    newest: HashMap<Group, u64>,
+    /// Events up to this id may be gone unrecorded: another process's (up to the log's
+    /// base), or forgotten.
+    unknown_up_to: u64,
+}
+
+impl Dropped {
+    /// Nothing dropped yet, events up to `base` (those of an earlier process) unknown.
+    fn after(base: u64) -> Self {
+        Dropped {
+            newest: HashMap::new(),
+            unknown_up_to: base,
+        }
+    }
+
+    /// `event` is dropped.
+    fn record(&mut self, event: &ControlEvent) {
+        let group = (event.room.clone(), is_key(event));
+        if self.newest.len() == DROPPED_GROUPS && !self.newest.contains_key(&group) {
+            let forgotten = self.newest.drain().map(|(_, id)| id).max();
+            self.unknown_up_to = self.unknown_up_to.max(forgotten.unwrap_or(0));
+        }
+        self.newest.insert(group, event.id);
+    }
+
+    /// Whether an event after `after` that `filter` takes is gone, or may be.
+    fn missed(&self, after: u64, filter: &Filter) -> bool {
+        after < self.unknown_up_to
+            || self
+                .newest
+                .iter()
+                .any(|((room, key), &id)| id > after && filter.takes_group(room.as_deref(), *key))
+    }
 }
 
 /// The events after an id that a subscriber asked for.
@@ -51,8 +107,9 @@ pub struct EventLog {
 pub struct Backlog {
     /// The events kept after the id, oldest first.
     pub events: Vec<Arc<ControlEvent>>,
-    /// Events after the id have been dropped from the log (or the id is
-    /// from before a restart): the subscriber missed some.
+    /// Events after the id that the subscriber's filter takes have been dropped from the
+    /// log (or may have been: the id is from before a restart, or the log no longer tells
+    /// which were dropped): the subscriber missed some.
     pub missed: bool,
     /// The newest event's id (the log's base before the first).
     pub newest: u64,
@@ -74,19 +131,24 @@ impl EventLog {
     fn after(capacity: usize, base: u64) -> Self {
         EventLog {
             capacity: capacity.max(1),
-            events: Mutex::new(VecDeque::new()),
+            kept: Mutex::new(Kept {
+                events: VecDeque::new(),
+                dropped: Dropped::after(base),
+            }),
             newest: watch::Sender::new(base),
         }
     }
 
     /// Adds an event; returns its id.
     pub fn publish(&self, kind: &'static str, room: Option<&str>, data: Json) -> u64 {
-        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         let id = self.newest.borrow().wrapping_add(1);
-        if events.len() == self.capacity {
-            events.pop_front();
+        if kept.events.len() == self.capacity
+            && let Some(dropped) = kept.events.pop_front()
+        {
+            kept.dropped.record(&dropped);
         }
-        events.push_back(Arc::new(ControlEvent {
+        kept.events.push_back(Arc::new(ControlEvent {
             id,
             kind,
             room: room.map(str::to_owned),
@@ -102,7 +164,22 @@ impl EventLog {
     /// past the newest (from a process whose clock was ahead) missed some:
     /// every event kept is after it.
     pub fn since(&self, after: u64) -> Backlog {
-        let events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        self.since_for(
+            after,
+            &Filter {
+                room: None,
+                dtmf: true,
+            },
+        )
+    }
+
+    /// [`EventLog::since`] for a subscriber with `filter`: it missed some only when events
+    /// it takes were dropped after `after`, or may have been (an id from before the first,
+    /// or one older than the log still tells of, see [`DROPPED_GROUPS`]), or for an id
+    /// past the newest.
+    pub fn since_for(&self, after: u64, filter: &Filter) -> Backlog {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        let events = &kept.events;
         let newest = *self.newest.borrow();
         let oldest = events.front().map_or(newest + 1, |e| e.id);
         let from = if after > newest { 0 } else { after };
@@ -113,7 +190,8 @@ impl EventLog {
             .min(events.len());
         Backlog {
             events: events.range(first..).cloned().collect(),
-            missed: after > newest || (after > 0 && after + 1 < oldest),
+            missed: after > newest
+                || (after > 0 && after + 1 < oldest && kept.dropped.missed(after, filter)),
             newest,
         }
     }
@@ -164,12 +242,22 @@ impl Filter {
     }
 
     fn takes(&self, event: &ControlEvent) -> bool {
-        (self.dtmf || event.kind != "dtmf")
-            && match (&self.room, &event.room) {
+        self.takes_group(event.room.as_deref(), is_key(event))
+    }
+
+    /// Whether it takes the events of `room` (none: of no room), key presses when `key`.
+    fn takes_group(&self, room: Option<&str>, key: bool) -> bool {
+        (self.dtmf || !key)
+            && match (&self.room, room) {
                 (Some(wanted), Some(room)) => wanted == room,
                 _ => true,
             }
     }
+}
+
+/// Whether `event` is a key press, which a filter leaves out unless asked for.
+fn is_key(event: &ControlEvent) -> bool {
+    event.kind == "dtmf"
 }
 
 /// The resume point of `after=now`: only events published once the
@@ -334,11 +422,12 @@ impl Cursor {
     }
 
     /// What to send now: the events it wants after the last one taken, led
-    /// by a `reset` whenever some were dropped from the log before it took
-    /// them (at first, for an id the log no longer has; later, for a
-    /// subscriber that fell more than the log's length behind).
+    /// by a `reset` whenever some it wants were dropped from the log before it
+    /// took them (at first, for an id the log no longer has; later, for a
+    /// subscriber that fell more than the log's length behind), as
+    /// [`EventLog::since_for`] tells.
     pub fn take(&mut self, log: &EventLog) -> Vec<Outgoing> {
-        let backlog = log.since(log.resolve(self.last));
+        let backlog = log.since_for(log.resolve(self.last), &self.filter);
         let mut out = Vec::new();
         if backlog.missed {
             out.push(Outgoing {
@@ -568,6 +657,95 @@ mod tests {
             log.publish("talking", Some("1"), json!({}));
         }
         assert_eq!(cursor.take(&log)[0].kind, "reset");
+    }
+
+    /// The kinds and ids of `out`.
+    fn kinds_and_ids(out: Vec<Outgoing>) -> Vec<(&'static str, Option<u64>)> {
+        out.iter().map(|o| (o.kind, o.id)).collect()
+    }
+
+    /// Whether a subscriber of `query` resuming after `after` is first told it missed
+    /// events of `log`.
+    fn reset_after(log: &EventLog, after: u64, query: &str) -> bool {
+        let filter = Filter::from_query(Some(query)).unwrap();
+        let out = Cursor::new(after, filter).take(log);
+        out.first().is_some_and(|first| first.kind == "reset")
+    }
+
+    #[test]
+    fn a_filtered_subscriber_is_told_it_missed_events_only_when_some_it_takes_were_dropped() {
+        let log = EventLog::after(4, 0);
+        log.publish("join", Some("A"), json!({}));
+        // Other rooms' events, and room A's key presses, push room A's join out of the log.
+        log.publish("dtmf", Some("A"), json!({}));
+        for _ in 0..6 {
+            log.publish("talking", Some("B"), json!({}));
+        }
+        let mut room_a = Cursor::new(1, Filter::from_query(Some("room=A")).unwrap());
+        assert_eq!(
+            kinds_and_ids(room_a.take(&log)),
+            [],
+            "none of its own missed"
+        );
+        log.publish("leave", Some("A"), json!({}));
+        assert_eq!(kinds_and_ids(room_a.take(&log)), [("leave", Some(9))]);
+        assert!(
+            reset_after(&log, 1, "room=A&dtmf=1"),
+            "a key press of A is gone"
+        );
+        assert!(reset_after(&log, 1, "room=B"), "talking of B is gone");
+        assert!(reset_after(&log, 1, ""), "unfiltered: B's events");
+        assert!(
+            !reset_after(&log, 0, "room=B"),
+            "0 asks for whatever is kept"
+        );
+
+        // A true loss stays one: room A's events, or events of no room, dropped.
+        let log = EventLog::after(4, 0);
+        log.publish("join", Some("A"), json!({}));
+        log.publish("join", Some("A"), json!({}));
+        for _ in 0..4 {
+            log.publish("talking", Some("B"), json!({}));
+        }
+        let out = Cursor::new(1, Filter::from_query(Some("room=A")).unwrap()).take(&log);
+        assert_eq!(out[0].kind, "reset");
+        assert_eq!(out[0].data["resume_from"], 3);
+        let log = EventLog::after(4, 0);
+        log.publish("join", Some("A"), json!({}));
+        log.publish("guest_loaded", None, json!({}));
+        for _ in 0..4 {
+            log.publish("talking", Some("B"), json!({}));
+        }
+        assert!(
+            reset_after(&log, 1, "room=A"),
+            "a guest event is every room's"
+        );
+    }
+
+    #[test]
+    fn an_id_older_than_the_log_tells_of_is_told_it_missed_events() {
+        let log = EventLog::after(1, 100);
+        assert!(reset_after(&log, 99, "room=A"), "an earlier process's id");
+        let a = log.publish("join", Some("A"), json!({}));
+        // Each event drops the one before: room A's, then one of each of more other rooms
+        // than the log tells apart, the last of them forgetting the others.
+        for room in 0..DROPPED_GROUPS + 1 {
+            log.publish("join", Some(&room.to_string()), json!({}));
+        }
+        let newest = log.since(0).newest;
+        let forgotten_up_to = newest - 2;
+        assert!(
+            reset_after(&log, a, "room=A"),
+            "the log no longer tells what was dropped after it"
+        );
+        assert!(reset_after(&log, forgotten_up_to - 1, "room=A"));
+        assert!(
+            !reset_after(&log, forgotten_up_to, "room=A"),
+            "only room {} dropped since",
+            DROPPED_GROUPS - 1
+        );
+        let last_dropped = format!("room={}", DROPPED_GROUPS - 1);
+        assert!(reset_after(&log, forgotten_up_to, &last_dropped));
     }
 
     #[test]

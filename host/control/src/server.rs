@@ -79,7 +79,8 @@ const ACCEPT_RETRY_PAUSE: Duration = Duration::from_millis(50);
 /// Limits of the endpoint. [`ServeOptions::default`] gives the values documented per field.
 #[derive(Clone)]
 pub struct ServeOptions {
-    /// Who may use the endpoint. Default: anyone who reaches it.
+    /// Who may use the endpoint. Default: anyone who reaches it. A clone kept changes it
+    /// while the endpoint serves ([`Access::adopt`]).
     pub access: Access,
     /// HTTPS with this acceptor, or plain HTTP (the default).
     pub tls: Option<TlsAcceptor>,

@@ -1,10 +1,10 @@
 //! The configuration read again while the server runs (at SIGHUP, or as `configReload()`
 //! asks): what of it changed from the configuration the server runs, what of that applies
-//! while calls are up (`[routing]`, `[dialout]`, `log.level`, and a guest's settings, with a
-//! new version of it), and which keys wait for the next restart. [`plan`] is the decision;
-//! [`Reloader`] reads the file and carries it out, one reload at a time, as SIGHUP and
-//! `configReload()` ask for them ([`ReloadAsker`]); [`report::Report`] is what one did,
-//! [`ReloadStats`] what they came to.
+//! while calls are up (`[routing]`, `[dialout]`, `log.level`, the control endpoint's tokens,
+//! and a guest's settings, with a new version of it), and which keys wait for the next
+//! restart. [`plan`] is the decision; [`Reloader`] reads the file and carries it out, one
+//! reload at a time, as SIGHUP and `configReload()` ask for them ([`ReloadAsker`]);
+//! [`report::Report`] is what one did, [`ReloadStats`] what they came to.
 
 mod reloader;
 mod report;
@@ -23,6 +23,7 @@ use crate::config::{
     RoutingConfig, RtpConfig, SipConfig,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use switchyard_control::access::TokenChanges;
 
 /// What reading the configuration again changes.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +39,10 @@ pub struct Plan {
     pub dialout_change: bool,
     /// What becomes of a changed `log.level`.
     pub log_level: LogLevelChange,
+    /// Whether the control endpoint is to take the tokens of the token files of
+    /// [`Plan::running`]: a file's path changed ([`plan`]), or the token in it
+    /// ([`plan_token_changes`]).
+    pub control_tokens_change: bool,
     /// The keys changed that apply now, as dotted TOML paths (`dialout.allow`).
     pub applied: Vec<String>,
     /// The guests to load a new version of, with new settings, in order.
@@ -91,13 +96,14 @@ impl Plan {
         self.routing_rules_change || self.routing_guest.is_some()
     }
 
-    /// The sections it applies (`[routing]`, `[dialout]`, `[log]`), in that order; the
-    /// guests' tables apply as their new versions load.
+    /// The sections it applies (`[routing]`, `[dialout]`, `[log]`, `[control]` for its
+    /// tokens), in that order; the guests' tables apply as their new versions load.
     pub fn applied_sections(&self) -> Vec<&'static str> {
         [
             ("[routing]", self.routing_changes()),
             ("[dialout]", self.dialout_change),
             ("[log]", matches!(self.log_level, LogLevelChange::Apply(_))),
+            ("[control]", self.control_tokens_change),
         ]
         .into_iter()
         .filter_map(|(section, applied)| applied.then_some(section))
@@ -107,18 +113,20 @@ impl Plan {
 
 /// What reading `new` changes in a server running `running`, whose log filter `RUST_LOG`
 /// set at start when `rust_log_rules`. `[routing]` (its rules, and `routing.guest`, which
-/// also answers the control functions called without an interface name), `[dialout]` and
-/// `log.level` apply, `[routing]` only when every guest it names runs (a guest added waits
-/// for the restart). A guest's changed table is taken by a new version of the guest
-/// ([`Plan::guests`]), but for the keys [`with_new_settings`] leaves as they run. Every
-/// other key changed (a guest added or removed among them) waits for the next restart, its
-/// running value kept.
+/// also answers the control functions called without an interface name), `[dialout]`,
+/// `log.level` and the control endpoint's token files apply, `[routing]` only when every
+/// guest it names runs (a guest added waits for the restart), a token file unset only when
+/// the running endpoint may serve without a token ([`plan_token_file`]). A guest's changed
+/// table is taken by a new version of the guest ([`Plan::guests`]), but for the keys
+/// [`with_new_settings`] leaves as they run. Every other key changed (a guest added or
+/// removed among them) waits for the next restart, its running value kept.
 pub fn plan(running: &Config, new: &Config, rust_log_rules: bool) -> Plan {
     let mut plan = Plan {
         routing_rules_change: false,
         routing_guest: None,
         dialout_change: false,
         log_level: LogLevelChange::Unchanged,
+        control_tokens_change: false,
         applied: Vec::new(),
         guests: Vec::new(),
         waiting: Vec::new(),
@@ -129,6 +137,9 @@ pub fn plan(running: &Config, new: &Config, rust_log_rules: bool) -> Plan {
         match key.as_str() {
             "routing.guest" => plan_routing_guest(&mut plan, new, key),
             "routing.rules" => plan_routing_rules(&mut plan, new, key),
+            "control.token_file" | "control.read_token_file" => {
+                plan_token_file(&mut plan, new, key);
+            }
             "dialout.allow" | "dialout.max_per_second" => {
                 plan.dialout_change = true;
                 plan.running.dialout = new.dialout.clone();
@@ -191,6 +202,72 @@ fn plan_routing_rules(plan: &mut Plan, new: &Config, key: String) {
             plan.routing_rules_change = true;
             plan.running.routing.rules = new.routing.rules.clone();
             plan.applied.push(key);
+        }
+    }
+}
+
+/// Takes `new`'s token file named by `key` (`control.token_file` or
+/// `control.read_token_file`) into `plan`, but while `new` unsets the token file where the
+/// running endpoint needs a token: listening beyond loopback, or behind a reverse proxy
+/// (the file's own `control.listen` and `control.public_origins` wait for the restart).
+/// Then both wait, saying why, and the running tokens are kept ([`tokens_kept`]).
+fn plan_token_file(plan: &mut Plan, new: &Config, key: String) {
+    let running = &mut plan.running.control;
+    if new.control.token_file.is_none()
+        && running.token_file.is_some()
+        && let Some(why) = needs_a_token(running)
+    {
+        plan.waiting.push(Waiting {
+            key,
+            why: Some(format!("{why}; the running tokens are kept")),
+        });
+        return;
+    }
+    if key == "control.token_file" {
+        running.token_file = new.control.token_file.clone();
+    } else {
+        running.read_token_file = new.control.read_token_file.clone();
+    }
+    plan.control_tokens_change = true;
+    plan.applied.push(key);
+}
+
+/// Why the endpoint `control` sets up may not serve without a token, if it may not.
+fn needs_a_token(control: &ControlConfig) -> Option<String> {
+    if !control.listen.ip().is_loopback() {
+        Some(format!(
+            "the endpoint listens on {}, not a loopback address, until the restart: requests \
+             from the network need a bearer token",
+            control.listen
+        ))
+    } else if !control.public_origins.is_empty() {
+        Some(
+            "a reverse proxy serves the endpoint (control.public_origins) until the restart: \
+             requests through it need a bearer token"
+                .to_owned(),
+        )
+    } else {
+        None
+    }
+}
+
+/// Whether the running tokens are kept whatever their files hold now: `plan` leaves the
+/// token file unset waiting ([`plan_token_file`]).
+pub fn tokens_kept(plan: &Plan) -> bool {
+    plan.waiting.iter().any(|w| w.key == "control.token_file")
+}
+
+/// Takes into `plan` the tokens of its running token files that differ from those the
+/// endpoint takes (`changes`): each key whose token changed applies, its file's path the
+/// same or not.
+pub fn plan_token_changes(plan: &mut Plan, changes: TokenChanges) {
+    for (key, changed) in [
+        ("control.token_file", changes.token),
+        ("control.read_token_file", changes.read_token),
+    ] {
+        if changed && !plan.applied.iter().any(|applied| applied == key) {
+            plan.applied.push(key.to_owned());
+            plan.control_tokens_change = true;
         }
     }
 }

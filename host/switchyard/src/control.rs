@@ -11,7 +11,9 @@
 //! from calls, nor calls from them. Each runs in the guest's current version,
 //! and one guest's functions take turns ([`ControlTurns`]). The host's own
 //! functions run on at most [`HOST_THREADS`] blocking threads at once.
+//! [`access_rule`] is who may call them, as `[control]` sets it.
 
+use crate::config::{ControlConfig, KeyPath};
 use crate::config_reload::{self, ReloadAsker};
 use crate::control_turns::ControlTurns;
 use crate::executor::GuestExecutor;
@@ -25,6 +27,7 @@ use crate::session_functions::SessionFunctions;
 use crate::stats_file::Counters;
 use std::sync::Arc;
 use std::time::Duration;
+use switchyard_control::access::Access;
 use switchyard_control::rest::HOST_INTERFACE;
 use switchyard_control::{DispatchFuture, Dispatcher, Fault, Route, Value, count};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -424,6 +427,23 @@ pub fn server_info(active: usize, counters: Counters) -> String {
         counters.connected(),
         counters.seconds / 60,
     )
+}
+
+/// The endpoint's access rule as `control` sets it, its token files read now; the error
+/// names the key whose file gives no token.
+pub fn access_rule(control: &ControlConfig) -> Result<Access, (KeyPath, String)> {
+    let token = control
+        .token()
+        .map_err(|e| (["control", "token_file"].into(), e))?;
+    let read_token = control
+        .read_token()
+        .map_err(|e| (["control", "read_token_file"].into(), e))?;
+    // A read token without a token is a config error, checked when it was read.
+    Ok(match (token, read_token) {
+        (Some(token), Some(read_token)) => Access::with_read_token(&token, &read_token),
+        (Some(token), None) => Access::token(&token),
+        (None, _) => Access::open(),
+    })
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use crate::config::{Config, ControlConfig, default_sip_listen};
 use crate::config_reload::{self, ReloadStats, Reloader, Reloads};
-use crate::control::ControlBridge;
+use crate::control::{ControlBridge, access_rule};
 use crate::durable_file;
 use crate::events::Events;
 use crate::executor::GuestExecutor;
@@ -31,7 +31,6 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchyard_control::ServeOptions;
-use switchyard_control::access::Access;
 use switchyard_control::file_stamp::FileStamp;
 use switchyard_core::{CallCore, CoreConfig, MediaBacklog};
 use switchyard_guest::{CompileCache, Runtime};
@@ -271,6 +270,9 @@ pub async fn run(
         .map(|(name, path, _)| (name.clone(), path.clone()))
         .collect();
     let switch = GuestSwitch::new(guests, loader, routing_guest.clone(), watched_files);
+    // Checked when the config was read: an error here is a file that changed since.
+    let control_access =
+        access_rule(&config.control).map_err(|(key, message)| anyhow!("{key}: {message}"))?;
     let reload_asker = reloads.as_ref().map(|reloads| reloads.asker.clone());
     let reloader = reloads.map(|reloads| {
         let reloader = Reloader::new(
@@ -281,6 +283,7 @@ pub async fn run(
             host.clone(),
             log.clone(),
             reload_stats,
+            control_access.clone(),
         );
         (reloader, reloads.queue)
     });
@@ -324,6 +327,7 @@ pub async fn run(
     });
     let (stop_control, control_stopped) = oneshot::channel::<()>();
     let control_options = ServeOptions {
+        access: control_access,
         events: Some(events.log()),
         recordings: config.recording.dir.clone(),
         metrics: Some(Arc::new(metrics)),
@@ -486,22 +490,10 @@ fn seed() -> anyhow::Result<u64> {
         .context("the operating system's random source failed")
 }
 
-/// The control endpoint's access rule and HTTPS, as `[control]` sets them
+/// The control endpoint's HTTPS and limits, as `[control]` sets them
 /// (checked when the config was read, so an error here is a file that
 /// changed since).
 fn control_options(control: &ControlConfig) -> anyhow::Result<ServeOptions> {
-    let token = control
-        .token()
-        .map_err(|e| anyhow!("control.token_file: {e}"))?;
-    let read_token = control
-        .read_token()
-        .map_err(|e| anyhow!("control.read_token_file: {e}"))?;
-    // A read token without a token is a config error, checked when it was read.
-    let access = match (token, read_token) {
-        (Some(token), Some(read_token)) => Access::with_read_token(&token, &read_token),
-        (Some(token), None) => Access::token(&token),
-        (None, _) => Access::open(),
-    };
     let tls = control
         .tls()
         .map_err(|(key, message)| anyhow!("{key}: {message}"))?;
@@ -509,7 +501,6 @@ fn control_options(control: &ControlConfig) -> anyhow::Result<ServeOptions> {
         .public_origins()
         .map_err(|(key, message)| anyhow!("{key}: {message}"))?;
     Ok(ServeOptions {
-        access,
         tls,
         max_connections_per_peer: control.max_connections_per_peer,
         public_origins,

@@ -3,9 +3,10 @@
 use super::report::{Failure, LoadedGuest, Outcome, RefusedGuest, Report};
 use super::requests::{Asker, Reload, ReloadAsker, ReloadQueue, reload_channel};
 use super::stats::ReloadStats;
-use super::{GuestLoad, LogLevelChange, Plan, plan};
+use super::{GuestLoad, LogLevelChange, Plan, plan, plan_token_changes, tokens_kept};
 use crate::call_routing::CallRoutes;
 use crate::config::{Config, ConfigError};
+use crate::control::access_rule;
 use crate::dial_policy::DialPolicy;
 use crate::executor::GuestExecutor;
 use crate::guest_control::GuestSwitch;
@@ -15,6 +16,7 @@ use crate::log_level::{self, LogLevel};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
+use switchyard_control::access::Access;
 use tracing::{error, info, warn};
 use tracing_subscriber::EnvFilter;
 
@@ -55,6 +57,8 @@ pub struct Reloader {
     host: Arc<CoreHost>,
     log: LogLevel,
     stats: Arc<ReloadStats>,
+    /// The control endpoint's access rule, shared with the endpoint.
+    access: Access,
 }
 
 /// What a plan's applied sections are made of, checked before any is applied.
@@ -62,6 +66,7 @@ struct Compiled {
     routes: Option<CallRoutes>,
     dial_policy: Option<DialPolicy>,
     log_filter: Option<EnvFilter>,
+    access: Option<Access>,
 }
 
 impl Reload for Reloader {
@@ -77,7 +82,9 @@ impl Reload for Reloader {
 impl Reloader {
     /// A reloader of `reloads.file` for a server running `running`, routing through
     /// `executor`, loading guests' versions through `guests`, placing calls through `host`,
-    /// logging through `log`, counting each reload in `stats`.
+    /// logging through `log`, counting each reload in `stats`, changing the tokens of the
+    /// control endpoint's `access` (a clone of the endpoint's).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         reloads: &Reloads,
         running: Config,
@@ -86,6 +93,7 @@ impl Reloader {
         host: Arc<CoreHost>,
         log: LogLevel,
         stats: Arc<ReloadStats>,
+        access: Access,
     ) -> Reloader {
         Reloader {
             file: reloads.file.clone(),
@@ -96,6 +104,7 @@ impl Reloader {
             host,
             log,
             stats,
+            access,
         }
     }
 
@@ -110,11 +119,17 @@ impl Reloader {
             "{asker}: reading the configuration again from {}",
             self.file.display()
         );
-        let (file, running, rust_log_rules) =
-            (self.file.clone(), self.running.clone(), self.rust_log_rules);
-        // Off the async threads: the file may be on a slow disk.
-        let read =
-            tokio::task::spawn_blocking(move || read_plan(&file, &running, rust_log_rules)).await;
+        let (file, running, rust_log_rules, serving) = (
+            self.file.clone(),
+            self.running.clone(),
+            self.rust_log_rules,
+            self.access.clone(),
+        );
+        // Off the async threads: the files may be on a slow disk.
+        let read = tokio::task::spawn_blocking(move || {
+            read_plan(&file, &running, rust_log_rules, &serving)
+        })
+        .await;
         let (mut plan, mut compiled) = match read {
             Ok(Ok(checked)) => checked,
             Ok(Err(e)) => {
@@ -196,7 +211,8 @@ impl Reloader {
     }
 
     /// Puts `compiled` (but its log filter, which the reload sets once it has logged what it
-    /// did), and the routing guest of `plan`, in the running server's place.
+    /// did), and the routing guest of `plan`, in the running server's place: the control
+    /// endpoint's next requests are checked against its tokens.
     fn apply(&self, compiled: Compiled, plan: &Plan) {
         if let Some(routes) = compiled.routes {
             self.executor.set_routes(routes);
@@ -208,24 +224,48 @@ impl Reloader {
         if let Some(policy) = compiled.dial_policy {
             self.host.dial_policy().adopt(policy);
         }
+        if let Some(access) = compiled.access {
+            self.access.adopt(&access);
+        }
     }
 }
 
-/// `file` read again, planned over `running` ([`plan`]), with what the plan applies compiled.
+/// `file` read again, planned over `running` ([`plan`]) and the tokens of the control
+/// endpoint's `serving` rule ([`read_tokens`]), with what the plan applies compiled.
 fn read_plan(
     file: &Path,
     running: &Config,
     rust_log_rules: bool,
+    serving: &Access,
 ) -> Result<(Plan, Compiled), ConfigError> {
     let new = Config::load(file)?;
-    let plan = plan(running, &new, rust_log_rules);
-    let compiled = compile(file, &plan)?;
+    let mut plan = plan(running, &new, rust_log_rules);
+    let access = read_tokens(file, &mut plan, serving)?;
+    let compiled = compile(file, &plan, access)?;
     Ok((plan, compiled))
 }
 
-/// What `plan` applies, compiled as at start; an error is located in `file`. (The file's
-/// checks compiled it already: an error is a file changed in between.)
-fn compile(file: &Path, plan: &Plan) -> Result<Compiled, ConfigError> {
+/// The access rule of the token files `plan` runs with, read now, when it is to replace
+/// `serving`: their paths changed, or a token in them ([`plan_token_changes`]). None when
+/// `plan` keeps the running tokens ([`tokens_kept`]). An error is located in `file`.
+fn read_tokens(
+    file: &Path,
+    plan: &mut Plan,
+    serving: &Access,
+) -> Result<Option<Access>, ConfigError> {
+    if tokens_kept(plan) {
+        return Ok(None);
+    }
+    let access = access_rule(&plan.running.control)
+        .map_err(|(key, message)| ConfigError::at_key(file, key, message))?;
+    plan_token_changes(plan, access.changed_tokens(serving));
+    Ok(plan.control_tokens_change.then_some(access))
+}
+
+/// What `plan` applies, compiled as at start, with the control endpoint's `access` rule;
+/// an error is located in `file`. (The file's checks compiled it already: an error is a
+/// file changed in between.)
+fn compile(file: &Path, plan: &Plan, access: Option<Access>) -> Result<Compiled, ConfigError> {
     let at_key = |(key, message)| ConfigError::at_key(file, key, message);
     let routes = plan
         .routing_changes()
@@ -248,6 +288,7 @@ fn compile(file: &Path, plan: &Plan) -> Result<Compiled, ConfigError> {
         routes,
         dial_policy,
         log_filter,
+        access,
     })
 }
 
