@@ -1371,10 +1371,11 @@ fn a_request_taken_and_never_answered_exits_3_apart_from_a_server_not_reached() 
     }
 }
 
-/// A control API that takes one request whole and closes the connection without answering
-/// it: its address, and what ends with the request's text.
-fn taking_without_answering() -> (String, std::thread::JoinHandle<String>) {
-    use std::io::Read;
+/// A control API that takes one request whole, sends `answer` (nothing: it does not answer)
+/// and closes the connection: its address, and what ends with the request's text.
+fn answering_once(answer: &str) -> (String, std::thread::JoinHandle<String>) {
+    use std::io::{Read, Write};
+    let answer = answer.to_owned();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
     let address = listener.local_addr().unwrap().to_string();
     let taker = std::thread::spawn(move || {
@@ -1390,6 +1391,9 @@ fn taking_without_answering() -> (String, std::thread::JoinHandle<String>) {
                 Ok(read) => request.extend_from_slice(&chunk[..read]),
             }
         }
+        connection
+            .write_all(answer.as_bytes())
+            .expect("the answer sent");
         text(&request)
     });
     (address, taker)
@@ -1445,7 +1449,7 @@ fn ctl_reload_prints_what_it_did_and_exits_0_once_loaded_1_when_refused_3_unansw
     );
     assert!(broken.stdout.is_empty(), "{}", text(&broken.stdout));
 
-    let (silent, taker) = taking_without_answering();
+    let (silent, taker) = answering_once("");
     let unanswered = run(&["ctl", "--control", &silent, "reload"]);
     assert!(taker.join().unwrap().contains("configReload"));
     assert_eq!(
@@ -1454,6 +1458,32 @@ fn ctl_reload_prints_what_it_did_and_exits_0_once_loaded_1_when_refused_3_unansw
         "{}",
         text(&unanswered.stderr)
     );
+}
+
+#[test]
+fn a_table_answered_as_a_struct_fails_ctl_and_guest_list_naming_the_function() {
+    let body = "<?xml version=\"1.0\"?><methodResponse><params><param><value><struct>\
+                </struct></value></param></params></methodResponse>";
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    for (args, function) in [
+        (&["ctl", "rooms"][..], "switchyard.rooms"),
+        (&["ctl", "--json", "guests"], "guestList"),
+        (&["guest", "list"], "guestList"),
+    ] {
+        let (control, taker) = answering_once(&answer);
+        let out = run(&[args, &["--control", &control]].concat());
+        assert!(taker.join().unwrap().contains(function), "{args:?}");
+        let error = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {error}");
+        assert!(
+            error.contains(&format!("{function} answered Struct([]), not an array")),
+            "{args:?}: {error}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
+    }
 }
 
 #[test]

@@ -289,19 +289,34 @@ fn check_status(head: &httparse::Response<'_, '_>) -> anyhow::Result<()> {
 }
 
 /// The Content-Length among the header fields `headers` of an HTTP answer, if it has one.
+/// Repeated, in several fields or as a list in one, it is taken when every value is the same
+/// (RFC 9110 §8.6); differing values are an error, as where the body ends cannot be told
+/// (RFC 9112 §6.3).
 fn content_length(headers: &[httparse::Header<'_>]) -> anyhow::Result<Option<usize>> {
-    let Some(header) = headers
+    let mut lengths = headers
         .iter()
-        .find(|header| header.name.eq_ignore_ascii_case("content-length"))
-    else {
+        .filter(|header| header.name.eq_ignore_ascii_case("content-length"))
+        .flat_map(|header| header.value.split(|&byte| byte == b','))
+        .map(length);
+    let Some(first) = lengths.next().transpose()? else {
         return Ok(None);
     };
-    let value = String::from_utf8_lossy(header.value);
+    for other in lengths {
+        let other = other?;
+        if other != first {
+            bail!("the answer's Content-Length is both {first} and {other}: its end is unknown");
+        }
+    }
+    Ok(Some(first))
+}
+
+/// The length one Content-Length value, `value`, gives.
+fn length(value: &[u8]) -> anyhow::Result<usize> {
+    let value = String::from_utf8_lossy(value);
     let value = value.trim();
-    let length = value
+    value
         .parse()
-        .with_context(|| format!("the answer's Content-Length {value:?} is no length"))?;
-    Ok(Some(length))
+        .with_context(|| format!("the answer's Content-Length {value:?} is no length"))
 }
 
 #[cfg(test)]
@@ -359,6 +374,31 @@ mod tests {
         let error = http_body(broken).unwrap_err();
         assert!(!unanswered(&error), "{error:#}");
         assert!(!unanswered(&http_body(b"SSH-2.0-OpenSSH").unwrap_err()));
+    }
+
+    #[test]
+    fn an_answer_of_differing_content_lengths_is_refused_and_of_one_repeated_taken() {
+        for differing in [
+            &b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nhi there"[..],
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2, 5\r\n\r\nhi there",
+        ] {
+            let error = http_body(differing).unwrap_err();
+            let shown = format!("{error:#}");
+            assert!(shown.contains("Content-Length is both 2 and 5"), "{shown}");
+            assert!(!unanswered(&error), "{shown}");
+        }
+        for repeated in [
+            &b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\ncontent-length:  2\r\n\r\nhi there"[..],
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2 ,2\r\n\r\nhi there",
+        ] {
+            assert_eq!(http_body(repeated).unwrap(), b"hi");
+        }
+        let listed_with_junk = b"HTTP/1.1 200 OK\r\nContent-Length: 2, two\r\n\r\nhi";
+        let error = http_body(listed_with_junk).unwrap_err();
+        assert!(
+            error.to_string().contains("\"two\" is no length"),
+            "{error:#}"
+        );
     }
 
     #[test]

@@ -19,9 +19,9 @@ pub struct ControlConnection {
 
 impl ControlConnection {
     /// The control API at `control` (`--control`), else at the `listen` of `config`
-    /// (`--config`'s `[control]`, [`reachable`]); with the token of `token_file`
-    /// (`--token-file`), else of `config`'s `token_file`, if either is set; over HTTPS
-    /// trusting `config`'s `tls_cert` alone when it is set, else plain HTTP. Both files are
+    /// (`--config`'s `[control]`), either reached as [`reachable`] says; with the token of
+    /// `token_file` (`--token-file`), else of `config`'s `token_file`, if either is set; over
+    /// HTTPS trusting `config`'s `tls_cert` alone when it is set, else plain HTTP. Both files are
     /// read here, before any connection: the error says what is wrong with the token's
     /// file, or names `control.tls_cert` and its file ([`TrustedCertificate::load`]).
     pub fn resolve(
@@ -33,7 +33,7 @@ impl ControlConnection {
             config.token_file = token_file;
         }
         Ok(ControlConnection {
-            addr: control.unwrap_or_else(|| reachable(config.listen)),
+            addr: reachable(control.unwrap_or(config.listen)),
             token: config.token()?,
             tls_cert: config
                 .tls_cert
@@ -54,7 +54,8 @@ impl ControlConnection {
 }
 
 /// Where to reach the control API of a server listening on `listen`: the
-/// loopback address of its family when it listens on every address.
+/// loopback address of its family when it listens on every address, which is
+/// no address to connect to.
 pub fn reachable(listen: SocketAddr) -> SocketAddr {
     match listen.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, listen.port()).into(),
@@ -141,6 +142,19 @@ mod tests {
         assert_eq!(api.token, Some("the-token-given-on-the-line"));
         // HTTPS is the server's: only its configuration says so.
         assert!(api.tls_cert.is_some());
+    }
+
+    #[test]
+    fn a_control_address_given_as_every_address_is_reached_on_loopback() {
+        for (given, reached) in [
+            ("0.0.0.0:8091", "127.0.0.1:8091"),
+            ("[::]:9001", "[::1]:9001"),
+        ] {
+            let control = given.parse().unwrap();
+            let connection =
+                ControlConnection::resolve(ControlConfig::default(), Some(control), None).unwrap();
+            assert_eq!(connection.api().addr, reached.parse().unwrap(), "{given}");
+        }
     }
 
     #[test]

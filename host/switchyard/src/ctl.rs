@@ -7,7 +7,7 @@ use crate::cli_output;
 use crate::cli_table::table;
 use crate::control_client::{self, ControlApi};
 use crate::control_connection::advice;
-use crate::guest_cli::{self, fail, fail_call};
+use crate::guest_cli::{self, fail, fail_call, fail_unexpected};
 use clap::Subcommand;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -194,9 +194,10 @@ impl CtlCommand {
 /// Runs `command` against the control API `api`: exit 0 with the answer on stdout; else the
 /// reason on stderr, with exit [`guest_cli::UNANSWERED`] (3) when the server took the request
 /// and did not answer in time, or closed the connection before its whole answer (it may have
-/// carried it out), and 1 otherwise (a fault, or a server not asked: one that resets the
-/// connection did not take the request). A reload's report that names guests refusing their
-/// new settings is printed, and exit 1 too.
+/// carried it out), and 1 otherwise (a fault, an answer not of the shape the command takes,
+/// named with the function, or a server not asked: one that resets the connection did not
+/// take the request). A reload's report that names guests refusing their new settings is
+/// printed, and exit 1 too.
 pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
     let wait = command.wait();
     let Call {
@@ -214,9 +215,11 @@ pub fn run(api: &ControlApi<'_>, json: bool, command: CtlCommand) -> ExitCode {
         }
         Err(e) => return fail_call(&e, advice(&e)),
     };
-    let text = match json {
-        true => format!("{:#}\n", switchyard_control::json::to_json(&answer)),
-        false => shown_to_person(&shown, &answer),
+    // The shape is checked for JSON too: a script is not to take another one for the answer.
+    let text = match (shown_to_person(&shown, &answer), json) {
+        (Err(expected), _) => return fail_unexpected(method, &answer, &expected),
+        (Ok(_), true) => format!("{:#}\n", switchyard_control::json::to_json(&answer)),
+        (Ok(text), false) => text,
     };
     let printed = cli_output::print(&text);
     match guests_refusing(&shown, &answer) {
@@ -241,19 +244,21 @@ fn guests_refusing(shown: &Shown, answer: &Value) -> Option<String> {
     })
 }
 
-fn shown_to_person(shown: &Shown, answer: &Value) -> String {
+/// `answer` as `shown` shows it to a person; else, when it is not of the shape `shown`
+/// takes, that shape (e.g. "an array").
+fn shown_to_person(shown: &Shown, answer: &Value) -> Result<String, String> {
     match (shown, answer) {
-        (Shown::Table(columns, None), Value::Array(rows)) => table(columns, rows),
-        (Shown::Table(columns, Some(member)), Value::Struct(members)) => {
-            match members.iter().find(|(name, _)| name == member) {
-                Some((_, Value::Array(rows))) => table(columns, rows),
-                _ => format!("{answer:?}\n"),
-            }
-        }
-        (Shown::Text, Value::String(text)) => format!("{}\n", cli_output::literal(text, false)),
-        (Shown::Done, _) => "ok\n".to_owned(),
-        (Shown::Reload, Value::Struct(_)) => reload_report(answer),
-        _ => format!("{answer:?}\n"),
+        (Shown::Table(columns, None), Value::Array(rows)) => Ok(table(columns, rows)),
+        (Shown::Table(_, None), _) => Err("an array".to_owned()),
+        (Shown::Table(columns, Some(name)), _) => match member(answer, name) {
+            Some(Value::Array(rows)) => Ok(table(columns, rows)),
+            _ => Err(format!("a struct whose member {name} is an array")),
+        },
+        (Shown::Text, Value::String(text)) => Ok(format!("{}\n", cli_output::literal(text, false))),
+        (Shown::Text, _) => Err("a string".to_owned()),
+        (Shown::Done, _) => Ok("ok\n".to_owned()),
+        (Shown::Reload, Value::Struct(_)) => Ok(reload_report(answer)),
+        (Shown::Reload, _) => Err("a struct".to_owned()),
     }
 }
 
@@ -367,15 +372,19 @@ mod tests {
                 ])]),
             ),
         ]);
-        let shown = shown_to_person(&Shown::Table(PARTICIPANTS, Some("participants")), &room);
+        let shown =
+            shown_to_person(&Shown::Table(PARTICIPANTS, Some("participants")), &room).unwrap();
         assert_eq!(
             shown,
             "CALL  NUMBER  STATUS  REASON   MUTED  TALKING\nc1    alice   3       entered  yes    no\n"
         );
-        assert_eq!(shown_to_person(&Shown::Done, &Value::Bool(true)), "ok\n");
+        assert_eq!(
+            shown_to_person(&Shown::Done, &Value::Bool(true)),
+            Ok("ok\n".into())
+        );
         assert_eq!(
             shown_to_person(&Shown::Text, &Value::String("c9".into())),
-            "c9\n"
+            Ok("c9\n".into())
         );
     }
 
@@ -424,7 +433,7 @@ mod tests {
     fn a_reload_is_shown_line_by_line_and_a_guests_refusal_fails_the_command() {
         let loaded = reload_answer(Vec::new());
         assert_eq!(
-            shown_to_person(&Shown::Reload, &loaded),
+            shown_to_person(&Shown::Reload, &loaded).unwrap(),
             "reloaded /etc/switchyard.toml\n\
              applied: [routing], [guests.webconference]\n\
              loaded: webconference version 2\n\
@@ -442,7 +451,7 @@ mod tests {
                 Value::String("guestLoad: refused: \u{1b}[2J".into()),
             ),
         ])]);
-        let shown = shown_to_person(&Shown::Reload, &refused);
+        let shown = shown_to_person(&Shown::Reload, &refused).unwrap();
         assert!(
             shown.ends_with("refused: nway: guestLoad: refused: \\u{1b}[2J\n"),
             "{shown}"
@@ -459,7 +468,7 @@ mod tests {
             ("applied".into(), Value::Array(Vec::new())),
         ]);
         assert_eq!(
-            shown_to_person(&Shown::Reload, &nothing),
+            shown_to_person(&Shown::Reload, &nothing).unwrap(),
             "reloaded my.toml\napplied: none\n"
         );
     }
@@ -483,10 +492,85 @@ mod tests {
                 ("number".into(), Value::String("\u{1b}[2J".into())),
             ])]),
         )]);
-        let shown = shown_to_person(&Shown::Table(PARTICIPANTS, Some("participants")), &room);
+        let shown =
+            shown_to_person(&Shown::Table(PARTICIPANTS, Some("participants")), &room).unwrap();
         assert!(!shown.contains('\u{1b}'), "{shown:?}");
         assert!(shown.contains(r"c1    \u{1b}[2J"), "{shown:?}");
-        let dialed = shown_to_person(&Shown::Text, &Value::String("c2\u{1b}]0;x\u{7}".into()));
+        let dialed =
+            shown_to_person(&Shown::Text, &Value::String("c2\u{1b}]0;x\u{7}".into())).unwrap();
         assert_eq!(dialed, "c2\\u{1b}]0;x\\u{7}\n");
+    }
+
+    #[test]
+    fn an_answer_of_another_shape_names_the_shape_taken() {
+        let empty = || Value::Struct(Vec::new());
+        assert_eq!(
+            shown_to_person(&Shown::Table(ROOMS, None), &empty()),
+            Err("an array".into())
+        );
+        let room = Shown::Table(PARTICIPANTS, Some("participants"));
+        assert_eq!(
+            shown_to_person(&room, &Value::Array(Vec::new())),
+            Err("a struct whose member participants is an array".into())
+        );
+        assert_eq!(
+            shown_to_person(&room, &empty()),
+            Err("a struct whose member participants is an array".into())
+        );
+        assert_eq!(
+            shown_to_person(&Shown::Text, &Value::Int(12)),
+            Err("a string".into())
+        );
+        assert_eq!(
+            shown_to_person(&Shown::Reload, &Value::Array(Vec::new())),
+            Err("a struct".into())
+        );
+    }
+
+    /// Answers every call with a struct of no members.
+    struct AnsweringAnEmptyStruct;
+
+    impl switchyard_control::Dispatcher for AnsweringAnEmptyStruct {
+        fn dispatch(&self, _: switchyard_control::Route) -> switchyard_control::DispatchFuture<'_> {
+            Box::pin(async { Ok(Value::Struct(Vec::new())) })
+        }
+    }
+
+    #[test]
+    fn a_command_answered_in_another_shape_fails_for_people_and_scripts() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("a listener");
+        let api = ControlApi {
+            addr: listener.local_addr().unwrap(),
+            token: None,
+            tls_cert: None,
+        };
+        runtime.spawn(switchyard_control::serve(
+            listener,
+            std::sync::Arc::new(AnsweringAnEmptyStruct),
+            std::future::pending(),
+        ));
+        let room = || CtlCommand::Room { room: "7".into() };
+        let dialout = || CtlCommand::Dialout {
+            room: "7".into(),
+            uri: "sip:bob@127.0.0.1".into(),
+        };
+        for json in [false, true] {
+            assert_eq!(run(&api, json, CtlCommand::Rooms), ExitCode::FAILURE);
+            assert_eq!(run(&api, json, CtlCommand::Guests), ExitCode::FAILURE);
+            assert_eq!(run(&api, json, room()), ExitCode::FAILURE);
+            assert_eq!(run(&api, json, dialout()), ExitCode::FAILURE);
+        }
+        // The same server answers a change, which takes any answer, and a reload, whose
+        // report is a struct.
+        let lock = CtlCommand::Lock { room: "7".into() };
+        assert_eq!(run(&api, false, lock), ExitCode::SUCCESS);
+        assert_eq!(run(&api, false, CtlCommand::Reload), ExitCode::SUCCESS);
     }
 }

@@ -28,9 +28,7 @@ pub fn load(api: &ControlApi<'_>, name: &str, file: &Path) -> ExitCode {
         Ok(Ok(Value::Int(version))) => cli_output::print(&format!(
             "guest {name}: version {version} loaded from {file}; new calls go to it\n"
         )),
-        Ok(Ok(other)) => fail(format!(
-            "guestLoad answered {other:?}, not a version number"
-        )),
+        Ok(Ok(other)) => fail_unexpected("guestLoad", &other, "a version number"),
         Ok(Err(fault)) => fail(format!("guest {name}: not loaded: {}", fault.message)),
         Err(e) => fail_call(&e, advice(&e)),
     }
@@ -76,7 +74,7 @@ fn carried_as_is(c: char) -> bool {
 pub fn list(api: &ControlApi<'_>) -> ExitCode {
     match control_client::call(api, "guestList", &[], control_client::READ_WAIT) {
         Ok(Ok(Value::Array(versions))) => cli_output::print(&table(&COLUMNS, &versions)),
-        Ok(Ok(other)) => fail(format!("guestList answered {other:?}, not an array")),
+        Ok(Ok(other)) => fail_unexpected("guestList", &other, "an array"),
         Ok(Err(fault)) => fail(format!("guestList: {}", fault.message)),
         Err(e) => fail_call(&e, advice(&e)),
     }
@@ -98,6 +96,12 @@ pub const COLUMNS: [(&str, &str); 7] = [
 pub fn fail(message: String) -> ExitCode {
     eprintln!("switchyard: {}", cli_output::literal(&message, true));
     ExitCode::FAILURE
+}
+
+/// Prints, as [`fail`] does, that the control API's function `method` answered `answer`,
+/// not what the command takes (`expected`, e.g. "an array"); exit 1.
+pub fn fail_unexpected(method: &str, answer: &Value, expected: &str) -> ExitCode {
+    fail(format!("{method} answered {answer:?}, not {expected}"))
 }
 
 /// The exit code of a command whose request the server took and did not
