@@ -391,3 +391,98 @@ fn a_change_of_a_section_and_of_keys_waiting_is_planned_together() {
     expected.log.level = "warn".to_owned();
     assert_eq!(plan.running, expected);
 }
+
+#[test]
+fn a_token_file_set_moved_or_unset_on_loopback_applies() {
+    let mut new = running();
+    new.control.token_file = Some("/etc/switchyard/admin.token".into());
+    new.control.read_token_file = Some("/etc/switchyard/read.token".into());
+    let set = plan(&running(), &new, false);
+    assert_eq!(
+        set.applied,
+        ["control.token_file", "control.read_token_file"]
+    );
+    assert!(set.control_tokens_change);
+    assert_eq!(set.applied_sections(), ["[control]"]);
+    assert!(set.waiting.is_empty(), "{:?}", set.waiting);
+    assert_eq!(set.running.control, new.control);
+    assert!(!tokens_kept(&set));
+
+    let mut moved = new.clone();
+    moved.control.token_file = Some("/etc/switchyard/rotated.token".into());
+    let plan_moved = plan(&new, &moved, false);
+    assert_eq!(plan_moved.applied, ["control.token_file"]);
+    assert_eq!(plan_moved.running.control, moved.control);
+
+    let unset = plan(&new, &running(), false);
+    assert_eq!(
+        unset.applied,
+        ["control.token_file", "control.read_token_file"],
+        "a loopback endpoint may serve without a token"
+    );
+    assert_eq!(unset.running.control, running().control);
+}
+
+#[test]
+fn a_token_file_unset_waits_while_the_running_endpoint_needs_a_token() {
+    let mut with_tokens = running();
+    with_tokens.control.token_file = Some("/etc/switchyard/admin.token".into());
+    with_tokens.control.read_token_file = Some("/etc/switchyard/read.token".into());
+    let mut on_the_network = with_tokens.clone();
+    on_the_network.control.listen = "0.0.0.0:8090".parse().unwrap();
+    let mut proxied = with_tokens.clone();
+    proxied.control.public_origins = vec!["https://switch.example".to_owned()];
+    for (serving, why) in [
+        (on_the_network, "listens on 0.0.0.0:8090"),
+        (proxied, "a reverse proxy serves the endpoint"),
+    ] {
+        // The file's loopback `listen` and no proxy, which pass its checks, wait.
+        let plan = plan(&serving, &running(), false);
+        assert_eq!(
+            waiting(&plan)
+                .into_iter()
+                .filter(|key| key.contains("token"))
+                .collect::<Vec<_>>(),
+            ["control.token_file", "control.read_token_file"]
+        );
+        for waiting in plan.waiting.iter().filter(|w| w.key.contains("token")) {
+            let said = waiting.why.as_deref().unwrap_or_default();
+            assert!(said.contains(why), "{said}");
+            assert!(said.ends_with("the running tokens are kept"), "{said}");
+        }
+        assert!(plan.applied.is_empty(), "{:?}", plan.applied);
+        assert!(!plan.control_tokens_change);
+        assert!(tokens_kept(&plan));
+        assert_eq!(plan.running, serving, "the running values are kept");
+    }
+}
+
+#[test]
+fn a_token_changed_in_its_file_applies_by_its_key_once() {
+    let mut same = plan(&running(), &running(), false);
+    plan_token_changes(&mut same, TokenChanges::default());
+    assert!(!same.control_tokens_change);
+    assert!(same.applied_sections().is_empty());
+    plan_token_changes(
+        &mut same,
+        TokenChanges {
+            token: false,
+            read_token: true,
+        },
+    );
+    assert_eq!(same.applied, ["control.read_token_file"]);
+    assert!(same.control_tokens_change);
+    assert_eq!(same.applied_sections(), ["[control]"]);
+
+    let mut with_token = running();
+    with_token.control.token_file = Some("/etc/switchyard/admin.token".into());
+    let mut moved = plan(&running(), &with_token, false);
+    plan_token_changes(
+        &mut moved,
+        TokenChanges {
+            token: true,
+            read_token: false,
+        },
+    );
+    assert_eq!(moved.applied, ["control.token_file"], "named once");
+}
