@@ -43,8 +43,8 @@ fn udp(addr: SocketAddr) -> io::Result<UdpSocket> {
     UdpSocket::from_std(socket.into())
 }
 
-/// A TCP listener bound to `addr`.
-fn tcp(addr: SocketAddr) -> io::Result<TcpListener> {
+/// A TCP listener bound to `addr` (IPv6-only on an IPv6 address, as `udp_and_tcp`'s).
+pub(crate) fn tcp(addr: SocketAddr) -> io::Result<TcpListener> {
     let socket = socket(addr, Type::STREAM, Protocol::TCP)?;
     // A restarted server must not wait for the old connections' TIME_WAIT to end.
     socket.set_reuse_address(true)?;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use switchyard_sip::host_of;
 use tokio::sync::{Notify, mpsc};
 
-use crate::{ConnectionId, SocketsConfig};
+use crate::{ConnectionId, SocketsConfig, Transport};
 
 /// How many connections one [`Table::admit`] asks `needed` about at most, of every host
 /// together: each answer may take the owner's own lock while the table is locked, and every
@@ -62,8 +62,8 @@ struct Inner {
     /// carried one.
     clock: u64,
     by_id: HashMap<ConnectionId, Entry>,
-    /// The newest connection to each peer address.
-    by_remote: HashMap<SocketAddr, ConnectionId>,
+    /// The newest connection to each peer address over each transport.
+    by_remote: HashMap<(Transport, SocketAddr), ConnectionId>,
     /// The connections of each side holding a place that each peer host has open (its
     /// [`host_of`]); none is listed without one.
     per_host: HashMap<(Side, IpAddr), HashSet<ConnectionId>>,
@@ -77,6 +77,7 @@ struct Inner {
 
 #[derive(Debug)]
 struct Entry {
+    transport: Transport,
     remote: SocketAddr,
     /// `None` once retired: no message finds it.
     queue: Option<Queue>,
@@ -126,7 +127,8 @@ impl Table {
         self.add(remote, queue, Side::Peers, per_address)
     }
 
-    /// As [`Table::accept`], for a connection accepted from `remote`; but where connections
+    /// As [`Table::accept`], for a connection over `transport` (TCP, or TLS over it)
+    /// accepted from `remote`; but where connections
     /// serving peers fill the table or their share of it, it takes the place of one of a
     /// host holding more of them than `remote`'s would with it (so a host holding few gets
     /// in, and hosts holding as many cannot evict each other in turn): of the host holding
@@ -138,6 +140,7 @@ impl Table {
     /// address is returned with the registration.
     pub(crate) fn admit(
         self: &Arc<Self>,
+        transport: Transport,
         remote: SocketAddr,
         queue: Queue,
         per_address: usize,
@@ -156,19 +159,25 @@ impl Table {
             }
             Err(refused) => return Err(refused),
         };
-        let registration = self.insert(&mut inner, remote, queue, Side::Peers);
+        let registration = self.insert(&mut inner, (transport, remote), queue, Side::Peers);
         Ok((registration, evicted))
     }
 
-    /// The queue of connection `id` if it is open and not retired, else of the newest such
-    /// connection to `remote`, if any.
-    pub(crate) fn queue(&self, id: Option<ConnectionId>, remote: SocketAddr) -> Option<Queue> {
+    /// The queue of connection `id` if it is open over `transport` and not retired, else of
+    /// the newest such connection to `remote` over `transport`, if any.
+    pub(crate) fn queue(
+        &self,
+        transport: Transport,
+        id: Option<ConnectionId>,
+        remote: SocketAddr,
+    ) -> Option<Queue> {
         let inner = self.lock();
-        id.and_then(|id| inner.by_id.get(&id)?.queue.clone())
+        let over_transport = |entry: &&Entry| entry.transport == transport;
+        id.and_then(|id| inner.by_id.get(&id).filter(over_transport)?.queue.clone())
             .or_else(|| {
                 inner
                     .by_id
-                    .get(inner.by_remote.get(&remote)?)?
+                    .get(inner.by_remote.get(&(transport, remote))?)?
                     .queue
                     .clone()
             })
@@ -179,7 +188,7 @@ impl Table {
         self.lock().by_id.len()
     }
 
-    /// Adds a connection of `side`, with at most `per_address` of that side per host.
+    /// Adds a TCP connection of `side`, with at most `per_address` of that side per host.
     fn add(
         self: &Arc<Self>,
         remote: SocketAddr,
@@ -189,22 +198,24 @@ impl Table {
     ) -> Result<Registration, Refused> {
         let mut inner = self.lock();
         inner.room(self.max, side, host_of(remote.ip()), per_address)?;
-        Ok(self.insert(&mut inner, remote, queue, side))
+        Ok(self.insert(&mut inner, (Transport::Tcp, remote), queue, side))
     }
 
-    /// Adds a connection of `side` that has room.
+    /// Adds a connection of `side` to a peer over a transport (`place`) that has room.
     fn insert(
         self: &Arc<Self>,
         inner: &mut Inner,
-        remote: SocketAddr,
+        place: (Transport, SocketAddr),
         queue: Queue,
         side: Side,
     ) -> Registration {
+        let (transport, remote) = place;
         inner.next_id += 1;
         inner.clock += 1;
         let id = ConnectionId(inner.next_id);
         let eviction = Arc::new(Notify::new());
         let entry = Entry {
+            transport,
             remote,
             queue: Some(queue),
             side,
@@ -213,7 +224,7 @@ impl Table {
             eviction: Arc::clone(&eviction),
         };
         inner.by_id.insert(id, entry);
-        inner.by_remote.insert(remote, id);
+        inner.by_remote.insert(place, id);
         inner.hold(id, side, host_of(remote.ip()));
         Registration {
             table: Arc::clone(self),
@@ -268,8 +279,8 @@ impl Registration {
             return;
         };
         entry.queue = None;
-        let remote = entry.remote;
-        inner.route_past(self.id, remote);
+        let place = (entry.transport, entry.remote);
+        inner.route_past(self.id, place);
     }
 }
 
@@ -394,22 +405,23 @@ impl Inner {
         Some(remote)
     }
 
-    /// If messages to `remote` go on connection `id`, has the newest other one not retired
-    /// take them, if any (a scan of at most `max` entries, once per closed connection).
-    fn route_past(&mut self, id: ConnectionId, remote: SocketAddr) {
-        if self.by_remote.get(&remote) != Some(&id) {
+    /// If messages to a peer over a transport (`place`) go on connection `id`, has the newest
+    /// other one not retired take them, if any (a scan of at most `max` entries, once per
+    /// closed connection).
+    fn route_past(&mut self, id: ConnectionId, place: (Transport, SocketAddr)) {
+        if self.by_remote.get(&place) != Some(&id) {
             return;
         }
         let other = self
             .by_id
             .iter()
-            .filter(|(other, entry)| **other != id && entry.remote == remote)
+            .filter(|(other, entry)| **other != id && (entry.transport, entry.remote) == place)
             .filter(|(_, entry)| entry.queue.is_some())
             .map(|(other, _)| *other)
             .max();
         match other {
-            Some(other) => self.by_remote.insert(remote, other),
-            None => self.by_remote.remove(&remote),
+            Some(other) => self.by_remote.insert(place, other),
+            None => self.by_remote.remove(&place),
         };
     }
 }
@@ -426,7 +438,7 @@ impl Drop for Registration {
         } else {
             inner.release(self.id, entry.side, host_of(remote.ip()));
         }
-        inner.route_past(self.id, remote);
+        inner.route_past(self.id, (entry.transport, remote));
     }
 }
 
@@ -460,7 +472,7 @@ mod tests {
         let (queue, _rx) = mpsc::channel(1);
         let from = |host: u8, port| SocketAddr::from(([192, 0, 2, host], port));
         let nothing_needed = |_| false;
-        let admit = |remote| table.admit(remote, queue.clone(), 8, &nothing_needed);
+        let admit = |remote| table.admit(Transport::Tcp, remote, queue.clone(), 8, &nothing_needed);
         let biggest: Vec<_> = (1..=8)
             .map(|port| admit(from(1, port)).unwrap().0)
             .collect();
@@ -484,7 +496,7 @@ mod tests {
         assert_eq!(table.len(), 15, "open until it closes");
         assert_eq!(table.lock().held(Side::Peers, host_of(from(1, 0).ip())), 7);
         assert!(
-            table.queue(None, from(1, 3)).is_some(),
+            table.queue(Transport::Tcp, None, from(1, 3)).is_some(),
             "it writes what comes meanwhile"
         );
         drop((biggest, others, newcomer));
@@ -504,7 +516,7 @@ mod tests {
             asked.set(asked.get() + 1);
             all_needed.get()
         };
-        let admit = |remote| table.admit(remote, queue.clone(), 8, &needed);
+        let admit = |remote| table.admit(Transport::Tcp, remote, queue.clone(), 8, &needed);
         let biggest = (1..=8).map(|port| admit(from(1, port)).unwrap());
         let next = (1..=6).map(|port| admit(from(2, port)).unwrap());
         let _held: Vec<_> = biggest.chain(next).collect();
@@ -532,7 +544,7 @@ mod tests {
         let (queue, _rx) = mpsc::channel(1);
         let from = |host: u8, port| SocketAddr::from(([192, 0, 2, host], port));
         let nothing_needed = |_| false;
-        let admit = |remote| table.admit(remote, queue.clone(), 8, &nothing_needed);
+        let admit = |remote| table.admit(Transport::Tcp, remote, queue.clone(), 8, &nothing_needed);
         let _first: Vec<_> = (1..=7).map(|port| admit(from(1, port)).unwrap()).collect();
         let _second: Vec<_> = (1..=7).map(|port| admit(from(2, port)).unwrap()).collect();
         assert_eq!(
@@ -556,7 +568,7 @@ mod tests {
         let (queue, _rx) = mpsc::channel(1);
         let from = |host: u8, port| SocketAddr::from(([192, 0, 2, host], port));
         let needed = |remote: SocketAddr| remote.ip() == from(1, 0).ip() || remote.port() == 1;
-        let admit = |remote| table.admit(remote, queue.clone(), 8, &needed);
+        let admit = |remote| table.admit(Transport::Tcp, remote, queue.clone(), 8, &needed);
         let _biggest: Vec<_> = (1..=6).map(|port| admit(from(1, port)).unwrap()).collect();
         let mut next: Vec<_> = (1..=5)
             .map(|port| admit(from(2, port)).unwrap().0)
@@ -603,15 +615,44 @@ mod tests {
             Some(Refused::Full(2)),
             "full"
         );
-        assert!(table.queue(Some(first.id()), b).is_some());
+        assert!(table.queue(Transport::Tcp, Some(first.id()), b).is_some());
         drop(second);
         assert!(
-            table.queue(None, a).is_some(),
+            table.queue(Transport::Tcp, None, a).is_some(),
             "the older one to a takes over"
         );
         drop(first);
-        assert!(table.queue(None, a).is_none());
+        assert!(table.queue(Transport::Tcp, None, a).is_none());
         assert_eq!(table.len(), 0);
+    }
+
+    #[test]
+    fn tls_connections_hold_places_as_tcp_ones_and_are_found_apart_from_them() {
+        let table = Table::new(2);
+        let a = "192.0.2.1:5060".parse().unwrap();
+        let (queue, _rx) = mpsc::channel(1);
+        let nothing_needed = |_| false;
+        let (tls, _) = table
+            .admit(Transport::Tls, a, queue.clone(), 2, &nothing_needed)
+            .unwrap();
+        assert!(table.queue(Transport::Tls, None, a).is_some());
+        assert!(
+            table.queue(Transport::Tcp, None, a).is_none(),
+            "none over TCP"
+        );
+        assert!(
+            table.queue(Transport::Tcp, Some(tls.id()), a).is_none(),
+            "its id does not make it a TCP one"
+        );
+        let _tcp = table.register(a, queue.clone(), 2).unwrap();
+        assert_eq!(
+            table.register(a, queue.clone(), 2).err(),
+            Some(Refused::Full(2)),
+            "the TLS connection holds a place"
+        );
+        drop(tls);
+        assert!(table.queue(Transport::Tls, None, a).is_none());
+        assert!(table.queue(Transport::Tcp, None, a).is_some());
     }
 
     #[test]
@@ -622,14 +663,17 @@ mod tests {
         let older = table.accept(a, queue.clone(), 1).unwrap();
         let mut newer = table.register(a, queue.clone(), 2).unwrap();
         newer.retire();
-        assert!(table.queue(Some(newer.id()), a).is_some(), "the older one");
+        assert!(
+            table.queue(Transport::Tcp, Some(newer.id()), a).is_some(),
+            "the older one"
+        );
         assert_eq!(
             table.register(a, queue.clone(), 2).err(),
             Some(Refused::Full(2))
         );
         let mut older = older;
         older.retire();
-        assert!(table.queue(None, a).is_none());
+        assert!(table.queue(Transport::Tcp, None, a).is_none());
         assert_eq!(
             table.accept(a, queue.clone(), 2).err(),
             Some(Refused::Full(2)),

@@ -8,7 +8,9 @@
 //!   framed by Content-Length ([`switchyard_sip::StreamFramer`]), responses on the connection
 //!   their request came on, requests reusing an open connection, idle connections closed unless
 //!   the owner still needs them ([`SipSockets::keep_open_while`]), and every table and queue
-//!   bounded ([`SocketsConfig`]).
+//!   bounded ([`SocketsConfig`]). SIP over TLS (§26.2.1, [`SipSockets::listen_tls`]) rides
+//!   the same connection machinery once the handshake is done: connections are accepted
+//!   only, and a message over TLS goes on its destination's own connection.
 //! - [`Resolver`]: RFC 3263 server location (NAPTR, SRV, A/AAAA) with `hickory-resolver`; the
 //!   choices it makes from the records are pure functions, tested without DNS.
 //! - [`local_ip_for`]: the source address the kernel picks towards a destination, for
@@ -18,14 +20,14 @@
 //!
 //! [`Transport`] is the call core's (`switchyard_sip::Transport`, re-exported here), so the
 //! shell hands what it receives to the endpoint and sends what it yields without converting;
-//! it prints as in a Via header (`UDP`, `TCP`).
+//! it prints as in a Via header (`UDP`, `TCP`, `TLS`).
 //!
 //! Features:
 //! - `testing` (cargo feature `testing`): a DNS server for tests (`testing::DnsServer`).
 //!
 //! Layout, one job per module: `transport` (the message types), `config`, `bind` (sockets
 //! with socket2), `udp`, `connections` (the TCP connection table), `keep_open` (which idle
-//! connections stay open), `packet_info` (a wildcard UDP socket's local address per datagram), `tcp` (the accept loop and opening connections; `tcp::connection`, one connection's task), `sockets`
+//! connections stay open), `packet_info` (a wildcard UDP socket's local address per datagram), `tcp` (the accept loops, TLS handshakes and opening connections; `tcp::connection`, one connection's task, over TCP or TLS), `sockets`
 //! ([`SipSockets`]), `route` ([`local_ip_for`]), `resolve` ([`Resolver`]: `uri` for the
 //! URI's parts, `select` for the record choices).
 

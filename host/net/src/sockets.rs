@@ -10,11 +10,12 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, watch};
 use tokio::task::{Id, JoinError, JoinSet};
+use tokio_rustls::TlsAcceptor;
 use tracing::warn;
 
 use crate::connections::{Queue, Table};
 use crate::keep_open::KeepOpen;
-use crate::tcp::Opened;
+use crate::tcp::{Carrying, Opened};
 use crate::{Outgoing, Received, SocketsConfig, Transport, bind, packet_info, tcp, udp};
 
 /// Received messages waiting for [`SipSockets::recv`]; when it is full, the socket and
@@ -85,8 +86,9 @@ impl Shared {
 pub enum SocketEvent {
     /// A message received.
     Message(Received),
-    /// A TCP connection to this peer could not be opened, or one ended (reset, given up as
-    /// dead, closed) with messages for the peer queued and not written: they are lost.
+    /// A TCP connection to this peer could not be opened, or one (TCP, or TLS over it)
+    /// ended (reset, given up as dead, closed, or its TLS handshake failed) with messages for
+    /// the peer queued and not written: they are lost.
     Unreachable(SocketAddr),
     /// A socket stopped being read (its task panicked: a bug), so nothing more is received on
     /// it; says which and why. The sockets cannot serve as they were bound: the owner should
@@ -108,6 +110,10 @@ pub enum SendError {
     /// connections of that kind open: opened for our requests, or serving its own.
     #[error("a new TCP connection to {0} is needed but its host has {1} open")]
     TooManyFromPeer(SocketAddr, usize),
+    /// A message over TLS found no TLS connection from its destination open: none is opened
+    /// from here, so only a peer's own connection carries messages to it.
+    #[error("no TLS connection from {0} is open, and none is opened from here")]
+    NoTlsConnection(SocketAddr),
     /// The connection's write queue is full: the peer is not reading.
     #[error("the TCP connection's write queue is full")]
     QueueFull,
@@ -131,6 +137,7 @@ impl SendError {
     pub fn unreaches_destination(&self) -> bool {
         match self {
             SendError::NoSocket(_)
+            | SendError::NoTlsConnection(_)
             | SendError::TooManyConnections(_)
             | SendError::TooManyFromPeer(..) => true,
             SendError::QueueFull | SendError::Closed => false,
@@ -213,11 +220,35 @@ impl SipSockets {
         }
         for listener in listeners {
             let local = listener.local_addr()?;
-            let accept = tcp::accept_loop(listener, local, Arc::clone(&sockets.shared));
+            let shared = Arc::clone(&sockets.shared);
+            let accept = tcp::accept_loop(listener, local, shared, Carrying::Tcp);
             sockets.read(format!("the TCP listener on {local}"), accept);
         }
         sockets.udp = udp_sockets;
         Ok(sockets)
+    }
+
+    /// Binds a TCP listener to each address of `listen` for SIP over TLS (RFC 3261 §26.2.1:
+    /// each connection's handshake done by `acceptor`, then its messages framed, answered,
+    /// bounded and counted as a TCP connection's, and handed on as [`Transport::Tls`]), and
+    /// starts accepting. With port 0, the system picks one. Connections over TLS are only
+    /// accepted, never opened from here: a message over TLS goes on the destination's own
+    /// connection ([`SipSockets::send`]). The handshake must be done within the message
+    /// timeout of the connection's acceptance, while it holds its place among the
+    /// connections. `Err` if an address cannot be bound (none of them is listened on then).
+    pub fn listen_tls(&mut self, listen: &[SocketAddr], acceptor: &TlsAcceptor) -> io::Result<()> {
+        let listeners = listen
+            .iter()
+            .map(|&addr| bind::tcp(addr))
+            .collect::<io::Result<Vec<_>>>()?;
+        for listener in listeners {
+            let local = listener.local_addr()?;
+            self.local_addrs.push((Transport::Tls, local));
+            let shared = Arc::clone(&self.shared);
+            let accept = tcp::accept_loop(listener, local, shared, Carrying::Tls(acceptor.clone()));
+            self.read(format!("the TLS listener on {local}"), accept);
+        }
+        Ok(())
     }
 
     /// Runs `reader`, which reads `what` until the sockets are dropped.
@@ -237,8 +268,8 @@ impl SipSockets {
         format!("{what} is read no more: {why}")
     }
 
-    /// Every bound socket: a UDP and a TCP entry per configured address, with the ports
-    /// actually bound.
+    /// Every bound socket: a UDP and a TCP entry per configured address, then a TLS entry
+    /// per address of [`SipSockets::listen_tls`], with the ports actually bound.
     pub fn local_addrs(&self) -> &[(Transport, SocketAddr)] {
         &self.local_addrs
     }
@@ -268,7 +299,9 @@ impl SipSockets {
     /// the destination, else to `message.reopen` (on an open connection or a new one), else
     /// on a new connection to the destination (§18.1.1, §18.2.2), opened from
     /// `message.source` when it names a specific address; a connection found that closes
-    /// meanwhile gives way to the one found next, or a new one. The message is queued, not yet
+    /// meanwhile gives way to the one found next, or a new one. TLS goes as TCP does, but on
+    /// connections the peers opened only: with none open, it fails with
+    /// [`SendError::NoTlsConnection`]. The message is queued, not yet
     /// written, when this returns (if it is then lost, [`SipSockets::recv`] reports the
     /// destination unreachable). A message for a connection whose queue is full is dropped,
     /// logged as a warning. An IPv4-mapped IPv6 destination is sent to as IPv4.
@@ -289,11 +322,11 @@ impl SipSockets {
                     }
                 }
             }
-            Transport::Tcp => {
+            Transport::Tcp | Transport::Tls => {
                 let mut message = message;
                 message.destination = destination;
                 let payload = std::mem::take(&mut message.payload);
-                let queue = self.tcp_queue(&message)?;
+                let queue = self.connection_queue(&message)?;
                 self.enqueue(queue, &message, payload)?;
             }
         }
@@ -301,15 +334,30 @@ impl SipSockets {
     }
 
     /// The queue of the connection `message` (its payload aside) goes on, as
+    /// [`SipSockets::send`] says: over TLS, the destination's own; over TCP, opening one if
+    /// none is open.
+    fn connection_queue(&self, message: &Outgoing) -> Result<Queue, SendError> {
+        let destination = message.destination;
+        if message.transport == Transport::Tls {
+            return self
+                .shared
+                .table
+                .queue(Transport::Tls, message.connection, destination)
+                .ok_or(SendError::NoTlsConnection(destination));
+        }
+        self.tcp_queue(message)
+    }
+
+    /// The queue of the TCP connection `message` (its payload aside) goes on, as
     /// [`SipSockets::send`] says, opening one if none is open.
     fn tcp_queue(&self, message: &Outgoing) -> Result<Queue, SendError> {
         let table = &self.shared.table;
         let destination = message.destination;
-        if let Some(queue) = table.queue(message.connection, destination) {
+        if let Some(queue) = table.queue(Transport::Tcp, message.connection, destination) {
             return Ok(queue);
         }
         match message.reopen.map(unmapped) {
-            Some(reopen) => match table.queue(None, reopen) {
+            Some(reopen) => match table.queue(Transport::Tcp, None, reopen) {
                 Some(queue) => Ok(queue),
                 None => {
                     let from = self.shared.connect_from(message.source, reopen);
@@ -328,7 +376,7 @@ impl SipSockets {
     /// since it was found, the payload goes on the connection found now, or a new one.
     fn enqueue(&self, queue: Queue, message: &Outgoing, payload: Vec<u8>) -> Result<(), SendError> {
         let queued = match queue.try_send(payload) {
-            Err(TrySendError::Closed(payload)) => self.tcp_queue(message)?.try_send(payload),
+            Err(TrySendError::Closed(payload)) => self.connection_queue(message)?.try_send(payload),
             queued => queued,
         };
         queued.map_err(|e| match e {
@@ -416,6 +464,7 @@ mod tests {
         let addr = SocketAddr::from(([192, 0, 2, 1], 5060));
         for unreached in [
             SendError::NoSocket(addr),
+            SendError::NoTlsConnection(addr),
             SendError::TooManyConnections(1024),
             SendError::TooManyFromPeer(addr, 64),
             io(io::ErrorKind::NetworkUnreachable),

@@ -1,4 +1,5 @@
-//! TCP connections (RFC 3261 §18): accepting them and opening them. Each one's task, which
+//! TCP connections (RFC 3261 §18), and TLS over them (§26.2.1): accepting them and opening
+//! them (TCP only: no TLS connection is opened from here). Each one's task, which
 //! frames what it reads and writes what its queue holds, is in `connection`; its deadlines in
 //! `deadline`; what it still owes a peer that closed its side in `owed`; how a dead one is
 //! noticed in `liveness`; how often failing to accept one is warned of in `throttle`.
@@ -15,26 +16,53 @@ use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::mpsc;
-use tokio::time::{Instant, sleep, timeout};
+use tokio::time::{Instant, sleep, timeout, timeout_at};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 use tracing::{debug, warn};
 
-use crate::connections::{Queue, Refused};
+use crate::Transport;
+use crate::connections::{Queue, Refused, Registration};
 use crate::sockets::{SendError, Shared};
-use connection::{Connection, report_lost, run, withdraw};
+use connection::{Connection, abandon, now, report_lost, run, set_up, withdraw};
 pub use throttle::Throttle;
 
 /// How often accepting connections that keeps failing is warned of at most.
 const ACCEPT_WARNING_INTERVAL: Duration = Duration::from_secs(10);
 
-/// Accepts connections on `listener`, bound to `local`, until the sockets are dropped; each
-/// gets its own task, or is closed at once when
+/// What the connections a listener accepts carry.
+#[derive(Clone)]
+pub(crate) enum Carrying {
+    /// SIP straight over TCP.
+    Tcp,
+    /// SIP over TLS, once the handshake with this acceptor is done.
+    Tls(TlsAcceptor),
+}
+
+impl Carrying {
+    /// The transport of the messages read.
+    fn transport(&self) -> Transport {
+        match self {
+            Self::Tcp => Transport::Tcp,
+            Self::Tls(_) => Transport::Tls,
+        }
+    }
+}
+
+/// Accepts connections carrying `carrying` on `listener`, bound to `local`, until the sockets
+/// are dropped; each gets its own task, or is closed at once when
 /// [`SocketsConfig::max_connections`](crate::SocketsConfig) are open (or seven eighths of
 /// them serve peers) and none can give its place up for it
 /// ([`Table::admit`](crate::connections::Table::admit)), or when
 /// [`SocketsConfig::max_connections_per_address`](crate::SocketsConfig) accepted ones from
 /// the peer's host (its IPv4 address or IPv6 /64) are open. Accepting that fails is retried,
 /// and warned of once per [`ACCEPT_WARNING_INTERVAL`] at most.
-pub(crate) async fn accept_loop(listener: TcpListener, local: SocketAddr, shared: Arc<Shared>) {
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    local: SocketAddr,
+    shared: Arc<Shared>,
+    carrying: Carrying,
+) {
     let mut shutdown = shared.shutdown.clone();
     let mut failures = Throttle::new(ACCEPT_WARNING_INTERVAL);
     loop {
@@ -43,7 +71,7 @@ pub(crate) async fn accept_loop(listener: TcpListener, local: SocketAddr, shared
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, remote)) => serve_accepted(stream, remote, &shared),
+            Ok((stream, remote)) => serve_accepted(stream, remote, &shared, &carrying),
             Err(e) => {
                 // Out of file descriptors, mostly: connections wait in the kernel's backlog
                 // (and are refused once it is full) until some are closed.
@@ -57,30 +85,134 @@ pub(crate) async fn accept_loop(listener: TcpListener, local: SocketAddr, shared
     }
 }
 
-/// Serves `stream`, accepted from `remote`, in a task of its own if the table has a place for
-/// it, evicting one of the host holding the most places if need be
+/// Serves `stream`, accepted from `remote` and carrying `carrying`, in a task of its own if
+/// the table has a place for it, evicting one of the host holding the most places if need be
 /// ([`Table::admit`](crate::connections::Table::admit)); closes it at once if not.
-fn serve_accepted(stream: TcpStream, remote: SocketAddr, shared: &Arc<Shared>) {
+fn serve_accepted(
+    stream: TcpStream,
+    remote: SocketAddr,
+    shared: &Arc<Shared>,
+    carrying: &Carrying,
+) {
     let (queue, writes) = write_queue(shared);
     let per_address = shared.config.max_connections_per_address;
     let needed = |peer| shared.keep_open.needs(peer);
-    match shared.table.admit(remote, queue, per_address, &needed) {
+    let transport = carrying.transport();
+    match shared
+        .table
+        .admit(transport, remote, queue, per_address, &needed)
+    {
         Ok((registration, evicted)) => {
             if let Some(evicted) = evicted {
                 debug!(%remote, %evicted, "TCP connection accepted in place of one of a host holding more");
             }
-            let connection = Connection {
-                stream,
+            let accepted = Accepted {
                 remote,
                 registration,
-                opened_here: false,
+                established: now(),
             };
-            tokio::spawn(run(connection, writes, Arc::clone(shared)));
+            let carrying = carrying.clone();
+            tokio::spawn(serve(
+                stream,
+                accepted,
+                carrying,
+                writes,
+                Arc::clone(shared),
+            ));
         }
         Err(Refused::Full(_)) => debug!(%remote, "TCP connection refused: too many open"),
         Err(Refused::AddressFull) => {
             debug!(%remote, "TCP connection refused: too many from its host");
         }
+    }
+}
+
+/// A connection accepted, holding its place in the table.
+struct Accepted {
+    remote: SocketAddr,
+    registration: Registration,
+    /// When it was accepted.
+    established: std::time::Instant,
+}
+
+impl Accepted {
+    /// The connection to serve: `stream` carrying `transport`, its messages taken to arrive
+    /// at `local`.
+    fn connection<S>(self, stream: S, transport: Transport, local: SocketAddr) -> Connection<S> {
+        Connection {
+            stream,
+            transport,
+            local,
+            remote: self.remote,
+            registration: self.registration,
+            opened_here: false,
+            established: self.established,
+        }
+    }
+}
+
+/// Serves `stream`, the connection `accepted`, until it ends: straight away over TCP; over
+/// TLS once the handshake is done, which it must be within the message timeout of its acceptance (the
+/// place it holds meanwhile is counted as any other's), or it is closed.
+async fn serve(
+    stream: TcpStream,
+    accepted: Accepted,
+    carrying: Carrying,
+    writes: mpsc::Receiver<Vec<u8>>,
+    shared: Arc<Shared>,
+) {
+    let remote = accepted.remote;
+    let local = match set_up(&stream, remote, false, &shared) {
+        Ok(local) => local,
+        Err(e) => {
+            debug!(%remote, "TCP connection unusable: {e}");
+            return abandon(accepted.registration, writes, &shared, remote);
+        }
+    };
+    match carrying {
+        Carrying::Tcp => {
+            let connection = accepted.connection(stream, Transport::Tcp, local);
+            run(connection, writes, shared).await;
+        }
+        Carrying::Tls(acceptor) => {
+            let established = accepted.established;
+            match handshake(&acceptor, stream, remote, established, &shared).await {
+                Some(tls) => {
+                    let connection = accepted.connection(tls, Transport::Tls, local);
+                    run(connection, writes, shared).await;
+                }
+                None => abandon(accepted.registration, writes, &shared, remote),
+            }
+        }
+    }
+}
+
+/// The TLS session `acceptor` establishes over `stream`, accepted from `remote` at
+/// `established`; none if the handshake fails, is not done within the message timeout of
+/// `established` (a peer that connects and stays silent, or trickles its handshake, holds
+/// a place no longer than one that sends no message), or the sockets are dropped meanwhile.
+async fn handshake(
+    acceptor: &TlsAcceptor,
+    stream: TcpStream,
+    remote: SocketAddr,
+    established: std::time::Instant,
+    shared: &Shared,
+) -> Option<TlsStream<TcpStream>> {
+    let mut shutdown = shared.shutdown.clone();
+    let deadline = Instant::from_std(established + shared.config.message_timeout);
+    tokio::select! {
+        _ = shutdown.changed() => None,
+        done = timeout_at(deadline, acceptor.accept(stream)) => match done {
+            Ok(Ok(tls)) => Some(tls),
+            Ok(Err(e)) => {
+                debug!(%remote, "TLS handshake failed: {e}");
+                None
+            }
+            Err(_) => {
+                debug!(%remote, "TLS handshake not done within the message timeout: closed");
+                None
+            }
+        },
     }
 }
 
@@ -124,11 +256,22 @@ pub(crate) fn connect(
     tokio::spawn(async move {
         match timeout(shared.config.connect_timeout, open(remote, from)).await {
             Ok(Ok(stream)) => {
+                let established = now();
+                let local = match set_up(&stream, remote, true, &shared) {
+                    Ok(local) => local,
+                    Err(e) => {
+                        debug!(%remote, "TCP connection unusable: {e}");
+                        return abandon(registration, writes, &shared, remote);
+                    }
+                };
                 let connection = Connection {
                     stream,
+                    transport: Transport::Tcp,
+                    local,
                     remote,
                     registration,
                     opened_here: true,
+                    established,
                 };
                 return run(connection, writes, shared).await;
             }

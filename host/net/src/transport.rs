@@ -4,12 +4,12 @@ use std::net::SocketAddr;
 
 pub use switchyard_sip::Transport;
 
-/// Names one TCP connection for as long as it is open; never reused within a
+/// Names one TCP connection (or TLS over one) for as long as it is open; never reused within a
 /// [`SipSockets`](crate::SipSockets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConnectionId(pub(crate) u64);
 
-/// One message received: a UDP datagram, or a framed message from a TCP connection.
+/// One message received: a UDP datagram, or a framed message from a TCP or TLS connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Received {
     /// The transport it came on.
@@ -18,7 +18,7 @@ pub struct Received {
     pub local: SocketAddr,
     /// The peer's address.
     pub remote: SocketAddr,
-    /// The connection it came on (TCP only): responses to a request go back on it
+    /// The connection it came on (TCP and TLS only): responses to a request go back on it
     /// (§18.2.2).
     pub connection: Option<ConnectionId>,
     /// The message: a whole datagram (CRLF keepalives included, which the call core counts),
@@ -34,8 +34,8 @@ pub struct Outgoing {
     pub transport: Transport,
     /// Where it goes.
     pub destination: SocketAddr,
-    /// For TCP, the connection to prefer (a request's, for its responses, §18.2.2); if it is
-    /// gone, the message goes like one without a connection. Ignored for UDP.
+    /// For TCP and TLS, the connection to prefer (a request's, for its responses, §18.2.2); if
+    /// it is gone, the message goes like one without a connection. Ignored for UDP.
     pub connection: Option<ConnectionId>,
     /// For UDP, the local address to send from (a response's: where its request arrived,
     /// RFC 3581 §4): the socket bound to it, or else a wildcard socket on its port. `None`,
@@ -58,5 +58,6 @@ mod tests {
         let ours: switchyard_sip::Transport = Transport::Tcp;
         assert_eq!(format!("SIP/2.0/{ours}"), "SIP/2.0/TCP");
         assert_eq!(Transport::Udp.to_string(), "UDP");
+        assert_eq!(format!("SIP/2.0/{}", Transport::Tls), "SIP/2.0/TLS");
     }
 }

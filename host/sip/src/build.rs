@@ -253,12 +253,15 @@ fn with_tag(to: &rsip::headers::To, tag: Option<&str>) -> rsip::headers::To {
 }
 
 /// The Contact value for the advertised address `local`: `<sip:host:port>`, with
-/// `;transport=tcp` over TCP so that the peer's requests in the dialog come over TCP as well
-/// (§19.1.1; UDP is the default, §18.1.1).
+/// `;transport=tcp` over TCP and `;transport=tls` over TLS so that the peer's requests in the
+/// dialog come over that transport as well (§19.1.1; UDP is the default, §18.1.1). A `sip:`
+/// URI with `transport=tls` rather than a `sips:` one: the hop is TLS, nothing is promised
+/// of the hops beyond it (§26.2.2).
 pub(crate) fn contact_value(local: TransportAddr) -> String {
     match local.transport {
         Transport::Udp => format!("<sip:{}>", local.addr),
         Transport::Tcp => format!("<sip:{};transport=tcp>", local.addr),
+        Transport::Tls => format!("<sip:{};transport=tls>", local.addr),
     }
 }
 
@@ -266,6 +269,21 @@ pub(crate) fn contact_value(local: TransportAddr) -> String {
 mod tests {
     use super::*;
     use crate::wire::parse_request as request;
+
+    #[test]
+    fn the_contact_names_the_transport_of_a_connection() {
+        let at = "192.0.2.1:5061".parse().unwrap();
+        let contact = |transport| contact_value(TransportAddr::new(transport, at));
+        assert_eq!(contact(Transport::Udp), "<sip:192.0.2.1:5061>");
+        assert_eq!(
+            contact(Transport::Tcp),
+            "<sip:192.0.2.1:5061;transport=tcp>"
+        );
+        assert_eq!(
+            contact(Transport::Tls),
+            "<sip:192.0.2.1:5061;transport=tls>"
+        );
+    }
 
     #[test]
     fn response_copies_headers_adds_tag_server_and_length() {

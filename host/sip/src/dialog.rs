@@ -128,11 +128,11 @@ impl Dialog {
         })
     }
 
-    /// The peer the dialog goes over TCP to or from, if it goes over TCP: where the peer's
-    /// INVITE or latest target refresh came from, or where our INVITE went. Only
-    /// [`Dialog::heard_from`] changes it.
+    /// The peer the dialog goes over a connection (TCP, TLS) to or from, if it goes over one:
+    /// where the peer's INVITE or latest target refresh came from, or where our INVITE went.
+    /// Only [`Dialog::heard_from`] changes it.
     pub(crate) fn tcp_peer(&self) -> Option<SocketAddr> {
-        (self.local.transport == Transport::Tcp).then_some(self.fallback)
+        self.local.transport.is_reliable().then_some(self.fallback)
     }
 
     /// Whether we created the dialog (sent its INVITE) and so its Call-ID, which sets the
@@ -333,8 +333,11 @@ impl Dialog {
                 &first.uri,
             ),
         };
+        // A dialog over TLS goes on the connection the peer opened, whatever its Contact
+        // says: no TLS connection is opened from here.
         let hop = uri::parse(next_hop)
             .and_then(|u| Some((u.socket_addr()?, u.transport())))
+            .filter(|_| self.local.transport != Transport::Tls)
             .filter(|&(target, _)| self.reaches_the_peer(target));
         // §18.1.1 and RFC 3263 §4.1: the next hop's `transport` parameter picks the transport;
         // without one, and when the hop is not used (the peer's source address stands in for
@@ -667,6 +670,31 @@ mod tests {
                 .unwrap()
                 .contains("Via: SIP/2.0/UDP ")
         );
+    }
+
+    #[test]
+    fn a_tls_dialog_sends_on_the_peers_connection_whatever_its_contact_names() {
+        let tls = TransportAddr::new(Transport::Tls, "192.0.2.1:5061".parse().unwrap());
+        // The INVITE came from 192.0.2.7:5062, the peer's end of its connection.
+        for contact in [
+            "<sip:a@192.0.2.8:5070;transport=tls>",
+            "<sip:a@192.0.2.8:5070;transport=tcp>",
+            "<sip:a@192.0.2.7:5080>",
+        ] {
+            let mut dialog = uas(&format!("Contact: {contact}\r\n"), tls);
+            assert_eq!(dialog.tcp_peer(), Some("192.0.2.7:5062".parse().unwrap()));
+            let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+            let text = String::from_utf8(bytes).unwrap();
+            assert_eq!(
+                (dest.transport, dest.addr.to_string()),
+                (Transport::Tls, "192.0.2.7:5062".to_owned()),
+                "{contact}"
+            );
+            assert!(
+                text.contains("Via: SIP/2.0/TLS 192.0.2.1:5061;branch=z9hG4bKb;rport\r\n"),
+                "{text}"
+            );
+        }
     }
 
     #[test]

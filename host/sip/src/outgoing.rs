@@ -354,10 +354,10 @@ impl Placed {
         self.acks.iter().any(|(_, ack)| ack.moved_for_size())
     }
 
-    /// Where its latest INVITE went over TCP, as configured or for its size, until a 2xx
-    /// arrives: the connection its final response may come on (§18.2.2).
+    /// Where its latest INVITE went over a connection (TCP, as configured or for its size),
+    /// until a 2xx arrives: the connection its final response may come on (§18.2.2).
     pub(crate) fn tcp_peer(&self) -> Option<SocketAddr> {
-        let to = self.sent_to.filter(|to| to.transport == Transport::Tcp)?;
+        let to = self.sent_to.filter(|to| to.transport.is_reliable())?;
         (!self.answered()).then_some(to.addr)
     }
 

@@ -17,31 +17,36 @@ pub enum Transport {
     Udp,
     /// A stream of messages framed by Content-Length (§18.3).
     Tcp,
+    /// TCP's stream inside TLS (§26.2.1): framed as TCP is. Only connections the peer
+    /// opened carry it: a request of ours over TLS goes on the peer's connection, or fails.
+    Tls,
 }
 
 impl Transport {
-    /// Whether the transport is reliable (TCP): transactions then retransmit nothing (no
-    /// Timer A, E or G) and end as soon as their final response is settled (Timers D, I,
-    /// J and K are zero; §17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2).
+    /// Whether the transport is reliable, a connection (TCP, TLS): transactions then
+    /// retransmit nothing (no Timer A, E or G) and end as soon as their final response is
+    /// settled (Timers D, I, J and K are zero; §17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2), and
+    /// responses go back on the request's connection (§18.2.2).
     pub fn is_reliable(self) -> bool {
-        self == Self::Tcp
+        matches!(self, Self::Tcp | Self::Tls)
     }
 
     /// The transport a URI's `transport` parameter names (§19.1.1, case-insensitive); `None`
     /// for one the endpoint does not speak.
     pub(crate) fn from_param(value: &str) -> Option<Self> {
-        [Self::Udp, Self::Tcp]
+        [Self::Udp, Self::Tcp, Self::Tls]
             .into_iter()
             .find(|t| value.eq_ignore_ascii_case(&t.to_string()))
     }
 }
 
 impl fmt::Display for Transport {
-    /// The name as written in a Via header (`UDP`, `TCP`).
+    /// The name as written in a Via header (`UDP`, `TCP`, `TLS`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Udp => "UDP",
             Self::Tcp => "TCP",
+            Self::Tls => "TLS",
         })
     }
 }
@@ -184,5 +189,13 @@ mod tests {
         assert_eq!(Transport::from_param("UDP"), Some(Transport::Udp));
         assert_eq!(Transport::from_param("sctp"), None);
         assert!(Transport::Tcp.is_reliable() && !Transport::Udp.is_reliable());
+    }
+
+    #[test]
+    fn tls_prints_as_in_via_reads_from_uri_parameters_and_is_reliable() {
+        assert_eq!(format!("SIP/2.0/{}", Transport::Tls), "SIP/2.0/TLS");
+        assert_eq!(Transport::from_param("tls"), Some(Transport::Tls));
+        assert_eq!(Transport::from_param("TLS"), Some(Transport::Tls));
+        assert!(Transport::Tls.is_reliable());
     }
 }

@@ -322,6 +322,9 @@ fn changed_sections(running: &Config, new: &Config) -> Vec<KeyPath> {
         new.sip,
         SipConfig {
             listen,
+            tls_listen,
+            tls_cert,
+            tls_key,
             advertise,
             max_message_bytes,
             max_requests_per_source_per_second,

@@ -441,10 +441,11 @@ async fn await_file_task(task: tokio::task::JoinHandle<()>, name: &str) {
     }
 }
 
-/// The SIP sockets: UDP and TCP on every `sip.listen` address. When the
-/// listen addresses are the default and the host has no IPv6 (the kernel
-/// refuses an IPv6 socket), IPv4 alone serves, with a warning; any other
-/// failure to bind, such as a port in use, stops the start.
+/// The SIP sockets: UDP and TCP on every `sip.listen` address, and TLS on
+/// every `sip.tls_listen` one. When the listen addresses are the default and
+/// the host has no IPv6 (the kernel refuses an IPv6 socket), IPv4 alone
+/// serves, with a warning; any other failure to bind, such as a port in use,
+/// stops the start.
 async fn bind_sip(config: &Config, user_agent: &str) -> anyhow::Result<SipSockets> {
     let mut listen = config.sip.listen.clone();
     if listen == default_sip_listen()
@@ -459,9 +460,21 @@ async fn bind_sip(config: &Config, user_agent: &str) -> anyhow::Result<SipSocket
         server: user_agent.to_owned(),
         ..SocketsConfig::on(listen.clone())
     };
-    SipSockets::bind(sockets)
+    let mut sockets = SipSockets::bind(sockets)
         .await
-        .with_context(|| format!("SIP: cannot listen on {listen:?}"))
+        .with_context(|| format!("SIP: cannot listen on {listen:?}"))?;
+    // Checked when the config was read: an error here is a file that changed since.
+    let tls = config
+        .sip
+        .tls()
+        .map_err(|(key, message)| anyhow!("{key}: {message}"))?;
+    if let Some(acceptor) = tls {
+        let tls_listen = &config.sip.tls_listen;
+        sockets
+            .listen_tls(tls_listen, &acceptor)
+            .with_context(|| format!("SIP: cannot listen for TLS on {tls_listen:?}"))?;
+    }
+    Ok(sockets)
 }
 
 /// The cache of compiled guests `[guest_cache]` asks for, if any.

@@ -116,13 +116,15 @@ pub(crate) fn plan(destination: &Destination) -> Plan {
     }
 }
 
-/// The SRV name of SIP over `transport` at `name` (§4.1: `_sip._udp`, `_sip._tcp`).
+/// The SRV name of SIP over `transport` at `name` (§4.1: `_sip._udp`, `_sip._tcp`,
+/// `_sips._tcp`).
 fn srv_name(transport: Transport, name: &str) -> String {
-    let proto = match transport {
-        Transport::Udp => "udp",
-        Transport::Tcp => "tcp",
+    let (service, proto) = match transport {
+        Transport::Udp => ("sip", "udp"),
+        Transport::Tcp => ("sip", "tcp"),
+        Transport::Tls => ("sips", "tcp"),
     };
-    format!("_sip._{proto}.{name}")
+    format!("_{service}._{proto}.{name}")
 }
 
 /// §4.1: the NAPTR records that lead to SIP over a transport this crate supports

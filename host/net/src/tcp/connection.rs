@@ -1,6 +1,7 @@
 //! One connection's task, from its opening to its end: it frames what it reads and hands each
 //! message to the sockets' owner, writes what its queue holds, and says when messages queued
-//! for the peer were lost.
+//! for the peer were lost. The same for a TCP stream and for TLS over one: the task reads and
+//! writes any stream, once [`set_up`] has tuned the TCP socket under it.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -8,9 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchyard_sip::{FramingError, PONG, StreamFramer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::time::{Instant, sleep_until, timeout};
 use tracing::debug;
@@ -25,15 +25,65 @@ use crate::{Received, Transport};
 /// Bytes read from a connection at a time.
 const READ_CHUNK: usize = 16 * 1024;
 
+/// What a connection's task reads and writes: a TCP stream, or TLS over one.
+pub(super) trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+
+impl<S: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for S {}
+
 /// A connection established, and whether this side opened it.
-pub(super) struct Connection {
-    pub(super) stream: TcpStream,
+pub(super) struct Connection<S> {
+    pub(super) stream: S,
+    /// What its messages come over: TCP, or TLS.
+    pub(super) transport: Transport,
+    /// The address messages read are taken to arrive at ([`set_up`]).
+    pub(super) local: SocketAddr,
     /// The peer's address: the one connected to, or the one accepted from.
     pub(super) remote: SocketAddr,
     pub(super) registration: Registration,
     /// Opened here: its local port is ephemeral, and what arrives on it is taken to
     /// arrive at our listener ([`Shared::listening_address`]).
     pub(super) opened_here: bool,
+    /// When its TCP connection was established (accepted, or connected): an accepted one
+    /// must carry its first message within the message timeout of it, its TLS handshake
+    /// included.
+    pub(super) established: std::time::Instant,
+}
+
+/// Tunes `stream`, a TCP connection to `remote` just established (to a peer that may vanish
+/// unheard of: see `liveness`), and returns the address messages read from it are taken to arrive at:
+/// its local address, or for one `opened_here` our listener's
+/// ([`Shared::listening_address`]). `Err` if it is unusable.
+pub(super) fn set_up(
+    stream: &TcpStream,
+    remote: SocketAddr,
+    opened_here: bool,
+    shared: &Shared,
+) -> std::io::Result<SocketAddr> {
+    let local = stream.local_addr()?;
+    // Messages written back to back (100 then 180, an INVITE then its CANCEL) leave at once,
+    // not after the peer's delayed ACK of the first.
+    let _ = stream.set_nodelay(true);
+    if let Err(e) = liveness::watch(stream) {
+        debug!(%remote, "TCP keepalive: {e}");
+    }
+    Ok(if opened_here {
+        shared.listening_address(local)
+    } else {
+        local
+    })
+}
+
+/// Gives up a connection that will not be served (unusable, or its TLS handshake failed):
+/// out of the table, and `remote` reported unreachable if messages were queued for it.
+pub(super) fn abandon(
+    mut registration: Registration,
+    writes: mpsc::Receiver<Vec<u8>>,
+    shared: &Shared,
+    remote: SocketAddr,
+) {
+    if !withdraw(&mut registration, writes).is_empty() {
+        report_lost(shared, remote);
+    }
 }
 
 /// How a connection's task stopped serving it.
@@ -61,51 +111,34 @@ enum End {
 /// the peer unwritten, the peer is reported unreachable ([`crate::SocketEvent::Unreachable`]).
 /// Every message read whole reaches the owner, however it ends, unless the sockets are
 /// dropped or the owner takes none of them for the message timeout once it has ended.
-pub(super) async fn run(
-    connection: Connection,
+pub(super) async fn run<S: Stream>(
+    connection: Connection<S>,
     writes: mpsc::Receiver<Vec<u8>>,
     shared: Arc<Shared>,
 ) {
     let Connection {
         stream,
+        transport,
+        local,
         remote,
-        mut registration,
+        registration,
         opened_here,
+        established,
     } = connection;
-    let local = match stream.local_addr() {
-        Ok(local) => local,
-        Err(e) => {
-            debug!(%remote, "TCP connection unusable: {e}");
-            if !withdraw(&mut registration, writes).is_empty() {
-                report_lost(&shared, remote);
-            }
-            return;
-        }
-    };
-    // Messages written back to back (100 then 180, an INVITE then its CANCEL) leave at once,
-    // not after the peer's delayed ACK of the first.
-    let _ = stream.set_nodelay(true);
     let config = &shared.config;
-    if let Err(e) = liveness::watch(&stream) {
-        debug!(%remote, "TCP keepalive: {e}");
-    }
-    let local = if opened_here {
-        shared.listening_address(local)
-    } else {
-        local
-    };
     let deadlines = if opened_here {
-        Deadlines::new(now(), config.idle_timeout, config.message_timeout)
+        Deadlines::new(established, config.idle_timeout, config.message_timeout)
     } else {
-        Deadlines::accepted(now(), config.idle_timeout, config.message_timeout)
+        Deadlines::accepted(established, config.idle_timeout, config.message_timeout)
     };
-    let (reader, writer) = stream.into_split();
+    let (reader, writer) = tokio::io::split(stream);
     let mut task = Task {
         framer: StreamFramer::new(config.max_message_bytes),
         reader,
         writer,
         writes,
         registration,
+        transport,
         local,
         remote,
         opened_here,
@@ -120,11 +153,12 @@ pub(super) async fn run(
 }
 
 /// A connection's state while its task serves it.
-struct Task {
-    reader: OwnedReadHalf,
-    writer: OwnedWriteHalf,
+struct Task<S> {
+    reader: ReadHalf<S>,
+    writer: WriteHalf<S>,
     writes: mpsc::Receiver<Vec<u8>>,
     registration: Registration,
+    transport: Transport,
     /// The address messages read are taken to arrive at.
     local: SocketAddr,
     remote: SocketAddr,
@@ -140,7 +174,7 @@ struct Task {
     shared: Arc<Shared>,
 }
 
-impl Task {
+impl<S: Stream> Task<S> {
     /// Serves the connection until it ends, and says how.
     async fn serve(&mut self) -> End {
         let mut shutdown = self.shared.shutdown.clone();
@@ -258,7 +292,7 @@ impl Task {
                     carried = true;
                     self.owed.read(&payload);
                     self.framed.push_back(Received {
-                        transport: Transport::Tcp,
+                        transport: self.transport,
                         local: self.local,
                         remote: self.remote,
                         connection: Some(self.registration.id()),
@@ -425,12 +459,21 @@ async fn expiry(next: Option<(std::time::Instant, Stall)>) -> Stall {
     }
 }
 
-/// Writes all of `bytes` to `writer` within `limit`; false if that failed.
-async fn write_within(writer: &mut OwnedWriteHalf, bytes: &[u8], limit: Duration) -> bool {
-    matches!(timeout(limit, writer.write_all(bytes)).await, Ok(Ok(())))
+/// Writes all of `bytes` to `writer` within `limit`, flushed (TLS may hold back the records
+/// of what it took); false if that failed.
+async fn write_within(
+    writer: &mut (impl AsyncWrite + Unpin),
+    bytes: &[u8],
+    limit: Duration,
+) -> bool {
+    let written = async {
+        writer.write_all(bytes).await?;
+        writer.flush().await
+    };
+    matches!(timeout(limit, written).await, Ok(Ok(())))
 }
 
 /// The time now, as [`Deadlines`] take it.
-fn now() -> std::time::Instant {
+pub(super) fn now() -> std::time::Instant {
     Instant::now().into_std()
 }

@@ -5,8 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use switchyard_net::{Received, SipSockets, SocketEvent};
-use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// The longest any one step of a test waits.
 pub const WAIT: Duration = Duration::from_secs(5);
@@ -26,8 +25,8 @@ pub async fn message(sip: &mut SipSockets) -> Received {
     }
 }
 
-/// `len` bytes read from `stream` within [`WAIT`].
-pub async fn read_exactly(stream: &mut TcpStream, len: usize) -> Vec<u8> {
+/// `len` bytes read from `stream` (TCP, or TLS over it) within [`WAIT`].
+pub async fn read_exactly(stream: &mut (impl AsyncRead + Unpin), len: usize) -> Vec<u8> {
     let mut data = vec![0; len];
     within("read", stream.read_exact(&mut data))
         .await

@@ -10,6 +10,7 @@ use super::{Party, call_id, check_content_length};
 use crate::address::{self, Address};
 use crate::fields::{self, CSeqError};
 use crate::method::Method;
+use crate::transport::Transport;
 use crate::via;
 use crate::wire::{RawRequest, split_list};
 
@@ -37,10 +38,14 @@ fn bad(reason: &str) -> Refusal {
     (400, reason.to_owned())
 }
 
-/// The checks, in the order their failures are reported: the size, then the start line and
-/// the Request-URI scheme, then the headers every request needs, then the others the endpoint
-/// reads.
-pub(super) fn check_request(raw: &mut RawRequest, too_large: bool) -> Result<Checked, Refusal> {
+/// The checks of `raw`, received over `transport`, in the order their failures are reported:
+/// the size, then the start line and the Request-URI scheme, then the headers every request
+/// needs, then the others the endpoint reads.
+pub(super) fn check_request(
+    raw: &mut RawRequest,
+    too_large: bool,
+    transport: Transport,
+) -> Result<Checked, Refusal> {
     if too_large {
         return Err((513, "Message Too Large".into()));
     }
@@ -62,6 +67,12 @@ pub(super) fn check_request(raw: &mut RawRequest, too_large: bool) -> Result<Che
         .iter()
         .any(|s| request_uri.scheme.eq_ignore_ascii_case(s))
     {
+        return Err((416, "Unsupported URI Scheme".into()));
+    }
+    // §26.2.2: a SIPS Request-URI asks for TLS on every hop up to the entity responsible for
+    // its domain, this one's too; over another transport that was not kept, and the scheme
+    // is not served there (§8.2.2.1).
+    if request_uri.scheme.eq_ignore_ascii_case("sips") && transport != Transport::Tls {
         return Err((416, "Unsupported URI Scheme".into()));
     }
     let vias_ok = raw.headers.iter().all(|h| match h {

@@ -123,7 +123,7 @@ pub(crate) fn validate_request(
         reopen_port: reliable.then_some(via.sent_by_port),
     };
     let peer = if reliable { source.addr } else { via.peer };
-    let checked = match checks::check_request(&mut raw, too_large) {
+    let checked = match checks::check_request(&mut raw, too_large, source.transport) {
         Ok(checked) => checked,
         Err((code, reason)) => {
             return Err(Rejection::Refused {
@@ -577,10 +577,33 @@ mod tests {
                 "{uri}"
             );
         }
-        for uri in ["tel:+1-201-555-0123", "SIPS:sut@192.0.2.1"] {
+        assert!(
+            validate_request(
+                request(&with_uri("tel:+1-201-555-0123")),
+                local(),
+                udp_source(),
+                false
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn sips_request_uris_are_served_over_tls_only() {
+        let sips = options(
+            "SIP/2.0/TLS 192.0.2.7;branch=z9hG4bK1",
+            "CSeq: 1 OPTIONS\r\n\r\n",
+        )
+        .replacen("sip:sut@192.0.2.1", "SIPS:sut@192.0.2.1", 1);
+        let over = |transport| {
+            let source = TransportAddr::new(transport, SOURCE.parse().unwrap());
+            validate_request(request(&sips), local(), source, false)
+        };
+        assert!(over(crate::Transport::Tls).is_ok());
+        for transport in [crate::Transport::Udp, crate::Transport::Tcp] {
             assert!(
-                validate_request(request(&with_uri(uri)), local(), udp_source(), false).is_ok(),
-                "{uri}"
+                matches!(over(transport), Err(Rejection::Refused { code: 416, .. })),
+                "{transport}"
             );
         }
     }

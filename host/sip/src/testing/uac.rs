@@ -428,6 +428,7 @@ impl Uac {
         let contact_transport = match transport {
             Transport::Udp => "",
             Transport::Tcp => ";transport=tcp",
+            Transport::Tls => ";transport=tls",
         };
         let content_type =
             if body.is_empty() || extra.to_ascii_lowercase().contains("content-type:") {

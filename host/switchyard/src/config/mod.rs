@@ -220,6 +220,8 @@ impl Config {
             (["control", "read_token_file"], &mut control.read_token_file),
             (["control", "tls_cert"], &mut control.tls_cert),
             (["control", "tls_key"], &mut control.tls_key),
+            (["sip", "tls_cert"], &mut self.sip.tls_cert),
+            (["sip", "tls_key"], &mut self.sip.tls_key),
             (["media", "prompts_dir"], &mut self.media.prompts_dir),
             (["records", "stats_dir"], &mut self.records.stats_dir),
             (["recording", "dir"], &mut self.recording.dir),

@@ -7,6 +7,7 @@ use std::time::Duration;
 use switchyard_control::PublicOrigin;
 use switchyard_net::SocketsConfig;
 use switchyard_sip::{OfferMethod, SessionTimers};
+use tokio_rustls::TlsAcceptor;
 
 use super::KeyPath;
 use crate::call_routing::RouteRule;
@@ -28,6 +29,15 @@ pub struct SipConfig {
     /// or a list. By default both families on 5060.
     #[serde(deserialize_with = "one_or_many")]
     pub listen: Vec<SocketAddr>,
+    /// Where SIP over TLS is received (RFC 3261 §26.2.1), on TCP: one address or a list.
+    /// Empty (the default): nowhere. Needs `tls_cert` and `tls_key`.
+    #[serde(deserialize_with = "one_or_many")]
+    pub tls_listen: Vec<SocketAddr>,
+    /// SIP over TLS: the PEM certificate chain served (with `tls_key`), read again when it
+    /// changes.
+    pub tls_cert: Option<PathBuf>,
+    /// SIP over TLS: the PEM private key of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
     /// The address put in Contact headers and SDP. By default the local address
     /// the host's routing table uses to reach each peer.
     pub advertise: Option<IpAddr>,
@@ -199,34 +209,58 @@ impl ControlConfig {
     }
 
     /// The HTTPS acceptor, if `tls_cert` and `tls_key` are set; the error
-    /// names the key at fault: `control.tls_key` for a key file that cannot
-    /// be read as a PEM private key, else `control.tls_cert` (a certificate
-    /// chain that cannot be read, or does not fit the key).
-    pub fn tls(&self) -> Result<Option<tokio_rustls::TlsAcceptor>, (KeyPath, String)> {
-        use tokio_rustls::rustls::pki_types::PrivateKeyDer;
-        use tokio_rustls::rustls::pki_types::pem::PemObject;
-        match (&self.tls_cert, &self.tls_key) {
-            (None, None) => Ok(None),
-            (Some(cert), Some(key)) => {
-                PrivateKeyDer::from_pem_file(key).map_err(|e| {
-                    (
-                        KeyPath::from(["control", "tls_key"]),
-                        format!("{}: not a PEM private key: {e}", key.display()),
-                    )
-                })?;
-                switchyard_control::tls::acceptor(cert, key)
-                    .map(Some)
-                    .map_err(|e| (KeyPath::from(["control", "tls_cert"]), e))
-            }
-            (Some(_), None) => Err((
-                KeyPath::from(["control", "tls_key"]),
-                "tls_cert needs tls_key".to_owned(),
+    /// names the key at fault ([`tls_acceptor`]).
+    pub fn tls(&self) -> Result<Option<TlsAcceptor>, (KeyPath, String)> {
+        tls_acceptor("control", self.tls_cert.as_deref(), self.tls_key.as_deref())
+    }
+}
+
+impl SipConfig {
+    /// The acceptor of SIP over TLS if `tls_listen` names an address: `tls_cert` and
+    /// `tls_key` are needed then. The error names the key at fault ([`tls_acceptor`]); the
+    /// files are checked whenever they are set.
+    pub fn tls(&self) -> Result<Option<TlsAcceptor>, (KeyPath, String)> {
+        let acceptor = tls_acceptor("sip", self.tls_cert.as_deref(), self.tls_key.as_deref())?;
+        match (acceptor, self.tls_listen.is_empty()) {
+            (_, true) => Ok(None),
+            (None, false) => Err((
+                KeyPath::from(["sip", "tls_cert"]),
+                "sip.tls_listen needs tls_cert and tls_key".to_owned(),
             )),
-            (None, Some(_)) => Err((
-                KeyPath::from(["control", "tls_cert"]),
-                "tls_key needs tls_cert".to_owned(),
-            )),
+            (acceptor, false) => Ok(acceptor),
         }
+    }
+}
+
+/// The TLS acceptor of `[<section>]`'s `tls_cert` and `tls_key`, if both are set, served as
+/// the control endpoint serves its own (the files read again when they change,
+/// [`switchyard_control::tls::acceptor`]). The error names the key at fault:
+/// `<section>.tls_key` for a key file that cannot be read as a PEM private key, or that is
+/// set alone, else `<section>.tls_cert` (a certificate chain that cannot be read, does not
+/// fit the key, or is set alone).
+fn tls_acceptor(
+    section: &str,
+    cert: Option<&Path>,
+    key: Option<&Path>,
+) -> Result<Option<TlsAcceptor>, (KeyPath, String)> {
+    use tokio_rustls::rustls::pki_types::PrivateKeyDer;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    let at = |name| KeyPath::from([section, name]);
+    match (cert, key) {
+        (None, None) => Ok(None),
+        (Some(cert), Some(key)) => {
+            PrivateKeyDer::from_pem_file(key).map_err(|e| {
+                (
+                    at("tls_key"),
+                    format!("{}: not a PEM private key: {e}", key.display()),
+                )
+            })?;
+            switchyard_control::tls::acceptor(cert, key)
+                .map(Some)
+                .map_err(|e| (at("tls_cert"), e))
+        }
+        (Some(_), None) => Err((at("tls_key"), "tls_cert needs tls_key".to_owned())),
+        (None, Some(_)) => Err((at("tls_cert"), "tls_key needs tls_cert".to_owned())),
     }
 }
 
@@ -409,6 +443,9 @@ impl Default for SipConfig {
     fn default() -> Self {
         SipConfig {
             listen: default_sip_listen(),
+            tls_listen: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
             advertise: None,
             max_message_bytes: 16 * 1024,
             max_requests_per_source_per_second: 10_000,

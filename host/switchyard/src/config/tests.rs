@@ -242,6 +242,8 @@ fn a_path_given_empty_is_an_error_at_its_key() {
         ("control", "read_token_file"),
         ("control", "tls_cert"),
         ("control", "tls_key"),
+        ("sip", "tls_cert"),
+        ("sip", "tls_key"),
         ("media", "prompts_dir"),
         ("records", "stats_dir"),
         ("recording", "dir"),

@@ -106,10 +106,11 @@ impl Config {
         Ok(())
     }
 
-    /// `[sip]` but its listeners.
+    /// `[sip]` but its listeners' addresses.
     fn check_sip(&self) -> Checked {
         let sip = &self.sip;
         let key = |name| KeyPath::from(["sip", name]);
+        sip.tls()?;
         if let Some(ip) = sip.advertise
             && let Some(why) = not_a_peers_address(ip)
         {

@@ -9,8 +9,8 @@ use crate::config::error::writes;
 use crate::config::{Config, KeyPath, dir_of};
 
 impl Config {
-    /// `sip.listen` and `control.listen`: SIP listens somewhere, on no IPv4-mapped IPv6
-    /// address, and each given (not wildcard) address is one of this host's.
+    /// `sip.listen`, `sip.tls_listen` and `control.listen`: SIP listens somewhere, on no
+    /// IPv4-mapped IPv6 address, and each given (not wildcard) address is one of this host's.
     pub(super) fn check_listeners(&self) -> Checked {
         let sip = KeyPath::from(["sip", "listen"]);
         if self.sip.listen.is_empty() {
@@ -20,6 +20,8 @@ impl Config {
         // A wildcard serves whichever families the host has; a given address must be one
         // of its own, or the start would fail on it.
         let specific = self.sip.listen.iter().map(|a| (&sip, *a));
+        let tls = KeyPath::from(["sip", "tls_listen"]);
+        let specific = specific.chain(self.sip.tls_listen.iter().map(|a| (&tls, *a)));
         let control = KeyPath::from(["control", "listen"]);
         for (key, addr) in specific.chain([(&control, self.control.listen)]) {
             if !addr.ip().is_unspecified()
@@ -96,6 +98,7 @@ impl Config {
     /// writes: the other may be a default.
     pub(super) fn check_ports_apart(&self, text: &str) -> Checked {
         self.check_sip_ports_apart()?;
+        self.check_tls_ports_apart()?;
         let control = self.control.listen;
         let rtp = &self.rtp;
         let sip_key = || KeyPath::from(["sip", "listen"]);
@@ -156,6 +159,39 @@ impl Config {
                     ),
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// Checks that no `sip.tls_listen` entry takes the TCP port of a `sip.listen` entry, of
+    /// an earlier `sip.tls_listen` one (each on IPv6-only sockets, as SIP's others), or of
+    /// `control.listen`, on an address both bind: the later listener could not listen.
+    fn check_tls_ports_apart(&self) -> Checked {
+        let (tls, control) = (&self.sip.tls_listen, self.control.listen);
+        for (index, b) in tls.iter().enumerate().filter(|(_, b)| b.port() != 0) {
+            let mut sip = self.sip.listen.iter().chain(&tls[..index]);
+            let taken_by = match sip
+                .find(|a| a.port() == b.port() && same_or_wildcard(a.ip(), b.ip()))
+            {
+                Some(a) => format!("another SIP listener's, {a}"),
+                None if control.port() == b.port() && addresses_overlap(control.ip(), b.ip()) => {
+                    format!("control.listen's, {control}")
+                }
+                None => continue,
+            };
+            let key = KeyPath::from(["sip", "tls_listen"]);
+            let key = if tls.len() == 1 {
+                key
+            } else {
+                key.index(index)
+            };
+            return Err((
+                key,
+                format!(
+                    "{b} takes the TCP port of {taken_by}, on an address both bind: both \
+                     could not listen"
+                ),
+            ));
         }
         Ok(())
     }

@@ -477,6 +477,71 @@ fn a_bad_tls_key_is_named_as_control_tls_key() {
 }
 
 #[test]
+fn sip_over_tls_needs_its_certificate_and_key_named_at_their_keys_and_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    std::fs::write(dir.path().join("cert.pem"), made.cert.pem()).unwrap();
+    std::fs::write(dir.path().join("key.pem"), made.signing_key.serialize_pem()).unwrap();
+    let file = dir.path().join("switchyard.toml");
+    let listen = "[sip]\ntls_listen = [\"127.0.0.1:0\"]\n";
+    let with_files =
+        |cert: &str, key: &str| format!("{listen}tls_cert = \"{cert}\"\ntls_key = \"{key}\"\n");
+    let config = Config::parse(&file, &with_files("cert.pem", "key.pem")).unwrap();
+    assert_eq!(config.sip.tls_listen, ["127.0.0.1:0".parse().unwrap()]);
+    assert_eq!(
+        config.sip.tls_cert.as_deref(),
+        Some(dir.path().join("cert.pem").as_path()),
+        "relative to the config file"
+    );
+    assert!(config.sip.tls().unwrap().is_some());
+    assert!(
+        Config::parse(&file, "")
+            .unwrap()
+            .sip
+            .tls()
+            .unwrap()
+            .is_none(),
+        "no TLS by default"
+    );
+
+    let err = Config::parse(&file, listen).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("sip.tls_cert"), "{err}");
+    assert!(
+        err.message
+            .contains("sip.tls_listen needs tls_cert and tls_key"),
+        "{err}"
+    );
+    let err = Config::parse(&file, &format!("{listen}tls_cert = \"cert.pem\"\n")).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("sip.tls_key"), "{err}");
+    let err = Config::parse(&file, &with_files("cert.pem", "missing.pem")).unwrap_err();
+    assert_eq!(
+        (err.key.as_deref(), err.position.map(|p| p.0)),
+        (Some("sip.tls_key"), Some(4)),
+        "{err}"
+    );
+    assert!(
+        err.message.contains("missing.pem: not a PEM private key"),
+        "{err}"
+    );
+    let err = Config::parse(&file, &with_files("key.pem", "key.pem")).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("sip.tls_cert"), "{err}");
+    assert!(err.message.contains("holds no certificate"), "{err}");
+    let clash = "[sip]\nlisten = \"127.0.0.1:5090\"\ntls_listen = \"0.0.0.0:5090\"\n\
+                 tls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n";
+    let err = Config::parse(&file, clash).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("sip.tls_listen"), "{err}");
+    assert!(
+        err.message
+            .contains("TCP port of another SIP listener's, 127.0.0.1:5090"),
+        "{err}"
+    );
+    let elsewhere = "[sip]\ntls_listen = \"192.0.2.1:5061\"\n";
+    let err = Config::parse(&file, elsewhere).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("sip.tls_listen"), "{err}");
+    assert!(err.message.contains("is no address of this host"), "{err}");
+}
+
+#[test]
 fn guest_names_are_letters_digits_dashes_and_underscores() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("g.wasm"), b"").unwrap();
