@@ -3,7 +3,7 @@
 //! from the pre-instantiated guest, its memory allocated for it (`instantiate`),
 //! and delivering one event into a live instance (`dispatch`: a `talk` event
 //! the guest takes without calling the host, for a guest of the current WIT
-//! version, 0.3.0, and of the draft, 0.1.0).
+//! version, 0.4.0, and of the draft, 0.1.0).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -84,7 +84,7 @@ fn dispatch(c: &mut Criterion) {
     let mut group = c.benchmark_group("dispatch");
     let runtime = runtime();
     let guests = [
-        ("v0.3", std::fs::read(env!("SWITCHYARD_GUEST_MISBEHAVE"))),
+        ("v0.4", std::fs::read(env!("SWITCHYARD_GUEST_MISBEHAVE"))),
         ("v0.1", std::fs::read(env!("SWITCHYARD_GUEST_DRAFT"))),
     ];
     for (version, wasm) in guests {

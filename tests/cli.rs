@@ -1108,7 +1108,7 @@ fn the_guest_commands_load_and_list_versions_on_a_running_server() {
     let lines: Vec<&str> = table.lines().collect();
     assert!(lines[0].starts_with("GUEST"), "{table}");
     assert_eq!(lines.len(), 2, "{table}");
-    for word in ["webconference", "1", "0.3.0", "current", "(embedded)"] {
+    for word in ["webconference", "1", "0.4.0", "current", "(embedded)"] {
         assert!(
             lines[1].split_whitespace().any(|w| w == word),
             "{word} in {table}"

@@ -101,7 +101,7 @@ fn a_new_guest_builds_on_its_own_and_its_calls_meet_in_the_dialled_room() {
         "src/lib.rs",
         "sdk/src/lib.rs",
         "value/src/lib.rs",
-        "wit/v0.3.0/call.wit",
+        "wit/v0.4.0/call.wit",
     ] {
         assert!(dir.join(file).is_file(), "expected {file} in the new crate");
     }

@@ -30,6 +30,23 @@ fn a_guest_of_the_draft_version_answers_calls_and_control_requests() {
 }
 
 #[test]
+fn a_guest_of_0_3_0_still_answers_calls() {
+    let config = format!(
+        "{}[routing]\nguest = \"probe\"\n[guests.probe]\nwasm = \"{}\"\n",
+        base_config(),
+        test_guest_wasm("wit03_probe")
+    );
+    let server = Server::start_with(&config);
+    let log = server.log();
+    assert!(
+        log.contains("guest probe: switchyard:call@0.3.0, "),
+        "{log}"
+    );
+    let mut phone = Phone::dial(server.sip, "probe", "alice", &[]);
+    assert_eq!(phone.await_answer(), 200, "{}", server.log());
+}
+
+#[test]
 fn a_restart_takes_the_guest_from_the_compile_cache() {
     let cache = tempfile::tempdir().unwrap();
     let config = format!(
@@ -38,7 +55,7 @@ fn a_restart_takes_the_guest_from_the_compile_cache() {
         cache.path().display()
     );
     let loaded = |server: &Server, how: &str| {
-        let line = format!("guest webconference: switchyard:call@0.3.0, {how}");
+        let line = format!("guest webconference: switchyard:call@0.4.0, {how}");
         assert!(server.log().contains(&line), "{}", server.log());
     };
     loaded(&Server::start_with(&config), "compiled");

@@ -24,14 +24,14 @@ struct Version {
     wit_version: String,
 }
 
-/// A version of `switchyard:call@0.3.0`.
+/// A version of `switchyard:call@0.4.0`.
 fn version(name: &str, version: i64, live_calls: i64, state: &str) -> Version {
     Version {
         name: name.into(),
         version,
         live_calls,
         state: state.into(),
-        wit_version: "0.3.0".into(),
+        wit_version: "0.4.0".into(),
     }
 }
 

@@ -120,7 +120,7 @@ mod component {
     /// string of `len` bytes, as no binding would write it; whether the host took them.
     #[allow(unsafe_code)]
     fn play_aliased(call: &str, count: usize, len: usize) -> bool {
-        #[link(wasm_import_module = "switchyard:call/media@0.3.0")]
+        #[link(wasm_import_module = "switchyard:call/media@0.4.0")]
         unsafe extern "C" {
             #[link_name = "play"]
             fn play(
@@ -172,7 +172,7 @@ mod component {
     /// point at one string of `len` bytes; whether the host placed the call.
     #[allow(unsafe_code)]
     fn dial_aliased(count: usize, len: usize) -> bool {
-        #[link(wasm_import_module = "switchyard:call/signaling@0.3.0")]
+        #[link(wasm_import_module = "switchyard:call/signaling@0.4.0")]
         unsafe extern "C" {
             #[link_name = "dial"]
             fn dial(request: *const DialRequest, result: *mut u8);

@@ -291,11 +291,26 @@ impl Entry {
                     }
                     return ask_new_pin(call, room, profile, tries + 1);
                 };
-                // One who got in without a pin meanwhile has opened the room as it is.
-                if room::vacant_but_for(&room, call.id()) {
-                    room::set_own_pin(&room, &new_pin);
+                // One who got in without a pin meanwhile has opened the room as it is;
+                // of two first callers setting theirs at once, the second is asked the
+                // first's pin by the admission check.
+                if !room::vacant_but_for(&room, call.id()) {
+                    return self.check_admission(call, room, profile, Some(&new_pin));
                 }
-                self.check_admission(call, room, profile, Some(&new_pin))
+                let name = room.clone();
+                let entered = room::enter_with_own_pin(&name, call.id(), &new_pin, || {
+                    self.check_admission(call, room, profile, Some(&new_pin))
+                });
+                entered.unwrap_or_else(|e| {
+                    log(
+                        Level::Warn,
+                        &format!(
+                            "room {name}: {} cannot set its pin: {e:?}",
+                            self.caller.number
+                        ),
+                    );
+                    Next::Stay(self.refuse(call, &["call_failed"]))
+                })
             }
             Stage::Refused => Next::Stay(Stage::Refused),
         }
@@ -356,6 +371,7 @@ impl Entry {
             max_members: profile.max_members,
             admin: options.admin,
             holds_room: self.held.is_some(),
+            dials_in: true,
         };
         let number = &self.caller.number;
         let entered = Participant::enter(

@@ -146,6 +146,7 @@ impl Invitee {
                     max_members: settings.max_members(&self.room),
                     admin: options.admin,
                     holds_room: false,
+                    dials_in: false,
                 };
                 let entered = Participant::enter(
                     call,

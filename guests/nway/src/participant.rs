@@ -851,6 +851,7 @@ impl Participant {
             max_members: settings.max_members(&self.room),
             admin,
             holds_room: false,
+            dials_in: false,
         };
         room::refusal(&self.room, admission, "")
     }

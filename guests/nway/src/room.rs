@@ -20,10 +20,33 @@ use switchyard_sdk::{Call, JoinOptions, rooms, unix_seconds};
 
 /// The room meta key marking a locked room ("1").
 const LOCKED: &str = "nway-locked";
-/// The room meta key of a pin set by the room's first caller (option `D`).
+/// The room meta key of a pin set by the room's first caller (option `D`):
+/// the pin, followed by ` <call> <unix seconds>` while the caller that set it
+/// is on its way into the room ([`enter_with_own_pin`]).
 const PIN: &str = "nway-pin";
-/// The room meta key marking a room made by escalating a two-party call ("1").
+/// The longest a caller that set the room's pin is taken as on its way in,
+/// in seconds: longer than letting it in takes, and short, as a setting
+/// left by a flow that trapped (or by a restart) holds the pin meanwhile.
+const PIN_SETTING_S: u64 = 10;
+/// The room meta key saying whose conference the room holds: [`ESCALATED`]
+/// and the holder's call for one made by escalating a two-party call,
+/// [`DIALLED`] and a call for one a caller dialled into; none or "" while no
+/// conference claimed it. Both claims are compare-and-sets of it, so that
+/// only one of a caller dialling in and an escalation taking the room at
+/// once has it.
 const ADHOC: &str = "nway-adhoc";
+/// How the [`ADHOC`] value of a room made by escalating a two-party call
+/// starts: the holder's call follows, so that each escalation writes a
+/// value of its own.
+const ESCALATED: &str = "escalated ";
+/// The [`ADHOC`] value an earlier version marks every escalated room with.
+const ESCALATED_BEFORE: &str = "1";
+/// How the [`ADHOC`] value of a room a caller dialled into starts: the last
+/// such caller's call follows, so that each caller writes a value of its own.
+const DIALLED: &str = "dialled ";
+/// How many times a caller dialling in reads the room's [`ADHOC`] value and
+/// tries to mark it ([`dial_in_refusal`]) while other callers mark it.
+const MAX_MARK_ATTEMPTS: usize = 16;
 /// The room meta key naming the call alone in the room whose music waits
 /// for its `only_person` to end.
 const MUSIC_WAITS: &str = "nway-music-waits";
@@ -49,8 +72,18 @@ pub trait RoomHost: Kv {
     fn rooms(&self) -> Vec<String>;
     /// The value kept with `room` under `key`, if any.
     fn meta(&self, room: &str, key: &str) -> Option<String>;
-    /// Sets the value kept with `room` under `key` ("": none).
-    fn set_meta(&self, room: &str, key: &str, value: &str);
+    /// Compare-and-set: sets the value kept with `room` under `key` to
+    /// `value` only if it is now `expected` (`None`: not set), in one step
+    /// no other write comes between. False if the value was another, setting
+    /// nothing; the host's error if it could not set it (the room is gone,
+    /// or its meta takes no more).
+    fn swap_meta(
+        &self,
+        room: &str,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+    ) -> Result<bool, Error>;
     /// Whether `room`'s conference is over but for `me` ([`vacant_but_for`]).
     fn vacant_but_for(&self, room: &str, me: &str) -> bool;
     /// Clears `room`'s keep if no member is out ([`out::drop_stale_keep`]).
@@ -82,6 +115,10 @@ impl Kv for Host {
         HostKv.delete(key)
     }
 
+    fn swap(&self, key: &str, expected: Option<&str>, value: Option<&str>) -> Result<bool, Error> {
+        HostKv.swap(key, expected, value)
+    }
+
     fn list(&self, prefix: &str, limit: u32) -> Vec<String> {
         HostKv.list(prefix, limit)
     }
@@ -96,9 +133,14 @@ impl RoomHost for Host {
         rooms::get_meta(room, key)
     }
 
-    fn set_meta(&self, room: &str, key: &str, value: &str) {
-        // A room that is gone has nothing to set.
-        let _ = rooms::set_meta(room, key, value);
+    fn swap_meta(
+        &self,
+        room: &str,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+    ) -> Result<bool, Error> {
+        rooms::swap_meta(room, key, expected, value)
     }
 
     fn vacant_but_for(&self, room: &str, me: &str) -> bool {
@@ -189,14 +231,74 @@ pub fn own_pin(room: &str) -> Option<String> {
 
 /// [`own_pin`] as `host` has it.
 pub fn own_pin_in(host: &impl RoomHost, room: &str) -> Option<String> {
-    host.meta(room, PIN).filter(|pin| !pin.is_empty())
+    let value = host.meta(room, PIN)?;
+    let pin = value.split(' ').next().filter(|pin| !pin.is_empty());
+    pin.map(str::to_owned)
 }
 
-/// Sets the room's own pin (empty: none), opening the room.
-pub fn set_own_pin(room: &str, pin: &str) {
+/// Sets `room`'s own pin to `pin` for `caller`, its first caller, opening
+/// the room, unless it has one; then lets the caller in by `enter`, which
+/// judges it with the room's pin ([`enter_with_own_pin_in`]). What `enter`
+/// returns; the host's error if the room's meta could not take the pin,
+/// `enter` not run.
+pub fn enter_with_own_pin<T>(
+    room: &str,
+    caller: &str,
+    pin: &str,
+    enter: impl FnOnce() -> T,
+) -> Result<T, Error> {
     rooms::open(room);
-    // The room was just opened, so setting its meta cannot fail.
-    let _ = rooms::set_meta(room, PIN, pin);
+    enter_with_own_pin_in(&Host, room, caller, pin, unix_seconds(), enter)
+}
+
+/// [`enter_with_own_pin`] as `host` has it at `now`. The pin is set only
+/// while the room has none (not set, or forgotten as ""), in one step
+/// (compare-and-set): of two first callers setting theirs at once, the
+/// second sets nothing, and its `enter` finds the first's pin. Until `enter`
+/// returns, the pin names its caller as on its way in: not listed in the
+/// room yet, it keeps the pin from a conference forgotten meanwhile
+/// ([`forget_conference`]).
+fn enter_with_own_pin_in<T>(
+    host: &impl RoomHost,
+    room: &str,
+    caller: &str,
+    pin: &str,
+    now: u64,
+    enter: impl FnOnce() -> T,
+) -> Result<T, Error> {
+    let setting = format!("{pin} {caller} {now}");
+    let set = set_if_unclaimed(host, room, PIN, &setting)?;
+    let entered = enter();
+    if set {
+        // Let in (listed now) or refused, the caller is on its way no longer; a
+        // conference forgotten meanwhile took the pin, which stays forgotten.
+        let _ = host.swap_meta(room, PIN, Some(&setting), pin);
+    }
+    Ok(entered)
+}
+
+/// Whether `value`, read from a room's meta under `key`, is a pin that a
+/// caller other than `me` set and is on its way in with at `now`
+/// ([`enter_with_own_pin_in`]).
+fn pin_on_its_way(key: &str, value: &str, me: &str, now: u64) -> bool {
+    if key != PIN {
+        return false;
+    }
+    let setter = value
+        .split_once(' ')
+        .and_then(|(_, setting)| fresh_mark_holder(setting, now, PIN_SETTING_S));
+    setter.is_some_and(|setter| setter != me)
+}
+
+/// Sets `room`'s `key` to `value` only while it is not set or "", by
+/// compare-and-set; true if it set it.
+fn set_if_unclaimed(
+    host: &impl RoomHost,
+    room: &str,
+    key: &str,
+    value: &str,
+) -> Result<bool, Error> {
+    Ok(host.swap_meta(room, key, None, value)? || host.swap_meta(room, key, Some(""), value)?)
 }
 
 /// Marks `call`, alone in `room`, as hearing `only_person` before the
@@ -210,8 +312,16 @@ pub fn set_music_waits(room: &str, call: &str) {
 /// Takes back [`set_music_waits`]'s mark of `call`, unless another's
 /// replaced it.
 pub fn clear_music_waits(room: &str, call: &str) {
-    if music_waits_for(room, call) {
-        let _ = rooms::set_meta(room, MUSIC_WAITS, "");
+    clear_music_waits_in(&Host, room, call, unix_seconds());
+}
+
+/// [`clear_music_waits`] as `host` has it at `now`: only the mark read is
+/// cleared (compare-and-set), so that another's set meanwhile stays.
+fn clear_music_waits_in(host: &impl RoomHost, room: &str, call: &str, now: u64) {
+    let mark = host.meta(room, MUSIC_WAITS);
+    if let Some(mark) = mark.filter(|mark| mark_holds_for(mark, call, now)) {
+        // A room that is gone has no mark to take back.
+        let _ = host.swap_meta(room, MUSIC_WAITS, Some(&mark), "");
     }
 }
 
@@ -226,13 +336,15 @@ pub fn music_waits_for(room: &str, call: &str) -> bool {
 /// `call` at `now`: one older than [`MUSIC_WAIT_S`] is from a flow that
 /// never got to its prompt's end (it trapped), and holds no music back.
 fn mark_holds_for(mark: &str, call: &str, now: u64) -> bool {
-    let Some((marked, since)) = mark.rsplit_once(' ') else {
-        return false;
-    };
-    let fresh = since
-        .parse::<u64>()
-        .is_ok_and(|since| now.saturating_sub(since) <= MUSIC_WAIT_S);
-    marked == call && fresh
+    fresh_mark_holder(mark, now, MUSIC_WAIT_S) == Some(call)
+}
+
+/// The call a mark `<call> <unix seconds>` names, if the mark is at most
+/// `max_age` seconds old at `now`.
+fn fresh_mark_holder(mark: &str, now: u64, max_age: u64) -> Option<&str> {
+    let (marked, since) = mark.rsplit_once(' ')?;
+    let since = since.parse::<u64>().ok()?;
+    (now.saturating_sub(since) <= max_age).then_some(marked)
 }
 
 /// Whether `room`'s conference is over for everyone but `me`: the room
@@ -274,6 +386,10 @@ pub struct Admission {
     /// The one coming is in the room already, holding the room it picked
     /// while it typed a pin ([`ENTERING`]): it comes after everyone there.
     pub holds_room: bool,
+    /// The one coming dialled into the room: it enters no room an
+    /// escalation took, which is judged once it joined, in one step with
+    /// the escalation's claim ([`dial_in_refusal`]).
+    pub dials_in: bool,
 }
 
 impl Admission {
@@ -283,6 +399,7 @@ impl Admission {
         max_members: 0,
         admin: true,
         holds_room: false,
+        dials_in: false,
     };
 
     /// Why `room`, with `members` members besides the one coming, refuses
@@ -349,6 +466,22 @@ pub fn join(
         Joined::In(others) => others,
         refused => return Ok(refused),
     };
+    let marked = if admission.dials_in {
+        dial_in_refusal(&Host, room, call.id())
+    } else {
+        Ok(None)
+    };
+    match marked {
+        Ok(None) => {}
+        Ok(Some(refusal)) => {
+            let _ = call.leave();
+            return Ok(Joined::Refused(refusal));
+        }
+        Err(e) => {
+            let _ = call.leave();
+            return Err(e);
+        }
+    }
     // The room first, then the marks: a member going out has its mark before it leaves.
     let present = present(room);
     let before = if admission.holds_room {
@@ -409,17 +542,21 @@ fn others_in(participants: &[ParticipantInfo], me: &str) -> Vec<String> {
 /// Forgets the room's lock, pin, escalated mark and music waiting for a
 /// prompt, while its conference is over but for `me` ([`vacant_but_for`]):
 /// as MeetMe's, they belong to one conference; and the host's keep, if no
-/// member is out.
+/// member is out. A pin whose caller is on its way in stays
+/// ([`enter_with_own_pin`]).
 pub fn forget_conference(host: &impl RoomHost, room: &str, me: &str) {
+    let now = unix_seconds();
     for key in [LOCKED, PIN, ADHOC, MUSIC_WAITS] {
-        // Vacancy is read again right before each clear, and only a value that is
-        // set is cleared: a caller or escalation claiming the room is listed in it
-        // before it sets its own. The host has no compare-and-set on meta, so a
-        // claim that joins between this read and the clear still loses what it
-        // set in that moment; the window is two host calls wide.
-        let set = host.meta(room, key).is_some_and(|value| !value.is_empty());
-        if set && host.vacant_but_for(room, me) {
-            host.set_meta(room, key, "");
+        // Vacancy is read after the value, and only the value read is cleared
+        // (compare-and-set): a caller or escalation claiming the room is listed in
+        // it before it sets its own (a caller setting its pin names itself in the pin
+        // instead), and what it sets after the read stays.
+        let Some(value) = host.meta(room, key).filter(|value| !value.is_empty()) else {
+            continue;
+        };
+        if !pin_on_its_way(key, &value, me, now) && host.vacant_but_for(room, me) {
+            // A room that is gone has nothing to forget.
+            let _ = host.swap_meta(room, key, Some(&value), "");
         }
     }
     host.drop_stale_keep(room);
@@ -443,16 +580,25 @@ pub fn end_if_vacant_but_for(room: &str, me: &str) -> bool {
 /// Takes `room` for the escalated two-party call of `holder` (listed as
 /// `listed`), atomically against other escalations: the holder joins it,
 /// and as the host lists calls one at a time, the first to join a room that
-/// nobody is in and no member out inviting holds has it ([`make_adhoc`]).
+/// nobody is in and no member out inviting holds has it ([`make_adhoc`]);
+/// and against a caller dialling in, which marks the room as its own
+/// ([`dial_in_refusal`]): of the two, the first to mark it has it.
 /// The holder is then left in the room: it must leave it only once its mark
 /// as a member out ([`out::went_out`]) holds its place. One that did not get
 /// the room leaves it at once, out of the bridge it was in.
 pub fn claim_adhoc(holder: &Call, room: &str, listed: &JoinOptions) -> Claim {
-    let claimed = claim(&Host, holder.id(), room, listed);
-    if claimed == Claim::Taken {
-        make_adhoc(room, holder.id());
+    claim_adhoc_in(&Host, holder.id(), room, listed)
+}
+
+/// [`claim_adhoc`] as `host` has it.
+fn claim_adhoc_in(host: &impl RoomHost, holder: &str, room: &str, listed: &JoinOptions) -> Claim {
+    match claim(host, holder, room, listed) {
+        Claim::Taken if !make_adhoc(host, room, holder) => {
+            host.leave(holder);
+            Claim::Busy
+        }
+        claimed => claimed,
     }
-    claimed
 }
 
 /// What came of a [`claim`] of a room.
@@ -488,13 +634,41 @@ pub fn claim(host: &impl RoomHost, call: &str, room: &str, listed: &JoinOptions)
 /// Starts a new conference in the free `room` (opened, or open and vacant)
 /// that `holder` claimed for an escalated two-party call, without lock or
 /// pin, so that nobody may dial into it; lists it among the escalated rooms.
-fn make_adhoc(room: &str, holder: &str) {
-    forget_conference(&Host, room, holder);
-    // The room is open, so setting its meta cannot fail.
-    let _ = rooms::set_meta(room, ADHOC, "1");
-    // Past the store's bounds the room is not listed: once its conference
-    // ends unnoticed, it is kept until the host's next start.
-    let _ = HostKv.set(&adhoc_key(room), "");
+/// False, changing nothing, if a caller that dialled in meanwhile marked the
+/// room first ([`dial_in_refusal`]): the room is the caller's, and so is a
+/// pin it set on its way in, which the conference forgotten leaves.
+fn make_adhoc(host: &impl RoomHost, room: &str, holder: &str) -> bool {
+    forget_conference(host, room, holder);
+    let mark = format!("{ESCALATED}{holder}");
+    // A room whose meta takes no mark (gone, or full) is no room to take.
+    let marked = set_if_unclaimed(host, room, ADHOC, &mark).unwrap_or(false);
+    if marked {
+        // Past the store's bounds the room is not listed: once its conference
+        // ends unnoticed, it is kept until the host's next start.
+        let _ = host.set(&adhoc_key(room), "");
+    }
+    marked
+}
+
+/// Why `room`, which `call` dialled into and joined, refuses it: an
+/// escalation took the room. Otherwise the room is marked as the caller's
+/// ([`DIALLED`]), by compare-and-set against [`make_adhoc`]'s mark: the
+/// first of the two to mark the room has it. Each caller writes a mark of
+/// its own, so that a conference forgotten meanwhile ([`forget_conference`])
+/// clears only the mark it read. The host's error if it could not mark the
+/// room (gone, or its meta full), which no other try mends.
+fn dial_in_refusal(host: &impl RoomHost, room: &str, call: &str) -> Result<Option<Refusal>, Error> {
+    let mark = format!("{DIALLED}{call}");
+    for _ in 0..MAX_MARK_ATTEMPTS {
+        let read = host.meta(room, ADHOC);
+        if read.as_deref().is_some_and(is_escalation_mark) {
+            return Ok(Some(("an escalated call took it", "conference_locked")));
+        }
+        if host.swap_meta(room, ADHOC, read.as_deref(), &mark)? {
+            return Ok(None);
+        }
+    }
+    Ok(Some(("others kept marking it", "conference_locked")))
 }
 
 /// The store's key listing `room` among the escalated rooms.
@@ -510,7 +684,14 @@ pub fn is_adhoc(room: &str) -> bool {
 
 /// [`is_adhoc`] as `host` has it.
 pub fn is_adhoc_in(host: &impl RoomHost, room: &str) -> bool {
-    host.meta(room, ADHOC).as_deref() == Some("1")
+    host.meta(room, ADHOC)
+        .is_some_and(|mark| is_escalation_mark(&mark))
+}
+
+/// Whether the [`ADHOC`] value `mark` is an escalation's, as this version
+/// or an earlier one marks it.
+fn is_escalation_mark(mark: &str) -> bool {
+    mark == ESCALATED_BEFORE || mark.starts_with(ESCALATED)
 }
 
 /// The first free room of `first..=last` that is `acceptable` and that
@@ -591,12 +772,15 @@ fn unlist_adhoc(host: &impl RoomHost, room: &str) {
 /// store in memory, and a count of the calls made into it.
 #[cfg(test)]
 pub mod fake {
-    use super::{ADHOC, RoomHost, adhoc_key};
+    use super::{ADHOC, ESCALATED_BEFORE, RoomHost, adhoc_key};
     use std::cell::{Cell, RefCell};
     use std::collections::{BTreeMap, BTreeSet};
     use switchyard_sdk::JoinOptions;
     use switchyard_sdk::store::Kv;
     use switchyard_sdk::types::Error;
+
+    /// Another call's step, run in the middle of one's own.
+    pub type OtherStep = Box<dyn FnOnce(&FakeHost)>;
 
     /// The rooms and store of a host, and what was asked of it.
     #[derive(Default)]
@@ -616,6 +800,9 @@ pub mod fake {
         pub calls: Cell<usize>,
         /// The error every join fails with, if any.
         pub join_error: RefCell<Option<Error>>,
+        /// Other calls' steps: each write of meta first runs the last one
+        /// left, as if another call ran then.
+        pub before_meta_write: RefCell<Vec<OtherStep>>,
     }
 
     impl FakeHost {
@@ -628,9 +815,10 @@ pub mod fake {
             host
         }
 
-        /// Opens `room` as escalated, and listed so, as an escalation leaves it.
+        /// Opens `room` as escalated, and listed so, as an escalation of an
+        /// earlier version leaves it.
         pub fn add_adhoc(&self, room: &str, vacant: bool) {
-            let meta = BTreeMap::from([(ADHOC.to_owned(), "1".to_owned())]);
+            let meta = BTreeMap::from([(ADHOC.to_owned(), ESCALATED_BEFORE.to_owned())]);
             self.rooms.borrow_mut().insert(room.to_owned(), meta);
             self.kv.borrow_mut().insert(adhoc_key(room), String::new());
             if vacant {
@@ -640,6 +828,23 @@ pub mod fake {
 
         fn ask(&self) {
             self.calls.set(self.calls.get() + 1);
+        }
+
+        /// Sets the value kept with `room` under `key`, as another call's
+        /// `rooms.set-meta` does.
+        pub fn set_meta(&self, room: &str, key: &str, value: &str) {
+            self.run_other_step();
+            self.ask();
+            if let Some(meta) = self.rooms.borrow_mut().get_mut(room) {
+                meta.insert(key.to_owned(), value.to_owned());
+            }
+        }
+
+        fn run_other_step(&self) {
+            let other = self.before_meta_write.borrow_mut().pop();
+            if let Some(other) = other {
+                other(self);
+            }
         }
 
         /// Opens `room`, as a join does; true if this created it.
@@ -671,6 +876,24 @@ pub mod fake {
             self.kv.borrow_mut().remove(key).is_some()
         }
 
+        fn swap(
+            &self,
+            key: &str,
+            expected: Option<&str>,
+            value: Option<&str>,
+        ) -> Result<bool, Error> {
+            self.ask();
+            let mut kv = self.kv.borrow_mut();
+            if kv.get(key).map(String::as_str) != expected {
+                return Ok(false);
+            }
+            match value {
+                Some(value) => kv.insert(key.to_owned(), value.to_owned()),
+                None => kv.remove(key),
+            };
+            Ok(true)
+        }
+
         fn list(&self, prefix: &str, limit: u32) -> Vec<String> {
             self.ask();
             let kv = self.kv.borrow();
@@ -690,11 +913,22 @@ pub mod fake {
             self.rooms.borrow().get(room)?.get(key).cloned()
         }
 
-        fn set_meta(&self, room: &str, key: &str, value: &str) {
+        fn swap_meta(
+            &self,
+            room: &str,
+            key: &str,
+            expected: Option<&str>,
+            value: &str,
+        ) -> Result<bool, Error> {
+            self.run_other_step();
             self.ask();
-            if let Some(meta) = self.rooms.borrow_mut().get_mut(room) {
+            let mut rooms = self.rooms.borrow_mut();
+            let meta = rooms.get_mut(room).ok_or(Error::NoSuchRoom)?;
+            let swapped = meta.get(key).map(String::as_str) == expected;
+            if swapped {
                 meta.insert(key.to_owned(), value.to_owned());
             }
+            Ok(swapped)
         }
 
         fn vacant_but_for(&self, room: &str, me: &str) -> bool {
@@ -846,6 +1080,159 @@ mod tests {
         assert_eq!(meta(PIN).as_deref(), Some(""));
         assert_eq!(meta(LOCKED).as_deref(), Some(""));
         assert_eq!(meta(ADHOC), None, "only what is set is cleared");
+    }
+
+    /// A `D` caller `caller` of room 9000, which typed `pin`, setting it and
+    /// entering: what `enter` returns.
+    fn enter_with_pin<T>(host: &FakeHost, caller: &str, pin: &str, enter: impl FnOnce() -> T) -> T {
+        enter_with_own_pin_in(host, "9000", caller, pin, unix_seconds(), enter).unwrap()
+    }
+
+    #[test]
+    fn of_two_first_callers_setting_a_pin_at_once_the_second_sets_none() {
+        let host = FakeHost::default();
+        host.open("9000");
+        // Both found the room without a pin, then set theirs.
+        assert_eq!(own_pin_in(&host, "9000"), None);
+        assert_eq!(own_pin_in(&host, "9000"), None);
+        let asked = enter_with_pin(&host, "c1", "1111", || {
+            enter_with_pin(&host, "c2", "2222", || own_pin_in(&host, "9000"))
+        });
+        assert_eq!(asked.as_deref(), Some("1111"), "the second is asked it");
+        assert_eq!(host.meta("9000", PIN).as_deref(), Some("1111"));
+        // A pin forgotten with its conference leaves the room to the next.
+        host.vacant.borrow_mut().insert("9000".into());
+        forget_conference(&host, "9000", "");
+        enter_with_pin(&host, "c3", "3333", || ());
+        assert_eq!(own_pin_in(&host, "9000").as_deref(), Some("3333"));
+    }
+
+    #[test]
+    fn a_new_pin_stays_while_its_caller_is_on_its_way_in() {
+        let host = FakeHost::default();
+        host.open("9000");
+        host.vacant.borrow_mut().insert("9000".into());
+        let listed = JoinOptions::number("100");
+        let escalation = enter_with_pin(&host, "c1", "1111", || {
+            // Another caller dials in, finds the room vacant and forgets its
+            // conference; an escalation claims the room, the caller joining
+            // and marking it first.
+            forget_conference(&host, "9000", "c2");
+            host.before_meta_write.borrow_mut().push(dial_in("c1"));
+            claim_adhoc_in(&host, "h", "9000", &listed)
+        });
+        assert_eq!(escalation, Claim::Busy);
+        assert_eq!(own_pin_in(&host, "9000").as_deref(), Some("1111"));
+        assert_eq!(host.meta("9000", PIN).as_deref(), Some("1111"), "in now");
+        assert_eq!(host.listed.borrow()["9000"], ["c1"]);
+    }
+
+    #[test]
+    fn a_pin_set_by_a_caller_long_gone_is_forgotten() {
+        let host = FakeHost::default();
+        host.open("9000");
+        host.vacant.borrow_mut().insert("9000".into());
+        let long_ago = unix_seconds() - PIN_SETTING_S - 1;
+        host.set_meta("9000", PIN, &format!("1111 c1 {long_ago}"));
+        forget_conference(&host, "9000", "c2");
+        assert_eq!(own_pin_in(&host, "9000"), None);
+    }
+
+    #[test]
+    fn a_fresh_escalation_keeps_its_mark_as_an_old_one_is_forgotten() {
+        let host = FakeHost::default();
+        host.open("9000");
+        host.vacant.borrow_mut().insert("9000".into());
+        // An earlier version's escalation, over.
+        host.set_meta("9000", ADHOC, ESCALATED_BEFORE);
+        assert!(is_adhoc_in(&host, "9000"));
+        // As a caller forgets it, an escalation claims the room.
+        host.before_meta_write
+            .borrow_mut()
+            .push(Box::new(|host: &FakeHost| {
+                let listed = JoinOptions::number("100");
+                assert_eq!(claim_adhoc_in(host, "h", "9000", &listed), Claim::Taken);
+            }));
+        forget_conference(&host, "9000", "c1");
+        assert!(is_adhoc_in(&host, "9000"), "the new escalation's");
+        assert_eq!(host.meta("9000", ADHOC).as_deref(), Some("escalated h"));
+    }
+
+    #[test]
+    fn a_caller_that_cannot_mark_its_room_is_told_at_once() {
+        // The room is gone.
+        let host = FakeHost::default();
+        let marked = dial_in_refusal(&host, "9000", "c1");
+        assert!(matches!(marked, Err(Error::NoSuchRoom)), "{marked:?}");
+        let calls = host.calls.get();
+        assert!(calls <= 2, "{calls} calls into the host");
+    }
+
+    /// A step of `caller`, dialling into room 9000: it joins, and marks the room.
+    fn dial_in(caller: &'static str) -> fake::OtherStep {
+        Box::new(move |host: &FakeHost| {
+            host.join(caller, "9000", &JoinOptions::number("200"))
+                .unwrap();
+            assert_eq!(dial_in_refusal(host, "9000", caller).unwrap(), None);
+        })
+    }
+
+    #[test]
+    fn a_caller_that_marked_a_room_first_keeps_it_from_an_escalation() {
+        let host = FakeHost::default();
+        // The holder joined the vacant room; the caller joins and marks it
+        // before the holder does.
+        host.before_meta_write.borrow_mut().push(dial_in("c1"));
+        let listed = JoinOptions::number("100");
+        assert_eq!(claim_adhoc_in(&host, "h", "9000", &listed), Claim::Busy);
+        assert!(!is_adhoc_in(&host, "9000"));
+        assert_eq!(host.listed.borrow()["9000"], ["c1"], "the holder left");
+        assert!(host.list(ADHOC_LISTED, 10).is_empty(), "not listed");
+    }
+
+    #[test]
+    fn a_caller_that_joined_a_room_an_escalation_marked_is_refused() {
+        let host = FakeHost::default();
+        let listed = JoinOptions::number("100");
+        assert_eq!(claim_adhoc_in(&host, "h", "9000", &listed), Claim::Taken);
+        host.join("c1", "9000", &JoinOptions::number("200"))
+            .unwrap();
+        let refusal = dial_in_refusal(&host, "9000", "c1").unwrap();
+        assert_eq!(
+            refusal.map(|(why, _)| why),
+            Some("an escalated call took it")
+        );
+        assert!(is_adhoc_in(&host, "9000"));
+    }
+
+    #[test]
+    fn a_mark_set_while_a_conference_is_forgotten_stays() {
+        let host = FakeHost::default();
+        host.open("9000");
+        host.vacant.borrow_mut().insert("9000".into());
+        // A caller's mark left by a conference over (the host restarted).
+        host.set_meta("9000", ADHOC, "dialled c0");
+        // As the holder forgets that conference, a caller joins and marks the room.
+        host.before_meta_write.borrow_mut().push(dial_in("c1"));
+        let listed = JoinOptions::number("100");
+        assert_eq!(claim_adhoc_in(&host, "h", "9000", &listed), Claim::Busy);
+        assert_eq!(host.meta("9000", ADHOC).as_deref(), Some("dialled c1"));
+    }
+
+    #[test]
+    fn a_music_mark_set_while_another_takes_its_own_back_stays() {
+        let host = FakeHost::default();
+        host.open("9000");
+        host.set_meta("9000", MUSIC_WAITS, "c1 1000");
+        host.before_meta_write
+            .borrow_mut()
+            .push(Box::new(|host: &FakeHost| {
+                host.set_meta("9000", MUSIC_WAITS, "c2 1001");
+            }));
+        clear_music_waits_in(&host, "9000", "c1", 1002);
+        assert_eq!(host.meta("9000", MUSIC_WAITS).as_deref(), Some("c2 1001"));
+        clear_music_waits_in(&host, "9000", "c2", 1002);
+        assert_eq!(host.meta("9000", MUSIC_WAITS).as_deref(), Some(""));
     }
 
     #[test]

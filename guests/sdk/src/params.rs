@@ -2,7 +2,9 @@
 //!
 //! SEMS's XML-RPC bridge answers fault 300 when a function gets the wrong number
 //! or types of arguments; [`Params`] does the same, naming the function, the
-//! position and what was expected.
+//! position and what was expected, but takes an integer for a string and a
+//! decimal string for an integer, which SEMS refuses (see [`Params::string`]
+//! and [`Params::int`]).
 
 use crate::control::Fault;
 use crate::{Value, fault};
@@ -49,8 +51,11 @@ impl<'a> Params<'a> {
         Ok(Params { function, values })
     }
 
-    /// The string at `index`. Integers are accepted and written in decimal, as
-    /// SEMS clients send room numbers and pins either way.
+    /// The string at `index`. An integer is taken too, written in decimal,
+    /// where SEMS's type checks answer fault 300: every call SEMS takes works
+    /// the same, and a client that sends integers is served rather than
+    /// refused. The decimal text has no leading zeros: a pin such as
+    /// `"004711"` must be sent as a string, and the integer `0123` is `"123"`.
     pub fn string(&self, index: usize) -> Result<String, Fault> {
         match self.values.get(index) {
             Some(Value::String(s)) => Ok(s.clone()),
@@ -59,7 +64,9 @@ impl<'a> Params<'a> {
         }
     }
 
-    /// The integer at `index`. Decimal strings are accepted, as SEMS does.
+    /// The integer at `index`. A decimal string is taken too (whitespace
+    /// around it ignored), which SEMS refuses: every call SEMS takes works the
+    /// same.
     pub fn int(&self, index: usize) -> Result<i32, Fault> {
         match self.values.get(index) {
             Some(Value::Int(i)) => Ok(*i),

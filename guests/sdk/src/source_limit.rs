@@ -583,6 +583,22 @@ mod tests {
             self.entries.borrow_mut().remove(key).is_some()
         }
 
+        fn swap(
+            &self,
+            key: &str,
+            expected: Option<&str>,
+            value: Option<&str>,
+        ) -> Result<bool, crate::types::Error> {
+            if self.get(key).as_deref() != expected {
+                return Ok(false);
+            }
+            match value {
+                Some(value) => self.set(key, value)?,
+                None => _ = self.delete(key),
+            }
+            Ok(true)
+        }
+
         fn list(&self, prefix: &str, limit: u32) -> Vec<String> {
             let keys: Vec<String> = self
                 .entries

@@ -68,29 +68,54 @@ pub fn target(
     Ok(target)
 }
 
-/// The header lines of a `|`-separated list; empty entries are skipped.
+/// The header lines of a `|`-separated list (a line break separates them
+/// too); empty entries are skipped, and one beginning with a space or tab
+/// continues the line before it. Errors name a line that is not
+/// `Name: value`, or too many of them.
 pub fn header_lines(text: &str) -> Result<Vec<(String, String)>, String> {
-    let lines: Vec<&str> = text
-        .split(['|', '\r', '\n'])
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .collect();
+    let lines = unfolded_lines(text);
     if lines.len() > MAX_HEADERS {
         return Err(format!(
             "too many headers ({}, at most {MAX_HEADERS})",
             lines.len()
         ));
     }
+    lines.iter().map(|line| header_line(line)).collect()
+}
+
+/// The trimmed, non-empty lines of `text` split at `|`, CR and LF, a line
+/// beginning with a space or tab joined to the one before by a single space.
+// RFC 3261 §7.3.1: such a line is a continuation, the same as that space.
+// SEMS turns each `|` into a line break and sends the lines as they are, so
+// its peers read them so; unfolding here also keeps a continuation from
+// being taken for a header of its own.
+fn unfolded_lines(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for piece in text.split(['|', '\r', '\n']) {
+        let content = piece.trim();
+        if content.is_empty() {
+            continue;
+        }
+        match lines.last_mut() {
+            Some(line) if piece.starts_with([' ', '\t']) => {
+                line.push(' ');
+                line.push_str(content);
+            }
+            _ => lines.push(content.to_owned()),
+        }
+    }
     lines
-        .into_iter()
-        .map(|line| {
-            let (name, value) = line
-                .split_once(':')
-                .filter(|(name, _)| is_token(name))
-                .ok_or_else(|| format!("bad header line {line:?}"))?;
-            Ok((name.to_owned(), value.trim().to_owned()))
-        })
-        .collect()
+}
+
+/// The (name, value) of a line `Name: value`, sent as such; the error names
+/// the line if its name is not a token.
+// HCOLON (RFC 3261 §25.1) allows spaces and tabs before the colon.
+fn header_line(line: &str) -> Result<(String, String), String> {
+    line.split_once(':')
+        .map(|(name, value)| (name.trim_end_matches([' ', '\t']), value.trim()))
+        .filter(|(name, _)| is_token(name))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .ok_or_else(|| format!("bad header line {line:?}"))
 }
 
 /// A SIP header name: a non-empty RFC 3261 token.
@@ -275,11 +300,50 @@ mod tests {
             "bad header line \"no colon\""
         );
         assert!(header_lines(": empty name").is_err());
+        assert!(header_lines(" : empty name after a space").is_err());
         assert!(header_lines("Bad Name: x").is_err());
         // A line break cannot smuggle a header in: it separates lines too.
         assert!(header_lines("X-A: 1\r\nInjected").is_err());
         let many = vec!["X-A: 1"; MAX_HEADERS + 1].join("|");
         assert!(header_lines(&many).is_err());
+    }
+
+    #[test]
+    fn spaces_and_tabs_before_the_colon_are_not_part_of_the_name() {
+        assert_eq!(
+            header_lines("X-Foo : bar|X-Tab\t:\tbaz").unwrap(),
+            vec![
+                ("X-Foo".to_owned(), "bar".to_owned()),
+                ("X-Tab".to_owned(), "baz".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_beginning_with_a_space_or_tab_continues_the_one_before() {
+        assert_eq!(
+            header_lines("X-A: one\r\n two\r\n\tX-Not-A-Header: three|X-B: 2").unwrap(),
+            vec![
+                ("X-A".to_owned(), "one two X-Not-A-Header: three".to_owned()),
+                ("X-B".to_owned(), "2".to_owned())
+            ]
+        );
+        // SEMS sends `|` as a line break: a space after it is a continuation too.
+        assert_eq!(
+            header_lines("X-A: one| two").unwrap(),
+            vec![("X-A".to_owned(), "one two".to_owned())]
+        );
+        // Nothing before it to continue: a line of its own.
+        assert_eq!(
+            header_lines(" X-A: 1").unwrap(),
+            vec![("X-A".to_owned(), "1".to_owned())]
+        );
+    }
+
+    #[test]
+    fn continuations_do_not_count_as_headers() {
+        let long = format!("X-A: 0{}", "| more".repeat(MAX_HEADERS));
+        assert_eq!(header_lines(&long).unwrap().len(), 1);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! without it is not muted).
 
 use crate::fields;
+use std::fmt;
 use switchyard_sdk::types::{ParticipantInfo, ParticipantStatus};
 
 /// The room meta key holding the invited participants.
@@ -118,14 +119,20 @@ pub fn holders(participants: &[ParticipantInfo]) -> Vec<&str> {
         .collect()
 }
 
-/// A room as [`store`] reads and writes its invitations.
+/// A room as [`update`] reads and writes its invitations.
 pub trait InvitationRoom {
     /// Why the invitations could not be written.
     type Error;
     /// The participants the room lists now.
     fn participants(&self) -> Vec<ParticipantInfo>;
-    /// Stores `meta` (see [`encode`]) as the room's invitations.
-    fn set_invited(&self, meta: &str) -> Result<(), Self::Error>;
+    /// The room's invitations as stored (see [`encode`]); `None` if none
+    /// ever were.
+    fn invited(&self) -> Option<String>;
+    /// Compare-and-set: stores `meta` (see [`encode`]) as the room's
+    /// invitations only if they are now `expected` (`None`: none ever
+    /// stored), in one step no other write comes between. False, storing
+    /// nothing, if they were others.
+    fn swap_invited(&self, expected: Option<&str>, meta: &str) -> Result<bool, Self::Error>;
     /// Whether the room has run out of time.
     fn timed_out(&self) -> bool;
     /// Has the host keep the room while it is empty, or not; a failure is
@@ -133,38 +140,94 @@ pub trait InvitationRoom {
     fn set_keep(&self, keep: bool);
 }
 
-/// Stores `list` as the room's invitations, less those a call in the room
-/// holds (see [`holders`]), and has the host keep the room while it holds
-/// any (see [`keeps_room`]).
-pub fn store<R: InvitationRoom>(room: &R, list: Vec<Invited>) -> Result<(), R::Error> {
-    // The host has no compare-and-set: a call that joined since `list` was
-    // read took its invitation from what was stored then, and this write
-    // brings that invitation back. Such a call is listed before it reads the
-    // list, so the look after each write sees it, and the invitation goes
-    // again; a call listed only after that look reads what this wrote. Each
-    // rewrite only removes, so this ends. Still open: an invitation another
-    // instance adds between the read of `list` and this write is lost, and
-    // when two such writes interleave, the keep flag of one may stay with
-    // the list of the other until the next store.
-    let mut list = untaken(room, list);
-    loop {
-        write(room, &list)?;
-        let left = untaken(room, list.clone());
-        if left.len() == list.len() {
-            return Ok(());
+/// How many times [`update`] reads the invitations and tries to store its
+/// change, each time another write came between, before it gives up.
+pub const MAX_ATTEMPTS: usize = 16;
+
+/// Why [`update`] stored nothing, or left the room's keep unsettled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotStored<E> {
+    /// The room refused the write (it is gone, or the list is too long).
+    Refused(E),
+    /// Other writes came between each of [`MAX_ATTEMPTS`] reads and the
+    /// write that followed it.
+    Contended,
+    /// The change is stored, but other writes came between each of
+    /// [`MAX_ATTEMPTS`] keeps and the read that followed it: the host may
+    /// keep the room, or not, as a list no longer stored has it.
+    KeepContended,
+}
+
+impl<E: fmt::Debug> fmt::Display for NotStored<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotStored::Refused(e) => write!(f, "{e:?}"),
+            NotStored::Contended => write!(
+                f,
+                "its invitations were rewritten by others {MAX_ATTEMPTS} times while this changed them"
+            ),
+            NotStored::KeepContended => write!(
+                f,
+                "the change is stored, but its invitations were rewritten by others {MAX_ATTEMPTS} times while this set the room's keep for them"
+            ),
         }
-        list = left;
     }
 }
 
-fn untaken<R: InvitationRoom>(room: &R, list: Vec<Invited>) -> Vec<Invited> {
-    without_taken(list, &holders(&room.participants()))
+/// Changes the room's invitations by `change`, which gets them as stored
+/// and the room's [`holders`], and says whether it changed them. The list
+/// changed is stored less those a call in the room holds, and the host
+/// keeps the room while it holds any (see [`keeps_room`]).
+///
+/// The list is stored only if it is still the one read (compare-and-set):
+/// when another write came between, it is read and changed again, up to
+/// [`MAX_ATTEMPTS`] times, so that no other instance's change is lost.
+/// True if it stored a change and the keep for the list stored now; false
+/// if `change` made none; [`NotStored::KeepContended`] if it stored its
+/// change but others kept rewriting the list as it set the keep.
+pub fn update<R: InvitationRoom>(
+    room: &R,
+    mut change: impl FnMut(&mut Vec<Invited>, &[&str]) -> bool,
+) -> Result<bool, NotStored<R::Error>> {
+    for _ in 0..MAX_ATTEMPTS {
+        let stored = room.invited();
+        let participants = room.participants();
+        let joined = holders(&participants);
+        let mut list = decode(stored.as_deref().unwrap_or_default());
+        if !change(&mut list, &joined) {
+            return Ok(false);
+        }
+        let meta = encode(&without_taken(list, &joined));
+        let swapped = room.swap_invited(stored.as_deref(), &meta);
+        if swapped.map_err(NotStored::Refused)? {
+            return if keep_for_stored(room) {
+                Ok(true)
+            } else {
+                Err(NotStored::KeepContended)
+            };
+        }
+    }
+    Err(NotStored::Contended)
 }
 
-fn write<R: InvitationRoom>(room: &R, list: &[Invited]) -> Result<(), R::Error> {
-    room.set_invited(&encode(list))?;
-    room.set_keep(keeps_room(list, room.timed_out()));
-    Ok(())
+/// Has the host keep the room for the invitations stored now. As another
+/// instance may store its list between this one's write and its keep, the
+/// keep is set again as long as the list changed while it was set: each
+/// writer's last keep is for a list still stored after that keep, so the
+/// keep set last is for the list stored last. False if the list changed
+/// after each of [`MAX_ATTEMPTS`] keeps: the last is for a list replaced.
+fn keep_for_stored<R: InvitationRoom>(room: &R) -> bool {
+    let mut stored = room.invited();
+    for _ in 0..MAX_ATTEMPTS {
+        let list = decode(stored.as_deref().unwrap_or_default());
+        room.set_keep(keeps_room(&list, room.timed_out()));
+        let now = room.invited();
+        if now == stored {
+            return true;
+        }
+        stored = now;
+    }
+    false
 }
 
 fn is_listed(invited: &Invited, joined: &[&str]) -> bool {
@@ -312,7 +375,7 @@ mod tests {
     #[derive(Default)]
     struct Room {
         participants: RefCell<Vec<ParticipantInfo>>,
-        invited: RefCell<String>,
+        invited: RefCell<Option<String>>,
         keep: Cell<bool>,
     }
 
@@ -321,28 +384,56 @@ mod tests {
             let joined = participant(id, ParticipantStatus::Connected);
             self.participants.borrow_mut().push(joined);
         }
+
+        fn list(&self) -> Vec<Invited> {
+            decode(self.invited.borrow().as_deref().unwrap_or_default())
+        }
     }
 
-    /// One call's instance using `room`; `before_first_write` runs just
-    /// before its first write, as if another instance ran then.
+    /// Another instance's step, run in the middle of this one's.
+    type Step<'a> = Box<dyn FnOnce() + 'a>;
+
+    /// One instance using `room`. Each of its compare-and-sets first runs
+    /// one of `before_swap`, and each keep it sets one of `before_keep`, as
+    /// if another instance ran then.
     struct Caller<'a> {
         room: &'a Room,
-        before_first_write: Cell<Option<Box<dyn FnOnce() + 'a>>>,
+        before_swap: RefCell<Vec<Step<'a>>>,
+        before_keep: RefCell<Vec<Step<'a>>>,
     }
 
     impl<'a> Caller<'a> {
         fn new(room: &'a Room) -> Self {
             Caller {
                 room,
-                before_first_write: Cell::new(None),
+                before_swap: RefCell::default(),
+                before_keep: RefCell::default(),
             }
         }
 
         /// What a call joining with `id` does: takes its invitation.
-        fn take(&self, id: &str) {
-            let mut list = decode(&self.room.invited.borrow());
-            assert!(remove(&mut list, id), "{id} invited");
-            store(self, list).unwrap();
+        fn take(&self, id: &str) -> Result<bool, NotStored<()>> {
+            update(self, |list, _| remove(list, id))
+        }
+
+        /// What `addParticipant` does.
+        fn add(&self, new: &Invited) -> Result<bool, NotStored<()>> {
+            update(self, |list, _| {
+                *list = add(std::mem::take(list), new.clone());
+                true
+            })
+        }
+
+        /// What `mute` of the empty tag does.
+        fn mute_first(&self) -> Result<bool, NotStored<()>> {
+            update(self, |list, joined| set_first_muted(list, joined, true))
+        }
+    }
+
+    fn run_next(steps: &RefCell<Vec<Step<'_>>>) {
+        let step = steps.borrow_mut().pop();
+        if let Some(step) = step {
+            step();
         }
     }
 
@@ -353,12 +444,18 @@ mod tests {
             self.room.participants.borrow().clone()
         }
 
-        fn set_invited(&self, meta: &str) -> Result<(), ()> {
-            if let Some(other) = self.before_first_write.take() {
-                other();
+        fn invited(&self) -> Option<String> {
+            self.room.invited.borrow().clone()
+        }
+
+        fn swap_invited(&self, expected: Option<&str>, meta: &str) -> Result<bool, ()> {
+            run_next(&self.before_swap);
+            let mut stored = self.room.invited.borrow_mut();
+            let swapped = stored.as_deref() == expected;
+            if swapped {
+                *stored = Some(meta.to_owned());
             }
-            *self.room.invited.borrow_mut() = meta.to_owned();
-            Ok(())
+            Ok(swapped)
         }
 
         fn timed_out(&self) -> bool {
@@ -366,6 +463,7 @@ mod tests {
         }
 
         fn set_keep(&self, keep: bool) {
+            run_next(&self.before_keep);
             self.room.keep.set(keep);
         }
     }
@@ -373,8 +471,9 @@ mod tests {
     #[test]
     fn two_invitees_joining_at_once_leave_neither_invitation_nor_keep() {
         let room = Room::default();
-        let list = vec![invited("X", "100"), invited("Y", "200")];
-        store(&Caller::new(&room), list).unwrap();
+        let admin = Caller::new(&room);
+        admin.add(&invited("X", "100")).unwrap();
+        admin.add(&invited("Y", "200")).unwrap();
         assert!(room.keep.get());
 
         // A joins and looks at the participants; B joins and takes its
@@ -382,12 +481,97 @@ mod tests {
         room.join("X");
         let b = Caller::new(&room);
         let a = Caller::new(&room);
-        a.before_first_write.set(Some(Box::new(|| {
+        a.before_swap.borrow_mut().push(Box::new(|| {
             room.join("Y");
-            b.take("Y");
-        })));
-        a.take("X");
-        assert_eq!(*room.invited.borrow(), "", "no invitation left");
+            assert_eq!(b.take("Y"), Ok(true));
+        }));
+        assert_eq!(a.take("X"), Ok(false), "B's write dropped X's, held");
+        assert!(room.list().is_empty(), "no invitation left");
         assert!(!room.keep.get(), "the room is not kept");
+    }
+
+    #[test]
+    fn an_invitation_added_while_a_caller_takes_its_own_is_kept() {
+        let room = Room::default();
+        let admin = Caller::new(&room);
+        admin.add(&invited("X", "100")).unwrap();
+        room.join("X");
+        let caller = Caller::new(&room);
+        caller.before_swap.borrow_mut().push(Box::new(|| {
+            assert_eq!(admin.add(&invited("Y", "200")), Ok(true))
+        }));
+        // The admin's list left out X's invitation, which the caller holds.
+        assert_eq!(caller.take("X"), Ok(false));
+        assert_eq!(room.list(), [invited("Y", "200")]);
+        assert!(room.keep.get(), "kept for Y");
+    }
+
+    #[test]
+    fn a_mute_and_an_invitation_added_at_once_are_both_kept() {
+        let room = Room::default();
+        let admin = Caller::new(&room);
+        admin.add(&invited("", "100")).unwrap();
+        let muting = Caller::new(&room);
+        muting.before_swap.borrow_mut().push(Box::new(|| {
+            assert_eq!(admin.add(&invited("p2", "200")), Ok(true))
+        }));
+        assert_eq!(muting.mute_first(), Ok(true));
+        assert_eq!(room.list(), [muted("", "100"), invited("p2", "200")]);
+    }
+
+    #[test]
+    fn the_keep_set_last_is_for_the_list_stored_last() {
+        let room = Room::default();
+        let admin = Caller::new(&room);
+        admin.add(&invited("X", "100")).unwrap();
+        room.join("X");
+        // The caller's list (none left) is stored, then the admin's; the
+        // caller's keep comes after the admin's.
+        let caller = Caller::new(&room);
+        caller.before_keep.borrow_mut().push(Box::new(|| {
+            assert_eq!(admin.add(&invited("Y", "200")), Ok(true))
+        }));
+        assert_eq!(caller.take("X"), Ok(true));
+        assert_eq!(room.list(), [invited("Y", "200")]);
+        assert!(room.keep.get(), "kept for Y");
+    }
+
+    #[test]
+    fn a_keep_others_keep_overtaking_is_told() {
+        let room = Room::default();
+        let admin = Caller::new(&room);
+        admin.add(&invited("X", "100")).unwrap();
+        room.join("X");
+        // As the caller sets the keep, each time the admin stores another list.
+        let numbers: Vec<String> = (0..MAX_ATTEMPTS).map(|n| format!("2{n:02}")).collect();
+        let caller = Caller::new(&room);
+        for number in &numbers {
+            let admin = &admin;
+            caller.before_keep.borrow_mut().push(Box::new(move || {
+                assert_eq!(admin.add(&invited("", number)), Ok(true));
+            }));
+        }
+        assert_eq!(caller.take("X"), Err(NotStored::KeepContended));
+        let list = room.list();
+        assert_eq!(list.len(), MAX_ATTEMPTS, "X taken, every invitation added");
+    }
+
+    #[test]
+    fn a_change_others_keep_overtaking_is_refused_and_loses_nothing() {
+        let room = Room::default();
+        let admin = Caller::new(&room);
+        admin.add(&invited("", "100")).unwrap();
+        let numbers: Vec<String> = (0..MAX_ATTEMPTS).map(|n| format!("2{n:02}")).collect();
+        let muting = Caller::new(&room);
+        for number in &numbers {
+            let admin = &admin;
+            muting.before_swap.borrow_mut().push(Box::new(move || {
+                assert_eq!(admin.add(&invited("", number)), Ok(true));
+            }));
+        }
+        assert_eq!(muting.mute_first(), Err(NotStored::Contended));
+        let list = room.list();
+        assert_eq!(list.len(), 1 + MAX_ATTEMPTS, "every invitation added");
+        assert!(list.iter().all(|i| !i.muted), "the mute stored nothing");
     }
 }

@@ -27,6 +27,16 @@ pub trait KvStore: Send {
     fn set(&mut self, key: &str, value: &str) -> Result<(), CoreError>;
     /// Deletes `key`; false if it was not set.
     fn delete(&mut self, key: &str) -> bool;
+    /// Compare-and-set: sets `key` to `value` (deletes it when `value` is `None`) only if
+    /// its value is now `expected` (`None`: the key is not set); `Ok(false)`, and nothing
+    /// changes, if it is another. The errors are [`set`](Self::set)'s, found before the
+    /// values are compared (a deletion's are the key's only).
+    fn swap(
+        &mut self,
+        key: &str,
+        expected: Option<&str>,
+        value: Option<&str>,
+    ) -> Result<bool, CoreError>;
     /// Up to `limit` keys starting with `prefix`, in byte order.
     fn list(&self, prefix: &str, limit: usize) -> Vec<String>;
 }
@@ -49,20 +59,10 @@ impl MemoryKv {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-}
 
-impl KvStore for MemoryKv {
-    fn get(&self, key: &str) -> Option<String> {
-        self.entries.get(key).cloned()
-    }
-
-    fn set(&mut self, key: &str, value: &str) -> Result<(), CoreError> {
-        if key.is_empty() || key.len() > MAX_KEY_BYTES {
-            return Err(CoreError::InvalidArgument(format!(
-                "a key is 1 to {MAX_KEY_BYTES} bytes, got {}",
-                key.len()
-            )));
-        }
+    /// The bytes of the store once `key` is set to `value`, if the bounds allow it.
+    fn bytes_after_set(&self, key: &str, value: &str) -> Result<usize, CoreError> {
+        check_key(key)?;
         if value.len() > MAX_VALUE_BYTES {
             return Err(CoreError::InvalidArgument(format!(
                 "a value is at most {MAX_VALUE_BYTES} bytes, got {}",
@@ -81,8 +81,36 @@ impl KvStore for MemoryKv {
                 "the store is full ({MAX_STORE_BYTES} bytes of keys and values)"
             )));
         }
+        Ok(bytes)
+    }
+
+    /// Sets `key` to `value`, which leaves the store holding `bytes`
+    /// ([`bytes_after_set`](Self::bytes_after_set)).
+    fn insert(&mut self, key: &str, value: &str, bytes: usize) {
         self.entries.insert(key.to_owned(), value.to_owned());
         self.bytes = bytes;
+    }
+}
+
+/// Refuses a key outside 1 to [`MAX_KEY_BYTES`] bytes.
+fn check_key(key: &str) -> Result<(), CoreError> {
+    if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        return Err(CoreError::InvalidArgument(format!(
+            "a key is 1 to {MAX_KEY_BYTES} bytes, got {}",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+impl KvStore for MemoryKv {
+    fn get(&self, key: &str) -> Option<String> {
+        self.entries.get(key).cloned()
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> Result<(), CoreError> {
+        let bytes = self.bytes_after_set(key, value)?;
+        self.insert(key, value, bytes);
         Ok(())
     }
 
@@ -94,6 +122,31 @@ impl KvStore for MemoryKv {
             }
             None => false,
         }
+    }
+
+    fn swap(
+        &mut self,
+        key: &str,
+        expected: Option<&str>,
+        value: Option<&str>,
+    ) -> Result<bool, CoreError> {
+        let write = match value {
+            Some(value) => Some((value, self.bytes_after_set(key, value)?)),
+            None => {
+                check_key(key)?;
+                None
+            }
+        };
+        if self.entries.get(key).map(String::as_str) != expected {
+            return Ok(false);
+        }
+        match write {
+            Some((value, bytes)) => self.insert(key, value, bytes),
+            None => {
+                self.delete(key);
+            }
+        }
+        Ok(true)
     }
 
     fn list(&self, prefix: &str, limit: usize) -> Vec<String> {
@@ -173,6 +226,119 @@ mod tests {
         assert!(
             kv.set("another", &value).is_ok(),
             "deleting frees its bytes"
+        );
+    }
+
+    #[test]
+    fn a_swap_changes_the_store_only_from_the_value_expected() {
+        let mut kv = MemoryKv::default();
+        assert_eq!(
+            kv.swap("k", Some("a"), Some("b")),
+            Ok(false),
+            "k is not set"
+        );
+        assert_eq!(kv.get("k"), None);
+        assert_eq!(kv.swap("k", None, Some("a")), Ok(true), "none: not set");
+        assert_eq!(kv.swap("k", None, Some("b")), Ok(false), "k is set now");
+        assert_eq!(kv.swap("k", Some("b"), Some("c")), Ok(false));
+        assert_eq!(
+            kv.get("k").as_deref(),
+            Some("a"),
+            "a refused swap changes nothing"
+        );
+        assert_eq!(kv.swap("k", Some("a"), Some("b")), Ok(true));
+        assert_eq!(kv.get("k").as_deref(), Some("b"));
+        assert_eq!(kv.swap("k", Some("a"), None), Ok(false));
+        assert_eq!(kv.get("k").as_deref(), Some("b"), "nor deletes");
+        assert_eq!(kv.swap("k", Some("b"), None), Ok(true), "none deletes");
+        assert_eq!(kv.get("k"), None);
+        assert!(kv.is_empty());
+        assert_eq!(
+            kv.swap("k", None, None),
+            Ok(true),
+            "still not set, as asked"
+        );
+        assert!(kv.is_empty());
+    }
+
+    #[test]
+    fn a_swap_is_held_to_the_bounds_of_set_whatever_the_store_holds() {
+        let mut kv = MemoryKv::default();
+        let long_key = "k".repeat(MAX_KEY_BYTES + 1);
+        let big = "v".repeat(MAX_VALUE_BYTES + 1);
+        for (key, value) in [
+            (long_key.as_str(), Some("v")),
+            ("", Some("v")),
+            (long_key.as_str(), None),
+            ("", None),
+            ("k", Some(big.as_str())),
+        ] {
+            for expected in [None, Some("other")] {
+                assert!(
+                    matches!(
+                        kv.swap(key, expected, value),
+                        Err(CoreError::InvalidArgument(_))
+                    ),
+                    "{} bytes of key, expected {expected:?}",
+                    key.len()
+                );
+            }
+        }
+        let longest = "k".repeat(MAX_KEY_BYTES);
+        let largest = "v".repeat(MAX_VALUE_BYTES);
+        assert_eq!(
+            kv.swap(&longest, None, Some(&largest)),
+            Ok(true),
+            "the bounds themselves"
+        );
+        assert_eq!(kv.swap(&longest, Some(&largest), None), Ok(true));
+        assert!(kv.is_empty(), "failed swaps leave nothing");
+        for n in 0..MAX_KEYS {
+            kv.set(&n.to_string(), "").unwrap();
+        }
+        assert!(
+            matches!(kv.swap("one-more", None, Some("")), Err(CoreError::InvalidArgument(m)) if m.contains("keys")),
+            "a full store takes no new key"
+        );
+        assert_eq!(
+            kv.swap("0", Some(""), Some("updated")),
+            Ok(true),
+            "but still updates"
+        );
+        assert_eq!(kv.swap("1", Some(""), None), Ok(true), "and deletes");
+        assert_eq!(
+            kv.swap("one-more", None, Some("")),
+            Ok(true),
+            "which frees a key"
+        );
+        assert_eq!(kv.len(), MAX_KEYS);
+    }
+
+    #[test]
+    fn a_swap_holds_the_store_to_its_bytes() {
+        let mut kv = MemoryKv::default();
+        let value = "v".repeat(MAX_VALUE_BYTES);
+        let fits = MAX_STORE_BYTES / (MAX_VALUE_BYTES + 8);
+        for n in 0..fits {
+            kv.set(&format!("k{n:07}"), &value).unwrap();
+        }
+        let refused = kv.swap("one-more", None, Some(&value));
+        assert!(
+            matches!(&refused, Err(CoreError::InvalidArgument(m)) if m.contains("bytes")),
+            "{refused:?}"
+        );
+        assert_eq!(kv.get("one-more"), None);
+        assert_eq!(kv.swap("k0000000", Some(&value), None), Ok(true));
+        assert_eq!(
+            kv.swap("one-more", None, Some(&value)),
+            Ok(true),
+            "deleting freed its bytes"
+        );
+        assert_eq!(kv.swap("one-more", Some(&value), Some("")), Ok(true));
+        assert_eq!(
+            kv.swap("another", None, Some(&value)),
+            Ok(true),
+            "a smaller value frees bytes"
         );
     }
 }

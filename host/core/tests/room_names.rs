@@ -23,6 +23,10 @@ fn every_room_command_refuses_a_name_that_is_no_room_name() {
             ("stop announcement", core.stop_announcement(&name)),
             ("set meta", core.set_meta(now, &name, "pin", "1234")),
             (
+                "swap meta",
+                core.swap_meta(now, &name, "pin", None, "1234").map(drop),
+            ),
+            (
                 "start recording",
                 core.start_recording(&name, recording_queue(1).0),
             ),

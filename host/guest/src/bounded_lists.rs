@@ -13,7 +13,7 @@ use wasmtime::component::{ComponentType, Lift, Linker, WasmList, WasmStr};
 
 use crate::bounded_text::{JoinOptionsRef, read_texts};
 use crate::context::Context;
-use crate::{Credentials, DialRequest, Error, HostApi, SipHeader};
+use crate::{Credentials, DialRequest, Error, HostApi, SipHeader, WitVersion};
 
 /// The most bytes the strings of one list may hold together: 256 entries of 256 bytes.
 const MAX_LIST_BYTES: usize = 64 * 1024;
@@ -21,25 +21,23 @@ const MAX_LIST_BYTES: usize = 64 * 1024;
 /// The most entries of one list of headers read at all (the host takes far fewer).
 const MAX_HEADERS_READ: usize = 256;
 
-/// The WIT versions whose imports are replaced.
-const VERSIONS: [&str; 3] = ["0.1.0", "0.2.0", "0.3.0"];
-
 /// Replaces `play`, `speak`, `announce`, `dial` and `forward` of every version in `linker`
 /// with ones that check their lists before copying them.
 pub(crate) fn bound_lists(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
     replace_in_every_version(linker, replace)
 }
 
-/// Has `replace` define again, for each of [`VERSIONS`], imports `linker` already defines:
-/// shadowing is allowed for it alone.
+/// Has `replace` define again, for the number of each version in
+/// [`WitVersion::SUPPORTED`], imports `linker` already defines: shadowing is allowed for it
+/// alone.
 pub(crate) fn replace_in_every_version(
     linker: &mut Linker<Context>,
     replace: fn(&mut Linker<Context>, &str) -> wasmtime::Result<()>,
 ) -> wasmtime::Result<()> {
     linker.allow_shadowing(true);
-    let replaced = VERSIONS
+    let replaced = WitVersion::SUPPORTED
         .into_iter()
-        .try_for_each(|version| replace(linker, version));
+        .try_for_each(|version| replace(linker, version.number()));
     linker.allow_shadowing(false);
     replaced
 }

@@ -2,7 +2,7 @@
 //! world it is of: the pre-instantiated component, and an instance's `handler`
 //! and, in world `app`, `control`.
 
-use crate::bindings::{v0_1, v0_2, v0_3};
+use crate::bindings::{v0_1, v0_2, v0_3, v0_4};
 use crate::context::Context;
 use crate::values::{ValueTree, from_tree, to_tree};
 use crate::{Event, Fault, InviteInfo, Value, WitVersion};
@@ -10,6 +10,7 @@ use switchyard_value::TreeError;
 use v0_1::exports::switchyard::call::{control as control_0_1, handler as handler_0_1};
 use v0_2::exports::switchyard::call::{control as control_0_2, handler as handler_0_2};
 use v0_3::exports::switchyard::call::{control as control_0_3, handler as handler_0_3};
+use v0_4::exports::switchyard::call::{control as control_0_4, handler as handler_0_4};
 use wasmtime::Store;
 use wasmtime::component::{
     Component, ComponentExportIndex, HasSelf, Instance, InstancePre, Linker,
@@ -20,7 +21,8 @@ use wasmtime::component::{
 pub(crate) fn add_to_linker(linker: &mut Linker<Context>) -> wasmtime::Result<()> {
     v0_1::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)?;
     v0_2::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)?;
-    v0_3::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)
+    v0_3::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)?;
+    v0_4::App::add_to_linker::<_, HasSelf<_>>(linker, |context| context)
 }
 
 /// The `switchyard:call` world a component is of.
@@ -88,7 +90,9 @@ interface!(
     handler_0_2,
     control_0_2,
     handler_0_3,
-    control_0_3
+    control_0_3,
+    handler_0_4,
+    control_0_4
 );
 
 /// A component's `handler` and its `control`, which only world `app` has:
@@ -142,6 +146,7 @@ enum Indices {
     V0_1(Interfaces<handler_0_1::GuestIndices, control_0_1::GuestIndices>),
     V0_2(Interfaces<handler_0_2::GuestIndices, control_0_2::GuestIndices>),
     V0_3(Interfaces<handler_0_3::GuestIndices, control_0_3::GuestIndices>),
+    V0_4(Interfaces<handler_0_4::GuestIndices, control_0_4::GuestIndices>),
 }
 
 impl GuestPre {
@@ -158,6 +163,7 @@ impl GuestPre {
             WitVersion::V0_1 => Indices::V0_1(Interfaces::find(&pre, world)?),
             WitVersion::V0_2 => Indices::V0_2(Interfaces::find(&pre, world)?),
             WitVersion::V0_3 => Indices::V0_3(Interfaces::find(&pre, world)?),
+            WitVersion::V0_4 => Indices::V0_4(Interfaces::find(&pre, world)?),
         };
         let config_check = component
             .get_export_index(None, CONFIG_CHECK)
@@ -201,6 +207,7 @@ impl GuestPre {
             Indices::V0_1(indices) => Exports::V0_1(Box::new(indices.functions(store, &instance)?)),
             Indices::V0_2(indices) => Exports::V0_2(Box::new(indices.functions(store, &instance)?)),
             Indices::V0_3(indices) => Exports::V0_3(Box::new(indices.functions(store, &instance)?)),
+            Indices::V0_4(indices) => Exports::V0_4(Box::new(indices.functions(store, &instance)?)),
         })
     }
 }
@@ -215,6 +222,7 @@ pub(crate) enum Exports {
     V0_1(Box<Interfaces<handler_0_1::Guest, control_0_1::Guest>>),
     V0_2(Box<Interfaces<handler_0_2::Guest, control_0_2::Guest>>),
     V0_3(Box<Interfaces<handler_0_3::Guest, control_0_3::Guest>>),
+    V0_4(Box<Interfaces<handler_0_4::Guest, control_0_4::Guest>>),
 }
 
 impl Exports {
@@ -228,6 +236,7 @@ impl Exports {
             Exports::V0_1(guest) => guest.handler.call_on_invite(store, invite),
             Exports::V0_2(guest) => guest.handler.call_on_invite(store, invite),
             Exports::V0_3(guest) => guest.handler.call_on_invite(store, invite),
+            Exports::V0_4(guest) => guest.handler.call_on_invite(store, invite),
         }
     }
 
@@ -243,6 +252,7 @@ impl Exports {
             Exports::V0_1(guest) => guest.handler.call_on_event(store, &call, event),
             Exports::V0_2(guest) => guest.handler.call_on_event(store, &call, event),
             Exports::V0_3(guest) => guest.handler.call_on_event(store, &call, event),
+            Exports::V0_4(guest) => guest.handler.call_on_event(store, &call, event),
         }
     }
 
@@ -255,11 +265,16 @@ impl Exports {
         from: &str,
         message: &str,
     ) -> wasmtime::Result<bool> {
+        let (call, from) = (call.to_owned(), from.to_owned());
         match self {
             Exports::V0_1(_) | Exports::V0_2(_) => Ok(false),
             Exports::V0_3(guest) => guest
                 .handler
-                .call_on_message(store, &call.to_owned(), &from.to_owned(), message)
+                .call_on_message(store, &call, &from, message)
+                .map(|()| true),
+            Exports::V0_4(guest) => guest
+                .handler
+                .call_on_message(store, &call, &from, message)
                 .map(|()| true),
         }
     }
@@ -285,6 +300,11 @@ impl Exports {
                 .call_handle(store, function, &to_tree(params))
                 .map(|answer| value_of(answer.map_err(Fault::from))),
             Exports::V0_3(guest) => guest
+                .control
+                .as_ref()?
+                .call_handle(store, function, &to_tree(params))
+                .map(|answer| value_of(answer.map_err(Fault::from))),
+            Exports::V0_4(guest) => guest
                 .control
                 .as_ref()?
                 .call_handle(store, function, &to_tree(params))

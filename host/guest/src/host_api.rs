@@ -79,6 +79,16 @@ pub trait HostApi: Send + Sync + 'static {
     fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), Error>;
     /// `rooms.get-meta`.
     fn get_meta(&self, room: &str, key: &str) -> Option<String>;
+    /// `rooms.swap-meta`: `set_meta` only if the value of `key` is now `expected` (`None`:
+    /// not set), with no other `set_meta` or `swap_meta` between the comparison and the
+    /// write; `Ok(false)`, changing nothing, if it is another. The errors are `set_meta`'s.
+    fn swap_meta(
+        &self,
+        room: &str,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+    ) -> Result<bool, Error>;
     /// `rooms.start-recording`: the room's mix to a new WAV file named
     /// `name` (a plain file name, ".wav" added when missing) in the host's
     /// recording directory, until `stop_recording` or the room is gone.
@@ -106,6 +116,17 @@ pub trait HostApi: Send + Sync + 'static {
     fn kv_set(&self, guest: &str, key: &str, value: &str) -> Result<(), Error>;
     /// `kv.delete` in `guest`'s store: false if the key was not set.
     fn kv_delete(&self, guest: &str, key: &str) -> bool;
+    /// `kv.swap` in `guest`'s store: `kv_set` (`kv_delete` when `value` is `None`) only if
+    /// the value of `key` is now `expected` (`None`: not set), with no other write to the
+    /// store between the comparison and the write; `Ok(false)`, changing nothing, if it is
+    /// another. The errors are `kv_set`'s.
+    fn kv_swap(
+        &self,
+        guest: &str,
+        key: &str,
+        expected: Option<&str>,
+        value: Option<&str>,
+    ) -> Result<bool, Error>;
     /// `kv.list` in `guest`'s store: keys starting with `prefix`, in byte order,
     /// at most `limit`.
     fn kv_list(&self, guest: &str, prefix: &str, limit: u32) -> Vec<String>;

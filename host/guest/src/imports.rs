@@ -3,15 +3,18 @@
 //! [`Context`], and the types a version declares itself become the host's
 //! through `From`.
 
-use crate::bindings::{v0_1, v0_2, v0_3};
+use crate::bindings::{v0_1, v0_2, v0_3, v0_4};
 use crate::context::{Context, check_timer, check_timer_call};
 use crate::{Error, RoomInfo};
 
 /// Implements the import traits of the bindings module `$v` on [`Context`];
-/// a version's functions the older ones lack go in its `media` and `rooms`
-/// blocks.
+/// a version's functions the older ones lack go in its `media`, `rooms` and
+/// `kv` blocks.
 macro_rules! serve_imports {
-    ($v:ident $(, media: { $($media:tt)* }, rooms: { $($rooms:tt)* })?) => {
+    (
+        $v:ident
+        $(, media: { $($media:tt)* }, rooms: { $($rooms:tt)* }, kv: { $($kv:tt)* })?
+    ) => {
         impl $v::switchyard::call::signaling::Host for Context {
             fn answer(&mut self, call: String) -> Result<(), Error> {
                 self.host.answer(&call)
@@ -194,6 +197,8 @@ macro_rules! serve_imports {
             fn list(&mut self, prefix: String, limit: u32) -> Vec<String> {
                 self.host.kv_list(&self.guest, &prefix, limit)
             }
+
+            $($($kv)*)?
         }
 
         impl $v::switchyard::call::records::Host for Context {
@@ -226,27 +231,159 @@ macro_rules! serve_imports {
     };
 }
 
-// 0.1.0's and 0.2.0's `types` are 0.3.0's (see `bindings`), so one impl
-// serves them all.
-impl v0_3::switchyard::call::types::Host for Context {}
+/// Implements the import traits of the bindings module `$v`, of 0.3.0 or later, on
+/// [`Context`]: what [`serve_imports`] does, and what 0.3.0 added; a later version's
+/// functions go in its `rooms` and `kv` blocks.
+macro_rules! serve_imports_since_0_3 {
+    ($v:ident $(, rooms: { $($rooms:tt)* }, kv: { $($kv:tt)* })?) => {
+        serve_imports!($v, media: {
+            fn send_dtmf(&mut self, call: String, digits: String) -> Result<(), Error> {
+                self.host.send_dtmf(&call, &digits)
+            }
+        }, rooms: {
+            fn set_deaf(&mut self, call: String, deaf: bool) -> Result<(), Error> {
+                self.host.set_deaf(&call, deaf)
+            }
+
+            $($($rooms)*)?
+        }, kv: {
+            $($($kv)*)?
+        });
+
+        impl $v::switchyard::call::messages::Host for Context {
+            fn send(&mut self, call: String, message: String) -> Result<(), Error> {
+                self.allowance.message()?;
+                self.host
+                    .send_message(&self.guest, &self.call, &call, &message)
+                    .inspect_err(|_| self.allowance.give_message())
+            }
+        }
+    };
+}
+
+// Every version's `types` is 0.4.0's (see `bindings`), so one impl serves them all.
+impl v0_4::switchyard::call::types::Host for Context {}
 
 serve_imports!(v0_1);
 serve_imports!(v0_2);
-serve_imports!(v0_3, media: {
-    fn send_dtmf(&mut self, call: String, digits: String) -> Result<(), Error> {
-        self.host.send_dtmf(&call, &digits)
+serve_imports_since_0_3!(v0_3);
+serve_imports_since_0_3!(v0_4, rooms: {
+    fn swap_meta(
+        &mut self,
+        room: String,
+        key: String,
+        expected: Option<String>,
+        value: String,
+    ) -> Result<bool, Error> {
+        self.host.swap_meta(&room, &key, expected.as_deref(), &value)
     }
-}, rooms: {
-    fn set_deaf(&mut self, call: String, deaf: bool) -> Result<(), Error> {
-        self.host.set_deaf(&call, deaf)
+}, kv: {
+    fn swap(
+        &mut self,
+        key: String,
+        expected: Option<String>,
+        value: Option<String>,
+    ) -> Result<bool, Error> {
+        self.host
+            .kv_swap(&self.guest, &key, expected.as_deref(), value.as_deref())
     }
 });
 
-impl v0_3::switchyard::call::messages::Host for Context {
-    fn send(&mut self, call: String, message: String) -> Result<(), Error> {
-        self.allowance.message()?;
-        self.host
-            .send_message(&self.guest, &self.call, &call, &message)
-            .inspect_err(|_| self.allowance.give_message())
+#[cfg(test)]
+#[allow(
+    dead_code,
+    reason = "the integration tests' fake host, of which these tests use part"
+)]
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+#[cfg(test)]
+mod tests {
+    use super::support::FakeHost;
+    use super::*;
+    use crate::budget::InstanceBudget;
+    use crate::call_allowance::CallAllowance;
+    use crate::deadline::CallClock;
+    use crate::{GuestConfig, HostApi};
+    use std::sync::Arc;
+    use v0_4::switchyard::call::{kv, rooms};
+    use wasmtime::component::ResourceTable;
+    use wasmtime_wasi::WasiCtx;
+
+    /// The store data of an instance of the guest `g` whose imports go to `host`.
+    fn context(host: Arc<FakeHost>) -> Context {
+        Context {
+            host,
+            guest: "g".into(),
+            call: String::new(),
+            config: Arc::new(GuestConfig::default()),
+            limits: InstanceBudget::new(1 << 20, 1),
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            clock: CallClock::default(),
+            allowance: CallAllowance::default(),
+        }
+    }
+
+    #[test]
+    fn rooms_swap_meta_of_0_4_0_swaps_the_rooms_value_from_the_one_expected() {
+        let host = Arc::new(FakeHost::default());
+        let mut context = context(host.clone());
+        let mut swap = |expected: Option<&str>, value: &str| {
+            rooms::Host::swap_meta(
+                &mut context,
+                "r".into(),
+                "pin".into(),
+                expected.map(str::to_owned),
+                value.into(),
+            )
+        };
+        assert!(matches!(swap(None, "1"), Err(Error::NoSuchRoom)));
+        assert!(host.open_room("r"));
+        assert!(matches!(swap(Some("1"), "2"), Ok(false)));
+        assert!(matches!(swap(None, "1"), Ok(true)));
+        assert!(matches!(swap(None, "2"), Ok(false)));
+        assert!(matches!(swap(Some("1"), "2"), Ok(true)));
+        assert_eq!(host.get_meta("r", "pin").as_deref(), Some("2"));
+        assert_eq!(
+            host.log()[2..],
+            [
+                "swap-meta r pin Some(\"1\")->2",
+                "swap-meta r pin None->1",
+                "swap-meta r pin None->2",
+                "swap-meta r pin Some(\"1\")->2",
+            ]
+        );
+    }
+
+    #[test]
+    fn kv_swap_of_0_4_0_swaps_in_the_guests_own_store() {
+        let host = Arc::new(FakeHost::default());
+        let mut context = context(host.clone());
+        let mut swap = |expected: Option<&str>, value: Option<&str>| {
+            kv::Host::swap(
+                &mut context,
+                "k".into(),
+                expected.map(str::to_owned),
+                value.map(str::to_owned),
+            )
+        };
+        assert!(matches!(swap(Some("v"), Some("w")), Ok(false)));
+        assert!(matches!(swap(None, Some("v")), Ok(true)));
+        assert_eq!(host.kv_get("g", "k").as_deref(), Some("v"));
+        assert!(matches!(swap(Some("w"), None), Ok(false)));
+        assert!(matches!(swap(Some("v"), None), Ok(true)));
+        assert_eq!(host.kv_get("g", "k"), None);
+        assert_eq!(
+            host.log(),
+            [
+                "kv-swap g k Some(\"v\")->Some(\"w\")",
+                "kv-swap g k None->Some(\"v\")",
+                "kv-get g k",
+                "kv-swap g k Some(\"w\")->None",
+                "kv-swap g k Some(\"v\")->None",
+                "kv-get g k",
+            ]
+        );
     }
 }

@@ -17,6 +17,10 @@
 //! its log lines, and throttles the lines the host writes on a guest's behalf
 //! ([`LogThrottle`]).
 
+// The integration tests' fake host, which unit tests share, names this crate as they do.
+#[cfg(test)]
+extern crate self as switchyard_guest;
+
 mod bindings;
 mod bounded_lists;
 mod bounded_text;

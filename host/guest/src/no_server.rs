@@ -99,6 +99,9 @@ impl HostApi for NoServer {
     fn get_meta(&self, _: &str, _: &str) -> Option<String> {
         None
     }
+    fn swap_meta(&self, _: &str, _: &str, _: Option<&str>, _: &str) -> Result<bool, Error> {
+        no_server()
+    }
     fn start_recording(
         &self,
         _: &str,
@@ -124,6 +127,9 @@ impl HostApi for NoServer {
     }
     fn kv_delete(&self, _: &str, _: &str) -> bool {
         false
+    }
+    fn kv_swap(&self, _: &str, _: &str, _: Option<&str>, _: Option<&str>) -> Result<bool, Error> {
+        no_server()
     }
     fn kv_list(&self, _: &str, _: &str, _: u32) -> Vec<String> {
         Vec::new()

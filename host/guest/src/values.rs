@@ -4,6 +4,7 @@
 use crate::bindings::control as current;
 use crate::bindings::v0_1::exports::switchyard::call::control as v0_1;
 use crate::bindings::v0_2::exports::switchyard::call::control as v0_2;
+use crate::bindings::v0_3::exports::switchyard::call::control as v0_3;
 use switchyard_value::{Node, TreeError, Value, flatten, unflatten};
 
 /// A version's `value-tree` type.
@@ -61,6 +62,7 @@ macro_rules! value_tree {
 value_tree!(current);
 value_tree!(v0_1);
 value_tree!(v0_2);
+value_tree!(v0_3);
 
 /// The value as a WIT value tree.
 pub(crate) fn to_tree<T: ValueTree>(value: &Value) -> T {

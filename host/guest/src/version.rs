@@ -14,14 +14,22 @@ pub enum WitVersion {
     V0_1,
     /// `switchyard:call@0.2.0` (`wit/v0.2.0/`).
     V0_2,
-    /// `switchyard:call@0.3.0`, the current release (`wit/v0.3.0/`): adds
-    /// `rooms.set-deaf`, `media.send-dtmf` and `messages`.
+    /// `switchyard:call@0.3.0` (`wit/v0.3.0/`): adds `rooms.set-deaf`,
+    /// `media.send-dtmf` and `messages`.
     V0_3,
+    /// `switchyard:call@0.4.0`, the current release (`wit/v0.4.0/`): adds
+    /// compare-and-set, `rooms.swap-meta` and `kv.swap`.
+    V0_4,
 }
 
 impl WitVersion {
     /// Every version the host serves, oldest first.
-    pub const SUPPORTED: [WitVersion; 3] = [WitVersion::V0_1, WitVersion::V0_2, WitVersion::V0_3];
+    pub const SUPPORTED: [WitVersion; 4] = [
+        WitVersion::V0_1,
+        WitVersion::V0_2,
+        WitVersion::V0_3,
+        WitVersion::V0_4,
+    ];
 
     /// The version number, e.g. "0.3.0".
     pub fn number(self) -> &'static str {
@@ -29,6 +37,7 @@ impl WitVersion {
             WitVersion::V0_1 => "0.1.0",
             WitVersion::V0_2 => "0.2.0",
             WitVersion::V0_3 => "0.3.0",
+            WitVersion::V0_4 => "0.4.0",
         }
     }
 
@@ -81,7 +90,8 @@ impl fmt::Display for WitVersion {
     }
 }
 
-/// "switchyard:call@0.1.0, switchyard:call@0.2.0 and switchyard:call@0.3.0".
+/// "switchyard:call@0.1.0, switchyard:call@0.2.0, switchyard:call@0.3.0 and
+/// switchyard:call@0.4.0".
 fn supported_list() -> String {
     let all: Vec<String> = WitVersion::SUPPORTED
         .iter()
@@ -116,15 +126,22 @@ mod tests {
             "switchyard:call/handler@0.3.0",
         ];
         assert_eq!(WitVersion::detect(v0_3), Ok(WitVersion::V0_3));
+        let v0_4 = [
+            "wasi:io/streams@0.2.6",
+            "switchyard:call/types@0.4.0",
+            "switchyard:call/kv@0.4.0",
+            "switchyard:call/handler@0.4.0",
+        ];
+        assert_eq!(WitVersion::detect(v0_4), Ok(WitVersion::V0_4));
     }
 
     #[test]
     fn other_versions_are_refused_naming_the_supported_ones() {
-        let served = "this host serves switchyard:call@0.1.0, switchyard:call@0.2.0 \
-                      and switchyard:call@0.3.0";
+        let served = "this host serves switchyard:call@0.1.0, switchyard:call@0.2.0, \
+                      switchyard:call@0.3.0 and switchyard:call@0.4.0";
         assert_eq!(
-            WitVersion::detect(["switchyard:call/handler@0.4.0"]),
-            Err(format!("it targets switchyard:call@0.4.0; {served}"))
+            WitVersion::detect(["switchyard:call/handler@0.5.0"]),
+            Err(format!("it targets switchyard:call@0.5.0; {served}"))
         );
         assert_eq!(
             WitVersion::detect(["switchyard:call/handler"]),
@@ -148,6 +165,12 @@ mod tests {
             ))
         );
         assert_eq!(
+            WitVersion::detect(["switchyard:call/kv@0.4.0", "switchyard:call/handler@0.3.0"]),
+            Err(format!(
+                "it mixes switchyard:call versions (0.3.0, 0.4.0); {served}"
+            ))
+        );
+        assert_eq!(
             WitVersion::detect(["wasi:http/handler@0.2.0", "switchyard:callx/handler@0.2.0"]),
             Err(format!("it uses no switchyard:call interface; {served}"))
         );
@@ -157,7 +180,8 @@ mod tests {
     fn versions_read_as_their_package_name() {
         assert_eq!(WitVersion::V0_2.to_string(), "switchyard:call@0.2.0");
         assert_eq!(WitVersion::V0_3.to_string(), "switchyard:call@0.3.0");
-        assert_eq!(WitVersion::SUPPORTED.last(), Some(&WitVersion::V0_3));
+        assert_eq!(WitVersion::V0_4.to_string(), "switchyard:call@0.4.0");
+        assert_eq!(WitVersion::SUPPORTED.last(), Some(&WitVersion::V0_4));
         assert_eq!(
             WitVersion::V0_1.interface("control"),
             "switchyard:call/control@0.1.0"

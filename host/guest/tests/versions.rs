@@ -1,8 +1,8 @@
 //! Each supported WIT version through the real runtime: the bundled guests
-//! target the SDK's, a guest built for the draft 0.1.0 still loads and is
-//! served by the same host implementation, a guest of 0.3.0 reaches what
-//! that version added (deaf, keys, messages), and a guest of world
-//! `call-flow` (no `control`) handles calls like one of world `app`.
+//! target the SDK's, the current 0.4.0, a guest built for the draft 0.1.0
+//! still loads and is served by the same host implementation, a guest of
+//! 0.3.0 reaches what that version added (deaf, keys, messages), and a guest
+//! of world `call-flow` (no `control`) handles calls like one of world `app`.
 
 mod support;
 
@@ -36,9 +36,61 @@ fn the_bundled_guests_target_the_current_version() {
         .load("misbehave", &misbehave_wasm(), config())
         .unwrap();
     let nway = runtime.load("nway", bundled::NWAY, config()).unwrap();
-    assert_eq!(webconference.wit_version(), WitVersion::V0_3);
-    assert_eq!(misbehave.wit_version(), WitVersion::V0_3);
-    assert_eq!(nway.wit_version(), WitVersion::V0_3);
+    for guest in [webconference, misbehave, nway] {
+        assert_eq!(guest.wit_version(), WitVersion::V0_4);
+    }
+}
+
+#[test]
+fn a_guest_of_0_4_0_swaps_a_rooms_meta_through_the_host() {
+    let runtime = Runtime::new(small_limits()).unwrap();
+    let webconference = runtime
+        .load(
+            "webconference",
+            bundled::WEBCONFERENCE,
+            GuestConfig::default(),
+        )
+        .unwrap();
+    assert_eq!(webconference.wit_version(), WitVersion::V0_4);
+    let host = Arc::new(FakeHost::default());
+    let mut control = webconference.instantiate(host.clone()).unwrap();
+    // Webconference keeps a room's invitations in its meta, written by `swap-meta`
+    // from the value it read.
+    let answer = control
+        .handle_control("addParticipant", &["7".into(), "p1".into(), "100".into()])
+        .unwrap()
+        .unwrap();
+    assert_eq!(answer, Value::Array(vec![Value::Int(200), "OK".into()]));
+    let log = host.log();
+    let swapped = log
+        .iter()
+        .find_map(|line| line.strip_prefix("swap-meta 7 "))
+        .unwrap_or_else(|| panic!("no swap-meta in {log:?}"));
+    let (key, value) = swapped
+        .split_once(" None->")
+        .unwrap_or_else(|| panic!("not swapped from an unset key: {swapped}"));
+    assert!(value.contains("p1"), "{value}");
+    assert_eq!(host.get_meta("7", key).as_deref(), Some(value));
+}
+
+#[test]
+fn the_host_serves_0_4_0_as_current_beside_every_older_version() {
+    assert_eq!(
+        WitVersion::SUPPORTED,
+        [
+            WitVersion::V0_1,
+            WitVersion::V0_2,
+            WitVersion::V0_3,
+            WitVersion::V0_4
+        ]
+    );
+    let v0_4 = ["switchyard:call/kv@0.4.0", "switchyard:call/handler@0.4.0"];
+    assert_eq!(WitVersion::detect(v0_4), Ok(WitVersion::V0_4));
+    let refused = WitVersion::detect(["switchyard:call/handler@0.5.0"]).unwrap_err();
+    assert!(
+        refused.ends_with("switchyard:call@0.3.0 and switchyard:call@0.4.0"),
+        "{refused}"
+    );
 }
 
 #[test]

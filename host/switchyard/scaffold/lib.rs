@@ -118,6 +118,27 @@ impl CallFlow for Flow {
 /// The room meta key of the count of calls the room has had.
 const CALLS_META_KEY: &str = "calls";
 
+/// How many times a call reads its room's count and tries to store one more,
+/// each time another call counted itself in between.
+const MAX_COUNT_ATTEMPTS: usize = 16;
+
+/// Counts one more call into `room`; the count. Calls joining at once each
+/// count: the count is stored only if it is still the one read
+/// (`rooms::swap_meta`), and read again when another call's came between.
+fn count_call(room: &str) -> Result<u64, switchyard_sdk::types::Error> {
+    for _ in 0..MAX_COUNT_ATTEMPTS {
+        let read = rooms::get_meta(room, CALLS_META_KEY);
+        let count = read.as_deref().and_then(|count| count.parse::<u64>().ok());
+        let count = count.unwrap_or(0) + 1;
+        if rooms::swap_meta(room, CALLS_META_KEY, read.as_deref(), &count.to_string())? {
+            return Ok(count);
+        }
+    }
+    Err(switchyard_sdk::types::Error::Failed(format!(
+        "other calls counted themselves {MAX_COUNT_ATTEMPTS} times meanwhile"
+    )))
+}
+
 impl Flow {
     /// A call that was rejected, from `number`.
     fn refused(number: String) -> Self {
@@ -131,17 +152,17 @@ impl Flow {
     /// Puts the call into its room, counts it, and starts its time limit.
     fn join(&mut self, call: &Call) -> Result<(), switchyard_sdk::types::Error> {
         let others = call.join(&self.room, &JoinOptions::number(&self.number))?;
-        let count = rooms::get_meta(&self.room, CALLS_META_KEY)
-            .and_then(|count| count.parse::<u64>().ok())
-            .unwrap_or(0)
-            + 1;
         // A count is no reason to end a call: a room whose meta is full only stops counting.
-        if let Err(e) = rooms::set_meta(&self.room, CALLS_META_KEY, &count.to_string()) {
-            log(
-                Level::Warn,
-                &format!("room {}: not counted: {e}", self.room),
-            );
-        }
+        let count = match count_call(&self.room) {
+            Ok(count) => count.to_string(),
+            Err(e) => {
+                log(
+                    Level::Warn,
+                    &format!("room {}: not counted: {e}", self.room),
+                );
+                "?".to_owned()
+            }
+        };
         log(
             Level::Info,
             &format!(

@@ -501,6 +501,20 @@ impl HostApi for CoreHost {
         lock(&self.core).get_meta(room, key)
     }
 
+    fn swap_meta(
+        &self,
+        room: &str,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+    ) -> Result<bool, Error> {
+        // One lock for the comparison and the write: no other import comes between.
+        let result = lock(&self.core).swap_meta(Instant::now(), room, key, expected, value);
+        // As `set_meta`: a swapped `keep` may start an empty room's expiry.
+        self.wake();
+        result.map_err(adapter::error)
+    }
+
     fn start_recording(
         &self,
         room: &str,
@@ -541,6 +555,17 @@ impl HostApi for CoreHost {
 
     fn kv_delete(&self, guest: &str, key: &str) -> bool {
         self.kv(guest, |kv| kv.delete(key))
+    }
+
+    fn kv_swap(
+        &self,
+        guest: &str,
+        key: &str,
+        expected: Option<&str>,
+        value: Option<&str>,
+    ) -> Result<bool, Error> {
+        self.kv(guest, |kv| kv.swap(key, expected, value))
+            .map_err(adapter::error)
     }
 
     fn kv_list(&self, guest: &str, prefix: &str, limit: u32) -> Vec<String> {
@@ -684,6 +709,95 @@ mod tests {
         let _ = woken(&host);
         host.set_meta("7", "keep", "").unwrap();
         assert!(woken(&host), "the signaling task is woken");
+    }
+
+    #[test]
+    fn swapping_a_rooms_meta_wakes_the_signaling_task_for_the_expiry_it_may_start() {
+        let host = host();
+        assert!(host.open_room("7"));
+        host.set_meta("7", "keep", "1").unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let woken = |host: &CoreHost| {
+            runtime.block_on(async {
+                tokio::time::timeout(Duration::ZERO, host.wake.notified())
+                    .await
+                    .is_ok()
+            })
+        };
+        let _ = woken(&host);
+        assert!(matches!(
+            host.swap_meta("7", "keep", Some("1"), ""),
+            Ok(true)
+        ));
+        assert!(woken(&host), "the signaling task is woken");
+        assert_eq!(host.get_meta("7", "keep").as_deref(), Some(""));
+    }
+
+    /// Adds one to the count kept by `read` and `swap`, reading again while another
+    /// thread's write comes first: false if it never got its turn.
+    fn count_one(
+        read: impl Fn() -> Option<String>,
+        swap: impl Fn(Option<&str>, &str) -> Result<bool, Error>,
+    ) -> bool {
+        (0..100_000).any(|_| {
+            let seen = read();
+            let next = seen.as_deref().map_or(0, |n| n.parse::<u32>().unwrap()) + 1;
+            swap(seen.as_deref(), &next.to_string()).unwrap()
+        })
+    }
+
+    #[test]
+    fn swaps_from_many_threads_lose_no_write_to_a_rooms_meta_or_a_guests_store() {
+        const THREADS: usize = 4;
+        const COUNTS: usize = 300;
+        let host = host();
+        assert!(host.open_room("7"));
+        std::thread::scope(|scope| {
+            for _ in 0..THREADS {
+                scope.spawn(|| {
+                    for _ in 0..COUNTS {
+                        assert!(count_one(
+                            || host.get_meta("7", "count"),
+                            |seen, next| host.swap_meta("7", "count", seen, next)
+                        ));
+                        assert!(count_one(
+                            || host.kv_get("g", "count"),
+                            |seen, next| host.kv_swap("g", "count", seen, Some(next))
+                        ));
+                    }
+                });
+            }
+        });
+        let counted = (THREADS * COUNTS).to_string();
+        assert_eq!(host.get_meta("7", "count"), Some(counted.clone()));
+        assert_eq!(host.kv_get("g", "count"), Some(counted));
+    }
+
+    #[test]
+    fn a_guests_swap_is_in_its_own_store_with_the_bounds_of_set() {
+        let host = host();
+        host.kv_set("g", "k", "v").unwrap();
+        assert!(
+            matches!(host.kv_swap("other", "k", Some("v"), None), Ok(false)),
+            "another guest's store has no k"
+        );
+        assert!(matches!(host.kv_swap("g", "k", Some("v"), None), Ok(true)));
+        assert_eq!(host.kv_get("g", "k"), None);
+        let long_key = "k".repeat(switchyard_core::kv::MAX_KEY_BYTES + 1);
+        for value in [None, Some("v")] {
+            let refused = host.kv_swap("g", &long_key, None, value);
+            assert!(
+                matches!(&refused, Err(Error::InvalidArgument(m)) if m.contains("key")),
+                "{refused:?}"
+            );
+        }
+        assert!(matches!(
+            host.swap_meta("nowhere", "k", None, "v"),
+            Err(Error::NoSuchRoom)
+        ));
     }
 
     #[test]

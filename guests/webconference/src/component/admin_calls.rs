@@ -1,12 +1,14 @@
 //! The call functions: kickout, mute, unmute, dialout.
 
 use super::admin::{WRONG_PIN, pin_param, reply, status};
+use super::admin_rooms::not_stored;
 use super::finished_mutes;
 use super::room;
 use super::settings::{self, Settings};
 use crate::call_tag::{self, Found};
 use crate::dialout::{self, Context};
-use crate::{invited, limits, muting};
+use crate::invited::{self, NotStored};
+use crate::{limits, muting};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::params::Params;
@@ -74,7 +76,8 @@ pub fn kickout(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault>
 /// fault -32603 "busy: …" when the host is too busy to set the flag of a call
 /// that is up (see [`muting::set_live`]). As in SEMS, the flag of a finished
 /// participant still listed, or of the first invitation (the empty tag), is
-/// set and listed too.
+/// set and listed too; fault 500 when others kept rewriting the room's
+/// invitations meanwhile ([`invited::update`]).
 pub fn set_muted(settings: &Settings, params: &Params<'_>, muted: bool) -> Result<Value, Fault> {
     let Some(Named { room, tag, found }) = find(settings, params)? else {
         return status(1, WRONG_PIN);
@@ -85,7 +88,12 @@ pub fn set_muted(settings: &Settings, params: &Params<'_>, muted: bool) -> Resul
             finished_mutes::set(&room, &tag, muted)
         })?,
         Found::Finished => finished_mutes::set(&room, &tag, muted),
-        Found::Invited => room::set_first_invitation_muted(settings, &room, muted),
+        Found::Invited => match room::set_first_invitation_muted(settings, &room, muted) {
+            Ok(done) => done,
+            // The room vanished meanwhile.
+            Err(NotStored::Refused(_)) => false,
+            Err(contended) => return Err(not_stored(&room, &contended)),
+        },
         Found::Unknown => false,
     };
     if done {

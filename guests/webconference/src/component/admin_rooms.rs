@@ -5,7 +5,7 @@ use super::admin::{WRONG_PIN, pin_param, reply, status};
 use super::finished_mutes;
 use super::room;
 use super::settings::Settings;
-use crate::invited::{self, Invited};
+use crate::invited::{self, Invited, NotStored};
 use crate::{adminpin, expiry, limits, listing};
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::log::{Level, log};
@@ -118,7 +118,9 @@ pub fn change_pin(settings: &Settings, params: &Params<'_>) -> Result<Value, Fau
 /// `[400, "Failed"]` for an unknown room when rooms are private. An unknown
 /// room is opened otherwise, without a pin. The id and number are cut to the
 /// host's sizes, as a call's are ([`limits`]). A room whose invitations fill
-/// what the host keeps with it is fault [`TOO_MANY_INVITATIONS`].
+/// what the host keeps with it is fault [`TOO_MANY_INVITATIONS`]; one whose
+/// invitations others kept rewriting meanwhile ([`invited::update`]) is
+/// fault 500.
 pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let room = params.string(0)?;
     let participant_id = limits::participant_id(&params.string(1)?);
@@ -129,21 +131,22 @@ pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value
         }
         open(&room)?;
     }
-    let list = invited::add(
-        room::invited(&room),
-        Invited {
-            participant_id,
-            number,
-            muted: false,
-        },
-    );
-    match room::store_invited(settings, &room, list) {
-        Ok(()) => status(200, "OK"),
-        Err(Error::InvalidArgument(why)) => Err(fault(
+    let new = Invited {
+        participant_id,
+        number,
+        muted: false,
+    };
+    let added = room::update_invited(settings, &room, |list, _| {
+        *list = invited::add(std::mem::take(list), new.clone());
+        true
+    });
+    match added {
+        Ok(_) => status(200, "OK"),
+        Err(NotStored::Refused(Error::InvalidArgument(why))) => Err(fault(
             TOO_MANY_INVITATIONS,
             format!("room {room:?} holds too many invitations to take this one: {why}"),
         )),
-        Err(e) => Err(changed_meanwhile(&room, &e)),
+        Err(e) => Err(not_stored(&room, &e)),
     }
 }
 
@@ -193,6 +196,11 @@ fn set_meta(room: &str, key: &str, value: &str) -> Result<(), Fault> {
 /// The internal fault of a room that vanished while it was changed.
 fn changed_meanwhile(room: &str, e: &Error) -> Fault {
     fault(500, format!("room {room:?} changed meanwhile: {e:?}"))
+}
+
+/// The fault for the room's invitations left unchanged by `e`.
+pub(super) fn not_stored(room: &str, e: &NotStored<Error>) -> Fault {
+    fault(500, format!("room {room:?} changed meanwhile: {e}"))
 }
 
 /// A random number from the host (WASI random).

@@ -4,7 +4,7 @@
 
 use super::settings::Settings;
 use crate::adminpin::{self, PinDecision};
-use crate::invited::{self, Invited};
+use crate::invited::{self, Invited, NotStored};
 use crate::{dialout, expiry, predefined};
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::{Error, ParticipantInfo};
@@ -161,16 +161,20 @@ pub fn dialing(room: &str) -> usize {
     })
 }
 
-/// Stores `list` as the room's invitations, less those a call listed in the
-/// room holds, and has the host keep the room while it holds any, until it
-/// times out (see [`invited::store`]). One the host will not keep, as it
-/// keeps only so many, still holds them, and expires once empty as any room
-/// does.
-pub fn store_invited(settings: &Settings, room: &str, list: Vec<Invited>) -> Result<(), Error> {
-    invited::store(&Invitations { settings, room }, list)
+/// Changes the room's invitations by `change` (see [`invited::update`]):
+/// stored less those a call listed in the room holds, with the host keeping
+/// the room while it holds any, until it times out. One the host will not
+/// keep, as it keeps only so many, still holds them, and expires once empty
+/// as any room does.
+pub fn update_invited(
+    settings: &Settings,
+    room: &str,
+    change: impl FnMut(&mut Vec<Invited>, &[&str]) -> bool,
+) -> Result<bool, NotStored<Error>> {
+    invited::update(&Invitations { settings, room }, change)
 }
 
-/// The room whose invitations are stored, as [`invited::store`] uses it.
+/// The room whose invitations are changed, as [`invited::update`] uses it.
 struct Invitations<'a> {
     settings: &'a Settings,
     room: &'a str,
@@ -183,8 +187,12 @@ impl invited::InvitationRoom for Invitations<'_> {
         participants(self.room)
     }
 
-    fn set_invited(&self, meta: &str) -> Result<(), Error> {
-        rooms::set_meta(self.room, invited::META_KEY, meta)
+    fn invited(&self) -> Option<String> {
+        rooms::get_meta(self.room, invited::META_KEY)
+    }
+
+    fn swap_invited(&self, expected: Option<&str>, meta: &str) -> Result<bool, Error> {
+        rooms::swap_meta(self.room, invited::META_KEY, expected, meta)
     }
 
     fn timed_out(&self) -> bool {
@@ -217,13 +225,15 @@ pub fn invited(room: &str) -> Vec<Invited> {
 }
 
 /// Sets `muted` on the room's first invitation still listed (see
-/// [`invited::set_first_muted`]); false if it lists none, or the room
-/// vanished meanwhile.
-pub fn set_first_invitation_muted(settings: &Settings, room: &str, muted: bool) -> bool {
-    let listed = participants(room);
-    let mut list = invited(room);
-    invited::set_first_muted(&mut list, &invited::holders(&listed), muted)
-        && store_invited(settings, room, list).is_ok()
+/// [`invited::set_first_muted`]); false if it lists none.
+pub fn set_first_invitation_muted(
+    settings: &Settings,
+    room: &str,
+    muted: bool,
+) -> Result<bool, NotStored<Error>> {
+    update_invited(settings, room, |list, joined| {
+        invited::set_first_muted(list, joined, muted)
+    })
 }
 
 /// A call joined `room` with `participant_id`: an invitation of that id is
@@ -232,14 +242,13 @@ pub fn take_invitation(settings: &Settings, room: &str, participant_id: &str) {
     if participant_id.is_empty() {
         return;
     }
-    let mut list = invited(room);
-    if !invited::remove(&mut list, participant_id) {
-        return;
-    }
-    if let Err(e) = store_invited(settings, room, list) {
+    let taken = update_invited(settings, room, |list, _| {
+        invited::remove(list, participant_id)
+    });
+    if let Err(e) = taken {
         log(
             Level::Warn,
-            &format!("room {room:?}: invitation of {participant_id:?} not taken off: {e:?}"),
+            &format!("room {room:?}: taking off the invitation of {participant_id:?}: {e}"),
         );
     }
 }

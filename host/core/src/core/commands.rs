@@ -885,6 +885,38 @@ impl CallCore {
         key: &str,
         value: &str,
     ) -> Result<(), CoreError> {
+        self.check_meta_write(room_name, key, value)?;
+        self.write_meta(now, room_name, key, value)
+    }
+
+    /// Compare-and-set of a value kept with the room: sets `key` to `value` as
+    /// [`set_meta`](Self::set_meta) does only if its value is now `expected` (`None`: the
+    /// key is not set); `Ok(false)`, and nothing changes, if it is another. The errors are
+    /// `set_meta`'s, found before the values are compared: a write that could never be
+    /// made is refused whatever the room holds.
+    pub fn swap_meta(
+        &mut self,
+        now: Instant,
+        room_name: &str,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+    ) -> Result<bool, CoreError> {
+        let room = self.check_meta_write(room_name, key, value)?;
+        if room.meta.get(key).map(String::as_str) != expected {
+            return Ok(false);
+        }
+        self.write_meta(now, room_name, key, value).map(|()| true)
+    }
+
+    /// The room named `room_name`, once `key` may be set to `value` in it: the errors of
+    /// [`set_meta`](Self::set_meta) otherwise.
+    fn check_meta_write(
+        &self,
+        room_name: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<&Room, CoreError> {
         check_room_name(room_name)?;
         let room = self.rooms.get(room_name).ok_or(CoreError::NoSuchRoom)?;
         if let Some(problem) = self
@@ -893,6 +925,19 @@ impl CallCore {
         {
             return Err(CoreError::InvalidArgument(problem));
         }
+        Ok(room)
+    }
+
+    /// Sets `key` to `value` in the meta of `room_name`, which
+    /// [`check_meta_write`](Self::check_meta_write) allowed: [`KEEP_META_KEY`] stops or
+    /// starts the room's expiry (at `now`).
+    fn write_meta(
+        &mut self,
+        now: Instant,
+        room_name: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), CoreError> {
         let Some(room) = self.edit_meta(room_name, |meta| {
             meta.insert(key.to_owned(), value.to_owned());
         }) else {

@@ -15,12 +15,12 @@ macro_rules! same_fields {
 }
 
 /// In an older version's bindings module: `From` the types its interfaces
-/// declare themselves (the same in 0.1.0 and 0.2.0 as in 0.3.0) to the
+/// declare themselves (the same in 0.1.0, 0.2.0 and 0.3.0 as in 0.4.0) to the
 /// current ones.
 macro_rules! convert_declared_types {
     () => {
-        use crate::bindings::v0_3::exports::switchyard::call::control as current_control;
-        use crate::bindings::v0_3::switchyard::call as current;
+        use crate::bindings::v0_4::exports::switchyard::call::control as current_control;
+        use crate::bindings::v0_4::switchyard::call as current;
         use exports::switchyard::call::control;
         use switchyard::call::{log, rooms, signaling};
 
@@ -59,6 +59,7 @@ macro_rules! convert_declared_types {
 pub(crate) mod v0_1;
 pub(crate) mod v0_2;
 pub(crate) mod v0_3;
+pub(crate) mod v0_4;
 
-pub use v0_3::exports::switchyard::call::control;
-pub use v0_3::switchyard::call::{log, rooms, signaling, types};
+pub use v0_4::exports::switchyard::call::control;
+pub use v0_4::switchyard::call::{log, rooms, signaling, types};

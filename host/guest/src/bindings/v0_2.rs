@@ -1,5 +1,5 @@
 //! Bindings of `switchyard:call@0.2.0` (`wit/v0.2.0/`, world `app`). Its
-//! `types` interface is the same as 0.3.0's and is bound to the 0.3.0 types;
+//! `types` interface is the same as 0.4.0's and is bound to the 0.4.0 types;
 //! the few types the other interfaces declare themselves are converted here.
 
 #![allow(missing_docs)]
@@ -8,7 +8,7 @@ wasmtime::component::bindgen!({
     path: "../../wit/v0.2.0",
     world: "app",
     with: {
-        "switchyard:call/types@0.2.0": crate::bindings::v0_3::switchyard::call::types,
+        "switchyard:call/types@0.2.0": crate::bindings::v0_4::switchyard::call::types,
     },
 });
 

@@ -1,9 +1,15 @@
-//! Bindings of `switchyard:call@0.3.0` (`wit/v0.3.0/`, world `app`): the
-//! current version, whose types the host uses throughout.
+//! Bindings of `switchyard:call@0.3.0` (`wit/v0.3.0/`, world `app`). Its
+//! `types` interface is the same as 0.4.0's and is bound to the 0.4.0 types;
+//! the few types the other interfaces declare themselves are converted here.
 
 #![allow(missing_docs)]
 
 wasmtime::component::bindgen!({
     path: "../../wit/v0.3.0",
     world: "app",
+    with: {
+        "switchyard:call/types@0.3.0": crate::bindings::v0_4::switchyard::call::types,
+    },
 });
+
+convert_declared_types!();

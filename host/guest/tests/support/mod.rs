@@ -171,6 +171,21 @@ impl HostApi for FakeHost {
         let r = rooms.iter().find(|r| r.0 == room)?;
         r.2.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     }
+    fn swap_meta(
+        &self,
+        room: &str,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+    ) -> Result<bool, Error> {
+        self.record(format!("swap-meta {room} {key} {expected:?}->{value}"));
+        let mut rooms = self.rooms.lock().unwrap();
+        let r = rooms
+            .iter_mut()
+            .find(|r| r.0 == room)
+            .ok_or(Error::NoSuchRoom)?;
+        Ok(swap_entry(&mut r.2, key, expected, Some(value)))
+    }
     fn start_recording(
         &self,
         room: &str,
@@ -270,6 +285,21 @@ impl HostApi for FakeHost {
         kv.retain(|(k, _)| k != key);
         kv.len() != before
     }
+    fn kv_swap(
+        &self,
+        guest: &str,
+        key: &str,
+        expected: Option<&str>,
+        value: Option<&str>,
+    ) -> Result<bool, Error> {
+        self.record(format!("kv-swap {guest} {key} {expected:?}->{value:?}"));
+        Ok(swap_entry(
+            &mut self.kv.lock().unwrap(),
+            key,
+            expected,
+            value,
+        ))
+    }
     fn kv_list(&self, guest: &str, prefix: &str, limit: u32) -> Vec<String> {
         self.record(format!("kv-list {guest} {prefix}"));
         let kv = self.kv.lock().unwrap();
@@ -279,6 +309,26 @@ impl HostApi for FakeHost {
             .take(limit as usize)
             .collect()
     }
+}
+
+/// Compare-and-set of `key` among `entries`: to `value` (removed when `None`) if its value
+/// is `expected` (`None`: not there); whether it was.
+fn swap_entry(
+    entries: &mut Vec<(String, String)>,
+    key: &str,
+    expected: Option<&str>,
+    value: Option<&str>,
+) -> bool {
+    let current = entries
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str());
+    if current != expected {
+        return false;
+    }
+    entries.retain(|(k, _)| k != key);
+    entries.extend(value.map(|v| (key.to_owned(), v.to_owned())));
+    true
 }
 
 pub fn invite(call: &str, user: &str, headers: &[(&str, &str)]) -> InviteInfo {

@@ -158,8 +158,9 @@ mod tests {
             "the same lints"
         );
         assert!(
-            file("sdk/src/lib.rs")
-                .contains("path: [\"../wit/v0.3.0\", \"../wit/settings/v0.1.0\"]")
+            file("sdk/src/lib.rs").contains(
+                "path: [\"../wit/v0.3.0\", \"../wit/v0.4.0\", \"../wit/settings/v0.1.0\"]"
+            )
         );
         assert!(file("src/lib.rs").starts_with("//! demo: a Switchyard call flow."));
         assert!(file("README.md").contains("demo.wasm"));

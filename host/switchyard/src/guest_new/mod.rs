@@ -91,8 +91,15 @@ const VALUE: [File; 3] = [
     ),
 ];
 
-/// The WIT package the SDK binds, as `wit/v0.3.0/`.
+/// The WIT package the SDK binds, as `wit/v0.4.0/`.
 const WIT_CALL: [File; 1] = [(
+    "wit/v0.4.0/call.wit",
+    include_str!("../../../../wit/v0.4.0/call.wit"),
+)];
+
+/// The WIT package whose world the config check's package includes, as
+/// `wit/v0.3.0/`: the SDK reads it to read that package, and binds none of it.
+const WIT_CALL_OF_SETTINGS: [File; 1] = [(
     "wit/v0.3.0/call.wit",
     include_str!("../../../../wit/v0.3.0/call.wit"),
 )];
@@ -123,8 +130,8 @@ const CRATES: [(&str, &str); 2] = [("guests/sdk", "sdk"), ("guests/value", "valu
 
 /// How the SDK names the WIT directories here, and in the new crate.
 const WIT_PATH: (&str, &str) = (
-    "path: [\"../../wit/v0.3.0\", \"../../wit/settings/v0.1.0\"]",
-    "path: [\"../wit/v0.3.0\", \"../wit/settings/v0.1.0\"]",
+    "path: [\"../../wit/v0.3.0\", \"../../wit/v0.4.0\", \"../../wit/settings/v0.1.0\"]",
+    "path: [\"../wit/v0.3.0\", \"../wit/v0.4.0\", \"../wit/settings/v0.1.0\"]",
 );
 
 /// `guest new`: writes the crate `name` into `dir`, which must not exist.
@@ -320,6 +327,7 @@ fn files(name: &str) -> Result<Vec<(String, String)>, String> {
         .iter()
         .chain(&VALUE)
         .chain(&WIT_CALL)
+        .chain(&WIT_CALL_OF_SETTINGS)
         .chain(&WIT_SETTINGS)
         .chain([&TOOLCHAIN])
         .map(|(path, text)| ((*path).to_owned(), (*text).to_owned()))
@@ -393,7 +401,8 @@ mod tests {
         for (dir, files, here) in [
             ("guests/sdk", &SDK[..], "sdk/"),
             ("guests/value", &VALUE[..], "value/"),
-            ("wit/v0.3.0", &WIT_CALL[..], "wit/v0.3.0/"),
+            ("wit/v0.4.0", &WIT_CALL[..], "wit/v0.4.0/"),
+            ("wit/v0.3.0", &WIT_CALL_OF_SETTINGS[..], "wit/v0.3.0/"),
             (
                 "wit/settings/v0.1.0",
                 &WIT_SETTINGS[..],
