@@ -93,7 +93,9 @@ pub enum Event {
     /// ([`Endpoint::transport_failed`](crate::Endpoint::transport_failed)). A 481 or 408
     /// is followed by [`Event::CallEnded`] with [`EndCause::DialogGone`] (RFC 5057
     /// §5.1), a 408 after our BYE (RFC 4028 §10). A session refresh of ours (RFC 4028)
-    /// refused and sent again is not reported; the refusal that ends its retries is.
+    /// refused in a way that may pass later (480, 486, 500, 503, 504, or its 491 retry
+    /// finding no time to go) is sent again and not reported; the refusal that ends its
+    /// retries is, as is any other refusal of it.
     OfferRefused {
         /// The call.
         call: CallKey,

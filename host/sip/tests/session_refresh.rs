@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use pair::*;
 use switchyard_sip::testing::{Net, addr, audio_offer, rsip::Method};
-use switchyard_sip::{Credentials, Endpoint, EndpointConfig, Event, OfferMethod};
+use switchyard_sip::{CallKey, Credentials, Endpoint, EndpointConfig, Event, OfferMethod};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -97,6 +97,27 @@ fn accepted_and_kept(pair: &mut Pair, method: Method, refreshes: usize, events: 
     assert_eq!(event_kinds(pair), events);
 }
 
+/// The call of `pair`, answered.
+fn call_of(pair: &Pair) -> CallKey {
+    match pair.a_events.first() {
+        Some(Event::CallAnswered { call, .. }) => *call,
+        other => panic!("not answered: {other:?}"),
+    }
+}
+
+/// The session of the call answered at `answered_at` expired, the scripted UAS having got
+/// `invites` INVITEs in all (the first included): the BYE went at the expiry (RFC 4028 §10:
+/// 1800 - 32 s after the 2xx), and the events were `events`.
+fn expired_after(pair: &mut Pair, answered_at: Duration, invites: usize, events: &[&str]) {
+    peer_wait(pair, Method::Bye, 1);
+    assert_eq!(pair.peer_got(Method::Invite).len(), invites);
+    assert_eq!(
+        sent_after(pair, "BYE ", answered_at),
+        [Duration::from_secs(1768)]
+    );
+    assert_eq!(event_kinds(pair), events);
+}
+
 /// The endpoint's events by name, without their fields.
 fn event_kinds(pair: &Pair) -> Vec<String> {
     let kind = |name: &str| name.split(" {").next().unwrap_or_default().to_owned();
@@ -128,7 +149,7 @@ fn a_refresh_refused_500_is_sent_again_and_its_200_keeps_the_call() {
 }
 
 #[test]
-fn a_refresh_refused_503_is_sent_again_after_its_retry_after_when_that_comes_in_time() {
+fn a_refresh_refused_503_is_sent_again_after_its_retry_after_and_not_past_the_expiry() {
     let (mut pair, answered_at) = placed(61, OfferMethod::Reinvite, None, LONG_SESSION);
     let unavailable = "Service Unavailable";
     refuse(
@@ -138,7 +159,8 @@ fn a_refresh_refused_503_is_sent_again_after_its_retry_after_when_that_comes_in_
         unavailable,
         "Retry-After: 120 (overloaded);duration=60\r\n",
     );
-    // A Retry-After past the expiry (1800 - 32 s after the 2xx) is not waited for.
+    // RFC 3261 §21.5.4: no request to the peer for an hour, past the expiry (1800 - 32 s
+    // after the 2xx); the refusal that ends the retries is reported.
     refuse(
         &mut pair,
         (Method::Invite, 3),
@@ -146,18 +168,207 @@ fn a_refresh_refused_503_is_sent_again_after_its_retry_after_when_that_comes_in_
         unavailable,
         "Retry-After: 3600\r\n",
     );
-    peer_wait(&mut pair, Method::Invite, 4);
     let half = Duration::from_secs(900);
+    let ended = ["CallAnswered", "OfferRefused", "CallEnded(SessionExpired)"];
+    expired_after(&mut pair, answered_at, 3, &ended);
     assert_eq!(
         sent_after(&pair, "INVITE ", answered_at),
-        [
-            half,
-            half + Duration::from_millis(120_020),
-            half + Duration::from_millis(125_040)
-        ]
+        [half, half + Duration::from_millis(120_020)]
     );
-    let events = ["CallAnswered", "OfferAnswered"];
+}
+
+#[test]
+fn a_refresh_refused_with_a_retry_after_too_long_for_the_clock_is_not_sent_again() {
+    let longest = ["18446744073709551615", "99999999999999999999999"];
+    for (seed, retry_after) in (66..).zip(longest) {
+        let (mut pair, answered_at) = placed(seed, OfferMethod::Reinvite, None, LONG_SESSION);
+        let extra = format!("Retry-After: {retry_after}\r\n");
+        refuse(
+            &mut pair,
+            (Method::Invite, 2),
+            503,
+            "Service Unavailable",
+            &extra,
+        );
+        let ended = ["CallAnswered", "OfferRefused", "CallEnded(SessionExpired)"];
+        expired_after(&mut pair, answered_at, 2, &ended);
+    }
+}
+
+#[test]
+fn a_refresh_refused_as_a_retry_would_be_is_not_sent_again() {
+    let refusals = [
+        (302, "Moved Temporarily"),
+        (400, "Bad Request"),
+        (403, "Forbidden"),
+        (415, "Unsupported Media Type"),
+        (420, "Bad Extension"),
+        (488, "Not Acceptable Here"),
+        (580, "Precondition Failure"),
+        (603, "Decline"),
+        (606, "Not Acceptable"),
+    ];
+    for (seed, (code, reason)) in (70..).zip(refusals) {
+        let (mut pair, answered_at) = placed(seed, OfferMethod::Reinvite, None, LONG_SESSION);
+        refuse(&mut pair, (Method::Invite, 2), code, reason, "");
+        let ended = ["CallAnswered", "OfferRefused", "CallEnded(SessionExpired)"];
+        expired_after(&mut pair, answered_at, 2, &ended);
+        assert!(
+            matches!(pair.a_events[1], Event::OfferRefused { code: c, .. } if c == code),
+            "{:?}",
+            pair.a_names()
+        );
+    }
+}
+
+#[test]
+fn a_refresh_refused_by_a_peer_unavailable_for_a_while_is_sent_again() {
+    let refusals = [
+        (480, "Temporarily Unavailable"),
+        (486, "Busy Here"),
+        (504, "Server Time-out"),
+    ];
+    for (seed, (code, reason)) in (80..).zip(refusals) {
+        let (mut pair, answered_at) = placed(seed, OfferMethod::Reinvite, None, LONG_SESSION);
+        refuse(
+            &mut pair,
+            (Method::Invite, 2),
+            code,
+            reason,
+            "Retry-After: 30\r\n",
+        );
+        peer_wait(&mut pair, Method::Invite, 3);
+        let half = Duration::from_secs(900);
+        assert_eq!(
+            sent_after(&pair, "INVITE ", answered_at),
+            [half, half + Duration::from_millis(30_020)]
+        );
+        accepted_and_kept(
+            &mut pair,
+            Method::Invite,
+            3,
+            &["CallAnswered", "OfferAnswered"],
+        );
+    }
+}
+
+#[test]
+fn the_applications_offer_refused_sends_no_refresh_the_peer_asked_to_wait_for() {
+    let (mut pair, answered_at) = placed(90, OfferMethod::Reinvite, None, LONG_SESSION);
+    let unavailable = "Service Unavailable";
+    refuse(
+        &mut pair,
+        (Method::Invite, 2),
+        503,
+        unavailable,
+        "Retry-After: 3600\r\n",
+    );
+    pair.run_for(MINUTE);
+    let held = format!("{}a=sendonly\r\n", callee_sdp());
+    pair.a.reoffer(pair.now, call_of(&pair), held).unwrap();
+    // A passing refusal of the application's offer is the application's to retry.
+    refuse(&mut pair, (Method::Invite, 3), 503, unavailable, "");
+    let ended = [
+        "CallAnswered",
+        "OfferRefused",
+        "OfferRefused",
+        "CallEnded(SessionExpired)",
+    ];
+    expired_after(&mut pair, answered_at, 3, &ended);
+}
+
+#[test]
+fn a_refresh_whose_491_retry_gave_way_to_the_applications_refused_offer_still_goes() {
+    let (mut pair, answered_at) = placed(91, OfferMethod::Reinvite, None, LONG_SESSION);
+    refuse(&mut pair, (Method::Invite, 2), 491, "Request Pending", "");
+    // The refresh waits 2.1 s at least (§14.1: the Call-ID is ours); the application's
+    // offer goes first, in its place.
+    pair.run_for(Duration::from_secs(1));
+    let held = format!("{}a=sendonly\r\n", callee_sdp());
+    pair.a.reoffer(pair.now, call_of(&pair), held).unwrap();
+    let offered = peer_wait(&mut pair, Method::Invite, 3);
+    assert!(offered.contains("a=sendonly"), "{offered}");
+    refuse(
+        &mut pair,
+        (Method::Invite, 3),
+        488,
+        "Not Acceptable Here",
+        "",
+    );
+    let refresh = peer_wait(&mut pair, Method::Invite, 4);
+    assert!(!refresh.contains("a=sendonly"), "{refresh}");
+    let sent = sent_after(&pair, "INVITE ", answered_at);
+    assert!(
+        sent[2] < Duration::from_secs(910),
+        "soon after the refusal: {sent:?}"
+    );
+    let events = ["CallAnswered", "OfferRefused", "OfferAnswered"];
     accepted_and_kept(&mut pair, Method::Invite, 4, &events);
+}
+
+#[test]
+fn a_refresh_that_gave_way_to_the_applications_waiting_offer_goes_as_the_session_offered_again() {
+    let (mut pair, _) = placed(93, OfferMethod::Reinvite, None, LONG_SESSION);
+    let pending = "Request Pending";
+    refuse(&mut pair, (Method::Invite, 2), 491, pending, "");
+    pair.run_for(Duration::from_secs(1));
+    // The application's offer takes the place of the refresh, which is due again 2 s later
+    // (while that offer is under way), before the offer's own 491 retry (2.1 s at least).
+    let held = format!("{}a=sendonly\r\n", callee_sdp());
+    pair.a.reoffer(pair.now, call_of(&pair), held).unwrap();
+    refuse(&mut pair, (Method::Invite, 3), 491, pending, "");
+    let refresh = peer_wait(&mut pair, Method::Invite, 4);
+    assert!(!refresh.contains("a=sendonly"), "{refresh}");
+    // The refresh meets glare too, and gives way: the application's offer goes first, and
+    // is refused.
+    refuse(&mut pair, (Method::Invite, 4), 491, pending, "");
+    let offered = peer_wait(&mut pair, Method::Invite, 5);
+    assert!(offered.contains("a=sendonly"), "{offered}");
+    refuse(
+        &mut pair,
+        (Method::Invite, 5),
+        488,
+        "Not Acceptable Here",
+        "",
+    );
+    // The session offered again is the refresh, retried after a passing refusal.
+    let session = peer_wait(&mut pair, Method::Invite, 6);
+    assert!(!session.contains("a=sendonly"), "{session}");
+    refuse(
+        &mut pair,
+        (Method::Invite, 6),
+        503,
+        "Service Unavailable",
+        "",
+    );
+    peer_wait(&mut pair, Method::Invite, 7);
+    let events = ["CallAnswered", "OfferRefused", "OfferAnswered"];
+    accepted_and_kept(&mut pair, Method::Invite, 7, &events);
+}
+
+#[test]
+fn a_refresh_whose_491_retry_found_no_time_to_go_is_not_reported_and_goes_again() {
+    let (mut pair, answered_at) = placed(92, OfferMethod::Reinvite, None, LONG_SESSION);
+    refuse(&mut pair, (Method::Invite, 2), 491, "Request Pending", "");
+    // The peer's own offer, which the application leaves waiting past the retry's bound
+    // (64*T1 after it fell due).
+    pair.peer
+        .request(Method::Invite, LONG_SESSION, &callee_sdp());
+    pair.run_for(MINUTE);
+    assert_eq!(event_kinds(&pair), ["CallAnswered", "SessionOffer"]);
+    assert_eq!(pair.peer_got(Method::Invite).len(), 2, "no offer could go");
+    pair.a
+        .refuse_offer(pair.now, call_of(&pair), 488, "Not Acceptable Here")
+        .unwrap();
+    let refused_at = pair.elapsed() - answered_at;
+    peer_wait(&mut pair, Method::Invite, 3);
+    let sent = sent_after(&pair, "INVITE ", answered_at);
+    assert!(
+        sent[1] > refused_at && sent[1] < refused_at + Duration::from_secs(3),
+        "once the peer's offer is settled: {sent:?}"
+    );
+    let events = ["CallAnswered", "SessionOffer", "OfferAnswered"];
+    accepted_and_kept(&mut pair, Method::Invite, 3, &events);
 }
 
 #[test]

@@ -33,6 +33,9 @@ pub(super) enum Ended<'a> {
     /// Our re-INVITE was cancelled and got no final response within 64*T1 of its CANCEL:
     /// taken as a 487 (§9.1).
     Cancelled,
+    /// Our offer waiting to go again after a 491 could not go within its bound, an exchange
+    /// under way all that time: taken as that 491 (§14.1).
+    Pending,
 }
 
 impl<'a> Ended<'a> {
@@ -43,6 +46,7 @@ impl<'a> Ended<'a> {
             Self::TimedOut => 408,
             Self::Unreachable(_) => 503,
             Self::Cancelled => 487,
+            Self::Pending => 491,
         }
     }
 
@@ -50,7 +54,7 @@ impl<'a> Ended<'a> {
     pub(super) fn response(self) -> Option<&'a Response> {
         match self {
             Self::Answered(response) => Some(response),
-            Self::TimedOut | Self::Unreachable(_) | Self::Cancelled => None,
+            Self::TimedOut | Self::Unreachable(_) | Self::Cancelled | Self::Pending => None,
         }
     }
 
@@ -67,6 +71,31 @@ impl<'a> Ended<'a> {
             Self::TimedOut => "Request Timeout".to_owned(),
             Self::Unreachable(reason) => reason.to_owned(),
             Self::Cancelled => "Request Terminated".to_owned(),
+            Self::Pending => "Request Pending".to_owned(),
+        }
+    }
+
+    /// Whether our refresh so refused may pass if sent again a little later (RFC 4028 §10
+    /// lets the refresher retry until the session expires).
+    fn may_pass(self) -> bool {
+        match self {
+            // RFC 3261 §21 names the refusals that pass: a server briefly failing or
+            // overloaded (500, 503: §21.5.1, §21.5.4; ours when the transport could not
+            // reach the peer, §8.1.3.1), one that waited too long for another (504,
+            // §21.5.5), a peer unavailable or busy for a while (480, 486: §21.4.18,
+            // §21.4.24, both with a Retry-After for when to ask again). Any other would
+            // meet itself again: a body, extension, method or request refused (§21.4), a
+            // redirection (§21.3), a global failure (§21.6), a precondition that failed
+            // (580, RFC 3312 §8), a challenge the call's credentials did not answer; 422 and
+            // 491 have retries of their own (RFC 4028 §7.3, §14.1).
+            Self::Answered(_) | Self::Unreachable(_) => {
+                matches!(self.code(), 480 | 486 | 500 | 503 | 504)
+            }
+            // The exchange that held our 491 retry back may be over by then; if not, the
+            // refresh due waits for it.
+            Self::Pending => true,
+            // The dialog is gone (RFC 5057 §5.1), or the peer would not answer in time.
+            Self::TimedOut | Self::Cancelled => false,
         }
     }
 }
@@ -198,8 +227,7 @@ impl Endpoint {
             state.session.retry = Some(Retry::new(now, offer));
             self.reschedule(Owner::Session(call));
         } else {
-            // The application's offer takes the place of our refresh waiting after a 491.
-            state.session.refreshing = false;
+            state.session.refresh_gives_way(now);
             self.send_offer(now, call, offer);
         }
         Ok(())
@@ -388,7 +416,7 @@ impl Endpoint {
             Some(Due::Refresh) => state.session.postpone_refresh(now + REFRESH_POSTPONED),
             Some(Due::Restore) if can_send_offer(state) => {
                 state.session.attempts = 0;
-                state.session.refreshing = false;
+                state.session.restoring();
                 let offer = state.session.offer_current(state.local_sdp.as_deref());
                 self.send_offer(now, call, offer);
             }
@@ -411,19 +439,15 @@ impl Endpoint {
 
     /// Our 491 retry `retry` in `call` fell due at `now` but cannot go (an exchange under way,
     /// our 2xx awaiting its ACK): it is tried again after [`RETRY_POSTPONED`], and refused
-    /// with [`Event::OfferRefused`] 491 once its bound has passed. The caller reschedules.
+    /// ([`Ended::Pending`], see [`Endpoint::refused`]) once its bound has passed. The caller
+    /// reschedules.
     fn postpone_retry(&mut self, now: Instant, call: CallKey, retry: Retry) {
         let Some(state) = self.calls.get_mut(&call) else {
             return;
         };
         match retry.postponed(now, now + RETRY_POSTPONED) {
             Ok(retry) => state.session.retry = Some(retry),
-            Err(retry) => self.events.push_back(Event::OfferRefused {
-                call,
-                code: 491,
-                reason: "Request Pending".into(),
-                offer: retry.offer,
-            }),
+            Err(retry) => self.refused(now, call, Some(retry.offer), Ended::Pending),
         }
     }
 
@@ -498,11 +522,12 @@ impl Endpoint {
 
     /// Our re-INVITE or UPDATE in `call`, carrying `offer` (none: an UPDATE refresh), ended
     /// refused at `now` as `ended` says, and goes no more. A 408 or 481 loses the dialog
-    /// ([`Endpoint::lose_dialog`]). Else our refresh still owed is due again
-    /// ([`Session::retry_refresh`](crate::session::Session::retry_refresh)) unless the
-    /// refusal is one a retry would meet again. The refusal of an offer is reported
-    /// ([`Event::OfferRefused`]) unless it was our refresh, so retried: the application made
-    /// no offer, and the session stays until the retry's outcome. The caller reschedules.
+    /// ([`Endpoint::lose_dialog`]). Else, if it was our refresh and the refusal one that may
+    /// pass later ([`Ended::may_pass`]), the refresh is due again
+    /// ([`Session::retry_refresh`](crate::session::Session::retry_refresh)). The refusal of
+    /// an offer is reported ([`Event::OfferRefused`]) unless it was our refresh, so retried:
+    /// the application made no offer, and the session stays until the retry's outcome. The
+    /// caller reschedules.
     pub(super) fn refused(
         &mut self,
         now: Instant,
@@ -515,7 +540,8 @@ impl Endpoint {
         };
         let code = ended.code();
         let refresh = state.session.take_refreshing();
-        let retried = !refused_again(code) && state.session.retry_refresh(now, ended.retry_after());
+        let retried =
+            refresh && ended.may_pass() && state.session.retry_refresh(now, ended.retry_after());
         if let Some(offer) = offer.filter(|_| !(refresh && retried)) {
             self.events.push_back(Event::OfferRefused {
                 call,
@@ -628,15 +654,6 @@ pub(super) fn can_offer(state: &crate::call::Call) -> bool {
 /// of ours is under way (one refresh at a time).
 fn can_send_offer(state: &crate::call::Call) -> bool {
     can_offer(state) && state.session.update.is_none()
-}
-
-/// Whether our refresh refused with `code` would only be refused again, or end the dialog,
-/// if sent again as it was: a challenge the call's credentials did not answer (401, 407), a
-/// method the peer will not take (405, 501), an interval it will not take (422, once its
-/// retry with a larger one is spent), glare that outlasted its retries (491), the dialog gone
-/// (408, 481: RFC 5057 §5.1).
-fn refused_again(code: u16) -> bool {
-    matches!(code, 401 | 405 | 407 | 408 | 422 | 481 | 491 | 501)
 }
 
 fn busy(call: CallKey, phase: Phase) -> CallError {

@@ -15,6 +15,7 @@ use origin::Origin;
 use reinvite::Reinvite;
 use timer::{Agreed, SessionTimers};
 
+use crate::fields;
 use crate::message::Request;
 use crate::sdp::{self, Direction, Offer};
 use crate::timer::T1;
@@ -55,8 +56,7 @@ pub(crate) struct UpdateReply {
 const REFRESH_RETRIES: u32 = 3;
 
 /// How long a refused refresh waits before it goes again when its refusal names no
-/// Retry-After that comes before the session expires: a few seconds, for a peer or proxy
-/// briefly overloaded.
+/// Retry-After: a few seconds, for a peer or proxy briefly overloaded.
 const REFRESH_RETRY_WAIT: Duration = Duration::from_secs(5);
 
 /// How long after it falls due a 491 retry may wait for an exchange under way to end before
@@ -153,8 +153,9 @@ pub(crate) struct Session {
     /// is its one retry ([`Session::raise_min_se`]), until a 2xx refreshes the session.
     min_se_raised: bool,
     /// Whether the request of ours under way, or the offer waiting in `retry` after its 491,
-    /// is our refresh (RFC 4028 §10) rather than an offer of the application's or the session
-    /// offered again ([`Session::take_refreshing`]).
+    /// is our refresh (RFC 4028 §10) rather than an offer of the application's, or the
+    /// session offered again while no refresh is owed ([`Session::take_refreshing`],
+    /// [`Session::restoring`]).
     pub(crate) refreshing: bool,
     /// Times our refresh was sent again after a refusal since the session was last refreshed.
     refresh_retries: u32,
@@ -263,7 +264,8 @@ impl Session {
         match &self.retry {
             None => self.retry = Some(retry),
             Some(waiting) => {
-                // The refresh's offer is dropped: the waiting one goes first.
+                // The refresh's offer is dropped: the waiting one goes first, and the
+                // session offered again after it stands for the refresh (`restoring`).
                 self.refreshing = false;
                 let after = waiting.at;
                 self.restore_at = Some(self.restore_at.map_or(after, |at| at.min(after)));
@@ -306,24 +308,46 @@ impl Session {
         std::mem::take(&mut self.refreshing)
     }
 
-    /// A request of ours was refused at `now`, the response asking for a wait of
-    /// `retry_after` if it named one. If our refresh is owed (it fell due, and no 2xx
-    /// refreshed the session since), it is due again (RFC 4028 §10 lets the refresher retry
-    /// until the session expires): after `retry_after` if that comes before the expiry, else
-    /// after [`REFRESH_RETRY_WAIT`]; at most [`REFRESH_RETRIES`] times since the session was
-    /// last refreshed, and never at or past the expiry. Whether it is due again.
+    /// The application's offer, sent at `now`, takes the place of our refresh waiting to go
+    /// again after a 491, if one waits: the refresh stays due, and goes once no exchange is
+    /// under way unless that offer's 2xx refreshes the session first (RFC 4028 §10).
+    pub(crate) fn refresh_gives_way(&mut self, now: Instant) {
+        if self.take_refreshing() {
+            self.refresh_at = Some(now);
+        }
+    }
+
+    /// Our offer of the current session goes ([`Due::Restore`]): it is our refresh, its 2xx
+    /// refreshing the session (RFC 4028 §10), if one is owed; that refresh's own offer gave
+    /// way to another ([`Session::glared`]).
+    pub(crate) fn restoring(&mut self) {
+        self.refreshing = self.refresh_owed();
+    }
+
+    /// Whether we refresh the session and our refresh fell due, with no 2xx refreshing the
+    /// session since and none scheduled.
+    fn refresh_owed(&self) -> bool {
+        self.timer.is_some_and(|t| t.we_refresh) && self.refresh_at.is_none()
+    }
+
+    /// Our refresh was refused at `now`, the response asking for a wait of `retry_after` if
+    /// it named one. If the refresh is still owed (it fell due, and no 2xx refreshed the
+    /// session since), it is due again (RFC 4028 §10 lets the refresher retry until the
+    /// session expires): after `retry_after`, else after [`REFRESH_RETRY_WAIT`]; at most
+    /// [`REFRESH_RETRIES`] times since the session was last refreshed, and never at or past
+    /// the expiry. A `retry_after` that reaches the expiry is honoured (RFC 3261 §21.5.4: no
+    /// further request until it is over): the session then expires. Whether it is due again.
     pub(crate) fn retry_refresh(&mut self, now: Instant, retry_after: Option<Duration>) -> bool {
-        let owed = self.timer.is_some_and(|t| t.we_refresh) && self.refresh_at.is_none();
         let Some(expires_at) = self
             .expires_at
-            .filter(|_| owed && self.refresh_retries < REFRESH_RETRIES)
+            .filter(|_| self.refresh_owed() && self.refresh_retries < REFRESH_RETRIES)
         else {
             return false;
         };
-        let before_expiry = |wait: Duration| Some(now + wait).filter(|&at| at < expires_at);
-        let Some(at) = retry_after
-            .and_then(before_expiry)
-            .or_else(|| before_expiry(REFRESH_RETRY_WAIT))
+        // A wait too long for the clock reaches past any expiry.
+        let Some(at) = now
+            .checked_add(retry_after.unwrap_or(REFRESH_RETRY_WAIT))
+            .filter(|&at| at < expires_at)
         else {
             return false;
         };
@@ -421,7 +445,8 @@ pub(crate) fn allows_update(headers: &rsip::Headers) -> bool {
 }
 
 /// The wait a Retry-After header among `headers` asks for (§20.33: delta-seconds, then a
-/// comment and parameters, ignored); `None` without a readable one.
+/// comment and parameters, ignored), one above 2^32 - 1 seconds read as 2^32 - 1 as in an
+/// Expires (§20.19); `None` without a readable one.
 pub(crate) fn retry_after(headers: &rsip::Headers) -> Option<Duration> {
     headers.iter().find_map(|header| match header {
         rsip::Header::RetryAfter(retry_after) => {
@@ -429,7 +454,7 @@ pub(crate) fn retry_after(headers: &rsip::Headers) -> Option<Duration> {
             let digits = value
                 .find(|c: char| !c.is_ascii_digit())
                 .unwrap_or(value.len());
-            value[..digits].parse().ok().map(Duration::from_secs)
+            fields::expires(&value[..digits]).map(|seconds| Duration::from_secs(seconds.into()))
         }
         _ => None,
     })
@@ -493,17 +518,28 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_refresh_is_due_again_after_a_retry_after_that_comes_before_the_expiry() {
+    fn a_refused_refresh_is_due_again_after_its_retry_after_unless_that_reaches_the_expiry() {
         let t0 = test_epoch();
         let mut session = refresh_taken(t0);
         let refused = t0 + Duration::from_secs(60);
-        // The session expires 88 s after t0: 30 s from the refusal is too late.
-        assert!(session.retry_refresh(refused, Some(Duration::from_secs(30))));
-        assert_eq!(session.deadline(), Some(refused + REFRESH_RETRY_WAIT));
-        let again = refused + REFRESH_RETRY_WAIT;
+        assert!(session.retry_refresh(refused, Some(Duration::from_secs(10))));
+        let again = refused + Duration::from_secs(10);
+        assert_eq!(session.deadline(), Some(again));
         assert_eq!(session.take_due(again), Some(Due::Refresh));
-        assert!(session.retry_refresh(again, Some(Duration::from_secs(10))));
-        assert_eq!(session.deadline(), Some(again + Duration::from_secs(10)));
+        // The session expires 88 s after t0, 18 s from the second refusal: no retry sooner.
+        assert!(!session.retry_refresh(again, Some(Duration::from_secs(18))));
+        assert_eq!(session.deadline(), Some(t0 + Duration::from_secs(88)));
+    }
+
+    #[test]
+    fn a_retry_after_too_long_for_the_clock_reaches_past_the_expiry() {
+        let t0 = test_epoch();
+        let longest_read = Duration::from_secs(u32::MAX.into());
+        for wait in [Duration::MAX, Duration::from_secs(u64::MAX), longest_read] {
+            let mut session = refresh_taken(t0);
+            assert!(!session.retry_refresh(t0 + Duration::from_secs(60), Some(wait)));
+            assert_eq!(session.deadline(), Some(t0 + Duration::from_secs(88)));
+        }
     }
 
     #[test]
@@ -549,6 +585,44 @@ mod tests {
     }
 
     #[test]
+    fn a_refresh_waiting_after_a_491_that_gives_way_to_another_offer_stays_due() {
+        let t0 = test_epoch();
+        let mut session = refresh_taken(t0);
+        let now = t0 + Duration::from_secs(61);
+        // Our refresh, refused 491, waits to go again.
+        session.refreshing = true;
+        session.refresh_gives_way(now);
+        assert!(!session.refreshing);
+        assert_eq!(session.take_due(now), Some(Due::Refresh));
+        let mut scheduled = Session::default();
+        scheduled.refreshed(t0, session.timer);
+        scheduled.refresh_gives_way(now);
+        let half = t0 + Duration::from_secs(60);
+        assert_eq!(scheduled.deadline(), Some(half), "no refresh waited");
+    }
+
+    #[test]
+    fn the_session_offered_again_is_our_refresh_while_one_is_owed() {
+        let t0 = test_epoch();
+        let mut session = refresh_taken(t0);
+        session.restoring();
+        assert!(session.refreshing);
+        assert!(session.take_refreshing());
+        session.refreshed(t0 + Duration::from_secs(61), session.timer);
+        session.restoring();
+        assert!(!session.refreshing, "refreshed since");
+        let mut theirs = Session::default();
+        let agreed = Agreed {
+            interval: 120,
+            we_refresh: false,
+            peer_supports: true,
+        };
+        theirs.refreshed(t0, Some(agreed));
+        theirs.restoring();
+        assert!(!theirs.refreshing, "the peer refreshes");
+    }
+
+    #[test]
     fn retry_after_reads_the_delta_seconds_before_any_comment_or_parameter() {
         let headers = |value: &str| {
             let mut headers = rsip::Headers::default();
@@ -561,6 +635,14 @@ mod tests {
         assert_eq!(seconds("120"), Some(120));
         assert_eq!(seconds(" 18000;duration=3600"), Some(18000));
         assert_eq!(seconds("5 (overloaded) ;duration=60"), Some(5));
+        assert_eq!(seconds("4294967295"), Some(u32::MAX.into()));
+        for huge in [
+            "4294967296",
+            "18446744073709551615",
+            "99999999999999999999999 (a)",
+        ] {
+            assert_eq!(seconds(huge), Some(u32::MAX.into()), "{huge}");
+        }
         assert_eq!(seconds("soon"), None);
         assert_eq!(retry_after(&rsip::Headers::default()), None);
     }

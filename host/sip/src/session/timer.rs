@@ -425,6 +425,16 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_interval_an_answer_can_state_is_scheduled_without_overflow() {
+        let t0 = crate::timer::test_epoch();
+        let longest = answered("4294967295;refresher=uac").unwrap();
+        let s = |n: u32| t0 + Duration::from_secs(n.into());
+        assert_eq!(longest.refresh_at(t0), Some(s(u32::MAX / 2)));
+        assert_eq!(longest.expires_at(t0), s(u32::MAX - 32));
+        assert_eq!(answered("4294967296"), None, "no delta-seconds of 32 bits");
+    }
+
+    #[test]
     fn refresh_at_half_and_expiry_before_the_end() {
         let t0 = crate::timer::test_epoch();
         let s = |n| t0 + Duration::from_secs(n);
