@@ -2,7 +2,8 @@
 //! token it listens on loopback only, and behind no reverse proxy; with one,
 //! every request (REST,
 //! XML-RPC, the OpenAPI document) must carry it, or the read token to read,
-//! as their files hold them at the last reload; HTTPS with a configured
+//! as their files hold them at the last reload (an event stream whose token a
+//! reload replaced ends); HTTPS with a configured
 //! certificate.
 
 mod support;
@@ -275,13 +276,18 @@ fn a_reload_rotates_the_tokens_written_over_in_their_files() {
         format!("{ROTATED_READ_TOKEN}\n"),
     )
     .unwrap();
-    // Asked with the token it replaces: a request let in is answered.
+    // Asked with the token it replaces: a request let in is answered. An event stream open
+    // across the reload with a token it replaces ends (its last line read within 10 s, where a
+    // keep-alive comes every 15 s).
     let out = client(
         &server,
         &url,
         &format!(
             "{STATUS}\
-             import json\n\
+             import json, time\n\
+             events = urllib.request.Request(sys.argv[1] + '/api/v1/events?after=now')\n\
+             events.add_header('Authorization', 'Bearer {READ_TOKEN}')\n\
+             stream = urllib.request.urlopen(events, timeout=10)\n\
              reload = urllib.request.Request(sys.argv[1] + '/api/v1/config/reload', method='POST')\n\
              reload.add_header('Authorization', 'Bearer {TOKEN}')\n\
              with urllib.request.urlopen(reload, timeout=30) as answer:\n\
@@ -290,7 +296,14 @@ fn a_reload_rotates_the_tokens_written_over_in_their_files() {
              print(status('/api/v1/rooms', '{ROTATED_TOKEN}'))\n\
              print(status('/metrics', '{READ_TOKEN}'))\n\
              print(status('/metrics', '{ROTATED_READ_TOKEN}'))\n\
-             print(status('/api/v1/rooms', '{ROTATED_READ_TOKEN}'))\n"
+             print(status('/api/v1/rooms', '{ROTATED_READ_TOKEN}'))\n\
+             deadline = time.monotonic() + 10\n\
+             try:\n\
+             \x20   while stream.readline():\n\
+             \x20       assert time.monotonic() < deadline\n\
+             \x20   print('stream ended')\n\
+             except TimeoutError:\n\
+             \x20   print('stream open')\n"
         ),
     );
     let lines: Vec<&str> = out.lines().collect();
@@ -303,6 +316,7 @@ fn a_reload_rotates_the_tokens_written_over_in_their_files() {
             "(401, 'Bearer', 'application/problem+json')",
             "200",
             "200",
+            "stream ended",
         ],
         "{out}"
     );

@@ -5,15 +5,18 @@
 //! address may (the binary allows that only on loopback). A second, read
 //! token may be configured beside it: a request carrying that one may only
 //! read (`GET` and `HEAD`). The tokens may change while the endpoint serves
-//! ([`Access::adopt`]): each request is checked against those of its time.
+//! ([`Access::adopt`]): each request is checked against those of its time, and a
+//! request that lasts (an event stream) is told when they no longer let it in
+//! ([`Admission::revoked`]).
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use hyper::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use hyper::{HeaderMap, Method, StatusCode};
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
+use tokio::sync::watch;
 
 use crate::http::{HttpResponse, problem};
 use crate::problem::Problem;
@@ -22,14 +25,15 @@ use crate::problem::Problem;
 type TokenHash = [u8; 32];
 
 /// The endpoint's access rule. Its clones share one rule: [`Access::adopt`] through any of
-/// them changes what each lets in, from the next request it checks on.
-#[derive(Clone, Default)]
+/// them changes what each lets in, from the next request it checks on, and tells the
+/// [`Admission`]s it gave.
+#[derive(Clone)]
 pub struct Access {
-    tokens: Arc<RwLock<Tokens>>,
+    tokens: Arc<watch::Sender<Tokens>>,
 }
 
 /// The tokens an [`Access`] takes, as their SHA-256.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Tokens {
     /// The token that may do everything, if one is required.
     token: Option<TokenHash>,
@@ -55,6 +59,17 @@ pub enum Grant {
     Read,
 }
 
+/// A request let in ([`Access::admit`]): what it may do, and what let it in, so that a
+/// request that lasts (an event stream) can tell when the rule's tokens no longer let it in.
+pub struct Admission {
+    grant: Grant,
+    method: Method,
+    /// The SHA-256 of the token the request carried, if it carried one.
+    offered: Option<TokenHash>,
+    /// The rule's tokens, those it was let in by marked seen.
+    tokens: watch::Receiver<Tokens>,
+}
+
 /// Why a request is not let in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -76,10 +91,17 @@ impl std::fmt::Debug for Access {
     }
 }
 
+impl Default for Access {
+    /// [`Access::open`].
+    fn default() -> Self {
+        Access::open()
+    }
+}
+
 impl Access {
     /// Every request is let in.
     pub fn open() -> Self {
-        Access::default()
+        Access::of(Tokens::default())
     }
 
     /// Only requests carrying `token` (as a bearer token, or as the password of Basic
@@ -104,15 +126,20 @@ impl Access {
     /// A rule of its own taking `tokens`.
     fn of(tokens: Tokens) -> Self {
         Access {
-            tokens: Arc::new(RwLock::new(tokens)),
+            tokens: Arc::new(watch::Sender::new(tokens)),
         }
     }
 
     /// Makes `new`'s tokens this rule's, and so those of each of its clones: the requests
-    /// they check from now on are let in by them; those already let in go on.
+    /// they check from now on are let in by them. Those already let in go on, but each
+    /// [`Admission`] the new tokens no longer let in is told ([`Admission::revoked`]).
     pub fn adopt(&self, new: &Access) {
-        let tokens = new.tokens();
-        *self.tokens.write().unwrap_or_else(|e| e.into_inner()) = tokens;
+        let adopted = new.tokens();
+        self.tokens.send_if_modified(|tokens| {
+            let changed = *tokens != adopted;
+            *tokens = adopted;
+            changed
+        });
     }
 
     /// Which of `self`'s tokens differ from `other`'s.
@@ -128,23 +155,66 @@ impl Access {
 
     /// The tokens it takes now.
     fn tokens(&self) -> Tokens {
-        *self.tokens.read().unwrap_or_else(|e| e.into_inner())
+        *self.tokens.borrow()
     }
 
-    /// Whether a `method` request with `headers` is let in, and what it may then do; if
-    /// not, why not. The comparisons take the same time whatever the token offered: it is
-    /// hashed, and the hash compared with both tokens' in constant time.
-    pub fn check(&self, method: &Method, headers: &HeaderMap) -> Result<Grant, Refusal> {
-        let tokens = self.tokens();
-        let Some(token) = &tokens.token else {
+    /// Whether a `method` request with `headers` is let in, and what it may then do
+    /// ([`Admission::grant`]); if not, why not. The comparisons take the same time whatever
+    /// the token offered: it is hashed, and the hash compared with both tokens' in constant
+    /// time.
+    pub fn admit(&self, method: &Method, headers: &HeaderMap) -> Result<Admission, Refusal> {
+        // Subscribed before checking: tokens adopted from now on are news to the admission.
+        let mut tokens = self.tokens.subscribe();
+        let offered = headers
+            .get(AUTHORIZATION)
+            .and_then(offered_token)
+            .map(|offered| hash(&offered));
+        let grant = tokens.borrow_and_update().grant(method, offered.as_ref())?;
+        Ok(Admission {
+            grant,
+            method: method.clone(),
+            offered,
+            tokens,
+        })
+    }
+}
+
+impl Admission {
+    /// What the request may do.
+    pub fn grant(&self) -> Grant {
+        self.grant
+    }
+
+    /// Resolves once the rule's tokens no longer let the request in with its grant: its
+    /// token replaced or unset, one set where none was needed, or its token now letting it
+    /// do more or less. Pending while they do, and for good once the rule is gone.
+    pub async fn revoked(&mut self) {
+        let Admission {
+            grant,
+            method,
+            offered,
+            tokens,
+        } = self;
+        let lets_in = |tokens: &Tokens| tokens.grant(method, offered.as_ref()) == Ok(*grant);
+        if tokens.wait_for(|tokens| !lets_in(tokens)).await.is_err() {
+            // Every clone of the rule dropped: nothing can change its tokens any more.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+impl Tokens {
+    /// What a `method` request that carried the token hashed to `offered` may do, or why it
+    /// is not let in; the hash is compared with both tokens' in constant time.
+    fn grant(&self, method: &Method, offered: Option<&TokenHash>) -> Result<Grant, Refusal> {
+        let Some(token) = &self.token else {
             return Ok(Grant::Everything);
         };
-        let Some(offered) = headers.get(AUTHORIZATION).and_then(offered_token) else {
+        let Some(offered) = offered else {
             return Err(Refusal::NoToken);
         };
-        let offered = hash(&offered);
         let is_token = offered.ct_eq(token);
-        let is_read_token = tokens
+        let is_read_token = self
             .read_token
             .map_or(Choice::from(0), |read_token| offered.ct_eq(&read_token));
         if is_token.into() {
@@ -244,10 +314,17 @@ mod tests {
         format!("Basic {encoded}")
     }
 
+    /// What `access` lets a `method` request with `headers` do, or why it is not let in.
+    fn grant(access: &Access, method: &Method, headers: &HeaderMap) -> Result<Grant, Refusal> {
+        access
+            .admit(method, headers)
+            .map(|admission| admission.grant())
+    }
+
     /// Whether `access` lets in a `POST` (a request only the admin token may make) with
     /// `authorization`.
     fn lets_in(access: &Access, authorization: &HeaderMap) -> bool {
-        access.check(&Method::POST, authorization).is_ok()
+        grant(access, &Method::POST, authorization).is_ok()
     }
 
     #[test]
@@ -278,11 +355,15 @@ mod tests {
         let read_token = [with("Bearer r3ad-only"), with(&basic("scraper:r3ad-only"))];
         for headers in &read_token {
             for method in [Method::GET, Method::HEAD] {
-                assert_eq!(access.check(&method, headers), Ok(Grant::Read), "{method}");
+                assert_eq!(
+                    grant(&access, &method, headers),
+                    Ok(Grant::Read),
+                    "{method}"
+                );
             }
             for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
                 assert_eq!(
-                    access.check(&method, headers),
+                    grant(&access, &method, headers),
                     Err(Refusal::ReadOnly),
                     "{method}"
                 );
@@ -290,7 +371,7 @@ mod tests {
         }
         for method in [Method::GET, Method::POST, Method::DELETE] {
             assert_eq!(
-                access.check(&method, &with("Bearer s3cret")),
+                grant(&access, &method, &with("Bearer s3cret")),
                 Ok(Grant::Everything)
             );
             for wrong in [
@@ -299,7 +380,7 @@ mod tests {
                 HeaderMap::new(),
             ] {
                 assert_eq!(
-                    access.check(&method, &wrong),
+                    grant(&access, &method, &wrong),
                     Err(Refusal::NoToken),
                     "{method}"
                 );
@@ -328,17 +409,17 @@ mod tests {
         assert_eq!(kept.changed_tokens(&rotated), TokenChanges::default());
         for old in ["Bearer s3cret", "Bearer r3ad-only"] {
             assert_eq!(
-                serving.check(&Method::GET, &with(old)),
+                grant(&serving, &Method::GET, &with(old)),
                 Err(Refusal::NoToken),
                 "{old}"
             );
         }
         assert_eq!(
-            serving.check(&Method::POST, &with("Bearer n3w-s3cret")),
+            grant(&serving, &Method::POST, &with("Bearer n3w-s3cret")),
             Ok(Grant::Everything)
         );
         assert_eq!(
-            serving.check(&Method::GET, &with("Bearer n3w-r3ad")),
+            grant(&serving, &Method::GET, &with("Bearer n3w-r3ad")),
             Ok(Grant::Read)
         );
         serving.adopt(&Access::token("n3w-s3cret"));
@@ -358,23 +439,82 @@ mod tests {
         );
     }
 
+    /// Whether `admission` is told, within a second, that it is no longer let in.
+    async fn is_revoked(admission: &mut Admission) -> bool {
+        let told = tokio::time::timeout(std::time::Duration::from_secs(1), admission.revoked());
+        told.await.is_ok()
+    }
+
+    /// An admission of `access` for a `GET` carrying `token`.
+    fn reading_with(access: &Access, token: &str) -> Admission {
+        let admission = access.admit(&Method::GET, &with(&format!("Bearer {token}")));
+        admission.unwrap_or_else(|refusal| panic!("{token} refused: {refusal:?}"))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_admission_is_revoked_once_the_tokens_adopted_no_longer_let_it_in_as_they_did() {
+        let serving = Access::with_read_token("s3cret", "r3ad-only");
+        let mut admin = reading_with(&serving, "s3cret");
+        let mut reader = reading_with(&serving, "r3ad-only");
+        serving.adopt(&Access::with_read_token("s3cret", "r3ad-only"));
+        assert!(!is_revoked(&mut admin).await, "the same tokens adopted");
+        serving.adopt(&Access::with_read_token("s3cret", "n3w-r3ad"));
+        assert!(!is_revoked(&mut admin).await, "its token unchanged");
+        assert!(is_revoked(&mut reader).await, "its token replaced");
+        let mut reader = reading_with(&serving, "n3w-r3ad");
+        serving.adopt(&Access::with_read_token("n3w-s3cret", "n3w-r3ad"));
+        assert!(is_revoked(&mut admin).await, "its token replaced");
+        assert!(!is_revoked(&mut reader).await, "its token unchanged");
+        // A token that now may do more (or less) than it was let in for.
+        serving.adopt(&Access::token("n3w-r3ad"));
+        assert!(
+            is_revoked(&mut reader).await,
+            "let in to read, now the admin token"
+        );
+        let mut admin = reading_with(&serving, "n3w-r3ad");
+        serving.adopt(&Access::with_read_token("other-s3cret", "n3w-r3ad"));
+        assert!(
+            is_revoked(&mut admin).await,
+            "let in for everything, now to read"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_admission_without_a_token_is_revoked_once_one_is_needed() {
+        let serving = Access::open();
+        let mut anyone = serving.admit(&Method::GET, &HeaderMap::new()).unwrap();
+        let mut carrying = reading_with(&serving, "s3cret");
+        assert_eq!(anyone.grant(), Grant::Everything);
+        serving.adopt(&Access::token("s3cret"));
+        assert!(is_revoked(&mut anyone).await);
+        assert!(
+            !is_revoked(&mut carrying).await,
+            "it carries the token now needed"
+        );
+        serving.adopt(&Access::open());
+        assert!(
+            !is_revoked(&mut carrying).await,
+            "every request let in, for everything"
+        );
+    }
+
     #[test]
     fn without_a_read_token_no_other_token_reads() {
         let access = Access::token("s3cret");
         assert_eq!(
-            access.check(&Method::GET, &with("Bearer r3ad-only")),
+            grant(&access, &Method::GET, &with("Bearer r3ad-only")),
             Err(Refusal::NoToken)
         );
         assert_eq!(
-            access.check(&Method::GET, &with("Bearer s3cret")),
+            grant(&access, &Method::GET, &with("Bearer s3cret")),
             Ok(Grant::Everything)
         );
         assert_eq!(
-            access.check(&Method::POST, &HeaderMap::new()),
+            grant(&access, &Method::POST, &HeaderMap::new()),
             Err(Refusal::NoToken)
         );
         assert_eq!(
-            Access::open().check(&Method::DELETE, &HeaderMap::new()),
+            grant(&Access::open(), &Method::DELETE, &HeaderMap::new()),
             Ok(Grant::Everything)
         );
     }

@@ -17,7 +17,9 @@ use hyper::{HeaderMap, Response};
 use serde_json::{Value as Json, json};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 use tokio::time::{Instant, Sleep};
+use tracing::debug;
 
+use crate::access::Admission;
 use crate::http::{ChannelBody, HttpResponse, with_type};
 use crate::stop::Stopping;
 
@@ -392,6 +394,36 @@ impl Keepalive {
     }
 }
 
+/// What ends a subscriber's stream besides its client leaving: the server stopping, or the
+/// access rule no longer letting the subscriber in as it was let in (its token rotated
+/// away, or one needed where none was), so that a token replaced, a leaked one too, reads
+/// no more events and frees its subscriber's place.
+pub(crate) struct Ending {
+    /// The server's stop signal.
+    pub(crate) stopping: Stopping,
+    /// What let the subscriber in.
+    pub(crate) admission: Admission,
+}
+
+/// Why the server ends a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum End {
+    /// It stops.
+    Stopping,
+    /// The access rule no longer lets the subscriber in.
+    Revoked,
+}
+
+impl Ending {
+    /// Resolves once the server is to end the stream, saying why.
+    pub(crate) async fn reached(&mut self) -> End {
+        tokio::select! {
+            () = self.stopping.stopped() => End::Stopping,
+            () = self.admission.revoked() => End::Revoked,
+        }
+    }
+}
+
 /// A subscriber's place in the log: what it has been sent, and what it wants.
 #[derive(Debug)]
 pub struct Cursor {
@@ -399,11 +431,12 @@ pub struct Cursor {
     filter: Filter,
 }
 
-/// One message for a subscriber: an event (with its id), or `reset` (none).
+/// One message for a subscriber: an event, or `reset`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outgoing {
-    /// The event's id; none for `reset`.
-    pub id: Option<u64>,
+    /// The event's id; for `reset`, the id just before the first event kept (the newest
+    /// when none is), which a client resuming after it is not told again it missed.
+    pub id: u64,
     /// The event's kind, or "reset".
     pub kind: &'static str,
     /// Its data, with its room.
@@ -430,10 +463,13 @@ impl Cursor {
         let backlog = log.since_for(log.resolve(self.last), &self.filter);
         let mut out = Vec::new();
         if backlog.missed {
+            let resume_from = backlog.events.first().map(|e| e.id);
+            // Sent with an id, so that a client whose filter takes none of the events kept
+            // (a quiet room) resumes after the loss when it reconnects, not before it.
             out.push(Outgoing {
-                id: None,
+                id: resume_from.map_or(backlog.newest, |first| first - 1),
                 kind: "reset",
-                data: json!({"missed": true, "resume_from": backlog.events.first().map(|e| e.id)}),
+                data: json!({"missed": true, "resume_from": resume_from}),
             });
         }
         // Taken up to the newest, so an id past it (from a process whose clock was ahead)
@@ -442,7 +478,7 @@ impl Cursor {
         for event in backlog.events {
             if self.filter.takes(&event) {
                 out.push(Outgoing {
-                    id: Some(event.id),
+                    id: event.id,
                     kind: event.kind,
                     data: event_data(&event),
                 });
@@ -454,15 +490,15 @@ impl Cursor {
 
 /// The SSE answer: the backlog after `after` ([`NOW`]: none, from the
 /// newest event when called), then each new event, for as long as the client
-/// stays and the server runs (holding its subscriber's `permit` as long): once
-/// `stopping` resolves the body ends, after what was queued for it. A client
-/// that missed events first gets a `reset` event.
+/// stays (holding its subscriber's `permit` as long): once `ending` is reached
+/// the body ends, after what was queued for it. A client that missed events
+/// first gets a `reset` event.
 pub(crate) fn stream(
     log: Arc<EventLog>,
     after: u64,
     filter: Filter,
     permit: OwnedSemaphorePermit,
-    mut stopping: Stopping,
+    mut ending: Ending,
 ) -> HttpResponse {
     // `now` is when the request is answered, not when the task first runs: an event the
     // client causes once it has the answer's headers is sent to it.
@@ -472,7 +508,7 @@ pub(crate) fn stream(
         let _permit = permit;
         tokio::select! {
             () = feed(&log, cursor, &frames) => {}
-            () = stopping.stopped() => {}
+            end = ending.reached() => debug!(?end, "event stream ended by the server"),
         }
     });
     answer(ChannelBody::new(body).boxed())
@@ -541,9 +577,8 @@ fn event_data(event: &ControlEvent) -> Json {
 }
 
 /// One SSE message (the WHATWG HTML "server-sent events" format).
-fn sse(id: Option<u64>, kind: &str, data: &Json) -> Bytes {
-    let id = id.map(|id| format!("id: {id}\n")).unwrap_or_default();
-    Bytes::from(format!("{id}event: {kind}\ndata: {data}\n\n"))
+fn sse(id: u64, kind: &str, data: &Json) -> Bytes {
+    Bytes::from(format!("id: {id}\nevent: {kind}\ndata: {data}\n\n"))
 }
 
 /// Publishes an event of room `B` now and every 5 s after, less than [`KEEPALIVE`] apart,
@@ -578,6 +613,41 @@ mod tests {
                 .expect("a keep-alive within 15 s of the last frame");
             assert_eq!(frame.as_deref(), Some(&b": keep-alive\n\n"[..]));
         }
+    }
+
+    /// The first frame a stream of the events of `log` that `filter` takes sends to a
+    /// subscriber resuming after `after`.
+    async fn first_frame(log: &Arc<EventLog>, after: u64, filter: Filter) -> String {
+        let (frames, mut sent) = mpsc::channel(QUEUE);
+        let subscriber = Arc::clone(log);
+        let cursor = Cursor::new(after, filter);
+        let feeding = tokio::spawn(async move { feed(&subscriber, cursor, &frames).await });
+        let frame = tokio::time::timeout(KEEPALIVE + Duration::from_secs(1), sent.recv()).await;
+        feeding.abort();
+        String::from_utf8(frame.unwrap().unwrap().to_vec()).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_quiet_filtered_stream_resumed_after_its_reset_is_not_told_again() {
+        let log = Arc::new(EventLog::after(4, 0));
+        log.publish("join", Some("A"), json!({}));
+        log.publish("talking", Some("A"), json!({}));
+        // Room B's events push room A's talking out, and are left out by room A's filter.
+        for _ in 0..4 {
+            log.publish("talking", Some("B"), json!({}));
+        }
+        let room_a = || Filter::from_query(Some("room=A")).unwrap();
+        let reset = first_frame(&log, 1, room_a()).await;
+        assert_eq!(
+            reset,
+            "id: 2\nevent: reset\ndata: {\"missed\":true,\"resume_from\":3}\n\n"
+        );
+        // As an EventSource reconnects: after the last id it got.
+        let resumed = first_frame(&log, 2, room_a()).await;
+        assert_eq!(
+            resumed, ": keep-alive\n\n",
+            "nothing missed since the reset"
+        );
     }
 
     #[test]
@@ -624,15 +694,10 @@ mod tests {
         let ids = |out: Vec<Outgoing>| out.iter().map(|o| (o.kind, o.id)).collect::<Vec<_>>();
         assert_eq!(
             ids(cursor.take(&log)),
-            [
-                ("reset", None),
-                ("join", Some(1)),
-                ("join", Some(2)),
-                ("join", Some(3))
-            ]
+            [("reset", 0), ("join", 1), ("join", 2), ("join", 3)]
         );
         log.publish("leave", Some("1"), json!({}));
-        assert_eq!(ids(cursor.take(&log)), [("leave", Some(4))]);
+        assert_eq!(ids(cursor.take(&log)), [("leave", 4)]);
         assert_eq!(ids(cursor.take(&log)), [], "nothing new, no reset");
     }
 
@@ -642,16 +707,16 @@ mod tests {
         let mut cursor = Cursor::new(0, Filter::default());
         let ids = |out: Vec<Outgoing>| out.iter().map(|o| (o.kind, o.id)).collect::<Vec<_>>();
         log.publish("join", Some("1"), json!({}));
-        assert_eq!(ids(cursor.take(&log)), [("join", Some(1))]);
+        assert_eq!(ids(cursor.take(&log)), [("join", 1)]);
         // Six more while it does not read: two are dropped before it takes them.
         for _ in 0..6 {
             log.publish("talking", Some("1"), json!({}));
         }
         let out = ids(cursor.take(&log));
-        assert_eq!(out[0], ("reset", None));
-        assert_eq!(out[1..], [3, 4, 5, 6].map(|id| ("talking", Some(id + 1))));
+        assert_eq!(out[0], ("reset", 3), "resumes before the oldest kept");
+        assert_eq!(out[1..], [3, 4, 5, 6].map(|id| ("talking", id + 1)));
         log.publish("leave", Some("1"), json!({}));
-        assert_eq!(ids(cursor.take(&log)), [("leave", Some(8))]);
+        assert_eq!(ids(cursor.take(&log)), [("leave", 8)]);
         // And again, later in the same stream.
         for _ in 0..5 {
             log.publish("talking", Some("1"), json!({}));
@@ -660,7 +725,7 @@ mod tests {
     }
 
     /// The kinds and ids of `out`.
-    fn kinds_and_ids(out: Vec<Outgoing>) -> Vec<(&'static str, Option<u64>)> {
+    fn kinds_and_ids(out: Vec<Outgoing>) -> Vec<(&'static str, u64)> {
         out.iter().map(|o| (o.kind, o.id)).collect()
     }
 
@@ -688,7 +753,7 @@ mod tests {
             "none of its own missed"
         );
         log.publish("leave", Some("A"), json!({}));
-        assert_eq!(kinds_and_ids(room_a.take(&log)), [("leave", Some(9))]);
+        assert_eq!(kinds_and_ids(room_a.take(&log)), [("leave", 9)]);
         assert!(
             reset_after(&log, 1, "room=A&dtmf=1"),
             "a key press of A is gone"
@@ -752,11 +817,15 @@ mod tests {
     fn an_id_past_the_newest_misses_events_once() {
         let log = EventLog::after(4, 10);
         let mut cursor = Cursor::new(500, Filter::default());
-        assert_eq!(cursor.take(&log).len(), 1, "the reset");
+        assert_eq!(
+            kinds_and_ids(cursor.take(&log)),
+            [("reset", 10)],
+            "none kept: the newest id"
+        );
         assert!(cursor.take(&log).is_empty());
         log.publish("join", None, json!({}));
         let out = cursor.take(&log);
-        assert_eq!((out.len(), out[0].id), (1, Some(11)));
+        assert_eq!((out.len(), out[0].id), (1, 11));
     }
 
     #[test]
@@ -933,11 +1002,11 @@ mod tests {
         let mut cursor = Cursor::new(NOW, Filter::default());
         assert_eq!(ids(cursor.take(&log)), [], "no backlog, no reset");
         log.publish("leave", Some("1"), json!({}));
-        assert_eq!(ids(cursor.take(&log)), [("leave", Some(4))]);
+        assert_eq!(ids(cursor.take(&log)), [("leave", 4)]);
         // Resolved when subscribing: an event published before the first take is new.
         let mut cursor = Cursor::new(log.resolve(NOW), Filter::default());
         log.publish("mute", Some("1"), json!({}));
-        assert_eq!(ids(cursor.take(&log)), [("mute", Some(5))]);
+        assert_eq!(ids(cursor.take(&log)), [("mute", 5)]);
         assert_eq!(log.resolve(3), 3);
         assert_eq!(
             EventLog::after(8, 7).resolve(NOW),
@@ -948,7 +1017,7 @@ mod tests {
 
     #[test]
     fn messages_have_the_sse_shape() {
-        let bytes = sse(Some(4), "leave", &json!({"call": "c1"}));
+        let bytes = sse(4, "leave", &json!({"call": "c1"}));
         assert_eq!(
             &bytes[..],
             b"id: 4\nevent: leave\ndata: {\"call\":\"c1\"}\n\n"

@@ -2,7 +2,8 @@
 //! document, Prometheus metrics at `/metrics`, and XML-RPC at `/` and
 //! `/RPC2`; every request first passes the origin checks, then the access
 //! rule (which a read token passes only to read, and to subscribe to events
-//! while more than half the subscribers' places are free).
+//! while more than half the subscribers' places are free, until a rule adopted
+//! later no longer lets its token in).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -67,8 +68,8 @@ pub(crate) async fn handle(
     let head = request.method() == Method::HEAD;
     let reads = head || request.method() == Method::GET;
     let console = path == "/" && reads;
-    let grant = match options.access.check(request.method(), request.headers()) {
-        Ok(grant) => grant,
+    let admission = match options.access.admit(request.method(), request.headers()) {
+        Ok(admission) => admission,
         // The console page holds no data: it asks for the token and sends it with its
         // requests, and a browser sends none when it opens the page.
         Err(_) if console => return console_page(),
@@ -80,6 +81,7 @@ pub(crate) async fn handle(
             return access::answer(refusal, xmlrpc);
         }
     };
+    let grant = admission.grant();
     if let Some(source) = &options.metrics
         && path == metrics::PATH
     {
@@ -127,11 +129,14 @@ pub(crate) async fn handle(
         let Some(permit) = subscriber_place(endpoint, grant) else {
             return busy();
         };
-        let stopping = endpoint.stopping.clone();
+        let ending = events::Ending {
+            stopping: endpoint.stopping.clone(),
+            admission,
+        };
         if let Some(handshake) = handshake {
-            return handshake.upgrade(request, log, after, filter, permit, stopping);
+            return handshake.upgrade(request, log, after, filter, permit, ending);
         }
-        return events::stream(log, after, filter, permit, stopping);
+        return events::stream(log, after, filter, permit, ending);
     }
     // A recording is downloaded here; DELETE goes to its REST route.
     if let Some(name) = path.strip_prefix(files::DOWNLOAD_PREFIX)

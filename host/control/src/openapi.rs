@@ -255,7 +255,8 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
             "101",
             "The connection becomes a WebSocket (RFC 6455): the answer has no body, and the \
              server then sends one JSON text message per event, \
-             `{\"id\": <id>, \"event\": <name>, \"data\": {…}}` (`id` null for `reset`), \
+             `{\"id\": <id>, \"event\": <name>, \"data\": {…}}` (a `reset`'s id is \
+             the one to resume after), \
              and pings while it has nothing to send",
             None,
         )],

@@ -1,10 +1,11 @@
 //! The event stream over WebSocket (RFC 6455) at `GET /api/v1/events/ws`:
 //! the same events, filter and resume point as the server-sent events, one
-//! JSON text message each: `{"id", "event", "data"}` (`id` null for
-//! `reset`). The server pings an idle socket and ignores what the client
-//! sends but a close, which it answers (the close handshake); a message
-//! over [`MAX_MESSAGE`] ends the socket with a Close saying so (1009), and
-//! so does the server stopping (1001).
+//! JSON text message each: `{"id", "event", "data"}` (`reset`'s `id` the
+//! one to resume after). The server pings an idle socket and ignores what
+//! the client sends but a close, which it answers (the close handshake); a
+//! message over [`MAX_MESSAGE`] ends the socket with a Close saying so
+//! (1009), and so do the server stopping (1001) and the access rule no longer
+//! letting the subscriber's token in (1008).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,11 +28,10 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::debug;
 
-use crate::events::{Cursor, EventLog, Filter, Keepalive};
+use crate::events::{Cursor, End, Ending, EventLog, Filter, Keepalive};
 use crate::half_close::RequestBody;
 use crate::http::{HttpResponse, problem, whole};
 use crate::problem::Problem;
-use crate::stop::Stopping;
 
 /// The path of the event stream over WebSocket.
 pub const PATH: &str = "/api/v1/events/ws";
@@ -47,8 +47,8 @@ const MAX_MESSAGE: usize = 4 * 1024;
 /// ping), and an event that does not fit ends the socket.
 const MAX_UNSENT: usize = 256 * 1024;
 
-/// How long a socket closed as the server stops takes at most: its Close written and the
-/// client's answering Close read.
+/// How long a socket the server ends takes at most: its Close written and the client's
+/// answering Close read.
 const CLOSING: Duration = Duration::from_secs(1);
 
 /// An opening handshake found valid (RFC 6455 §4.2.1), to be answered `101`.
@@ -131,8 +131,8 @@ impl Handshake {
 
     /// Answers the handshake's `request` (101) and serves the socket, once upgraded, the
     /// events after `after` that `filter` takes, holding its subscriber's `permit` as long:
-    /// until the client closes it or goes away, or `stopping` resolves, when the socket is
-    /// closed with 1001.
+    /// until the client closes it or goes away, or `ending` is reached, when the socket is
+    /// closed saying why ([`closing`]).
     pub(crate) fn upgrade(
         self,
         mut request: Request<RequestBody>,
@@ -140,7 +140,7 @@ impl Handshake {
         after: u64,
         filter: Filter,
         permit: OwnedSemaphorePermit,
-        stopping: Stopping,
+        ending: Ending,
     ) -> HttpResponse {
         let upgraded = hyper::upgrade::on(&mut request);
         // `after=now` means the newest event as the stream is answered, not as the socket
@@ -156,7 +156,7 @@ impl Handshake {
                         Some(config()),
                     )
                     .await;
-                    serve(socket, log, cursor, stopping).await;
+                    serve(socket, log, cursor, ending).await;
                 }
                 Err(e) => debug!("WebSocket upgrade failed: {e}"),
             }
@@ -202,22 +202,37 @@ fn upgrade_required(detail: &'static str) -> HttpResponse {
     response
 }
 
-/// Sends the events the cursor takes until the client closes or goes away, or `stopping`
-/// resolves.
+/// Sends the events the cursor takes until the client closes or goes away, or `ending` is
+/// reached.
 async fn serve<S>(
     mut socket: WebSocketStream<S>,
     log: Arc<EventLog>,
     cursor: Cursor,
-    mut stopping: Stopping,
+    mut ending: Ending,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    let stopped = tokio::select! {
-        () = feed(&mut socket, &log, cursor) => false,
-        () = stopping.stopped() => true,
+    let end = tokio::select! {
+        () = feed(&mut socket, &log, cursor) => return,
+        end = ending.reached() => end,
     };
-    if stopped {
-        going_away(&mut socket).await;
+    debug!(?end, "WebSocket ended by the server");
+    close(&mut socket, closing(end)).await;
+}
+
+/// The Close that says why the server ends a socket (RFC 6455 §7.4.1): 1001 (going away) as
+/// it stops, 1008 (policy violation) once the access rule no longer lets its token in.
+fn closing(end: End) -> CloseFrame {
+    let (code, reason) = match end {
+        End::Stopping => (CloseCode::Away, "going away"),
+        End::Revoked => (
+            CloseCode::Policy,
+            "the token this stream was opened with no longer lets it in",
+        ),
+    };
+    CloseFrame {
+        code,
+        reason: reason.into(),
     }
 }
 
@@ -260,15 +275,11 @@ where
     }
 }
 
-/// Ends `socket` as the server stops, with a Close saying so (1001, RFC 6455 §7.4.1).
-async fn going_away<S>(socket: &mut WebSocketStream<S>)
+/// Ends `socket` with the Close `frame`, given [`CLOSING`] in all.
+async fn close<S>(socket: &mut WebSocketStream<S>, frame: CloseFrame)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    let frame = CloseFrame {
-        code: CloseCode::Away,
-        reason: "going away".into(),
-    };
     // §7.1.1: the server closes the connection once the client has answered the Close.
     // Closed earlier, the client's answer would meet a reset, which may discard the Close
     // before the client reads it. A client that reads nothing gets CLOSING in all, not the
@@ -308,15 +319,15 @@ mod tests {
     use crate::events::{KEEPALIVE, other_room_every_5_s};
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _, DuplexStream};
 
-    /// A server socket feeding the events of `log` its cursor's `filter` takes, and the
-    /// client's end of its connection.
-    async fn subscribed(log: &Arc<EventLog>, filter: Filter) -> DuplexStream {
+    /// A server socket feeding the events of `log` after `after` its cursor's `filter` takes,
+    /// and the client's end of its connection.
+    async fn subscribed(log: &Arc<EventLog>, after: u64, filter: Filter) -> DuplexStream {
         let (server, client) = tokio::io::duplex(4096);
         let log = Arc::clone(log);
         tokio::spawn(async move {
             let mut socket =
                 WebSocketStream::from_raw_socket(server, Role::Server, Some(config())).await;
-            feed(&mut socket, &log, Cursor::new(0, filter)).await;
+            feed(&mut socket, &log, Cursor::new(after, filter)).await;
         });
         client
     }
@@ -324,7 +335,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_filtered_socket_is_pinged_while_events_it_leaves_out_go_by() {
         let log = Arc::new(EventLog::new(16));
-        let client = subscribed(&log, Filter::from_query(Some("room=A")).unwrap()).await;
+        let client = subscribed(&log, 0, Filter::from_query(Some("room=A")).unwrap()).await;
         let mut client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
         other_room_every_5_s(&log);
         for _ in 0..2 {
@@ -336,9 +347,28 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_reset_carries_the_id_to_resume_after_as_events_do() {
+        let log = Arc::new(EventLog::new(2));
+        let ids: Vec<u64> = (0..4)
+            .map(|_| log.publish("join", Some("B"), json!({})))
+            .collect();
+        let client = subscribed(&log, ids[0], Filter::default()).await;
+        let mut client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+        let message = tokio::time::timeout(Duration::from_secs(1), client.next()).await;
+        let Ok(Some(Ok(Message::Text(text)))) = message else {
+            panic!("a reset: {message:?}");
+        };
+        let reset: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(reset["event"], "reset", "{reset}");
+        // The second is gone, the third the oldest kept: resuming after the second misses
+        // nothing more.
+        assert_eq!(reset["id"], ids[1], "{reset}");
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn the_pongs_owed_a_client_that_reads_nothing_stay_bounded() {
         const PINGS: usize = 32 * 1024;
-        let client = subscribed(&Arc::new(EventLog::new(16)), Filter::default()).await;
+        let client = subscribed(&Arc::new(EventLog::new(16)), 0, Filter::default()).await;
         let (mut from_server, mut to_server) = tokio::io::split(client);
         // A masked ping (RFC 6455 §5.2, the mask all zeros) of 125 bytes, the most allowed.
         let mut ping = vec![0x89, 0x80 | 125, 0, 0, 0, 0];

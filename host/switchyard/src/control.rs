@@ -429,16 +429,14 @@ pub fn server_info(active: usize, counters: Counters) -> String {
     )
 }
 
-/// The endpoint's access rule as `control` sets it, its token files read now; the error
-/// names the key whose file gives no token.
+/// The endpoint's access rule as `control` sets it, its token files read now and checked
+/// as the configuration's check does ([`read_token_beside`]): the files may have changed
+/// since. The error names the key whose file gives no token, or a read token it refuses.
 pub fn access_rule(control: &ControlConfig) -> Result<Access, (KeyPath, String)> {
     let token = control
         .token()
         .map_err(|e| (["control", "token_file"].into(), e))?;
-    let read_token = control
-        .read_token()
-        .map_err(|e| (["control", "read_token_file"].into(), e))?;
-    // A read token without a token is a config error, checked when it was read.
+    let read_token = read_token_beside(control, token.as_deref())?;
     Ok(match (token, read_token) {
         (Some(token), Some(read_token)) => Access::with_read_token(&token, &read_token),
         (Some(token), None) => Access::token(&token),
@@ -446,9 +444,68 @@ pub fn access_rule(control: &ControlConfig) -> Result<Access, (KeyPath, String)>
     })
 }
 
+/// The token of `control.read_token_file`, read now, if set: it needs `token` (that of
+/// `control.token_file`) beside it, and must differ from it, as a request carrying it would
+/// be let in to change everything. The error, at `control.read_token_file`, says why not.
+pub(crate) fn read_token_beside(
+    control: &ControlConfig,
+    token: Option<&str>,
+) -> Result<Option<String>, (KeyPath, String)> {
+    let key = || KeyPath::from(["control", "read_token_file"]);
+    let Some(file) = &control.read_token_file else {
+        return Ok(None);
+    };
+    let (Some(token), Some(token_file)) = (token, &control.token_file) else {
+        return Err((
+            key(),
+            format!(
+                "{}: a read token needs control.token_file: without it every request is let \
+                 in, to read and to change alike",
+                file.display()
+            ),
+        ));
+    };
+    let read_token = control.read_token().map_err(|e| (key(), e))?;
+    if read_token.as_deref() == Some(token) {
+        return Err((
+            key(),
+            format!(
+                "{}: holds the token of control.token_file ({}): a request carrying it would \
+                 be let in to change everything; give the read token one of its own",
+                file.display(),
+                token_file.display()
+            ),
+        ));
+    }
+    Ok(read_token)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_token_written_over_with_the_admin_token_since_the_check_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let token_file = dir.path().join("token");
+        let read_token_file = dir.path().join("read-token");
+        std::fs::write(&token_file, "an-admin-token-of-enough-length\n").unwrap();
+        std::fs::write(&read_token_file, "a-read-token-of-enough-length\n").unwrap();
+        let control = ControlConfig {
+            token_file: Some(token_file),
+            read_token_file: Some(read_token_file.clone()),
+            ..ControlConfig::default()
+        };
+        assert!(access_rule(&control).is_ok());
+        // As a reload reads the files again once the configuration was checked.
+        std::fs::write(&read_token_file, "an-admin-token-of-enough-length\n").unwrap();
+        let (key, message) = access_rule(&control).unwrap_err();
+        assert_eq!(key.to_string(), "control.read_token_file");
+        assert!(
+            message.contains("holds the token of control.token_file"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn server_info_has_the_sems_shape() {

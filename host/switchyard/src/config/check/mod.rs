@@ -14,7 +14,7 @@ use std::path::Path;
 use switchyard_guest::{ConfigKeys, bundled};
 use switchyard_sip::SessionTimers;
 
-use super::{Config, ControlConfig, GuestEntry, KeyPath};
+use super::{Config, GuestEntry, KeyPath};
 use crate::component_file::read_component;
 use places::{not_a_dns_server, not_a_peers_address, of_this_host};
 
@@ -85,7 +85,7 @@ impl Config {
                 ),
             ));
         }
-        check_read_token(control, token.as_deref())?;
+        crate::control::read_token_beside(control, token.as_deref())?;
         control.tls()?;
         in_range(
             ["control", "max_connections_per_peer"].into(),
@@ -428,38 +428,6 @@ fn in_range<T: PartialOrd + fmt::Display>(
         return Ok(());
     }
     Err((key, format!("must be {} to {}", range.start(), range.end())))
-}
-
-/// `control.read_token_file`: a token as `control.token_file`'s, beside that file's `token`
-/// and other than it; the error names the file.
-fn check_read_token(control: &ControlConfig, token: Option<&str>) -> Checked {
-    let key = || KeyPath::from(["control", "read_token_file"]);
-    let Some(file) = &control.read_token_file else {
-        return Ok(());
-    };
-    let (Some(token), Some(token_file)) = (token, &control.token_file) else {
-        return Err((
-            key(),
-            format!(
-                "{}: a read token needs control.token_file: without it every request is let \
-                 in, to read and to change alike",
-                file.display()
-            ),
-        ));
-    };
-    let read_token = control.read_token().map_err(|e| (key(), e))?;
-    if read_token.as_deref() == Some(token) {
-        return Err((
-            key(),
-            format!(
-                "{}: holds the token of control.token_file ({}): a request carrying it would \
-                 be let in to change everything; give the read token one of its own",
-                file.display(),
-                token_file.display()
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// `sip.outbound_proxy`, `proxy`: a SIP URI a call can be placed through, with the `lr`
