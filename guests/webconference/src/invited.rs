@@ -144,7 +144,29 @@ pub trait InvitationRoom {
 /// change, each time another write came between, before it gives up.
 pub const MAX_ATTEMPTS: usize = 16;
 
-/// Why [`update`] stored nothing, or left the room's keep unsettled.
+/// What [`update`] did with the room's invitations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Updated {
+    /// `change` made none: nothing was stored.
+    Unchanged,
+    /// The change is stored, and the host keeps the room, or not, as the
+    /// list stored now has it.
+    Stored,
+    /// The change is stored, but other writes came between each of
+    /// [`MAX_ATTEMPTS`] keeps and the read that followed it: the host keeps
+    /// the room, or not, as a list no longer stored has it, until the next
+    /// change stored sets the keep again.
+    StoredKeepUnsettled,
+}
+
+impl Updated {
+    /// Whether a change was stored, the keep settled or not.
+    pub fn is_stored(self) -> bool {
+        self != Updated::Unchanged
+    }
+}
+
+/// Why [`update`] stored nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotStored<E> {
     /// The room refused the write (it is gone, or the list is too long).
@@ -152,10 +174,6 @@ pub enum NotStored<E> {
     /// Other writes came between each of [`MAX_ATTEMPTS`] reads and the
     /// write that followed it.
     Contended,
-    /// The change is stored, but other writes came between each of
-    /// [`MAX_ATTEMPTS`] keeps and the read that followed it: the host may
-    /// keep the room, or not, as a list no longer stored has it.
-    KeepContended,
 }
 
 impl<E: fmt::Debug> fmt::Display for NotStored<E> {
@@ -165,10 +183,6 @@ impl<E: fmt::Debug> fmt::Display for NotStored<E> {
             NotStored::Contended => write!(
                 f,
                 "its invitations were rewritten by others {MAX_ATTEMPTS} times while this changed them"
-            ),
-            NotStored::KeepContended => write!(
-                f,
-                "the change is stored, but its invitations were rewritten by others {MAX_ATTEMPTS} times while this set the room's keep for them"
             ),
         }
     }
@@ -182,29 +196,29 @@ impl<E: fmt::Debug> fmt::Display for NotStored<E> {
 /// The list is stored only if it is still the one read (compare-and-set):
 /// when another write came between, it is read and changed again, up to
 /// [`MAX_ATTEMPTS`] times, so that no other instance's change is lost.
-/// True if it stored a change and the keep for the list stored now; false
-/// if `change` made none; [`NotStored::KeepContended`] if it stored its
-/// change but others kept rewriting the list as it set the keep.
+/// A change stored is [`Updated::Stored`], or [`Updated::StoredKeepUnsettled`]
+/// if others kept rewriting the list as it set the keep: either way the
+/// change is made, and is not to be made again.
 pub fn update<R: InvitationRoom>(
     room: &R,
     mut change: impl FnMut(&mut Vec<Invited>, &[&str]) -> bool,
-) -> Result<bool, NotStored<R::Error>> {
+) -> Result<Updated, NotStored<R::Error>> {
     for _ in 0..MAX_ATTEMPTS {
         let stored = room.invited();
         let participants = room.participants();
         let joined = holders(&participants);
         let mut list = decode(stored.as_deref().unwrap_or_default());
         if !change(&mut list, &joined) {
-            return Ok(false);
+            return Ok(Updated::Unchanged);
         }
         let meta = encode(&without_taken(list, &joined));
         let swapped = room.swap_invited(stored.as_deref(), &meta);
         if swapped.map_err(NotStored::Refused)? {
-            return if keep_for_stored(room) {
-                Ok(true)
+            return Ok(if keep_for_stored(room) {
+                Updated::Stored
             } else {
-                Err(NotStored::KeepContended)
-            };
+                Updated::StoredKeepUnsettled
+            });
         }
     }
     Err(NotStored::Contended)
@@ -412,12 +426,12 @@ mod tests {
         }
 
         /// What a call joining with `id` does: takes its invitation.
-        fn take(&self, id: &str) -> Result<bool, NotStored<()>> {
+        fn take(&self, id: &str) -> Result<Updated, NotStored<()>> {
             update(self, |list, _| remove(list, id))
         }
 
         /// What `addParticipant` does.
-        fn add(&self, new: &Invited) -> Result<bool, NotStored<()>> {
+        fn add(&self, new: &Invited) -> Result<Updated, NotStored<()>> {
             update(self, |list, _| {
                 *list = add(std::mem::take(list), new.clone());
                 true
@@ -425,7 +439,7 @@ mod tests {
         }
 
         /// What `mute` of the empty tag does.
-        fn mute_first(&self) -> Result<bool, NotStored<()>> {
+        fn mute_first(&self) -> Result<Updated, NotStored<()>> {
             update(self, |list, joined| set_first_muted(list, joined, true))
         }
     }
@@ -483,9 +497,13 @@ mod tests {
         let a = Caller::new(&room);
         a.before_swap.borrow_mut().push(Box::new(|| {
             room.join("Y");
-            assert_eq!(b.take("Y"), Ok(true));
+            assert_eq!(b.take("Y"), Ok(Updated::Stored));
         }));
-        assert_eq!(a.take("X"), Ok(false), "B's write dropped X's, held");
+        assert_eq!(
+            a.take("X"),
+            Ok(Updated::Unchanged),
+            "B's write dropped X's, held"
+        );
         assert!(room.list().is_empty(), "no invitation left");
         assert!(!room.keep.get(), "the room is not kept");
     }
@@ -498,10 +516,10 @@ mod tests {
         room.join("X");
         let caller = Caller::new(&room);
         caller.before_swap.borrow_mut().push(Box::new(|| {
-            assert_eq!(admin.add(&invited("Y", "200")), Ok(true))
+            assert_eq!(admin.add(&invited("Y", "200")), Ok(Updated::Stored))
         }));
         // The admin's list left out X's invitation, which the caller holds.
-        assert_eq!(caller.take("X"), Ok(false));
+        assert_eq!(caller.take("X"), Ok(Updated::Unchanged));
         assert_eq!(room.list(), [invited("Y", "200")]);
         assert!(room.keep.get(), "kept for Y");
     }
@@ -513,9 +531,9 @@ mod tests {
         admin.add(&invited("", "100")).unwrap();
         let muting = Caller::new(&room);
         muting.before_swap.borrow_mut().push(Box::new(|| {
-            assert_eq!(admin.add(&invited("p2", "200")), Ok(true))
+            assert_eq!(admin.add(&invited("p2", "200")), Ok(Updated::Stored))
         }));
-        assert_eq!(muting.mute_first(), Ok(true));
+        assert_eq!(muting.mute_first(), Ok(Updated::Stored));
         assert_eq!(room.list(), [muted("", "100"), invited("p2", "200")]);
     }
 
@@ -529,31 +547,38 @@ mod tests {
         // caller's keep comes after the admin's.
         let caller = Caller::new(&room);
         caller.before_keep.borrow_mut().push(Box::new(|| {
-            assert_eq!(admin.add(&invited("Y", "200")), Ok(true))
+            assert_eq!(admin.add(&invited("Y", "200")), Ok(Updated::Stored))
         }));
-        assert_eq!(caller.take("X"), Ok(true));
+        assert_eq!(caller.take("X"), Ok(Updated::Stored));
         assert_eq!(room.list(), [invited("Y", "200")]);
         assert!(room.keep.get(), "kept for Y");
     }
 
     #[test]
-    fn a_keep_others_keep_overtaking_is_told() {
+    fn a_change_stored_is_done_though_others_overtake_its_keep() {
         let room = Room::default();
+        let other = Caller::new(&room);
         let admin = Caller::new(&room);
-        admin.add(&invited("X", "100")).unwrap();
-        room.join("X");
-        // As the caller sets the keep, each time the admin stores another list.
-        let numbers: Vec<String> = (0..MAX_ATTEMPTS).map(|n| format!("2{n:02}")).collect();
-        let caller = Caller::new(&room);
-        for number in &numbers {
-            let admin = &admin;
-            caller.before_keep.borrow_mut().push(Box::new(move || {
-                assert_eq!(admin.add(&invited("", number)), Ok(true));
-            }));
+        // The admin adds X; before each of its keeps, another instance takes
+        // X's invitation or adds it again, ending with it added: the admin's
+        // last keep is for the list without X.
+        for pass in 0..MAX_ATTEMPTS {
+            let other = &other;
+            let step: Step<'_> = if pass % 2 == 0 {
+                Box::new(move || assert_eq!(other.add(&invited("X", "100")), Ok(Updated::Stored)))
+            } else {
+                Box::new(move || assert_eq!(other.take("X"), Ok(Updated::Stored)))
+            };
+            admin.before_keep.borrow_mut().push(step);
         }
-        assert_eq!(caller.take("X"), Err(NotStored::KeepContended));
-        let list = room.list();
-        assert_eq!(list.len(), MAX_ATTEMPTS, "X taken, every invitation added");
+        let added = admin.add(&invited("X", "100"));
+        assert_eq!(added, Ok(Updated::StoredKeepUnsettled));
+        assert!(added.unwrap().is_stored(), "answered as done");
+        assert_eq!(room.list(), [invited("X", "100")]);
+        assert!(!room.keep.get(), "kept as the list replaced has it");
+
+        assert_eq!(admin.add(&invited("Y", "200")), Ok(Updated::Stored));
+        assert!(room.keep.get(), "the next change stored settles the keep");
     }
 
     #[test]
@@ -566,7 +591,7 @@ mod tests {
         for number in &numbers {
             let admin = &admin;
             muting.before_swap.borrow_mut().push(Box::new(move || {
-                assert_eq!(admin.add(&invited("", number)), Ok(true));
+                assert_eq!(admin.add(&invited("", number)), Ok(Updated::Stored));
             }));
         }
         assert_eq!(muting.mute_first(), Err(NotStored::Contended));

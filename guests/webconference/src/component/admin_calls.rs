@@ -77,7 +77,8 @@ pub fn kickout(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault>
 /// that is up (see [`muting::set_live`]). As in SEMS, the flag of a finished
 /// participant still listed, or of the first invitation (the empty tag), is
 /// set and listed too; fault 500 when others kept rewriting the room's
-/// invitations meanwhile ([`invited::update`]).
+/// invitations meanwhile, so that the flag is not stored
+/// ([`invited::update`]).
 pub fn set_muted(settings: &Settings, params: &Params<'_>, muted: bool) -> Result<Value, Fault> {
     let Some(Named { room, tag, found }) = find(settings, params)? else {
         return status(1, WRONG_PIN);

@@ -119,8 +119,9 @@ pub fn change_pin(settings: &Settings, params: &Params<'_>) -> Result<Value, Fau
 /// room is opened otherwise, without a pin. The id and number are cut to the
 /// host's sizes, as a call's are ([`limits`]). A room whose invitations fill
 /// what the host keeps with it is fault [`TOO_MANY_INVITATIONS`]; one whose
-/// invitations others kept rewriting meanwhile ([`invited::update`]) is
-/// fault 500.
+/// invitations others kept rewriting meanwhile, so that this one is not
+/// stored ([`invited::update`]), is fault 500. One stored is `[200, "OK"]`,
+/// even when the room's keep is left for the next change to settle.
 pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value, Fault> {
     let room = params.string(0)?;
     let participant_id = limits::participant_id(&params.string(1)?);

@@ -4,7 +4,7 @@
 
 use super::settings::Settings;
 use crate::adminpin::{self, PinDecision};
-use crate::invited::{self, Invited, NotStored};
+use crate::invited::{self, Invited, NotStored, Updated};
 use crate::{dialout, expiry, predefined};
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::{Error, ParticipantInfo};
@@ -165,13 +165,25 @@ pub fn dialing(room: &str) -> usize {
 /// stored less those a call listed in the room holds, with the host keeping
 /// the room while it holds any, until it times out. One the host will not
 /// keep, as it keeps only so many, still holds them, and expires once empty
-/// as any room does.
+/// as any room does. True if the change is stored, even with the keep left
+/// unsettled, which is logged as a warning: the next change stored sets it
+/// again.
 pub fn update_invited(
     settings: &Settings,
     room: &str,
     change: impl FnMut(&mut Vec<Invited>, &[&str]) -> bool,
 ) -> Result<bool, NotStored<Error>> {
-    invited::update(&Invitations { settings, room }, change)
+    let updated = invited::update(&Invitations { settings, room }, change)?;
+    if updated == Updated::StoredKeepUnsettled {
+        log(
+            Level::Warn,
+            &format!(
+                "room {room:?}: invitations changed, but rewritten by others {} times while this set the room's keep for them: the keep waits for the next change",
+                invited::MAX_ATTEMPTS
+            ),
+        );
+    }
+    Ok(updated.is_stored())
 }
 
 /// The room whose invitations are changed, as [`invited::update`] uses it.
