@@ -1,8 +1,9 @@
 //! SIP over TLS against the real binary on loopback, with a certificate made for each test
 //! and a client that trusts it alone: an OPTIONS is answered over TLS, a call into a room is
 //! answered with a Contact naming TLS and ended by the server's BYE on the caller's own
-//! connection, a SIPS Request-URI is served over TLS and refused over UDP, and a connection
-//! whose handshake never comes is closed within the message timeout.
+//! connection, a BYE waiting on a TLS connection that breaks with a message unwritten is
+//! given up at once, a SIPS Request-URI is served over TLS and refused over UDP, and a
+//! connection whose handshake never comes is closed within the message timeout.
 
 mod support;
 
@@ -136,6 +137,26 @@ impl TlsCaller {
         ));
     }
 
+    /// Sends an OPTIONS, closes its side (TLS close_notify, then TCP FIN) and resets the
+    /// connection: the server reads the OPTIONS and can no longer write its answer.
+    fn break_after_options(mut self) {
+        let local = self.local;
+        let uri = format!("sip:000777123@{}", self.server);
+        self.send(&format!(
+            "OPTIONS {uri} SIP/2.0\r\n\
+             Via: SIP/2.0/TLS {local};branch=z9hG4bK-tls-last;rport\r\n\
+             From: <sip:caller@{local}>;tag=caller-l\r\nTo: <{uri}>\r\n\
+             Call-ID: tls-last@{local}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\
+             Content-Length: 0\r\n\r\n"
+        ));
+        self.stream.conn.send_close_notify();
+        self.stream.flush().unwrap();
+        let socket = socket2::SockRef::from(&self.stream.sock);
+        socket.shutdown(std::net::Shutdown::Write).unwrap();
+        // An abortive close: the server's kernel gets a reset, and fails the next write.
+        socket.set_linger(Some(Duration::ZERO)).unwrap();
+    }
+
     fn send(&mut self, message: &str) {
         self.stream.write_all(message.as_bytes()).unwrap();
         self.stream.flush().unwrap();
@@ -255,6 +276,31 @@ fn a_call_over_tls_is_answered_and_the_servers_bye_comes_on_the_callers_connecti
     server
         .wait_for_log("no RTP received: hanging up", LOG_TIMEOUT)
         .unwrap_or_else(|e| panic!("expected the RTP timeout to end the call: {e}"));
+}
+
+#[test]
+fn a_bye_waiting_on_a_tls_connection_that_breaks_with_a_response_unwritten_fails_at_once() {
+    // The server's BYE (once 3 s pass without RTP) is written on the caller's connection and
+    // left unanswered; the connection then breaks with the answer to the caller's OPTIONS
+    // unwritten. RFC 3261 §18.4: the BYE is given up then, not at Timer F (32 s).
+    let dir = tempfile::tempdir().unwrap();
+    let config = base_config().replace("[rtp]\n", "[rtp]\ntimeout_s = 3\n");
+    let (server, cert) = tls_server(dir.path(), &config);
+    let tls = server.sip_on("TLS", false);
+    let mut caller = TlsCaller::connect(tls, &cert);
+    let media = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let rtp_port = media.local_addr().unwrap().port();
+    let answer = caller.invite("000777123", rtp_port, caller.local);
+    assert!(answer.starts_with("SIP/2.0 200 "), "{answer}");
+    caller.ack(&answer);
+    let bye = caller
+        .next_message(Duration::from_secs(10))
+        .unwrap_or_else(|why| panic!("no BYE on the caller's connection: {why}"));
+    assert!(bye.starts_with("BYE "), "{bye}");
+    caller.break_after_options();
+    server
+        .wait_for_log("cause=LocalHangup", Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("expected the BYE given up and the call ended at once: {e}"));
 }
 
 #[test]

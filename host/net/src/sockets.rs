@@ -33,8 +33,8 @@ pub(crate) struct Shared {
     pub(crate) config: SocketsConfig,
     pub(crate) table: Arc<Table>,
     pub(crate) received: mpsc::Sender<Received>,
-    /// Where a connection could not be opened to, or lost messages for.
-    pub(crate) unreachable: mpsc::Sender<SocketAddr>,
+    /// Where a connection could not be opened to, or lost messages for, and over what.
+    pub(crate) unreachable: mpsc::Sender<(Transport, SocketAddr)>,
     /// Changes never; fails once the [`SipSockets`] is dropped, which ends every task.
     pub(crate) shutdown: watch::Receiver<()>,
     /// Which idle connections stay open.
@@ -86,10 +86,17 @@ impl Shared {
 pub enum SocketEvent {
     /// A message received.
     Message(Received),
-    /// A TCP connection to this peer could not be opened, or one (TCP, or TLS over it)
-    /// ended (reset, given up as dead, closed, or its TLS handshake failed) with messages for
-    /// the peer queued and not written: they are lost.
-    Unreachable(SocketAddr),
+    /// A TCP connection to `remote` could not be opened, or one (TCP, or TLS over it) ended
+    /// (reset, given up as dead, closed, or its TLS handshake failed) with messages for the
+    /// peer queued and not written: they are lost. `transport` is what the connection
+    /// carried, [`Transport::Tcp`] or [`Transport::Tls`]: the requests waiting on `remote`
+    /// over it are the ones stranded (RFC 3261 §18.4).
+    Unreachable {
+        /// What the connection carried.
+        transport: Transport,
+        /// The peer.
+        remote: SocketAddr,
+    },
     /// A socket stopped being read (its task panicked: a bug), so nothing more is received on
     /// it; says which and why. The sockets cannot serve as they were bound: the owner should
     /// stop, so that a supervisor starts it afresh.
@@ -162,7 +169,7 @@ pub struct SipSockets {
     udp: Vec<(SocketAddr, Arc<UdpSocket>)>,
     local_addrs: Vec<(Transport, SocketAddr)>,
     received: mpsc::Receiver<Received>,
-    unreachable: mpsc::Receiver<SocketAddr>,
+    unreachable: mpsc::Receiver<(Transport, SocketAddr)>,
     /// The UDP read loops and TCP accept loops, and what each reads.
     readers: JoinSet<()>,
     reading: HashMap<Id, String>,
@@ -285,7 +292,9 @@ impl SipSockets {
         tokio::select! {
             biased;
             Some(ended) = self.readers.join_next_with_id() => SocketEvent::Stopped(self.stopped(ended)),
-            Some(remote) = self.unreachable.recv() => SocketEvent::Unreachable(remote),
+            Some((transport, remote)) = self.unreachable.recv() => {
+                SocketEvent::Unreachable { transport, remote }
+            }
             Some(message) = self.received.recv() => SocketEvent::Message(message),
             // `shared` holds both senders for as long as `self` lives.
             else => std::future::pending().await,
@@ -538,9 +547,10 @@ mod tests {
             payload: b"SIP/2.0 100 Trying\r\n\r\n".to_vec(),
         };
         sockets.shared.received.send(message).await.unwrap();
-        sockets.shared.unreachable.send(peer).await.unwrap();
+        let lost = (Transport::Tcp, peer);
+        sockets.shared.unreachable.send(lost).await.unwrap();
         assert!(
-            matches!(sockets.recv().await, SocketEvent::Unreachable(remote) if remote == peer),
+            matches!(sockets.recv().await, SocketEvent::Unreachable { remote, .. } if remote == peer),
             "the report first"
         );
         assert!(matches!(sockets.recv().await, SocketEvent::Message(_)));

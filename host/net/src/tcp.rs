@@ -162,11 +162,12 @@ async fn serve(
     shared: Arc<Shared>,
 ) {
     let remote = accepted.remote;
+    let transport = carrying.transport();
     let local = match set_up(&stream, remote, false, &shared) {
         Ok(local) => local,
         Err(e) => {
             debug!(%remote, "TCP connection unusable: {e}");
-            return abandon(accepted.registration, writes, &shared, remote);
+            return abandon(accepted.registration, writes, &shared, transport, remote);
         }
     };
     match carrying {
@@ -181,7 +182,7 @@ async fn serve(
                     let connection = accepted.connection(tls, Transport::Tls, local);
                     run(connection, writes, shared).await;
                 }
-                None => abandon(accepted.registration, writes, &shared, remote),
+                None => abandon(accepted.registration, writes, &shared, transport, remote),
             }
         }
     }
@@ -261,7 +262,7 @@ pub(crate) fn connect(
                     Ok(local) => local,
                     Err(e) => {
                         debug!(%remote, "TCP connection unusable: {e}");
-                        return abandon(registration, writes, &shared, remote);
+                        return abandon(registration, writes, &shared, Transport::Tcp, remote);
                     }
                 };
                 let connection = Connection {
@@ -279,7 +280,7 @@ pub(crate) fn connect(
             Err(_) => debug!(%remote, "TCP connect timed out"),
         }
         withdraw(&mut registration, writes);
-        report_lost(&shared, remote);
+        report_lost(&shared, Transport::Tcp, remote);
     });
     Ok(queue)
 }

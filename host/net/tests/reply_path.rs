@@ -96,7 +96,7 @@ async fn a_tcp_response_whose_connection_closed_goes_on_a_new_one_to_the_reopen_
     assert_eq!(received, payload);
     let unreachable = tokio::time::timeout(Duration::from_millis(200), sip.recv()).await;
     assert!(
-        !matches!(unreachable, Ok(SocketEvent::Unreachable(_))),
+        !matches!(unreachable, Ok(SocketEvent::Unreachable { .. })),
         "nothing was sent to the closed source: {unreachable:?}"
     );
 }

@@ -915,7 +915,9 @@ async fn a_peer_refusing_the_connection_is_reported_unreachable() {
         .await
         .expect("queued on the new connection");
     match within("the refusal", sip.recv()).await {
-        SocketEvent::Unreachable(remote) => assert_eq!(remote, closed),
+        SocketEvent::Unreachable { transport, remote } => {
+            assert_eq!((transport, remote), (Transport::Tcp, closed));
+        }
         other => panic!("expected {closed} reported unreachable, got {other:?}"),
     }
 }

@@ -212,7 +212,9 @@ async fn a_reset_that_loses_a_message_reports_the_peer_unreachable() {
         .await
         .expect("queued on the connection still open");
     match within("the report", sip.recv()).await {
-        SocketEvent::Unreachable(remote) => assert_eq!(remote, peer_addr),
+        SocketEvent::Unreachable { transport, remote } => {
+            assert_eq!((transport, remote), (Transport::Tcp, peer_addr));
+        }
         other => panic!("expected {peer_addr} reported unreachable, got {other:?}"),
     }
     assert_eq!(sip.connections(), 0);
@@ -322,7 +324,7 @@ async fn requests_read_before_the_connection_broke_reach_the_owner_all_the_same(
                 arrived += 1;
                 assert_eq!(request.payload, options(arrived), "in order");
             }
-            SocketEvent::Unreachable(remote) => reported = remote == client_addr,
+            SocketEvent::Unreachable { remote, .. } => reported = remote == client_addr,
             other => panic!("{other:?}"),
         }
     }

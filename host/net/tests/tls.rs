@@ -1,5 +1,6 @@
 //! SIP over TLS on loopback: what a TLS connection carries is received as TLS and answered on
-//! it, requests to its peer go on it, a handshake that never comes holds its place no longer
+//! it, requests to its peer go on it, a peer whose connection broke with a request unwritten
+//! is reported unreachable over TLS, a handshake that never comes holds its place no longer
 //! than the message timeout, and a connection handshaking holds a place as any other. The
 //! certificate is made for each test; every port is picked by the kernel, every wait is
 //! bounded.
@@ -10,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchyard_net::{Outgoing, SendError, SipSockets, SocketsConfig, Transport};
+use switchyard_net::{Outgoing, SendError, SipSockets, SocketEvent, SocketsConfig, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -133,6 +134,34 @@ async fn a_message_over_tls_is_received_as_tls_and_answered_and_followed_on_its_
     );
     assert!(error.unreaches_destination());
     assert_eq!(sip.connections(), 1);
+}
+
+#[tokio::test]
+async fn a_tls_connection_broken_with_a_message_unwritten_reports_its_peer_unreachable_over_tls() {
+    let (acceptor, connector) = acceptor_and_connector();
+    let (mut sip, tls) = sockets_with_tls(loopback_config(), &acceptor).await;
+    let mut client = connect(&connector, tls).await;
+    let client_addr = client.get_ref().0.local_addr().unwrap();
+    client.write_all(&options()).await.unwrap();
+    // Read: the server's side of the handshake is done and the connection served.
+    message(&mut sip).await;
+    socket2::SockRef::from(client.get_ref().0)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(client);
+    // The test's runtime has one thread: the connection's task does not run while it sleeps,
+    // so the reset arrives before the request is queued on the connection.
+    std::thread::sleep(Duration::from_millis(100));
+    let bye = b"BYE sip:b@127.0.0.1 SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+    sip.send(over_tls(client_addr, None, bye))
+        .await
+        .expect("queued on the connection still open");
+    match within("the report", sip.recv()).await {
+        SocketEvent::Unreachable { transport, remote } => {
+            assert_eq!((transport, remote), (Transport::Tls, client_addr));
+        }
+        other => panic!("expected {client_addr} reported unreachable, got {other:?}"),
+    }
 }
 
 #[tokio::test]

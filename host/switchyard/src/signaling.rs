@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchyard_core::{CallCore, CallId, Effect, MAX_TARGETS};
 use switchyard_media::MediaEvent;
-use switchyard_net::{Outgoing, Resolver, SipSockets, SocketEvent, Transport};
+use switchyard_net::{Outgoing, Resolver, SipSockets, SocketEvent};
 use tokio::sync::Notify;
 use tracing::{debug, error, info, warn};
 
@@ -99,8 +99,8 @@ impl Signaling {
                         received.remote,
                         &received.payload,
                     ),
-                    SocketEvent::Unreachable(remote) => {
-                        lock(&self.core).transport_failed(Instant::now(), Transport::Tcp, remote);
+                    SocketEvent::Unreachable { transport, remote } => {
+                        lock(&self.core).transport_failed(Instant::now(), transport, remote);
                     }
                     SocketEvent::Stopped(why) if stopping.is_none() => {
                         stopping = Some(self.begin_stopping(Stop::Failed(why)));

@@ -73,16 +73,18 @@ pub(super) fn set_up(
     })
 }
 
-/// Gives up a connection that will not be served (unusable, or its TLS handshake failed):
-/// out of the table, and `remote` reported unreachable if messages were queued for it.
+/// Gives up a connection to `remote` carrying `transport` that will not be served
+/// (unusable, or its TLS handshake failed): out of the table, and `remote` reported
+/// unreachable over `transport` if messages were queued for it.
 pub(super) fn abandon(
     mut registration: Registration,
     writes: mpsc::Receiver<Vec<u8>>,
     shared: &Shared,
+    transport: Transport,
     remote: SocketAddr,
 ) {
     if !withdraw(&mut registration, writes).is_empty() {
-        report_lost(shared, remote);
+        report_lost(shared, transport, remote);
     }
 }
 
@@ -372,6 +374,7 @@ impl<S: Stream> Task<S> {
             mut writer,
             writes,
             mut registration,
+            transport,
             remote,
             shared,
             mut framed,
@@ -395,7 +398,7 @@ impl<S: Stream> Task<S> {
         };
         drop((reader, writer));
         if lost {
-            report_lost(&shared, remote);
+            report_lost(&shared, transport, remote);
         }
         // Messages read whole are the owner's all the same: a request's responses go on a new
         // connection to its Via once this one is gone (§18.2.2). Not after the message
@@ -441,11 +444,11 @@ pub(super) fn withdraw(
     left
 }
 
-/// Reports `remote` unreachable: messages queued for it were lost.
-pub(super) fn report_lost(shared: &Shared, remote: SocketAddr) {
-    debug!(%remote, "TCP connection lost messages for its peer: reported unreachable");
+/// Reports `remote` unreachable over `transport`: messages queued for it were lost.
+pub(super) fn report_lost(shared: &Shared, transport: Transport, remote: SocketAddr) {
+    debug!(%remote, %transport, "connection lost messages for its peer: reported unreachable");
     // Full: dropped, and the transaction's own timer ends what waited on it.
-    let _ = shared.unreachable.try_send(remote);
+    let _ = shared.unreachable.try_send((transport, remote));
 }
 
 /// The stall whose deadline passes first: never while there is none.
