@@ -1,7 +1,7 @@
-//! HTTPS for the endpoint: a certificate chain and its private key, in PEM
-//! files, served with rustls (TLS 1.2 and 1.3, the ring provider). The files
-//! are looked at again while serving, so a renewed certificate is served
-//! without a restart.
+//! TLS for the endpoint's HTTPS, and for whoever else serves it (SIP over
+//! TLS): a certificate chain and its private key, in PEM files, served with
+//! rustls (TLS 1.2 and 1.3, the ring provider). The files are looked at again
+//! while serving, so a renewed certificate is served without a restart.
 
 use crate::file_stamp::FileStamp;
 use rustls::ServerConfig;
@@ -29,20 +29,22 @@ pub const RECHECK_INTERVAL: Duration = Duration::from_secs(5);
 /// or change time, size or inode) reads both anew: later handshakes get the
 /// new certificate, or, when they cannot be read or do not fit each other,
 /// still the one in use, with a warning naming the file, logged once per
-/// change of the files.
-pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, String> {
-    acceptor_with(cert, key, RECHECK_INTERVAL, Arc::new(Instant::now))
+/// change of the files. Each of these log lines begins with `user`, who
+/// serves the certificate ("control endpoint", "SIP over TLS").
+pub fn acceptor(user: &str, cert: &Path, key: &Path) -> Result<TlsAcceptor, String> {
+    acceptor_with(user, cert, key, RECHECK_INTERVAL, Arc::new(Instant::now))
 }
 
 /// [`acceptor`], looking at the files again every `interval` by `clock`.
 fn acceptor_with(
+    user: &str,
     cert: &Path,
     key: &Path,
     interval: Duration,
     clock: Clock,
 ) -> Result<TlsAcceptor, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let resolver = Reloading::load(cert, key, provider.clone(), interval, clock)?;
+    let resolver = Reloading::load(user, cert, key, provider.clone(), interval, clock)?;
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS: {e}"))?
@@ -77,6 +79,8 @@ type Stamps = (Option<FileStamp>, Option<FileStamp>);
 
 /// The certificate and key of two files, read again when they change.
 struct Reloading {
+    /// Who serves the certificate, as its log lines name it.
+    user: String,
     cert: PathBuf,
     key: PathBuf,
     provider: Arc<CryptoProvider>,
@@ -97,8 +101,9 @@ struct State {
 }
 
 impl Reloading {
-    /// Reads `cert` and `key`; the error names the file at fault.
+    /// Reads `cert` and `key` for `user`; the error names the file at fault.
     fn load(
+        user: &str,
         cert: &Path,
         key: &Path,
         provider: Arc<CryptoProvider>,
@@ -111,6 +116,7 @@ impl Reloading {
         let current = Arc::new(certified_key(cert, key, &provider)?);
         let checked = clock();
         Ok(Self {
+            user: user.to_owned(),
             cert: cert.to_owned(),
             key: key.to_owned(),
             provider,
@@ -150,12 +156,13 @@ impl Reloading {
         }
         let loaded = certified_key(&self.cert, &self.key, &self.provider);
         let mut state = self.state();
+        let user = &self.user;
         match loaded {
             Ok(new) => {
                 state.current = Arc::new(new);
                 state.loaded = stamps;
                 state.warned = None;
-                info!(cert = %self.cert.display(), "control endpoint: TLS certificate reloaded");
+                info!(cert = %self.cert.display(), "{user}: TLS certificate reloaded");
             }
             // Read again at each look until it succeeds (a renewal that renames the
             // certificate and the key into place one after the other fails for a moment;
@@ -163,12 +170,9 @@ impl Reloading {
             // warned of once for each change of the files.
             Err(e) if state.warned != Some(stamps) => {
                 state.warned = Some(stamps);
-                warn!(
-                    "control endpoint: TLS certificate not reloaded, still serving the previous \
-                     one: {e}"
-                );
+                warn!("{user}: TLS certificate not reloaded, still serving the previous one: {e}");
             }
-            Err(e) => debug!("control endpoint: TLS certificate still not reloaded: {e}"),
+            Err(e) => debug!("{user}: TLS certificate still not reloaded: {e}"),
         }
         state.current.clone()
     }
@@ -177,6 +181,7 @@ impl Reloading {
 impl fmt::Debug for Reloading {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reloading")
+            .field("user", &self.user)
             .field("cert", &self.cert)
             .field("key", &self.key)
             .field("interval", &self.interval)
@@ -198,6 +203,9 @@ mod tests {
     use rustls_pki_types::ServerName;
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::SystemTime;
+
+    /// Who serves the certificates of these tests.
+    const USER: &str = "SIP over TLS";
 
     /// A certificate for `localhost` and its key, as PEM, and the certificate as DER.
     struct Made {
@@ -315,14 +323,14 @@ mod tests {
         let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
         std::fs::write(&cert, made.cert.pem()).unwrap();
         std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
-        assert!(acceptor(&cert, &key).is_ok());
-        let error = acceptor(&key, &key).err().unwrap();
+        assert!(acceptor(USER, &cert, &key).is_ok());
+        let error = acceptor(USER, &key, &key).err().unwrap();
         assert!(error.contains("holds no certificate"), "{error}");
-        let error = acceptor(&cert, &cert).err().unwrap();
+        let error = acceptor(USER, &cert, &cert).err().unwrap();
         assert!(error.contains("cert.pem: not a PEM private key"), "{error}");
         let other = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
         std::fs::write(&key, other.signing_key.serialize_pem()).unwrap();
-        let error = acceptor(&cert, &key).err().unwrap();
+        let error = acceptor(USER, &cert, &key).err().unwrap();
         assert!(error.contains("cert.pem: does not fit its key"), "{error}");
     }
 
@@ -347,7 +355,8 @@ mod tests {
             write(&cert, &a.cert, 0);
             write(&key, &a.key, 0);
             let time = Manual::new();
-            let acceptor = acceptor_with(&cert, &key, RECHECK_INTERVAL, time.clock()).unwrap();
+            let acceptor =
+                acceptor_with(USER, &cert, &key, RECHECK_INTERVAL, time.clock()).unwrap();
             Self {
                 _dir: dir,
                 cert,
@@ -387,6 +396,24 @@ mod tests {
     }
 
     #[test]
+    fn a_reload_is_logged_naming_who_serves_the_certificate() {
+        let logged = Logged::default();
+        let _default = tracing::subscriber::set_default(logged.clone());
+        let renewal = Renewal::new();
+        let b = &renewal.b;
+        write(&renewal.cert, &b.cert, 1);
+        write(&renewal.key, &b.key, 1);
+        assert!(renewal.serves_after(RECHECK_INTERVAL, b));
+        let reloaded = logged.containing("TLS certificate reloaded");
+        assert_eq!(reloaded.len(), 1, "{reloaded:?}");
+        assert!(
+            reloaded[0].contains("SIP over TLS: TLS certificate reloaded"),
+            "{reloaded:?}"
+        );
+        assert!(!reloaded[0].contains("control endpoint"), "{reloaded:?}");
+    }
+
+    #[test]
     fn a_broken_renewal_keeps_the_certificate_in_use_and_is_warned_of_once_per_change() {
         let logged = Logged::default();
         let _default = tracing::subscriber::set_default(logged.clone());
@@ -401,6 +428,7 @@ mod tests {
         let warnings = logged.warnings();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].contains("cert.pem: "), "{warnings:?}");
+        assert!(warnings[0].contains(&format!("{USER}: ")), "{warnings:?}");
         // Read again at each look, not only once the files change again: a read may
         // fail for want of file descriptors, no fault of the files.
         assert_eq!(logged.failed_reads(), 3);

@@ -147,7 +147,7 @@ async fn a_client_that_pipelines_over_https_and_never_reads_gives_back_its_conne
     std::fs::write(&cert, made.cert.pem()).unwrap();
     std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
     let server = Server::start(ServeOptions {
-        tls: Some(switchyard_control::tls::acceptor(&cert, &key).unwrap()),
+        tls: Some(switchyard_control::tls::acceptor("control endpoint", &cert, &key).unwrap()),
         max_connections: 1,
         write_stall_timeout: HELD,
         ..ServeOptions::default()

@@ -211,7 +211,8 @@ impl ControlConfig {
     /// The HTTPS acceptor, if `tls_cert` and `tls_key` are set; the error
     /// names the key at fault ([`tls_acceptor`]).
     pub fn tls(&self) -> Result<Option<TlsAcceptor>, (KeyPath, String)> {
-        tls_acceptor("control", self.tls_cert.as_deref(), self.tls_key.as_deref())
+        let (cert, key) = (self.tls_cert.as_deref(), self.tls_key.as_deref());
+        tls_acceptor("control", "control endpoint", cert, key)
     }
 }
 
@@ -220,7 +221,8 @@ impl SipConfig {
     /// `tls_key` are needed then. The error names the key at fault ([`tls_acceptor`]); the
     /// files are checked whenever they are set.
     pub fn tls(&self) -> Result<Option<TlsAcceptor>, (KeyPath, String)> {
-        let acceptor = tls_acceptor("sip", self.tls_cert.as_deref(), self.tls_key.as_deref())?;
+        let (cert, key) = (self.tls_cert.as_deref(), self.tls_key.as_deref());
+        let acceptor = tls_acceptor("sip", "SIP over TLS", cert, key)?;
         match (acceptor, self.tls_listen.is_empty()) {
             (_, true) => Ok(None),
             (None, false) => Err((
@@ -234,12 +236,13 @@ impl SipConfig {
 
 /// The TLS acceptor of `[<section>]`'s `tls_cert` and `tls_key`, if both are set, served as
 /// the control endpoint serves its own (the files read again when they change,
-/// [`switchyard_control::tls::acceptor`]). The error names the key at fault:
-/// `<section>.tls_key` for a key file that cannot be read as a PEM private key, or that is
-/// set alone, else `<section>.tls_cert` (a certificate chain that cannot be read, does not
-/// fit the key, or is set alone).
+/// [`switchyard_control::tls::acceptor`], its log lines naming `user`). The error names the
+/// key at fault: `<section>.tls_key` for a key file that cannot be read as a PEM private key,
+/// or that is set alone, else `<section>.tls_cert` (a certificate chain that cannot be read,
+/// does not fit the key, or is set alone).
 fn tls_acceptor(
     section: &str,
+    user: &str,
     cert: Option<&Path>,
     key: Option<&Path>,
 ) -> Result<Option<TlsAcceptor>, (KeyPath, String)> {
@@ -255,7 +258,7 @@ fn tls_acceptor(
                     format!("{}: not a PEM private key: {e}", key.display()),
                 )
             })?;
-            switchyard_control::tls::acceptor(cert, key)
+            switchyard_control::tls::acceptor(user, cert, key)
                 .map(Some)
                 .map_err(|e| (at("tls_cert"), e))
         }
