@@ -152,8 +152,9 @@ impl Accepted {
 }
 
 /// Serves `stream`, the connection `accepted`, until it ends: straight away over TCP; over
-/// TLS once the handshake is done, which it must be within the message timeout of its acceptance (the
-/// place it holds meanwhile is counted as any other's), or it is closed.
+/// TLS once the handshake is done, which it must be within the message timeout of its
+/// acceptance (the place it holds meanwhile is counted as any other's, and may be evicted),
+/// or it is closed.
 async fn serve(
     stream: TcpStream,
     accepted: Accepted,
@@ -175,34 +176,39 @@ async fn serve(
             let connection = accepted.connection(stream, Transport::Tcp, local);
             run(connection, writes, shared).await;
         }
-        Carrying::Tls(acceptor) => {
-            let established = accepted.established;
-            match handshake(&acceptor, stream, remote, established, &shared).await {
-                Some(tls) => {
-                    let connection = accepted.connection(tls, Transport::Tls, local);
-                    run(connection, writes, shared).await;
-                }
-                None => abandon(accepted.registration, writes, &shared, transport, remote),
+        Carrying::Tls(acceptor) => match handshake(&acceptor, stream, &accepted, &shared).await {
+            Some(tls) => {
+                let connection = accepted.connection(tls, Transport::Tls, local);
+                run(connection, writes, shared).await;
             }
-        }
+            None => abandon(accepted.registration, writes, &shared, transport, remote),
+        },
     }
 }
 
-/// The TLS session `acceptor` establishes over `stream`, accepted from `remote` at
-/// `established`; none if the handshake fails, is not done within the message timeout of
-/// `established` (a peer that connects and stays silent, or trickles its handshake, holds
-/// a place no longer than one that sends no message), or the sockets are dropped meanwhile.
+/// The TLS session `acceptor` establishes over `stream`, the connection `accepted`; none if
+/// the handshake fails, is not done within the message timeout of its acceptance (a peer
+/// that connects and stays silent, or trickles its handshake, holds a place no longer than
+/// one that sends no message), the connection is evicted meanwhile, or the sockets are
+/// dropped.
 async fn handshake(
     acceptor: &TlsAcceptor,
     stream: TcpStream,
-    remote: SocketAddr,
-    established: std::time::Instant,
+    accepted: &Accepted,
     shared: &Shared,
 ) -> Option<TlsStream<TcpStream>> {
+    let remote = accepted.remote;
     let mut shutdown = shared.shutdown.clone();
-    let deadline = Instant::from_std(established + shared.config.message_timeout);
+    let deadline = Instant::from_std(accepted.established + shared.config.message_timeout);
     tokio::select! {
         _ = shutdown.changed() => None,
+        // It owes nothing yet: closed at once, it frees its slot among the evicted ones
+        // closing (an eighth of the places at most), which waiting out its handshake would
+        // hold for the message timeout, refusing newcomers meanwhile.
+        () = accepted.registration.evicted() => {
+            debug!(%remote, "TLS connection evicted while handshaking: closed");
+            None
+        }
         done = timeout_at(deadline, acceptor.accept(stream)) => match done {
             Ok(Ok(tls)) => Some(tls),
             Ok(Err(e)) => {

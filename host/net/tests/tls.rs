@@ -1,9 +1,10 @@
 //! SIP over TLS on loopback: what a TLS connection carries is received as TLS and answered on
 //! it, requests to its peer go on it, a peer whose connection broke with a request unwritten
-//! is reported unreachable over TLS, a handshake that never comes holds its place no longer
-//! than the message timeout, and a connection handshaking holds a place as any other. The
-//! certificate is made for each test; every port is picked by the kernel, every wait is
-//! bounded.
+//! is reported unreachable over TLS, a peer that closes its side without close_notify still
+//! gets its responses, a handshake that never comes holds its place no longer than the
+//! message timeout, a connection handshaking holds a place as any other, and one evicted
+//! while it handshakes closes at once. The certificate is made for each test; every port is
+//! picked by the kernel, every wait is bounded.
 
 mod common;
 
@@ -13,7 +14,7 @@ use std::time::Duration;
 
 use switchyard_net::{Outgoing, SendError, SipSockets, SocketEvent, SocketsConfig, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::Instant;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
@@ -217,4 +218,87 @@ async fn a_connection_handshaking_holds_its_place_among_its_hosts() {
         "closed at once: its host holds its one place"
     );
     assert_eq!(sip.connections(), 1);
+}
+
+/// A TCP connection to `server` from `source` (an address of the loopback network, port 0).
+async fn connect_from(source: &str, server: SocketAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(source.parse().unwrap()).unwrap();
+    within("connect", socket.connect(server)).await.unwrap()
+}
+
+/// Waits until `sip` holds `count` connections, within [`WAIT`].
+async fn settles_at(sip: &SipSockets, count: usize) {
+    within("the connection count", async {
+        while sip.connections() != count {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_peer_that_closed_its_side_without_close_notify_still_gets_its_response() {
+    let (acceptor, connector) = acceptor_and_connector();
+    let (mut sip, tls) = sockets_with_tls(loopback_config(), &acceptor).await;
+    let mut client = connect(&connector, tls).await;
+    client.write_all(&options()).await.unwrap();
+    // TCP's FIN, with no TLS close_notify before it.
+    client.get_mut().0.shutdown().await.unwrap();
+    let request = message(&mut sip).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(sip.connections(), 1, "kept while its request is unanswered");
+    let ok = b"SIP/2.0 200 OK\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    sip.send(over_tls(request.remote, request.connection, ok))
+        .await
+        .expect("its connection still takes it");
+    let mut received = Vec::new();
+    within(
+        "the response, then the close",
+        client.read_to_end(&mut received),
+    )
+    .await
+    .unwrap();
+    assert_eq!(received, ok);
+    settles_at(&sip, 0).await;
+}
+
+#[tokio::test]
+async fn a_connection_evicted_while_handshaking_closes_at_once_freeing_its_place() {
+    // 14 of the 16 places serve peers; 2 evicted connections may be closing at once.
+    let config = SocketsConfig {
+        max_connections: 16,
+        max_connections_per_address: 14,
+        ..loopback_config()
+    };
+    let (acceptor, connector) = acceptor_and_connector();
+    let (mut sip, tls) = sockets_with_tls(config, &acceptor).await;
+    let mut silent = Vec::new();
+    for _ in 0..14 {
+        silent.push(connect_from("127.0.0.2:0", tls).await);
+    }
+    settles_at(&sip, 14).await;
+    // More newcomers than may be closing at once, each kept open: each gets in only if the
+    // handshaking connection it evicted is gone, not left to its handshake's deadline.
+    let mut newcomers = Vec::new();
+    for host in ["127.0.0.3:0", "127.0.0.4:0", "127.0.0.5:0"] {
+        let stream = connect_from(host, tls).await;
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut newcomer = within("the handshake", connector.connect(name, stream))
+            .await
+            .unwrap_or_else(|e| panic!("the newcomer from {host} refused: {e}"));
+        newcomer.write_all(&options()).await.unwrap();
+        message(&mut sip).await;
+        settles_at(&sip, 14).await;
+        newcomers.push(newcomer);
+    }
+    let mut closed = 0;
+    for stream in &mut silent {
+        let mut byte = [0; 1];
+        let read = tokio::time::timeout(Duration::from_millis(50), stream.read(&mut byte)).await;
+        if matches!(read, Ok(Ok(0) | Err(_))) {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 3, "one evicted for each newcomer");
 }

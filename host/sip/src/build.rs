@@ -254,9 +254,9 @@ fn with_tag(to: &rsip::headers::To, tag: Option<&str>) -> rsip::headers::To {
 
 /// The Contact value for the advertised address `local`: `<sip:host:port>`, with
 /// `;transport=tcp` over TCP and `;transport=tls` over TLS so that the peer's requests in the
-/// dialog come over that transport as well (§19.1.1; UDP is the default, §18.1.1). A `sip:`
-/// URI with `transport=tls` rather than a `sips:` one: the hop is TLS, nothing is promised
-/// of the hops beyond it (§26.2.2).
+/// dialog come over that transport as well (§19.1.1; UDP is the default, §18.1.1). Always a
+/// `sip:` URI: on one reached over TLS, `;transport=tls` is what peers expect (§26.2.2
+/// deprecates it on `sips:` URIs, where TLS goes without saying).
 pub(crate) fn contact_value(local: TransportAddr) -> String {
     match local.transport {
         Transport::Udp => format!("<sip:{}>", local.addr),

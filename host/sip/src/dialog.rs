@@ -172,8 +172,9 @@ impl Dialog {
 
     /// The UAC side of the dialog that `response`, a 2xx to our INVITE with CSeq `cseq` and
     /// the To tag `remote_tag`, creates (§12.1.2): the route set is its Record-Route reversed,
-    /// the remote target its Contact; `head` gives our side. Host names fall back to
-    /// `fallback`, where the INVITE went. `Err` names a missing or unreadable header.
+    /// the remote target its Contact, or without one the INVITE's Request-URI; `head` gives
+    /// our side. Host names fall back to `fallback`, where the INVITE went. `Err` names an
+    /// unreadable header, or a missing To.
     pub(crate) fn uac(
         head: &Head,
         response: &rsip::Response,
@@ -181,7 +182,9 @@ impl Dialog {
         cseq: u32,
         fallback: SocketAddr,
     ) -> Result<Self, &'static str> {
-        let remote_target = contact(&response.headers)?.ok_or("Missing Contact header")?;
+        // §12.1.2 requires the Contact, but an RFC 2543 peer may leave it out: refusing the
+        // dialog would leave its 2xx unacknowledged (§13.2.2.4). The Request-URI reached it.
+        let remote_target = contact(&response.headers)?.unwrap_or_else(|| head.uri.clone());
         let mut route_set = record_route(&response.headers)?;
         route_set.reverse();
         let remote_uri = response
@@ -333,22 +336,22 @@ impl Dialog {
                 &first.uri,
             ),
         };
-        // A dialog over TLS goes on the connection the peer opened, whatever its Contact
-        // says: no TLS connection is opened from here.
+        // No TLS connection is opened from here: a dialog over TLS goes on the connection the
+        // peer opened, whatever its Contact says, and one over UDP or TCP whose next hop asks
+        // for TLS goes where the peer's messages come from, as for a next hop named by host.
         let hop = uri::parse(next_hop)
-            .and_then(|u| Some((u.socket_addr()?, u.transport())))
-            .filter(|_| self.local.transport != Transport::Tls)
+            .and_then(|u| Some((u.socket_addr()?, hop_transport(&u))))
+            .filter(|&(_, transport)| {
+                self.local.transport != Transport::Tls && transport != Some(Transport::Tls)
+            })
             .filter(|&(target, _)| self.reaches_the_peer(target));
         // §18.1.1 and RFC 3263 §4.1: the next hop's `transport` parameter picks the transport;
         // without one, and when the hop is not used (the peer's source address stands in for
         // it), the dialog keeps the transport it was created over.
         let destination = match hop {
-            Some((addr, transport)) => TransportAddr::new(
-                transport
-                    .and_then(Transport::from_param)
-                    .unwrap_or(self.local.transport),
-                addr,
-            ),
+            Some((addr, transport)) => {
+                TransportAddr::new(transport.unwrap_or(self.local.transport), addr)
+            }
             None => TransportAddr::new(self.local.transport, self.fallback),
         }
         .sent_from(self.local.addr);
@@ -381,6 +384,15 @@ impl Dialog {
         let _ = write!(text, "Content-Length: {}\r\n\r\n{body}", body.len());
         (text.into_bytes(), destination)
     }
+}
+
+/// The transport `hop`, a request's next hop, asks for: TLS for a SIPS URI (RFC 3263 §4.1),
+/// else its `transport` parameter's if the endpoint speaks it (§19.1.1); `None` if neither.
+fn hop_transport(hop: &uri::Uri<'_>) -> Option<Transport> {
+    if hop.scheme.eq_ignore_ascii_case("sips") {
+        return Some(Transport::Tls);
+    }
+    hop.transport().and_then(Transport::from_param)
 }
 
 /// One entry of a dialog's route set (§12.1.1, §12.1.2).
@@ -695,6 +707,29 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_dialog_over_udp_whose_next_hop_asks_for_tls_reaches_the_peer_where_it_sends_from() {
+        // The INVITE came over UDP from 192.0.2.7:5062; no TLS connection is opened from here.
+        for contact in [
+            "<sip:a@192.0.2.8:5061;transport=tls>",
+            "<sip:a@192.0.2.8:5061;transport=TLS>",
+            "<sips:a@192.0.2.8:5061>",
+        ] {
+            let mut dialog = uas(&format!("Contact: {contact}\r\n"), local());
+            let (bytes, dest) = dialog.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+            assert_eq!(dest, sent_to("192.0.2.7:5062"), "{contact}");
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text.contains("Via: SIP/2.0/UDP "), "{text}");
+        }
+        // Over TCP when it says so, as before.
+        let mut tcp = uas("Contact: <sip:a@192.0.2.8:5070;transport=tcp>\r\n", local());
+        let (_, dest) = tcp.request(rsip::Method::Bye, "z9hG4bKb", "ua");
+        assert_eq!(
+            (dest.transport, dest.addr),
+            (Transport::Tcp, "192.0.2.8:5070".parse().unwrap())
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Header field values the endpoint reads as numbers or dates (RFC 3261 §20.16, §20.17,
-//! §20.19, §20.22, §25.1), strictly: rsip reads a CSeq only when it knows its method, and does not
-//! check Max-Forwards or Date at all.
+//! Header field values the endpoint reads as numbers (RFC 3261 §20.16, §20.19, §20.22): rsip
+//! reads a CSeq only when it knows its method, and does not check Max-Forwards at all. A Date
+//! (§20.17) is not read, so its form is never a reason to refuse a request (RFC 4475 §3.1.2.12).
 
 /// The value of a Max-Forwards header: 1*DIGIT (leading zeros allowed, RFC 4475 §3.1.1.1) of
 /// at most 255 (§20.22); `None` if it is not one.
@@ -40,32 +40,6 @@ pub(crate) fn cseq(value: &str) -> Result<(u32, &str), CSeqError> {
     // 1*DIGIT fails to parse only by overflow.
     let seq = seq.parse().map_err(|_| CSeqError::OutOfRange)?;
     Ok((seq, method))
-}
-
-/// Whether `value` is a SIP-date (§25.1 rfc1123-date): `wkday "," SP 2DIGIT SP month SP
-/// 4DIGIT SP 2DIGIT ":" 2DIGIT ":" 2DIGIT SP "GMT"` — always GMT (§20.17, RFC 4475 §3.1.2.12).
-pub(crate) fn is_sip_date(value: &str) -> bool {
-    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    let one_of = |s: &str, names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(s));
-    let Some((weekday, rest)) = value.trim().split_once(", ") else {
-        return false;
-    };
-    let parts: Vec<&str> = rest.split(' ').collect();
-    let [day, month, year, time, zone] = parts[..] else {
-        return false;
-    };
-    let time: Vec<&str> = time.split(':').collect();
-    one_of(weekday, &WEEKDAYS)
-        && digits(day, 2)
-        && one_of(month, &MONTHS)
-        && digits(year, 4)
-        && time.len() == 3
-        && time.iter().all(|t| digits(t, 2))
-        && zone.eq_ignore_ascii_case("GMT")
 }
 
 /// `text` as a decimal number if it is 1*DIGIT and fits in 64 bits.
@@ -145,20 +119,6 @@ mod tests {
         let date = "Thu, 01 Dec 1994 16:00:00 GMT";
         for value in ["", "soon", "-1", "1.5", "3600 ;x", date] {
             assert_eq!(expires(value), None, "{value:?}");
-        }
-    }
-
-    #[test]
-    fn dates_are_rfc_1123_in_gmt() {
-        assert!(is_sip_date("Sat, 15 Oct 2005 04:44:56 GMT"));
-        for value in [
-            "Fri, 01 Jan 2010 16:00:00 EST",
-            "Fri, 1 Jan 2010 16:00:00 GMT",
-            "Friday, 01 Jan 2010 16:00:00 GMT",
-            "Fri, 01 Jan 2010 16:00 GMT",
-            "",
-        ] {
-            assert!(!is_sip_date(value), "{value:?}");
         }
     }
 }

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use switchyard_core::Network;
 use switchyard_media::LegId;
+use switchyard_net::Transport;
 use tracing::warn;
 
 /// RTP and RTCP sockets bound for legs whose `AddLeg` the media pool has not taken
@@ -37,6 +38,18 @@ impl PendingSockets {
             .unwrap_or_else(|p| p.into_inner())
             .insert(leg, sockets);
     }
+}
+
+/// The listeners a call placed out names in its Via and Contact, [`ShellNetwork::new`]'s
+/// `listen`: the UDP and TCP entries of `bound` (`SipSockets::local_addrs`), in order. No TLS
+/// one: a request of ours never leaves over TLS, and what the peer sends back comes over UDP
+/// or TCP, which a TLS listener does not take.
+pub fn plain_listeners(bound: &[(Transport, SocketAddr)]) -> Vec<SocketAddr> {
+    bound
+        .iter()
+        .filter(|(transport, _)| matches!(transport, Transport::Udp | Transport::Tcp))
+        .map(|(_, addr)| *addr)
+        .collect()
 }
 
 /// What the core asks of the network, answered with real sockets and the
@@ -334,6 +347,36 @@ mod tests {
         assert_eq!(net.advertised_ip(elsewhere), None);
         assert_eq!(net.local_ip_for(elsewhere), listener);
         assert_eq!(net.media_ip_for(elsewhere), Some(listener));
+    }
+
+    #[test]
+    fn a_tls_listener_gives_placed_calls_neither_its_port_nor_its_address() {
+        let bound = |sip: &str, tls: &str| {
+            let (sip, tls) = (sip.parse().unwrap(), tls.parse().unwrap());
+            plain_listeners(&[
+                (Transport::Udp, sip),
+                (Transport::Tcp, sip),
+                (Transport::Tls, tls),
+            ])
+        };
+        let of = |listen| {
+            ShellNetwork::new(
+                None,
+                listen,
+                RtpPorts::new(Ipv4Addr::UNSPECIFIED.into(), 40_000, 40_010),
+                PendingSockets::default(),
+            )
+        };
+        // SIP on the wildcard, TLS on one of its addresses: that address's port is SIP's.
+        let tls_address: IpAddr = "203.0.113.10".parse().unwrap();
+        let net = of(bound("0.0.0.0:5060", "203.0.113.10:5061"));
+        assert_eq!(net.sip_port_for(tls_address), 5060);
+        // SIP on one address, TLS on the wildcard: the route to a peer is ours only when SIP
+        // listens there.
+        let sip_address: IpAddr = "192.0.2.10".parse().unwrap();
+        let mut net = of(bound("192.0.2.10:5060", "0.0.0.0:5061"));
+        assert_eq!(net.local_ip_for(LOOPBACK), sip_address);
+        assert_eq!(net.sip_port_for(sip_address), 5060);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::host_api::CoreHost;
 use crate::log_level::LogLevel;
 use crate::media::MediaPool;
 use crate::metrics::{Metrics, Sources};
-use crate::network::{PendingSockets, ShellNetwork};
+use crate::network::{PendingSockets, ShellNetwork, plain_listeners};
 use crate::prompts::PromptLibrary;
 use crate::recording::Recorder;
 use crate::room_state_file::RoomStateFile;
@@ -156,7 +156,7 @@ pub async fn run(
     }
     let network = ShellNetwork::new(
         config.sip.advertise,
-        sip.local_addrs().iter().map(|(_, addr)| *addr).collect(),
+        plain_listeners(sip.local_addrs()),
         ports,
         sockets,
     );

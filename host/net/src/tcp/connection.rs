@@ -4,6 +4,7 @@
 //! writes any stream, once [`set_up`] has tuned the TCP socket under it.
 
 use std::collections::VecDeque;
+use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -235,7 +236,7 @@ impl<S: Stream> Task<S> {
                         return End::Shutdown;
                     }
                 }
-                read = self.reader.read(&mut buffer), if read => match read {
+                read = self.reader.read(&mut buffer), if read => match closed_as_eof(self.transport, read) {
                     // The peer's listener takes a new connection for what comes next.
                     Ok(0) if self.opened_here => return End::Close,
                     // §18.2.2: responses to what it sent go on this connection, which it may
@@ -449,6 +450,17 @@ pub(super) fn report_lost(shared: &Shared, transport: Transport, remote: SocketA
     debug!(%remote, %transport, "connection lost messages for its peer: reported unreachable");
     // Full: dropped, and the transaction's own timer ends what waited on it.
     let _ = shared.unreachable.try_send((transport, remote));
+}
+
+/// What a read from a connection carrying `transport` gave, a TLS peer's close without its
+/// close_notify taken as the end of its stream (`Ok(0)`), as over TCP: rustls reports it as
+/// `UnexpectedEof`, guarding against a truncation that Content-Length framing detects
+/// already, and many SIP peers close so. The responses owed to that peer are still written.
+fn closed_as_eof(transport: Transport, read: io::Result<usize>) -> io::Result<usize> {
+    match read {
+        Err(e) if transport == Transport::Tls && e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+        read => read,
+    }
 }
 
 /// The stall whose deadline passes first: never while there is none.

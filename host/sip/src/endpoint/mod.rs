@@ -180,7 +180,7 @@ pub enum CallError {
     #[error("status code {0} does not fit this response")]
     InvalidStatus(u16),
     /// The INVITE of an [`OutgoingCall`](crate::OutgoingCall) would not pass the checks the
-    /// endpoint makes on requests it receives, e.g. for a malformed Date header.
+    /// endpoint makes on requests it receives, e.g. for a SIPS Request-URI over UDP or TCP.
     #[error("the INVITE would be refused: {reason}")]
     InvalidRequest {
         /// The problem, as a 400 reason phrase would name it.

@@ -41,7 +41,8 @@ impl Endpoint {
     /// [`Event::CallFailed`]. A `401`/`407` is answered once with the call's credentials
     /// (again once more if the new challenge says `stale=true`). Returns the call's key; [`CallError::InvalidAddress`] or [`CallError::InvalidHeader`] names a field
     /// that cannot be sent as given, [`CallError::InvalidRequest`] an INVITE the endpoint
-    /// would itself refuse (say, a malformed Date header), and nothing is sent then.
+    /// would itself refuse (say, for a SIPS Request-URI over UDP or TCP), and nothing is sent
+    /// then.
     pub fn invite(&mut self, now: Instant, call: OutgoingCall) -> Result<CallKey, CallError> {
         call.check()?;
         let local = TransportAddr::new(call.transport, call.local);
@@ -250,7 +251,8 @@ impl Endpoint {
     /// A reliable provisional response numbered `rseq` (RFC 3262 §4): the next of its early
     /// dialog (or its first) gets a PRACK in that dialog, and is taken; a retransmission, one
     /// out of order, or one past [`MAX_PRACKS`] for the call is discarded (`false`). One that
-    /// cannot make a dialog (no To tag or Contact) is taken as an unreliable one.
+    /// cannot make a dialog (no To tag, an unreadable Contact or Record-Route) is taken as an
+    /// unreliable one.
     fn prack(&mut self, now: Instant, call: CallKey, response: &Response, rseq: u32) -> bool {
         let branch = self.ids.branch();
         let Some(placed) = self.placed.get_mut(&call) else {
@@ -341,10 +343,10 @@ impl Endpoint {
         );
         let mut dialog = match dialog {
             Ok(dialog) => dialog,
-            // Without a readable Contact, or with an unreadable Record-Route, the dialog has no
-            // remote target or route set (§12.1.2) to send an ACK or a BYE by (§13.2.2.4): the
-            // callee gives up after 64*T1 (§13.3.1.4). The call fails, but its record stays
-            // until Timer M, so that other forks' 2xx responses are still ACKed and released.
+            // With an unreadable Contact or Record-Route, the dialog has no remote target or
+            // route set (§12.1.2) to send an ACK or a BYE by (§13.2.2.4): the callee gives up
+            // after 64*T1 (§13.3.1.4). The call fails, but its record stays until Timer M, so
+            // that other forks' 2xx responses are still ACKed and released.
             Err(problem) => {
                 if first {
                     placed.request = None;

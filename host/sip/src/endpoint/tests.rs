@@ -1151,3 +1151,39 @@ fn a_call_whose_invite_went_over_tcp_for_its_size_uses_that_connection_until_ans
     assert_eq!(tcp_use_agrees(&ep, &peers), []);
     assert_eq!(ep.tcp_peers.hosts(), 0, "nothing left counted");
 }
+
+/// Where `ep`'s next message goes, over what, and its text.
+fn next_sent(ep: &mut Endpoint) -> (Transport, SocketAddr, String) {
+    let sent = ep.poll_transmit().expect("a message sent");
+    let text = String::from_utf8(sent.payload).unwrap();
+    (sent.transport, sent.destination, text)
+}
+
+#[test]
+fn a_placed_call_whose_answer_names_a_tls_contact_is_reached_where_the_answer_came_from() {
+    let now = epoch();
+    let mut ep = endpoint();
+    let callee = addr("127.0.0.1:5080");
+    let mut uas = Uas::new(callee);
+    uas.contact = false;
+    let placed = ep.invite(now, call_to(callee, Transport::Udp)).unwrap();
+    let (_, _, invite) = next_sent(&mut ep);
+    uas.handle_datagram(now, addr(EP), invite.as_bytes());
+    let contact = "Contact: <sip:bob@127.0.0.1:5081;transport=tls>\r\n";
+    let sdp = audio_offer(addr("127.0.0.1:7000"));
+    uas.reply(Method::Invite, 200, "OK", contact, &sdp);
+    let ok = uas.poll_transmit().unwrap();
+    ep.handle_datagram(now, addr(EP), callee, &ok.payload);
+    // No TLS connection is opened from here: the ACK and the BYE go over UDP, where the
+    // callee's answer came from, rather than failing and leaving its 2xx unacknowledged.
+    let (transport, destination, ack) = next_sent(&mut ep);
+    assert!(
+        ack.starts_with("ACK sip:bob@127.0.0.1:5081;transport=tls SIP/2.0\r\n"),
+        "{ack}"
+    );
+    assert_eq!((transport, destination), (Transport::Udp, callee));
+    ep.hangup(now, placed).unwrap();
+    let (transport, destination, bye) = next_sent(&mut ep);
+    assert!(bye.starts_with("BYE "), "{bye}");
+    assert_eq!((transport, destination), (Transport::Udp, callee));
+}

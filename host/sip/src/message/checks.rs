@@ -1,7 +1,8 @@
 //! The checks a request passes before the endpoint acts on it, in the order their failures
 //! are reported: size, start line and Request-URI scheme, the headers every request needs
 //! (RFC 3261 §8.1.1), then the other headers the endpoint reads. Each failure is the response
-//! that names it.
+//! that names it. A header the endpoint does not read, such as Date, is not checked: RFC 4475
+//! §3.1.2.12 advises against refusing a request for one.
 
 use rsip::headers::UntypedHeader;
 use rsip::prelude::HeadersExt;
@@ -103,13 +104,6 @@ pub(super) fn check_request(
         Err(_) => None,
     };
     check_contacts(&raw.headers)?;
-    let date_ok = raw.headers.iter().all(|h| match h {
-        rsip::Header::Date(date) => fields::is_sip_date(date.value()),
-        _ => true,
-    });
-    if !date_ok {
-        return Err(bad("Malformed Date header"));
-    }
     check_content_length(&raw.headers, &mut raw.body).map_err(|reason| bad(&reason))?;
     Ok(Checked {
         method: Method::from_token(&raw.line.method),

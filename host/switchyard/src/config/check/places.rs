@@ -179,14 +179,8 @@ impl Config {
                 }
                 None => continue,
             };
-            let key = KeyPath::from(["sip", "tls_listen"]);
-            let key = if tls.len() == 1 {
-                key
-            } else {
-                key.index(index)
-            };
             return Err((
-                key,
+                entry_key(["sip", "tls_listen"], tls, index),
                 format!(
                     "{b} takes the TCP port of {taken_by}, on an address both bind: both \
                      could not listen"
@@ -196,35 +190,35 @@ impl Config {
         Ok(())
     }
 
-    /// Checks that no `sip.listen` entry is an IPv4-mapped IPv6 address: SIP's IPv6 sockets
-    /// are IPv6-only, and such a socket cannot bind one (`EINVAL`).
+    /// Checks that no `sip.listen` or `sip.tls_listen` entry is an IPv4-mapped IPv6 address:
+    /// SIP's IPv6 sockets are IPv6-only, and such a socket cannot bind one (`EINVAL`).
     fn check_sip_not_mapped(&self) -> Checked {
-        for (index, addr) in self.sip.listen.iter().enumerate() {
-            if let IpAddr::V6(v6) = addr.ip()
-                && let Some(v4) = v6.to_ipv4_mapped()
-            {
-                let v4 = SocketAddr::new(v4.into(), addr.port());
-                return Err((
-                    self.sip_listen_key(index),
-                    format!(
-                        "{addr} is an IPv4-mapped IPv6 address, which SIP's IPv6-only sockets \
-                         cannot bind: write it as IPv4, {v4}"
-                    ),
-                ));
+        let lists = [
+            ("listen", &self.sip.listen),
+            ("tls_listen", &self.sip.tls_listen),
+        ];
+        for (name, list) in lists {
+            for (index, addr) in list.iter().enumerate() {
+                if let IpAddr::V6(v6) = addr.ip()
+                    && let Some(v4) = v6.to_ipv4_mapped()
+                {
+                    let v4 = SocketAddr::new(v4.into(), addr.port());
+                    return Err((
+                        entry_key(["sip", name], list, index),
+                        format!(
+                            "{addr} is an IPv4-mapped IPv6 address, which SIP's IPv6-only \
+                             sockets cannot bind: write it as IPv4, {v4}"
+                        ),
+                    ));
+                }
             }
         }
         Ok(())
     }
 
-    /// The key of the `sip.listen` entry `index`: `sip.listen` itself when it is the only
-    /// one, which may be written without a list.
+    /// The key of the `sip.listen` entry `index`: see [`entry_key`].
     fn sip_listen_key(&self, index: usize) -> KeyPath {
-        let key = KeyPath::from(["sip", "listen"]);
-        if self.sip.listen.len() == 1 {
-            key
-        } else {
-            key.index(index)
-        }
+        entry_key(["sip", "listen"], &self.sip.listen, index)
     }
 
     /// Checks that `recording.dir` is not `media.prompts_dir`: every `<name>.wav` there is
@@ -377,6 +371,17 @@ fn addresses_overlap(plain: IpAddr, sip: IpAddr) -> bool {
 fn same_or_wildcard(a: IpAddr, b: IpAddr) -> bool {
     let (a, b) = (a.to_canonical(), b.to_canonical());
     a == b || ((a.is_unspecified() || b.is_unspecified()) && a.is_ipv4() == b.is_ipv4())
+}
+
+/// The key of entry `index` of `list`, the list at `key`: `key` itself when the entry is the
+/// only one, which may be written without a list.
+fn entry_key(key: [&str; 2], list: &[SocketAddr], index: usize) -> KeyPath {
+    let key = KeyPath::from(key);
+    if list.len() == 1 {
+        key
+    } else {
+        key.index(index)
+    }
 }
 
 /// Of the keys at fault, each with its message, `first` if `text` writes it, else the first
@@ -640,6 +645,19 @@ mod tests {
         let err = parse("[sip]\nlisten = \"[::ffff:127.0.0.1]:5070\"\n").unwrap_err();
         assert_eq!(err.key.as_deref(), Some("sip.listen"), "{err}");
         assert_eq!(err.position, Some((2, 1)), "{err}");
+    }
+
+    #[test]
+    fn a_sip_tls_listen_address_is_not_written_as_ipv4_mapped_ipv6() {
+        let err = parse("[sip]\ntls_listen = [\"127.0.0.1:5061\", \"[::ffff:127.0.0.1]:5062\"]\n")
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "test.toml:2:33: sip.tls_listen[1]: [::ffff:127.0.0.1]:5062 is an IPv4-mapped IPv6 \
+             address, which SIP's IPv6-only sockets cannot bind: write it as IPv4, 127.0.0.1:5062"
+        );
+        let err = parse("[sip]\ntls_listen = \"[::ffff:127.0.0.1]:5061\"\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("sip.tls_listen"), "{err}");
     }
 
     #[test]
