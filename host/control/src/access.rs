@@ -185,9 +185,11 @@ impl Admission {
         self.grant
     }
 
-    /// Resolves once the rule's tokens no longer let the request in with its grant: its
-    /// token replaced or unset, one set where none was needed, or its token now letting it
-    /// do more or less. Pending while they do, and for good once the rule is gone.
+    /// Resolves once the rule's tokens no longer let the request do all its grant let it
+    /// do: its token replaced or unset, one set where none was needed, or its token now
+    /// letting it only read. Pending while they do, more too (a read token made the admin
+    /// token, or every token unset: all it could read it still can), and for good once the
+    /// rule is gone.
     pub async fn revoked(&mut self) {
         let Admission {
             grant,
@@ -195,11 +197,22 @@ impl Admission {
             offered,
             tokens,
         } = self;
-        let lets_in = |tokens: &Tokens| tokens.grant(method, offered.as_ref()) == Ok(*grant);
+        let lets_in = |tokens: &Tokens| {
+            tokens
+                .grant(method, offered.as_ref())
+                .is_ok_and(|now| now.covers(*grant))
+        };
         if tokens.wait_for(|tokens| !lets_in(tokens)).await.is_err() {
             // Every clone of the rule dropped: nothing can change its tokens any more.
             std::future::pending::<()>().await;
         }
+    }
+}
+
+impl Grant {
+    /// Whether a request granted `self` may do all that one granted `other` may.
+    fn covers(self, other: Grant) -> bool {
+        self == Grant::Everything || self == other
     }
 }
 
@@ -465,17 +478,34 @@ mod tests {
         serving.adopt(&Access::with_read_token("n3w-s3cret", "n3w-r3ad"));
         assert!(is_revoked(&mut admin).await, "its token replaced");
         assert!(!is_revoked(&mut reader).await, "its token unchanged");
-        // A token that now may do more (or less) than it was let in for.
-        serving.adopt(&Access::token("n3w-r3ad"));
-        assert!(
-            is_revoked(&mut reader).await,
-            "let in to read, now the admin token"
-        );
-        let mut admin = reading_with(&serving, "n3w-r3ad");
-        serving.adopt(&Access::with_read_token("other-s3cret", "n3w-r3ad"));
+        let mut admin = reading_with(&serving, "n3w-s3cret");
+        serving.adopt(&Access::with_read_token("other-s3cret", "n3w-s3cret"));
         assert!(
             is_revoked(&mut admin).await,
             "let in for everything, now to read"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_admission_whose_token_now_does_more_is_not_revoked() {
+        let serving = Access::with_read_token("s3cret", "r3ad-only");
+        let mut promoted = reading_with(&serving, "r3ad-only");
+        serving.adopt(&Access::token("r3ad-only"));
+        assert!(
+            !is_revoked(&mut promoted).await,
+            "let in to read, now the admin token"
+        );
+        let serving = Access::with_read_token("s3cret", "r3ad-only");
+        let mut reader = reading_with(&serving, "r3ad-only");
+        serving.adopt(&Access::open());
+        assert!(
+            !is_revoked(&mut reader).await,
+            "let in to read, now every request let in"
+        );
+        serving.adopt(&Access::with_read_token("s3cret", "n3w-r3ad"));
+        assert!(
+            is_revoked(&mut reader).await,
+            "its token needed again, and replaced"
         );
     }
 

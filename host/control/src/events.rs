@@ -395,9 +395,10 @@ impl Keepalive {
 }
 
 /// What ends a subscriber's stream besides its client leaving: the server stopping, or the
-/// access rule no longer letting the subscriber in as it was let in (its token rotated
-/// away, or one needed where none was), so that a token replaced, a leaked one too, reads
-/// no more events and frees its subscriber's place.
+/// access rule no longer letting the subscriber do all it was let in to do (its token
+/// rotated away or now only reading, or one needed where none was:
+/// [`Admission::revoked`]), so that a token replaced, a leaked one too, reads no more
+/// events and frees its subscriber's place.
 pub(crate) struct Ending {
     /// The server's stop signal.
     pub(crate) stopping: Stopping,
@@ -410,7 +411,7 @@ pub(crate) struct Ending {
 pub(crate) enum End {
     /// It stops.
     Stopping,
-    /// The access rule no longer lets the subscriber in.
+    /// The access rule no longer lets the subscriber do all it was let in to do.
     Revoked,
 }
 
@@ -507,8 +508,10 @@ pub(crate) fn stream(
     tokio::spawn(async move {
         let _permit = permit;
         tokio::select! {
-            () = feed(&log, cursor, &frames) => {}
+            // The ending first: once reached, nothing more is sent, though events are ready.
+            biased;
             end = ending.reached() => debug!(?end, "event stream ended by the server"),
+            () = feed(&log, cursor, &frames) => {}
         }
     });
     answer(ChannelBody::new(body).boxed())
@@ -595,6 +598,33 @@ pub(crate) fn other_room_every_5_s(log: &Arc<EventLog>) -> tokio::task::JoinHand
     })
 }
 
+/// How many times a test runs a stream whose end and events are ready at once: were the
+/// events sent first by chance half the time, they would be in one of these runs but with
+/// odds of 2^-32.
+#[cfg(test)]
+pub(crate) const RACES: usize = 32;
+
+/// An [`Ending`] reached from the start, its subscriber's token rotated away, and the stop
+/// signal, the server going on while it is held.
+#[cfg(test)]
+pub(crate) fn revoked_ending() -> (crate::stop::Stop, Ending) {
+    use crate::access::Access;
+    use hyper::header::AUTHORIZATION;
+    let access = Access::token("s3cret");
+    let headers =
+        HeaderMap::from_iter([(AUTHORIZATION, HeaderValue::from_static("Bearer s3cret"))]);
+    let admission = access.admit(&hyper::Method::GET, &headers).unwrap();
+    access.adopt(&Access::token("n3w-s3cret"));
+    let (stop, stopping) = crate::stop::signal();
+    (
+        stop,
+        Ending {
+            stopping,
+            admission,
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -625,6 +655,21 @@ mod tests {
         let frame = tokio::time::timeout(KEEPALIVE + Duration::from_secs(1), sent.recv()).await;
         feeding.abort();
         String::from_utf8(frame.unwrap().unwrap().to_vec()).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_revoked_sends_nothing_more_though_events_are_ready() {
+        let log = Arc::new(EventLog::new(16));
+        for _ in 0..RACES {
+            let (_stop, ending) = revoked_ending();
+            let place = Arc::new(tokio::sync::Semaphore::new(1));
+            let place = place.try_acquire_owned().unwrap();
+            let response = stream(Arc::clone(&log), NOW, Filter::default(), place, ending);
+            log.publish("join", Some("A"), json!({}));
+            let body = tokio::time::timeout(Duration::from_secs(1), response.into_body().collect());
+            let sent = body.await.expect("the stream ended").unwrap().to_bytes();
+            assert!(sent.is_empty(), "sent once revoked: {sent:?}");
+        }
     }
 
     #[tokio::test(start_paused = true)]

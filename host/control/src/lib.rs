@@ -31,7 +31,7 @@
 //! | with the read token ([`access::Access::with_read_token`]), any method but `GET` and `HEAD` (every XML-RPC call) | `403`, a problem saying the token may only read |
 //! | an event subscriber beyond [`ServeOptions::max_subscribers`] (64), or with the read token beyond half of them | `503` (a malformed WebSocket handshake gets its `400` or `426` all the same) |
 //! | an event subscriber when the server stops | the end of its server-sent events; on a WebSocket, a Close `1001` |
-//! | an event subscriber whose token an access rule adopted since ([`access::Access::adopt`]) no longer lets in as it was let in (replaced, now the other token, or one needed where none was) | the end of its server-sent events; on a WebSocket, a Close `1008`; its place freed |
+//! | an event subscriber whose token an access rule adopted since ([`access::Access::adopt`]) no longer lets do all it was let in to do (replaced, the admin token now the read token, or one needed where none was; not a read token made the admin token, nor every token unset) | the end of its server-sent events; on a WebSocket, a Close `1008`; its place freed |
 //! | a method other than `POST` on any other path | `404`, a problem |
 //! | a request head over 16 KiB | `431`, connection closed |
 //! | a connection beyond [`ServeOptions::max_connections`] (256), or beyond [`ServeOptions::max_connections_per_peer`] (128) from one host | reset unanswered (so its client knows the request was not taken) |

@@ -231,7 +231,12 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
                   `after=now` sends only the new ones",
         answers: &[(
             "200",
-            "The events, as they happen",
+            "The events, as they happen. A `reset` event (data `{\"missed\": true, \
+             \"resume_from\": <id or null>}`) tells that events the filter takes were \
+             dropped before they were sent (an id the log no longer keeps, or a client \
+             that fell behind); its id is the one to resume after. The \
+             body ends when the server stops, or once a reload no longer lets the token \
+             do all it was let in to do",
             Some("text/event-stream"),
         )],
         refusals: &[
@@ -255,9 +260,11 @@ pub const OTHER_ROUTES: &[OtherRoute] = &[
             "101",
             "The connection becomes a WebSocket (RFC 6455): the answer has no body, and the \
              server then sends one JSON text message per event, \
-             `{\"id\": <id>, \"event\": <name>, \"data\": {…}}` (a `reset`'s id is \
-             the one to resume after), \
-             and pings while it has nothing to send",
+             `{\"id\": <id>, \"event\": <name>, \"data\": {…}}` (a `reset`, telling of \
+             events dropped before they were sent, has the id to resume after), \
+             and pings while it has nothing to send. It closes the socket with a Close \
+             `1001` when it stops, and `1008` once a reload no longer lets the token do \
+             all it was let in to do",
             None,
         )],
         refusals: &[

@@ -213,8 +213,11 @@ async fn serve<S>(
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let end = tokio::select! {
-        () = feed(&mut socket, &log, cursor) => return,
+        // The ending first: a socket whose ending is reached as it opens (its token rotated
+        // away during the upgrade) gets its Close, not the backlog.
+        biased;
         end = ending.reached() => end,
+        () = feed(&mut socket, &log, cursor) => return,
     };
     debug!(?end, "WebSocket ended by the server");
     close(&mut socket, closing(end)).await;
@@ -316,7 +319,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::{KEEPALIVE, other_room_every_5_s};
+    use crate::events::{KEEPALIVE, NOW, RACES, other_room_every_5_s, revoked_ending};
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _, DuplexStream};
 
     /// A server socket feeding the events of `log` after `after` its cursor's `filter` takes,
@@ -343,6 +346,29 @@ mod tests {
                 .await
                 .expect("a ping within 15 s of the last message");
             assert!(matches!(message, Some(Ok(Message::Ping(_)))), "{message:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_socket_revoked_as_it_opens_gets_its_close_before_any_event() {
+        let log = Arc::new(EventLog::new(16));
+        for _ in 0..RACES {
+            let (server, client) = tokio::io::duplex(4096);
+            let (_stop, ending) = revoked_ending();
+            let cursor = Cursor::new(log.resolve(NOW), Filter::default());
+            log.publish("join", Some("A"), json!({}));
+            let serving = Arc::clone(&log);
+            tokio::spawn(async move {
+                let socket =
+                    WebSocketStream::from_raw_socket(server, Role::Server, Some(config())).await;
+                serve(socket, serving, cursor, ending).await;
+            });
+            let mut client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+            let first = tokio::time::timeout(Duration::from_secs(1), client.next()).await;
+            let Ok(Some(Ok(Message::Close(Some(frame))))) = first else {
+                panic!("a Close first: {first:?}");
+            };
+            assert_eq!(frame.code, CloseCode::Policy);
         }
     }
 

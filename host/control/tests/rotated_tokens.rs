@@ -1,7 +1,7 @@
 //! Event streams across a change of the access rule ([`Access::adopt`], what a reload that
 //! rotates the tokens does): a stream whose token the new rule no longer lets in ends,
 //! server-sent events with the end of the response, a WebSocket with a Close `1008`, and
-//! its place is freed; a stream whose token is kept goes on.
+//! its place is freed; a stream whose token is kept, or now lets it do more, goes on.
 
 mod support;
 
@@ -181,27 +181,68 @@ async fn a_stream_opened_without_a_token_ends_once_one_is_needed() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_places_of_the_streams_ended_are_free_again() {
-    let access = Access::with_read_token(ADMIN_TOKEN, READ_TOKEN);
-    let log = Arc::new(EventLog::new(16));
-    let server = Server::start(ServeOptions {
-        access: access.clone(),
-        events: Some(log),
+/// A server with `access` and two event-stream places, one of them the read token's.
+async fn server_of_two_places(access: Access) -> Server {
+    Server::start(ServeOptions {
+        access,
+        events: Some(Arc::new(EventLog::new(16))),
         max_subscribers: 2,
         ..ServeOptions::default()
     })
-    .await;
-    // The read token's one place of two.
-    let mut held = events(&server, Some(READ_TOKEN)).await;
+    .await
+}
+
+/// Asserts that a server-sent events subscriber with `token` finds no place free to it.
+async fn assert_no_place_for(server: &Server, token: &str) {
     let busy = answer(
         server.addr,
-        &request("GET", EVENTS, &authorization(Some(READ_TOKEN)), ""),
+        &request("GET", EVENTS, &authorization(Some(token)), ""),
     )
     .await;
     assert_eq!(busy.status, 503, "{}", busy.head);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_places_of_the_streams_ended_are_free_again() {
+    let access = Access::with_read_token(ADMIN_TOKEN, READ_TOKEN);
+    let server = server_of_two_places(access.clone()).await;
+    // The read token's one place of two.
+    let mut held = events(&server, Some(READ_TOKEN)).await;
+    assert_no_place_for(&server, READ_TOKEN).await;
     access.adopt(&Access::with_read_token(ADMIN_TOKEN, ROTATED_READ_TOKEN));
     assert_ended(&mut held).await;
     let _new = events(&server, Some(ROTATED_READ_TOKEN)).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_place_of_a_websocket_ended_is_free_again() {
+    let access = Access::with_read_token(ADMIN_TOKEN, READ_TOKEN);
+    let server = server_of_two_places(access.clone()).await;
+    let mut held = websocket(&server, Some(READ_TOKEN)).await;
+    assert_no_place_for(&server, READ_TOKEN).await;
+    access.adopt(&Access::with_read_token(ADMIN_TOKEN, ROTATED_READ_TOKEN));
+    let close = close_of(&mut held).await.map(|(code, _)| code);
+    assert_eq!(close, Some(CloseCode::Policy));
+    // Reading on sends the answering Close, which the server waits for before it lets the
+    // socket go.
+    let rest = timeout(LIMIT, async { while held.next().await.is_some() {} }).await;
+    rest.expect("the server still holds the socket");
+    let _new = websocket(&server, Some(ROTATED_READ_TOKEN)).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_token_stream_goes_on_once_every_token_is_unset() {
+    let access = Access::with_read_token(ADMIN_TOKEN, READ_TOKEN);
+    let (server, log) = server(access.clone()).await;
+    let mut events = events(&server, Some(READ_TOKEN)).await;
+    let mut socket = websocket(&server, Some(READ_TOKEN)).await;
+    access.adopt(&Access::open());
+    log.publish("join", Some("kept"), json!({"call": "c1"}));
+    assert_carries(&mut events, "kept").await;
+    let message = next_message(&mut socket).await;
+    assert_eq!(message["data"]["room"], "kept", "{message}");
+    drop((events, socket));
     server.stop().await;
 }
