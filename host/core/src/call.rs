@@ -250,7 +250,7 @@ pub(crate) struct Call {
     /// Changed only by [`Calls::set_phase`], which counts the calls being placed.
     phase: Phase,
     /// The worker its media leg lives on, once its media started (answered,
-    /// or early media).
+    /// or early media); none again once the leg is lost (`MediaEvent::LegLost`).
     pub(crate) worker: Option<usize>,
     /// The SDP this call was sent for its media (an answer, or our offer), once
     /// sent; an early answer is repeated in the 200 OK.

@@ -350,6 +350,7 @@ impl CallCore {
                 return self.hang_up_without_media(now, leg, "no RTP received");
             }
             MediaEvent::LegLost { leg } => {
+                self.forget_lost_leg(leg);
                 return self.hang_up_without_media(now, leg, "its media worker lost the leg");
             }
             MediaEvent::RecordingEnded { room, recording } => {
@@ -366,6 +367,21 @@ impl CallCore {
         let call = call_of(leg);
         if self.calls.get(&call).is_some_and(|c| !c.ending()) {
             self.guest_event(call, event);
+        }
+    }
+
+    /// `leg` is gone from the workers, and its RTP port with it: its call has no media from
+    /// now on, so that its room no longer counts it among those hearing what is played there
+    /// while its hang-up is under way, and its end has no leg to remove nor port to release.
+    /// A call whose leg was already removed (moved to another local end) keeps the port it
+    /// holds now.
+    fn forget_lost_leg(&mut self, leg: LegId) {
+        let Some(state) = self.calls.get_mut(&call_of(leg)) else {
+            return;
+        };
+        if state.worker.take().is_some() {
+            state.local_sdp = None;
+            state.local_rtp = None;
         }
     }
 

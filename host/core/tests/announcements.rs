@@ -6,9 +6,10 @@ mod common;
 
 use common::{World, conference};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use switchyard_core::{CallId, CoreConfig, CoreError, MediaOp};
-use switchyard_media::Prompt;
+use switchyard_media::{MediaEvent, Prompt};
 use switchyard_sip::testing::Net;
 use switchyard_sip::testing::rsip::Method;
 
@@ -159,5 +160,66 @@ fn an_announcement_played_once_needs_someone_with_media_to_hear_it() {
     assert!(
         matches!(ops.as_slice(), [op] if op.starts_with("announce empty looped=false")),
         "{ops:?}"
+    );
+}
+
+#[test]
+fn a_looped_announcement_plays_again_once_the_rooms_legs_are_lost() {
+    let mut world = world();
+    let now = world.now;
+    world.core.open_room(now, "hold").unwrap();
+    world.core.announce("hold", music(), true).unwrap();
+    let callers = [
+        join(&mut world, "hold", "alice"),
+        join(&mut world, "hold", "bob"),
+    ];
+    let calls = callers.map(|caller| CallId(caller as u64 + 1));
+    let worker = match room_ops(&mut world).as_slice() {
+        [.., last] => last.rsplit(' ').next().unwrap().to_owned(),
+        [] => panic!("the callers joined the room"),
+    };
+    // Their BYEs go unanswered: the calls end only once the BYEs time out.
+    let lost: Vec<_> = callers.iter().map(|&c| world.locals[c]).collect();
+    world.net.drop_if(move |d| lost.contains(&d.to));
+    // The room's worker failed: it lost both legs, and the room with its announcement.
+    let now = world.now;
+    for call in calls {
+        world
+            .core
+            .handle_media_event(now, MediaEvent::LegLost { leg: call.leg() });
+    }
+    assert!(
+        matches!(
+            world.core.announce("hold", music(), false),
+            Err(CoreError::WrongState(_))
+        ),
+        "nobody with media is left to hear an announcement played once"
+    );
+    let carol = join(&mut world, "hold", "carol");
+    assert!(
+        calls.iter().all(|&call| world.core.has_call(call)),
+        "the lost calls' BYEs are still pending"
+    );
+    assert_eq!(
+        room_ops(&mut world),
+        [
+            format!("join {} hold {worker}", carol + 1),
+            format!("announce hold looped=true {worker}")
+        ],
+        "carol's leg is the room's only one: the announcement plays again"
+    );
+    let reserved = world.open_ports.load(Ordering::Relaxed);
+    assert!(world.run_until(Duration::from_secs(40), |w| {
+        calls.iter().all(|&call| !w.core.has_call(call))
+    }));
+    assert_eq!(
+        room_ops(&mut world),
+        Vec::<String>::new(),
+        "the lost legs leave nothing to remove"
+    );
+    assert_eq!(
+        world.open_ports.load(Ordering::Relaxed),
+        reserved,
+        "the lost legs' ports went with them: none is released for them"
     );
 }

@@ -322,3 +322,51 @@ fn a_forwarded_call_parted_from_its_callee_ends_on_its_own() {
         );
     }
 }
+
+#[test]
+fn a_forwarded_call_parted_from_its_callee_being_hung_up_stays_up() {
+    for parting in ["unbridge", "join", "bridge"] {
+        let mut world = World::new(CoreConfig::default(), Net::perfect(5), 5, forwarding());
+        world.callee(addr("127.0.0.1:7000"), answering_callee(false));
+        let caller = world.dial("forward", "alice");
+        let third = world.dial("carol", "carol");
+        assert!(
+            world.run_until(Duration::from_secs(5), |w| {
+                w.uacs[caller].codes(Method::Invite).contains(&200)
+                    && w.uacs[third].codes(Method::Invite).contains(&200)
+            }),
+            "{parting}: both callers are answered, one through the callee"
+        );
+        let invites = world.invites();
+        let incoming = invites[0].call;
+        let other = invites[1].call;
+        let placed = world.placed();
+        let now = world.now;
+        // The callee is hung up from here: its BYE is on its way when the caller is
+        // parted from it.
+        world.core.hangup(now, placed).expect("hang the callee up");
+        let parted = match parting {
+            "unbridge" => world.core.unbridge(now, incoming),
+            "join" => world
+                .core
+                .join(now, incoming, "9000", JoinOptions::default())
+                .map(drop),
+            _ => world.core.bridge(now, incoming, other),
+        };
+        assert_eq!(parted, Ok(()), "{parting}");
+
+        assert!(
+            world.run_until(Duration::from_secs(10), |w| !w.core.has_call(placed)),
+            "{parting}: the callee's call ends"
+        );
+        world.run_for(Duration::from_secs(2));
+        assert!(
+            world.core.has_call(incoming),
+            "{parting}: the caller goes on without the callee"
+        );
+        assert!(
+            world.uacs[caller].requests(Method::Bye).is_empty(),
+            "{parting}: the caller got no BYE for the callee's"
+        );
+    }
+}

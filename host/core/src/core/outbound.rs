@@ -116,16 +116,21 @@ impl CallCore {
         Ok(placed)
     }
 
-    /// Ends the link between a forwarded call and the other side when both are
+    /// Ends the link between a forwarded call and the other side when both were
     /// answered: the guest is taking `call` out of their bridge (`unbridge`,
     /// `join`, or a bridge to a third call), so from then on each call ends on
-    /// its own. Before the answer the link stays: the answer still answers
-    /// and bridges the caller, and a CANCEL still ends both.
+    /// its own, also when the other is already being hung up. Before the answer
+    /// the link stays: the answer still answers and bridges the caller, and a
+    /// CANCEL still ends both.
     pub(super) fn unlink(&mut self, call: CallId) {
         let Some(other) = self.calls.get(&call).and_then(|c| c.linked) else {
             return;
         };
-        let answered = |id: CallId| self.calls.get(&id).is_some_and(Call::answered);
+        let answered = |id: CallId| {
+            self.calls
+                .get(&id)
+                .is_some_and(|c| c.answered_at().is_some())
+        };
         if !answered(call) || !answered(other) {
             return;
         }
