@@ -178,10 +178,10 @@ impl ResponseBuilder {
             .header(rsip::headers::AcceptEncoding::new(ACCEPT_ENCODING))
     }
 
-    /// Adds the Contact header of `local` ([`contact_value`]; §12.1.1: needed on
+    /// Adds `contact` as the Contact header ([`LocalContact::value`]; §12.1.1: needed on
     /// dialog-creating responses).
-    pub(crate) fn contact(self, local: TransportAddr) -> Self {
-        self.header(rsip::headers::Contact::new(contact_value(local)))
+    pub(crate) fn contact(self, contact: LocalContact) -> Self {
+        self.header(rsip::headers::Contact::new(contact.value()))
     }
 
     /// Copies every Record-Route of `request`, in order (§12.1.1).
@@ -252,16 +252,36 @@ fn with_tag(to: &rsip::headers::To, tag: Option<&str>) -> rsip::headers::To {
     }
 }
 
-/// The Contact value for the advertised address `local`: `<sip:host:port>`, with
-/// `;transport=tcp` over TCP and `;transport=tls` over TLS so that the peer's requests in the
-/// dialog come over that transport as well (§19.1.1; UDP is the default, §18.1.1). Always a
-/// `sip:` URI: on one reached over TLS, `;transport=tls` is what peers expect (§26.2.2
-/// deprecates it on `sips:` URIs, where TLS goes without saying).
-pub(crate) fn contact_value(local: TransportAddr) -> String {
-    match local.transport {
-        Transport::Udp => format!("<sip:{}>", local.addr),
-        Transport::Tcp => format!("<sip:{};transport=tcp>", local.addr),
-        Transport::Tls => format!("<sip:{};transport=tls>", local.addr),
+/// Our Contact (§8.1.1.8, §12.1.1): the advertised address with its transport, as a `sip:` or
+/// a `sips:` URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LocalContact {
+    /// The advertised address and the transport requests to it take.
+    pub(crate) local: TransportAddr,
+    /// Whether it is a SIPS URI: the dialog goes over TLS and the request that created it
+    /// asked for one (§12.1.1).
+    pub(crate) sips: bool,
+}
+
+impl LocalContact {
+    /// The `sip:` Contact of `local`.
+    pub(crate) fn sip(local: TransportAddr) -> Self {
+        Self { local, sips: false }
+    }
+
+    /// The Contact value: `<sips:host:port>` for a SIPS one, else `<sip:host:port>` with
+    /// `;transport=tcp` over TCP and `;transport=tls` over TLS so that the peer's requests in
+    /// the dialog come over that transport as well (§19.1.1; UDP is the default, §18.1.1). A
+    /// SIPS URI names no transport: TLS goes without saying, and §26.2.2 deprecates
+    /// `;transport=tls` on it.
+    pub(crate) fn value(self) -> String {
+        let addr = self.local.addr;
+        match (self.sips, self.local.transport) {
+            (true, _) => format!("<sips:{addr}>"),
+            (false, Transport::Udp) => format!("<sip:{addr}>"),
+            (false, Transport::Tcp) => format!("<sip:{addr};transport=tcp>"),
+            (false, Transport::Tls) => format!("<sip:{addr};transport=tls>"),
+        }
     }
 }
 
@@ -273,7 +293,7 @@ mod tests {
     #[test]
     fn the_contact_names_the_transport_of_a_connection() {
         let at = "192.0.2.1:5061".parse().unwrap();
-        let contact = |transport| contact_value(TransportAddr::new(transport, at));
+        let contact = |transport| LocalContact::sip(TransportAddr::new(transport, at)).value();
         assert_eq!(contact(Transport::Udp), "<sip:192.0.2.1:5061>");
         assert_eq!(
             contact(Transport::Tcp),
@@ -283,6 +303,13 @@ mod tests {
             contact(Transport::Tls),
             "<sip:192.0.2.1:5061;transport=tls>"
         );
+    }
+
+    #[test]
+    fn a_sips_contact_names_no_transport() {
+        let local = TransportAddr::new(Transport::Tls, "192.0.2.1:5061".parse().unwrap());
+        let contact = LocalContact { local, sips: true };
+        assert_eq!(contact.value(), "<sips:192.0.2.1:5061>");
     }
 
     #[test]
@@ -296,7 +323,9 @@ mod tests {
              Call-ID: cid\r\nCSeq: 1 INVITE\r\nSubject: x\r\n\r\n",
         );
         let bytes = ResponseBuilder::new(&req, 200, "OK", Some("lt"), "switchyard/1")
-            .contact(TransportAddr::udp("192.0.2.1:5070".parse().unwrap()))
+            .contact(LocalContact::sip(TransportAddr::udp(
+                "192.0.2.1:5070".parse().unwrap(),
+            )))
             .record_route(&req)
             .sdp("v=0\r\n")
             .build();

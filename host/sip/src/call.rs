@@ -100,8 +100,6 @@ pub(crate) struct Call {
     pub(crate) invite_tx: TxId,
     /// The dialog it creates.
     pub(crate) dialog: Dialog,
-    /// Our advertised address (Contact) and the transport of the dialog.
-    pub(crate) local: TransportAddr,
     /// Where the call stands.
     pub(crate) phase: Phase,
     /// Our current session description: the answer sent with the 2xx, then the latest
@@ -125,17 +123,11 @@ pub(crate) struct Call {
 
 impl Call {
     /// A call in the "Offered" phase.
-    pub(crate) fn new(
-        invite: Request,
-        invite_tx: TxId,
-        dialog: Dialog,
-        local: TransportAddr,
-    ) -> Self {
+    pub(crate) fn new(invite: Request, invite_tx: TxId, dialog: Dialog) -> Self {
         Self {
             invite,
             invite_tx,
             dialog,
-            local,
             phase: Phase::Offered,
             local_sdp: None,
             session: Session::default(),

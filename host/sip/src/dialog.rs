@@ -8,6 +8,7 @@ use rsip::headers::UntypedHeader;
 use rsip::prelude::HeadersExt;
 
 use crate::address;
+use crate::build::LocalContact;
 use crate::message::Request;
 use crate::peer_address::{crossed_a_nat, may_be_sent_to};
 use crate::request::Head;
@@ -82,6 +83,8 @@ pub(crate) struct Dialog {
     remote_cseq: RemoteCSeq,
     /// Our address in the dialog and the transport it was created over.
     local: TransportAddr,
+    /// Whether our Contact in the dialog is a SIPS URI ([`LocalContact::sips`]).
+    sips: bool,
     fallback: SocketAddr,
     /// Whether we sent the INVITE that created it, and so chose its Call-ID.
     ours: bool,
@@ -89,22 +92,28 @@ pub(crate) struct Dialog {
 
 impl Dialog {
     /// The UAS side of the dialog that `invite` creates (§12.1.1), with our tag `local_tag`
-    /// and our advertised address `local` (with the transport the INVITE came over). `Err` holds
-    /// the 400 reason phrase when the INVITE has no usable Contact (none is needed from an RFC
-    /// 2543 peer) or Record-Route.
+    /// and our advertised address `local` (with the transport the INVITE came over). Our
+    /// Contact in it is a SIPS URI if the INVITE came over TLS and asked for one
+    /// ([`asks_for_sips`]). `Err` holds the 400 reason phrase when the INVITE has no usable
+    /// Contact (none is needed from an RFC 2543 peer) or Record-Route.
     pub(crate) fn uas(
         invite: &Request,
         local_tag: String,
         local: TransportAddr,
     ) -> Result<Self, String> {
-        let remote_target = match contact(&invite.raw.headers)? {
-            Some(target) => target,
+        let peer_contact = contact(&invite.raw.headers)?;
+        let remote_target = match &peer_contact {
+            Some(target) => target.clone(),
             // RFC 4475 §3.4.1: an RFC 2543 INVITE may come without the Contact that §8.1.1.8
             // requires; its From URI is then the one address of the peer it gives.
             None if invite.rfc2543 => invite.from.uri.clone(),
             None => return Err("Missing Contact header".into()),
         };
         let route_set = record_route(&invite.raw.headers)?;
+        // A SIPS Contact over UDP or TCP would send the peer to TLS at an address that does
+        // not serve it.
+        let sips = local.transport == Transport::Tls
+            && asks_for_sips(&invite.uri, &route_set, peer_contact.as_deref());
         // Both headers were checked by `validate_request`; their text is kept verbatim.
         let text = |header: Result<&str, rsip::Error>| header.unwrap_or_default().to_owned();
         Ok(Self {
@@ -123,6 +132,7 @@ impl Dialog {
             local_cseq: 0,
             remote_cseq: RemoteCSeq(Some(invite.cseq)),
             local,
+            sips,
             fallback: invite.peer,
             ours: false,
         })
@@ -207,9 +217,19 @@ impl Dialog {
             // §12.1.2: the remote sequence number starts empty.
             remote_cseq: RemoteCSeq::default(),
             local: head.local,
+            // Our INVITE's Contact, a `sip:` one (`Head::invite`), stays ours in the dialog.
+            sips: false,
             fallback,
             ours: true,
         })
+    }
+
+    /// Our Contact in the dialog, which its responses and target refreshes carry.
+    pub(crate) fn contact(&self) -> LocalContact {
+        LocalContact {
+            local: self.local,
+            sips: self.sips,
+        }
     }
 
     /// The dialog's identity.
@@ -389,10 +409,22 @@ impl Dialog {
 /// The transport `hop`, a request's next hop, asks for: TLS for a SIPS URI (RFC 3263 §4.1),
 /// else its `transport` parameter's if the endpoint speaks it (§19.1.1); `None` if neither.
 fn hop_transport(hop: &uri::Uri<'_>) -> Option<Transport> {
-    if hop.scheme.eq_ignore_ascii_case("sips") {
+    if hop.is_sips() {
         return Some(Transport::Tls);
     }
     hop.transport().and_then(Transport::from_param)
+}
+
+/// Whether the INVITE with the Request-URI `request_uri`, the Record-Route values `route_set`
+/// and the Contact URI `contact` asks for a SIPS URI as our Contact (§12.1.1): its Request-URI
+/// is one, or its top Record-Route, or, without Record-Route, its Contact.
+fn asks_for_sips(request_uri: &str, route_set: &[Route], contact: Option<&str>) -> bool {
+    let sips = |text: &str| uri::parse(text).is_some_and(|u| u.is_sips());
+    sips(request_uri)
+        || match route_set.first() {
+            Some(top) => sips(&top.uri),
+            None => contact.is_some_and(sips),
+        }
 }
 
 /// One entry of a dialog's route set (§12.1.1, §12.1.2).

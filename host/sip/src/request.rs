@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::build::{ACCEPT, ALLOW, Extensions, contact_value};
+use crate::build::{ACCEPT, ALLOW, Extensions, LocalContact};
 use crate::transport::TransportAddr;
 
 /// What every request of one outgoing INVITE transaction carries.
@@ -58,7 +58,7 @@ impl Head {
             self.from_tag,
             self.to,
             self.call_id,
-            contact_value(self.local),
+            LocalContact::sip(self.local).value(),
             self.extensions.supported()
         );
         for (name, value) in headers {

@@ -65,6 +65,11 @@ impl<'a> Uri<'a> {
         self.param("lr").is_some()
     }
 
+    /// Whether it is a SIPS URI (§19.1), which asks for TLS on every hop (§26.2.2).
+    pub(crate) fn is_sips(&self) -> bool {
+        self.scheme.eq_ignore_ascii_case("sips")
+    }
+
     /// The `transport` parameter's value (§19.1.1), if any.
     pub(crate) fn transport(&self) -> Option<&'a str> {
         self.param("transport").flatten()

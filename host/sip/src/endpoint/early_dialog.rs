@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::Endpoint;
 use super::in_dialog::{ok, read_body_offer};
-use crate::build::{Extensions, ResponseBuilder};
+use crate::build::{Extensions, LocalContact, ResponseBuilder};
 use crate::call::CallKey;
 use crate::dialog::DialogId;
 use crate::message::Request;
@@ -99,7 +99,13 @@ impl Endpoint {
             Err(refused) => {
                 Reply::RefusedOffer(refused).build(&request.raw, None, &self.user_agent)
             }
-            Ok(None) => ok(request, (local, extensions), None, None, &self.user_agent),
+            Ok(None) => ok(
+                request,
+                (LocalContact::sip(local), extensions),
+                None,
+                None,
+                &self.user_agent,
+            ),
             Ok(Some(_)) if early.answer.is_none() => refusal(491, "Request Pending"),
             Ok(Some(_)) => refusal(488, "Not Acceptable Here"),
         };

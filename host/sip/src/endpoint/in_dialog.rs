@@ -9,7 +9,7 @@ use super::inbound::{parse_offer, trying};
 use super::session::can_offer;
 use super::{Endpoint, Owner, TxEntry};
 use crate::body;
-use crate::build::{Extensions, ResponseBuilder};
+use crate::build::{Extensions, LocalContact, ResponseBuilder};
 use crate::call::{Call, CallKey, Phase};
 use crate::dialog::Dialog;
 use crate::dtmf_relay::{self, DTMF_RELAY};
@@ -22,7 +22,6 @@ use crate::sdp::Offer;
 use crate::session::timer::{self, Agreed, TooSmall};
 use crate::session::{IncomingOffer, UpdateReply};
 use crate::transaction::{ServerKey, Transaction, TxId};
-use crate::transport::TransportAddr;
 
 impl Endpoint {
     /// The peer's re-INVITE in `call` (§14.2), which is not ending.
@@ -62,7 +61,7 @@ impl Endpoint {
             Ok(None) => {
                 state.dialog.accept_target_refresh(&request);
                 let sdp = state.session.offer_current(state.local_sdp.as_deref());
-                let ours = (state.local, Extensions::of(&self.session_timers));
+                let ours = (state.dialog.contact(), Extensions::of(&self.session_timers));
                 let response = ok(&request, ours, agreed, Some(&sdp), &self.user_agent);
                 state.session.offer_in_2xx = Some(sdp);
                 state.session.refreshed(now, agreed);
@@ -146,7 +145,7 @@ impl Endpoint {
             // 3311 §5.2 the target.
             Ok(None) => {
                 state.dialog.accept_target_refresh(&request);
-                let ours = (state.local, Extensions::of(&self.session_timers));
+                let ours = (state.dialog.contact(), Extensions::of(&self.session_timers));
                 let response = ok(&request, ours, agreed, None, &self.user_agent);
                 // Before the answer, the INVITE's own agreement stands for its 2xx.
                 let refreshes = state.phase != Phase::Offered;
@@ -347,18 +346,18 @@ fn invite_offer_unanswered(state: &Call) -> bool {
             .is_some_and(Reliable::answer_acknowledged)
 }
 
-/// A 200 to the peer's `request` with the Contact of `local` (RFC 3311 §5.2 wants one on
+/// A 200 to the peer's `request` with our Contact `contact` (RFC 3311 §5.2 wants one on
 /// UPDATE too), our capabilities with `extensions`, the session timer's headers and `sdp`, if
 /// any.
 pub(super) fn ok(
     request: &Request,
-    (local, extensions): (TransportAddr, Extensions),
+    (contact, extensions): (LocalContact, Extensions),
     agreed: Option<Agreed>,
     sdp: Option<&str>,
     server: &str,
 ) -> Vec<u8> {
     let builder = ResponseBuilder::new(&request.raw, 200, "OK", None, server)
-        .contact(local)
+        .contact(contact)
         .capabilities(extensions);
     let builder = with_timer(builder, agreed);
     match sdp {

@@ -252,7 +252,7 @@ impl Endpoint {
             has_tag(&request.raw, "Require", RELIABLE_TAG).then(|| Reliable::new(first_rseq));
         let expires_at = invite_expires(&request)
             .and_then(|seconds| now.checked_add(Duration::from_secs(seconds.into())));
-        let mut state = Box::new(Call::new(request, tx, dialog, local));
+        let mut state = Box::new(Call::new(request, tx, dialog));
         state.reliable = reliable;
         state.expires_at = expires_at;
         state.session.timer = timer;

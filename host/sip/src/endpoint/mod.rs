@@ -633,7 +633,7 @@ impl Endpoint {
             Some(&state.dialog.id().local_tag),
             &self.user_agent,
         )
-        .contact(state.local)
+        .contact(state.dialog.contact())
         .capabilities(Extensions::of(&self.session_timers))
         .record_route(&state.invite.raw);
         let sdp_answer = state.session.stamp(&sdp_answer);

@@ -401,7 +401,7 @@ impl Endpoint {
         }
         // The call becomes one of the endpoint's calls, confirmed, so in-dialog requests,
         // re-INVITEs and hangups find it as they find an incoming one.
-        let mut state = Call::new(request, placed.tx, dialog, placed.head.local);
+        let mut state = Call::new(request, placed.tx, dialog);
         state.phase = Phase::Confirmed;
         state.session.update_reply = update_reply;
         // Our offer fixes the o= line later descriptions keep (RFC 3264 §8), and the 2xx

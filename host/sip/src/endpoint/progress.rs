@@ -78,7 +78,7 @@ impl Endpoint {
             Some(&state.dialog.id().local_tag),
             &self.user_agent,
         )
-        .contact(state.local)
+        .contact(state.dialog.contact())
         // §12.1.1: a response that makes a dialog (an early one here, with our To tag) copies
         // the Record-Route, so the caller's requests in it take the proxies' path.
         .record_route(&state.invite.raw);

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::in_dialog::ok;
 use super::{CallError, ClientRequest, Endpoint, Owner, known, refusal};
 use crate::body;
-use crate::build::{ACCEPT, Extensions, ResponseBuilder, contact_value};
+use crate::build::{ACCEPT, Extensions, ResponseBuilder};
 use crate::call::{CallKey, Phase};
 use crate::dialog::Parts;
 use crate::event::{EndCause, Event};
@@ -142,7 +142,7 @@ impl Endpoint {
         let sdp = state.session.stamp(&sdp_answer);
         let response = ok(
             incoming.request(),
-            (state.local, Extensions::of(&self.session_timers)),
+            (state.dialog.contact(), Extensions::of(&self.session_timers)),
             agreed,
             Some(&sdp),
             &self.user_agent,
@@ -626,7 +626,7 @@ pub(super) fn offer_request(
     (user_agent, timers): (&str, &SessionTimers),
     (offer, credentials): (Option<&str>, &[(&'static str, String)]),
 ) -> (Vec<u8>, TransportAddr) {
-    let mut headers = vec![("Contact", contact_value(state.local))];
+    let mut headers = vec![("Contact", state.dialog.contact().value())];
     if Extensions::of(timers).timer {
         headers.push(("Supported", TIMER_TAG.to_owned()));
     }

@@ -9,7 +9,7 @@ use rsip::prelude::HeadersExt;
 
 use super::uac::Uac;
 use super::{Request, audio_offer};
-use crate::build::ResponseBuilder;
+use crate::build::{LocalContact, ResponseBuilder};
 use crate::sdp::{Direction, Offer};
 use crate::transport::TransportAddr;
 
@@ -111,7 +111,10 @@ impl Uac {
                 .collect();
             let lines: Vec<(&str, &str)> = timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
             let ok = builder(200, "OK")
-                .contact(TransportAddr::new(self.config.transport, self.config.local))
+                .contact(LocalContact::sip(TransportAddr::new(
+                    self.config.transport,
+                    self.config.local,
+                )))
                 .extra_headers(&lines);
             let offerless_update = request.method == Method::Update && request.body.is_empty();
             if offerless_update {

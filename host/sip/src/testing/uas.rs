@@ -10,7 +10,7 @@ use rsip::headers::UntypedHeader;
 use rsip::prelude::HeadersExt;
 
 use super::{Received, Request};
-use crate::build::{ResponseBuilder, contact_value};
+use crate::build::{LocalContact, ResponseBuilder};
 use crate::transport::TransportAddr;
 use crate::{Transmit, Transport};
 
@@ -94,7 +94,7 @@ impl Uas {
         let tag = (code > 100).then_some(self.tag.as_str());
         let mut builder = ResponseBuilder::new(request, code, reason, tag, "test-uas");
         if method == Method::Invite && self.contact && (101..300).contains(&code) {
-            builder = builder.contact(self.local_addr());
+            builder = builder.contact(LocalContact::sip(self.local_addr()));
         }
         for line in extra.split("\r\n").filter(|l| !l.is_empty()) {
             let (name, value) = line.split_once(':').expect("extra lines are `Name: value`");
@@ -149,7 +149,7 @@ impl Uas {
             value(invite.from_header().map(|h| h.value())),
             value(invite.call_id_header().map(|h| h.value())),
             cseq,
-            contact_value(self.local_addr()),
+            LocalContact::sip(self.local_addr()).value(),
             body.len(),
         );
         self.outbox.push_back(Transmit {
