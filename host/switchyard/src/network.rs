@@ -45,9 +45,21 @@ impl PendingSockets {
 /// one: a request of ours never leaves over TLS, and what the peer sends back comes over UDP
 /// or TCP, which a TLS listener does not take.
 pub fn plain_listeners(bound: &[(Transport, SocketAddr)]) -> Vec<SocketAddr> {
+    listeners_of(bound, |transport| transport != Transport::Tls)
+}
+
+/// The TLS entries of `bound`, in order: [`ShellNetwork::reached_over_tls_on`]'s.
+pub fn tls_listeners(bound: &[(Transport, SocketAddr)]) -> Vec<SocketAddr> {
+    listeners_of(bound, |transport| transport == Transport::Tls)
+}
+
+fn listeners_of(
+    bound: &[(Transport, SocketAddr)],
+    wanted: impl Fn(Transport) -> bool,
+) -> Vec<SocketAddr> {
     bound
         .iter()
-        .filter(|(transport, _)| matches!(transport, Transport::Udp | Transport::Tcp))
+        .filter(|(transport, _)| wanted(*transport))
         .map(|(_, addr)| *addr)
         .collect()
 }
@@ -59,6 +71,9 @@ pub struct ShellNetwork {
     advertise: Option<IpAddr>,
     /// The addresses the SIP sockets listen on, in the order configured.
     listen: Vec<SocketAddr>,
+    /// The addresses SIP over TLS listens on: callers reach us there, so their media
+    /// address may be one of them, though nothing of ours leaves from them.
+    tls_listen: Vec<SocketAddr>,
     /// Routes looked up lately, by peer.
     routes: Routes,
     ports: RtpPorts,
@@ -82,16 +97,32 @@ impl ShellNetwork {
         ShellNetwork {
             advertise,
             listen,
+            tls_listen: Vec::new(),
             routes: Routes::default(),
             ports,
             pending,
         }
     }
+
+    /// This network with SIP over TLS listening on `tls_listen` too: a media address towards
+    /// a peer may then be one of those a `listen` address takes, as our address for it.
+    pub fn reached_over_tls_on(self, tls_listen: Vec<SocketAddr>) -> ShellNetwork {
+        ShellNetwork { tls_listen, ..self }
+    }
+}
+
+/// Which listeners an address of ours must be one of.
+#[derive(Clone, Copy)]
+enum Listeners {
+    /// UDP and TCP: where what we send leaves from and the peer's answers come.
+    Plain,
+    /// TLS too: where a caller may have reached us, for the media we answer it with.
+    AnyTransport,
 }
 
 impl Network for ShellNetwork {
     fn local_ip_for(&mut self, peer: IpAddr) -> IpAddr {
-        self.own_ip_for(peer).unwrap_or_else(|| {
+        self.own_ip_for(peer, Listeners::Plain).unwrap_or_else(|| {
             let fallback = if peer.is_ipv4() {
                 IpAddr::from(Ipv4Addr::LOCALHOST)
             } else {
@@ -122,7 +153,7 @@ impl Network for ShellNetwork {
             return reachable_from(fixed, remote).then_some(fixed);
         }
         // A peer elsewhere cannot send RTP to our loopback address.
-        self.own_ip_for(remote)
+        self.own_ip_for(remote, Listeners::AnyTransport)
             .or_else(|| remote.is_loopback().then_some(remote))
     }
 
@@ -171,15 +202,20 @@ impl ShellNetwork {
     /// listener of its family takes it, else that family's first listener bound to an
     /// address, else the route's; `None` when there is neither such a listener nor a route
     /// (an IPv6 peer on a host without IPv6 connectivity, a link-local address without its
-    /// interface).
-    fn own_ip_for(&mut self, peer: IpAddr) -> Option<IpAddr> {
+    /// interface). The listeners are `among`.
+    fn own_ip_for(&mut self, peer: IpAddr, among: Listeners) -> Option<IpAddr> {
         if let Some(ip) = self.advertised_ip(peer) {
             return Some(ip);
         }
         let route = self.route(peer);
+        let tls: &[SocketAddr] = match among {
+            Listeners::Plain => &[],
+            Listeners::AnyTransport => &self.tls_listen,
+        };
         let family = || {
             self.listen
                 .iter()
+                .chain(tls)
                 .map(SocketAddr::ip)
                 .filter(|ip| ip.is_ipv4() == peer.is_ipv4())
         };
@@ -350,33 +386,34 @@ mod tests {
     }
 
     #[test]
-    fn a_tls_listener_gives_placed_calls_neither_its_port_nor_its_address() {
-        let bound = |sip: &str, tls: &str| {
+    fn a_tls_listener_answers_callers_media_but_gives_placed_calls_neither_its_port_nor_address() {
+        let of = |sip: &str, tls: &str| {
             let (sip, tls) = (sip.parse().unwrap(), tls.parse().unwrap());
-            plain_listeners(&[
+            let bound = [
                 (Transport::Udp, sip),
                 (Transport::Tcp, sip),
                 (Transport::Tls, tls),
-            ])
-        };
-        let of = |listen| {
+            ];
             ShellNetwork::new(
                 None,
-                listen,
+                plain_listeners(&bound),
                 RtpPorts::new(Ipv4Addr::UNSPECIFIED.into(), 40_000, 40_010),
                 PendingSockets::default(),
             )
+            .reached_over_tls_on(tls_listeners(&bound))
         };
         // SIP on the wildcard, TLS on one of its addresses: that address's port is SIP's.
         let tls_address: IpAddr = "203.0.113.10".parse().unwrap();
-        let net = of(bound("0.0.0.0:5060", "203.0.113.10:5061"));
+        let net = of("0.0.0.0:5060", "203.0.113.10:5061");
         assert_eq!(net.sip_port_for(tls_address), 5060);
-        // SIP on one address, TLS on the wildcard: the route to a peer is ours only when SIP
-        // listens there.
+        // SIP on one address, TLS on the wildcard: the route to a peer is ours for what we
+        // send only when SIP listens there, but a caller reached us over TLS on it, so it is
+        // our media address.
         let sip_address: IpAddr = "192.0.2.10".parse().unwrap();
-        let mut net = of(bound("192.0.2.10:5060", "0.0.0.0:5061"));
+        let mut net = of("192.0.2.10:5060", "0.0.0.0:5061");
         assert_eq!(net.local_ip_for(LOOPBACK), sip_address);
         assert_eq!(net.sip_port_for(sip_address), 5060);
+        assert_eq!(net.media_ip_for(LOOPBACK), Some(LOOPBACK));
     }
 
     #[test]

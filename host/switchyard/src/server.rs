@@ -14,7 +14,7 @@ use crate::host_api::CoreHost;
 use crate::log_level::LogLevel;
 use crate::media::MediaPool;
 use crate::metrics::{Metrics, Sources};
-use crate::network::{PendingSockets, ShellNetwork, plain_listeners};
+use crate::network::{PendingSockets, ShellNetwork, plain_listeners, tls_listeners};
 use crate::prompts::PromptLibrary;
 use crate::recording::Recorder;
 use crate::room_state_file::RoomStateFile;
@@ -159,7 +159,8 @@ pub async fn run(
         plain_listeners(sip.local_addrs()),
         ports,
         sockets,
-    );
+    )
+    .reached_over_tls_on(tls_listeners(sip.local_addrs()));
     let core_config = CoreConfig {
         workers,
         participants_expire_delay: config.rooms.participants_expire_delay(),
