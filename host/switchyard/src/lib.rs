@@ -149,7 +149,7 @@ struct ControlArgs {
     )]
     config: Option<PathBuf>,
     /// The server's control API (default: control.listen of --config,
-    /// else 127.0.0.1:8090); an every-address one (0.0.0.0, [::]) is
+    /// else 127.0.0.1:8090); an every-address one (0.0.0.0 or ::) is
     /// reached on loopback.
     #[arg(long, value_name = "ADDR", global = true)]
     control: Option<SocketAddr>,
