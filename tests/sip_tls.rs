@@ -12,8 +12,9 @@ use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::phone::{self, ok_to};
+use support::phone::ok_to;
 use support::server::{Server, base_config};
+use support::sip_stream::{SipStream, header};
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned, crypto};
 
@@ -42,11 +43,9 @@ fn tls_server(dir: &Path, config: &str) -> (Server, CertificateDer<'static>) {
 
 /// A client of the server's TLS listener over its own connection, with no listening socket.
 struct TlsCaller {
-    stream: StreamOwned<ClientConnection, TcpStream>,
+    connection: SipStream<StreamOwned<ClientConnection, TcpStream>>,
     server: SocketAddr,
     local: SocketAddr,
-    /// Bytes read past the last message taken.
-    unread: Vec<u8>,
 }
 
 impl TlsCaller {
@@ -69,24 +68,24 @@ impl TlsCaller {
         }
         let local = socket.local_addr().unwrap();
         TlsCaller {
-            stream: StreamOwned::new(tls, socket),
+            connection: SipStream::new(StreamOwned::new(tls, socket)),
             server,
             local,
-            unread: Vec::new(),
         }
     }
 
     /// Sends an OPTIONS to `uri` and returns the response.
     fn options(&mut self, uri: &str) -> String {
         let local = self.local;
-        self.send(&format!(
+        self.connection.send(&format!(
             "OPTIONS {uri} SIP/2.0\r\n\
              Via: SIP/2.0/TLS {local};branch=z9hG4bK-tls-options;rport\r\n\
              From: <sip:caller@{local}>;tag=caller-o\r\nTo: <{uri}>\r\n\
              Call-ID: tls-options@{local}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\
              Content-Length: 0\r\n\r\n"
         ));
-        self.next_message(LOG_TIMEOUT)
+        self.connection
+            .next_message(LOG_TIMEOUT)
             .unwrap_or_else(|why| panic!("no answer to the OPTIONS: {why}"))
     }
 
@@ -98,7 +97,7 @@ impl TlsCaller {
              m=audio {rtp_port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
         );
         let (local, server) = (self.local, self.server);
-        self.send(&format!(
+        self.connection.send(&format!(
             "INVITE sip:{user}@{server};transport=tls SIP/2.0\r\n\
              Via: SIP/2.0/TLS {local};branch=z9hG4bK-tls-1;rport\r\n\
              From: <sip:caller@{local}>;tag=caller-1\r\nTo: <sip:{user}@{server}>\r\n\
@@ -107,17 +106,7 @@ impl TlsCaller {
              Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
             sdp.len()
         ));
-        // Ten seconds for the final answer, however many provisional ones come first.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let message = self
-                .next_message(left)
-                .unwrap_or_else(|why| panic!("no final answer to the INVITE within 10 s: {why}"));
-            if !message.starts_with("SIP/2.0 1") {
-                return message;
-            }
-        }
+        self.connection.final_response("INVITE")
     }
 
     /// Acknowledges `answer`, a 2xx to the INVITE.
@@ -128,7 +117,7 @@ impl TlsCaller {
             .trim_start_matches('<')
             .trim_end_matches('>')
             .to_owned();
-        self.send(&format!(
+        self.connection.send(&format!(
             "ACK {target} SIP/2.0\r\n\
              Via: SIP/2.0/TLS {local};branch=z9hG4bK-tls-2;rport\r\n\
              From: <sip:caller@{local}>;tag=caller-1\r\nTo: {to}\r\n\
@@ -142,66 +131,20 @@ impl TlsCaller {
     fn break_after_options(mut self) {
         let local = self.local;
         let uri = format!("sip:000777123@{}", self.server);
-        self.send(&format!(
+        self.connection.send(&format!(
             "OPTIONS {uri} SIP/2.0\r\n\
              Via: SIP/2.0/TLS {local};branch=z9hG4bK-tls-last;rport\r\n\
              From: <sip:caller@{local}>;tag=caller-l\r\nTo: <{uri}>\r\n\
              Call-ID: tls-last@{local}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\
              Content-Length: 0\r\n\r\n"
         ));
-        self.stream.conn.send_close_notify();
-        self.stream.flush().unwrap();
-        let socket = socket2::SockRef::from(&self.stream.sock);
+        self.connection.stream.conn.send_close_notify();
+        self.connection.stream.flush().unwrap();
+        let socket = socket2::SockRef::from(&self.connection.stream.sock);
         socket.shutdown(std::net::Shutdown::Write).unwrap();
         // An abortive close: the server's kernel gets a reset, and fails the next write.
         socket.set_linger(Some(Duration::ZERO)).unwrap();
     }
-
-    fn send(&mut self, message: &str) {
-        self.stream.write_all(message.as_bytes()).unwrap();
-        self.stream.flush().unwrap();
-    }
-
-    /// The next message on the connection, waiting at most `timeout`; `Err`
-    /// says why none came (the connection closed, or the time ran out).
-    fn next_message(&mut self, timeout: Duration) -> Result<String, String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(message) = self.take_message() {
-                return Ok(message);
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(format!("nothing within {timeout:?}"));
-            }
-            self.stream.sock.set_read_timeout(Some(left)).unwrap();
-            let mut buffer = [0u8; 4096];
-            match self.stream.read(&mut buffer) {
-                Ok(0) => return Err("the server closed the connection".to_owned()),
-                Ok(len) => self.unread.extend_from_slice(&buffer[..len]),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(e) => return Err(format!("read: {e}")),
-            }
-        }
-    }
-
-    /// The first whole message in what was read (RFC 3261 §18.3: its
-    /// Content-Length bounds it), taken out.
-    fn take_message(&mut self) -> Option<String> {
-        let text = String::from_utf8_lossy(&self.unread).into_owned();
-        let head_end = text.find("\r\n\r\n")? + 4;
-        let body: usize = header(&text[..head_end], "Content-Length").parse().ok()?;
-        if self.unread.len() < head_end + body {
-            return None;
-        }
-        let message: Vec<u8> = self.unread.drain(..head_end + body).collect();
-        Some(String::from_utf8_lossy(&message).into_owned())
-    }
-}
-
-/// The value of header `name` in `message`; panics if it has none.
-fn header<'a>(message: &'a str, name: &str) -> &'a str {
-    phone::header(message, name).unwrap_or_else(|| panic!("no {name} in:\n{message}"))
 }
 
 #[test]
@@ -265,6 +208,7 @@ fn a_call_over_tls_is_answered_and_the_servers_bye_comes_on_the_callers_connecti
     );
     caller.ack(&answer);
     let bye = caller
+        .connection
         .next_message(Duration::from_secs(10))
         .unwrap_or_else(|why| panic!("no BYE on the caller's connection: {why}"));
     assert!(bye.starts_with("BYE "), "{bye}");
@@ -272,7 +216,7 @@ fn a_call_over_tls_is_answered_and_the_servers_bye_comes_on_the_callers_connecti
         header(&bye, "Via").starts_with(&format!("SIP/2.0/TLS {tls};")),
         "{bye}"
     );
-    caller.send(&ok_to(&bye));
+    caller.connection.send(&ok_to(&bye));
     server
         .wait_for_log("no RTP received: hanging up", LOG_TIMEOUT)
         .unwrap_or_else(|e| panic!("expected the RTP timeout to end the call: {e}"));
@@ -294,6 +238,7 @@ fn a_bye_waiting_on_a_tls_connection_that_breaks_with_a_response_unwritten_fails
     assert!(answer.starts_with("SIP/2.0 200 "), "{answer}");
     caller.ack(&answer);
     let bye = caller
+        .connection
         .next_message(Duration::from_secs(10))
         .unwrap_or_else(|why| panic!("no BYE on the caller's connection: {why}"));
     assert!(bye.starts_with("BYE "), "{bye}");

@@ -7,12 +7,12 @@
 
 mod support;
 
-use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::time::{Duration, Instant};
-use support::phone::{self, ok_to};
+use std::time::Duration;
+use support::phone::ok_to;
 use support::raw_peer::RawPeer;
 use support::server::{Server, base_config, loopback_config};
+use support::sip_stream::{SipStream, header};
 use support::sipp;
 
 /// How long the server may take to log what a finished exchange leads to.
@@ -55,6 +55,7 @@ fn a_tcp_connection_that_carries_a_call_stays_open_however_long_it_idles() {
     caller.ack(&answer);
     // The connection idles: no keepalive, no message either way until the BYE.
     let bye = caller
+        .connection
         .next_message(Duration::from_secs(10))
         .unwrap_or_else(|why| panic!("no BYE on the caller's connection: {why}"));
     assert!(bye.starts_with("BYE "), "{bye}");
@@ -66,11 +67,9 @@ fn a_tcp_connection_that_carries_a_call_stays_open_however_long_it_idles() {
 
 /// A caller over TCP with a connection of its own and no listening socket.
 struct TcpCaller {
-    stream: TcpStream,
+    connection: SipStream<TcpStream>,
     server: SocketAddr,
     local: SocketAddr,
-    /// Bytes read past the last message taken.
-    unread: Vec<u8>,
 }
 
 impl TcpCaller {
@@ -78,10 +77,9 @@ impl TcpCaller {
         let stream = TcpStream::connect(server).unwrap();
         let local = stream.local_addr().unwrap();
         TcpCaller {
-            stream,
+            connection: SipStream::new(stream),
             server,
             local,
-            unread: Vec::new(),
         }
     }
 
@@ -93,7 +91,7 @@ impl TcpCaller {
              m=audio {rtp_port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
         );
         let (local, server) = (self.local, self.server);
-        self.send(&format!(
+        self.connection.send(&format!(
             "INVITE sip:{user}@{server} SIP/2.0\r\n\
              Via: SIP/2.0/TCP {local};branch=z9hG4bK-tcp-idle-1;rport\r\n\
              From: <sip:caller@{local}>;tag=caller-1\r\nTo: <sip:{user}@{server}>\r\n\
@@ -102,24 +100,14 @@ impl TcpCaller {
              Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
             sdp.len()
         ));
-        // Ten seconds for the final answer, however many provisional ones come first.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let message = self
-                .next_message(left)
-                .unwrap_or_else(|why| panic!("no final answer to the INVITE within 10 s: {why}"));
-            if !message.starts_with("SIP/2.0 1") {
-                return message;
-            }
-        }
+        self.connection.final_response("INVITE")
     }
 
     /// Acknowledges `answer`, a 2xx to the INVITE.
     fn ack(&mut self, answer: &str) {
         let (local, server) = (self.local, self.server);
         let to = header(answer, "To");
-        self.send(&format!(
+        self.connection.send(&format!(
             "ACK sip:000777123@{server};transport=tcp SIP/2.0\r\n\
              Via: SIP/2.0/TCP {local};branch=z9hG4bK-tcp-idle-2;rport\r\n\
              From: <sip:caller@{local}>;tag=caller-1\r\nTo: {to}\r\n\
@@ -130,53 +118,8 @@ impl TcpCaller {
 
     /// Answers `request` 200 OK.
     fn answer_ok(&mut self, request: &str) {
-        self.send(&ok_to(request));
+        self.connection.send(&ok_to(request));
     }
-
-    fn send(&mut self, message: &str) {
-        self.stream.write_all(message.as_bytes()).unwrap();
-    }
-
-    /// The next message on the connection, waiting at most `timeout`; `Err`
-    /// says why none came (the connection closed, or the time ran out).
-    fn next_message(&mut self, timeout: Duration) -> Result<String, String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(message) = self.take_message() {
-                return Ok(message);
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(format!("nothing within {timeout:?}"));
-            }
-            self.stream.set_read_timeout(Some(left)).unwrap();
-            let mut buffer = [0u8; 4096];
-            match self.stream.read(&mut buffer) {
-                Ok(0) => return Err("the server closed the connection".to_owned()),
-                Ok(len) => self.unread.extend_from_slice(&buffer[..len]),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(e) => return Err(format!("read: {e}")),
-            }
-        }
-    }
-
-    /// The first whole message in what was read (RFC 3261 §18.3: its
-    /// Content-Length bounds it), taken out.
-    fn take_message(&mut self) -> Option<String> {
-        let text = String::from_utf8_lossy(&self.unread).into_owned();
-        let head_end = text.find("\r\n\r\n")? + 4;
-        let body: usize = header(&text[..head_end], "Content-Length").parse().ok()?;
-        if self.unread.len() < head_end + body {
-            return None;
-        }
-        let message: Vec<u8> = self.unread.drain(..head_end + body).collect();
-        Some(String::from_utf8_lossy(&message).into_owned())
-    }
-}
-
-/// The value of header `name` in `message`; panics if it has none.
-fn header<'a>(message: &'a str, name: &str) -> &'a str {
-    phone::header(message, name).unwrap_or_else(|| panic!("no {name} in:\n{message}"))
 }
 
 #[test]

@@ -15,6 +15,7 @@ pub mod prometheus;
 pub mod raw_peer;
 pub mod rest;
 pub mod server;
+pub mod sip_stream;
 pub mod sipp;
 pub mod softphone;
 pub mod tools;

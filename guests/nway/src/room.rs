@@ -776,7 +776,7 @@ pub mod fake {
     use std::cell::{Cell, RefCell};
     use std::collections::{BTreeMap, BTreeSet};
     use switchyard_sdk::JoinOptions;
-    use switchyard_sdk::store::Kv;
+    use switchyard_sdk::store::{Kv, MemoryKv};
     use switchyard_sdk::types::Error;
 
     /// Another call's step, run in the middle of one's own.
@@ -793,7 +793,7 @@ pub mod fake {
         /// The calls that joined each room through this host, in order.
         pub listed: RefCell<BTreeMap<String, Vec<String>>>,
         /// The store.
-        pub kv: RefCell<BTreeMap<String, String>>,
+        pub kv: MemoryKv,
         /// The rooms whose stale keep was dropped.
         pub released: RefCell<Vec<String>>,
         /// How many calls were made into the host.
@@ -820,7 +820,9 @@ pub mod fake {
         pub fn add_adhoc(&self, room: &str, vacant: bool) {
             let meta = BTreeMap::from([(ADHOC.to_owned(), ESCALATED_BEFORE.to_owned())]);
             self.rooms.borrow_mut().insert(room.to_owned(), meta);
-            self.kv.borrow_mut().insert(adhoc_key(room), String::new());
+            self.kv
+                .set(&adhoc_key(room), "")
+                .expect("a store in memory");
             if vacant {
                 self.vacant.borrow_mut().insert(room.to_owned());
             }
@@ -860,20 +862,17 @@ pub mod fake {
     impl Kv for FakeHost {
         fn get(&self, key: &str) -> Option<String> {
             self.ask();
-            self.kv.borrow().get(key).cloned()
+            self.kv.get(key)
         }
 
         fn set(&self, key: &str, value: &str) -> Result<(), Error> {
             self.ask();
-            self.kv
-                .borrow_mut()
-                .insert(key.to_owned(), value.to_owned());
-            Ok(())
+            self.kv.set(key, value)
         }
 
         fn delete(&self, key: &str) -> bool {
             self.ask();
-            self.kv.borrow_mut().remove(key).is_some()
+            self.kv.delete(key)
         }
 
         fn swap(
@@ -883,22 +882,12 @@ pub mod fake {
             value: Option<&str>,
         ) -> Result<bool, Error> {
             self.ask();
-            let mut kv = self.kv.borrow_mut();
-            if kv.get(key).map(String::as_str) != expected {
-                return Ok(false);
-            }
-            match value {
-                Some(value) => kv.insert(key.to_owned(), value.to_owned()),
-                None => kv.remove(key),
-            };
-            Ok(true)
+            self.kv.swap(key, expected, value)
         }
 
         fn list(&self, prefix: &str, limit: u32) -> Vec<String> {
             self.ask();
-            let kv = self.kv.borrow();
-            let keys = kv.keys().filter(|key| key.starts_with(prefix));
-            keys.take(limit as usize).cloned().collect()
+            self.kv.list(prefix, limit)
         }
     }
 
@@ -977,6 +966,7 @@ mod tests {
     use super::fake::FakeHost;
     use super::*;
     use std::collections::BTreeMap;
+    use switchyard_sdk::store::MemoryKv;
 
     #[test]
     fn a_music_mark_holds_for_its_call_until_it_is_old() {
@@ -1018,9 +1008,9 @@ mod tests {
 
     #[test]
     fn escalated_rooms_are_listed_anew_after_a_start() {
-        let host = busy_host();
+        let mut host = busy_host();
         host.add_adhoc("500", true);
-        host.kv.borrow_mut().clear();
+        host.kv = MemoryKv::default();
         release_stale_adhoc(&host);
         assert_eq!(*host.released.borrow(), ["500"]);
         assert_eq!(host.list(ADHOC_LISTED, 10), ["adhoc/500"]);

@@ -562,25 +562,22 @@ mod tests {
 
     /// A store in memory that counts the keys it lists.
     #[derive(Default)]
-    struct MemoryKv {
-        entries: std::cell::RefCell<std::collections::BTreeMap<String, String>>,
+    struct CountingKv {
+        entries: crate::store::MemoryKv,
         listed: std::cell::Cell<usize>,
     }
 
-    impl Kv for MemoryKv {
+    impl Kv for CountingKv {
         fn get(&self, key: &str) -> Option<String> {
-            self.entries.borrow().get(key).cloned()
+            self.entries.get(key)
         }
 
         fn set(&self, key: &str, value: &str) -> Result<(), crate::types::Error> {
-            self.entries
-                .borrow_mut()
-                .insert(key.to_owned(), value.to_owned());
-            Ok(())
+            self.entries.set(key, value)
         }
 
         fn delete(&self, key: &str) -> bool {
-            self.entries.borrow_mut().remove(key).is_some()
+            self.entries.delete(key)
         }
 
         fn swap(
@@ -589,32 +586,18 @@ mod tests {
             expected: Option<&str>,
             value: Option<&str>,
         ) -> Result<bool, crate::types::Error> {
-            if self.get(key).as_deref() != expected {
-                return Ok(false);
-            }
-            match value {
-                Some(value) => self.set(key, value)?,
-                None => _ = self.delete(key),
-            }
-            Ok(true)
+            self.entries.swap(key, expected, value)
         }
 
         fn list(&self, prefix: &str, limit: u32) -> Vec<String> {
-            let keys: Vec<String> = self
-                .entries
-                .borrow()
-                .keys()
-                .filter(|key| key.starts_with(prefix))
-                .take(limit as usize)
-                .cloned()
-                .collect();
+            let keys = self.entries.list(prefix, limit);
             self.listed.set(self.listed.get() + keys.len());
             keys
         }
     }
 
     /// The sources with keys in `store`.
-    fn tracked(store: &MemoryKv) -> Vec<String> {
+    fn tracked(store: &CountingKv) -> Vec<String> {
         let keys = store.list("p/", u32::MAX);
         let failures: Vec<String> = keys.into_iter().filter(|k| k != "p/sources").collect();
         by_source(&failures).into_iter().map(|(s, _)| s).collect()
@@ -623,7 +606,7 @@ mod tests {
     #[test]
     fn new_sources_read_the_whole_table_only_when_it_may_be_full() {
         let guard = guard(1);
-        let store = MemoryKv::default();
+        let store = CountingKv::default();
         for n in 0..5000 {
             guard.record_failure_in(&store, &format!("old{n}"), 1000);
         }
@@ -642,7 +625,7 @@ mod tests {
     #[test]
     fn a_full_table_keeps_its_cap_and_evicts_the_oldest() {
         let guard = guard(1000);
-        let store = MemoryKv::default();
+        let store = CountingKv::default();
         for n in 0..15 {
             guard.record_failure_in(&store, &format!("s{n:02}"), 1000 + n);
         }
@@ -653,19 +636,19 @@ mod tests {
 
     /// Records a failure of a call from `source` at 1000; whether that puts
     /// it at its limit.
-    fn fail(guard: &SourceGuard, store: &MemoryKv, source: &str) -> bool {
+    fn fail(guard: &SourceGuard, store: &CountingKv, source: &str) -> bool {
         guard.record_failure_in(store, &guard.counted_as(source, "sip:x@example.com"), 1000)
     }
 
     /// Whether calls from `source` are refused at 1000.
-    fn blocked(guard: &SourceGuard, store: &MemoryKv, source: &str) -> bool {
+    fn blocked(guard: &SourceGuard, store: &CountingKv, source: &str) -> bool {
         guard.is_blocked_in(store, &guard.counted_as(source, "sip:x@example.com"), 1000)
     }
 
     #[test]
     fn an_ipv6_source_counts_as_its_slash_64() {
         let guard = guard(3);
-        let store = MemoryKv::default();
+        let store = CountingKv::default();
         assert!(!fail(&guard, &store, "[2001:db8::1]:5060"));
         assert!(!fail(&guard, &store, "[2001:db8::2]:5060"));
         assert!(
@@ -686,7 +669,7 @@ mod tests {
     #[test]
     fn an_ipv4_mapped_source_counts_as_its_ipv4_address() {
         let guard = guard(3);
-        let store = MemoryKv::default();
+        let store = CountingKv::default();
         assert_eq!(
             guard.counted_as("[::ffff:192.0.2.1]:5060", "sip:x@example.com"),
             "192.0.2.1"

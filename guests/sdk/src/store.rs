@@ -42,6 +42,8 @@
 
 use crate::kv;
 use crate::types::Error;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt::{self, Display};
 use std::marker::PhantomData;
 use std::str::FromStr;
@@ -172,7 +174,7 @@ pub fn keys(prefix: &str, limit: u32) -> Vec<String> {
 }
 
 /// A key-value store as [`kv`] gives it: the guest's own ([`HostKv`]), or
-/// one a native test keeps in memory to count what is asked of it.
+/// one a native test keeps in memory ([`MemoryKv`]).
 pub trait Kv {
     /// The value of `key`, or `None`.
     fn get(&self, key: &str) -> Option<String>;
@@ -215,11 +217,59 @@ impl Kv for HostKv {
     }
 }
 
+/// An in-memory [`Kv`] for a guest's native unit tests: code that takes
+/// `&impl Kv` runs on it outside the host.
+///
+/// Each store starts empty ([`MemoryKv::default`]) and is its own. It keeps
+/// [`Kv`]'s contract (keys listed in byte order, a swap in one step) but not
+/// the host's bounds on keys and values: every set succeeds.
+///
+/// ```
+/// use switchyard_sdk::store::{Kv, MemoryKv};
+///
+/// let store = MemoryKv::default();
+/// store.set("calls/123", "1").unwrap();
+/// assert!(store.swap("calls/123", Some("1"), Some("2")).unwrap());
+/// assert_eq!(store.list("calls/", 10), ["calls/123"]);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MemoryKv(RefCell<BTreeMap<String, String>>);
+
+impl Kv for MemoryKv {
+    fn get(&self, key: &str) -> Option<String> {
+        self.0.borrow().get(key).cloned()
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), Error> {
+        self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> bool {
+        self.0.borrow_mut().remove(key).is_some()
+    }
+
+    fn swap(&self, key: &str, expected: Option<&str>, value: Option<&str>) -> Result<bool, Error> {
+        if self.get(key).as_deref() != expected {
+            return Ok(false);
+        }
+        match value {
+            Some(value) => self.set(key, value)?,
+            None => _ = self.delete(key),
+        }
+        Ok(true)
+    }
+
+    fn list(&self, prefix: &str, limit: u32) -> Vec<String> {
+        let entries = self.0.borrow();
+        let keys = entries.keys().filter(|key| key.starts_with(prefix));
+        keys.take(limit as usize).cloned().collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::RefCell;
-    use std::collections::BTreeMap;
 
     #[test]
     fn values_are_read_back_from_their_text() {
@@ -238,50 +288,9 @@ mod tests {
         assert_eq!(empty.value, "");
     }
 
-    /// A store in memory.
-    #[derive(Default)]
-    struct Memory(RefCell<BTreeMap<String, String>>);
-
-    impl Kv for Memory {
-        fn get(&self, key: &str) -> Option<String> {
-            self.0.borrow().get(key).cloned()
-        }
-
-        fn set(&self, key: &str, value: &str) -> Result<(), Error> {
-            self.0.borrow_mut().insert(key.into(), value.into());
-            Ok(())
-        }
-
-        fn delete(&self, key: &str) -> bool {
-            self.0.borrow_mut().remove(key).is_some()
-        }
-
-        fn swap(
-            &self,
-            key: &str,
-            expected: Option<&str>,
-            value: Option<&str>,
-        ) -> Result<bool, Error> {
-            if self.get(key).as_deref() != expected {
-                return Ok(false);
-            }
-            match value {
-                Some(value) => self.set(key, value)?,
-                None => _ = self.delete(key),
-            }
-            Ok(true)
-        }
-
-        fn list(&self, prefix: &str, limit: u32) -> Vec<String> {
-            let keys = self.0.borrow();
-            let keys = keys.keys().filter(|key| key.starts_with(prefix));
-            keys.take(limit as usize).cloned().collect()
-        }
-    }
-
     #[test]
     fn a_value_stored_as_another_text_than_its_own_is_swapped_as_read() {
-        let store = Memory::default();
+        let store = MemoryKv::default();
         store.set("calls/123", "05").unwrap();
         let count = Entry::<u32>::new("calls/123");
         let read = count.read_from(&store).unwrap().unwrap();
@@ -291,5 +300,19 @@ mod tests {
         assert_eq!(store.get("calls/123").as_deref(), Some("6"));
         assert!(!swap(Some(&read), None), "6 now");
         assert!(!swap(None, Some(&7)), "set");
+    }
+
+    #[test]
+    fn a_memory_store_lists_its_keys_in_byte_order_up_to_the_limit() {
+        let store = MemoryKv::default();
+        for key in ["p/b", "q/a", "p/a", "p/c"] {
+            store.set(key, "").unwrap();
+        }
+        assert_eq!(store.list("p/", 2), ["p/a", "p/b"]);
+        assert!(store.delete("p/a"));
+        assert!(!store.delete("p/a"), "already gone");
+        assert!(store.swap("p/z", None, Some("1")).unwrap(), "set if unset");
+        assert!(store.swap("p/z", Some("1"), None).unwrap(), "deleted");
+        assert_eq!(store.list("p/", 10), ["p/b", "p/c"]);
     }
 }

@@ -171,49 +171,7 @@ fn line(fields: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::RefCell;
-    use std::collections::BTreeMap;
-
-    /// A key-value store in memory.
-    #[derive(Default)]
-    struct MemoryKv(RefCell<BTreeMap<String, String>>);
-
-    impl Kv for MemoryKv {
-        fn get(&self, key: &str) -> Option<String> {
-            self.0.borrow().get(key).cloned()
-        }
-
-        fn set(&self, key: &str, value: &str) -> Result<(), Error> {
-            self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
-            Ok(())
-        }
-
-        fn delete(&self, key: &str) -> bool {
-            self.0.borrow_mut().remove(key).is_some()
-        }
-
-        fn swap(
-            &self,
-            key: &str,
-            expected: Option<&str>,
-            value: Option<&str>,
-        ) -> Result<bool, Error> {
-            if self.get(key).as_deref() != expected {
-                return Ok(false);
-            }
-            match value {
-                Some(value) => self.set(key, value)?,
-                None => _ = self.delete(key),
-            }
-            Ok(true)
-        }
-
-        fn list(&self, prefix: &str, limit: u32) -> Vec<String> {
-            let entries = self.0.borrow();
-            let keys = entries.keys().filter(|key| key.starts_with(prefix));
-            keys.take(limit as usize).cloned().collect()
-        }
-    }
+    use switchyard_sdk::store::MemoryKv;
 
     /// A `truncate` that empties every file.
     fn emptied(_file: &str) -> Result<(), Error> {

@@ -51,22 +51,7 @@ fn placed(
 /// Runs until the scripted UAS holds `n` requests of `method`, for up to an hour of virtual
 /// time; returns the last as text.
 fn peer_wait(pair: &mut Pair, method: Method, n: usize) -> String {
-    let limit = pair.elapsed() + 60 * MINUTE;
-    assert!(
-        pair.run_until(limit, |p| p.peer_got(method).len() >= n),
-        "no {method} #{n}: {:?}",
-        pair.a_names()
-    );
-    pair.peer_got(method)[n - 1].to_owned()
-}
-
-/// When the endpoint sent each request starting with `start`, after `since`.
-fn sent_after(pair: &Pair, start: &str, since: Duration) -> Vec<Duration> {
-    pair.a_sent
-        .iter()
-        .filter(|(at, text)| text.starts_with(start) && *at >= since)
-        .map(|(at, _)| *at - since)
-        .collect()
+    peer_wait_within(pair, method, n, 60 * MINUTE)
 }
 
 /// Answers the `n`th request of `method` (waited for) with `code`, `reason` and the header
@@ -74,6 +59,18 @@ fn sent_after(pair: &Pair, start: &str, since: Duration) -> Vec<Duration> {
 fn refuse(pair: &mut Pair, (method, n): (Method, usize), code: u16, reason: &str, extra: &str) {
     peer_wait(pair, method, n);
     pair.peer.reply(method, code, reason, extra, "");
+}
+
+/// Refuses the `n`th request of `method` with `code` and `reason`; the same request sent
+/// again (waited for), as text.
+fn refused_and_sent_again(
+    pair: &mut Pair,
+    (method, n): (Method, usize),
+    code: u16,
+    reason: &str,
+) -> String {
+    refuse(pair, (method, n), code, reason, "");
+    peer_wait(pair, method, n + 1)
 }
 
 /// Accepts the latest request of `method` with the 1800 s session (and an answer to a
@@ -105,6 +102,25 @@ fn call_of(pair: &Pair) -> CallKey {
     }
 }
 
+/// The application offers to hold the call of `pair` (a=sendonly).
+fn offer_hold(pair: &mut Pair) {
+    let held = format!("{}a=sendonly\r\n", callee_sdp());
+    pair.a.reoffer(pair.now, call_of(pair), held).unwrap();
+}
+
+/// Waits for the `n`th INVITE, the application's offer to hold, and refuses it 488.
+fn hold_refused(pair: &mut Pair, n: usize) {
+    let offered = peer_wait(pair, Method::Invite, n);
+    assert!(offered.contains("a=sendonly"), "{offered}");
+    refuse(pair, (Method::Invite, n), 488, "Not Acceptable Here", "");
+}
+
+/// Waits for the `n`th INVITE, a refresh: it offers the session as it was, not held.
+fn refresh_waited(pair: &mut Pair, n: usize) {
+    let refresh = peer_wait(pair, Method::Invite, n);
+    assert!(!refresh.contains("a=sendonly"), "{refresh}");
+}
+
 /// The session of the call answered at `answered_at` expired, the scripted UAS having got
 /// `invites` INVITEs in all (the first included): the BYE went at the expiry (RFC 4028 §10:
 /// 1800 - 32 s after the 2xx), and the events were `events`.
@@ -128,14 +144,8 @@ fn event_kinds(pair: &Pair) -> Vec<String> {
 fn a_refresh_refused_500_is_sent_again_and_its_200_keeps_the_call() {
     let answer = "Session-Expires: 120;refresher=uac\r\nRequire: timer\r\n";
     let (mut pair, answered_at) = placed(60, OfferMethod::Reinvite, None, answer);
-    refuse(
-        &mut pair,
-        (Method::Invite, 2),
-        500,
-        "Server Internal Error",
-        "",
-    );
-    let again = peer_wait(&mut pair, Method::Invite, 3);
+    let again =
+        refused_and_sent_again(&mut pair, (Method::Invite, 2), 500, "Server Internal Error");
     assert_eq!(header(&again, "CSeq"), Some("3 INVITE"));
     assert_eq!(header(&again, "Session-Expires"), Some("120;refresher=uac"));
     // At half the interval, then a few seconds after the 500 (10 ms each way).
@@ -264,8 +274,7 @@ fn the_applications_offer_refused_sends_no_refresh_the_peer_asked_to_wait_for() 
         "Retry-After: 3600\r\n",
     );
     pair.run_for(MINUTE);
-    let held = format!("{}a=sendonly\r\n", callee_sdp());
-    pair.a.reoffer(pair.now, call_of(&pair), held).unwrap();
+    offer_hold(&mut pair);
     // A passing refusal of the application's offer is the application's to retry.
     refuse(&mut pair, (Method::Invite, 3), 503, unavailable, "");
     let ended = [
@@ -284,19 +293,9 @@ fn a_refresh_whose_491_retry_gave_way_to_the_applications_refused_offer_still_go
     // The refresh waits 2.1 s at least (§14.1: the Call-ID is ours); the application's
     // offer goes first, in its place.
     pair.run_for(Duration::from_secs(1));
-    let held = format!("{}a=sendonly\r\n", callee_sdp());
-    pair.a.reoffer(pair.now, call_of(&pair), held).unwrap();
-    let offered = peer_wait(&mut pair, Method::Invite, 3);
-    assert!(offered.contains("a=sendonly"), "{offered}");
-    refuse(
-        &mut pair,
-        (Method::Invite, 3),
-        488,
-        "Not Acceptable Here",
-        "",
-    );
-    let refresh = peer_wait(&mut pair, Method::Invite, 4);
-    assert!(!refresh.contains("a=sendonly"), "{refresh}");
+    offer_hold(&mut pair);
+    hold_refused(&mut pair, 3);
+    refresh_waited(&mut pair, 4);
     let sent = sent_after(&pair, "INVITE ", answered_at);
     assert!(
         sent[2] < Duration::from_secs(910),
@@ -314,26 +313,15 @@ fn a_refresh_that_gave_way_to_the_applications_waiting_offer_goes_as_the_session
     pair.run_for(Duration::from_secs(1));
     // The application's offer takes the place of the refresh, which is due again 2 s later
     // (while that offer is under way), before the offer's own 491 retry (2.1 s at least).
-    let held = format!("{}a=sendonly\r\n", callee_sdp());
-    pair.a.reoffer(pair.now, call_of(&pair), held).unwrap();
+    offer_hold(&mut pair);
     refuse(&mut pair, (Method::Invite, 3), 491, pending, "");
-    let refresh = peer_wait(&mut pair, Method::Invite, 4);
-    assert!(!refresh.contains("a=sendonly"), "{refresh}");
+    refresh_waited(&mut pair, 4);
     // The refresh meets glare too, and gives way: the application's offer goes first, and
     // is refused.
     refuse(&mut pair, (Method::Invite, 4), 491, pending, "");
-    let offered = peer_wait(&mut pair, Method::Invite, 5);
-    assert!(offered.contains("a=sendonly"), "{offered}");
-    refuse(
-        &mut pair,
-        (Method::Invite, 5),
-        488,
-        "Not Acceptable Here",
-        "",
-    );
+    hold_refused(&mut pair, 5);
     // The session offered again is the refresh, retried after a passing refusal.
-    let session = peer_wait(&mut pair, Method::Invite, 6);
-    assert!(!session.contains("a=sendonly"), "{session}");
+    refresh_waited(&mut pair, 6);
     refuse(
         &mut pair,
         (Method::Invite, 6),
@@ -376,14 +364,7 @@ fn a_refresh_update_refused_503_is_sent_again_and_its_200_keeps_the_call() {
     let answer = "Session-Expires: 120;refresher=uac\r\nRequire: timer\r\n\
                   Allow: INVITE, ACK, CANCEL, BYE, UPDATE\r\n";
     let (mut pair, answered_at) = placed(62, OfferMethod::Update, None, answer);
-    refuse(
-        &mut pair,
-        (Method::Update, 1),
-        503,
-        "Service Unavailable",
-        "",
-    );
-    let again = peer_wait(&mut pair, Method::Update, 2);
+    let again = refused_and_sent_again(&mut pair, (Method::Update, 1), 503, "Service Unavailable");
     assert_eq!(header(&again, "CSeq"), Some("3 UPDATE"));
     assert_eq!(
         sent_after(&pair, "UPDATE ", answered_at),

@@ -691,24 +691,31 @@ mod tests {
         }
     }
 
-    #[test]
-    fn setting_a_rooms_meta_wakes_the_signaling_task_for_the_expiry_it_may_start() {
-        let host = host();
-        assert!(host.open_room("7"));
+    /// Whether `change` wakes the signaling task of `host` (a wake left from
+    /// before it does not count).
+    fn wakes_signaling(host: &CoreHost, change: impl FnOnce(&CoreHost)) -> bool {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
             .unwrap();
-        let woken = |host: &CoreHost| {
+        let woken = || {
             runtime.block_on(async {
                 tokio::time::timeout(Duration::ZERO, host.wake.notified())
                     .await
                     .is_ok()
             })
         };
-        let _ = woken(&host);
-        host.set_meta("7", "keep", "").unwrap();
-        assert!(woken(&host), "the signaling task is woken");
+        let _ = woken();
+        change(host);
+        woken()
+    }
+
+    #[test]
+    fn setting_a_rooms_meta_wakes_the_signaling_task_for_the_expiry_it_may_start() {
+        let host = host();
+        assert!(host.open_room("7"));
+        let set = |host: &CoreHost| host.set_meta("7", "keep", "").unwrap();
+        assert!(wakes_signaling(&host, set), "the signaling task is woken");
     }
 
     #[test]
@@ -716,23 +723,11 @@ mod tests {
         let host = host();
         assert!(host.open_room("7"));
         host.set_meta("7", "keep", "1").unwrap();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap();
-        let woken = |host: &CoreHost| {
-            runtime.block_on(async {
-                tokio::time::timeout(Duration::ZERO, host.wake.notified())
-                    .await
-                    .is_ok()
-            })
+        let swap = |host: &CoreHost| {
+            let swapped = host.swap_meta("7", "keep", Some("1"), "");
+            assert!(matches!(swapped, Ok(true)));
         };
-        let _ = woken(&host);
-        assert!(matches!(
-            host.swap_meta("7", "keep", Some("1"), ""),
-            Ok(true)
-        ));
-        assert!(woken(&host), "the signaling task is woken");
+        assert!(wakes_signaling(&host, swap), "the signaling task is woken");
         assert_eq!(host.get_meta("7", "keep").as_deref(), Some(""));
     }
 

@@ -310,3 +310,24 @@ pub fn modified(mut call: OutgoingCall, change: impl FnOnce(&mut OutgoingCall)) 
     change(&mut call);
     call
 }
+
+/// Runs until the scripted UAS holds `n` requests of `method`, for up to `within` more
+/// virtual time; returns the last as text.
+pub fn peer_wait_within(pair: &mut Pair, method: Method, n: usize, within: Duration) -> String {
+    let limit = pair.elapsed() + within;
+    assert!(
+        pair.run_until(limit, |p| p.peer_got(method).len() >= n),
+        "no {method} #{n}: {:?}",
+        pair.a_names()
+    );
+    pair.peer_got(method)[n - 1].to_owned()
+}
+
+/// When endpoint A sent each request starting with `start`, after `since`.
+pub fn sent_after(pair: &Pair, start: &str, since: Duration) -> Vec<Duration> {
+    pair.a_sent
+        .iter()
+        .filter(|(at, text)| text.starts_with(start) && *at >= since)
+        .map(|(at, _)| *at - since)
+        .collect()
+}

@@ -34,22 +34,7 @@ fn placed(seed: u64, min_se: u32, method: OfferMethod, extra: &str) -> (Pair, Du
 /// Runs until the scripted UAS holds `n` requests of `method`, for up to ten more minutes
 /// of virtual time; returns the last as text.
 fn peer_wait_long(pair: &mut Pair, method: Method, n: usize) -> String {
-    let limit = pair.elapsed() + 10 * MINUTE;
-    assert!(
-        pair.run_until(limit, |p| p.peer_got(method).len() >= n),
-        "no {method} #{n}: {:?}",
-        pair.a_names()
-    );
-    pair.peer_got(method)[n - 1].to_owned()
-}
-
-/// When the caller sent each request starting with `start`, after `since`.
-fn sent_after(pair: &Pair, start: &str, since: Duration) -> Vec<Duration> {
-    pair.a_sent
-        .iter()
-        .filter(|(at, text)| text.starts_with(start) && *at >= since)
-        .map(|(at, _)| *at - since)
-        .collect()
+    peer_wait_within(pair, method, n, 10 * MINUTE)
 }
 
 #[test]
