@@ -314,7 +314,7 @@ impl Endpoint {
                         EndCause::RemoteBye,
                     ),
                     Phase::Answered | Phase::Confirmed => {
-                        self.end_call(now, call, EndCause::RemoteBye)
+                        self.end_call(now, call, EndCause::RemoteBye);
                     }
                 }
             }

@@ -881,19 +881,14 @@ impl Endpoint {
     /// lives.
     fn end_with_bye(&mut self, now: Instant, call: CallKey, cause: EndCause) {
         self.end_offer(now, call);
-        if let Some((dialog, auth)) = self.forget_call(now, call, cause) {
+        if let Some((dialog, auth)) = self.end_call(now, call, cause) {
             self.release(now, dialog, auth);
         }
     }
 
-    /// Forgets a call and reports its end (if it still exists) at `now`.
-    fn end_call(&mut self, now: Instant, call: CallKey, cause: EndCause) {
-        self.forget_call(now, call, cause);
-    }
-
     /// Forgets a call and reports its end (if it still exists) at `now`; returns its dialog
     /// and its authenticator, if it has one.
-    fn forget_call(
+    fn end_call(
         &mut self,
         now: Instant,
         call: CallKey,

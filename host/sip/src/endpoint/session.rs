@@ -542,7 +542,7 @@ impl Endpoint {
         let refresh = state.session.take_refreshing();
         let retried =
             refresh && ended.may_pass() && state.session.retry_refresh(now, ended.retry_after());
-        if let Some(offer) = offer.filter(|_| !(refresh && retried)) {
+        if let Some(offer) = offer.filter(|_| !retried) {
             self.events.push_back(Event::OfferRefused {
                 call,
                 code,

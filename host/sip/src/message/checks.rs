@@ -73,7 +73,7 @@ pub(super) fn check_request(
     // §26.2.2: a SIPS Request-URI asks for TLS on every hop up to the entity responsible for
     // its domain, this one's too; over another transport that was not kept, and the scheme
     // is not served there (§8.2.2.1).
-    if request_uri.scheme.eq_ignore_ascii_case("sips") && transport != Transport::Tls {
+    if request_uri.is_sips() && transport != Transport::Tls {
         return Err((416, "Unsupported URI Scheme".into()));
     }
     let vias_ok = raw.headers.iter().all(|h| match h {
