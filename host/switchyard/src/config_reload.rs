@@ -20,7 +20,7 @@ pub use stats::{ReloadCounts, ReloadStats};
 use crate::config::{
     Config, ControlConfig, DialoutConfig, GuestCacheConfig, GuestEntry, GuestLimitsConfig, KeyPath,
     LimitsConfig, LogConfig, MediaConfig, RecordingConfig, RecordsConfig, RoomsConfig,
-    RoutingConfig, RtpConfig, SipConfig,
+    RoutingConfig, RtpConfig, SipConfig, TokenNeed,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use switchyard_control::access::TokenChanges;
@@ -232,23 +232,19 @@ fn plan_token_file(plan: &mut Plan, new: &Config, key: String) {
     plan.applied.push(key);
 }
 
-/// Why the endpoint `control` sets up may not serve without a token, if it may not.
+/// Why the endpoint `control` sets up may not serve without a token, if it may not
+/// ([`ControlConfig::token_need`]), said of the running endpoint.
 fn needs_a_token(control: &ControlConfig) -> Option<String> {
-    if !control.listen.ip().is_loopback() {
-        Some(format!(
+    control.token_need().map(|need| match need {
+        TokenNeed::NetworkListen => format!(
             "the endpoint listens on {}, not a loopback address, until the restart: requests \
              from the network need a bearer token",
             control.listen
-        ))
-    } else if !control.public_origins.is_empty() {
-        Some(
-            "a reverse proxy serves the endpoint (control.public_origins) until the restart: \
-             requests through it need a bearer token"
-                .to_owned(),
-        )
-    } else {
-        None
-    }
+        ),
+        TokenNeed::ReverseProxy => "a reverse proxy serves the endpoint (control.public_origins) \
+             until the restart: requests through it need a bearer token"
+            .to_owned(),
+    })
 }
 
 /// Whether the running tokens are kept whatever their files hold now: `plan` leaves the

@@ -153,6 +153,16 @@ pub struct ControlConfig {
     pub public_origins: Vec<String>,
 }
 
+/// Why the control endpoint may not serve without a bearer token ([`ControlConfig::token_need`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenNeed {
+    /// `listen` is not a loopback address: the network reaches the endpoint.
+    NetworkListen,
+    /// `listen` is a loopback address but `public_origins` names origins: a reverse proxy
+    /// serves the endpoint to the network.
+    ReverseProxy,
+}
+
 /// The shortest bearer token taken.
 const MIN_TOKEN_CHARS: usize = 16;
 
@@ -196,6 +206,20 @@ impl ControlConfig {
     /// The token of `read_token_file`, if set; the error says what is wrong with the file.
     pub fn read_token(&self) -> Result<Option<String>, String> {
         self.read_token_file.as_deref().map(token_of).transpose()
+    }
+
+    /// Why requests need a bearer token, if they do: the endpoint listens beyond loopback
+    /// ([`TokenNeed::NetworkListen`], which wins when both hold), or a reverse proxy serves
+    /// it under `public_origins` ([`TokenNeed::ReverseProxy`]). `None`: only this host
+    /// reaches the endpoint, and it may serve without a token.
+    pub fn token_need(&self) -> Option<TokenNeed> {
+        if !self.listen.ip().is_loopback() {
+            Some(TokenNeed::NetworkListen)
+        } else if !self.public_origins.is_empty() {
+            Some(TokenNeed::ReverseProxy)
+        } else {
+            None
+        }
     }
 
     /// `public_origins`, parsed; the error names the entry at fault.

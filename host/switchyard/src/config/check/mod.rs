@@ -14,7 +14,7 @@ use std::path::Path;
 use switchyard_guest::{ConfigKeys, bundled};
 use switchyard_sip::SessionTimers;
 
-use super::{Config, GuestEntry, KeyPath};
+use super::{Config, GuestEntry, KeyPath, TokenNeed};
 use crate::component_file::read_component;
 use places::{not_a_dns_server, not_a_peers_address, of_this_host};
 
@@ -75,7 +75,8 @@ impl Config {
         let token = control
             .token()
             .map_err(|e| (["control", "token_file"].into(), e))?;
-        if token.is_none() && !control.listen.ip().is_loopback() {
+        let token_need = control.token_need().filter(|_| token.is_none());
+        if token_need == Some(TokenNeed::NetworkListen) {
             return Err((
                 ["control", "listen"].into(),
                 format!(
@@ -95,7 +96,7 @@ impl Config {
         control.public_origins()?;
         // A public origin's host is served as a loopback one: through the proxy, anyone who
         // reaches it would drive the endpoint.
-        if token.is_none() && !control.public_origins.is_empty() {
+        if token_need == Some(TokenNeed::ReverseProxy) {
             return Err((
                 ["control", "public_origins"].into(),
                 "a reverse proxy serves the endpoint to the network under these origins: \
