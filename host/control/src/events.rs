@@ -729,6 +729,11 @@ mod tests {
         assert!(EventLog::new(2).since(0).events.is_empty());
     }
 
+    /// The kinds and ids of `out`.
+    fn kinds_and_ids(out: Vec<Outgoing>) -> Vec<(&'static str, u64)> {
+        out.iter().map(|o| (o.kind, o.id)).collect()
+    }
+
     #[test]
     fn a_subscriber_from_before_a_restart_gets_every_event_kept_and_then_the_new_ones() {
         let log = EventLog::after(8, 0);
@@ -736,42 +741,39 @@ mod tests {
             log.publish("join", Some("1"), json!({"n": n}));
         }
         let mut cursor = Cursor::new(500, Filter::default());
-        let ids = |out: Vec<Outgoing>| out.iter().map(|o| (o.kind, o.id)).collect::<Vec<_>>();
         assert_eq!(
-            ids(cursor.take(&log)),
+            kinds_and_ids(cursor.take(&log)),
             [("reset", 0), ("join", 1), ("join", 2), ("join", 3)]
         );
         log.publish("leave", Some("1"), json!({}));
-        assert_eq!(ids(cursor.take(&log)), [("leave", 4)]);
-        assert_eq!(ids(cursor.take(&log)), [], "nothing new, no reset");
+        assert_eq!(kinds_and_ids(cursor.take(&log)), [("leave", 4)]);
+        assert_eq!(
+            kinds_and_ids(cursor.take(&log)),
+            [],
+            "nothing new, no reset"
+        );
     }
 
     #[test]
     fn a_subscriber_that_falls_behind_the_log_is_told_each_time() {
         let log = EventLog::after(4, 0);
         let mut cursor = Cursor::new(0, Filter::default());
-        let ids = |out: Vec<Outgoing>| out.iter().map(|o| (o.kind, o.id)).collect::<Vec<_>>();
         log.publish("join", Some("1"), json!({}));
-        assert_eq!(ids(cursor.take(&log)), [("join", 1)]);
+        assert_eq!(kinds_and_ids(cursor.take(&log)), [("join", 1)]);
         // Six more while it does not read: two are dropped before it takes them.
         for _ in 0..6 {
             log.publish("talking", Some("1"), json!({}));
         }
-        let out = ids(cursor.take(&log));
+        let out = kinds_and_ids(cursor.take(&log));
         assert_eq!(out[0], ("reset", 3), "resumes before the oldest kept");
         assert_eq!(out[1..], [3, 4, 5, 6].map(|id| ("talking", id + 1)));
         log.publish("leave", Some("1"), json!({}));
-        assert_eq!(ids(cursor.take(&log)), [("leave", 8)]);
+        assert_eq!(kinds_and_ids(cursor.take(&log)), [("leave", 8)]);
         // And again, later in the same stream.
         for _ in 0..5 {
             log.publish("talking", Some("1"), json!({}));
         }
         assert_eq!(cursor.take(&log)[0].kind, "reset");
-    }
-
-    /// The kinds and ids of `out`.
-    fn kinds_and_ids(out: Vec<Outgoing>) -> Vec<(&'static str, u64)> {
-        out.iter().map(|o| (o.kind, o.id)).collect()
     }
 
     /// Whether a subscriber of `query` resuming after `after` is first told it missed
@@ -1043,15 +1045,14 @@ mod tests {
         for n in 0..3 {
             log.publish("join", Some("1"), json!({"n": n}));
         }
-        let ids = |out: Vec<Outgoing>| out.iter().map(|o| (o.kind, o.id)).collect::<Vec<_>>();
         let mut cursor = Cursor::new(NOW, Filter::default());
-        assert_eq!(ids(cursor.take(&log)), [], "no backlog, no reset");
+        assert_eq!(kinds_and_ids(cursor.take(&log)), [], "no backlog, no reset");
         log.publish("leave", Some("1"), json!({}));
-        assert_eq!(ids(cursor.take(&log)), [("leave", 4)]);
+        assert_eq!(kinds_and_ids(cursor.take(&log)), [("leave", 4)]);
         // Resolved when subscribing: an event published before the first take is new.
         let mut cursor = Cursor::new(log.resolve(NOW), Filter::default());
         log.publish("mute", Some("1"), json!({}));
-        assert_eq!(ids(cursor.take(&log)), [("mute", 5)]);
+        assert_eq!(kinds_and_ids(cursor.take(&log)), [("mute", 5)]);
         assert_eq!(log.resolve(3), 3);
         assert_eq!(
             EventLog::after(8, 7).resolve(NOW),

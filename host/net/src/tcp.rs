@@ -108,6 +108,7 @@ fn serve_accepted(
             }
             let accepted = Accepted {
                 remote,
+                transport,
                 registration,
                 established: now(),
             };
@@ -130,24 +131,36 @@ fn serve_accepted(
 /// A connection accepted, holding its place in the table.
 struct Accepted {
     remote: SocketAddr,
+    /// What its messages come over: that of the listener's [`Carrying`].
+    transport: Transport,
     registration: Registration,
     /// When it was accepted.
     established: std::time::Instant,
 }
 
 impl Accepted {
-    /// The connection to serve: `stream` carrying `transport`, its messages taken to arrive
-    /// at `local`.
-    fn connection<S>(self, stream: S, transport: Transport, local: SocketAddr) -> Connection<S> {
+    /// The connection to serve: `stream`, its messages taken to arrive at `local`.
+    fn connection<S>(self, stream: S, local: SocketAddr) -> Connection<S> {
         Connection {
             stream,
-            transport,
+            transport: self.transport,
             local,
             remote: self.remote,
             registration: self.registration,
             opened_here: false,
             established: self.established,
         }
+    }
+
+    /// Gives it up unserved ([`abandon`]).
+    fn abandon(self, writes: mpsc::Receiver<Vec<u8>>, shared: &Shared) {
+        abandon(
+            self.registration,
+            writes,
+            shared,
+            self.transport,
+            self.remote,
+        );
     }
 }
 
@@ -162,26 +175,20 @@ async fn serve(
     writes: mpsc::Receiver<Vec<u8>>,
     shared: Arc<Shared>,
 ) {
-    let remote = accepted.remote;
-    let transport = carrying.transport();
-    let local = match set_up(&stream, remote, false, &shared) {
-        Ok(local) => local,
-        Err(e) => {
-            debug!(%remote, "TCP connection unusable: {e}");
-            return abandon(accepted.registration, writes, &shared, transport, remote);
-        }
+    let Some(local) = set_up(&stream, accepted.remote, false, &shared) else {
+        return accepted.abandon(writes, &shared);
     };
     match carrying {
         Carrying::Tcp => {
-            let connection = accepted.connection(stream, Transport::Tcp, local);
+            let connection = accepted.connection(stream, local);
             run(connection, writes, shared).await;
         }
         Carrying::Tls(acceptor) => match handshake(&acceptor, stream, &accepted, &shared).await {
             Some(tls) => {
-                let connection = accepted.connection(tls, Transport::Tls, local);
+                let connection = accepted.connection(tls, local);
                 run(connection, writes, shared).await;
             }
-            None => abandon(accepted.registration, writes, &shared, transport, remote),
+            None => accepted.abandon(writes, &shared),
         },
     }
 }
@@ -264,12 +271,8 @@ pub(crate) fn connect(
         match timeout(shared.config.connect_timeout, open(remote, from)).await {
             Ok(Ok(stream)) => {
                 let established = now();
-                let local = match set_up(&stream, remote, true, &shared) {
-                    Ok(local) => local,
-                    Err(e) => {
-                        debug!(%remote, "TCP connection unusable: {e}");
-                        return abandon(registration, writes, &shared, Transport::Tcp, remote);
-                    }
+                let Some(local) = set_up(&stream, remote, true, &shared) else {
+                    return abandon(registration, writes, &shared, Transport::Tcp, remote);
                 };
                 let connection = Connection {
                     stream,

@@ -53,21 +53,27 @@ pub(super) struct Connection<S> {
 /// Tunes `stream`, a TCP connection to `remote` just established (to a peer that may vanish
 /// unheard of: see `liveness`), and returns the address messages read from it are taken to arrive at:
 /// its local address, or for one `opened_here` our listener's
-/// ([`Shared::listening_address`]). `Err` if it is unusable.
+/// ([`Shared::listening_address`]). None, once logged, if it is unusable.
 pub(super) fn set_up(
     stream: &TcpStream,
     remote: SocketAddr,
     opened_here: bool,
     shared: &Shared,
-) -> std::io::Result<SocketAddr> {
-    let local = stream.local_addr()?;
+) -> Option<SocketAddr> {
+    let local = match stream.local_addr() {
+        Ok(local) => local,
+        Err(e) => {
+            debug!(%remote, "TCP connection unusable: {e}");
+            return None;
+        }
+    };
     // Messages written back to back (100 then 180, an INVITE then its CANCEL) leave at once,
     // not after the peer's delayed ACK of the first.
     let _ = stream.set_nodelay(true);
     if let Err(e) = liveness::watch(stream) {
         debug!(%remote, "TCP keepalive: {e}");
     }
-    Ok(if opened_here {
+    Some(if opened_here {
         shared.listening_address(local)
     } else {
         local
