@@ -152,8 +152,8 @@ pub enum Updated {
     /// The change is stored, and the host keeps the room, or not, as the
     /// list stored now has it.
     Stored,
-    /// The change is stored, but other writes came between each of
-    /// [`MAX_ATTEMPTS`] keeps and the read that followed it: the host keeps
+    /// The change is stored, but each of [`MAX_ATTEMPTS`] keeps was for a
+    /// list others had replaced by the read that followed it: the host keeps
     /// the room, or not, as a list no longer stored has it, until the next
     /// change stored sets the keep again.
     StoredKeepUnsettled,
@@ -214,7 +214,7 @@ pub fn update<R: InvitationRoom>(
         let meta = encode(&without_taken(list, &joined));
         let swapped = room.swap_invited(stored.as_deref(), &meta);
         if swapped.map_err(NotStored::Refused)? {
-            return Ok(if keep_for_stored(room) {
+            return Ok(if keep_for_stored(room, meta) {
                 Updated::Stored
             } else {
                 Updated::StoredKeepUnsettled
@@ -224,14 +224,15 @@ pub fn update<R: InvitationRoom>(
     Err(NotStored::Contended)
 }
 
-/// Has the host keep the room for the invitations stored now. As another
+/// Has the host keep the room for the invitations stored now, starting
+/// from `written`, the list this instance has just stored. As another
 /// instance may store its list between this one's write and its keep, the
-/// keep is set again as long as the list changed while it was set: each
-/// writer's last keep is for a list still stored after that keep, so the
-/// keep set last is for the list stored last. False if the list changed
-/// after each of [`MAX_ATTEMPTS`] keeps: the last is for a list replaced.
-fn keep_for_stored<R: InvitationRoom>(room: &R) -> bool {
-    let mut stored = room.invited();
+/// keep is set again as long as the list stored after it is not the one it
+/// was set for: each writer's last keep is for a list still stored after
+/// that keep, so the keep set last is for the list stored last. False if
+/// each of [`MAX_ATTEMPTS`] keeps was for a list replaced by then.
+fn keep_for_stored<R: InvitationRoom>(room: &R, written: String) -> bool {
+    let mut stored = Some(written);
     for _ in 0..MAX_ATTEMPTS {
         let list = decode(stored.as_deref().unwrap_or_default());
         room.set_keep(keeps_room(&list, room.timed_out()));
@@ -409,11 +410,13 @@ mod tests {
 
     /// One instance using `room`. Each of its compare-and-sets first runs
     /// one of `before_swap`, and each keep it sets one of `before_keep`, as
-    /// if another instance ran then.
+    /// if another instance ran then; `reads` counts its reads of the
+    /// invitations.
     struct Caller<'a> {
         room: &'a Room,
         before_swap: RefCell<Vec<Step<'a>>>,
         before_keep: RefCell<Vec<Step<'a>>>,
+        reads: Cell<usize>,
     }
 
     impl<'a> Caller<'a> {
@@ -422,6 +425,7 @@ mod tests {
                 room,
                 before_swap: RefCell::default(),
                 before_keep: RefCell::default(),
+                reads: Cell::default(),
             }
         }
 
@@ -459,6 +463,7 @@ mod tests {
         }
 
         fn invited(&self) -> Option<String> {
+            self.reads.set(self.reads.get() + 1);
             self.room.invited.borrow().clone()
         }
 
@@ -535,6 +540,15 @@ mod tests {
         }));
         assert_eq!(muting.mute_first(), Ok(Updated::Stored));
         assert_eq!(room.list(), [muted("", "100"), invited("p2", "200")]);
+    }
+
+    #[test]
+    fn a_change_stored_unopposed_reads_the_invitations_before_it_and_after_its_keep() {
+        let room = Room::default();
+        let admin = Caller::new(&room);
+        assert_eq!(admin.add(&invited("X", "100")), Ok(Updated::Stored));
+        assert_eq!(admin.reads.get(), 2, "the list written is not read back");
+        assert!(room.keep.get(), "kept for X");
     }
 
     #[test]

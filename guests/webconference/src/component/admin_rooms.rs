@@ -7,6 +7,7 @@ use super::room;
 use super::settings::Settings;
 use crate::invited::{self, Invited, NotStored};
 use crate::{adminpin, expiry, limits, listing};
+use std::fmt;
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::params::{Params, WRONG_ARGUMENTS};
@@ -194,14 +195,15 @@ fn set_meta(room: &str, key: &str, value: &str) -> Result<(), Fault> {
     rooms::set_meta(room, key, value).map_err(|e| changed_meanwhile(room, &e))
 }
 
-/// The internal fault of a room that vanished while it was changed.
-fn changed_meanwhile(room: &str, e: &Error) -> Fault {
-    fault(500, format!("room {room:?} changed meanwhile: {e:?}"))
+/// The internal fault of a room that vanished, or that others changed,
+/// while this changed it: `why`.
+fn changed_meanwhile(room: &str, why: &impl fmt::Display) -> Fault {
+    fault(500, format!("room {room:?} changed meanwhile: {why}"))
 }
 
 /// The fault for the room's invitations left unchanged by `e`.
 pub(super) fn not_stored(room: &str, e: &NotStored<Error>) -> Fault {
-    fault(500, format!("room {room:?} changed meanwhile: {e}"))
+    changed_meanwhile(room, e)
 }
 
 /// A random number from the host (WASI random).
