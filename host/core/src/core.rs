@@ -209,12 +209,8 @@ impl CallCore {
     /// A core with no calls, whose SIP goes through `endpoint`; the predefined
     /// rooms are open.
     pub fn new(config: CoreConfig, endpoint: Endpoint, network: Box<dyn Network>) -> CallCore {
-        let rooms = config
-            .predefined_rooms
-            .iter()
-            .map(|name| (name.clone(), Room::predefined()))
-            .collect();
-        CallCore {
+        let predefined = config.predefined_rooms.clone();
+        let mut core = CallCore {
             placement: Placement::new(config.workers),
             media_backlog: Arc::new(MediaBacklog::new(config.workers)),
             config,
@@ -223,7 +219,7 @@ impl CallCore {
             calls: Calls::default(),
             dialing: HashMap::new(),
             by_key: HashMap::new(),
-            rooms,
+            rooms: BTreeMap::new(),
             rooms_version: 0,
             kept_rooms: 0,
             empty_rooms: EmptyRooms::default(),
@@ -235,7 +231,22 @@ impl CallCore {
             accepting: true,
             shutdown_mode: false,
             next_call: 0,
+        };
+        for room in &predefined {
+            core.room_or_create(room);
         }
+        core
+    }
+
+    /// The room `name`, created empty unless it exists: predefined, so never expiring, if the
+    /// configuration lists it. Every room is created here, so that a predefined one stays so
+    /// whatever brings it back.
+    fn room_or_create(&mut self, name: &str) -> &mut Room {
+        let (config, rooms_version) = (&self.config, &mut self.rooms_version);
+        self.rooms.entry(name.to_owned()).or_insert_with(|| {
+            *rooms_version += 1;
+            Room::new(config.predefined_rooms.iter().any(|p| p == name))
+        })
     }
 
     /// The core counting the media commands it emits in `backlog`, which the
@@ -450,14 +461,14 @@ impl CallCore {
         self.calls.contains_key(&call) || self.dialing.contains_key(&call)
     }
 
-    /// Whether `call` is up or still being placed (resolving its target included) and not
-    /// ending: nothing has hung it up yet.
     /// Whether `play` is the number of the prompt list last played to `call`, or of its last
     /// stop: the one list whose end its guest is to hear.
     fn is_latest_play(&self, call: CallId, play: PlayId) -> bool {
         self.calls.get(&call).is_some_and(|c| c.heard_play == play)
     }
 
+    /// Whether `call` is up or still being placed (resolving its target included) and not
+    /// ending: nothing has hung it up yet.
     fn going_on(&self, call: CallId) -> bool {
         self.dialing.contains_key(&call) || self.calls.get(&call).is_some_and(|c| !c.ending())
     }

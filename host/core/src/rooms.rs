@@ -142,9 +142,10 @@ pub(crate) struct Room {
 }
 
 impl Room {
-    pub(crate) fn predefined() -> Room {
+    /// An empty room; a `predefined` one never expires.
+    pub(crate) fn new(predefined: bool) -> Room {
         Room {
-            predefined: true,
+            predefined,
             ..Room::default()
         }
     }

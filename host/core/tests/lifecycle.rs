@@ -226,6 +226,65 @@ fn predefined_rooms_never_expire_and_opened_rooms_do_unless_joined() {
 }
 
 #[test]
+fn a_closed_predefined_room_is_emptied_but_stays_and_never_expires() {
+    let config = CoreConfig {
+        predefined_rooms: vec!["lobby".into()],
+        max_empty_rooms: 1,
+        ..config()
+    };
+    let mut world = World::new(config, Net::perfect(1), 1, conference());
+    let ann = world.dial("000777lobby", "ann");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[ann].codes(Method::Invite).contains(&200)
+    }));
+    let now = world.now;
+    world
+        .core
+        .set_meta(now, "lobby", KEEP_META_KEY, "1")
+        .unwrap();
+    world.core.set_locked("lobby", true).unwrap();
+
+    world.core.close_room(now, "lobby").unwrap();
+    assert!(world.run_until(Duration::from_secs(10), |w| w.core.active_calls() == 0));
+    assert_eq!(
+        world.core.list_rooms(),
+        ["lobby"],
+        "closed, it is still there"
+    );
+    assert_eq!(
+        (
+            world.core.get_meta("lobby", KEEP_META_KEY),
+            world.core.is_locked("lobby"),
+            world.core.footprint().participants
+        ),
+        (None, Some(false), 0),
+        "emptied, its meta and lock cleared"
+    );
+
+    let bob = world.dial("000777lobby", "bob");
+    assert!(world.run_until(Duration::from_secs(10), |w| {
+        w.uacs[bob].codes(Method::Invite).contains(&200)
+    }));
+    world.uacs[bob].bye(world.now);
+    assert!(world.run_until(Duration::from_secs(10), |w| w.core.active_calls() == 0));
+    world.run_for(Duration::from_secs(80));
+    assert_eq!(
+        world.core.list_rooms(),
+        ["lobby"],
+        "emptied again past both expiry delays, it does not expire"
+    );
+    for name in ["a", "b"] {
+        let now = world.now;
+        world.core.open_room(now, name).unwrap();
+    }
+    assert_eq!(
+        world.core.list_rooms(),
+        ["b", "lobby"],
+        "past the empty rooms' cap the oldest waiting room goes, never the predefined one"
+    );
+}
+
+#[test]
 fn a_room_its_meta_keeps_neither_expires_nor_counts_among_the_empty_until_released() {
     let mut world = keeping_empty_rooms(2, 1);
     let now = world.now;

@@ -534,9 +534,6 @@ impl CallCore {
         options: JoinOptions,
         status: ParticipantStatus,
     ) -> u32 {
-        if !self.rooms.contains_key(room) {
-            self.rooms_version += 1;
-        }
         self.keep_room(room);
         // Back in a room it left for a bridge before the shell heard of it: telling the
         // shell it left would now take it out of the room it is in.
@@ -544,7 +541,7 @@ impl CallCore {
             |e| !matches!(e, Effect::LeftRoom { call: c, room: r } if *c == call && r == room),
         );
         let talking = self.calls.get(&call).is_some_and(|c| c.talking);
-        let entry = self.rooms.entry(room.to_owned()).or_default();
+        let entry = self.room_or_create(room);
         let others = entry.live();
         entry.add(call, options, status, talking);
         u32::try_from(others).unwrap_or(u32::MAX)
@@ -713,14 +710,14 @@ impl CallCore {
         true
     }
 
-    /// Opens an empty room; false if it exists. It expires like any empty room.
+    /// Opens an empty room; false if it exists. It expires like any empty room, unless it
+    /// is predefined.
     pub fn open_room(&mut self, now: Instant, room: &str) -> Result<bool, CoreError> {
         check_room_name(room)?;
         if self.rooms.contains_key(room) {
             return Ok(false);
         }
-        self.rooms.insert(room.to_owned(), Room::default());
-        self.rooms_version += 1;
+        self.room_or_create(room);
         self.schedule_room_expiry(now, room);
         Ok(true)
     }
@@ -735,8 +732,9 @@ impl CallCore {
         self.rooms.keys().cloned().collect()
     }
 
-    /// Deletes the room (predefined ones too) and hangs up every call in it, whose media ends
-    /// at once: its leg is removed straight from the room, which its figures then name.
+    /// Deletes the room and hangs up every call in it, whose media ends at once: its leg is
+    /// removed straight from the room, which its figures then name. A predefined room is
+    /// opened again at once, empty, with no meta or lock: it still never expires.
     pub fn close_room(&mut self, now: Instant, room: &str) -> Result<(), CoreError> {
         check_room_name(room)?;
         let mut removed = self.rooms.remove(room).ok_or(CoreError::NoSuchRoom)?;
@@ -767,6 +765,9 @@ impl CallCore {
                 }
                 let _ = self.hangup(now, call);
             }
+        }
+        if removed.predefined {
+            self.room_or_create(room);
         }
         Ok(())
     }

@@ -70,7 +70,7 @@ impl CallCore {
         if let Some(problem) = crate::room_name_problem(&state.room) {
             return Err(CoreError::InvalidArgument(problem));
         }
-        self.rooms.entry(state.room.clone()).or_default();
+        self.room_or_create(&state.room);
         let restored = self.restorable_meta(&state.room, &state.meta);
         if let Some(room) = self.edit_meta(&state.room, |meta| *meta = restored) {
             room.locked = state.locked;
