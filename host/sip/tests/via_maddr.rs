@@ -1,17 +1,18 @@
-//! Responses to a request whose top Via has `maddr` (RFC 3261 §18.2.2): over UDP they go to
-//! the maddr address at the sent-by port, before `received` and rport (RFC 3581 §4) are
-//! considered; over TCP they stay on the connection; a maddr that is no unicast address of
-//! the request's family is ignored. Requests in the dialog go where the peer sends from,
-//! whatever its maddr.
+//! Responses to a request whose top Via has `maddr` (RFC 3261 §18.2.2): over UDP, when the
+//! maddr is the request's source address, they go there at the sent-by port, whatever rport
+//! (RFC 3581 §4) asked for; over TCP they stay on the connection; a maddr naming any other
+//! address is ignored, so that no peer can have responses sent to a third host. Requests in
+//! the dialog go where the peer sends from, whatever its maddr.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use switchyard_sip::testing::{addr, epoch};
 use switchyard_sip::{Endpoint, EndpointConfig, Event, Transmit, Transport};
 
 const EP: &str = "192.0.2.1:5060";
 
-/// Where requests come from: not where their Via's maddr points.
+/// Where requests come from.
 const SOURCE: &str = "192.0.2.9:40000";
 
 /// An OPTIONS with top Via `via` and CSeq line `cseq` (a bad one gets a 400, routed the same).
@@ -49,20 +50,20 @@ fn text(t: &Transmit) -> String {
 }
 
 #[test]
-fn udp_responses_go_to_the_maddr_at_the_sent_by_port() {
+fn udp_responses_go_to_a_maddr_naming_the_source_at_the_sent_by_port() {
     let cases = [
         // The sent-by port, not the source port rport asked for (RFC 3581 §4 applies only
         // without maddr); the Via is still annotated with both.
         (
-            "SIP/2.0/UDP 10.0.0.9:5070;maddr=198.51.100.4;branch=z9hG4bK1;rport",
-            "198.51.100.4:5070",
-            "SIP/2.0/UDP 10.0.0.9:5070;maddr=198.51.100.4;branch=z9hG4bK1;rport=40000;received=192.0.2.9",
+            "SIP/2.0/UDP 10.0.0.9:5070;maddr=192.0.2.9;branch=z9hG4bK1;rport",
+            "192.0.2.9:5070",
+            "SIP/2.0/UDP 10.0.0.9:5070;maddr=192.0.2.9;branch=z9hG4bK1;rport=40000;received=192.0.2.9",
         ),
         // No sent-by port: 5060.
         (
-            "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK2;maddr=198.51.100.4",
-            "198.51.100.4:5060",
-            "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK2;maddr=198.51.100.4;received=192.0.2.9",
+            "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK2;maddr=192.0.2.9",
+            "192.0.2.9:5060",
+            "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK2;maddr=192.0.2.9;received=192.0.2.9",
         ),
     ];
     for (via, destination, answered_via) in cases {
@@ -82,22 +83,23 @@ fn udp_responses_go_to_the_maddr_at_the_sent_by_port() {
 
 #[test]
 fn an_ipv6_maddr_is_taken_with_or_without_brackets() {
-    for maddr in ["[2001:db8::4]", "2001:db8::4"] {
-        let via = format!("SIP/2.0/UDP [2001:db8::9]:5070;branch=z9hG4bK1;maddr={maddr}");
+    for maddr in ["[2001:db8::9]", "2001:db8::9"] {
+        let via = format!("SIP/2.0/UDP [2001:db8::9]:5070;branch=z9hG4bK1;rport;maddr={maddr}");
         let sent = response(
             Transport::Udp,
-            "[2001:db8::9]:5070",
+            "[2001:db8::9]:40000",
             &options(&via, "CSeq: 1 OPTIONS"),
         );
-        assert_eq!(sent.destination, addr("[2001:db8::4]:5070"), "{via}");
+        assert_eq!(sent.destination, addr("[2001:db8::9]:5070"), "{via}");
     }
 }
 
 #[test]
 fn a_maddr_no_response_can_go_to_leaves_the_source_rules() {
-    // A host name (no DNS here), multicast (would need the Via's ttl), the other family (not
-    // reachable from the address the request came to), and no address at all.
+    // Another host than the source (a third party the peer would aim our responses at), a
+    // host name (no DNS here), multicast, the other family, and no address at all.
     for maddr in [
+        "198.51.100.4",
         "proxy.example.com",
         "224.0.1.75;ttl=1",
         "[2001:db8::4]",
@@ -113,6 +115,43 @@ fn a_maddr_no_response_can_go_to_leaves_the_source_rules() {
             &options(&sent_by, "CSeq: 1 OPTIONS"),
         );
         assert_eq!(sent.destination, addr("192.0.2.9:5070"), "{sent_by}");
+    }
+}
+
+#[test]
+fn a_refusal_and_its_retransmissions_go_to_the_source_not_a_third_host() {
+    let invite = "INVITE sip:a@192.0.2.1 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 198.51.100.4:53;maddr=198.51.100.4;branch=z9hG4bKx\r\n\
+         Max-Forwards: 0\r\nFrom: <sip:b@192.0.2.9>;tag=f\r\nTo: <sip:a@192.0.2.1>\r\n\
+         Call-ID: maddr-reflect\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    let mut ep = Endpoint::new(
+        EndpointConfig {
+            user_agent: "sut".into(),
+        },
+        1,
+    );
+    let mut sent = deliver(&mut ep, SOURCE, invite);
+    // Timer G resends the 483 until Timer H (64*T1, 32 s) ends the transaction.
+    let end = epoch() + Duration::from_secs(64);
+    for _ in 0..100 {
+        let Some(at) = ep.poll_timeout().filter(|&at| at <= end) else {
+            break;
+        };
+        ep.handle_timeout(at);
+        sent.extend(std::iter::from_fn(|| ep.poll_transmit()));
+    }
+    assert!(sent.len() > 1, "the 483 and its retransmissions");
+    for transmit in &sent {
+        assert!(
+            text(transmit).starts_with("SIP/2.0 483 "),
+            "{}",
+            text(transmit)
+        );
+        assert_eq!(
+            transmit.destination,
+            addr("192.0.2.9:53"),
+            "the source address, at the sent-by port"
+        );
     }
 }
 

@@ -208,7 +208,7 @@ impl Endpoint {
                 let response =
                     ResponseBuilder::new(&request.raw, 400, &reason, Some(&tag), &self.user_agent)
                         .build();
-                return self.refuse(now, key, &request, (400, response), &tag);
+                return self.send_new_invite_final(now, key, &request, (400, response), Some(&tag));
             }
         };
         let offer = match read_offer(&request) {
@@ -218,7 +218,13 @@ impl Endpoint {
                 let tag = &dialog.id().local_tag;
                 let response =
                     Reply::RefusedOffer(refusal).build(&request.raw, Some(tag), &self.user_agent);
-                return self.refuse(now, key, &request, (refusal.code(), response), tag);
+                return self.send_new_invite_final(
+                    now,
+                    key,
+                    &request,
+                    (refusal.code(), response),
+                    Some(tag),
+                );
             }
         };
         let timer = match timer::negotiate(&request.raw, &self.session_timers) {
@@ -452,21 +458,6 @@ impl Endpoint {
             self.lingering
                 .completed(now, started, request.destination.transport, reply, tag);
         }
-    }
-
-    /// Refuses a new INVITE with `response`, of status `code`, which adds our To tag `tag`.
-    fn refuse(
-        &mut self,
-        now: Instant,
-        key: ServerKey,
-        request: &Request,
-        (code, response): (u16, Vec<u8>),
-        tag: &str,
-    ) {
-        if code == 400 {
-            self.stats.bad_requests_sent += 1;
-        }
-        self.send_new_invite_final(now, key, request, (code, response), Some(tag));
     }
 
     /// Sends a final response with status `code` to an INVITE through a new INVITE server

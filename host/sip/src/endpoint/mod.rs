@@ -89,9 +89,10 @@ pub struct Stats {
     /// for their response because the transport failed towards their destination
     /// ([`Endpoint::transport_failed`]).
     pub transport_failures: u64,
-    /// `400 Bad Request` responses sent for malformed requests; one refusing a new INVITE for
-    /// its malformed SDP or multipart body is counted in
-    /// [`Stats::invites_refused_unusable_offer`] too.
+    /// `400 Bad Request` responses sent for malformed requests, new or in a dialog (not their
+    /// retransmissions, but one sent again to each copy of a request refused outside any
+    /// transaction); one refusing a new INVITE for its malformed SDP or multipart body is
+    /// counted in [`Stats::invites_refused_unusable_offer`] too.
     pub bad_requests_sent: u64,
     /// `513 Message Too Large` responses sent for requests over
     /// [`Limits::max_message_bytes`].
@@ -750,6 +751,7 @@ impl Endpoint {
         Stats {
             retransmissions_sent: self.out.retransmissions(),
             responses_sent: self.out.responses(),
+            bad_requests_sent: self.out.bad_requests(),
             ..self.stats
         }
     }

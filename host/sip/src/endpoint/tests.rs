@@ -832,6 +832,32 @@ fn a_new_invite_refused_for_its_headers_is_counted_once_under_its_cause() {
     }
 }
 
+#[test]
+fn a_400_to_a_malformed_request_in_a_dialog_is_counted_once() {
+    let t0 = epoch();
+    let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+    caller.answered_call(&mut ep, t0);
+    let no_key = "Duration=160\r\n";
+    caller
+        .uac
+        .info(t0, "Content-Type: application/dtmf-relay\r\n", no_key);
+    let moved = caller.exchange(&mut ep, t0);
+    let refused = text(&moved.responses);
+    assert!(
+        refused[0].starts_with("SIP/2.0 400 Malformed dtmf-relay body\r\n"),
+        "{refused:?}"
+    );
+    assert_eq!(ep.stats().bad_requests_sent, 1);
+    let again = caller.replay(&mut ep, t0 + Duration::from_secs(1), &moved.requests[0]);
+    assert_eq!(text(&again), refused, "the 400 again");
+    let stats = ep.stats();
+    assert_eq!(stats.request_retransmissions_received, 1);
+    assert_eq!(
+        stats.bad_requests_sent, 1,
+        "a retransmission is not counted"
+    );
+}
+
 /// An OPTIONS from `from`, the `n`th: a new transaction each, lingering in "Completed" for
 /// Timer J over UDP.
 fn options(from: SocketAddr, n: u32) -> String {

@@ -197,7 +197,7 @@ struct ViaAddresses {
     /// The source address, at the source port if `rport` was asked for, else at the sent-by
     /// port (RFC 3581 §4).
     peer: SocketAddr,
-    /// The `maddr` address, if it is a usable one ([`maddr::unicast_maddr`]).
+    /// The `maddr` address, if it names the source ([`maddr::source_maddr`]).
     maddr: Option<IpAddr>,
     /// The sent-by port (5060 when the Via names none).
     sent_by_port: u16,
@@ -228,7 +228,7 @@ fn annotate_top_via(raw: &mut RawRequest, source: SocketAddr) -> Option<(ViaAddr
             source.ip(),
             if rport { source.port() } else { sent_by_port },
         ),
-        maddr: maddr::unicast_maddr(&via, source.ip()),
+        maddr: maddr::source_maddr(&via, source.ip()),
         sent_by_port,
     };
     let top = TopVia {
