@@ -267,12 +267,24 @@ fn is_key(event: &ControlEvent) -> bool {
 /// (ids stay below 2^53).
 pub const NOW: u64 = u64::MAX;
 
-/// A query parameter of the event stream whose value it does not take.
+/// Where a parameter of the event stream is written (as OpenAPI's `in` names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterIn {
+    /// The query string.
+    Query,
+    /// A request header.
+    Header,
+}
+
+/// A parameter of the event stream (a query parameter or a header) whose value it does not
+/// take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadParameter {
+    /// Where it is written.
+    pub place: ParameterIn,
     /// The parameter's name.
     pub name: &'static str,
-    /// Its value as written in the query.
+    /// Its value as written in the request.
     pub value: String,
     /// What it takes.
     pub expected: &'static str,
@@ -281,20 +293,29 @@ pub struct BadParameter {
 impl BadParameter {
     fn new(name: &'static str, value: &str, expected: &'static str) -> Self {
         BadParameter {
+            place: ParameterIn::Query,
             name,
             value: value.to_owned(),
             expected,
+        }
+    }
+
+    fn header(name: &'static str, value: &str, expected: &'static str) -> Self {
+        BadParameter {
+            place: ParameterIn::Header,
+            ..BadParameter::new(name, value, expected)
         }
     }
 }
 
 impl std::fmt::Display for BadParameter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "query parameter {}={:?}: expected {}",
-            self.name, self.value, self.expected
-        )
+        let (name, value, expected) = (self.name, &self.value, self.expected);
+        match self.place {
+            ParameterIn::Query => write!(f, "query parameter {name}={value:?}"),
+            ParameterIn::Header => write!(f, "header {name} {value:?}"),
+        }?;
+        write!(f, ": expected {expected}")
     }
 }
 
@@ -327,8 +348,9 @@ fn flag(value: &str) -> Result<bool, BadParameter> {
 /// (every event the log keeps). `after=now` is [`NOW`]: from the newest
 /// event on, as [`EventLog::resolve`] makes it. An `after` that is neither
 /// (`^(now|[0-9]+)$`, as the OpenAPI document declares it) is an error, even
-/// beside `Last-Event-ID`: the client asked for something this server does not
-/// serve, rather than for the whole log.
+/// beside `Last-Event-ID`, and so is a `Last-Event-ID` that is no event id:
+/// the client asked for something this server does not serve, rather than
+/// for the whole log.
 pub fn resume_point(headers: &HeaderMap, query: Option<&str>) -> Result<u64, BadParameter> {
     let mut asked = None;
     for (name, value) in parameters(query) {
@@ -337,11 +359,25 @@ pub fn resume_point(headers: &HeaderMap, query: Option<&str>) -> Result<u64, Bad
             asked = asked.or(Some(point));
         }
     }
-    let header = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| event_id(v.trim()));
-    Ok(header.or(asked).unwrap_or(0))
+    Ok(last_event_id(headers)?.or(asked).unwrap_or(0))
+}
+
+/// The id `Last-Event-ID` names, if the request has one. An empty value is none: the empty
+/// string is how an `EventSource` holds "no id", and it then leaves the header out (HTML
+/// §9.2.4). Any other value that is no event id (digits) is an error.
+fn last_event_id(headers: &HeaderMap) -> Result<Option<u64>, BadParameter> {
+    const NAME: &str = "Last-Event-ID";
+    let Some(value) = headers.get(NAME) else {
+        return Ok(None);
+    };
+    let written = String::from_utf8_lossy(value.as_bytes());
+    let written = written.trim();
+    if written.is_empty() {
+        return Ok(None);
+    }
+    event_id(written)
+        .map(Some)
+        .ok_or_else(|| BadParameter::header(NAME, written, "an event id (digits)"))
 }
 
 /// The resume point `after=value` asks for.
@@ -1008,6 +1044,31 @@ mod tests {
         assert_eq!(
             resume_point(&HeaderMap::new(), Some("after=%6Eow")),
             Ok(NOW)
+        );
+    }
+
+    #[test]
+    fn a_last_event_id_that_is_no_event_id_is_named_rather_than_read_as_none() {
+        for value in ["abc", "-1", "+1", "12abc", "1.5", "now", "\u{e9}"] {
+            let mut headers = HeaderMap::new();
+            headers.insert("last-event-id", HeaderValue::from_str(value).unwrap());
+            for query in [None, Some("after=7"), Some("after=now")] {
+                let bad = resume_point(&headers, query).unwrap_err();
+                assert_eq!(bad.place, ParameterIn::Header, "{value} {query:?}");
+                assert_eq!((bad.name, bad.value.as_str()), ("Last-Event-ID", value));
+            }
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert("last-event-id", HeaderValue::from_static("later"));
+        assert_eq!(
+            resume_point(&headers, None).unwrap_err().to_string(),
+            "header Last-Event-ID \"later\": expected an event id (digits)"
+        );
+        headers.insert("last-event-id", HeaderValue::from_static(""));
+        assert_eq!(
+            resume_point(&headers, Some("after=7")),
+            Ok(7),
+            "an empty id is none"
         );
     }
 

@@ -11,7 +11,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use hyper::body::Body as _;
 use hyper::header::{ALLOW, CONTENT_SECURITY_POLICY, HeaderValue, ORIGIN, X_FRAME_OPTIONS};
 use hyper::{Method, Request, StatusCode};
 use tokio::sync::OwnedSemaphorePermit;
@@ -22,7 +21,7 @@ use crate::access::Grant;
 use crate::half_close::RequestBody;
 use crate::http::{HttpResponse, json, not_allowed, problem, read_body, whole, with_type};
 use crate::problem::Problem;
-use crate::rest::{self, Mismatch};
+use crate::rest::{self, Mismatch, RestRoute};
 use crate::server::Endpoint;
 use crate::{Dispatcher, Fault, Route, ServeOptions, Value, route, xmlrpc};
 use crate::{access, events, files, media, metrics, multicall, origin, websocket};
@@ -190,8 +189,8 @@ pub(crate) async fn handle(
     with_type(whole(xmlrpc::encode_response(&result)), "text/xml")
 }
 
-/// The resume point and filter an event subscriber's `request` asks for, or the query
-/// parameter whose value the stream does not take.
+/// The resume point and filter an event subscriber's `request` asks for, or the parameter
+/// (of the query, or `Last-Event-ID`) whose value the stream does not take.
 fn subscription(
     request: &Request<RequestBody>,
 ) -> Result<(u64, events::Filter), events::BadParameter> {
@@ -302,24 +301,21 @@ async fn rest_answer(
         Err(Mismatch::Methods(allowed)) => return not_allowed(&allowed.join(", ")),
         Err(Mismatch::NotUtf8(segment)) => return problem(&segment.path_problem()),
     };
-    // A request without a body (the console's POSTs) needs no type.
-    if !request.body().is_end_stream()
-        && let Some(refusal) = media::refusal(request.headers(), media::JSON, "a REST body")
+    let untyped = media::refusal(request.headers(), media::JSON, "a REST body");
+    let bytes = match read_body(request, options, peer).await {
+        Ok(bytes) => bytes,
+        Err(refusal) => return refusal,
+    };
+    // Read (within the size and time limits: 413, 408) before its type is judged: a request
+    // without a body (the console's POSTs) needs no type, however its framing says so: no
+    // body, `Content-Length: 0`, or a chunked body of its last chunk alone.
+    if !bytes.is_empty()
+        && let Some(refusal) = untyped
     {
         return refusal;
     }
-    let body = if rest::takes_body(route) {
-        match json_object(request, options, peer).await {
-            Ok(json) => Some(json),
-            Err(refusal) => return refusal,
-        }
-    } else {
-        if let Err(refusal) = no_body(request, options, peer).await {
-            return refusal;
-        }
-        None
-    };
-    let call = match rest::call(route, &path, body.as_ref()) {
+    let asked = rest_body(route, &bytes).and_then(|body| rest::call(route, &path, body.as_ref()));
+    let call = match asked {
         Ok(call) => call,
         Err(why) => return problem(&Problem::new(StatusCode::BAD_REQUEST, why)),
     };
@@ -330,52 +326,38 @@ async fn rest_answer(
     }
 }
 
-/// The JSON object a REST request's body holds, read within the size and time limits; the
-/// error is the answer to send instead.
-async fn json_object(
-    request: Request<RequestBody>,
-    options: &ServeOptions,
-    peer: SocketAddr,
-) -> Result<serde_json::Value, HttpResponse> {
-    let bytes = read_body(request, options, peer).await?;
-    match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(json) if json.is_object() => Ok(json),
-        Ok(_) => Err(problem(&Problem::new(
-            StatusCode::BAD_REQUEST,
-            "the body must be a JSON object",
-        ))),
-        Err(e) => Err(problem(&Problem::new(
-            StatusCode::BAD_REQUEST,
-            format!("the body is not JSON: {e}"),
-        ))),
+/// The JSON object the body `bytes` of a request to `route` holds: none for a route that
+/// takes no body; the error is why the body is refused (`400`).
+fn rest_body(route: &RestRoute, bytes: &[u8]) -> Result<Option<serde_json::Value>, String> {
+    if rest::takes_body(route) {
+        json_object(bytes).map(Some)
+    } else {
+        no_body(bytes).map(|()| None)
     }
 }
 
-/// Refuses the body of a REST request to a route that takes none (`400`), once read within
-/// the size and time limits (`413`, `408`): what the client meant by it would otherwise be
-/// dropped and the route's action carried out all the same (`{"locked": false}` locking a
-/// room). No body, an empty one, and an empty JSON object (what generic clients send to a
-/// `POST` that takes nothing) are none.
-async fn no_body(
-    request: Request<RequestBody>,
-    options: &ServeOptions,
-    peer: SocketAddr,
-) -> Result<(), HttpResponse> {
-    if request.body().is_end_stream() {
-        return Ok(());
+/// The JSON object `bytes` hold; the error says why they are none.
+fn json_object(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(json) if json.is_object() => Ok(json),
+        Ok(_) => Err("the body must be a JSON object".to_owned()),
+        Err(e) => Err(format!("the body is not JSON: {e}")),
     }
-    let bytes = read_body(request, options, peer).await?;
+}
+
+/// Refuses the body of a request to a route that takes none: what the client meant by it
+/// would otherwise be dropped and the route's action carried out all the same
+/// (`{"locked": false}` locking a room). An empty body and an empty JSON object (what
+/// generic clients send to a `POST` that takes nothing) are none.
+fn no_body(bytes: &[u8]) -> Result<(), String> {
     let empty_object = || {
-        serde_json::from_slice::<serde_json::Value>(&bytes)
+        serde_json::from_slice::<serde_json::Value>(bytes)
             .is_ok_and(|json| json.as_object().is_some_and(serde_json::Map::is_empty))
     };
     if bytes.is_empty() || empty_object() {
         return Ok(());
     }
-    Err(problem(&Problem::new(
-        StatusCode::BAD_REQUEST,
-        "this operation takes no body",
-    )))
+    Err("this operation takes no body".to_owned())
 }
 
 async fn answer(

@@ -10,7 +10,7 @@ use utoipa::openapi::path::{
     HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, RefOr,
@@ -126,7 +126,8 @@ const EVENT_INPUTS: &[Input] = &[
         name: "Last-Event-ID",
         place: Place::Header,
         kind: Kind::Count,
-        description: "Resume after the event of this id, as a reconnecting `EventSource` asks",
+        description: "Resume after the event of this id, as a reconnecting `EventSource` asks; \
+                      an empty value is none. Any other value is answered 400",
     },
 ];
 
@@ -499,7 +500,10 @@ fn rest_operation(route: &RestRoute) -> Operation {
                 ),
         )
         .response("default", problem_response());
-    let mut body = ObjectBuilder::new().schema_type(Type::Object);
+    // A member the route does not take is answered 400, not left out.
+    let mut body = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)));
     for arg in route.args {
         match arg {
             Arg::Path(name) => operation = operation.parameter(path_parameter(name)),
@@ -829,6 +833,20 @@ mod tests {
             "{schema}"
         );
         assert_eq!(schema["required"], serde_json::json!(["name"]), "{schema}");
+    }
+
+    #[test]
+    fn a_body_has_no_members_but_those_its_route_takes() {
+        let json: serde_json::Value = serde_json::to_value(document()).unwrap();
+        let mut bodies = 0;
+        for route in ROUTES.iter().filter(|route| crate::rest::takes_body(route)) {
+            let verb = route.verb.name().to_ascii_lowercase();
+            let operation = &json["paths"][route.path][verb.as_str()];
+            let schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+            assert_eq!(schema["additionalProperties"], false, "{schema}");
+            bodies += 1;
+        }
+        assert!(bodies >= 3, "{bodies}");
     }
 
     #[test]

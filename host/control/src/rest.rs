@@ -279,12 +279,14 @@ pub fn find(verb: &str, path: &str) -> Result<(&'static RestRoute, PathArgs), Mi
 
 /// The call `route` makes with `path` arguments and the JSON `body` (an
 /// object, or nothing when the route takes no body member). The error says
-/// which argument is missing or wrong.
+/// which argument is missing or wrong, or names a body member the route does
+/// not take and those it does.
 pub fn call(
     route: &RestRoute,
     path: &[(&'static str, String)],
     body: Option<&serde_json::Value>,
 ) -> Result<Route, String> {
+    refuse_unknown_member(route, body)?;
     let params = route
         .args
         .iter()
@@ -319,10 +321,40 @@ pub fn call(
 
 /// Whether the route takes a JSON body.
 pub fn takes_body(route: &RestRoute) -> bool {
-    route
-        .args
-        .iter()
-        .any(|a| matches!(a, Arg::Body(_) | Arg::Flag(_)))
+    body_members(route).next().is_some()
+}
+
+/// The names of the body members `route` takes, in order.
+fn body_members(route: &RestRoute) -> impl Iterator<Item = &'static str> + '_ {
+    route.args.iter().filter_map(|arg| match arg {
+        Arg::Body(name) | Arg::Flag(name) => Some(*name),
+        Arg::Path(_) => None,
+    })
+}
+
+/// The error naming the first member of `body` that `route` does not take, and those it
+/// does. Left out, a member's meaning would be dropped while the call goes ahead all the
+/// same (`"track": true` for `"tracks"`, a recording without its tracks).
+fn refuse_unknown_member(
+    route: &RestRoute,
+    body: Option<&serde_json::Value>,
+) -> Result<(), String> {
+    let Some(members) = body.and_then(serde_json::Value::as_object) else {
+        return Ok(());
+    };
+    let Some(unknown) = members
+        .keys()
+        .find(|member| !body_members(route).any(|taken| taken == member.as_str()))
+    else {
+        return Ok(());
+    };
+    let taken = body_members(route)
+        .map(|taken| format!("\"{taken}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(format!(
+        "body member {unknown:?} is not one this operation takes ({taken})"
+    ))
 }
 
 /// A path segment or query value whose `%XX` sequences decode to bytes that are not UTF-8.
@@ -426,6 +458,25 @@ mod tests {
         assert_eq!(
             call(route, &path, Some(&json!({"name": 3}))).unwrap_err(),
             "body member \"name\" must be a string, not 3"
+        );
+    }
+
+    #[test]
+    fn a_body_member_the_route_does_not_take_is_named_with_those_it_takes() {
+        let (route, path) = find("POST", "/api/v1/rooms/9/recording").unwrap();
+        assert_eq!(
+            call(route, &path, Some(&json!({"name": "board", "track": true}))).unwrap_err(),
+            "body member \"track\" is not one this operation takes (\"name\", \"tracks\")"
+        );
+        assert_eq!(
+            call(route, &path, Some(&json!({"nmae": "board"}))).unwrap_err(),
+            "body member \"nmae\" is not one this operation takes (\"name\", \"tracks\")",
+            "named before the member it stands for is found missing"
+        );
+        let (route, path) = find("POST", "/api/v1/rooms/9/dialout").unwrap();
+        assert_eq!(
+            call(route, &path, Some(&json!({"uri": "sip:a@b", "from": "x"}))).unwrap_err(),
+            "body member \"from\" is not one this operation takes (\"uri\")"
         );
     }
 

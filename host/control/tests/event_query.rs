@@ -1,7 +1,8 @@
-//! The event stream's query: an `after` that is neither an event id nor `now`, a `dtmf` that
-//! is no boolean, or a `room` that is not UTF-8 is answered 400 naming it, over server-sent
-//! events and WebSocket alike (before the upgrade) and to a `HEAD`, rather than left out
-//! and the whole backlog replayed; parameters the stream does not read are left alone.
+//! The event stream's query and `Last-Event-ID`: an `after` that is neither an event id nor
+//! `now`, a `dtmf` that is no boolean, a `room` that is not UTF-8, or a `Last-Event-ID` that
+//! is no event id is answered 400 naming it, over server-sent events and WebSocket alike
+//! (before the upgrade) and to a `HEAD`, rather than left out and the whole backlog
+//! replayed; parameters the stream does not read are left alone.
 
 mod support;
 
@@ -58,6 +59,31 @@ async fn a_query_value_the_stream_does_not_take_is_a_400_naming_it() {
     }
     // Nothing was subscribed: the one place is free.
     let (_stream, reply) = open(server.addr, &request("GET", "/api/v1/events", "", "")).await;
+    assert_eq!(reply.status, 200, "{}", reply.head);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_last_event_id_that_is_no_event_id_is_a_400_naming_it() {
+    // One place: a refused subscription that took it would leave none for the next.
+    let server = server(1).await;
+    for id in ["abc", "-1", "12abc", "now"] {
+        for (path, upgrade) in [("/api/v1/events", ""), ("/api/v1/events/ws", WEBSOCKET)] {
+            let headers = format!("Last-Event-ID: {id}\r\n{upgrade}");
+            for query in ["", "?after=1"] {
+                let asked = format!("{path}{query}");
+                let sent = request("GET", &asked, &headers, "");
+                let reply = answer(server.addr, &sent).await;
+                assert_eq!(reply.status, 400, "{asked} {id}: {}", reply.head);
+                assert_problem(&reply, &format!("header Last-Event-ID \"{id}\""));
+                let (_, head) = open(server.addr, &request("HEAD", &asked, &headers, "")).await;
+                assert_eq!(head.status, 400, "HEAD {asked} {id}: {}", head.head);
+            }
+        }
+    }
+    // Nothing was subscribed: the one place is free, to an event id.
+    let resuming = request("GET", "/api/v1/events", "Last-Event-ID: 2\r\n", "");
+    let (_stream, reply) = open(server.addr, &resuming).await;
     assert_eq!(reply.status, 200, "{}", reply.head);
     server.stop().await;
 }

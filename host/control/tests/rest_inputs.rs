@@ -1,7 +1,9 @@
 //! What the REST routes take besides their arguments: a route without a body refuses one
-//! (read within the usual limits) rather than act on a request that meant something else; a
-//! path segment that is not UTF-8 is refused rather than read with U+FFFD in it; and a
-//! server without a recordings directory answers a download as it answers their list.
+//! (read within the usual limits), and a route with one refuses a member it does not take,
+//! rather than act on a request that meant something else; an empty body needs no type
+//! however it is framed; a path segment that is not UTF-8 is refused rather than read with
+//! U+FFFD in it; and a server without a recordings directory answers a download as it
+//! answers their list.
 
 mod support;
 
@@ -10,14 +12,15 @@ use switchyard_control::ServeOptions;
 
 const JSON: &str = "Content-Type: application/json\r\n";
 
-/// `method path` with a JSON body sent in `chunks` (RFC 9112 §7.1), its length not declared.
-fn chunked(method: &str, path: &str, chunks: &[&str]) -> Vec<u8> {
+/// `method path` with the extra header lines `headers` and a body sent in `chunks` (RFC 9112
+/// §7.1), its length not declared.
+fn chunked(method: &str, path: &str, headers: &str, chunks: &[&str]) -> Vec<u8> {
     let body: String = chunks
         .iter()
         .map(|chunk| format!("{:x}\r\n{chunk}\r\n", chunk.len()))
         .collect();
     format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{JSON}Transfer-Encoding: chunked\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}Transfer-Encoding: chunked\r\n\
          Connection: close\r\n\r\n{body}0\r\n\r\n"
     )
     .into_bytes()
@@ -69,8 +72,9 @@ async fn no_body_an_empty_one_or_an_empty_object_is_none() {
         for sent in [
             request(method, path, "", ""),
             request(method, path, "Content-Length: 0\r\n", ""),
-            chunked(method, path, &[]),
-            chunked(method, path, &["{", "}"]),
+            chunked(method, path, JSON, &[]),
+            chunked(method, path, "", &[]),
+            chunked(method, path, JSON, &["{", "}"]),
             request(method, path, JSON, "{}"),
             request(method, path, JSON, " { } "),
         ] {
@@ -80,6 +84,74 @@ async fn no_body_an_empty_one_or_an_empty_object_is_none() {
             assert_eq!(reply.body, echoed, "{what}");
         }
     }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_body_needs_no_type_however_it_is_framed_and_any_other_does() {
+    let server = Server::start(ServeOptions::default()).await;
+    let recording = "/api/v1/rooms/9/recording";
+    for sent in [
+        request("POST", recording, "", ""),
+        request("POST", recording, "Content-Length: 0\r\n", ""),
+        chunked("POST", recording, "", &[]),
+    ] {
+        let reply = answer(server.addr, &sent).await;
+        assert_eq!(reply.status, 400, "{}", String::from_utf8_lossy(&sent));
+        assert_problem(&reply, "the body is not JSON");
+    }
+    for sent in [
+        request("PUT", "/api/v1/rooms/1/lock", "", "{}"),
+        chunked("PUT", "/api/v1/rooms/1/lock", "", &["{", "}"]),
+        chunked(
+            "POST",
+            recording,
+            "Content-Type: text/plain\r\n",
+            &[r#"{"name":"b"}"#],
+        ),
+    ] {
+        let reply = answer(server.addr, &sent).await;
+        assert_eq!(reply.status, 415, "{}", String::from_utf8_lossy(&sent));
+        assert_problem(&reply, "a REST body takes Content-Type `application/json`");
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_member_the_route_does_not_take_is_refused_naming_it() {
+    let server = Server::start(ServeOptions::default()).await;
+    for (path, body, named) in [
+        (
+            "/api/v1/rooms/9/recording",
+            r#"{"name": "board", "track": true}"#,
+            r#"body member "track" is not one this operation takes ("name", "tracks")"#,
+        ),
+        (
+            "/api/v1/rooms/9/dialout",
+            r#"{"uri": "sip:bob@127.0.0.1", "from": "alice"}"#,
+            r#"body member "from" is not one this operation takes ("uri")"#,
+        ),
+        (
+            "/api/v1/guests/nway/versions",
+            r#"{"path": "nway.wasm", "version": 2}"#,
+            r#"body member "version" is not one this operation takes ("path")"#,
+        ),
+    ] {
+        let reply = answer(server.addr, &request("POST", path, JSON, body)).await;
+        assert_eq!(reply.status, 400, "{path} {body}: {}", reply.body);
+        assert_problem(&reply, named);
+    }
+    let taken = r#"{"name": "board", "tracks": true}"#;
+    let reply = answer(
+        server.addr,
+        &request("POST", "/api/v1/rooms/9/recording", JSON, taken),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.body,
+        r#"["switchyard","startRecording",["9","board",true]]"#
+    );
     server.stop().await;
 }
 
@@ -98,7 +170,12 @@ async fn a_body_sent_to_a_route_without_one_is_read_within_the_limits() {
     .await;
     assert_eq!(reply.status, 413, "{}", reply.body);
     // Not announced by its length: found too large as it is read.
-    let unannounced = chunked("PUT", "/api/v1/rooms/1/lock", &[&large[..50], &large[50..]]);
+    let unannounced = chunked(
+        "PUT",
+        "/api/v1/rooms/1/lock",
+        JSON,
+        &[&large[..50], &large[50..]],
+    );
     let reply = answer(server.addr, &unannounced).await;
     assert_eq!(reply.status, 413, "{}", reply.body);
     server.stop().await;
