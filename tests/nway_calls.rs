@@ -557,10 +557,12 @@ fn callees_see_who_calls_them_and_who_invites_them_through_a_trusted_proxy() {
 fn invitations_call_only_numbers_invite_allow_takes_and_so_many_at_once() {
     let callee = Listening::new();
     let keys = format!(
-        "route = \"{}\"\ninvite_allow = \"^1[0-9]{{2}}$\"\nmax_invites_per_room = 1",
+        "route = \"{}\"\ninvite_allow = \"^1[0-9]{{2}}$\"\nmax_invites_per_room = 1\n\
+         dial_timeout_ms = 60000",
         callee.uri("{number}")
     );
-    let server = Server::start_with(&nway_config(&keys, INVITING_ROOM));
+    let rooms = format!("{INVITING_ROOM}[guests.nway.config.rooms.209]\noptions = \"Xq1\"\n");
+    let server = Server::start_with(&nway_config(&keys, &rooms));
     let first = Phone::call(server.sip, "8208", "300", &[]);
     let second = Phone::call(server.sip, "8208", "301", &[]);
     await_listed(&server, "208", &["300", "301"]);
@@ -586,9 +588,33 @@ fn invitations_call_only_numbers_invite_allow_takes_and_so_many_at_once() {
             DEADLINE,
         )
         .expect("the refusal is logged");
-    press(&second, "103#");
+
+    // The limit fills while 300 is out dialling: room 209's member out
+    // inviting is merged in. The number 300 types is checked again.
+    let other = Phone::call(server.sip, "8209", "302", &[]);
+    await_listed(&server, "209", &["302"]);
+    press(&other, "0");
+    await_listed(&server, "209", &[]);
+    assert_eq!(rpc(&server, "s.nway.merge('209', '208')"), "1");
+    server.await_value(
+        "the members of room 208 out inviting",
+        &"['300', '302']".to_owned(),
+        DEADLINE,
+        || {
+            rpc(
+                &server,
+                "sorted(m['number'] for m in s.nway.listMembers('208')['out'])",
+            )
+        },
+    );
+    press(&first, "103#");
+    server
+        .wait_for_log(
+            "room 208: 300 may not invite 103: too many members out inviting",
+            DEADLINE,
+        )
+        .expect("the refusal is logged");
     never_called(&callee, "a number past max_invites_per_room");
-    await_listed(&server, "208", &["301"]);
 }
 
 #[test]

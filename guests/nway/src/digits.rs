@@ -5,8 +5,8 @@
 use std::time::Duration;
 use switchyard_sdk::{Call, TimerId};
 
-/// The most keys of one number; more make it [`Typing::TooLong`].
-const MAX_KEYS: usize = 32;
+/// The most keys of one number or pin; more make it [`Typing::TooLong`].
+pub const MAX_KEYS: usize = 32;
 
 /// Keys being typed towards a number.
 #[derive(Debug)]

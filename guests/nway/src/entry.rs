@@ -11,6 +11,7 @@ use crate::settings::{RoomProfile, Settings};
 use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::room_name::is_room_name;
+use switchyard_sdk::types::Error;
 use switchyard_sdk::{Call, Event, JoinOptions};
 
 /// The longest wait for each key of a room number or pin.
@@ -78,7 +79,7 @@ enum Next {
 
 /// How a conference call begins.
 pub enum Start {
-    /// It was rejected (an unknown room, no empty room).
+    /// It was rejected (an unknown room, no empty room, no answer possible).
     Rejected,
     /// It is asked for a room number or pin, or hears why it is refused.
     Entering(Entry),
@@ -88,7 +89,8 @@ pub enum Start {
 
 impl Entry {
     /// `caller` dialled the conference access with `room` ("": none). A
-    /// source with too many wrong pins of late is refused with 403.
+    /// source with too many wrong pins of late is refused with 403; a call
+    /// the host cannot answer, with 503 ([`answer_or_reject`]).
     pub fn start(call: &Call, settings: &Settings, room: &str, caller: Caller) -> Start {
         let source = &caller.source;
         if settings.source_guard.is_blocked(source) {
@@ -119,13 +121,20 @@ impl Entry {
             let _ = call.reject(404, "No Such Conference");
             return Start::Rejected;
         }
-        let _ = call.answer();
         let mut entry = Entry {
             caller,
             room_tries: 0,
             held: room.clone().filter(|_| picked),
             stage: Stage::Refused,
         };
+        if let Err(e) = answer_or_reject(call) {
+            log(
+                Level::Warn,
+                &format!("{call}: cannot be answered: {e:?}; 503"),
+            );
+            entry.let_go(call);
+            return Start::Rejected;
+        }
         // It holds the room it picked while it types a pin, hearing nobody and heard by
         // nobody; joining as a participant unmutes it.
         if picked && let Err(e) = call.set_muted(true).and_then(|()| call.set_deaf(true)) {
@@ -428,6 +437,35 @@ impl Entry {
     }
 }
 
+/// What answering a caller asks of the host: the host itself ([`Call`]), or
+/// a native test's stand-in.
+trait Answering {
+    /// Answers the call (200 OK).
+    fn answer(&self) -> Result<(), Error>;
+    /// Rejects the unanswered call with `code` and `reason`.
+    fn reject(&self, code: u16, reason: &str) -> Result<(), Error>;
+}
+
+impl Answering for Call {
+    fn answer(&self) -> Result<(), Error> {
+        Call::answer(self)
+    }
+
+    fn reject(&self, code: u16, reason: &str) -> Result<(), Error> {
+        Call::reject(self, code, reason)
+    }
+}
+
+/// Answers `call`. One the host cannot answer (no media port is left for
+/// it) is rejected with 503 instead: it must enter no room, where the room
+/// would hear it join and its rejection would then count as its leaving.
+/// The host's error if it could not answer.
+fn answer_or_reject(call: &impl Answering) -> Result<(), Error> {
+    call.answer().inspect_err(|_| {
+        let _ = call.reject(503, "Cannot Answer Now");
+    })
+}
+
 /// The first empty room of the free rooms that a caller asking for one may
 /// be given ([`pickable`]), claimed for its `call`, listed as `number`
 /// ([`room::claim`]): it is in the room from now on, so that callers
@@ -501,6 +539,42 @@ fn ask_new_pin(call: &Call, room: String, profile: RoomProfile, tries: u32) -> N
 mod tests {
     use super::*;
     use crate::room::fake::FakeHost;
+    use std::cell::RefCell;
+
+    /// A call whose answer comes out as `answer`, and the rejections it got.
+    struct FakeCall {
+        answer: Result<(), Error>,
+        rejected: RefCell<Vec<u16>>,
+    }
+
+    impl Answering for FakeCall {
+        fn answer(&self) -> Result<(), Error> {
+            self.answer.clone()
+        }
+
+        fn reject(&self, code: u16, _: &str) -> Result<(), Error> {
+            self.rejected.borrow_mut().push(code);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_caller_that_cannot_be_answered_is_rejected_and_goes_no_further() {
+        let no_port = Error::WrongState("no RTP port: all taken".into());
+        let unanswered = FakeCall {
+            answer: Err(no_port),
+            rejected: RefCell::default(),
+        };
+        let outcome = answer_or_reject(&unanswered);
+        assert!(matches!(outcome, Err(Error::WrongState(_))), "{outcome:?}");
+        assert_eq!(*unanswered.rejected.borrow(), [503]);
+        let answered = FakeCall {
+            answer: Ok(()),
+            rejected: RefCell::default(),
+        };
+        assert!(answer_or_reject(&answered).is_ok());
+        assert!(answered.rejected.borrow().is_empty());
+    }
 
     #[test]
     fn callers_picking_an_empty_room_at_once_get_different_rooms() {

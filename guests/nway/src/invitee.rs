@@ -15,8 +15,9 @@ use switchyard_sdk::types::Error;
 use switchyard_sdk::{Call, Event, TimerId};
 
 /// How long the invitee waits before it tells its holder again what became
-/// of its call, when the host would not take the message (too many queued
-/// for that call).
+/// of its call, when the host refused the message (one call into the guest
+/// sends only so many). A message the host took may still be dropped,
+/// unseen, when too many wait for the holder: that one is not told again.
 const TELL_RETRY: Duration = Duration::from_millis(200);
 /// How many times it tells it at most (five seconds' worth).
 const TELL_ATTEMPTS: u32 = 25;
@@ -38,7 +39,7 @@ pub struct Invitee {
     untold: Option<Untold>,
 }
 
-/// News for the holder that the host would not take.
+/// News for the holder that the host refused.
 #[derive(Debug)]
 struct Untold {
     message: Message,

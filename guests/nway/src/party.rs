@@ -19,9 +19,14 @@ use switchyard_sdk::types::{Error, InviteInfo};
 use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, TimerId};
 
 /// How long the callee's side waits before it tells the caller's side again
-/// that it answered, when the host would not take the message (too many
-/// queued for that call).
+/// that it answered, when the host refused the message (one call into the
+/// guest sends only so many): a message the host took may still be dropped,
+/// unseen, when too many wait for the caller's side.
 const ANSWERED_RETRY: Duration = Duration::from_millis(200);
+/// How long a side waits, out of the bridge, for the other side's word that
+/// it escalated the call into a room ([`Message::Join`]); then, the word lost,
+/// it hangs up, left in no room with nobody to talk to.
+const JOIN_WAIT: Duration = Duration::from_secs(10);
 
 /// One side of a two-party call.
 #[derive(Debug)]
@@ -45,6 +50,9 @@ pub struct Party {
     /// The callee's side: the timer that tells the caller's side again that
     /// it answered.
     answered_retry: Option<TimerId>,
+    /// The other side left the bridge, into a room it escalated the call
+    /// into: the timer that ends the wait for its word ([`JOIN_WAIT`]).
+    join_wait: Option<TimerId>,
     /// The two sides were bridged again after an escalation that found no
     /// room: the host no longer ends one side's call with the other's, so
     /// this side ends the other's when its own ends. Unset when the other
@@ -93,6 +101,7 @@ impl Party {
                 gives_way: false,
                 answered: false,
                 answered_retry: None,
+                join_wait: None,
                 unlinked: false,
                 keys: TimedKeys::default(),
             }),
@@ -120,6 +129,7 @@ impl Party {
             gives_way: true,
             answered: false,
             answered_retry: None,
+            join_wait: None,
             unlinked: false,
             keys: TimedKeys::default(),
         }
@@ -142,6 +152,13 @@ impl Party {
                 self.tell_answered(call);
             }
             Event::Timer(id) if self.answered_retry == Some(id) => self.tell_answered(call),
+            Event::Timer(id) if self.join_wait == Some(id) => {
+                log(
+                    Level::Warn,
+                    &format!("{call}: the other side left the bridge but never said which room"),
+                );
+                let _ = call.hangup();
+            }
             Event::Dtmf(key) if self.holds_codes => {
                 let codes = Codes::new([(settings.codes.escalate.clone(), Escalate)]);
                 match self
@@ -159,8 +176,9 @@ impl Party {
             Event::Timer(id) => {
                 self.keys.timed_out(id);
             }
-            // The other side escalated (it is in a room now), or its call ended before it
-            // heard it was unlinked: then nobody is left to talk to.
+            // The other side escalated (it is in a room now, and says which, or bridges
+            // this side again when it found none), or its call ended before it heard it
+            // was unlinked: then nobody is left to talk to.
             Event::Unbridged => {
                 let unlinked = std::mem::take(&mut self.unlinked);
                 if unlinked
@@ -170,6 +188,9 @@ impl Party {
                     )
                 {
                     let _ = call.hangup();
+                } else {
+                    self.stop_waiting_for_join(call);
+                    self.join_wait = call.start_timer(JOIN_WAIT).ok();
                 }
             }
             Event::Hangup if self.unlinked => {
@@ -181,8 +202,8 @@ impl Party {
     }
 
     /// Tells the caller's side that the callee answered; while the host
-    /// refuses the message for a full queue, again every [`ANSWERED_RETRY`],
-    /// as without it the caller's escalate code would never count.
+    /// refuses the message, again every [`ANSWERED_RETRY`], as without it
+    /// the caller's escalate code would never count.
     fn tell_answered(&mut self, call: &Call) {
         self.answered_retry = match self.peer.send_message(&Message::Answered.encode()) {
             // Told, or the caller is gone.
@@ -205,31 +226,54 @@ impl Party {
                 None
             }
             // The other side claimed the room for both: it takes this side.
-            Message::Join(room) => {
-                let entered = Participant::enter(
-                    call,
-                    room.clone(),
-                    self.own_number.clone(),
-                    self.own_from.clone(),
-                    settings.escalated_options,
-                    Admission::MEMBER,
-                );
-                entered
-                    .inspect_err(|(why, _)| {
-                        // Nobody is left to talk to: the other side is out of the bridge.
-                        log(
-                            Level::Info,
-                            &format!("{call}: not let into room {room}: {why}"),
-                        );
-                        let _ = call.hangup();
-                    })
-                    .ok()
-            }
+            Message::Join(room) => self.follow(call, settings, room),
+            // Bridged again: the other side found no room.
             Message::Unlinked => {
                 self.unlinked = true;
+                self.stop_waiting_for_join(call);
                 None
             }
             _ => None,
+        }
+    }
+
+    /// The other side escalated the call into `room`: this side goes into
+    /// it, keeping it the escalation's ([`room::follow_escalation`]). Nobody
+    /// is left to talk to if it cannot: the other side is out of the bridge.
+    fn follow(&mut self, call: &Call, settings: &Settings, room: String) -> Option<Participant> {
+        self.stop_waiting_for_join(call);
+        let listed = JoinOptions {
+            number: self.own_number.clone(),
+            reason: "escalating".to_owned(),
+            participant_id: settings.escalated_options.to_string(),
+        };
+        let entered = match room::follow_escalation(&self.peer, call, &room, &listed) {
+            Claim::Taken => Participant::enter(
+                call,
+                room.clone(),
+                self.own_number.clone(),
+                self.own_from.clone(),
+                settings.escalated_options,
+                Admission::MEMBER,
+            ),
+            Claim::Busy => Err(("taken by another conference, or locked", "call_failed")),
+            Claim::GaveUp => Err(("the host could not put it there", "call_failed")),
+        };
+        entered
+            .inspect_err(|(why, _)| {
+                log(
+                    Level::Info,
+                    &format!("{call}: not let into room {room}: {why}"),
+                );
+                let _ = call.hangup();
+            })
+            .ok()
+    }
+
+    /// No longer waits for the other side's word of its room ([`JOIN_WAIT`]).
+    fn stop_waiting_for_join(&mut self, call: &Call) {
+        if let Some(timer) = self.join_wait.take() {
+            call.cancel_timer(timer);
         }
     }
 

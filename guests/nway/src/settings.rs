@@ -1,6 +1,7 @@
 //! The guest's settings, read from its config table (`[guests.nway.config]`).
 
 use crate::caller_id;
+use crate::digits::MAX_KEYS;
 use crate::keys::{KICK_LAST_CODE, LEAVE_CODE, LOCK_CODE, MUTE_CODE, NamedCode, first_shadowing};
 use crate::options::Options;
 use regex_lite::Regex;
@@ -11,6 +12,8 @@ use switchyard_sdk::source_limit::{self, Policy, SourceGuard};
 
 /// The key prefix of the per-source records of wrong pins.
 const PIN_FAILURES_PREFIX: &str = "pin_failures/";
+/// The most keys of a feature code.
+const MAX_CODE_KEYS: usize = 8;
 
 /// Who may use the feature codes of a two-party call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -378,25 +381,33 @@ fn regex(key: &str, text: &str) -> Result<Regex, String> {
     Regex::new(text).map_err(|e| format!("{key}: {text:?} is not a regular expression: {e}"))
 }
 
+/// A feature code: keys of the keypad, at most [`MAX_CODE_KEYS`].
 fn code(key: &str, text: &str) -> Result<String, String> {
+    keypad_keys(key, text, MAX_CODE_KEYS)
+}
+
+/// `text`, the value of `key`, as keys of the keypad, at most `max` of them.
+fn keypad_keys(key: &str, text: &str, max: usize) -> Result<String, String> {
     match text
         .chars()
         .find(|c| !matches!(c, '0'..='9' | '*' | '#' | 'A'..='D'))
     {
         Some(c) => Err(format!("{key}: {text:?} has {c:?}, which is no key")),
-        None if text.len() > 8 => Err(format!("{key}: {text:?} is longer than 8 keys")),
+        None if text.len() > max => Err(format!("{key}: {text:?} is longer than {max} keys")),
         None => Ok(text.to_owned()),
     }
 }
 
 /// A room's pin: keys a caller can type into a pin entry, where `#` ends
-/// the entry and `*` cancels it, so neither can be part of a pin.
+/// the entry and `*` cancels it, so neither can be part of a pin; and at
+/// most as many as an entry takes ([`MAX_KEYS`], as for a pin a `D` caller
+/// sets).
 fn pin_code(key: &str, text: &str) -> Result<String, String> {
     match text.chars().find(|c| matches!(c, '*' | '#')) {
         Some(c) => Err(format!(
             "{key}: {text:?} has {c:?}, which ends or cancels a pin entry: no caller could type it"
         )),
-        None => code(key, text),
+        None => keypad_keys(key, text, MAX_KEYS),
     }
 }
 
@@ -607,6 +618,22 @@ mod tests {
             ("escalated_options", "M"),
         ];
         assert!(load(&nobody_invites).is_ok(), "no participant may invite");
+    }
+
+    #[test]
+    fn a_room_pin_takes_as_many_keys_as_a_pin_entry() {
+        let pin_of = |pin: &str| {
+            let rooms = format!(r#"{{ "1" = {{ pin = "{pin}" }} }}"#);
+            load(&[("rooms", &rooms)]).map(|settings| settings.rooms["1"].pin.clone())
+        };
+        for keys in 9..=32 {
+            let pin = "1".repeat(keys);
+            assert_eq!(pin_of(&pin), Ok(Some(pin.clone())), "{keys} keys");
+        }
+        let error = pin_of(&"1".repeat(33)).unwrap_err();
+        assert!(error.ends_with("is longer than 32 keys"), "{error}");
+        let code = load(&[("escalate_code", "123456789")]).unwrap_err();
+        assert!(code.ends_with("is longer than 8 keys"), "{code}");
     }
 
     #[test]
