@@ -125,7 +125,7 @@ pub struct Prompt {
 
 impl Prompt {
     /// The largest WAV file a prompt is read from, 64 MiB: over six minutes of 44.1 kHz
-    /// 16-bit stereo music, an hour of 8 kHz 16-bit mono. Decoding holds 8 bytes for each
+    /// 16-bit stereo music, an hour of 8 kHz 16-bit mono. Decoding holds 4 bytes for each
     /// frame of the file while its rate is converted.
     pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
@@ -211,7 +211,7 @@ fn pcm_mono(
     format: PcmFormat,
     channels: u16,
     frames: usize,
-) -> Result<Vec<f64>, PromptError> {
+) -> Result<Vec<f32>, PromptError> {
     let reader = WavReader::new(Cursor::new(bytes))?;
     let mono = match format {
         PcmFormat::Float32 => mono(read(reader, |s: f32| s.to_sample()), channels, frames),
@@ -228,13 +228,14 @@ fn pcm_mono(
 }
 
 /// Each frame of the interleaved `samples` (full scale ±1.0) of `channels` channels (none
-/// counts as one), the average of its channels; a last frame short of a channel is left out.
+/// counts as one), the average of its channels, as an `f32` (4 bytes a frame, as precise as a
+/// 24-bit sample); a last frame short of a channel is left out.
 /// Room is made for `frames` frames at first. The first error is the outcome.
 fn mono<E>(
     samples: impl Iterator<Item = Result<f64, E>>,
     channels: u16,
     frames: usize,
-) -> Result<Vec<f64>, E> {
+) -> Result<Vec<f32>, E> {
     let channels = usize::from(channels.max(1));
     let mut mono = Vec::with_capacity(frames);
     let (mut sum, mut summed) = (0.0, 0);
@@ -242,7 +243,7 @@ fn mono<E>(
         sum += sample?;
         summed += 1;
         if summed == channels {
-            mono.push(sum / channels as f64);
+            mono.push((sum / channels as f64) as f32);
             (sum, summed) = (0.0, 0);
         }
     }

@@ -302,7 +302,8 @@ impl Recorder {
         let (tap, frames) = recording_queue(QUEUE_FRAMES);
         let mut writing = lock(&self.writing);
         let exists = || invalid(&format!("exists already in {}", dir.display()));
-        // A file removed by hand while its recording goes on is still that recording's.
+        // A file removed by hand while its recording goes on is still that recording's, until
+        // its writer finds it gone and stops (at its next checkpoint).
         if writing.files.contains_key(&path) {
             return Err(if path.exists() {
                 exists()
@@ -500,6 +501,10 @@ fn finish(mut written: Written, outcome: std::io::Result<Option<writer::Written>
                 %path,
                 "recording failed before any audio reached its file: removed: {e}"
             );
+        }
+        // A file deleted while being written (see `writer::write`): no failure of the server.
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            tracing::warn!(%path, "recording stopped: {e}");
         }
         Err(e) => tracing::error!(
             %path,
@@ -796,6 +801,51 @@ mod tests {
         assert!(!recorder.writers().wait(std::time::Duration::ZERO));
         second.abandon();
         assert!(recorder.writers().wait(std::time::Duration::ZERO));
+    }
+
+    #[test]
+    fn a_recording_whose_file_is_deleted_by_hand_stops_and_frees_its_name() {
+        let (dir, recorder) = recorder();
+        let (_tap, recording) = recorder.create("board", false).unwrap();
+        let path = dir.path().join("board.wav");
+        let mix = File::options().write(true).open(&path).unwrap();
+        let written = started(recording);
+        let frame = || switchyard_media::RecordedFrame {
+            rate: 8000,
+            dropped_before: 0,
+            samples: vec![1; 160].into(),
+        };
+        let (sender, frames) = std::sync::mpsc::sync_channel(1);
+        sender.send(frame()).unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let outcome = writer::write(
+                frames,
+                mix,
+                wav_file::MAX_SAMPLES,
+                &Space::new(1 << 30, None),
+                &mut |leg, _| panic!("no track to open, yet {leg:?} was asked for"),
+            );
+            finish(written, outcome);
+            done.send(())
+        });
+        std::fs::remove_file(&path).unwrap();
+        // The tap is still there: the writer ends on its own, or never.
+        finished
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the recording stops once its file is deleted");
+        assert!(
+            sender.send(frame()).is_err(),
+            "the queue is gone, so the worker ends the room's recording"
+        );
+        assert!(recorder.writers().wait(std::time::Duration::ZERO));
+        assert_eq!(
+            recorder.delete("board.wav"),
+            Err(DeleteError::NotFound("board.wav".into())),
+            "written no more"
+        );
+        let (_tap, again) = recorder.create("board", false).unwrap();
+        again.abandon();
     }
 
     #[test]

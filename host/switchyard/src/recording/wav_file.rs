@@ -10,7 +10,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// The most bytes of a file name (Linux's `NAME_MAX`).
@@ -213,6 +213,12 @@ impl WavFile {
     /// this file's own: one that befell it since the last sync.
     pub fn sync(&self) -> std::io::Result<()> {
         self.file.sync_data()
+    }
+
+    /// Whether the file has lost its last name (deleted by hand, or its directory removed)
+    /// while open: it still takes space, unseen in its directory, until it is closed.
+    pub fn is_deleted(&self) -> std::io::Result<bool> {
+        Ok(self.file.metadata()?.nlink() == 0)
     }
 
     /// The file's length with every sample written.

@@ -62,7 +62,10 @@ pub type OpenTrack<'a> = dyn FnMut(LegId, u32) -> std::io::Result<WavFile> + 'a;
 /// silence of its length in every file. `None`: no frame came, and the file is left as it
 /// was. The queue is dropped on return, with the rest unread, so the worker stops recording:
 /// on full files, and on an error, after which the files hold what was written up to the
-/// last checkpoint.
+/// last checkpoint. A file deleted while being written (by hand, or with its directory) is
+/// an error too, found at the next checkpoint, and the only one of kind
+/// [`NotFound`](std::io::ErrorKind::NotFound): it would otherwise grow unseen, outside every
+/// measure of the space, until the recording ends.
 pub fn write(
     frames: Receiver<RecordedFrame>,
     file: File,
@@ -235,6 +238,7 @@ impl Files {
     /// Brings every file up to date, then syncs each to disk: the outcome is that of the
     /// recording's own files alone, whatever other files on their file system do.
     fn checkpoint(&mut self) -> std::io::Result<()> {
+        self.check_not_deleted()?;
         // Every file is updated before any is synced, so that one journal commit (on ext4,
         // XFS) tends to carry all their new sizes. A sync of the whole file system (`syncfs`)
         // would cost fewer calls, but reports any write error on that file system since the
@@ -249,6 +253,27 @@ impl Files {
         }
         Ok(())
     }
+
+    /// Fails, naming the file, when one of the files was deleted while being written.
+    fn check_not_deleted(&self) -> std::io::Result<()> {
+        if self.mix.is_deleted()? {
+            return Err(deleted("the recording's file"));
+        }
+        for (leg, track) in &self.tracks {
+            if track.is_deleted()? {
+                return Err(deleted(&format!("the track of call {}", CallId(leg.0))));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The error of a recording whose file `what` was deleted while being written.
+fn deleted(what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::NotFound,
+        format!("{what} was deleted while being recorded"),
+    )
 }
 
 #[cfg(test)]
@@ -327,6 +352,46 @@ mod tests {
         files.tracks.insert(LegId(2), unsyncable());
         let error = files.checkpoint().unwrap_err();
         assert_eq!(error.raw_os_error(), Some(libc::EINVAL), "{error}");
+    }
+
+    #[test]
+    fn a_file_deleted_while_being_written_ends_the_recording_at_the_next_checkpoint() {
+        let a = LegId(1);
+        for (deleted, named) in [("mix.wav", "the recording's file"), ("1.wav", "call c1")] {
+            let dir = tempfile::tempdir().unwrap();
+            let file = File::create(dir.path().join("mix.wav")).unwrap();
+            let (sender, frames) = std::sync::mpsc::sync_channel(8);
+            sender.send(tracked(160, 1, 0, &[(a, 10)])).unwrap();
+            let tracks = dir.path().to_owned();
+            let (done, finished) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut open_track = |leg: LegId, rate| {
+                    WavFile::create_new(&tracks.join(format!("{}.wav", leg.0)), rate)
+                };
+                done.send(write(frames, file, MAX_SAMPLES, &plenty(), &mut open_track))
+            });
+            let track = dir.path().join("1.wav");
+            let opened = Instant::now();
+            while !track.exists() && opened.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            std::fs::remove_file(dir.path().join(deleted)).unwrap();
+            // The tap is still there: the writer ends on its own, or never.
+            let error = finished
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the writer stops once a file of its recording is deleted")
+                .unwrap_err();
+            assert_eq!(error.kind(), std::io::ErrorKind::NotFound, "{deleted}");
+            let message = error.to_string();
+            assert!(
+                message.contains(named) && message.contains("deleted while being recorded"),
+                "{message}"
+            );
+            assert!(
+                sender.send(tracked(160, 2, 0, &[])).is_err(),
+                "the queue is gone, so the worker ends the recording"
+            );
+        }
     }
 
     #[test]
