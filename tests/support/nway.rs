@@ -1,7 +1,7 @@
 //! The nway guest end to end: a server routing every call to it, callers
 //! and callees, and what they hear.
 
-use super::audio::power;
+use super::audio::{peak_power, power};
 use super::phone::{Listening, Phone};
 use super::server::{Server, base_config};
 use super::xmlrpc::python;
@@ -11,6 +11,9 @@ use std::time::Duration;
 pub const DEADLINE: Duration = Duration::from_secs(10);
 /// One second of 8 kHz audio.
 const SECOND: usize = 8_000;
+/// What a window's first 300 ms may hold of before it, while the room's
+/// jitter buffer fills: the samples [`assert_never_hears`] skips.
+const SETTLING: usize = 2_400;
 /// A tone at least this strong is heard.
 pub const HEARD: f64 = 0.01;
 /// A tone at most this strong is not.
@@ -92,6 +95,24 @@ pub fn assert_not_hears(heard: &[i16], tone: f64, who: &str) {
     assert!(
         level < NOT_HEARD,
         "expected {who} not to hear {tone} Hz (below {NOT_HEARD}), got {level:.2e}"
+    );
+}
+
+/// Asserts that `who` heard `tone` in no 60 ms of `heard` once the room's
+/// jitter buffer settled: not a moment of it, where [`assert_not_hears`]
+/// looks at the last second only.
+pub fn assert_never_hears(heard: &[i16], tone: f64, who: &str) {
+    assert!(
+        heard.len() >= SETTLING + SECOND,
+        "expected {who} to hear {} samples at least, heard {}",
+        SETTLING + SECOND,
+        heard.len()
+    );
+    let level = peak_power(&heard[SETTLING..], tone);
+    eprintln!("{who} hears {tone} Hz at {level:.2e} at most");
+    assert!(
+        level < NOT_HEARD,
+        "expected {who} never to hear {tone} Hz (below {NOT_HEARD}), got {level:.2e}"
     );
 }
 
