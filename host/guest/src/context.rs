@@ -16,7 +16,7 @@ const MAX_PROMPTS: usize = 256;
 const MAX_TIMER_MS: u32 = 86_400_000;
 /// Longer guest log lines (as written, escapes included) are cut here, so a
 /// guest cannot flood the log.
-const MAX_LOG_LINE: usize = 4096;
+pub(crate) const MAX_LOG_LINE: usize = 4096;
 
 /// The data of one guest instance's store.
 pub(crate) struct Context {
@@ -98,11 +98,12 @@ impl Context {
     }
 }
 
-/// `message` as one line of the host's log, cut to [`MAX_LOG_LINE`] bytes
+/// `message`, a text of the guest's choosing (a log line, a trap naming its
+/// functions), as one line of the host's log, cut to [`MAX_LOG_LINE`] bytes
 /// (and `…`): its control characters and Unicode line and paragraph
 /// separators, which would end the line and let the rest pass for lines of
 /// the host's own, are written as Rust escapes them (`\n`, `\r`, `\u{1b}`).
-fn one_line(message: &str) -> String {
+pub(crate) fn one_line(message: &str) -> String {
     let mut line = String::with_capacity(message.len().min(MAX_LOG_LINE));
     for c in message.chars() {
         let escaped = c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');

@@ -1,6 +1,6 @@
 //! One instance of a guest: the exports the host calls, each under a deadline.
 
-use crate::context::Context;
+use crate::context::{Context, one_line};
 use crate::exports::Exports;
 use crate::guest::arm;
 use crate::runtime::Resolved;
@@ -49,7 +49,9 @@ pub enum GuestError {
         guest: String,
         /// The export that was running.
         export: &'static str,
-        /// The trap, as wasmtime describes it.
+        /// The trap, as wasmtime describes it (its backtrace naming the
+        /// guest's modules and functions as the guest chose), written as one
+        /// line of the log as a guest's log lines are.
         message: String,
     },
     /// The guest returned a value tree that is not a tree.
@@ -74,7 +76,7 @@ impl GuestError {
             GuestError::Trap {
                 guest,
                 export,
-                message: format!("{error:#}"),
+                message: one_line(&format!("{error:#}")),
             }
         }
     }
@@ -182,5 +184,88 @@ impl Instance {
                 self.guest
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MAX_LOG_LINE;
+    use wasmtime::{Engine, Module};
+
+    /// `n` as unsigned LEB128.
+    fn leb128(mut n: usize) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        loop {
+            let low = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                bytes.push(low);
+                return bytes;
+            }
+            bytes.push(low | 0x80);
+        }
+    }
+
+    /// `bytes` preceded by their length.
+    fn sized(bytes: &[u8]) -> Vec<u8> {
+        [leb128(bytes.len()), bytes.to_vec()].concat()
+    }
+
+    /// A section (or name subsection) of id `id` holding `body`.
+    fn section(id: u8, body: &[u8]) -> Vec<u8> {
+        [vec![id], sized(body)].concat()
+    }
+
+    /// A core module whose one export `f`, named `function` in its name
+    /// section as the module is named `module`, traps at once.
+    fn trapping_module(module: &str, function: &str) -> Vec<u8> {
+        let names = [
+            sized(b"name"),
+            section(0, &sized(module.as_bytes())),
+            section(1, &[vec![1, 0], sized(function.as_bytes())].concat()),
+        ]
+        .concat();
+        [
+            b"\0asm\x01\0\0\0".to_vec(),
+            section(1, &[1, 0x60, 0, 0]),
+            section(3, &[1, 0]),
+            section(7, &[vec![1], sized(b"f"), vec![0, 0]].concat()),
+            // One body: no locals, `unreachable`, `end`.
+            section(10, &[1, 3, 0, 0x00, 0x0b]),
+            section(0, &names),
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn a_trap_is_one_line_of_the_log_however_the_guest_named_its_functions() {
+        let forged = format!(
+            "f\nERROR switchyard: forged\r{}",
+            "x".repeat(3 * MAX_LOG_LINE)
+        );
+        let engine = Engine::default();
+        let module =
+            Module::new(&engine, trapping_module("m\nforged", &forged)).expect("a valid module");
+        let mut store = Store::new(&engine, ());
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).expect("an instance");
+        let f = instance
+            .get_typed_func::<(), ()>(&mut store, "f")
+            .expect("the export");
+        let trap = f.call(&mut store, ()).expect_err("`unreachable` traps");
+        let error = GuestError::from_wasmtime("g", "on-event", trap);
+        let GuestError::Trap { message, .. } = &error else {
+            panic!("a trap, not {error:?}");
+        };
+        assert!(
+            message.contains(r"m\nforged!f\nERROR switchyard: forged\rxxx"),
+            "{message}"
+        );
+        assert!(!error.to_string().contains(['\n', '\r']), "{error}");
+        assert!(
+            message.len() <= MAX_LOG_LINE + '…'.len_utf8(),
+            "{}",
+            message.len()
+        );
     }
 }

@@ -58,6 +58,8 @@ const MAX_QUEUED_AT_ALL: usize = 4 * MAX_QUEUED;
 /// How long the work still queued when the executor is stopped (at shutdown: the calls'
 /// ends, which guests write records on) goes on being run.
 const DRAIN: Duration = Duration::from_secs(2);
+/// The stack of each guest thread, reserved whole and used as touched.
+const GUEST_THREAD_STACK: usize = 8 << 20;
 /// The one key the lines saying a call was refused for want of an instance are throttled
 /// under.
 const REFUSED: &str = "refused";
@@ -184,14 +186,31 @@ impl Drop for ServingGuard {
 /// its own, made before the call is placed so that a call that can have none
 /// (no slot free, an instance that fails to start) is refused to its placer
 /// as `failed` rather than placed without call logic. `None` off the guest
-/// threads (a control request's instance): such a call gets its instance of
-/// the current version when its `Dialed` op runs.
+/// threads (a control request's instance), and while a placement makes its
+/// instance (a call its start functions place): such a call gets its instance
+/// of the current version when its `Dialed` op runs.
 pub fn placed_instance(guest: &str) -> Option<Result<PlacedInstance, Error>> {
-    SERVING.with_borrow(|serving| {
-        serving
-            .as_ref()
-            .map(|serving| serving.executor.place(serving, guest))
-    })
+    placing(|serving| serving.executor.place(serving, guest))
+}
+
+/// Runs `place` on the guest work this thread runs, if any, with [`SERVING`]
+/// taken out meanwhile and put back after, a panic included.
+fn placing<T>(place: impl FnOnce(&Serving) -> T) -> Option<T> {
+    // The instance a placement makes runs its start functions on this thread:
+    // a call one of them places must not be placed by the guest work again,
+    // each nested placement a store with a wasm stack allowance of its own,
+    // until the thread's stack overflows and aborts the process.
+    let taken = TakenServing(SERVING.take());
+    taken.0.as_ref().map(place)
+}
+
+/// What [`SERVING`] held, put back when dropped.
+struct TakenServing(Option<Serving>);
+
+impl Drop for TakenServing {
+    fn drop(&mut self) {
+        SERVING.set(self.0.take());
+    }
 }
 
 /// An instance made for a placed call ([`placed_instance`]), holding its
@@ -543,6 +562,14 @@ impl GuestExecutor {
                 let guard = vitals.guard(format!("guest thread {n}"));
                 std::thread::Builder::new()
                     .name(format!("guest-{n}"))
+                    // Wasmtime lets each store's wasm take up to its `max_wasm_stack`
+                    // (512 KiB, the runtime keeps the default) below where it is entered,
+                    // and a guest thread can be in two stores at once: the guest work's
+                    // and, while a call it places gets its instance, that instance's
+                    // start functions' (see `placing`). With the host's frames around
+                    // them, Rust's default of 2 MiB leaves too little to be sure a guest
+                    // cannot run the thread into its guard page, which aborts the process.
+                    .stack_size(GUEST_THREAD_STACK)
                     .spawn(move || {
                         let _guard = guard;
                         let _ending = Ending(shared.clone());
@@ -1167,6 +1194,34 @@ mod tests {
         assert_eq!(unless_panicked(CallId(1), || 7), Some(7));
         let caught = unless_panicked(CallId(1), || -> u32 { panic!("a bug in an import") });
         assert_eq!(caught, None);
+    }
+
+    #[test]
+    fn a_call_placed_while_guest_work_places_one_is_not_placed_by_that_work_again() {
+        let harness = Harness::new(GuestLimits::default());
+        let shared = harness.executor.shared.clone();
+        let version = shared
+            .guests
+            .lease("webconference")
+            .expect("the guest loaded")
+            .version();
+        let _serving = ServingGuard::enter(Serving {
+            executor: shared,
+            version,
+            call: CallId(1),
+        });
+        let placed = placed_instance("webconference");
+        assert!(matches!(placed, Some(Ok(_))), "guest work places a call");
+        drop(placed);
+        // As a start function of the instance being made would dial.
+        let nested = placing(|_| placed_instance("webconference").map(|placed| placed.is_ok()));
+        assert_eq!(nested, Some(None), "placed as outside guest work");
+        let in_panic = std::panic::catch_unwind(|| placing(|_| panic!("a bug in a placement")));
+        assert!(in_panic.is_err());
+        assert!(
+            SERVING.with_borrow(Option::is_some),
+            "the guest work's serving is back"
+        );
     }
 
     #[test]
