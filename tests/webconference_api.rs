@@ -280,13 +280,26 @@ fn admin_pins_change_and_invited_participants_are_found_three_ways() {
     );
 
     // A name that can be no room is refused, not answered as if opened.
-    assert_eq!(
-        fault(&server, "s.roomCreate('')"),
-        "(300, 'no room can be named \"\": a room name has 1 to 64 characters')"
-    );
+    let rule = "a room name has 1 to 64 characters and is neither . nor ..";
+    for (call, name) in [
+        (
+            "s.roomCreate('')",
+            "roomCreate: argument 1: no room can be named \"\"",
+        ),
+        (
+            "s.roomCreate('.')",
+            "roomCreate: argument 1: no room can be named \".\"",
+        ),
+        (
+            "s.addParticipant('..', 'p-9', '558')",
+            "addParticipant: argument 1: no room can be named \"..\"",
+        ),
+    ] {
+        assert_eq!(fault(&server, call), format!("(300, '{name}: {rule}')"));
+    }
     let too_long = fault(&server, "s.addParticipant('7' * 65, 'p-9', '558')");
     assert!(
-        too_long.starts_with("(300, 'no room can be named \"7777"),
+        too_long.starts_with("(300, 'addParticipant: argument 1: no room can be named \"7777"),
         "{too_long}"
     );
 
@@ -475,14 +488,14 @@ fn dialout_policy_refuses_callees_not_allowed_and_too_many_dialouts() {
     let domain = callee.addr.to_string();
     let dialout = |callee: &str| dial_out(&server, &room, &pin, &domain, callee);
     assert_eq!(dialout("bob"), "[2, 'callee not allowed', '']");
-    // Refused by the host (no host part in the Request-URI), or for a header
-    // line that is not one.
+    // Refused by the host, which says why (no host part in the Request-URI),
+    // or for a header line that is not one.
     assert_eq!(
         wc(
             &server,
             &format!("s.dialout({room:?}, {pin:?}, '100', 'conf', '', '', '')")
         ),
-        "[2, 'failed', '']"
+        "[2, 'failed: dial URI \"sip:100@\" has no host', '']"
     );
     assert_eq!(
         wc(
@@ -561,7 +574,10 @@ fn an_adminpin_too_long_to_keep_is_refused_before_any_room_is_opened() {
                 &server,
                 &format!("s.changeRoomAdminpin({room:?}, {pin:?}, {long})")
             ),
-            format!("(300, 'argument 3: an adminpin has at most 4096 bytes, got {bytes}')")
+            format!(
+                "(300, 'changeRoomAdminpin: argument 3: an adminpin has at most 4096 bytes, \
+                 got {bytes}')"
+            )
         );
     }
     assert_eq!(
@@ -572,15 +588,18 @@ fn an_adminpin_too_long_to_keep_is_refused_before_any_room_is_opened() {
 
     let unknown = random_room();
     let long = "'7' * 70000";
-    for call in [
-        format!("s.roomInfo({unknown:?}, {long})"),
-        format!("s.kickout({unknown:?}, {long}, 'tag')"),
-        format!("s.mute({unknown:?}, {long}, '')"),
-        format!("s.dialout({unknown:?}, {long}, '100', 'conf', 'example.com', '', '')"),
+    for (function, rest) in [
+        ("roomInfo", ""),
+        ("kickout", ", 'tag'"),
+        ("mute", ", ''"),
+        ("dialout", ", '100', 'conf', 'example.com', '', ''"),
     ] {
+        let call = format!("s.{function}({unknown:?}, {long}{rest})");
         assert_eq!(
             fault(&server, &call),
-            "(300, 'argument 2: an adminpin has at most 4096 bytes, got 70000')",
+            format!(
+                "(300, '{function}: argument 2: an adminpin has at most 4096 bytes, got 70000')"
+            ),
             "{call}"
         );
     }

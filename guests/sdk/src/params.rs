@@ -2,9 +2,9 @@
 //!
 //! SEMS's XML-RPC bridge answers fault 300 when a function gets the wrong number
 //! or types of arguments; [`Params`] does the same, naming the function, the
-//! position and what was expected, but takes an integer for a string and a
-//! decimal string for an integer, which SEMS refuses (see [`Params::string`]
-//! and [`Params::int`]).
+//! position, what was expected and the kind of value given, but takes an
+//! integer for a string and a decimal string for an integer, which SEMS
+//! refuses (see [`Params::string`] and [`Params::int`]).
 
 use crate::control::Fault;
 use crate::{Value, fault};
@@ -77,18 +77,25 @@ impl<'a> Params<'a> {
         }
     }
 
+    /// Fault 300 for the argument at `index` (from 0) that the function
+    /// refuses for `problem`: the message names the function and the
+    /// argument, as the type checks' do (`roomCreate: argument 1: …`).
+    pub fn refuse(&self, index: usize, problem: &str) -> Fault {
+        self.fault_at(index, &format!(": {problem}"))
+    }
+
+    // The value's kind, never the value: a client's argument may be
+    // megabytes long, and the message is logged and sent back whole.
     fn wrong(&self, index: usize, wanted: &str, got: Option<&Value>) -> Fault {
-        let got = match got {
-            None => "nothing".to_owned(),
-            Some(value) => format!("{value:?}"),
-        };
+        let got = got.map_or("nothing", Value::kind);
+        self.fault_at(index, &format!(" must be {wanted}, got {got}"))
+    }
+
+    /// Fault 300: the function's name, the argument's position and `rest`.
+    fn fault_at(&self, index: usize, rest: &str) -> Fault {
         fault(
             WRONG_ARGUMENTS,
-            format!(
-                "{}: argument {} must be {wanted}, got {got}",
-                self.function,
-                index + 1
-            ),
+            format!("{}: argument {}{rest}", self.function, index + 1),
         )
     }
 }
@@ -122,10 +129,47 @@ mod tests {
         assert_eq!(p.string(0).unwrap(), "123");
         assert_eq!(p.int(1).unwrap(), 42);
         let err = p.string(2).unwrap_err();
+        assert_eq!(err.message, "f: argument 3 must be a string, got boolean");
+        assert!(p.int(0).is_ok());
+    }
+
+    #[test]
+    fn a_wrong_argument_is_named_by_its_kind_never_its_value() {
+        let values = vec![
+            Value::Base64(vec![7; 700 * 1024]),
+            Value::Array(vec![Value::from("x".repeat(1024))]),
+            Value::from("many"),
+        ];
+        let p = Params::new("roomInfo", &values, 1, 3).unwrap();
+        let err = p.string(0).unwrap_err();
+        assert_eq!(err.code, WRONG_ARGUMENTS);
         assert_eq!(
             err.message,
-            "f: argument 3 must be a string, got Bool(true)"
+            "roomInfo: argument 1 must be a string, got base64"
         );
-        assert!(p.int(0).is_ok());
+        assert_eq!(
+            p.int(1).unwrap_err().message,
+            "roomInfo: argument 2 must be an integer, got array"
+        );
+        assert_eq!(
+            p.int(2).unwrap_err().message,
+            "roomInfo: argument 3 must be an integer, got string"
+        );
+        assert_eq!(
+            p.string(3).unwrap_err().message,
+            "roomInfo: argument 4 must be a string, got nothing"
+        );
+    }
+
+    #[test]
+    fn a_refused_argument_is_named_with_its_function() {
+        let values = vec![Value::from("."), Value::from("1")];
+        let p = Params::new("roomCreate", &values, 1, 2).unwrap();
+        let err = p.refuse(0, "no room can be named \".\"");
+        assert_eq!(err.code, WRONG_ARGUMENTS);
+        assert_eq!(
+            err.message,
+            "roomCreate: argument 1: no room can be named \".\""
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::{fields, limits};
 use regex_lite::Regex;
-use switchyard_sdk::types::ParticipantStatus;
+use switchyard_sdk::types::{Error, ParticipantStatus};
 
 /// The most extra header lines one dial-out may carry (the host's limit).
 pub const MAX_HEADERS: usize = 32;
@@ -181,6 +181,25 @@ pub fn check(
         return Err(TOO_MANY);
     }
     Ok(())
+}
+
+/// The reason of a dial-out the host refused to place (`dialout.allow`,
+/// `dialout.max_per_second`, a locked room, a Request-URI without a host,
+/// credentials too long, shutting down…): `failed: ` and the host's text, on
+/// one line, a control character in it (a line break in a room name it
+/// quotes) written as a space. The host's texts are short: the longest quote
+/// a Request-URI, From or To, of at most [`limits::MAX_NUMBER_BYTES`].
+pub fn host_refusal(error: &Error) -> String {
+    let text = match error {
+        Error::NoSuchCall => "no such call",
+        Error::NoSuchRoom => "no such room",
+        Error::WrongState(text) | Error::InvalidArgument(text) | Error::Failed(text) => text,
+    };
+    let line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!("failed: {line}")
 }
 
 /// Whether a participant listed in `status` with `reason` is a dial-out still
@@ -374,6 +393,25 @@ mod tests {
         assert_eq!(check(&all, "sip:1@x", 9, 10), Ok(()));
         assert_eq!(check(&all, "sip:1@x", 10, 10), Err(TOO_MANY));
         assert_eq!(check(&Allow::Nothing, "sip:1@x", 0, 10), Err(NOT_ALLOWED));
+    }
+
+    #[test]
+    fn a_host_refusal_names_its_cause_on_one_line() {
+        let rate = "more than dialout.max_per_second (1) calls placed this second";
+        assert_eq!(
+            host_refusal(&Error::WrongState(rate.to_owned())),
+            format!("failed: {rate}")
+        );
+        let no_host = "dial URI \"sip:100@\" has no host";
+        assert_eq!(
+            host_refusal(&Error::InvalidArgument(no_host.to_owned())),
+            format!("failed: {no_host}")
+        );
+        assert_eq!(
+            host_refusal(&Error::WrongState("room a\r\nb is locked".to_owned())),
+            "failed: room a  b is locked"
+        );
+        assert_eq!(host_refusal(&Error::NoSuchRoom), "failed: no such room");
     }
 
     #[test]

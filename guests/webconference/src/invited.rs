@@ -135,6 +135,9 @@ pub trait InvitationRoom {
     fn swap_invited(&self, expected: Option<&str>, meta: &str) -> Result<bool, Self::Error>;
     /// Whether the room has run out of time.
     fn timed_out(&self) -> bool;
+    /// Whether the room is one of `predefined_rooms`, which the host keeps
+    /// whatever its invitations.
+    fn predefined(&self) -> bool;
     /// Has the host keep the room while it is empty, or not; a failure is
     /// the implementation's to report, the invitations being stored.
     fn set_keep(&self, keep: bool);
@@ -214,7 +217,7 @@ pub fn update<R: InvitationRoom>(
         let meta = encode(&without_taken(list, &joined));
         let swapped = room.swap_invited(stored.as_deref(), &meta);
         if swapped.map_err(NotStored::Refused)? {
-            return Ok(if keep_for_stored(room, meta) {
+            return Ok(if keep_for_stored(room, Some(meta)) {
                 Updated::Stored
             } else {
                 Updated::StoredKeepUnsettled
@@ -224,18 +227,27 @@ pub fn update<R: InvitationRoom>(
     Err(NotStored::Contended)
 }
 
+/// Has the host keep the room, or not, as it is now (see [`update`]): for a
+/// room that stopped being predefined, which keeps it then only for its
+/// invitations. False if others kept rewriting its invitations meanwhile,
+/// as [`Updated::StoredKeepUnsettled`].
+pub fn settle_keep<R: InvitationRoom>(room: &R) -> bool {
+    keep_for_stored(room, room.invited())
+}
+
 /// Has the host keep the room for the invitations stored now, starting
-/// from `written`, the list this instance has just stored. As another
-/// instance may store its list between this one's write and its keep, the
-/// keep is set again as long as the list stored after it is not the one it
-/// was set for: each writer's last keep is for a list still stored after
-/// that keep, so the keep set last is for the list stored last. False if
-/// each of [`MAX_ATTEMPTS`] keeps was for a list replaced by then.
-fn keep_for_stored<R: InvitationRoom>(room: &R, written: String) -> bool {
-    let mut stored = Some(written);
+/// from `written`, the list this instance has just stored (or read). As
+/// another instance may store its list between this one's write and its
+/// keep, the keep is set again as long as the list stored after it is not
+/// the one it was set for: each writer's last keep is for a list still
+/// stored after that keep, so the keep set last is for the list stored
+/// last. A predefined room is kept whatever its list. False if each of
+/// [`MAX_ATTEMPTS`] keeps was for a list replaced by then.
+fn keep_for_stored<R: InvitationRoom>(room: &R, written: Option<String>) -> bool {
+    let mut stored = written;
     for _ in 0..MAX_ATTEMPTS {
         let list = decode(stored.as_deref().unwrap_or_default());
-        room.set_keep(keeps_room(&list, room.timed_out()));
+        room.set_keep(room.predefined() || keeps_room(&list, room.timed_out()));
         let now = room.invited();
         if now == stored {
             return true;
@@ -386,12 +398,14 @@ mod tests {
         );
     }
 
-    /// A room's participants, invitations and keep flag, in memory.
+    /// A room's participants, invitations and keep flag, in memory, and
+    /// whether it is predefined.
     #[derive(Default)]
     struct Room {
         participants: RefCell<Vec<ParticipantInfo>>,
         invited: RefCell<Option<String>>,
         keep: Cell<bool>,
+        predefined: Cell<bool>,
     }
 
     impl Room {
@@ -481,6 +495,10 @@ mod tests {
             false
         }
 
+        fn predefined(&self) -> bool {
+            self.room.predefined.get()
+        }
+
         fn set_keep(&self, keep: bool) {
             run_next(&self.before_keep);
             self.room.keep.set(keep);
@@ -511,6 +529,39 @@ mod tests {
         );
         assert!(room.list().is_empty(), "no invitation left");
         assert!(!room.keep.get(), "the room is not kept");
+    }
+
+    #[test]
+    fn a_predefined_room_stays_kept_once_its_invitations_are_taken() {
+        let room = Room {
+            predefined: Cell::new(true),
+            keep: Cell::new(true),
+            ..Room::default()
+        };
+        let admin = Caller::new(&room);
+        admin.add(&invited("X", "100")).unwrap();
+        room.join("X");
+        assert_eq!(Caller::new(&room).take("X"), Ok(Updated::Stored));
+        assert!(room.list().is_empty(), "no invitation left");
+        assert!(room.keep.get(), "still kept, as predefined");
+    }
+
+    #[test]
+    fn a_room_no_longer_predefined_is_kept_only_for_its_invitations() {
+        let room = Room {
+            predefined: Cell::new(true),
+            keep: Cell::new(true),
+            ..Room::default()
+        };
+        room.predefined.set(false);
+        assert!(settle_keep(&Caller::new(&room)));
+        assert!(!room.keep.get(), "no invitation holds it");
+
+        let admin = Caller::new(&room);
+        admin.add(&invited("X", "100")).unwrap();
+        room.keep.set(false);
+        assert!(settle_keep(&admin));
+        assert!(room.keep.get(), "kept for X");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! The decisions are plain functions ([`routing`], [`admission`], [`adminpin`],
 //! [`call_tag`], [`expiry`], [`dialout`], [`invited`], [`master`],
 //! [`predefined`], [`feedback`], [`finished_muted`], [`muting`], [`remote_party`],
-//! [`limits`], [`listing`], [`lonely_mark`], [`looping_mark`], [`deadline`]) tested natively; the component
+//! [`limits`], [`listing`], [`lonely_mark`], [`looping_mark`], [`entered_mark`], [`deadline`]) tested natively; the component
 //! glue that calls the host is built for `wasm32` only, because a component's
 //! export names cannot be linked into a native library.
 
@@ -21,6 +21,7 @@ pub mod admission;
 pub mod call_tag;
 pub mod deadline;
 pub mod dialout;
+pub mod entered_mark;
 pub mod expiry;
 pub mod feedback;
 pub mod fields;

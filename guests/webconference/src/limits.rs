@@ -12,6 +12,11 @@ pub const MAX_PARTICIPANT_ID_BYTES: usize = 256;
 pub const MAX_NUMBER_BYTES: usize = 2048;
 pub use switchyard_sdk::room_name::{MAX_ROOM_CHARS, is_room_name};
 
+/// What a room name is ([`is_room_name`]), for the messages refusing one.
+pub fn room_name_rule() -> String {
+    format!("a room name has 1 to {MAX_ROOM_CHARS} characters and is neither . nor ..")
+}
+
 /// `id` cut to its first [`MAX_PARTICIPANT_ID_BYTES`], at a character boundary.
 pub fn participant_id(id: &str) -> String {
     cut(id, MAX_PARTICIPANT_ID_BYTES)

@@ -2,7 +2,8 @@
 //! each with its admin pin.
 
 use crate::adminpin::{MAX_PIN_BYTES, can_keep};
-use switchyard_sdk::room_name::{MAX_ROOM_CHARS, is_room_name};
+use crate::limits::room_name_rule;
+use switchyard_sdk::room_name::is_room_name;
 
 /// One predefined room.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,10 +32,9 @@ impl BadEntry {
             BadEntry::NotRoomPin(entry) => {
                 format!("{entry:?} is not <room>:<pin> (entries are separated by ;)")
             }
-            BadEntry::NoRoomName(entry) => format!(
-                "{entry:?} names no room: a room name has 1 to {MAX_ROOM_CHARS} characters \
-                 and is neither . nor .."
-            ),
+            BadEntry::NoRoomName(entry) => {
+                format!("{entry:?} names no room: {}", room_name_rule())
+            }
             BadEntry::PinTooLong(entry) => {
                 let room = entry.split(':').next().unwrap_or_default().trim();
                 format!("the pin of room {room:?} has more than {MAX_PIN_BYTES} bytes")
@@ -72,9 +72,22 @@ pub fn parse(value: &str) -> (Vec<Predefined>, Vec<BadEntry>) {
     (rooms, bad)
 }
 
+/// The rooms the `predefined_rooms` value `before` lists and `now` does not:
+/// no longer predefined.
+pub fn dropped(before: &str, now: &str) -> Vec<String> {
+    let listed: Vec<String> = parse(now).0.into_iter().map(|p| p.room).collect();
+    parse(before)
+        .0
+        .into_iter()
+        .map(|p| p.room)
+        .filter(|room| !listed.contains(room))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use switchyard_sdk::room_name::MAX_ROOM_CHARS;
 
     fn room(room: &str, pin: &str) -> Predefined {
         Predefined {
@@ -132,6 +145,14 @@ mod tests {
             bad[0].problem(),
             "the pin of room \"b\" has more than 4096 bytes"
         );
+    }
+
+    #[test]
+    fn rooms_the_config_no_longer_lists_are_dropped() {
+        assert_eq!(dropped("a:1;b:2;c:3", "b:9;d:4"), ["a", "c"]);
+        assert_eq!(dropped("a:1", "a:2"), Vec::<String>::new(), "a new pin");
+        assert_eq!(dropped("", "a:1"), Vec::<String>::new());
+        assert_eq!(dropped("a:1", ""), ["a"]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::settings::Settings;
 use super::{admin_calls, admin_feedback, admin_master, admin_rooms};
 use crate::adminpin::{self, MAX_PIN_BYTES};
 use switchyard_sdk::control::Fault;
-use switchyard_sdk::params::{Params, WRONG_ARGUMENTS};
+use switchyard_sdk::params::Params;
 use switchyard_sdk::{UNKNOWN_FUNCTION, Value, fault};
 
 /// The functions SEMS's `_list` names, in its order.
@@ -75,22 +75,19 @@ pub fn status(code: i32, text: &str) -> Result<Value, Fault> {
     reply(vec![Value::Int(code), text.into()])
 }
 
-/// The admin pin at `index` (from 0): fault 300 naming the argument if no
-/// room could keep it ([`adminpin::can_keep`]), so that it is refused before
-/// a room is opened or given it.
+/// The admin pin at `index` (from 0): fault 300 naming the function and the
+/// argument if no room could keep it ([`adminpin::can_keep`]), so that it is
+/// refused before a room is opened or given it.
 pub fn pin_param(params: &Params<'_>, index: usize) -> Result<String, Fault> {
     let pin = params.string(index)?;
     if adminpin::can_keep(&pin) {
         return Ok(pin);
     }
-    Err(fault(
-        WRONG_ARGUMENTS,
-        format!(
-            "argument {}: an adminpin has at most {MAX_PIN_BYTES} bytes, got {}",
-            index + 1,
-            pin.len()
-        ),
-    ))
+    let problem = format!(
+        "an adminpin has at most {MAX_PIN_BYTES} bytes, got {}",
+        pin.len()
+    );
+    Err(params.refuse(index, &problem))
 }
 
 /// SEMS's answer to a lookup refused by [`super::room::open_with_pin`].

@@ -107,7 +107,8 @@ pub fn set_muted(settings: &Settings, params: &Params<'_>, muted: bool) -> Resul
 /// `dialout(room, adminpin, callee, from_user, domain, auth_user, auth_pwd
 /// [, headers [, callee_domain [, participant_id]]])` (`count` arguments) →
 /// `[0, "OK", call_tag]`, `[1, "wrong adminpin or inexisting room", ""]`, or
-/// `[2, reason, ""]` when policy refuses it or the host cannot place it. The
+/// `[2, reason, ""]` when policy refuses it or the host cannot place it
+/// (`failed: ` and the host's reason, see [`dialout::host_refusal`]). The
 /// placed call joins the room from its own instance.
 pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result<Value, Fault> {
     let arg = |i: usize| params.string(i);
@@ -182,11 +183,12 @@ pub fn dialout(settings: &Settings, params: &Params<'_>, count: usize) -> Result
     let call = match signaling::dial(&request) {
         Ok(call) => call,
         Err(e) => {
+            let reason = dialout::host_refusal(&e);
             log(
                 Level::Warn,
-                &format!("dial-out from room {room:?} failed: {e:?}"),
+                &format!("dial-out from room {room:?} {reason}"),
             );
-            return refused(2, "failed");
+            return refused(2, &reason);
         }
     };
     room::take_invitation(settings, &room, &participant_id);

@@ -10,7 +10,7 @@ use crate::{adminpin, expiry, limits, listing};
 use std::fmt;
 use switchyard_sdk::control::Fault;
 use switchyard_sdk::log::{Level, log};
-use switchyard_sdk::params::{Params, WRONG_ARGUMENTS};
+use switchyard_sdk::params::Params;
 use switchyard_sdk::rooms;
 use switchyard_sdk::types::{Error, ParticipantInfo, ParticipantStatus};
 use switchyard_sdk::unix_seconds;
@@ -43,7 +43,7 @@ pub fn create(
     // A room a caller opened since the look is an existing one: it takes
     // only the pin, as SEMS has it.
     if existed.is_none()
-        && open(&room)?
+        && open(params, 0)?
         && let Some(at) = timeout.and_then(|t| expiry::expires_at(unix_seconds(), t))
     {
         set_meta(&room, expiry::META_KEY, &at.to_string())?;
@@ -131,7 +131,7 @@ pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value
         if settings.private_rooms {
             return status(400, "Failed");
         }
-        open(&room)?;
+        open(params, 0)?;
     }
     let new = Invited {
         participant_id,
@@ -174,20 +174,24 @@ pub fn find_participant(settings: &Settings, params: &Params<'_>) -> Result<Valu
     reply(vec![Value::Array(found)])
 }
 
-/// Opens `room`, which did not exist; true if this opened it, false if a
-/// call opened it meanwhile. A name the host takes for no room (empty, or
-/// longer than 64 characters) is fault 300, where SEMS would open it.
-fn open(room: &str) -> Result<bool, Fault> {
-    if rooms::open(room) {
+/// Opens the room named by the argument at `index`, which did not exist;
+/// true if this opened it, false if a call opened it meanwhile. A name the
+/// host takes for no room (empty, `.`, `..`, or longer than 64 characters)
+/// is fault 300 naming the function and the argument, where SEMS would open
+/// it.
+fn open(params: &Params<'_>, index: usize) -> Result<bool, Fault> {
+    let room = params.string(index)?;
+    if rooms::open(&room) {
         return Ok(true);
     }
-    if rooms::info(room).is_some() {
+    if rooms::info(&room).is_some() {
         return Ok(false);
     }
-    Err(fault(
-        WRONG_ARGUMENTS,
-        format!("no room can be named {room:?}: a room name has 1 to 64 characters"),
-    ))
+    let problem = format!(
+        "no room can be named {room:?}: {}",
+        limits::room_name_rule()
+    );
+    Err(params.refuse(index, &problem))
 }
 
 /// Sets a room meta value; the room vanishing meanwhile is an internal fault.

@@ -285,10 +285,19 @@ pub(super) fn admitted(settings: &Settings, entry: &Entry) -> bool {
 /// meanwhile by an admin function or another caller is entered. A locked
 /// room refuses the call ([`locked_out`]).
 fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), Error> {
-    let private = state.settings.private_rooms;
-    if !admitted(&state.settings, &entry) || (private && !room::mark_entered(&entry.room)) {
+    if !admitted(&state.settings, &entry) {
         return refused(state);
     }
+    // Any caller may open a room that is not private: only a private one is
+    // marked, to find whether the join opened it.
+    let mark = if state.settings.private_rooms {
+        match room::mark_entered(&entry.room, &state.call) {
+            Some(mark) => Some(mark),
+            None => return refused(state),
+        }
+    } else {
+        None
+    };
     let participant_id = entry
         .participant_id
         .unwrap_or_else(|| state.participant_id.clone());
@@ -308,7 +317,9 @@ fn enter_room(state: &mut CallState, entry: Entry, reason: &str) -> Result<(), E
         Err(Error::WrongState(why)) => return locked_out(state, &entry.room, &why),
         Err(e) => return Err(e),
     };
-    if private && room::reopened_by_join(&entry.room, others) {
+    if let Some(mark) = &mark
+        && room::reopened_by_join(&entry.room, mark, others)
+    {
         return refuse_reopened(state, &entry.room);
     }
     state.phase = Phase::InRoom {

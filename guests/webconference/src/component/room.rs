@@ -5,47 +5,44 @@
 use super::settings::Settings;
 use crate::adminpin::{self, PinDecision};
 use crate::invited::{self, Invited, NotStored, Updated};
-use crate::{dialout, expiry, predefined};
+use crate::predefined::{self, Predefined};
+use crate::{dialout, entered_mark, expiry};
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::{Error, ParticipantInfo};
 use switchyard_sdk::{KEEP_ROOM_META_KEY, kv, rooms, unix_seconds};
 
-/// The key holding the `predefined_rooms` value whose rooms were opened.
-const PREDEFINED_KEY: &str = "predefined_rooms";
-/// The room meta key holding the pin `predefined_rooms` gave the room.
+/// The key holding the `predefined_rooms` value whose rooms were opened and
+/// kept.
+const PREDEFINED_KEY: &str = "predefined_rooms_kept";
+/// The room meta key holding the pin `predefined_rooms` gave the room; ""
+/// once the config no longer lists it (see [`is_predefined`]).
 const PREDEFINED_PIN_KEY: &str = "predefined_pin";
-/// The room meta key marking a room a caller entered (see [`mark_entered`]).
-const ENTERED_KEY: &str = "entered";
 
-/// Opens the `predefined_rooms` with their pins, once: the guest has no
+/// Opens the `predefined_rooms` with their pins, once, and has the host keep
+/// them (their `keep` meta): neither `rooms.expire_delay_s` nor
+/// `rooms.max_empty` deletes one while it is empty. The guest has no
 /// start-up hook, so every entry point (dial-in, each admin function) calls
-/// this first, and the first one after start-up opens them. As in SEMS, they
-/// are then rooms like any other (deleted by `roomDelete`, not reopened).
-/// A room that exists already with the pin the config gave it then (one the
-/// host brought back from its rooms file after a restart, or still open when
-/// a new version loads) keeps the pin it has, which an admin may have
-/// changed; one the config now gives another pin takes that. Costs one
-/// key-value read once done.
+/// this first, and the first one after start-up or a config change opens
+/// them. As in SEMS, `roomDelete` deletes one, which is not opened again
+/// until then. A room that exists already with the pin the config gave it
+/// then (one the host brought back from its rooms file after a restart, or
+/// still open when a new version loads) keeps the pin it has, which an admin
+/// may have changed; one the config now gives another pin takes that. A
+/// room the config no longer lists is kept only for its invitations, as any
+/// room. Costs one key-value read once done.
 pub fn ensure_predefined(settings: &Settings) {
     let value = &settings.predefined_rooms;
-    if value.is_empty() || kv::get(PREDEFINED_KEY).as_deref() == Some(value.as_str()) {
+    let before = kv::get(PREDEFINED_KEY).unwrap_or_default();
+    if before == *value {
         return;
+    }
+    for room in predefined::dropped(&before, value) {
+        release_predefined(settings, &room);
     }
     // A bad entry refused the config before the guest served (`settings::problem`).
     let (predefined, _) = predefined::parse(value);
-    for room in predefined {
-        rooms::open(&room.room);
-        if rooms::get_meta(&room.room, PREDEFINED_PIN_KEY).as_deref() == Some(room.pin.as_str()) {
-            continue;
-        }
-        let pinned = rooms::set_meta(&room.room, adminpin::META_KEY, &room.pin)
-            .and_then(|()| rooms::set_meta(&room.room, PREDEFINED_PIN_KEY, &room.pin));
-        if let Err(e) = pinned {
-            log(
-                Level::Error,
-                &format!("predefined room {:?} not opened: {e:?}", room.room),
-            );
-        }
+    for room in &predefined {
+        open_predefined(room);
     }
     if let Err(e) = kv::set(PREDEFINED_KEY, value) {
         log(
@@ -53,6 +50,61 @@ pub fn ensure_predefined(settings: &Settings) {
             &format!("predefined rooms opened but not remembered: {e:?}"),
         );
     }
+}
+
+/// Opens one predefined room unless it exists, gives it its configured pin
+/// unless it has that pin from the config already, and keeps it. Once
+/// `rooms.max_empty` rooms are kept the host refuses to keep it: it then
+/// expires when empty, as any room, and the log says so.
+fn open_predefined(room: &Predefined) {
+    let name = &room.room;
+    rooms::open(name);
+    let pinned = if rooms::get_meta(name, PREDEFINED_PIN_KEY).as_deref() == Some(&room.pin) {
+        Ok(())
+    } else {
+        rooms::set_meta(name, adminpin::META_KEY, &room.pin)
+            .and_then(|()| rooms::set_meta(name, PREDEFINED_PIN_KEY, &room.pin))
+    };
+    if let Err(e) = pinned {
+        log(
+            Level::Error,
+            &format!("predefined room {name:?} not opened: {e:?}"),
+        );
+    } else if let Err(e) = rooms::set_meta(name, KEEP_ROOM_META_KEY, "1") {
+        log(
+            Level::Error,
+            &format!("predefined room {name:?} not kept, it expires when empty: {e:?}"),
+        );
+    }
+}
+
+/// `room`, which the config no longer lists, is no longer predefined: the
+/// host keeps it then only for its invitations.
+fn release_predefined(settings: &Settings, room: &str) {
+    if !is_predefined(room) {
+        return;
+    }
+    if let Err(e) = rooms::set_meta(room, PREDEFINED_PIN_KEY, "") {
+        log(
+            Level::Warn,
+            &format!("room {room:?}: still kept as predefined: {e:?}"),
+        );
+        return;
+    }
+    if !invited::settle_keep(&Invitations { settings, room }) {
+        log(
+            Level::Warn,
+            &format!(
+                "room {room:?}: no longer predefined, but its keep waits for the next change of its invitations"
+            ),
+        );
+    }
+}
+
+/// Whether `room` is one [`ensure_predefined`] opened, which the config
+/// still lists.
+fn is_predefined(room: &str) -> bool {
+    rooms::get_meta(room, PREDEFINED_PIN_KEY).is_some_and(|pin| !pin.is_empty())
 }
 
 /// The unix time the room runs out of time at, if it was created with a
@@ -111,21 +163,38 @@ pub fn pin(settings: &Settings, room: &str) -> Option<String> {
     exists(settings, room).then(|| rooms::get_meta(room, adminpin::META_KEY).unwrap_or_default())
 }
 
-/// Marks `room` as one a caller is entering, before the call joins it (see
-/// [`reopened_by_join`]); false if the room no longer exists. The mark stays
-/// with the room: it is written once, by its first caller.
-pub fn mark_entered(room: &str) -> bool {
-    rooms::get_meta(room, ENTERED_KEY).is_some() || rooms::set_meta(room, ENTERED_KEY, "1").is_ok()
+/// Marks `room` as one a caller is entering, before `call` joins it (see
+/// [`reopened_by_join`]): the mark it finds there, or else the one it leaves
+/// (an [`entered_mark::token`] of `call`); `None` if the room no longer
+/// exists. The mark stays with the room: its first caller writes it, and a
+/// caller marking it at the same time takes that one.
+pub fn mark_entered(room: &str, call: &str) -> Option<String> {
+    if let Some(mark) = rooms::get_meta(room, entered_mark::META_KEY) {
+        return Some(mark);
+    }
+    // Without a random number the call id alone tells this run's calls apart.
+    let token = entered_mark::token(call, getrandom::u64().unwrap_or_default());
+    match rooms::swap_meta(room, entered_mark::META_KEY, None, &token) {
+        Ok(true) => Some(token),
+        // Another caller marked it in between.
+        Ok(false) => rooms::get_meta(room, entered_mark::META_KEY),
+        Err(_) => None,
+    }
 }
 
-/// Whether `room`, marked by [`mark_entered`] before a call joined it and
-/// where the join found `others`, was opened anew by that join: it was
-/// deleted between the mark and the join, which took the mark with it, and
-/// nobody else opened it again meanwhile (an admin function gives a room it
-/// opens a pin or invitations; another caller is among `others`).
-pub fn reopened_by_join(room: &str, others: u32) -> bool {
+/// Whether `room`, marked by [`mark_entered`] (which gave `seen`) before a
+/// call joined it and where the join found `others`, was opened anew by
+/// that join (see [`entered_mark::reopened_by_join`]): deleted between the
+/// mark and the join, which took the mark with it, and opened again by
+/// nobody else meanwhile (an admin function gives a room it opens a pin or
+/// invitations; another caller is among `others`). A caller admitted to the
+/// room the join opened, marking it before this looks, does not hide it:
+/// its mark is another.
+pub fn reopened_by_join(room: &str, seen: &str, others: u32) -> bool {
+    let now = rooms::get_meta(room, entered_mark::META_KEY);
     let meta = |key: &str| rooms::get_meta(room, key).is_some();
-    !meta(ENTERED_KEY) && others == 0 && !meta(adminpin::META_KEY) && !meta(invited::META_KEY)
+    let claimed = meta(adminpin::META_KEY) || meta(invited::META_KEY);
+    entered_mark::reopened_by_join(seen, now.as_deref(), others, claimed)
 }
 
 /// Applies SEMS's (room, adminpin) rule; true if the caller may use the room.
@@ -209,6 +278,10 @@ impl invited::InvitationRoom for Invitations<'_> {
 
     fn timed_out(&self) -> bool {
         self.settings.support_rooms_timeout && is_expired(self.room)
+    }
+
+    fn predefined(&self) -> bool {
+        is_predefined(self.room)
     }
 
     fn set_keep(&self, keep: bool) {
