@@ -107,15 +107,29 @@ fn unfolded_lines(text: &str) -> Vec<String> {
     lines
 }
 
-/// The (name, value) of a line `Name: value`, sent as such; the error names
-/// the line if its name is not a token.
+/// The most characters of a refused header line its error quotes.
+const MAX_QUOTED_LINE_CHARS: usize = 64;
+
+/// The (name, value) of a line `Name: value`, sent as such; the error quotes
+/// the line (see [`quoted_line`]) if its name is not a token.
 // HCOLON (RFC 3261 §25.1) allows spaces and tabs before the colon.
 fn header_line(line: &str) -> Result<(String, String), String> {
     line.split_once(':')
         .map(|(name, value)| (name.trim_end_matches([' ', '\t']), value.trim()))
         .filter(|(name, _)| is_token(name))
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .ok_or_else(|| format!("bad header line {line:?}"))
+        .ok_or_else(|| format!("bad header line {}", quoted_line(line)))
+}
+
+/// `line` quoted with its control characters escaped, cut after
+/// [`MAX_QUOTED_LINE_CHARS`] characters and then marked `…`.
+// The line is the client's, of any length, and the reason goes back in the
+// answer whole.
+fn quoted_line(line: &str) -> String {
+    match line.char_indices().nth(MAX_QUOTED_LINE_CHARS) {
+        Some((cut, _)) => format!("{:?}…", &line[..cut]),
+        None => format!("{line:?}"),
+    }
 }
 
 /// A SIP header name: a non-empty RFC 3261 token.
@@ -187,20 +201,28 @@ pub fn check(
 /// `dialout.max_per_second`, a locked room, a Request-URI without a host,
 /// credentials too long, shutting down…): `failed: ` and the host's text, on
 /// one line, a control character in it (a line break in a room name it
-/// quotes) written as a space. The host's texts are short: the longest quote
-/// a Request-URI, From or To, of at most [`limits::MAX_NUMBER_BYTES`].
+/// quotes) written as a space, cut after [`MAX_REFUSAL_BYTES`] with `…`: the
+/// host quotes what it refuses, a Request-URI, From or To of at most
+/// [`limits::MAX_NUMBER_BYTES`], but also a header name as long as the
+/// client sent it.
 pub fn host_refusal(error: &Error) -> String {
     let text = match error {
         Error::NoSuchCall => "no such call",
         Error::NoSuchRoom => "no such room",
         Error::WrongState(text) | Error::InvalidArgument(text) | Error::Failed(text) => text,
     };
-    let line: String = text
+    let kept = &text[..text.floor_char_boundary(MAX_REFUSAL_BYTES)];
+    let line: String = kept
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    format!("failed: {line}")
+    let cut = if kept.len() < text.len() { "…" } else { "" };
+    format!("failed: {line}{cut}")
 }
+
+/// The most of the host's text a refused dial-out's reason quotes: room for a
+/// quoted URI of [`limits::MAX_NUMBER_BYTES`] and the words around it.
+const MAX_REFUSAL_BYTES: usize = 2 * limits::MAX_NUMBER_BYTES;
 
 /// Whether a participant listed in `status` with `reason` is a dial-out still
 /// being placed, which counts against `max_dialouts_per_room`: Ringing, or
@@ -302,6 +324,20 @@ mod tests {
     }
 
     #[test]
+    fn a_long_bad_header_line_is_quoted_cut_after_64_characters() {
+        let exact = "é".repeat(MAX_QUOTED_LINE_CHARS);
+        assert_eq!(
+            header_lines(&exact).unwrap_err(),
+            format!("bad header line \"{exact}\"")
+        );
+        let long = format!("{exact}{}", "x".repeat(700 * 1024));
+        assert_eq!(
+            header_lines(&long).unwrap_err(),
+            format!("bad header line \"{exact}\"…")
+        );
+    }
+
+    #[test]
     fn headers_are_separated_by_bars() {
         assert_eq!(
             header_lines("X-A: 1|X-B:two words ||").unwrap(),
@@ -323,6 +359,10 @@ mod tests {
         assert!(header_lines("Bad Name: x").is_err());
         // A line break cannot smuggle a header in: it separates lines too.
         assert!(header_lines("X-A: 1\r\nInjected").is_err());
+        assert_eq!(
+            header_lines("X-A: 1|tab\there").unwrap_err(),
+            "bad header line \"tab\\there\""
+        );
         let many = vec!["X-A: 1"; MAX_HEADERS + 1].join("|");
         assert!(header_lines(&many).is_err());
     }
@@ -412,6 +452,18 @@ mod tests {
             "failed: room a  b is locked"
         );
         assert_eq!(host_refusal(&Error::NoSuchRoom), "failed: no such room");
+    }
+
+    #[test]
+    fn a_host_refusal_quoting_a_huge_header_name_is_cut() {
+        let name = "X".repeat(1_000_000);
+        let text = format!("header {name:?} cannot be added: a control character");
+        let reason = host_refusal(&Error::InvalidArgument(text));
+        assert_eq!(
+            reason.len(),
+            "failed: ".len() + MAX_REFUSAL_BYTES + "…".len()
+        );
+        assert!(reason.starts_with("failed: header \"XXX") && reason.ends_with("X…"));
     }
 
     #[test]

@@ -166,9 +166,7 @@ fn one_flag(function: &str, params: &[Value]) -> Result<bool, Fault> {
     match params {
         [Value::Bool(on)] => Ok(*on),
         [Value::Int(n)] => Ok(*n != 0),
-        [other] => Err(Fault::bad_params(format!(
-            "{function}: argument 1 must be a boolean, got {other:?}"
-        ))),
+        [other] => Err(wrong_kind(function, "a boolean", other)),
         _ => Err(wrong_count(function, 1, params.len())),
     }
 }
@@ -181,11 +179,18 @@ fn one_integer(function: &str, params: &[Value]) -> Result<i32, Fault> {
         [Value::String(s)] if s.trim().parse::<i32>().is_ok() => {
             Ok(s.trim().parse().expect("checked just above"))
         }
-        [other] => Err(Fault::bad_params(format!(
-            "{function}: argument 1 must be an integer, got {other:?}"
-        ))),
+        [other] => Err(wrong_kind(function, "an integer", other)),
         _ => Err(wrong_count(function, 1, params.len())),
     }
+}
+
+// The value's kind, never the value: a client's argument may be megabytes
+// long, and the message is logged and sent back whole.
+fn wrong_kind(function: &str, wanted: &str, got: &Value) -> Fault {
+    Fault::bad_params(format!(
+        "{function}: argument 1 must be {wanted}, got {}",
+        got.kind()
+    ))
 }
 
 fn wrong_count(function: &str, expected: usize, got: usize) -> Fault {
@@ -215,12 +220,27 @@ mod tests {
         );
         let fault = one_integer("set_loglevel", &[Value::from("loud")]).unwrap_err();
         assert_eq!(fault.code, 300);
-        assert!(
-            fault
-                .message
-                .starts_with("set_loglevel: argument 1 must be an integer, got "),
-            "{}",
-            fault.message
+        assert_eq!(
+            fault.message,
+            "set_loglevel: argument 1 must be an integer, got string"
+        );
+    }
+
+    #[test]
+    fn a_wrong_argument_is_named_by_its_kind_never_its_value() {
+        let large = [Value::Base64(vec![7; 700 * 1024])];
+        let fault = one_integer("set_cpslimit", &large).unwrap_err();
+        assert_eq!(fault.code, 300);
+        assert_eq!(
+            fault.message,
+            "set_cpslimit: argument 1 must be an integer, got base64"
+        );
+        let text = [Value::from("x".repeat(700 * 1024))];
+        let fault = one_flag("set_shutdownmode", &text).unwrap_err();
+        assert_eq!(fault.code, 300);
+        assert_eq!(
+            fault.message,
+            "set_shutdownmode: argument 1 must be a boolean, got string"
         );
     }
 
