@@ -83,8 +83,31 @@ struct Written {
     writing: Writing,
     path: PathBuf,
     id: RecordingId,
-    /// Whether the files go with the mark: a recording given up, or ended before any audio.
-    discard: bool,
+    /// Which files go with the mark.
+    discard: Discard,
+}
+
+/// Which of a recording's files its mark removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Discard {
+    /// None: a recording that holds audio, or failed after some reached its file.
+    Nothing,
+    /// Every one: a recording given up, or ended before any audio.
+    Every,
+    /// Each that holds no audio, each other kept: a recording stopped by the deletion of one
+    /// of its files, whose others stand or fall by their own content.
+    Silent,
+}
+
+impl Discard {
+    /// Whether the file at `path` goes.
+    fn removes(self, path: &Path) -> bool {
+        match self {
+            Discard::Nothing => false,
+            Discard::Every => true,
+            Discard::Silent => holds_no_audio(path),
+        }
+    }
 }
 
 impl Written {
@@ -109,7 +132,7 @@ impl Drop for Written {
             if *id != self.id {
                 return true;
             }
-            if self.discard {
+            if self.discard.removes(path) {
                 remove(path);
             }
             false
@@ -342,7 +365,7 @@ impl Recorder {
             writing: Arc::clone(&self.writing),
             path,
             id: tap.id(),
-            discard: true,
+            discard: Discard::Every,
         };
         // A crash before the first frame, whatever the crash, leaves no name on a file without
         // its header.
@@ -438,7 +461,7 @@ impl NewRecording {
             .name("recording".to_owned())
             .spawn(move || {
                 let mut written = written;
-                written.discard = false;
+                written.discard = Discard::Nothing;
                 let _span =
                     tracing::info_span!("recording", path = %written.path.display()).entered();
                 let mut open_track = |leg, rate| written.open_track(tracks.as_deref(), leg, rate);
@@ -458,7 +481,8 @@ impl NewRecording {
 
 /// Logs how the recording of `written` ended; one that never got a frame, or that a limit
 /// stopped or a failure ended before any audio reached its mix, leaves no file, no track
-/// either.
+/// either; one stopped by the deletion of one of its files leaves each other file that holds
+/// audio.
 fn finish(mut written: Written, outcome: std::io::Result<Option<writer::Written>>) {
     let path = written.path.display().to_string();
     match outcome {
@@ -467,7 +491,7 @@ fn finish(mut written: Written, outcome: std::io::Result<Option<writer::Written>
             stopped_at: Some(limit),
             ..
         })) => {
-            written.discard = true;
+            written.discard = Discard::Every;
             tracing::warn!(
                 %path,
                 "recording stopped {} before any audio: no file",
@@ -492,19 +516,24 @@ fn finish(mut written: Written, outcome: std::io::Result<Option<writer::Written>
             }
         }
         Ok(None) => {
-            written.discard = true;
+            written.discard = Discard::Every;
             tracing::info!(%path, "recording ended before any audio: no file");
         }
+        // A file deleted while being written (see `writer::write`): no failure of the server.
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            written.discard = Discard::Silent;
+            tracing::warn!(
+                %path,
+                "recording stopped: {e}: its other files are complete up to there, \
+                 those without audio removed"
+            );
+        }
         Err(e) if holds_no_audio(&written.path) => {
-            written.discard = true;
+            written.discard = Discard::Every;
             tracing::error!(
                 %path,
                 "recording failed before any audio reached its file: removed: {e}"
             );
-        }
-        // A file deleted while being written (see `writer::write`): no failure of the server.
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            tracing::warn!(%path, "recording stopped: {e}");
         }
         Err(e) => tracing::error!(
             %path,
@@ -552,7 +581,7 @@ fn remove_leftovers(dir: &Path) -> std::io::Result<(usize, usize)> {
 }
 
 /// Whether the file at `path` is no longer than a WAV header: what a writer that failed
-/// at its start leaves. A file that cannot be looked at is kept.
+/// or stopped at its start leaves. A file that cannot be looked at is kept.
 fn holds_no_audio(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|meta| meta.len() <= wav_file::HEADER_LEN)
 }
@@ -765,7 +794,7 @@ mod tests {
     /// The mark of `recording` as its writer holds it.
     fn started(recording: NewRecording) -> Written {
         let mut written = recording.written;
-        written.discard = false;
+        written.discard = Discard::Nothing;
         written
     }
 
@@ -846,6 +875,70 @@ mod tests {
         );
         let (_tap, again) = recorder.create("board", false).unwrap();
         again.abandon();
+    }
+
+    #[test]
+    fn a_recording_stopped_by_a_deleted_file_keeps_each_other_file_by_its_own_content() {
+        for (deleted, space, kept) in [
+            ("board-c3.wav", 1 << 30, Some(("board.wav", 1))),
+            ("board-c3.wav", 0, None),
+            ("board.wav", 1 << 30, Some(("board-c3.wav", 3))),
+            ("board.wav", 0, None),
+        ] {
+            let (dir, recorder) = recorder();
+            let path = |name: &str| dir.path().join(name);
+            let (_tap, recording) = recorder.create("board", true).unwrap();
+            let written = started(recording);
+            let (sender, frames) = std::sync::mpsc::sync_channel(1);
+            sender
+                .send(switchyard_media::RecordedFrame {
+                    rate: 8000,
+                    dropped_before: 0,
+                    samples: switchyard_media::RecordedSamples::with_tracks(
+                        [[1; 160], [3; 160]].concat(),
+                        vec![LegId(3)],
+                    ),
+                })
+                .unwrap();
+            drop(sender);
+            let mix = File::options().write(true).open(path("board.wav")).unwrap();
+            // Deleted by hand as soon as the track appears, before any checkpoint.
+            let mut open_track = |leg, rate| {
+                let track = written.open_track(Some("board"), leg, rate);
+                std::fs::remove_file(path(deleted)).unwrap();
+                track
+            };
+            let outcome = writer::write(
+                frames,
+                mix,
+                wav_file::MAX_SAMPLES,
+                &Space::new(space, None),
+                &mut open_track,
+            );
+            assert!(
+                matches!(&outcome, Err(e) if e.kind() == ErrorKind::NotFound),
+                "{deleted}, {space}: {outcome:?}"
+            );
+            finish(written, outcome);
+            let left: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+                .collect();
+            let case = format!("{deleted} deleted, {space} bytes of space");
+            match kept {
+                Some((name, level)) => {
+                    assert_eq!(left, [name], "{case}");
+                    let samples: Vec<i16> = hound::WavReader::open(path(name))
+                        .unwrap()
+                        .samples::<i16>()
+                        .map(Result::unwrap)
+                        .collect();
+                    assert_eq!(samples, [level; 160], "{case}");
+                }
+                None => assert!(left.is_empty(), "{case}: {left:?}"),
+            }
+            assert!(recorder.writers().wait(std::time::Duration::ZERO));
+        }
     }
 
     #[test]

@@ -63,9 +63,10 @@ pub type OpenTrack<'a> = dyn FnMut(LegId, u32) -> std::io::Result<WavFile> + 'a;
 /// was. The queue is dropped on return, with the rest unread, so the worker stops recording:
 /// on full files, and on an error, after which the files hold what was written up to the
 /// last checkpoint. A file deleted while being written (by hand, or with its directory) is
-/// an error too, found at the next checkpoint, and the only one of kind
-/// [`NotFound`](std::io::ErrorKind::NotFound): it would otherwise grow unseen, outside every
-/// measure of the space, until the recording ends.
+/// an error too, found at the next checkpoint, which first completes every other file (as a
+/// limit does), and the only one of kind [`NotFound`](std::io::ErrorKind::NotFound): the
+/// deleted file would otherwise grow unseen, outside every measure of the space, until the
+/// recording ends.
 pub fn write(
     frames: Receiver<RecordedFrame>,
     file: File,
@@ -235,41 +236,52 @@ impl Files {
         space.take(bytes)
     }
 
-    /// Brings every file up to date, then syncs each to disk: the outcome is that of the
-    /// recording's own files alone, whatever other files on their file system do.
+    /// Brings every file still named up to date, then syncs each to disk: the outcome is that
+    /// of the recording's own files alone, whatever other files on their file system do. A
+    /// file found deleted fails the checkpoint, named, once every other file is complete.
     fn checkpoint(&mut self) -> std::io::Result<()> {
-        self.check_not_deleted()?;
+        let (mut named, deleted) = self.named_files()?;
         // Every file is updated before any is synced, so that one journal commit (on ext4,
         // XFS) tends to carry all their new sizes. A sync of the whole file system (`syncfs`)
         // would cost fewer calls, but reports any write error on that file system since the
         // file was opened, other programs' included, and so would fail every recording there.
-        self.mix.update()?;
-        for track in self.tracks.values_mut() {
-            track.update()?;
+        for file in &mut named {
+            file.update()?;
         }
-        self.mix.sync()?;
-        for track in self.tracks.values() {
-            track.sync()?;
+        for file in &named {
+            file.sync()?;
         }
-        Ok(())
+        deleted.map_or(Ok(()), Err)
     }
 
-    /// Fails, naming the file, when one of the files was deleted while being written.
-    fn check_not_deleted(&self) -> std::io::Result<()> {
-        if self.mix.is_deleted()? {
-            return Err(deleted("the recording's file"));
-        }
-        for (leg, track) in &self.tracks {
-            if track.is_deleted()? {
-                return Err(deleted(&format!("the track of call {}", CallId(leg.0))));
+    /// The files that still have a name, and the error naming the first of those deleted
+    /// while being written, if any.
+    fn named_files(&mut self) -> std::io::Result<(Vec<&mut WavFile>, Option<std::io::Error>)> {
+        let mut named = Vec::with_capacity(1 + self.tracks.len());
+        let mut deleted = None;
+        let files = std::iter::once((None, &mut self.mix)).chain(
+            self.tracks
+                .iter_mut()
+                .map(|(leg, track)| (Some(*leg), track)),
+        );
+        for (leg, file) in files {
+            if !file.is_deleted()? {
+                named.push(file);
+            } else if deleted.is_none() {
+                deleted = Some(deleted_error(leg));
             }
         }
-        Ok(())
+        Ok((named, deleted))
     }
 }
 
-/// The error of a recording whose file `what` was deleted while being written.
-fn deleted(what: &str) -> std::io::Error {
+/// The error of a recording whose file was deleted while being written: the mix (`None`), or
+/// the track of a leg.
+fn deleted_error(leg: Option<LegId>) -> std::io::Error {
+    let what = match leg {
+        None => "the recording's file".to_owned(),
+        Some(leg) => format!("the track of call {}", CallId(leg.0)),
+    };
     std::io::Error::new(
         std::io::ErrorKind::NotFound,
         format!("{what} was deleted while being recorded"),
@@ -392,6 +404,49 @@ mod tests {
                 "the queue is gone, so the worker ends the recording"
             );
         }
+    }
+
+    #[test]
+    fn a_deleted_track_ends_the_recording_with_every_other_file_complete() {
+        let (a, b) = (LegId(1), LegId(2));
+        let dir = tempfile::tempdir().unwrap();
+        let path = |name: &str| dir.path().join(name);
+        let (sender, frames) = std::sync::mpsc::sync_channel(8);
+        for _ in 0..3 {
+            sender
+                .send(tracked(160, 1, 0, &[(a, 10), (b, 20)]))
+                .unwrap();
+        }
+        drop(sender);
+        // The track of `a` is deleted by hand as soon as it appears, before any checkpoint.
+        let mut open_track = |leg: LegId, rate| {
+            let track = path(&format!("{}.wav", leg.0));
+            let opened = WavFile::create_new(&track, rate);
+            if leg == a {
+                std::fs::remove_file(&track).unwrap();
+            }
+            opened
+        };
+        let file = File::create(path("mix.wav")).unwrap();
+        let error = write(frames, file, MAX_SAMPLES, &plenty(), &mut open_track).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::NotFound, "{error}");
+        assert!(error.to_string().contains("call c1"), "{error}");
+        for (name, level) in [("mix.wav", 1), ("2.wav", 20)] {
+            let bytes = std::fs::read(path(name)).unwrap();
+            let data = u32::from_le_bytes(bytes[40..44].try_into().unwrap());
+            assert_eq!(
+                data,
+                480 * 2,
+                "{name}: its header counts every sample written"
+            );
+            assert_eq!(
+                bytes.len() as u64,
+                44 + 480 * 2,
+                "{name}: they are all in it"
+            );
+            assert_eq!(read(&path(name)), [level; 480], "{name}");
+        }
+        assert!(!path("1.wav").exists());
     }
 
     #[test]
