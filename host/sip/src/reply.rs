@@ -119,6 +119,12 @@ impl Reply {
         }
     }
 
+    /// Whether this refuses its request as malformed: every `400` the endpoint composes does
+    /// (an unreadable dtmf-relay body, RAck, SDP or multipart body).
+    pub(crate) fn refuses_malformed_request(self) -> bool {
+        self.code() == 400
+    }
+
     fn reason(self) -> &'static str {
         match self {
             Self::Ok | Self::Options(_) => "OK",

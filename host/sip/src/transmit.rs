@@ -35,14 +35,12 @@ pub(crate) struct Outbox {
     queue: VecDeque<Transmit>,
     retransmissions: u64,
     responses: ResponseCounts,
-    bad_requests: u64,
 }
 
 impl Outbox {
     /// Queues a first transmission of `payload` to `to`.
     pub(crate) fn send(&mut self, to: TransportAddr, payload: Vec<u8>) {
         self.responses.count(&payload);
-        self.bad_requests += u64::from(is_bad_request(&payload));
         self.push(to, payload);
     }
 
@@ -78,16 +76,6 @@ impl Outbox {
     pub(crate) fn responses(&self) -> ResponseCounts {
         self.responses
     }
-
-    /// The `400 Bad Request` responses queued so far for their first transmission.
-    pub(crate) fn bad_requests(&self) -> u64 {
-        self.bad_requests
-    }
-}
-
-/// Whether `message` is a `400 Bad Request` response.
-fn is_bad_request(message: &[u8]) -> bool {
-    message.starts_with(b"SIP/2.0 400 ")
 }
 
 #[cfg(test)]
@@ -108,16 +96,5 @@ mod tests {
         out.send(TransportAddr::new(Transport::Tcp, to.addr), b"BYE".to_vec());
         let request = out.pop().unwrap();
         assert_eq!((request.source, request.reopen), (None, None));
-    }
-
-    #[test]
-    fn a_400_is_a_bad_request_sent_on_its_first_transmission_only() {
-        let mut out = Outbox::default();
-        let to = TransportAddr::new(Transport::Udp, "192.0.2.7:5060".parse().unwrap());
-        let bad = b"SIP/2.0 400 Malformed SDP body\r\n\r\n";
-        out.send(to, bad.to_vec());
-        out.resend(to, bad);
-        out.send(to, b"SIP/2.0 415 Unsupported Media Type\r\n\r\n".to_vec());
-        assert_eq!(out.bad_requests(), 1);
     }
 }

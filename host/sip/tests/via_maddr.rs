@@ -59,11 +59,11 @@ fn udp_responses_go_to_a_maddr_naming_the_source_at_the_sent_by_port() {
             "192.0.2.9:5070",
             "SIP/2.0/UDP 10.0.0.9:5070;maddr=192.0.2.9;branch=z9hG4bK1;rport=40000;received=192.0.2.9",
         ),
-        // No sent-by port: 5060.
+        // No sent-by port: 5060, again not the source port rport asked for.
         (
-            "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK2;maddr=192.0.2.9",
+            "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK2;rport;maddr=192.0.2.9",
             "192.0.2.9:5060",
-            "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK2;maddr=192.0.2.9;received=192.0.2.9",
+            "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK2;rport=40000;maddr=192.0.2.9;received=192.0.2.9",
         ),
     ];
     for (via, destination, answered_via) in cases {

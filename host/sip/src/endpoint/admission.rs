@@ -65,6 +65,7 @@ impl Endpoint {
         // No transaction tells a retransmission from a first copy here: each copy refused is
         // counted, as it is answered, again.
         match code {
+            400 => self.stats.bad_requests_sent += 1,
             513 => self.stats.too_large_sent += 1,
             416 if is_new_invite_line(raw) => {
                 self.stats.invites_refused_unsupported_uri_scheme += 1

@@ -97,7 +97,9 @@ impl Endpoint {
         let extensions = Extensions::of(&self.session_timers);
         let response = match read_body_offer(request) {
             Err(refused) => {
-                Reply::RefusedOffer(refused).build(&request.raw, None, &self.user_agent)
+                let reply = Reply::RefusedOffer(refused);
+                self.stats.count_reply(reply);
+                reply.build(&request.raw, None, &self.user_agent)
             }
             Ok(None) => ok(
                 request,

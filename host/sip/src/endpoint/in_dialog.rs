@@ -137,8 +137,9 @@ impl Endpoint {
         };
         match offer {
             Err(refused) => {
-                let response =
-                    Reply::RefusedOffer(refused).build(&request.raw, None, &self.user_agent);
+                let reply = Reply::RefusedOffer(refused);
+                self.stats.count_reply(reply);
+                let response = reply.build(&request.raw, None, &self.user_agent);
                 self.send_update_final(call, &request, response);
             }
             // RFC 4028 §7.4: an UPDATE without offer refreshes the session only, and RFC

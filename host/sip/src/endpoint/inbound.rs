@@ -204,6 +204,7 @@ impl Endpoint {
             Ok(dialog) => dialog,
             Err(reason) => {
                 self.stats.invites_refused_bad_request += 1;
+                self.stats.bad_requests_sent += 1;
                 let tag = self.ids.tag();
                 let response =
                     ResponseBuilder::new(&request.raw, 400, &reason, Some(&tag), &self.user_agent)
@@ -215,16 +216,8 @@ impl Endpoint {
             Ok(offer) => offer,
             Err(refusal) => {
                 self.stats.invites_refused_unusable_offer += 1;
-                let tag = &dialog.id().local_tag;
-                let response =
-                    Reply::RefusedOffer(refusal).build(&request.raw, Some(tag), &self.user_agent);
-                return self.send_new_invite_final(
-                    now,
-                    key,
-                    &request,
-                    (refusal.code(), response),
-                    Some(tag),
-                );
+                let tag = Some(dialog.id().local_tag.as_str());
+                return self.reply_tagged(now, key, &request, Reply::RefusedOffer(refusal), tag);
             }
         };
         let timer = match timer::negotiate(&request.raw, &self.session_timers) {
@@ -433,7 +426,8 @@ impl Endpoint {
     }
 
     /// Answers `request` with a final response through a new server transaction, adding a
-    /// fresh To tag if the request has none (§8.2.6.2).
+    /// fresh To tag if the request has none (§8.2.6.2); one refusing it as malformed is
+    /// counted ([`Stats::bad_requests_sent`](super::Stats::bad_requests_sent)).
     pub(super) fn reply(&mut self, now: Instant, key: ServerKey, request: &Request, reply: Reply) {
         let tag = request.to_tag.is_none().then(|| self.ids.tag());
         self.reply_tagged(now, key, request, reply, tag.as_deref());
@@ -447,6 +441,7 @@ impl Endpoint {
         reply: Reply,
         tag: Option<&str>,
     ) {
+        self.stats.count_reply(reply);
         let response = reply.build(&request.raw, tag, &self.user_agent);
         if request.method == Method::INVITE {
             self.send_new_invite_final(now, key, request, (reply.code(), response), tag);

@@ -35,6 +35,7 @@ use crate::method::Method;
 use crate::outgoing::{MAX_FORWARDS, Placed};
 use crate::prack::{LatePracks, Reliable, Waiting};
 use crate::rate::RateLimit;
+use crate::reply::Reply;
 use crate::session::OfferMethod;
 use crate::session::reinvite::OrphanedReinvites;
 use crate::session::timer::SessionTimers;
@@ -89,13 +90,18 @@ pub struct Stats {
     /// for their response because the transport failed towards their destination
     /// ([`Endpoint::transport_failed`]).
     pub transport_failures: u64,
-    /// `400 Bad Request` responses sent for malformed requests, new or in a dialog (not their
-    /// retransmissions, but one sent again to each copy of a request refused outside any
-    /// transaction); one refusing a new INVITE for its malformed SDP or multipart body is
-    /// counted in [`Stats::invites_refused_unusable_offer`] too.
+    /// `400 Bad Request` responses the endpoint sent on its own for malformed requests, new or
+    /// in a dialog (not their retransmissions, but one sent again to each copy of a request
+    /// refused outside any transaction); one refusing a new INVITE for its malformed SDP or
+    /// multipart body is counted in [`Stats::invites_refused_unusable_offer`] too. A 400 the
+    /// application sends ([`Endpoint::reject`], [`Endpoint::refuse_offer`]) is not counted,
+    /// nor one the shell writes for a message on a stream without a readable Content-Length
+    /// ([`FramingError::response`](crate::FramingError::response)).
     pub bad_requests_sent: u64,
     /// `513 Message Too Large` responses sent for requests over
-    /// [`Limits::max_message_bytes`].
+    /// [`Limits::max_message_bytes`]; one on a stream (TCP, TLS) is refused as it is framed,
+    /// by the shell ([`FramingError::response`](crate::FramingError::response)), and not
+    /// counted here.
     pub too_large_sent: u64,
     /// Retransmitted requests answered or absorbed by their server transaction, and
     /// retransmitted INVITEs, and CANCELs of them, answered again (the 503, the 200) from the
@@ -160,6 +166,16 @@ pub struct Stats {
     pub requests_received: RequestCounts,
     /// Responses sent (retransmissions not included), by status class.
     pub responses_sent: ResponseCounts,
+}
+
+impl Stats {
+    /// Counts `reply`, composed by the endpoint and sent for the first time (a lingering
+    /// transaction rebuilding it for a retransmission does not count it again).
+    fn count_reply(&mut self, reply: Reply) {
+        if reply.refuses_malformed_request() {
+            self.bad_requests_sent += 1;
+        }
+    }
 }
 
 /// Why the application's request about a call cannot be carried out.
@@ -751,7 +767,6 @@ impl Endpoint {
         Stats {
             retransmissions_sent: self.out.retransmissions(),
             responses_sent: self.out.responses(),
-            bad_requests_sent: self.out.bad_requests(),
             ..self.stats
         }
     }

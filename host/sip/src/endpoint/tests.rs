@@ -858,6 +858,59 @@ fn a_400_to_a_malformed_request_in_a_dialog_is_counted_once() {
     );
 }
 
+#[test]
+fn a_400_to_a_malformed_offer_in_a_dialog_is_counted_once() {
+    let t0 = epoch();
+    let (mut ep, mut caller) = (endpoint(), Caller::new(5062));
+    caller.answered_call(&mut ep, t0);
+    let malformed = "v=0\r\nm=audio\r\n";
+    caller.uac.reoffer(t0, "", malformed);
+    caller.exchange(&mut ep, t0);
+    assert_eq!(caller.uac.codes(Method::Invite), [100, 200, 400]);
+    assert_eq!(ep.stats().bad_requests_sent, 1, "the re-INVITE's 400");
+    caller.uac.update(t0, "", malformed);
+    let moved = caller.exchange(&mut ep, t0);
+    assert_eq!(caller.uac.codes(Method::Update), [400]);
+    let again = caller.replay(&mut ep, t0 + Duration::from_secs(1), &moved.requests[0]);
+    assert_eq!(text(&again), text(&moved.responses), "the 400 again");
+    assert_eq!(
+        ep.stats().bad_requests_sent,
+        2,
+        "the UPDATE's 400, not its retransmission"
+    );
+}
+
+#[test]
+fn a_400_the_application_sends_is_not_counted_as_refusing_a_malformed_request() {
+    let t0 = epoch();
+    let mut ep = endpoint();
+    let mut rejected = Caller::new(5062);
+    rejected.uac.call(t0, addr("127.0.0.1:6000"));
+    let offered = rejected.exchange(&mut ep, t0);
+    ep.reject(t0, offered.incoming_call(), 400, "Bad Request")
+        .unwrap();
+    rejected.exchange(&mut ep, t0);
+    assert_eq!(rejected.uac.codes(Method::Invite), [100, 400]);
+
+    let mut reoffering = Caller::new(5064);
+    reoffering.answered_call(&mut ep, t0);
+    reoffering
+        .uac
+        .reoffer(t0, "", &audio_offer(addr("127.0.0.1:6002")));
+    let offered = reoffering.exchange(&mut ep, t0);
+    ep.refuse_offer(t0, session_offer(&offered), 400, "Bad Request")
+        .unwrap();
+    reoffering.exchange(&mut ep, t0);
+    assert_eq!(reoffering.uac.codes(Method::Invite), [100, 200, 400]);
+
+    let stats = ep.stats();
+    assert_eq!(stats.responses_sent.classes[3], 2, "both 400s sent");
+    assert_eq!(
+        stats.bad_requests_sent, 0,
+        "neither refuses a malformed request"
+    );
+}
+
 /// An OPTIONS from `from`, the `n`th: a new transaction each, lingering in "Completed" for
 /// Timer J over UDP.
 fn options(from: SocketAddr, n: u32) -> String {
