@@ -127,12 +127,11 @@ impl Entry {
             held: room.clone().filter(|_| picked),
             stage: Stage::Refused,
         };
-        if let Err(e) = answer_or_reject(call) {
+        if let Err(e) = answer_or_let_go(&room::Host, call, &mut entry.held) {
             log(
                 Level::Warn,
                 &format!("{call}: cannot be answered: {e:?}; 503"),
             );
-            entry.let_go(call);
             return Start::Rejected;
         }
         // It holds the room it picked while it types a pin, hearing nobody and heard by
@@ -419,11 +418,7 @@ impl Entry {
     /// recording left there by one who came and went meanwhile belongs to
     /// nobody now.
     fn let_go(&mut self, call: &Call) {
-        if let Some(room) = self.held.take() {
-            // A call gone has nothing to leave.
-            let _ = call.leave();
-            room::end_if_vacant_but_for(&room, call.id());
-        }
+        let_go_of(&room::Host, call.id(), &mut self.held);
     }
 
     /// The caller's options in a room of `profile`: with those `callers`
@@ -437,9 +432,20 @@ impl Entry {
     }
 }
 
+/// [`Entry::let_go`] as `host` has it: `call` lets go of the room it
+/// holds, `held` (none afterwards).
+fn let_go_of(host: &impl room::RoomHost, call: &str, held: &mut Option<String>) {
+    if let Some(room) = held.take() {
+        host.leave(call);
+        room::end_if_vacant_but_for_in(host, &room, call);
+    }
+}
+
 /// What answering a caller asks of the host: the host itself ([`Call`]), or
 /// a native test's stand-in.
 trait Answering {
+    /// The call's id.
+    fn id(&self) -> &str;
     /// Answers the call (200 OK).
     fn answer(&self) -> Result<(), Error>;
     /// Rejects the unanswered call with `code` and `reason`.
@@ -447,6 +453,10 @@ trait Answering {
 }
 
 impl Answering for Call {
+    fn id(&self) -> &str {
+        Call::id(self)
+    }
+
     fn answer(&self) -> Result<(), Error> {
         Call::answer(self)
     }
@@ -464,6 +474,16 @@ fn answer_or_reject(call: &impl Answering) -> Result<(), Error> {
     call.answer().inspect_err(|_| {
         let _ = call.reject(503, "Cannot Answer Now");
     })
+}
+
+/// Answers `call` ([`answer_or_reject`]); one that cannot be answered lets
+/// go of the room it picked and holds, `held`, in `host` ([`let_go_of`]).
+fn answer_or_let_go(
+    host: &impl room::RoomHost,
+    call: &impl Answering,
+    held: &mut Option<String>,
+) -> Result<(), Error> {
+    answer_or_reject(call).inspect_err(|_| let_go_of(host, call.id(), held))
 }
 
 /// The first empty room of the free rooms that a caller asking for one may
@@ -547,7 +567,21 @@ mod tests {
         rejected: RefCell<Vec<u16>>,
     }
 
+    impl FakeCall {
+        /// A call the host cannot answer.
+        fn unanswerable() -> Self {
+            FakeCall {
+                answer: Err(Error::WrongState("no RTP port: all taken".into())),
+                rejected: RefCell::default(),
+            }
+        }
+    }
+
     impl Answering for FakeCall {
+        fn id(&self) -> &str {
+            "c1"
+        }
+
         fn answer(&self) -> Result<(), Error> {
             self.answer.clone()
         }
@@ -560,11 +594,7 @@ mod tests {
 
     #[test]
     fn a_caller_that_cannot_be_answered_is_rejected_and_goes_no_further() {
-        let no_port = Error::WrongState("no RTP port: all taken".into());
-        let unanswered = FakeCall {
-            answer: Err(no_port),
-            rejected: RefCell::default(),
-        };
+        let unanswered = FakeCall::unanswerable();
         let outcome = answer_or_reject(&unanswered);
         assert!(matches!(outcome, Err(Error::WrongState(_))), "{outcome:?}");
         assert_eq!(*unanswered.rejected.borrow(), [503]);
@@ -576,18 +606,40 @@ mod tests {
         assert!(answered.rejected.borrow().is_empty());
     }
 
-    #[test]
-    fn callers_picking_an_empty_room_at_once_get_different_rooms() {
+    /// Settings whose callers pick an empty room of 9000..=9002, and set
+    /// its pin.
+    fn picking() -> Settings {
         let table = [
             ("conference_options", "eD"),
             ("room_first", "9000"),
             ("room_last", "9002"),
         ];
-        let settings = Settings::load(|key| {
+        Settings::load(|key| {
             let value = table.iter().find(|(k, _)| *k == key);
             value.map(|(_, v)| (*v).to_owned())
         })
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn a_caller_that_cannot_be_answered_lets_the_room_it_picked_go() {
+        let host = FakeHost::default();
+        let mut held = pick_room(&host, &picking(), "c1", "100");
+        assert_eq!(held.as_deref(), Some("9000"));
+        // Nobody else came into it.
+        host.vacant.borrow_mut().insert("9000".into());
+        let unanswered = FakeCall::unanswerable();
+        let outcome = answer_or_let_go(&host, &unanswered, &mut held);
+        assert!(matches!(outcome, Err(Error::WrongState(_))), "{outcome:?}");
+        assert_eq!(*unanswered.rejected.borrow(), [503]);
+        assert_eq!(held, None);
+        assert!(host.listed.borrow()["9000"].is_empty(), "out of the room");
+        assert_eq!(*host.silenced.borrow(), ["9000"], "its conference ended");
+    }
+
+    #[test]
+    fn callers_picking_an_empty_room_at_once_get_different_rooms() {
+        let settings = picking();
         // Every room of the range is open, and empty until it expires.
         let rooms = || (9000..=9002).map(|n| n.to_string());
         let host = FakeHost::with_rooms(rooms());

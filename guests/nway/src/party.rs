@@ -15,6 +15,7 @@ use crate::room::{self, Admission, Claim};
 use crate::settings::{Holder, RoomScheme, Settings};
 use std::time::Duration;
 use switchyard_sdk::log::{Level, log};
+use switchyard_sdk::store::{HostKv, Kv};
 use switchyard_sdk::types::{Error, InviteInfo};
 use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, TimerId};
 
@@ -25,8 +26,15 @@ use switchyard_sdk::{Call, DialRequest, Event, JoinOptions, TimerId};
 const ANSWERED_RETRY: Duration = Duration::from_millis(200);
 /// How long a side waits, out of the bridge, for the other side's word that
 /// it escalated the call into a room ([`Message::Join`]); then, the word lost,
-/// it hangs up, left in no room with nobody to talk to.
+/// it hangs up, left in no room with nobody to talk to, unless the other
+/// side found no room and bridged it again ([`BRIDGED_AGAIN`]).
 const JOIN_WAIT: Duration = Duration::from_secs(10);
+/// The prefix of the store's keys marking a side as bridged again by the
+/// other side, whose escalation found no room (`bridged-again/<call>`), for as
+/// long as that bridge holds. The host tells a call nothing when it is
+/// bridged, and [`Message::Unlinked`] may be dropped unseen: the side waiting
+/// for its room reads the mark before it gives up ([`JOIN_WAIT`]).
+const BRIDGED_AGAIN: &str = "bridged-again/";
 
 /// One side of a two-party call.
 #[derive(Debug)]
@@ -56,7 +64,8 @@ pub struct Party {
     /// The two sides were bridged again after an escalation that found no
     /// room: the host no longer ends one side's call with the other's, so
     /// this side ends the other's when its own ends. Unset when the other
-    /// side leaves the bridge (it hung up, or escalated into a room).
+    /// side leaves the bridge (it hung up, or escalated into a room); the
+    /// [`BRIDGED_AGAIN`] mark this side set for the other goes with it.
     unlinked: bool,
     keys: TimedKeys,
 }
@@ -153,11 +162,8 @@ impl Party {
             }
             Event::Timer(id) if self.answered_retry == Some(id) => self.tell_answered(call),
             Event::Timer(id) if self.join_wait == Some(id) => {
-                log(
-                    Level::Warn,
-                    &format!("{call}: the other side left the bridge but never said which room"),
-                );
-                let _ = call.hangup();
+                self.join_wait = None;
+                self.join_wait_ended(call);
             }
             Event::Dtmf(key) if self.holds_codes => {
                 let codes = Codes::new([(settings.codes.escalate.clone(), Escalate)]);
@@ -177,10 +183,10 @@ impl Party {
                 self.keys.timed_out(id);
             }
             // The other side escalated (it is in a room now, and says which, or bridges
-            // this side again when it found none), or its call ended before it heard it
-            // was unlinked: then nobody is left to talk to.
+            // this side again when it found none, and marks it: `BRIDGED_AGAIN`), or its
+            // call ended before it heard it was unlinked: then nobody is left to talk to.
             Event::Unbridged => {
-                let unlinked = std::mem::take(&mut self.unlinked);
+                let unlinked = self.end_bridged_again();
                 if unlinked
                     && matches!(
                         self.peer.send_message(&Message::Probe.encode()),
@@ -193,12 +199,49 @@ impl Party {
                     self.join_wait = call.start_timer(JOIN_WAIT).ok();
                 }
             }
-            Event::Hangup if self.unlinked => {
-                let _ = self.peer.hangup();
-            }
+            Event::Hangup => self.end_with_own_call(),
             _ => {}
         }
         None
+    }
+
+    /// The wait for the other side's word of its room is over
+    /// ([`JOIN_WAIT`]): this side hangs up, unless it is bridged again.
+    fn join_wait_ended(&mut self, call: &Call) {
+        match join_wait_over(&HostKv, call.id()) {
+            JoinWaitOver::BridgedAgain => {
+                log(
+                    Level::Info,
+                    &format!("{call}: bridged again, the other side's word of it lost"),
+                );
+                self.unlinked = true;
+            }
+            JoinWaitOver::Abandoned => {
+                log(
+                    Level::Warn,
+                    &format!("{call}: the other side left the bridge but never said which room"),
+                );
+                let _ = call.hangup();
+            }
+        }
+    }
+
+    /// This side's call ended: the other side's ends with it once the host
+    /// no longer links them ([`Party::unlinked`]).
+    fn end_with_own_call(&mut self) {
+        if self.end_bridged_again() {
+            let _ = self.peer.hangup();
+        }
+    }
+
+    /// The two sides are no longer bridged again (see [`Party::unlinked`]):
+    /// the mark this side set for the other goes. Whether they were.
+    fn end_bridged_again(&mut self) -> bool {
+        let unlinked = std::mem::take(&mut self.unlinked);
+        if unlinked {
+            unmark_bridged_again(&HostKv, self.peer.id());
+        }
+        unlinked
     }
 
     /// Tells the caller's side that the callee answered; while the host
@@ -281,6 +324,10 @@ impl Party {
     /// holder, out of it, dials someone to invite. With no room to go to,
     /// the two talk on.
     fn escalate(&mut self, call: &Call, settings: &Settings) -> Option<Participant> {
+        if self.unlinked {
+            // The claims take this side out of the bridge it put the other side back into.
+            unmark_bridged_again(&HostKv, self.peer.id());
+        }
         let listed = JoinOptions {
             number: self.own_number.clone(),
             reason: "escalating".to_owned(),
@@ -289,11 +336,7 @@ impl Party {
         let Some(room) = escalation_room(call, &listed, settings, &self.caller_number) else {
             // A room it tried to claim took it out of the bridge, and out of
             // the link that ended each side's call with the other's.
-            let told = call.bridge(&self.peer).is_ok()
-                && !matches!(
-                    self.peer.send_message(&Message::Unlinked.encode()),
-                    Err(Error::NoSuchCall)
-                );
+            let told = call.bridge(&self.peer).is_ok() && self.tell_bridged_again();
             if !told {
                 // The other side ended meanwhile: nobody is left to talk to.
                 log(
@@ -326,6 +369,58 @@ impl Party {
         }
         Some(holder)
     }
+
+    /// Tells the other side, bridged again after an escalation that found
+    /// no room, that it is: by the store, which keeps it until this bridge
+    /// ends ([`mark_bridged_again`]), and by [`Message::Unlinked`], which may
+    /// be dropped. False if the other side is gone.
+    fn tell_bridged_again(&self) -> bool {
+        mark_bridged_again(&HostKv, self.peer.id());
+        let gone = matches!(
+            self.peer.send_message(&Message::Unlinked.encode()),
+            Err(Error::NoSuchCall)
+        );
+        if gone {
+            unmark_bridged_again(&HostKv, self.peer.id());
+        }
+        !gone
+    }
+}
+
+/// How a side's wait for the other side's word of its room ends
+/// ([`JOIN_WAIT`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JoinWaitOver {
+    /// The other side found no room and bridged it again: the two talk on.
+    BridgedAgain,
+    /// The word was lost: the side is in no room, with nobody to talk to.
+    Abandoned,
+}
+
+/// How the wait of `call` for its room ends, as `store` marks it
+/// ([`mark_bridged_again`]).
+fn join_wait_over(store: &impl Kv, call: &str) -> JoinWaitOver {
+    match store.get(&bridged_again_key(call)) {
+        Some(_) => JoinWaitOver::BridgedAgain,
+        None => JoinWaitOver::Abandoned,
+    }
+}
+
+/// Marks `peer` in `store` as bridged again by the other side of its call,
+/// until that bridge ends ([`unmark_bridged_again`]).
+fn mark_bridged_again(store: &impl Kv, peer: &str) {
+    // Past the store's bounds the mark is lost: `Message::Unlinked` alone tells.
+    let _ = store.set(&bridged_again_key(peer), "");
+}
+
+/// Takes back [`mark_bridged_again`]'s mark of `peer`.
+fn unmark_bridged_again(store: &impl Kv, peer: &str) {
+    store.delete(&bridged_again_key(peer));
+}
+
+/// The store's key marking `call` as bridged again ([`BRIDGED_AGAIN`]).
+fn bridged_again_key(call: &str) -> String {
+    format!("{BRIDGED_AGAIN}{call}")
 }
 
 /// The room an escalated call moves to, claimed for it by its `holder`,
@@ -372,6 +467,24 @@ fn plain_number(number: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use switchyard_sdk::store::MemoryKv;
+
+    #[test]
+    fn a_side_bridged_again_talks_on_though_the_word_of_it_was_lost() {
+        let store = MemoryKv::default();
+        assert_eq!(join_wait_over(&store, "b"), JoinWaitOver::Abandoned);
+        // The holder `h` found no room and bridged `b` again; its message is lost.
+        mark_bridged_again(&store, "b");
+        assert_eq!(join_wait_over(&store, "b"), JoinWaitOver::BridgedAgain);
+        assert_eq!(
+            join_wait_over(&store, "h"),
+            JoinWaitOver::Abandoned,
+            "only the side bridged again is marked"
+        );
+        // The holder escalates again, out of that bridge.
+        unmark_bridged_again(&store, "b");
+        assert_eq!(join_wait_over(&store, "b"), JoinWaitOver::Abandoned);
+    }
 
     #[test]
     fn only_plain_numbers_name_a_room() {

@@ -29,15 +29,16 @@ const PIN: &str = "nway-pin";
 /// left by a flow that trapped (or by a restart) holds the pin meanwhile.
 const PIN_SETTING_S: u64 = 10;
 /// The room meta key saying whose conference the room holds: [`ESCALATED`]
-/// and the holder's call for one made by escalating a two-party call,
-/// [`DIALLED`] and a call for one a caller dialled into; none or "" while no
-/// conference claimed it. Both claims are compare-and-sets of it, so that
+/// and a call of the two-party call escalated into it for one made so (the
+/// holder's, until the other party joins and takes the mark:
+/// [`follow_escalation`]), [`DIALLED`] and a call for one a caller dialled
+/// into; none or "" while no conference claimed it. Both claims are compare-and-sets of it, so that
 /// only one of a caller dialling in and an escalation taking the room at
 /// once has it.
 const ADHOC: &str = "nway-adhoc";
 /// How the [`ADHOC`] value of a room made by escalating a two-party call
-/// starts: the holder's call follows, so that each escalation writes a
-/// value of its own.
+/// starts: the call holding the mark follows (the holder's, then the other
+/// party's), so that each escalation writes a value of its own.
 const ESCALATED: &str = "escalated ";
 /// The [`ADHOC`] value an earlier version marks every escalated room with.
 const ESCALATED_BEFORE: &str = "1";
@@ -88,6 +89,8 @@ pub trait RoomHost: Kv {
     fn vacant_but_for(&self, room: &str, me: &str) -> bool;
     /// Clears `room`'s keep if no member is out ([`out::drop_stale_keep`]).
     fn drop_stale_keep(&self, room: &str);
+    /// Stops `room`'s recording and what is announced into it.
+    fn silence(&self, room: &str);
     /// Lists `call` in `room` as `listed`, out of any room it was in; how
     /// many other participants the room lists, their calls going on.
     fn join(&self, call: &str, room: &str, listed: &JoinOptions) -> Result<u32, Error>;
@@ -149,6 +152,12 @@ impl RoomHost for Host {
 
     fn drop_stale_keep(&self, room: &str) {
         out::drop_stale_keep(room);
+    }
+
+    fn silence(&self, room: &str) {
+        // A room not recorded, or gone, has nothing to stop.
+        let _ = rooms::stop_recording(room);
+        let _ = rooms::stop_announcement(room);
     }
 
     fn join(&self, call: &str, room: &str, listed: &JoinOptions) -> Result<u32, Error> {
@@ -566,13 +575,17 @@ pub fn forget_conference(host: &impl RoomHost, room: &str, me: &str) {
 /// as MeetMe's, its recording and its music stop, and it is forgotten
 /// ([`forget_conference`]). True if it ended.
 pub fn end_if_vacant_but_for(room: &str, me: &str) -> bool {
-    let vacant = vacant_but_for(room, me);
+    end_if_vacant_but_for_in(&Host, room, me)
+}
+
+/// [`end_if_vacant_but_for`] as `host` has it.
+pub fn end_if_vacant_but_for_in(host: &impl RoomHost, room: &str, me: &str) -> bool {
+    let vacant = host.vacant_but_for(room, me);
     if vacant {
-        let _ = rooms::stop_recording(room);
         // The host keeps a looped announcement with the open room, and plays it
         // again to whoever joins next: music for one alone is not theirs.
-        let _ = rooms::stop_announcement(room);
-        forget_conference(&Host, room, me);
+        host.silence(room);
+        forget_conference(host, room, me);
     }
     vacant
 }
@@ -607,7 +620,8 @@ fn claim_adhoc_in(host: &impl RoomHost, holder: &str, room: &str, listed: &JoinO
 /// call, by compare-and-set, so that the holder hanging up before the call
 /// is in, which forgets a conference it finds over ([`forget_conference`]),
 /// leaves the mark; one forgotten already the call claims anew as an
-/// escalation does, if the room holds nobody else. [`Claim::Busy`], the
+/// escalation does, if the room holds nobody else, as [`claim`] judges it
+/// (a caller holding the room while it types a pin counts). [`Claim::Busy`], the
 /// call out of the room again, if a caller or another escalation took the
 /// room meanwhile.
 pub fn follow_escalation(holder: &Call, call: &Call, room: &str, listed: &JoinOptions) -> Claim {
@@ -622,16 +636,18 @@ fn follow_escalation_in(
     room: &str,
     listed: &JoinOptions,
 ) -> Claim {
-    match host.join(call, room, listed) {
-        Ok(_) => {}
+    let others = match host.join(call, room, listed) {
+        Ok(others) => others,
         Err(Error::WrongState(why)) if is_host_lock(&why) => return Claim::Busy,
         Err(_) => return Claim::GaveUp,
-    }
+    };
     let holders = format!("{ESCALATED}{holder}");
     let passed = host.swap_meta(room, ADHOC, Some(&holders), &format!("{ESCALATED}{call}"));
     match passed {
         Ok(true) => Claim::Taken,
-        Ok(false) if host.vacant_but_for(room, call) && make_adhoc(host, room, call) => {
+        Ok(false)
+            if holds_nobody_else(host, room, call, others) && make_adhoc(host, room, call) =>
+        {
             Claim::Taken
         }
         Ok(false) => {
@@ -664,7 +680,7 @@ pub enum Claim {
 /// joined but did not get it leaves it at once.
 pub fn claim(host: &impl RoomHost, call: &str, room: &str, listed: &JoinOptions) -> Claim {
     match host.join(call, room, listed) {
-        Ok(0) if host.out_count(room, call) == 0 => Claim::Taken,
+        Ok(others) if holds_nobody_else(host, room, call, others) => Claim::Taken,
         Ok(_) => {
             host.leave(call);
             Claim::Busy
@@ -673,6 +689,14 @@ pub fn claim(host: &impl RoomHost, call: &str, room: &str, listed: &JoinOptions)
         // Whatever kept this call out of this room keeps it out of every other.
         Err(_) => Claim::GaveUp,
     }
+}
+
+/// Whether `room`, which `call` joined with `others` other participants
+/// listed (what the join returned), holds nobody else: none listed, a
+/// caller holding the room while it types a pin ([`ENTERING`]) included,
+/// and no member out inviting.
+fn holds_nobody_else(host: &impl RoomHost, room: &str, call: &str, others: u32) -> bool {
+    others == 0 && host.out_count(room, call) == 0
 }
 
 /// Starts a new conference in the free `room` (opened, or open and vacant)
@@ -816,7 +840,7 @@ fn unlist_adhoc(host: &impl RoomHost, room: &str) {
 /// store in memory, and a count of the calls made into it.
 #[cfg(test)]
 pub mod fake {
-    use super::{ADHOC, ESCALATED_BEFORE, RoomHost, adhoc_key};
+    use super::{ADHOC, ENTERING, ESCALATED_BEFORE, RoomHost, adhoc_key};
     use std::cell::{Cell, RefCell};
     use std::collections::{BTreeMap, BTreeSet};
     use switchyard_sdk::JoinOptions;
@@ -836,10 +860,19 @@ pub mod fake {
         pub vacant: RefCell<BTreeSet<String>>,
         /// The calls that joined each room through this host, in order.
         pub listed: RefCell<BTreeMap<String, Vec<String>>>,
+        /// The calls of [`FakeHost::listed`] listed as [`ENTERING`]: as the
+        /// host counts them, they are in their room, but they keep no
+        /// conference going.
+        pub entering: RefCell<BTreeSet<String>>,
+        /// The rooms each join was asked for, in order, whether or not it
+        /// put its call there (and opened its room).
+        pub joins: RefCell<Vec<String>>,
         /// The store.
         pub kv: MemoryKv,
         /// The rooms whose stale keep was dropped.
         pub released: RefCell<Vec<String>>,
+        /// The rooms whose recording and announcement were stopped.
+        pub silenced: RefCell<Vec<String>>,
         /// How many calls were made into the host.
         pub calls: Cell<usize>,
         /// The error every join fails with, if any.
@@ -967,7 +1000,9 @@ pub mod fake {
         fn vacant_but_for(&self, room: &str, me: &str) -> bool {
             self.ask();
             let listed = self.listed.borrow();
-            let others = listed.get(room).is_some_and(|c| c.iter().any(|c| c != me));
+            let entering = self.entering.borrow();
+            let keeps = |c: &String| c != me && !entering.contains(c);
+            let others = listed.get(room).is_some_and(|c| c.iter().any(keeps));
             !others
                 && (!self.rooms.borrow().contains_key(room) || self.vacant.borrow().contains(room))
         }
@@ -977,12 +1012,21 @@ pub mod fake {
             self.released.borrow_mut().push(room.to_owned());
         }
 
-        fn join(&self, call: &str, room: &str, _: &JoinOptions) -> Result<u32, Error> {
+        fn silence(&self, room: &str) {
+            self.ask();
+            self.silenced.borrow_mut().push(room.to_owned());
+        }
+
+        fn join(&self, call: &str, room: &str, listed: &JoinOptions) -> Result<u32, Error> {
+            self.joins.borrow_mut().push(room.to_owned());
             if let Some(error) = self.join_error.borrow().clone() {
                 self.ask();
                 return Err(error);
             }
             self.leave(call);
+            if listed.reason == ENTERING {
+                self.entering.borrow_mut().insert(call.to_owned());
+            }
             // Rooms open but not vacant have someone this host does not list.
             let occupied = !self.open(room) && !self.vacant.borrow().contains(room);
             let mut listed = self.listed.borrow_mut();
@@ -996,6 +1040,7 @@ pub mod fake {
             for calls in self.listed.borrow_mut().values_mut() {
                 calls.retain(|c| c != call);
             }
+            self.entering.borrow_mut().remove(call);
         }
 
         fn out_count(&self, _: &str, _: &str) -> usize {
@@ -1259,6 +1304,26 @@ mod tests {
     }
 
     #[test]
+    fn the_other_side_stays_out_of_a_room_a_caller_picked_meanwhile() {
+        let (host, listed) = escalated_and_left();
+        host.vacant.borrow_mut().insert("9000".into());
+        forget_conference(&host, "9000", "h");
+        // A caller picking an empty room holds the one the holder's hang-up
+        // left vacant, and types its pin.
+        let entering = JoinOptions {
+            reason: ENTERING.to_owned(),
+            ..JoinOptions::number("200")
+        };
+        assert_eq!(claim(&host, "c1", "9000", &entering), Claim::Taken);
+        assert_eq!(
+            follow_escalation_in(&host, "h", "b", "9000", &listed),
+            Claim::Busy
+        );
+        assert_eq!(host.listed.borrow()["9000"], ["c1"], "the other side left");
+        assert!(!is_adhoc_in(&host, "9000"), "the caller may enter it");
+    }
+
+    #[test]
     fn the_other_side_stays_out_of_a_room_another_took_meanwhile() {
         let (host, listed) = escalated_and_left();
         host.vacant.borrow_mut().insert("9000".into());
@@ -1343,6 +1408,8 @@ mod tests {
             |room| claim(&host, "c1", room, &listed),
         );
         assert_eq!(picked, None);
+        assert_eq!(*host.joins.borrow(), ["9000"], "one room tried");
+        assert!(host.rooms.borrow().is_empty(), "none opened");
         let calls = host.calls.get();
         assert!(calls <= 3, "{calls} calls into the host");
     }
