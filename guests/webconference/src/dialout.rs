@@ -107,29 +107,15 @@ fn unfolded_lines(text: &str) -> Vec<String> {
     lines
 }
 
-/// The most characters of a refused header line its error quotes.
-const MAX_QUOTED_LINE_CHARS: usize = 64;
-
 /// The (name, value) of a line `Name: value`, sent as such; the error quotes
-/// the line (see [`quoted_line`]) if its name is not a token.
+/// the line ([`limits::quoted`]) if its name is not a token.
 // HCOLON (RFC 3261 §25.1) allows spaces and tabs before the colon.
 fn header_line(line: &str) -> Result<(String, String), String> {
     line.split_once(':')
         .map(|(name, value)| (name.trim_end_matches([' ', '\t']), value.trim()))
         .filter(|(name, _)| is_token(name))
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .ok_or_else(|| format!("bad header line {}", quoted_line(line)))
-}
-
-/// `line` quoted with its control characters escaped, cut after
-/// [`MAX_QUOTED_LINE_CHARS`] characters and then marked `…`.
-// The line is the client's, of any length, and the reason goes back in the
-// answer whole.
-fn quoted_line(line: &str) -> String {
-    match line.char_indices().nth(MAX_QUOTED_LINE_CHARS) {
-        Some((cut, _)) => format!("{:?}…", &line[..cut]),
-        None => format!("{line:?}"),
-    }
+        .ok_or_else(|| format!("bad header line {}", limits::quoted(line)))
 }
 
 /// A SIP header name: a non-empty RFC 3261 token.
@@ -325,7 +311,7 @@ mod tests {
 
     #[test]
     fn a_long_bad_header_line_is_quoted_cut_after_64_characters() {
-        let exact = "é".repeat(MAX_QUOTED_LINE_CHARS);
+        let exact = "é".repeat(limits::MAX_QUOTED_CHARS);
         assert_eq!(
             header_lines(&exact).unwrap_err(),
             format!("bad header line \"{exact}\"")

@@ -135,8 +135,9 @@ pub trait InvitationRoom {
     fn swap_invited(&self, expected: Option<&str>, meta: &str) -> Result<bool, Self::Error>;
     /// Whether the room has run out of time.
     fn timed_out(&self) -> bool;
-    /// Whether the room is one of `predefined_rooms`, which the host keeps
-    /// whatever its invitations.
+    /// Whether the room is one of `predefined_rooms` now (see
+    /// [`crate::predefined::is_predefined`]), which the host keeps whatever
+    /// its invitations; it stops being so when the config drops it.
     fn predefined(&self) -> bool;
     /// Has the host keep the room while it is empty, or not; a failure is
     /// the implementation's to report, the invitations being stored.
@@ -237,22 +238,24 @@ pub fn settle_keep<R: InvitationRoom>(room: &R) -> bool {
 
 /// Has the host keep the room for the invitations stored now, starting
 /// from `written`, the list this instance has just stored (or read). As
-/// another instance may store its list between this one's write and its
-/// keep, the keep is set again as long as the list stored after it is not
-/// the one it was set for: each writer's last keep is for a list still
-/// stored after that keep, so the keep set last is for the list stored
-/// last. A predefined room is kept whatever its list. False if each of
-/// [`MAX_ATTEMPTS`] keeps was for a list replaced by then.
+/// another instance may store its list, or release the room from being
+/// predefined, between this one's reads and its keep, the keep is set again
+/// as long as what it was set for (the list and whether the room is
+/// predefined) is not what is stored after it: each writer's last keep is
+/// for what is still stored after that keep, so the keep set last is for
+/// what was stored last. A predefined room is kept whatever its list. False
+/// if each of [`MAX_ATTEMPTS`] keeps was for what was replaced by then.
 fn keep_for_stored<R: InvitationRoom>(room: &R, written: Option<String>) -> bool {
-    let mut stored = written;
+    let mut kept_for = (written, room.predefined());
     for _ in 0..MAX_ATTEMPTS {
+        let (stored, predefined) = &kept_for;
         let list = decode(stored.as_deref().unwrap_or_default());
-        room.set_keep(room.predefined() || keeps_room(&list, room.timed_out()));
-        let now = room.invited();
-        if now == stored {
+        room.set_keep(*predefined || keeps_room(&list, room.timed_out()));
+        let now = (room.invited(), room.predefined());
+        if now == kept_for {
             return true;
         }
-        stored = now;
+        kept_for = now;
     }
     false
 }
@@ -562,6 +565,29 @@ mod tests {
         room.keep.set(false);
         assert!(settle_keep(&admin));
         assert!(room.keep.get(), "kept for X");
+    }
+
+    #[test]
+    fn a_room_released_while_a_caller_keeps_it_as_predefined_is_not_kept() {
+        let room = Room {
+            predefined: Cell::new(true),
+            keep: Cell::new(true),
+            ..Room::default()
+        };
+        Caller::new(&room).add(&invited("X", "100")).unwrap();
+        room.join("X");
+        // The caller reads the room as predefined; before its keep, the
+        // config drops the room, whose keep is settled for no invitation.
+        let releasing = Caller::new(&room);
+        let caller = Caller::new(&room);
+        caller.before_keep.borrow_mut().push(Box::new(|| {
+            room.predefined.set(false);
+            assert!(settle_keep(&releasing));
+            assert!(!room.keep.get(), "released");
+        }));
+        assert_eq!(caller.take("X"), Ok(Updated::Stored));
+        assert!(room.list().is_empty(), "no invitation left");
+        assert!(!room.keep.get(), "not kept without invitations");
     }
 
     #[test]

@@ -17,6 +17,30 @@ pub fn room_name_rule() -> String {
     format!("a room name has 1 to {MAX_ROOM_CHARS} characters and is neither . nor ..")
 }
 
+/// Why `room`, which [`is_room_name`] refuses, names no room, quoting it
+/// ([`quoted`]).
+pub fn no_room_named(room: &str) -> String {
+    format!(
+        "no room can be named {}: {}",
+        quoted(room),
+        room_name_rule()
+    )
+}
+
+/// The most characters of a client's text a fault or reason quotes.
+pub const MAX_QUOTED_CHARS: usize = 64;
+
+/// `text` quoted with its control characters escaped, cut after
+/// [`MAX_QUOTED_CHARS`] characters and then marked `…`.
+// The text is the client's, of any length, and what quotes it goes back in
+// the answer whole.
+pub fn quoted(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((cut, _)) => format!("{:?}…", &text[..cut]),
+        None => format!("{text:?}"),
+    }
+}
+
 /// `id` cut to its first [`MAX_PARTICIPANT_ID_BYTES`], at a character boundary.
 pub fn participant_id(id: &str) -> String {
     cut(id, MAX_PARTICIPANT_ID_BYTES)
@@ -34,6 +58,23 @@ fn cut(text: &str, most: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_room_name_is_quoted_short() {
+        let problem = no_room_named(&"7".repeat(1_000_000));
+        assert_eq!(
+            problem,
+            format!(
+                "no room can be named {:?}…: {}",
+                "7".repeat(MAX_QUOTED_CHARS),
+                room_name_rule()
+            )
+        );
+        assert_eq!(
+            no_room_named(".."),
+            format!("no room can be named \"..\": {}", room_name_rule())
+        );
+    }
 
     #[test]
     fn long_ids_and_numbers_are_cut_to_the_hosts_sizes() {

@@ -1,9 +1,22 @@
 //! `predefined_rooms = room:pin;room2:pin2`: rooms that exist from the start,
 //! each with its admin pin.
 
-use crate::adminpin::{MAX_PIN_BYTES, can_keep};
+use crate::adminpin::{self, MAX_PIN_BYTES, can_keep};
 use crate::limits::room_name_rule;
+use std::fmt;
+use switchyard_sdk::KEEP_ROOM_META_KEY;
+use switchyard_sdk::log::Level;
 use switchyard_sdk::room_name::is_room_name;
+
+/// The room meta key holding the pin `predefined_rooms` gave the room; ""
+/// once the config no longer lists it (see [`is_predefined`]).
+pub const PIN_META_KEY: &str = "predefined_pin";
+/// The key-value key holding the `predefined_rooms` value whose rooms were
+/// opened and kept.
+const MARKER_KEY: &str = "predefined_rooms_kept";
+/// The key-value key earlier versions held that value in, having opened its
+/// rooms without keeping them.
+const OLD_MARKER_KEY: &str = "predefined_rooms";
 
 /// One predefined room.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,21 +85,152 @@ pub fn parse(value: &str) -> (Vec<Predefined>, Vec<BadEntry>) {
     (rooms, bad)
 }
 
-/// The rooms the `predefined_rooms` value `before` lists and `now` does not:
-/// no longer predefined.
-pub fn dropped(before: &str, now: &str) -> Vec<String> {
-    let listed: Vec<String> = parse(now).0.into_iter().map(|p| p.room).collect();
-    parse(before)
-        .0
-        .into_iter()
-        .map(|p| p.room)
-        .filter(|room| !listed.contains(room))
-        .collect()
+/// Whether `room` is predefined: the config's `predefined_rooms` value
+/// `value` lists it, and [`ensure`] opened it as such (`pin_meta`, its
+/// [`PIN_META_KEY`] meta, is not empty). Neither alone makes it so: the meta
+/// comes back with the room after a restart (`rooms.state_file`), when the
+/// config may no longer list it, and a room an admin deleted and someone
+/// opened again since has none.
+pub fn is_predefined(value: &str, room: &str, pin_meta: Option<&str>) -> bool {
+    opened_as_predefined(pin_meta) && lists(&parse(value).0, room)
+}
+
+/// The host as [`ensure`] uses it: its rooms, the guest's key-value store
+/// and log.
+pub trait Host {
+    /// Why a value could not be written.
+    type Error: fmt::Debug;
+    /// The value of `key` in the guest's key-value store, which ends with
+    /// the host process.
+    fn kv_get(&self, key: &str) -> Option<String>;
+    /// Sets `key` to `value` in the guest's key-value store.
+    fn kv_set(&self, key: &str, value: &str) -> Result<(), Self::Error>;
+    /// Every open room.
+    fn rooms(&self) -> Vec<String>;
+    /// Opens `room` unless it exists.
+    fn open(&self, room: &str);
+    /// A value kept with the room, or none (also when there is no room).
+    fn get_meta(&self, room: &str, key: &str) -> Option<String>;
+    /// Sets a value kept with the room; an error if there is no room.
+    fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), Self::Error>;
+    /// Has the host keep `room`, which is not predefined, for its
+    /// invitations only (see [`crate::invited::settle_keep`]); false if
+    /// others kept rewriting them meanwhile.
+    fn settle_keep(&self, room: &str) -> bool;
+    /// Logs `message`.
+    fn log(&self, level: Level, message: &str);
+}
+
+/// Opens the rooms of the `predefined_rooms` value `value` with their pins,
+/// once, and has the host keep them (their `keep` meta): neither
+/// `rooms.expire_delay_s` nor `rooms.max_empty` deletes one while it is
+/// empty. The guest has no start-up hook, so every entry point (dial-in,
+/// each admin function) calls this first, and the first one after start-up
+/// or a config change opens them. As in SEMS, `roomDelete` deletes one,
+/// which is not opened again until then: a new version loaded with the
+/// config unchanged keeps those the one before opened and opens no other. A
+/// room that exists already with the pin the config gave it then (one the
+/// host brought back from its rooms file after a restart, or still open
+/// when a new version loads) keeps the pin it has, which an admin may have
+/// changed; one the config now gives another pin takes that. Every room
+/// opened as predefined that the config no longer lists, found among the
+/// open rooms, is released: kept only for its invitations, as any room.
+/// Costs one key-value read once done.
+pub fn ensure<H: Host>(host: &H, value: &str) {
+    let marker = host.kv_get(MARKER_KEY);
+    if marker.as_deref() == Some(value) {
+        return;
+    }
+    // Left in place: instances of the earlier version still running read it.
+    let since = marker.or_else(|| host.kv_get(OLD_MARKER_KEY));
+    // A bad entry refused the config before the guest served.
+    let (listed, _) = parse(value);
+    let reopen = since.as_deref() != Some(value);
+    for room in &listed {
+        if reopen {
+            host.open(&room.room);
+        } else if !opened_as_predefined(host.get_meta(&room.room, PIN_META_KEY).as_deref()) {
+            // Deleted since, or opened again by someone else.
+            continue;
+        }
+        pin_and_keep(host, room);
+    }
+    release_unlisted(host, &listed);
+    if let Err(e) = host.kv_set(MARKER_KEY, value) {
+        host.log(
+            Level::Warn,
+            &format!("predefined rooms opened but not remembered: {e:?}"),
+        );
+    }
+}
+
+/// Gives the open predefined `room` its configured pin unless it has that
+/// pin from the config already, and keeps it. Once `rooms.max_empty` rooms
+/// are kept the host refuses to keep it: it then expires when empty, as any
+/// room, and the log says so.
+fn pin_and_keep<H: Host>(host: &H, room: &Predefined) {
+    let name = &room.room;
+    let pinned = if host.get_meta(name, PIN_META_KEY).as_deref() == Some(&room.pin) {
+        Ok(())
+    } else {
+        host.set_meta(name, adminpin::META_KEY, &room.pin)
+            .and_then(|()| host.set_meta(name, PIN_META_KEY, &room.pin))
+    };
+    if let Err(e) = pinned {
+        host.log(
+            Level::Error,
+            &format!("predefined room {name:?} not opened: {e:?}"),
+        );
+    } else if let Err(e) = host.set_meta(name, KEEP_ROOM_META_KEY, "1") {
+        host.log(
+            Level::Error,
+            &format!("predefined room {name:?} not kept, it expires when empty: {e:?}"),
+        );
+    }
+}
+
+/// Releases each open room opened as predefined that `listed` does not
+/// hold: its [`PIN_META_KEY`] meta is cleared, and the host keeps it then
+/// only for its invitations.
+fn release_unlisted<H: Host>(host: &H, listed: &[Predefined]) {
+    for room in host.rooms() {
+        let pin_meta = host.get_meta(&room, PIN_META_KEY);
+        if !opened_as_predefined(pin_meta.as_deref()) || lists(listed, &room) {
+            continue;
+        }
+        if let Err(e) = host.set_meta(&room, PIN_META_KEY, "") {
+            host.log(
+                Level::Warn,
+                &format!("room {room:?}: no longer predefined, its mark not cleared: {e:?}"),
+            );
+        }
+        if !host.settle_keep(&room) {
+            host.log(
+                Level::Warn,
+                &format!(
+                    "room {room:?}: no longer predefined, but its keep waits for the next change of its invitations"
+                ),
+            );
+        }
+    }
+}
+
+/// Whether a room's [`PIN_META_KEY`] meta, `pin_meta`, says [`ensure`]
+/// opened it and has not released it.
+fn opened_as_predefined(pin_meta: Option<&str>) -> bool {
+    pin_meta.is_some_and(|pin| !pin.is_empty())
+}
+
+fn lists(listed: &[Predefined], room: &str) -> bool {
+    listed.iter().any(|p| p.room == room)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::invited;
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
     use switchyard_sdk::room_name::MAX_ROOM_CHARS;
 
     fn room(room: &str, pin: &str) -> Predefined {
@@ -148,16 +292,182 @@ mod tests {
     }
 
     #[test]
-    fn rooms_the_config_no_longer_lists_are_dropped() {
-        assert_eq!(dropped("a:1;b:2;c:3", "b:9;d:4"), ["a", "c"]);
-        assert_eq!(dropped("a:1", "a:2"), Vec::<String>::new(), "a new pin");
-        assert_eq!(dropped("", "a:1"), Vec::<String>::new());
-        assert_eq!(dropped("a:1", ""), ["a"]);
-    }
-
-    #[test]
     fn an_empty_value_lists_nothing() {
         assert_eq!(parse(""), (Vec::new(), Vec::new()));
         assert_eq!(parse(" ; "), (Vec::new(), Vec::new()));
+    }
+
+    #[test]
+    fn a_room_is_predefined_only_with_its_meta_and_listed() {
+        assert!(is_predefined("a:1;b:2", "b", Some("2")));
+        assert!(is_predefined("a:1;b:2", "b", Some("7")), "an older pin");
+        assert!(!is_predefined("a:1", "b", Some("2")), "no longer listed");
+        assert!(!is_predefined("a:1;b:2", "b", Some("")), "released");
+        assert!(!is_predefined("a:1;b:2", "b", None), "opened by another");
+    }
+
+    /// The host's rooms (each with its meta) and the guest's key-value
+    /// store, in memory.
+    #[derive(Default)]
+    struct FakeHost {
+        kv: RefCell<BTreeMap<String, String>>,
+        rooms: RefCell<BTreeMap<String, BTreeMap<String, String>>>,
+    }
+
+    impl FakeHost {
+        /// A room as `rooms.state_file` brings it back, with its meta.
+        fn with_room(self, room: &str, meta: &[(&str, &str)]) -> Self {
+            let meta = meta
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            self.rooms.borrow_mut().insert(room.to_owned(), meta);
+            self
+        }
+
+        fn with_kv(self, key: &str, value: &str) -> Self {
+            self.kv_set(key, value).unwrap();
+            self
+        }
+    }
+
+    impl Host for FakeHost {
+        type Error = String;
+
+        fn kv_get(&self, key: &str) -> Option<String> {
+            self.kv.borrow().get(key).cloned()
+        }
+
+        fn kv_set(&self, key: &str, value: &str) -> Result<(), String> {
+            self.kv
+                .borrow_mut()
+                .insert(key.to_owned(), value.to_owned());
+            Ok(())
+        }
+
+        fn rooms(&self) -> Vec<String> {
+            self.rooms.borrow().keys().cloned().collect()
+        }
+
+        fn open(&self, room: &str) {
+            self.rooms.borrow_mut().entry(room.to_owned()).or_default();
+        }
+
+        fn get_meta(&self, room: &str, key: &str) -> Option<String> {
+            self.rooms.borrow().get(room)?.get(key).cloned()
+        }
+
+        fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), String> {
+            let mut rooms = self.rooms.borrow_mut();
+            let meta = rooms.get_mut(room).ok_or("no such room")?;
+            meta.insert(key.to_owned(), value.to_owned());
+            Ok(())
+        }
+
+        fn settle_keep(&self, room: &str) -> bool {
+            let invited = self.get_meta(room, invited::META_KEY).unwrap_or_default();
+            let keep = if invited.is_empty() { "" } else { "1" };
+            self.set_meta(room, KEEP_ROOM_META_KEY, keep).is_ok()
+        }
+
+        fn log(&self, _level: Level, message: &str) {
+            panic!("nothing to log here: {message}");
+        }
+    }
+
+    /// A room [`ensure`] opened with `pin` and keeps.
+    fn kept(pin: &'static str) -> [(&'static str, &'static str); 3] {
+        [
+            (adminpin::META_KEY, pin),
+            (PIN_META_KEY, pin),
+            (KEEP_ROOM_META_KEY, "1"),
+        ]
+    }
+
+    #[test]
+    fn a_room_dropped_from_the_config_across_a_restart_is_released() {
+        // The key-value store ended with the process; the rooms came back.
+        let host = FakeHost::default()
+            .with_room("a", &kept("1"))
+            .with_room("b", &kept("2"))
+            .with_room(
+                "c",
+                &[(PIN_META_KEY, "3"), (invited::META_KEY, "p\t100\t0\n")],
+            );
+        ensure(&host, "a:1");
+        assert_eq!(host.get_meta("a", KEEP_ROOM_META_KEY).as_deref(), Some("1"));
+        assert_eq!(host.get_meta("b", PIN_META_KEY).as_deref(), Some(""));
+        assert_eq!(host.get_meta("b", KEEP_ROOM_META_KEY).as_deref(), Some(""));
+        assert_eq!(host.get_meta("b", adminpin::META_KEY).as_deref(), Some("2"));
+        assert_eq!(host.get_meta("c", PIN_META_KEY).as_deref(), Some(""));
+        assert_eq!(
+            host.get_meta("c", KEEP_ROOM_META_KEY).as_deref(),
+            Some("1"),
+            "kept for its invitation"
+        );
+        assert_eq!(host.kv_get(MARKER_KEY).as_deref(), Some("a:1"));
+    }
+
+    #[test]
+    fn a_restart_with_no_predefined_rooms_left_releases_them() {
+        let host = FakeHost::default().with_room("b", &kept("2"));
+        ensure(&host, "");
+        assert_eq!(host.get_meta("b", PIN_META_KEY).as_deref(), Some(""));
+        assert_eq!(host.get_meta("b", KEEP_ROOM_META_KEY).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn an_upgrade_with_the_config_unchanged_reopens_no_deleted_room() {
+        // The earlier version opened a and b, without keeping them; an
+        // admin deleted b, and someone opened c, which the config lists,
+        // anew.
+        let host = FakeHost::default()
+            .with_kv(OLD_MARKER_KEY, "a:1;b:2;c:3")
+            .with_room("a", &[(adminpin::META_KEY, "9"), (PIN_META_KEY, "1")])
+            .with_room("c", &[(adminpin::META_KEY, "5")]);
+        ensure(&host, "a:1;b:2;c:3");
+        assert_eq!(host.rooms(), ["a", "c"], "b not opened again");
+        assert_eq!(host.get_meta("a", KEEP_ROOM_META_KEY).as_deref(), Some("1"));
+        assert_eq!(
+            host.get_meta("a", adminpin::META_KEY).as_deref(),
+            Some("9"),
+            "the pin an admin gave it"
+        );
+        assert_eq!(
+            host.get_meta("c", KEEP_ROOM_META_KEY),
+            None,
+            "not predefined"
+        );
+        assert_eq!(host.get_meta("c", adminpin::META_KEY).as_deref(), Some("5"));
+        assert_eq!(host.kv_get(MARKER_KEY).as_deref(), Some("a:1;b:2;c:3"));
+    }
+
+    #[test]
+    fn a_config_change_opens_every_room_it_lists_and_releases_the_others() {
+        let host = FakeHost::default()
+            .with_kv(MARKER_KEY, "a:1;b:2")
+            .with_room("b", &kept("2"));
+        ensure(&host, "a:1;c:3");
+        assert_eq!(host.rooms(), ["a", "b", "c"]);
+        for (room, pin) in [("a", "1"), ("c", "3")] {
+            assert_eq!(
+                host.get_meta(room, adminpin::META_KEY).as_deref(),
+                Some(pin)
+            );
+            assert_eq!(
+                host.get_meta(room, KEEP_ROOM_META_KEY).as_deref(),
+                Some("1")
+            );
+        }
+        assert_eq!(host.get_meta("b", KEEP_ROOM_META_KEY).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn the_same_config_again_changes_nothing() {
+        let host = FakeHost::default()
+            .with_kv(MARKER_KEY, "a:1;b:2")
+            .with_room("b", &kept("2"));
+        ensure(&host, "a:1;b:2");
+        assert_eq!(host.rooms(), ["b"], "a deleted stays deleted");
     }
 }

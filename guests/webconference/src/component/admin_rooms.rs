@@ -187,11 +187,7 @@ fn open(params: &Params<'_>, index: usize) -> Result<bool, Fault> {
     if rooms::info(&room).is_some() {
         return Ok(false);
     }
-    let problem = format!(
-        "no room can be named {room:?}: {}",
-        limits::room_name_rule()
-    );
-    Err(params.refuse(index, &problem))
+    Err(params.refuse(index, &limits::no_room_named(&room)))
 }
 
 /// Sets a room meta value; the room vanishing meanwhile is an internal fault.

@@ -5,106 +5,59 @@
 use super::settings::Settings;
 use crate::adminpin::{self, PinDecision};
 use crate::invited::{self, Invited, NotStored, Updated};
-use crate::predefined::{self, Predefined};
+use crate::predefined;
 use crate::{dialout, entered_mark, expiry};
 use switchyard_sdk::log::{Level, log};
 use switchyard_sdk::types::{Error, ParticipantInfo};
 use switchyard_sdk::{KEEP_ROOM_META_KEY, kv, rooms, unix_seconds};
 
-/// The key holding the `predefined_rooms` value whose rooms were opened and
-/// kept.
-const PREDEFINED_KEY: &str = "predefined_rooms_kept";
-/// The room meta key holding the pin `predefined_rooms` gave the room; ""
-/// once the config no longer lists it (see [`is_predefined`]).
-const PREDEFINED_PIN_KEY: &str = "predefined_pin";
-
-/// Opens the `predefined_rooms` with their pins, once, and has the host keep
-/// them (their `keep` meta): neither `rooms.expire_delay_s` nor
-/// `rooms.max_empty` deletes one while it is empty. The guest has no
-/// start-up hook, so every entry point (dial-in, each admin function) calls
-/// this first, and the first one after start-up or a config change opens
-/// them. As in SEMS, `roomDelete` deletes one, which is not opened again
-/// until then. A room that exists already with the pin the config gave it
-/// then (one the host brought back from its rooms file after a restart, or
-/// still open when a new version loads) keeps the pin it has, which an admin
-/// may have changed; one the config now gives another pin takes that. A
-/// room the config no longer lists is kept only for its invitations, as any
-/// room. Costs one key-value read once done.
+/// Opens the `predefined_rooms` and has the host keep them, releasing those
+/// the config no longer lists (see [`predefined::ensure`]). Costs one
+/// key-value read once done.
 pub fn ensure_predefined(settings: &Settings) {
-    let value = &settings.predefined_rooms;
-    let before = kv::get(PREDEFINED_KEY).unwrap_or_default();
-    if before == *value {
-        return;
-    }
-    for room in predefined::dropped(&before, value) {
-        release_predefined(settings, &room);
-    }
-    // A bad entry refused the config before the guest served (`settings::problem`).
-    let (predefined, _) = predefined::parse(value);
-    for room in &predefined {
-        open_predefined(room);
-    }
-    if let Err(e) = kv::set(PREDEFINED_KEY, value) {
-        log(
-            Level::Warn,
-            &format!("predefined rooms opened but not remembered: {e:?}"),
-        );
-    }
+    predefined::ensure(&PredefinedHost { settings }, &settings.predefined_rooms);
 }
 
-/// Opens one predefined room unless it exists, gives it its configured pin
-/// unless it has that pin from the config already, and keeps it. Once
-/// `rooms.max_empty` rooms are kept the host refuses to keep it: it then
-/// expires when empty, as any room, and the log says so.
-fn open_predefined(room: &Predefined) {
-    let name = &room.room;
-    rooms::open(name);
-    let pinned = if rooms::get_meta(name, PREDEFINED_PIN_KEY).as_deref() == Some(&room.pin) {
-        Ok(())
-    } else {
-        rooms::set_meta(name, adminpin::META_KEY, &room.pin)
-            .and_then(|()| rooms::set_meta(name, PREDEFINED_PIN_KEY, &room.pin))
-    };
-    if let Err(e) = pinned {
-        log(
-            Level::Error,
-            &format!("predefined room {name:?} not opened: {e:?}"),
-        );
-    } else if let Err(e) = rooms::set_meta(name, KEEP_ROOM_META_KEY, "1") {
-        log(
-            Level::Error,
-            &format!("predefined room {name:?} not kept, it expires when empty: {e:?}"),
-        );
-    }
+/// The host as [`predefined::ensure`] uses it.
+struct PredefinedHost<'a> {
+    settings: &'a Settings,
 }
 
-/// `room`, which the config no longer lists, is no longer predefined: the
-/// host keeps it then only for its invitations.
-fn release_predefined(settings: &Settings, room: &str) {
-    if !is_predefined(room) {
-        return;
-    }
-    if let Err(e) = rooms::set_meta(room, PREDEFINED_PIN_KEY, "") {
-        log(
-            Level::Warn,
-            &format!("room {room:?}: still kept as predefined: {e:?}"),
-        );
-        return;
-    }
-    if !invited::settle_keep(&Invitations { settings, room }) {
-        log(
-            Level::Warn,
-            &format!(
-                "room {room:?}: no longer predefined, but its keep waits for the next change of its invitations"
-            ),
-        );
-    }
-}
+impl predefined::Host for PredefinedHost<'_> {
+    type Error = Error;
 
-/// Whether `room` is one [`ensure_predefined`] opened, which the config
-/// still lists.
-fn is_predefined(room: &str) -> bool {
-    rooms::get_meta(room, PREDEFINED_PIN_KEY).is_some_and(|pin| !pin.is_empty())
+    fn kv_get(&self, key: &str) -> Option<String> {
+        kv::get(key)
+    }
+
+    fn kv_set(&self, key: &str, value: &str) -> Result<(), Error> {
+        kv::set(key, value)
+    }
+
+    fn rooms(&self) -> Vec<String> {
+        rooms::list()
+    }
+
+    fn open(&self, room: &str) {
+        rooms::open(room);
+    }
+
+    fn get_meta(&self, room: &str, key: &str) -> Option<String> {
+        rooms::get_meta(room, key)
+    }
+
+    fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), Error> {
+        rooms::set_meta(room, key, value)
+    }
+
+    fn settle_keep(&self, room: &str) -> bool {
+        let settings = self.settings;
+        invited::settle_keep(&Invitations { settings, room })
+    }
+
+    fn log(&self, level: Level, message: &str) {
+        log(level, message);
+    }
 }
 
 /// The unix time the room runs out of time at, if it was created with a
@@ -281,7 +234,12 @@ impl invited::InvitationRoom for Invitations<'_> {
     }
 
     fn predefined(&self) -> bool {
-        is_predefined(self.room)
+        let pin_meta = rooms::get_meta(self.room, predefined::PIN_META_KEY);
+        predefined::is_predefined(
+            &self.settings.predefined_rooms,
+            self.room,
+            pin_meta.as_deref(),
+        )
     }
 
     fn set_keep(&self, keep: bool) {
