@@ -10,6 +10,8 @@ use std::fmt;
 
 use wasmparser::{Parser, Payload};
 
+use crate::context::one_line;
+
 /// The name of the custom section holding the declared keys.
 pub const SECTION: &str = "switchyard-config";
 
@@ -74,7 +76,8 @@ pub struct ConfigKeys {
 
 impl ConfigKeys {
     /// The keys the component `wasm` declares; `Ok(None)` when it declares none, `Err` when
-    /// the component or its declaration cannot be read.
+    /// the component or its declaration cannot be read, saying why on one line of the log
+    /// (see [`on_one_line`]).
     pub fn declared_by(wasm: &[u8]) -> Result<Option<ConfigKeys>, String> {
         let mut kinds = BTreeMap::new();
         let mut declared = false;
@@ -93,7 +96,9 @@ impl ConfigKeys {
             for line in text.lines().filter(|line| !line.trim().is_empty()) {
                 let (key, kind) = line.split_once(' ').unwrap_or((line, ""));
                 let kind = Kind::named(kind.trim()).ok_or_else(|| {
-                    format!("its {SECTION} section gives key {key:?} an unknown kind {kind:?}")
+                    on_one_line(&format!(
+                        "its {SECTION} section gives key {key:?} an unknown kind {kind:?}"
+                    ))
                 })?;
                 kinds.insert(key.to_owned(), kind);
             }
@@ -101,8 +106,8 @@ impl ConfigKeys {
         Ok(declared.then_some(ConfigKeys { kinds }))
     }
 
-    /// Why `value` cannot be the value of `key`, if it cannot: a key not declared, or a value
-    /// not of the key's kind.
+    /// Why `value` cannot be the value of `key`, if it cannot: a key not declared (naming the
+    /// keys declared, as [`ConfigKeys`] shows them), or a value not of the key's kind.
     pub fn problem(&self, key: &str, value: &str) -> Option<String> {
         match self.kinds.get(key) {
             Some(kind) => kind.problem(value),
@@ -123,38 +128,39 @@ impl ConfigKeys {
 }
 
 impl fmt::Display for ConfigKeys {
-    /// The keys, comma-separated.
+    /// The keys, comma-separated, as one line of the log of at most 4 KiB: a key is a line
+    /// of the guest's section, of any length, and may hold any character but a line feed.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let keys: Vec<&str> = self.kinds.keys().map(String::as_str).collect();
-        f.write_str(&keys.join(", "))
+        f.write_str(&one_line(&keys.join(", ")))
     }
 }
 
 /// `text` on one line, as an error of `check-config` is (`file:line:column: key: problem`):
-/// each line break, with the indentation around it, made one space. A parser's message
-/// may span lines (wasmparser's "bad magic number" lists the bytes it expected and found).
+/// each line break, with the indentation around it, made one space, then the rest made one
+/// line of the log as a guest's log lines are (other control characters and Unicode line
+/// separators escaped, cut at 4 KiB). A parser's message may span lines (wasmparser's "bad
+/// magic number" lists the bytes it expected and found).
 pub fn on_one_line(text: &str) -> String {
-    text.lines()
+    let joined = text
+        .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    one_line(&joined)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::MAX_LOG_LINE;
+    use crate::test_wasm::{section, sized};
 
     /// A module with a custom section `name` holding `data`.
     fn module_with(name: &str, data: &str) -> Vec<u8> {
-        let mut section = vec![u8::try_from(name.len()).unwrap()];
-        section.extend_from_slice(name.as_bytes());
-        section.extend_from_slice(data.as_bytes());
-        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
-        wasm.push(0);
-        wasm.push(u8::try_from(section.len()).unwrap());
-        wasm.extend(section);
-        wasm
+        let custom = [sized(name.as_bytes()), data.as_bytes().to_vec()].concat();
+        [b"\0asm\x01\0\0\0".to_vec(), section(0, &custom)].concat()
     }
 
     #[test]
@@ -213,6 +219,28 @@ mod tests {
             Err(format!(
                 "its {SECTION} section gives key \"key\" an unknown kind \"colour\""
             ))
+        );
+    }
+
+    #[test]
+    fn the_keys_a_guest_declares_are_named_on_one_line_of_the_log() {
+        let forged = format!("k\rERROR\u{1b}[2J\u{2028}{}", "k".repeat(5000));
+        let wasm = module_with(SECTION, &format!("{forged} text\n"));
+        let keys = ConfigKeys::declared_by(&wasm).unwrap().unwrap();
+        let problem = keys.problem("other", "").expect("a key not declared");
+        assert!(
+            problem.starts_with(r"not a key of this guest (its keys: k\rERROR\u{1b}[2J\u{2028}kkk"),
+            "{problem}"
+        );
+        assert!(!problem.contains(['\r', '\u{1b}', '\u{2028}']), "{problem}");
+        assert!(problem.len() < MAX_LOG_LINE + 64, "{}", problem.len());
+    }
+
+    #[test]
+    fn text_on_one_line_escapes_what_would_end_a_line_of_the_log() {
+        assert_eq!(
+            on_one_line("bad magic number - expected=[\n    0x0,\n] a\rb\u{1b}c\u{2028}d"),
+            r"bad magic number - expected=[ 0x0, ] a\rb\u{1b}c\u{2028}d"
         );
     }
 

@@ -99,10 +99,11 @@ impl Context {
 }
 
 /// `message`, a text of the guest's choosing (a log line, a trap naming its
-/// functions), as one line of the host's log, cut to [`MAX_LOG_LINE`] bytes
-/// (and `…`): its control characters and Unicode line and paragraph
-/// separators, which would end the line and let the rest pass for lines of
-/// the host's own, are written as Rust escapes them (`\n`, `\r`, `\u{1b}`).
+/// functions, an error quoting its names, its config check's answer), as one
+/// line of the host's log, cut to [`MAX_LOG_LINE`] bytes (and `…`): its control
+/// characters and Unicode line and paragraph separators, which would end the
+/// line and let the rest pass for lines of the host's own, are written as Rust
+/// escapes them (`\n`, `\r`, `\u{1b}`).
 pub(crate) fn one_line(message: &str) -> String {
     let mut line = String::with_capacity(message.len().min(MAX_LOG_LINE));
     for c in message.chars() {

@@ -2,7 +2,7 @@
 
 use crate::budget::InstanceBudget;
 use crate::call_allowance::CallAllowance;
-use crate::context::Context;
+use crate::context::{Context, one_line};
 use crate::deadline::{self, CallClock};
 use crate::exports::GuestPre;
 use crate::instance::{GuestError, Instance};
@@ -152,8 +152,10 @@ impl Guest {
     /// imports go to `host`: `Ok(None)` when it finds nothing or the component does not export
     /// the check (`switchyard:settings/check`); `Err` when the instance cannot start, or the
     /// check traps or runs past its deadline (a deadline of its own, as any call's). A check
-    /// that finds a problem but gives no words for it is a problem saying so. The instance has
-    /// no records directory: a check writes nothing.
+    /// that finds a problem but gives no words for it is a problem saying so. The problem, in
+    /// the guest's words, is made one line of the log of at most 4 KiB as its log lines are:
+    /// every use of it (a log line, a fault, `check-config`) can print it as it is. The
+    /// instance has no records directory: a check writes nothing.
     pub fn config_problem(&self, host: Arc<dyn HostApi>) -> Result<Option<String>, GuestError> {
         let without_records = (*self.config).clone().with_records(RecordFiles::default());
         let mut store = self.store(host, Arc::new(without_records));
@@ -166,7 +168,7 @@ impl Guest {
             .pre
             .config_problem(&mut store, &instance)
             .map_err(|e| GuestError::from_wasmtime(&self.name, "check", e))?;
-        Ok(found.map(worded))
+        Ok(found.map(|problem| one_line(&worded(problem))))
     }
 
     /// A store for one instance, whose imports go to `host` and `config`, armed for its first
@@ -229,5 +231,41 @@ pub(crate) fn arm(store: &mut Store<Context>, limits: &Resolved) {
         store
             .set_fuel(fuel)
             .expect("the engine meters fuel when a guest has a budget");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MAX_LOG_LINE;
+    use crate::{Limits, NoServer, Runtime};
+
+    #[test]
+    fn a_check_answer_is_one_line_of_the_log_within_its_cap() {
+        let answer = format!(
+            "rooms.7.pin: not digits\r\nERROR switchyard: forged\u{1b}[2J{}",
+            "x".repeat(1 << 20)
+        );
+        let runtime = Runtime::new(Limits::default()).unwrap();
+        let wasm = std::fs::read(env!("SWITCHYARD_GUEST_MISBEHAVE")).unwrap();
+        // Its check finds the value of `config_problem` wrong, in those words.
+        let config = [("config_problem".to_owned(), answer)]
+            .into_iter()
+            .collect();
+        let guest = runtime.load("misbehave", &wasm, config).unwrap();
+        let problem = guest
+            .config_problem(Arc::new(NoServer))
+            .expect("a check that runs")
+            .expect("a problem found");
+        assert!(
+            problem.starts_with(r"rooms.7.pin: not digits\r\nERROR switchyard: forged\u{1b}[2Jxxx"),
+            "{problem:.300}"
+        );
+        assert!(!problem.contains(['\n', '\r', '\u{1b}']), "{problem:.300}");
+        assert!(
+            problem.len() <= MAX_LOG_LINE + '…'.len_utf8(),
+            "{}",
+            problem.len()
+        );
     }
 }

@@ -11,6 +11,11 @@ use wasmtime::{Store, Trap};
 
 /// Why a guest could not be loaded or did not complete a call.
 ///
+/// Its messages quote what the guest chose (the names in its component, the
+/// functions of a backtrace, its answers), so each is made one line of the log
+/// of at most 4 KiB as a guest's log lines are, by the constructors this crate
+/// builds every `GuestError` with.
+///
 /// After any error from an [`Instance`] method the instance must be dropped: a
 /// trapped component cannot be entered again.
 #[derive(Debug, Error)]
@@ -49,9 +54,9 @@ pub enum GuestError {
         guest: String,
         /// The export that was running.
         export: &'static str,
-        /// The trap, as wasmtime describes it (its backtrace naming the
-        /// guest's modules and functions as the guest chose), written as one
-        /// line of the log as a guest's log lines are.
+        /// The trap, as wasmtime describes it: its cause first, then its
+        /// backtrace naming the guest's modules and functions as the guest
+        /// chose, so that a line cut at its cap keeps why the guest trapped.
         message: String,
     },
     /// The guest returned a value tree that is not a tree.
@@ -65,6 +70,29 @@ pub enum GuestError {
 }
 
 impl GuestError {
+    /// The engine could not be set up, for `reason`.
+    pub(crate) fn engine(reason: impl std::fmt::Display) -> Self {
+        GuestError::Engine(one_line(&reason.to_string()))
+    }
+
+    /// `guest` could not be loaded, for `reason`.
+    pub(crate) fn load(guest: &str, reason: &str) -> Self {
+        GuestError::Load {
+            guest: guest.to_owned(),
+            message: one_line(reason),
+        }
+    }
+
+    /// `guest`'s control answered a value that is not a tree, for `reason`.
+    pub(crate) fn bad_result(guest: &str, reason: &str) -> Self {
+        GuestError::BadResult {
+            guest: guest.to_owned(),
+            message: one_line(reason),
+        }
+    }
+
+    /// The export `export` of `guest` failed with `error`: a timeout, fuel run
+    /// out, or else a trap.
     pub(crate) fn from_wasmtime(guest: &str, export: &'static str, error: wasmtime::Error) -> Self {
         let guest = guest.to_owned();
         let trap = error.downcast_ref::<Trap>();
@@ -76,9 +104,21 @@ impl GuestError {
             GuestError::Trap {
                 guest,
                 export,
-                message: one_line(&format!("{error:#}")),
+                message: one_line(&cause_first(&error)),
             }
         }
+    }
+}
+
+/// `error` with its root cause (the trap, or what a host function refused)
+/// first, then `; ` and the context wasmtime wrapped around it (the
+/// backtrace), which wasmtime writes before the cause.
+fn cause_first(error: &wasmtime::Error) -> String {
+    let mut around: Vec<String> = error.chain().map(ToString::to_string).collect();
+    let cause = around.pop().unwrap_or_default();
+    match around.is_empty() {
+        true => cause,
+        false => format!("{cause}; {}", around.join(": ")),
     }
 }
 
@@ -167,10 +207,9 @@ impl Instance {
         };
         let answer = answer.map_err(|e| GuestError::from_wasmtime(&self.guest, "handle", e))?;
         match answer {
-            Ok(value) => value.map(Ok).map_err(|e| GuestError::BadResult {
-                guest: self.guest.to_string(),
-                message: e.to_string(),
-            }),
+            Ok(value) => value
+                .map(Ok)
+                .map_err(|e| GuestError::bad_result(&self.guest, &e.to_string())),
             Err(fault) => Ok(Err(fault)),
         }
     }
@@ -191,31 +230,8 @@ impl Instance {
 mod tests {
     use super::*;
     use crate::context::MAX_LOG_LINE;
+    use crate::test_wasm::{section, sized};
     use wasmtime::{Engine, Module};
-
-    /// `n` as unsigned LEB128.
-    fn leb128(mut n: usize) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        loop {
-            let low = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                bytes.push(low);
-                return bytes;
-            }
-            bytes.push(low | 0x80);
-        }
-    }
-
-    /// `bytes` preceded by their length.
-    fn sized(bytes: &[u8]) -> Vec<u8> {
-        [leb128(bytes.len()), bytes.to_vec()].concat()
-    }
-
-    /// A section (or name subsection) of id `id` holding `body`.
-    fn section(id: u8, body: &[u8]) -> Vec<u8> {
-        [vec![id], sized(body)].concat()
-    }
 
     /// A core module whose one export `f`, named `function` in its name
     /// section as the module is named `module`, traps at once.
@@ -257,6 +273,10 @@ mod tests {
         let GuestError::Trap { message, .. } = &error else {
             panic!("a trap, not {error:?}");
         };
+        assert!(
+            message.starts_with("wasm trap: wasm `unreachable` instruction executed; "),
+            "{message}"
+        );
         assert!(
             message.contains(r"m\nforged!f\nERROR switchyard: forged\rxxx"),
             "{message}"

@@ -41,6 +41,8 @@ mod no_blocking;
 mod no_server;
 mod records;
 mod runtime;
+#[cfg(test)]
+mod test_wasm;
 mod values;
 mod version;
 

@@ -118,7 +118,7 @@ impl Runtime {
     /// caps from `limits`, and a linker with the host's imports (WASI
     /// included, with nothing granted).
     pub fn new(limits: Limits) -> Result<Runtime, GuestError> {
-        let engine_error = |e: wasmtime::Error| GuestError::Engine(format!("{e:#}"));
+        let engine_error = |e: wasmtime::Error| GuestError::engine(format_args!("{e:#}"));
         let mut config = Config::new();
         config
             .wasm_component_model(true)
@@ -141,7 +141,7 @@ impl Runtime {
         add_to_linker(&mut linker).map_err(engine_error)?;
         bound_lists(&mut linker).map_err(engine_error)?;
         bound_texts(&mut linker).map_err(engine_error)?;
-        start_epoch_ticker(&engine).map_err(|e| GuestError::Engine(format!("{e}")))?;
+        start_epoch_ticker(&engine).map_err(GuestError::engine)?;
         Ok(Runtime {
             engine,
             linker,
@@ -162,10 +162,7 @@ impl Runtime {
     /// from the cache. A table that does not fit the keys the guest declares
     /// ([`ConfigKeys`]) is an error naming the key.
     pub fn load(&self, name: &str, wasm: &[u8], config: GuestConfig) -> Result<Guest, GuestError> {
-        let load_error = |message: String| GuestError::Load {
-            guest: name.to_owned(),
-            message,
-        };
+        let load_error = |message: String| GuestError::load(name, &message);
         let wasmtime_error = |e: wasmtime::Error| load_error(format!("{e:#}"));
         if let Some(keys) = ConfigKeys::declared_by(wasm).map_err(load_error)?
             && let Some((key, problem)) = keys.first_problem(config.values())
@@ -221,7 +218,38 @@ fn start_epoch_ticker(engine: &Engine) -> std::io::Result<()> {
 mod tests {
     use super::*;
     use crate::NoServer;
+    use crate::context::MAX_LOG_LINE;
+    use crate::test_wasm::component_importing;
     use std::sync::{Arc, mpsc};
+
+    #[test]
+    fn a_load_error_quoting_a_name_the_guest_chose_is_one_line_of_the_log() {
+        let forged = format!(
+            "x\nERROR switchyard: forged\r\u{2028}{}",
+            "x".repeat(90_000)
+        );
+        let runtime = Runtime::new(Limits::default()).unwrap();
+        let refused = runtime.load("g", &component_importing(&forged), GuestConfig::default());
+        let Err(error) = refused else {
+            panic!("a name not in kebab case is refused");
+        };
+        let GuestError::Load { message, .. } = &error else {
+            panic!("a load error, not {error:?}");
+        };
+        assert!(
+            message.contains(r"`x\nERROR switchyard: forged\r\u{2028}xxx"),
+            "{message}"
+        );
+        assert!(
+            !error.to_string().contains(['\n', '\r', '\u{2028}']),
+            "{error}"
+        );
+        assert!(
+            message.len() <= MAX_LOG_LINE + '…'.len_utf8(),
+            "{}",
+            message.len()
+        );
+    }
 
     #[test]
     fn a_guest_outliving_its_runtime_is_still_stopped_at_its_deadline() {

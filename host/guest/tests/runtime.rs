@@ -50,10 +50,16 @@ fn direct_room_call_is_answered_and_joined_and_hears_first_participant() {
     assert_eq!(
         host.log(),
         [
+            // The predefined rooms are settled once: none configured, none to keep.
+            "kv-get webconference predefined_rooms_kept",
+            "kv-get webconference predefined_rooms",
+            "kv-set webconference predefined_rooms_kept=",
             "kv-list webconference failed_entries/9:127.0.0.1/",
             "join c1 123 <sip:alice@127.0.0.1> \"direct access: entered\"",
             "answer c1",
             "play c1 first_participant looped=false",
+            // Settled already.
+            "kv-get webconference predefined_rooms_kept",
             "kv-list webconference failed_entries/9:127.0.0.1/",
             "join c2 123 <sip:alice@127.0.0.1> \"direct access: entered\"",
             "answer c2",
@@ -80,6 +86,9 @@ fn room_number_entry_by_keypad_reads_the_number_back_then_joins() {
     assert_eq!(
         host.log(),
         [
+            "kv-get webconference predefined_rooms_kept",
+            "kv-get webconference predefined_rooms",
+            "kv-set webconference predefined_rooms_kept=",
             "kv-list webconference failed_entries/9:127.0.0.1/",
             "answer c1",
             // The whole entry's time-out, then each prompt's digit time-out.

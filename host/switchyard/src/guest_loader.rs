@@ -22,7 +22,8 @@ pub struct ConfigProblem {
     /// The guest's name.
     pub guest: String,
     /// The problem, in the guest's words: by convention its key path first, then `: ` and
-    /// what is wrong.
+    /// what is wrong. One line of the log of at most 4 KiB, as
+    /// [`Guest::config_problem`] gives it: it may be logged and shown as it is.
     pub problem: String,
 }
 
