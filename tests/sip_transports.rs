@@ -3,17 +3,21 @@
 //! right family, and its BYE ends it. A caller over TCP that can be reached
 //! only on its own connection gets the server's BYE there after the
 //! connection idled past the idle timeout. A request to a second address of a wildcard
-//! socket is answered from that address.
+//! socket is answered from that address. A request over TCP that cannot be framed is
+//! answered and counted in `stats()` and among the responses sent.
 
 mod support;
 
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::time::Duration;
 use support::phone::ok_to;
+use support::prometheus::scrape;
 use support::raw_peer::RawPeer;
 use support::server::{Server, base_config, loopback_config};
 use support::sip_stream::{SipStream, header};
 use support::sipp;
+use support::xmlrpc::stats;
 
 /// How long the server may take to log what a finished exchange leads to.
 const LOG_TIMEOUT: Duration = Duration::from_secs(10);
@@ -63,6 +67,45 @@ fn a_tcp_connection_that_carries_a_call_stays_open_however_long_it_idles() {
     server
         .wait_for_log("no RTP received: hanging up", LOG_TIMEOUT)
         .unwrap_or_else(|e| panic!("expected the RTP timeout to end the call: {e}"));
+}
+
+#[test]
+fn requests_over_tcp_that_cannot_be_framed_are_answered_and_counted() {
+    let server = Server::start();
+    let tcp = server.sip_on("TCP", false);
+    let head = "OPTIONS sip:a@127.0.0.1 SIP/2.0\r\n\
+                Via: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK-framing\r\n\
+                From: <sip:b@127.0.0.1>;tag=f\r\nTo: <sip:a@127.0.0.1>\r\n\
+                Call-ID: framing@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n";
+    let missing = refused_over_tcp(tcp, &format!("{head}\r\n"));
+    assert!(missing.starts_with("SIP/2.0 400 "), "{missing}");
+    // Over the default limit on a message's size, 16 KiB.
+    let large = refused_over_tcp(tcp, &format!("{head}Content-Length: 100000\r\n\r\n"));
+    assert!(large.starts_with("SIP/2.0 513 "), "{large}");
+    server.await_value("the 400 and the 513 counted", &(1, 1), LOG_TIMEOUT, || {
+        let stats = stats(&server);
+        (
+            stats.get("sip_bad_requests_sent"),
+            stats.get("sip_too_large_sent"),
+        )
+    });
+    let metrics = scrape(server.control);
+    let responses = "switchyard_sip_responses_sent_total";
+    assert_eq!(metrics.value(responses, "class=4xx"), 1.0, "the 400");
+    assert_eq!(metrics.value(responses, "class=5xx"), 1.0, "the 513");
+}
+
+/// Sends `message` on a new TCP connection to `server`, and returns what is read until the
+/// server closes it.
+fn refused_over_tcp(server: SocketAddr, message: &str) -> String {
+    let mut stream = TcpStream::connect(server).unwrap();
+    stream.set_read_timeout(Some(LOG_TIMEOUT)).unwrap();
+    stream.write_all(message.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .unwrap_or_else(|e| panic!("no close after {answer:?}: {e}"));
+    answer
 }
 
 /// A caller over TCP with a connection of its own and no listening socket.

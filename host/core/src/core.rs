@@ -172,6 +172,15 @@ impl CallStats {
     }
 }
 
+/// The responses the shell wrote on its own refusing messages it could not frame.
+#[derive(Debug, Default, Clone, Copy)]
+struct FramingRefusals {
+    /// `400 Bad Request`s: no Content-Length, or a malformed one.
+    bad_requests: u64,
+    /// `513 Message Too Large`s.
+    too_large: u64,
+}
+
 /// Every call, leg, bridge, room and participant of a host. See the crate docs.
 pub struct CallCore {
     config: CoreConfig,
@@ -198,6 +207,9 @@ pub struct CallCore {
     timers: Timers,
     effects: VecDeque<Effect>,
     stats: CallStats,
+    /// The 400s and 513s the shell wrote refusing messages on TCP or TLS connections it
+    /// could not frame ([`CallCore::framing_refused`]).
+    framing_refusals: FramingRefusals,
     call_rate: CallRate,
     accepting: bool,
     /// New calls are refused while the calls up go on ([`CallCore::set_shutdown_mode`]).
@@ -227,6 +239,7 @@ impl CallCore {
             timers: Timers::default(),
             effects: VecDeque::new(),
             stats: CallStats::default(),
+            framing_refusals: FramingRefusals::default(),
             call_rate: CallRate::default(),
             accepting: true,
             shutdown_mode: false,
@@ -450,9 +463,33 @@ impl CallCore {
         self.shutdown_mode
     }
 
-    /// The SIP endpoint's counters (drops, rejections, retransmissions).
+    /// The SIP endpoint's counters (drops, rejections, retransmissions), with the shell's
+    /// framing refusals ([`CallCore::framing_refused`]) among the 400s and 513s sent and
+    /// the responses sent.
     pub fn sip_stats(&self) -> switchyard_sip::Stats {
-        self.endpoint.stats()
+        let stats = self.endpoint.stats();
+        let FramingRefusals {
+            bad_requests,
+            too_large,
+        } = self.framing_refusals;
+        let mut responses_sent = stats.responses_sent;
+        responses_sent.classes[3] += bad_requests;
+        responses_sent.classes[4] += too_large;
+        switchyard_sip::Stats {
+            bad_requests_sent: stats.bad_requests_sent + bad_requests,
+            too_large_sent: stats.too_large_sent + too_large,
+            responses_sent,
+            ..stats
+        }
+    }
+
+    /// The shell answered messages on TCP or TLS connections that it could not frame
+    /// ([`switchyard_sip::FramingError::response`]), `bad_requests` of them with `400 Bad
+    /// Request` and `too_large` with `513 Message Too Large`: counted in
+    /// [`CallCore::sip_stats`].
+    pub fn framing_refused(&mut self, bad_requests: u64, too_large: u64) {
+        self.framing_refusals.bad_requests += bad_requests;
+        self.framing_refusals.too_large += too_large;
     }
 
     /// Whether the call is in progress (a placed call resolving its target

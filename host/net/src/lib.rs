@@ -27,15 +27,19 @@
 //!
 //! Layout, one job per module: `transport` (the message types), `config`, `bind` (sockets
 //! with socket2), `udp`, `connections` (the TCP connection table), `keep_open` (which idle
-//! connections stay open), `packet_info` (a wildcard UDP socket's local address per datagram), `tcp` (the accept loops, TLS handshakes and opening connections; `tcp::connection`, one connection's task, over TCP or TLS), `sockets`
-//! ([`SipSockets`]), `route` ([`local_ip_for`]), `resolve` ([`Resolver`]: `uri` for the
-//! URI's parts, `select` for the record choices).
+//! connections stay open), `packet_info` (a wildcard UDP socket's local address per
+//! datagram), `refusals` (the responses connection tasks write refusing what they cannot
+//! frame, counted), `tcp` (the accept loops, TLS handshakes and opening connections;
+//! `tcp::connection`, one connection's task, over TCP or TLS), `sockets` ([`SipSockets`]),
+//! `route` ([`local_ip_for`]), `resolve` ([`Resolver`]: `uri` for the URI's parts, `select`
+//! for the record choices).
 
 mod bind;
 mod config;
 mod connections;
 mod keep_open;
 mod packet_info;
+mod refusals;
 mod resolve;
 
 mod route;

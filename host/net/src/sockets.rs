@@ -15,6 +15,7 @@ use tracing::warn;
 
 use crate::connections::{Queue, Table};
 use crate::keep_open::KeepOpen;
+use crate::refusals::Refusals;
 use crate::tcp::{Carrying, Opened};
 use crate::{Outgoing, Received, SocketsConfig, Transport, bind, packet_info, tcp, udp};
 
@@ -41,6 +42,8 @@ pub(crate) struct Shared {
     pub(crate) keep_open: KeepOpen,
     /// The addresses the TCP listeners are bound to.
     pub(crate) tcp_listening: Vec<SocketAddr>,
+    /// The responses connection tasks wrote refusing messages they could not frame.
+    pub(crate) refusals: Refusals,
 }
 
 impl Shared {
@@ -96,6 +99,17 @@ pub enum SocketEvent {
         transport: Transport,
         /// The peer.
         remote: SocketAddr,
+    },
+    /// Messages on TCP or TLS connections that could not be framed were answered since the
+    /// last such report, each by its connection, which then closed
+    /// ([`FramingError::response`](switchyard_sip::FramingError::response)): `bad_requests`
+    /// with `400 Bad Request` (no Content-Length, or a malformed one), `too_large` with
+    /// `513 Message Too Large`. Only answers written are counted; none is counted twice.
+    FramingRefused {
+        /// The 400s written.
+        bad_requests: u64,
+        /// The 513s written.
+        too_large: u64,
     },
     /// A socket stopped being read (its task panicked: a bug), so nothing more is received on
     /// it; says which and why. The sockets cannot serve as they were bound: the owner should
@@ -205,6 +219,7 @@ impl SipSockets {
             shutdown: watch,
             keep_open: KeepOpen::default(),
             tcp_listening,
+            refusals: Refusals::default(),
         });
         let mut sockets = Self {
             shared,
@@ -285,7 +300,7 @@ impl SipSockets {
     /// a peer a TCP connection could not be opened to (refused, or not established
     /// within the connect timeout) or whose connection ended with messages for it unwritten
     /// (what was queued for it is dropped, and RFC 3261 §18.4 wants the transaction layer
-    /// told), or a socket no longer read. Cancel-safe.
+    /// told), messages refused for their framing, or a socket no longer read. Cancel-safe.
     pub async fn recv(&mut self) -> SocketEvent {
         // A report goes before the messages queued: the owner may open a new connection to
         // the peer meanwhile, and a late report would give up the requests sent on that one.
@@ -296,8 +311,9 @@ impl SipSockets {
                 SocketEvent::Unreachable { transport, remote }
             }
             Some(message) = self.received.recv() => SocketEvent::Message(message),
-            // `shared` holds both senders for as long as `self` lives.
-            else => std::future::pending().await,
+            (bad_requests, too_large) = self.shared.refusals.take() => {
+                SocketEvent::FramingRefused { bad_requests, too_large }
+            }
         }
     }
 

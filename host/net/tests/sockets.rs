@@ -797,7 +797,7 @@ async fn a_host_holding_as_many_as_the_biggest_cannot_evict() {
 }
 
 #[tokio::test]
-async fn a_framing_error_is_answered_and_closes_the_connection() {
+async fn a_framing_error_is_answered_reported_and_closes_the_connection() {
     let mut sip = sockets(loopback(&["127.0.0.1:0"])).await;
     let server = addr_of(&sip, Transport::Tcp, false);
     let mut client = TcpStream::connect(server).await.unwrap();
@@ -807,18 +807,91 @@ async fn a_framing_error_is_answered_and_closes_the_connection() {
           Content-Length: many\r\n\r\n",
     );
     client.write_all(&stream).await.unwrap();
-    assert_eq!(within("valid", message(&mut sip)).await.payload, options(1));
-    let mut answer = Vec::new();
-    within("close", client.read_to_end(&mut answer))
-        .await
-        .unwrap();
-    let answer = String::from_utf8(answer).unwrap();
+    let answer = String::from_utf8(read_to_close(&mut client).await).unwrap();
     assert!(
         answer.starts_with("SIP/2.0 400 Malformed Content-Length header\r\n"),
         "{answer}"
     );
     assert!(answer.contains("branch=z9hG4bKx"));
+    // The message framed before the error is handed over as the connection ends, which may
+    // be after its refusal is counted.
+    let events = [
+        within("an event", sip.recv()).await,
+        within("another event", sip.recv()).await,
+    ];
+    let valid = |e: &SocketEvent| matches!(e, SocketEvent::Message(m) if m.payload == options(1));
+    assert!(events.iter().any(valid), "{events:?}");
+    assert!(events.iter().any(refused(1, 0)), "{events:?}");
     settles_at(&sip, 0).await;
+}
+
+/// Whether an event reports `bad_requests` 400s and `too_large` 513s written for messages
+/// that could not be framed.
+fn refused(bad_requests: u64, too_large: u64) -> impl Fn(&SocketEvent) -> bool {
+    move |event| {
+        matches!(event, SocketEvent::FramingRefused { bad_requests: b, too_large: t }
+            if (*b, *t) == (bad_requests, too_large))
+    }
+}
+
+/// What `client` reads until its connection closes.
+async fn read_to_close(client: &mut TcpStream) -> Vec<u8> {
+    let mut read = Vec::new();
+    within("close", client.read_to_end(&mut read))
+        .await
+        .unwrap();
+    read
+}
+
+/// Sends `message` on a new connection to `server`; returns what is read until it closes.
+async fn framing_refused(server: SocketAddr, message: &str) -> String {
+    let mut client = TcpStream::connect(server).await.unwrap();
+    client.write_all(message.as_bytes()).await.unwrap();
+    String::from_utf8(read_to_close(&mut client).await).unwrap()
+}
+
+#[tokio::test]
+async fn framing_refusals_are_reported_as_400s_and_513s_and_unanswered_ones_not_at_all() {
+    let config = SocketsConfig {
+        max_message_bytes: 1000,
+        ..loopback(&["127.0.0.1:0"])
+    };
+    let mut sip = sockets(config).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let head = |method: &str| {
+        format!(
+            "{method} sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKr\r\n\
+             CSeq: 1 {method}\r\n"
+        )
+    };
+    // RFC 3261 §17.1.1.3: an ACK gets no response; its connection closes all the same.
+    let ack = framing_refused(server, &format!("{}\r\n", head("ACK"))).await;
+    assert_eq!(ack, "", "an ACK is not answered");
+    let missing = framing_refused(server, &format!("{}\r\n", head("OPTIONS"))).await;
+    assert!(
+        missing.starts_with("SIP/2.0 400 Missing Content-Length header\r\n"),
+        "{missing}"
+    );
+    let large = format!("{}Content-Length: 1000\r\n\r\n", head("OPTIONS"));
+    let large = framing_refused(server, &large).await;
+    assert!(
+        large.starts_with("SIP/2.0 513 Message Too Large\r\n"),
+        "{large}"
+    );
+    let (mut bad_requests, mut too_large) = (0, 0);
+    within("the refusals", async {
+        while bad_requests == 0 || too_large == 0 {
+            if let SocketEvent::FramingRefused {
+                bad_requests: b,
+                too_large: t,
+            } = sip.recv().await
+            {
+                (bad_requests, too_large) = (bad_requests + b, too_large + t);
+            }
+        }
+    })
+    .await;
+    assert_eq!((bad_requests, too_large), (1, 1));
 }
 
 #[tokio::test]

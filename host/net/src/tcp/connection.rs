@@ -346,16 +346,21 @@ impl<S: Stream> Task<S> {
         true
     }
 
-    /// Answers the message that broke the framing if it deserves an answer: no later byte on
-    /// the stream can be trusted to start a message, so the connection closes (and the
-    /// messages framed before `error` go to the owner then, see [`Task::finish`]).
+    /// Answers the message that broke the framing if it deserves an answer, counting the
+    /// answer written ([`crate::SocketEvent::FramingRefused`]): no later byte on the stream
+    /// can be trusted to start a message, so the connection closes (and the messages framed
+    /// before `error` go to the owner then, see [`Task::finish`]).
     async fn refuse(&mut self, error: &FramingError) -> End {
         debug!(remote = %self.remote, "TCP framing: {error}");
         let tag = format!("{:016x}", rand::random::<u64>());
-        match error.response(&tag, &self.shared.config.server) {
-            Some(response) if !self.write(&response).await => End::Broken { unwritten: false },
-            _ => End::Close,
+        let Some(response) = error.response(&tag, &self.shared.config.server) else {
+            return End::Close;
+        };
+        if !self.write(&response).await {
+            return End::Broken { unwritten: false };
         }
+        self.shared.refusals.count(error);
+        End::Close
     }
 
     /// Writes all of `bytes` within the message timeout; false if that failed, which ends

@@ -94,14 +94,15 @@ pub struct Stats {
     /// in a dialog (not their retransmissions, but one sent again to each copy of a request
     /// refused outside any transaction); one refusing a new INVITE for its malformed SDP or
     /// multipart body is counted in [`Stats::invites_refused_unusable_offer`] too. A 400 the
-    /// application sends ([`Endpoint::reject`], [`Endpoint::refuse_offer`]) is not counted,
-    /// nor one the shell writes for a message on a stream without a readable Content-Length
-    /// ([`FramingError::response`](crate::FramingError::response)).
+    /// application sends ([`Endpoint::reject`], [`Endpoint::refuse_offer`]) is not counted.
+    /// One the shell writes for a message on a stream (TCP, TLS) without a readable
+    /// Content-Length ([`FramingError::response`](crate::FramingError::response)) never
+    /// reaches the endpoint: the shell adds those to what [`Endpoint::stats`] returns.
     pub bad_requests_sent: u64,
     /// `513 Message Too Large` responses sent for requests over
-    /// [`Limits::max_message_bytes`]; one on a stream (TCP, TLS) is refused as it is framed,
-    /// by the shell ([`FramingError::response`](crate::FramingError::response)), and not
-    /// counted here.
+    /// [`Limits::max_message_bytes`]. One on a stream (TCP, TLS) is refused as it is framed,
+    /// by the shell ([`FramingError::response`](crate::FramingError::response)), which adds
+    /// those to what [`Endpoint::stats`] returns.
     pub too_large_sent: u64,
     /// Retransmitted requests answered or absorbed by their server transaction, and
     /// retransmitted INVITEs, and CANCELs of them, answered again (the 503, the 200) from the
