@@ -169,6 +169,10 @@ impl SendError {
                     | io::ErrorKind::NetworkDown
                     | io::ErrorKind::ConnectionRefused
                     | io::ErrorKind::AddrNotAvailable
+                    // No datagram can go there: port 0 (`EINVAL`, also without a source
+                    // address), a broadcast address or a local firewall (`EACCES`, `EPERM`).
+                    | io::ErrorKind::InvalidInput
+                    | io::ErrorKind::PermissionDenied
             ),
         }
     }
@@ -495,6 +499,8 @@ mod tests {
             io(io::ErrorKind::NetworkUnreachable),
             io(io::ErrorKind::HostUnreachable),
             io(io::ErrorKind::ConnectionRefused),
+            SendError::Io(io::Error::from_raw_os_error(libc::EACCES)),
+            SendError::Io(io::Error::from_raw_os_error(libc::EPERM)),
         ] {
             assert!(unreached.unreaches_destination(), "{unreached:?}");
         }

@@ -135,10 +135,32 @@ fn zone() -> Zone {
             ("up2.slow.test", RecordType::AAAA),
             vec![aaaa("2001:db8::70")],
         ),
+        // What a filtering resolver answers for a name it blocks.
+        (("blocked.test", RecordType::A), vec![a("0.0.0.0")]),
+        (("blocked.test", RecordType::AAAA), vec![aaaa("::")]),
+        (
+            ("mixed.test", RecordType::A),
+            vec![
+                a("0.0.0.0"),
+                a("224.0.0.1"),
+                a("255.255.255.255"),
+                a("192.0.2.80"),
+            ],
+        ),
+        (
+            ("mixed.test", RecordType::AAAA),
+            vec![aaaa("::"), aaaa("ff02::1"), aaaa("2001:db8::80")],
+        ),
+        (
+            ("_sip._udp.portless.test", RecordType::SRV),
+            vec![srv(1, 0, "plain.test"), srv(2, 5090, "host.srv.test")],
+        ),
     ]
     .into_iter()
     .map(|((n, t), data)| ((n.to_owned(), t), data))
     .chain(sites())
+    .chain(far())
+    .chain(many())
     .chain((0..10).map(|n| {
         let addresses = (1..=10)
             .map(|i| a(&format!("192.0.2.{}", 10 * n + i)))
@@ -179,6 +201,39 @@ fn sites() -> Vec<((String, RecordType), Vec<RData>)> {
         vec![a("198.51.100.20")],
     ));
     records
+}
+
+/// `far.test`: seven hosts (SRV priorities 1 to 7) of ten addresses each in 198.51.100.0/24,
+/// then one (priority 8) of the address 203.0.113.80.
+fn far() -> Vec<((String, RecordType), Vec<RData>)> {
+    let host = |n: u16| format!("f{n}.far.test");
+    let mut records: Vec<_> = (1..=7)
+        .map(|n| {
+            let addresses = (0..10)
+                .map(|i| a(&format!("198.51.100.{}", 10 * n + i)))
+                .collect();
+            ((host(n), RecordType::A), addresses)
+        })
+        .collect();
+    records.push(((host(8), RecordType::A), vec![a("203.0.113.80")]));
+    records.push((
+        ("_sip._udp.far.test".to_owned(), RecordType::SRV),
+        (1..=8).map(|n| srv(n, 5060, &host(n))).collect(),
+    ));
+    records
+}
+
+/// How many SRV records `_sip._udp.many.test` has: more than a resolution follows, as many
+/// as fit in a DNS answer over UDP.
+const MANY_SRV: u16 = 30;
+
+/// `_sip._udp.many.test`: [`MANY_SRV`] SRV records, of hosts `m<n>.many.test` without
+/// addresses.
+fn many() -> Vec<((String, RecordType), Vec<RData>)> {
+    let records = (0..MANY_SRV)
+        .map(|n| srv(n, 5060, &format!("m{n}.many.test")))
+        .collect();
+    vec![(("_sip._udp.many.test".to_owned(), RecordType::SRV), records)]
 }
 
 fn target(transport: Transport, addr: &str) -> Target {
@@ -601,4 +656,112 @@ async fn one_target_wanted_still_has_the_next_lookup_started_beside_a_silent_one
     assert_eq!(targets, [target(Transport::Udp, "192.0.2.70:5060")]);
     let took = started.elapsed();
     assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
+#[tokio::test]
+async fn an_address_no_request_may_be_sent_to_is_passed_over_when_written() {
+    let (resolver, server) = resolver();
+    for uri in [
+        "sip:bob@0.0.0.0",
+        "sip:bob@[::]",
+        "sip:bob@[::ffff:0.0.0.0]",
+        "sip:bob@224.0.0.1",
+        "sip:bob@255.255.255.255",
+        "sip:bob@192.0.2.1:0",
+        "sip:bob@plain.test;maddr=0.0.0.0",
+    ] {
+        assert_eq!(
+            resolve(&resolver, uri).await,
+            Err(ResolveError::NotFound(uri.to_owned())),
+            "{uri}"
+        );
+    }
+    assert!(server.take_asked().is_empty(), "no DNS for IP literals");
+}
+
+#[tokio::test]
+async fn an_address_no_request_may_be_sent_to_is_passed_over_when_found() {
+    let (resolver, _server) = resolver();
+    for uri in ["sip:bob@blocked.test", "sip:bob@plain.test:0"] {
+        assert_eq!(
+            resolve(&resolver, uri).await,
+            Err(ResolveError::NotFound(uri.to_owned())),
+            "{uri}"
+        );
+    }
+    assert_eq!(
+        resolve(&resolver, "sip:mixed.test:5070").await.unwrap(),
+        [
+            target(Transport::Udp, "192.0.2.80:5070"),
+            target(Transport::Udp, "[2001:db8::80]:5070"),
+        ],
+        "unspecified, multicast and broadcast addresses are passed over"
+    );
+    assert_eq!(
+        resolve(&resolver, "sip:portless.test;transport=udp")
+            .await
+            .unwrap(),
+        [target(Transport::Udp, "192.0.2.20:5090")],
+        "an SRV record of port 0 is passed over"
+    );
+    // Nor do they count towards the targets wanted.
+    assert_eq!(
+        resolve_within(&resolver, "sip:mixed.test:5070", 1, Duration::from_secs(10))
+            .await
+            .unwrap(),
+        [target(Transport::Udp, "192.0.2.80:5070")]
+    );
+}
+
+#[tokio::test]
+async fn targets_the_host_cannot_reach_do_not_stop_the_lookups() {
+    let (resolver, _server) = resolver();
+    // Seventy targets the host has no route to, then one it has.
+    let unrouted = |ip: std::net::IpAddr| ip.to_string().starts_with("198.51.100.");
+    let targets = resolver
+        .resolve_within(
+            "sip:far.test;transport=udp",
+            8,
+            Duration::from_secs(10),
+            |ip| !unrouted(ip),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        targets.last(),
+        Some(&target(Transport::Udp, "203.0.113.80:5060")),
+        "{targets:?}"
+    );
+    assert_eq!(
+        targets.len(),
+        MAX_RESOLVED - 8 + 1,
+        "those refused are kept while they leave room for the 8 wanted"
+    );
+}
+
+#[tokio::test]
+async fn a_resolution_follows_at_most_sixteen_srv_records() {
+    let (resolver, server) = resolver();
+    let uri = "sip:many.test;transport=udp";
+    assert_eq!(
+        resolve(&resolver, uri).await,
+        Err(ResolveError::NotFound(uri.to_owned()))
+    );
+    let asked = server.take_asked();
+    assert!(
+        asked
+            .iter()
+            .any(|question| *question == ("_sip._udp.many.test".to_owned(), RecordType::SRV)),
+        "{asked:?}"
+    );
+    let hosts: std::collections::BTreeSet<_> = asked
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| name.ends_with(".many.test") && name.starts_with('m'))
+        .collect();
+    assert_eq!(
+        hosts,
+        (0..16).map(|n| format!("m{n}.many.test")).collect(),
+        "the first sixteen by priority, of {MANY_SRV}"
+    );
 }

@@ -174,6 +174,17 @@ async fn udp_on_ipv4_and_ipv6_loopback() {
 }
 
 #[tokio::test]
+async fn a_datagram_to_port_0_unreaches_its_destination() {
+    let sip = sockets(loopback(&["127.0.0.1:0"])).await;
+    let nowhere = SocketAddr::from(([127, 0, 0, 1], 0));
+    let sent = send(&sip, Transport::Udp, nowhere, options(1)).await;
+    assert!(
+        sent.as_ref().is_err_and(SendError::unreaches_destination),
+        "{sent:?}"
+    );
+}
+
+#[tokio::test]
 async fn pipelined_tcp_requests_arrive_in_order_and_responses_take_their_connection() {
     let mut sip = sockets(loopback(&["127.0.0.1:0", "[::1]:0"])).await;
     let server = addr_of(&sip, Transport::Tcp, true);

@@ -32,6 +32,12 @@ use select::{Naptr, Plan, Srv};
 /// thousands of lookups and targets.
 pub const MAX_RESOLVED: usize = 64;
 
+/// The most SRV records one resolution follows (looks up the addresses of), over all its
+/// services: each costs an A/AAAA lookup, which the resolution waits for in turn. Failover
+/// tries at most 8 targets, each name giving one or more: 16 names leave room for half of
+/// them having no address, or none the host can reach.
+const MAX_SRV_FOLLOWED: usize = 16;
+
 /// One place to send a request: try the targets of [`Resolver::resolve`] in order until one
 /// answers (RFC 3263 §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,7 +60,8 @@ pub enum ResolveError {
     /// A `transport` parameter other than UDP, TCP or TLS.
     #[error("unsupported transport: {0}")]
     UnsupportedTransport(String),
-    /// DNS has no address for the URI's host.
+    /// DNS has no address for the URI's host, or none a request may be sent to (an
+    /// unspecified, multicast or broadcast address, or port 0).
     #[error("no address found for {0}")]
     NotFound(String),
     /// A DNS query failed (timeout, server failure, ...).
@@ -70,6 +77,9 @@ const QUERY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500
 
 /// How often an unanswered DNS query is sent again.
 const QUERY_RETRIES: usize = 1;
+
+/// How many DNS responses the resolver caches.
+const DNS_CACHE_SIZE: u64 = 1024;
 
 /// How long a lookup of SRV records or of a target's addresses runs alone before the next one
 /// in order is started beside it (tests set another with `Resolver::with_lookup_overlap`,
@@ -148,6 +158,10 @@ impl Resolver {
         // A and AAAA are asked at once; the order the addresses are tried in is
         // `select::interleave_families`', not the order hickory appends the answers in.
         options.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
+        // The cache counts responses, each up to 64 KiB (over TCP): hickory's 8,192 could hold
+        // 512 MiB. 1,024 bounds it to 64 MiB, and is still more names than the calls placed
+        // within their records' TTL (minutes) ask about.
+        options.cache_size = DNS_CACHE_SIZE;
         Ok(Self {
             dns: builder
                 .build()
@@ -173,11 +187,14 @@ impl Resolver {
     /// records pick the transports, SRV records the hosts and ports (by priority, then at
     /// random by weight), and A/AAAA records the addresses, falling back to SRV for UDP and
     /// TCP without NAPTR, then to A/AAAA on port 5060 without SRV (over the transport the NAPTR
-    /// records chose, else UDP). A `maddr` parameter replaces the host. A lookup that fails
-    /// counts as one that found nothing, so that the other names are still tried; if nothing
-    /// is found at all, the first failure is the error. Never an empty list, no target twice
-    /// (the first place a transport and address is found is kept), and at most
-    /// [`MAX_RESOLVED`] targets: the lookups stop once that many are found. A lookup not
+    /// records chose, else UDP). A `maddr` parameter replaces the host. At most 4 NAPTR
+    /// services and 16 SRV records are followed. An address no request may be sent to (the
+    /// unspecified address, which would reach this host itself, a multicast or broadcast
+    /// address, or port 0) is passed over, whether written in the URI or found in DNS. A
+    /// lookup that fails counts as one that found nothing, so that the other names are still
+    /// tried; if nothing is found at all, the first failure is the error. Never an empty list,
+    /// no target twice (the first place a transport and address is found is kept), and at
+    /// most [`MAX_RESOLVED`] targets: the lookups stop once that many are found. A lookup not
     /// answered within 250 ms has the next one in order started beside it, at most as many
     /// running at once as targets are wanted, and at least two; the targets keep the order
     /// above all the same.
@@ -193,10 +210,10 @@ impl Resolver {
     /// As [`Resolver::resolve`], but the lookups stop once `wanted` targets whose address
     /// `usable` accepts are found (the host can reach them), and after `time` the targets
     /// found by then are the answer: a name whose servers do not answer costs one lookup's
-    /// wait, not the targets other names gave. The targets `usable` refuses are kept in
-    /// their place, but do not count; the list ends at the `wanted`-th usable one, and has
-    /// at most [`MAX_RESOLVED`] in all. Nothing found by then is a [`ResolveError::Dns`]
-    /// saying so.
+    /// wait, not the targets other names gave. The targets `usable` refuses do not count, and
+    /// do not stop the lookups: they are kept in their place, the first [`MAX_RESOLVED`] −
+    /// `wanted` of them, so that the list has at most [`MAX_RESOLVED`] in all; it ends at the
+    /// `wanted`-th usable one. Nothing found by then is a [`ResolveError::Dns`] saying so.
     pub async fn resolve_within(
         &self,
         uri: &str,
@@ -219,10 +236,10 @@ impl Resolver {
     ) -> Result<Vec<Target>, ResolveError> {
         let destination = uri::parse(uri)?;
         let mut failures = Failures::default();
-        let mut targets = self
+        let targets = self
             .follow(select::plan(&destination), bounds, &mut failures)
-            .await;
-        bounds.cut(&mut targets);
+            .await
+            .targets;
         if targets.is_empty() {
             return Err(failures
                 .first
@@ -233,17 +250,22 @@ impl Resolver {
 
     /// The targets `plan` leads to within `bounds`, with the failed lookups skipped and noted
     /// in `failures`.
-    async fn follow(&self, plan: Plan, bounds: Bounds<'_>, failures: &mut Failures) -> Vec<Target> {
+    async fn follow(&self, plan: Plan, bounds: Bounds<'_>, failures: &mut Failures) -> Found {
+        let mut targets = Found::default();
         let (naptr, srv, fallback) = match plan {
-            Plan::Literal(target) => return vec![target],
+            Plan::Literal(target) => {
+                if sendable(target.addr) {
+                    targets.add(vec![target], bounds);
+                }
+                return targets;
+            }
             Plan::Addresses {
                 name,
                 port,
                 transport,
             } => {
                 let found = bounds.within(self.addresses(&name, port, transport)).await;
-                let mut targets = Vec::new();
-                add_new(&mut targets, failures.skip(&name, found));
+                targets.add(failures.skip(&name, found), bounds);
                 return targets;
             }
             Plan::Discover {
@@ -269,7 +291,7 @@ impl Resolver {
             naptr_services
         };
         let mut found_srv = false;
-        let mut targets = Vec::new();
+        let mut followed = 0;
         let srv_lookups = services.into_iter().map(|(transport, name)| async move {
             let found = bounds.within(self.srv(&name)).await;
             (transport, name, found)
@@ -280,18 +302,22 @@ impl Resolver {
             found_srv |= !records.is_empty();
             let ordered = {
                 let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
-                select::order_srv(records, &mut *rng)
+                select::order_srv(records, MAX_SRV_FOLLOWED - followed, &mut *rng)
             };
+            followed += ordered.len();
             let address_lookups = ordered.into_iter().map(|record| async move {
                 let found = bounds.within(self.addresses(&record.target, record.port, transport));
                 (found.await, record.target)
             });
             let mut address_lookups = Staggered::new(address_lookups, bounds, self.lookup_overlap);
             while let Some((found, name)) = address_lookups.next().await {
-                add_new(&mut targets, failures.skip(&name, found));
-                if bounds.enough(&targets) {
+                targets.add(failures.skip(&name, found), bounds);
+                if targets.enough(bounds) {
                     break 'services;
                 }
+            }
+            if followed == MAX_SRV_FOLLOWED {
+                break;
             }
         }
         if found_srv || bounds.passed() {
@@ -301,8 +327,8 @@ impl Resolver {
         }
     }
 
-    /// Every A and AAAA address of `name`, on `port` with `transport`, the families
-    /// alternating, IPv4 first (RFC 8305 §4).
+    /// Every A and AAAA address of `name` a request may be sent to on `port`, with
+    /// `transport`, the families alternating, IPv4 first (RFC 8305 §4).
     async fn addresses(
         &self,
         name: &str,
@@ -310,7 +336,11 @@ impl Resolver {
         transport: Transport,
     ) -> Result<Vec<Target>, ResolveError> {
         let ips: Vec<IpAddr> = match self.dns.lookup_ip(fqdn(name)?).await {
-            Ok(lookup) => select::interleave_families(lookup.iter()),
+            Ok(lookup) => select::interleave_families(
+                lookup
+                    .iter()
+                    .filter(|&ip| sendable(SocketAddr::new(ip, port))),
+            ),
             Err(e) => none_if_absent(e)?,
         };
         Ok(ips
@@ -379,27 +409,9 @@ struct Bounds<'a> {
 }
 
 impl Bounds<'_> {
-    /// Whether `targets` hold the usable targets wanted, or as many targets as any resolution
-    /// gives.
-    fn enough(&self, targets: &[Target]) -> bool {
-        let usable = targets
-            .iter()
-            .filter(|t| (self.usable)(t.addr.ip()))
-            .count();
-        targets.len() >= MAX_RESOLVED || usable >= self.wanted
-    }
-
-    /// Cuts `targets` after the last usable one wanted, and to [`MAX_RESOLVED`].
-    fn cut(&self, targets: &mut Vec<Target>) {
-        let mut usable = 0;
-        let end = targets
-            .iter()
-            .position(|target| {
-                usable += usize::from((self.usable)(target.addr.ip()));
-                usable >= self.wanted
-            })
-            .map_or(targets.len(), |last| last + 1);
-        targets.truncate(end.min(MAX_RESOLVED));
+    /// How many targets `usable` refuses are kept: as many as leave room for those wanted.
+    fn refused_kept(&self) -> usize {
+        MAX_RESOLVED - self.wanted
     }
 
     /// Whether the deadline has passed: no lookup is started any more.
@@ -476,17 +488,53 @@ where
     }
 }
 
-/// Appends to `targets` those of `found` not in it yet, up to [`MAX_RESOLVED`] in all: two
-/// SRV targets that are names of one host must not have it tried twice.
-fn add_new(targets: &mut Vec<Target>, found: Vec<Target>) {
-    for target in found {
-        if targets.len() >= MAX_RESOLVED {
-            return;
-        }
-        if !targets.contains(&target) {
-            targets.push(target);
+/// The targets of one resolution, in the order found.
+#[derive(Debug, Default)]
+struct Found {
+    targets: Vec<Target>,
+    /// How many of them the bounds' `usable` accepts.
+    usable: usize,
+    /// How many it refuses.
+    refused: usize,
+}
+
+impl Found {
+    /// Appends those of `found` not found yet, until the usable targets `bounds` wants are
+    /// found: two SRV targets that are names of one host must not have it tried twice. Of
+    /// those `usable` refuses, the first [`Bounds::refused_kept`] are kept.
+    fn add(&mut self, found: Vec<Target>, bounds: Bounds<'_>) {
+        for target in found {
+            if self.enough(bounds) {
+                return;
+            }
+            if self.targets.contains(&target) {
+                continue;
+            }
+            if (bounds.usable)(target.addr.ip()) {
+                self.usable += 1;
+            } else if self.refused < bounds.refused_kept() {
+                self.refused += 1;
+            } else {
+                continue;
+            }
+            self.targets.push(target);
         }
     }
+
+    /// Whether the usable targets `bounds` wants are found.
+    fn enough(&self, bounds: Bounds<'_>) -> bool {
+        self.usable >= bounds.wanted
+    }
+}
+
+/// Whether a request may be sent to `addr` ([`select::may_be_sent_to`]), written in a URI or
+/// found in DNS; one it may not be sent to is logged as passed over.
+fn sendable(addr: SocketAddr) -> bool {
+    let sendable = select::may_be_sent_to(addr);
+    if !sendable {
+        debug!(%addr, "not an address to send to, passed over");
+    }
+    sendable
 }
 
 /// The lookups of one resolution that failed. RFC 3263 §4.3 has the client try each target in

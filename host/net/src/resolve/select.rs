@@ -2,7 +2,7 @@
 //! queries to make (§4.1, §4.2), which NAPTR services to follow (§4.1), in which order to
 //! try SRV targets (RFC 2782) and the addresses of a name (RFC 8305 §4).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use rand::Rng;
 
@@ -12,6 +12,11 @@ use crate::Transport;
 
 /// The SIP port (RFC 3261 §19.1.2).
 pub(crate) const SIP_PORT: u16 = 5060;
+
+/// The most NAPTR services one resolution follows (looks up the SRV records of). Only SIP
+/// over UDP and over TCP are followed, one record each in a domain that offers them; a zone
+/// of thousands of NAPTR records must not cost thousands of SRV lookups.
+const MAX_SERVICES: usize = 4;
 
 /// A NAPTR record's fields that §4.1 reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,8 +134,8 @@ fn srv_name(transport: Transport, name: &str) -> String {
 
 /// §4.1: the NAPTR records that lead to SIP over a transport this crate supports
 /// (`SIP+D2U`, `SIP+D2T`) through SRV records (flag `s`), as (transport, SRV name), lowest
-/// preference first: only those of the lowest order that has any; records of higher order
-/// are not followed.
+/// preference first: only those of the lowest order that has any, and at most
+/// [`MAX_SERVICES`]; records of higher order are not followed.
 pub(crate) fn naptr_services(records: &[Naptr]) -> Vec<(Transport, String)> {
     let mut usable: Vec<_> = records
         .iter()
@@ -153,14 +158,16 @@ pub(crate) fn naptr_services(records: &[Naptr]) -> Vec<(Transport, String)> {
     usable.sort_by_key(|&(_, preference, ..)| preference);
     usable
         .into_iter()
+        .take(MAX_SERVICES)
         .map(|(_, _, transport, name)| (transport, name))
         .collect()
 }
 
-/// RFC 2782: `records` in the order to try them: lowest priority first; within a priority,
-/// drawn one by one with probability proportional to weight (weight 0 rarely first), using
-/// `rng`. Records with target "." are dropped (the service is not offered).
-pub(crate) fn order_srv(records: Vec<Srv>, rng: &mut impl Rng) -> Vec<Srv> {
+/// RFC 2782: the first `limit` of `records` in the order to try them: lowest priority
+/// first; within a priority, drawn one by one with probability proportional to weight
+/// (weight 0 rarely first), using `rng`. Records with target "." are dropped (the service is
+/// not offered). Drawing stops at `limit`, so that thousands of records cost `limit` draws.
+pub(crate) fn order_srv(records: Vec<Srv>, limit: usize, rng: &mut impl Rng) -> Vec<Srv> {
     let mut remaining: Vec<Srv> = records
         .into_iter()
         .filter(|r| !matches!(r.target.as_str(), "." | ""))
@@ -168,8 +175,10 @@ pub(crate) fn order_srv(records: Vec<Srv>, rng: &mut impl Rng) -> Vec<Srv> {
     // RFC 2782: weight-0 records go first in the list the running sums are taken over, so a
     // draw of 0 picks them and any other draw passes them.
     remaining.sort_by_key(|r| (r.priority, r.weight != 0));
-    let mut ordered = Vec::with_capacity(remaining.len());
-    while let Some(priority) = remaining.first().map(|r| r.priority) {
+    let mut ordered = Vec::with_capacity(remaining.len().min(limit));
+    while ordered.len() < limit
+        && let Some(priority) = remaining.first().map(|r| r.priority)
+    {
         let group_len = remaining
             .iter()
             .take_while(|r| r.priority == priority)
@@ -190,6 +199,21 @@ pub(crate) fn order_srv(records: Vec<Srv>, rng: &mut impl Rng) -> Vec<Srv> {
         ordered.push(remaining.remove(chosen));
     }
     ordered
+}
+
+/// Whether a request may be sent to `addr`, wherever it came from (a URI's host, a DNS
+/// answer): not port 0, and an address of one host other than this one by the mere fact of
+/// being sent to. The unspecified address (`0.0.0.0`, `::`) is none: Linux delivers what is
+/// sent to it to this host, so a request would come back to our own listener as a new one;
+/// filtering resolvers answer it for the names they block. Multicast and broadcast addresses
+/// name no one server, and SIP over multicast (RFC 3261 §18.1.1) is not offered. An
+/// IPv4-mapped IPv6 address is judged as the IPv4 address it is.
+pub(crate) fn may_be_sent_to(addr: SocketAddr) -> bool {
+    let ip = addr.ip().to_canonical();
+    addr.port() != 0
+        && !ip.is_unspecified()
+        && !ip.is_multicast()
+        && ip != IpAddr::V4(Ipv4Addr::BROADCAST)
 }
 
 /// RFC 8305 §4: the addresses of one name, `ips`, in the order to try them: IPv4 and IPv6
@@ -349,7 +373,10 @@ mod tests {
             srv(30, 0, "."),
             srv(15, 100, "b"),
         ];
-        assert_eq!(targets(&order_srv(records, &mut rng)), ["a", "b", "c"]);
+        assert_eq!(
+            targets(&order_srv(records, usize::MAX, &mut rng)),
+            ["a", "b", "c"]
+        );
     }
 
     #[test]
@@ -358,7 +385,7 @@ mod tests {
         let records = vec![srv(1, 90, "heavy"), srv(1, 10, "light"), srv(1, 0, "zero")];
         let mut firsts = std::collections::HashMap::new();
         for _ in 0..10_000 {
-            let ordered = order_srv(records.clone(), &mut rng);
+            let ordered = order_srv(records.clone(), usize::MAX, &mut rng);
             assert_eq!(ordered.len(), 3);
             *firsts.entry(ordered[0].target.clone()).or_insert(0) += 1;
         }
@@ -367,12 +394,60 @@ mod tests {
         assert!((8600..9200).contains(&share("heavy")), "{firsts:?}");
         assert!((800..1200).contains(&share("light")), "{firsts:?}");
         assert!((30..200).contains(&share("zero")), "{firsts:?}");
-        let again = order_srv(records.clone(), &mut SmallRng::seed_from_u64(3));
+        let again = order_srv(records.clone(), usize::MAX, &mut SmallRng::seed_from_u64(3));
         assert_eq!(
             again,
-            order_srv(records, &mut SmallRng::seed_from_u64(3)),
+            order_srv(records, usize::MAX, &mut SmallRng::seed_from_u64(3)),
             "seeded"
         );
+    }
+
+    #[test]
+    fn srv_ordering_stops_at_the_limit_as_a_prefix_of_the_whole_order() {
+        let records: Vec<Srv> = (0..1_000)
+            .map(|n| srv(n % 3, n % 7, &format!("h{n}")))
+            .collect();
+        let whole = order_srv(records.clone(), usize::MAX, &mut SmallRng::seed_from_u64(5));
+        assert_eq!(whole.len(), 1_000);
+        let first = order_srv(records, 16, &mut SmallRng::seed_from_u64(5));
+        assert_eq!(first, whole[..16], "the same draws, stopped at 16");
+        assert!(first.iter().all(|r| r.priority == 0), "{first:?}");
+    }
+
+    #[test]
+    fn naptr_services_followed_are_bounded() {
+        let records: Vec<Naptr> = (0..1_000)
+            .map(|n| Naptr {
+                order: 10,
+                preference: n,
+                flags: "s".into(),
+                services: "SIP+D2U".into(),
+                replacement: format!("_sip._udp.s{n}.example.com"),
+            })
+            .collect();
+        let services = naptr_services(&records);
+        assert_eq!(services.len(), MAX_SERVICES);
+        assert_eq!(services[0].1, "_sip._udp.s0.example.com");
+    }
+
+    #[test]
+    fn only_an_address_of_one_other_host_and_a_port_may_be_sent_to() {
+        for sendable in ["192.0.2.1:5060", "[2001:db8::1]:5060", "127.0.0.1:5060"] {
+            assert!(may_be_sent_to(sendable.parse().unwrap()), "{sendable}");
+        }
+        for refused in [
+            "0.0.0.0:5060",
+            "[::]:5060",
+            "[::ffff:0.0.0.0]:5060",
+            "224.0.0.1:5060",
+            "[ff02::1]:5060",
+            "[::ffff:239.1.1.1]:5060",
+            "255.255.255.255:5060",
+            "[::ffff:255.255.255.255]:5060",
+            "192.0.2.1:0",
+        ] {
+            assert!(!may_be_sent_to(refused.parse().unwrap()), "{refused}");
+        }
     }
 
     #[test]
