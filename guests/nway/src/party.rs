@@ -187,16 +187,14 @@ impl Party {
             // call ended before it heard it was unlinked: then nobody is left to talk to.
             Event::Unbridged => {
                 let unlinked = self.end_bridged_again();
-                if unlinked
-                    && matches!(
-                        self.peer.send_message(&Message::Probe.encode()),
-                        Err(Error::NoSuchCall)
-                    )
-                {
-                    let _ = call.hangup();
-                } else {
-                    self.stop_waiting_for_join(call);
-                    self.join_wait = call.start_timer(JOIN_WAIT).ok();
+                match out_of_bridge(&HostKv, call.id(), unlinked, || self.other_side_is_up()) {
+                    OutOfBridge::HangUp => {
+                        let _ = call.hangup();
+                    }
+                    OutOfBridge::WaitForRoom => {
+                        self.stop_waiting_for_join(call);
+                        self.join_wait = call.start_timer(JOIN_WAIT).ok();
+                    }
                 }
             }
             Event::Hangup => self.end_with_own_call(),
@@ -208,13 +206,20 @@ impl Party {
     /// The wait for the other side's word of its room is over
     /// ([`JOIN_WAIT`]): this side hangs up, unless it is bridged again.
     fn join_wait_ended(&mut self, call: &Call) {
-        match join_wait_over(&HostKv, call.id()) {
+        match join_wait_over(&HostKv, call.id(), || self.other_side_is_up()) {
             JoinWaitOver::BridgedAgain => {
                 log(
                     Level::Info,
                     &format!("{call}: bridged again, the other side's word of it lost"),
                 );
                 self.unlinked = true;
+            }
+            JoinWaitOver::OtherSideGone => {
+                log(
+                    Level::Warn,
+                    &format!("{call}: bridged again by the other side, which is gone"),
+                );
+                let _ = call.hangup();
             }
             JoinWaitOver::Abandoned => {
                 log(
@@ -224,6 +229,15 @@ impl Party {
                 let _ = call.hangup();
             }
         }
+    }
+
+    /// Whether the other side's call is still up (the host refuses a
+    /// message to one that is gone).
+    fn other_side_is_up(&self) -> bool {
+        !matches!(
+            self.peer.send_message(&Message::Probe.encode()),
+            Err(Error::NoSuchCall)
+        )
     }
 
     /// This side's call ended: the other side's ends with it once the host
@@ -324,16 +338,15 @@ impl Party {
     /// holder, out of it, dials someone to invite. With no room to go to,
     /// the two talk on.
     fn escalate(&mut self, call: &Call, settings: &Settings) -> Option<Participant> {
-        if self.unlinked {
-            // The claims take this side out of the bridge it put the other side back into.
-            unmark_bridged_again(&HostKv, self.peer.id());
-        }
         let listed = JoinOptions {
             number: self.own_number.clone(),
             reason: "escalating".to_owned(),
             participant_id: settings.escalated_options.to_string(),
         };
-        let Some(room) = escalation_room(call, &listed, settings, &self.caller_number) else {
+        let found = claim_keeping_mark(&HostKv, self.peer.id(), self.unlinked, || {
+            escalation_room(call, &listed, settings, &self.caller_number)
+        });
+        let Some(room) = found else {
             // A room it tried to claim took it out of the bridge, and out of
             // the link that ended each side's call with the other's.
             let told = call.bridge(&self.peer).is_ok() && self.tell_bridged_again();
@@ -387,23 +400,83 @@ impl Party {
     }
 }
 
+/// The room `claim` finds for an escalation by the holder of a call whose
+/// other side, `peer`, it had bridged again (`bridged_again`) or not. The
+/// mark of `peer` in `store` ([`mark_bridged_again`]) holds while the claims
+/// run: until the holder is out of the bridge for a room, the other side,
+/// the word of its bridge lost, may end its wait for a room ([`JOIN_WAIT`])
+/// and must read it. It goes once a room is found; with none, the holder
+/// bridges the other side again, and it stays.
+fn claim_keeping_mark(
+    store: &impl Kv,
+    peer: &str,
+    bridged_again: bool,
+    claim: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    let room = claim();
+    if bridged_again && room.is_some() {
+        unmark_bridged_again(store, peer);
+    }
+    room
+}
+
+/// What a side does once out of the bridge ([`Event::Unbridged`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OutOfBridge {
+    /// It waits for the other side's word of its room ([`JOIN_WAIT`]).
+    WaitForRoom,
+    /// It hangs up: the other side, which had bridged it again, is gone.
+    HangUp,
+}
+
+/// What `call`, out of the bridge, does: bridged again by the other side
+/// (`unlinked`, see [`Party::unlinked`]), it asks `other_side_is_up`, and
+/// takes its mark in `store` back ([`mark_bridged_again`]) if the other
+/// side is gone, as one whose instance stopped short (a trap) leaves it.
+fn out_of_bridge(
+    store: &impl Kv,
+    call: &str,
+    unlinked: bool,
+    other_side_is_up: impl FnOnce() -> bool,
+) -> OutOfBridge {
+    if !unlinked || other_side_is_up() {
+        return OutOfBridge::WaitForRoom;
+    }
+    unmark_bridged_again(store, call);
+    OutOfBridge::HangUp
+}
+
 /// How a side's wait for the other side's word of its room ends
 /// ([`JOIN_WAIT`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum JoinWaitOver {
     /// The other side found no room and bridged it again: the two talk on.
     BridgedAgain,
+    /// The other side bridged it again, and is gone since: nobody is left
+    /// to talk to.
+    OtherSideGone,
     /// The word was lost: the side is in no room, with nobody to talk to.
     Abandoned,
 }
 
 /// How the wait of `call` for its room ends, as `store` marks it
-/// ([`mark_bridged_again`]).
-fn join_wait_over(store: &impl Kv, call: &str) -> JoinWaitOver {
-    match store.get(&bridged_again_key(call)) {
-        Some(_) => JoinWaitOver::BridgedAgain,
-        None => JoinWaitOver::Abandoned,
+/// ([`mark_bridged_again`]). A marked side asks `other_side_is_up`: the
+/// instance of one gone may have stopped short (a trap) and left the mark,
+/// which `call` then takes back.
+fn join_wait_over(
+    store: &impl Kv,
+    call: &str,
+    other_side_is_up: impl FnOnce() -> bool,
+) -> JoinWaitOver {
+    let mark = bridged_again_key(call);
+    if store.get(&mark).is_none() {
+        return JoinWaitOver::Abandoned;
     }
+    if other_side_is_up() {
+        return JoinWaitOver::BridgedAgain;
+    }
+    store.delete(&mark);
+    JoinWaitOver::OtherSideGone
 }
 
 /// Marks `peer` in `store` as bridged again by the other side of its call,
@@ -469,21 +542,91 @@ mod tests {
     use super::*;
     use switchyard_sdk::store::MemoryKv;
 
+    /// The other side's call is still up.
+    fn up() -> bool {
+        true
+    }
+
+    /// An unmarked side never asks: its wait ends in a hang-up anyway.
+    fn never_asked() -> bool {
+        unreachable!("whether the other side is up is asked of a marked side only")
+    }
+
     #[test]
     fn a_side_bridged_again_talks_on_though_the_word_of_it_was_lost() {
         let store = MemoryKv::default();
-        assert_eq!(join_wait_over(&store, "b"), JoinWaitOver::Abandoned);
+        assert_eq!(
+            join_wait_over(&store, "b", never_asked),
+            JoinWaitOver::Abandoned
+        );
         // The holder `h` found no room and bridged `b` again; its message is lost.
         mark_bridged_again(&store, "b");
-        assert_eq!(join_wait_over(&store, "b"), JoinWaitOver::BridgedAgain);
+        assert_eq!(join_wait_over(&store, "b", up), JoinWaitOver::BridgedAgain);
         assert_eq!(
-            join_wait_over(&store, "h"),
+            join_wait_over(&store, "h", never_asked),
             JoinWaitOver::Abandoned,
             "only the side bridged again is marked"
         );
-        // The holder escalates again, out of that bridge.
-        unmark_bridged_again(&store, "b");
-        assert_eq!(join_wait_over(&store, "b"), JoinWaitOver::Abandoned);
+        // The holder escalates again, into a room.
+        let room = claim_keeping_mark(&store, "b", true, || Some("9000".to_owned()));
+        assert_eq!(room.as_deref(), Some("9000"));
+        assert_eq!(
+            join_wait_over(&store, "b", never_asked),
+            JoinWaitOver::Abandoned
+        );
+    }
+
+    #[test]
+    fn a_side_bridged_again_reads_its_mark_while_the_holder_claims_rooms_again() {
+        let store = MemoryKv::default();
+        mark_bridged_again(&store, "b");
+        // `b`'s first wait, its word of the bridge lost, ends while the
+        // holder, still bridged with it, claims rooms.
+        let ended_meanwhile = || {
+            assert_eq!(join_wait_over(&store, "b", up), JoinWaitOver::BridgedAgain);
+            None
+        };
+        assert_eq!(claim_keeping_mark(&store, "b", true, ended_meanwhile), None);
+        // None found: the holder bridges `b` again, and the mark stays.
+        assert_eq!(join_wait_over(&store, "b", up), JoinWaitOver::BridgedAgain);
+    }
+
+    #[test]
+    fn a_mark_left_by_a_holder_gone_unseen_is_taken_back_and_its_side_hangs_up() {
+        let store = MemoryKv::default();
+        // The holder bridged `b` again, then its instance trapped: nobody
+        // took the mark back.
+        mark_bridged_again(&store, "b");
+        let gone = || false;
+        assert_eq!(
+            join_wait_over(&store, "b", gone),
+            JoinWaitOver::OtherSideGone
+        );
+        assert_eq!(store.get(&bridged_again_key("b")), None, "mark taken back");
+    }
+
+    #[test]
+    fn a_side_bridged_again_takes_its_mark_back_when_the_other_side_is_gone() {
+        let store = MemoryKv::default();
+        mark_bridged_again(&store, "b");
+        // The holder escalates again: `b` waits for its room, marked until
+        // the holder is in one.
+        assert_eq!(
+            out_of_bridge(&store, "b", true, up),
+            OutOfBridge::WaitForRoom
+        );
+        assert_eq!(join_wait_over(&store, "b", up), JoinWaitOver::BridgedAgain);
+        // The holder's call ended, its instance stopped short of its hang-up.
+        assert_eq!(
+            out_of_bridge(&store, "b", true, || false),
+            OutOfBridge::HangUp
+        );
+        assert_eq!(store.get(&bridged_again_key("b")), None, "mark taken back");
+        // Not bridged again: it waits, asking nothing.
+        assert_eq!(
+            out_of_bridge(&store, "c", false, never_asked),
+            OutOfBridge::WaitForRoom
+        );
     }
 
     #[test]
