@@ -17,6 +17,9 @@ const MARKER_KEY: &str = "predefined_rooms_kept";
 /// The key-value key earlier versions held that value in, having opened its
 /// rooms without keeping them.
 const OLD_MARKER_KEY: &str = "predefined_rooms";
+/// The longest `predefined_rooms` value, in bytes: the longest value the
+/// host's key-value store holds, where [`ensure`] remembers it.
+const MAX_VALUE_BYTES: usize = 64 << 10;
 
 /// One predefined room.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +88,23 @@ pub fn parse(value: &str) -> (Vec<Predefined>, Vec<BadEntry>) {
     (rooms, bad)
 }
 
+/// What refuses the `predefined_rooms` value `value` at the config check,
+/// naming the key: more than [`MAX_VALUE_BYTES`], which [`ensure`] could
+/// not remember, so that every call would open the rooms again, or its
+/// first entry that opens no room.
+pub fn problem(value: &str) -> Option<String> {
+    if value.len() > MAX_VALUE_BYTES {
+        return Some(format!(
+            "predefined_rooms: {} bytes, more than the {MAX_VALUE_BYTES} the guest's \
+             key-value store holds, where the rooms opened are remembered",
+            value.len()
+        ));
+    }
+    let (_, bad) = parse(value);
+    bad.first()
+        .map(|entry| format!("predefined_rooms: {}", entry.problem()))
+}
+
 /// Whether `room` is predefined: the config's `predefined_rooms` value
 /// `value` lists it, and [`ensure`] opened it as such (`pin_meta`, its
 /// [`PIN_META_KEY`] meta, is not empty). Neither alone makes it so: the meta
@@ -105,8 +125,6 @@ pub trait Host {
     fn kv_get(&self, key: &str) -> Option<String>;
     /// Sets `key` to `value` in the guest's key-value store.
     fn kv_set(&self, key: &str, value: &str) -> Result<(), Self::Error>;
-    /// Every open room.
-    fn rooms(&self) -> Vec<String>;
     /// Opens `room` unless it exists.
     fn open(&self, room: &str);
     /// A value kept with the room, or none (also when there is no room).
@@ -132,10 +150,14 @@ pub trait Host {
 /// room that exists already with the pin the config gave it then (one the
 /// host brought back from its rooms file after a restart, or still open
 /// when a new version loads) keeps the pin it has, which an admin may have
-/// changed; one the config now gives another pin takes that. Every room
-/// opened as predefined that the config no longer lists, found among the
-/// open rooms, is released: kept only for its invitations, as any room.
-/// Costs one key-value read once done.
+/// changed; one the config now gives another pin takes that. The rooms of
+/// the value remembered before, this guest's own, that `value` no longer
+/// lists are released: kept only for their invitations, as any room. After
+/// a restart none is remembered, as the key-value store ended with the
+/// process, and none is released: one the config dropped meanwhile is no
+/// longer predefined ([`is_predefined`]), and its keep follows its
+/// invitations from their next change. Costs one key-value read once done,
+/// and no look at rooms the value does not name.
 pub fn ensure<H: Host>(host: &H, value: &str) {
     let marker = host.kv_get(MARKER_KEY);
     if marker.as_deref() == Some(value) {
@@ -155,7 +177,9 @@ pub fn ensure<H: Host>(host: &H, value: &str) {
         }
         pin_and_keep(host, room);
     }
-    release_unlisted(host, &listed);
+    for room in dropped(since.as_deref().unwrap_or_default(), &listed) {
+        release(host, &room);
+    }
     if let Err(e) = host.kv_set(MARKER_KEY, value) {
         host.log(
             Level::Warn,
@@ -189,29 +213,37 @@ fn pin_and_keep<H: Host>(host: &H, room: &Predefined) {
     }
 }
 
-/// Releases each open room opened as predefined that `listed` does not
-/// hold: its [`PIN_META_KEY`] meta is cleared, and the host keeps it then
-/// only for its invitations.
-fn release_unlisted<H: Host>(host: &H, listed: &[Predefined]) {
-    for room in host.rooms() {
-        let pin_meta = host.get_meta(&room, PIN_META_KEY);
-        if !opened_as_predefined(pin_meta.as_deref()) || lists(listed, &room) {
-            continue;
-        }
-        if let Err(e) = host.set_meta(&room, PIN_META_KEY, "") {
-            host.log(
-                Level::Warn,
-                &format!("room {room:?}: no longer predefined, its mark not cleared: {e:?}"),
-            );
-        }
-        if !host.settle_keep(&room) {
-            host.log(
-                Level::Warn,
-                &format!(
-                    "room {room:?}: no longer predefined, but its keep waits for the next change of its invitations"
-                ),
-            );
-        }
+/// The rooms the `predefined_rooms` value `before` lists and `listed` does
+/// not: no longer predefined.
+fn dropped(before: &str, listed: &[Predefined]) -> Vec<String> {
+    let (before, _) = parse(before);
+    before
+        .into_iter()
+        .map(|p| p.room)
+        .filter(|room| !lists(listed, room))
+        .collect()
+}
+
+/// Releases `room`, which the config no longer lists, if it is open as
+/// predefined: its [`PIN_META_KEY`] meta is cleared, and the host keeps it
+/// then only for its invitations.
+fn release<H: Host>(host: &H, room: &str) {
+    if !opened_as_predefined(host.get_meta(room, PIN_META_KEY).as_deref()) {
+        return;
+    }
+    if let Err(e) = host.set_meta(room, PIN_META_KEY, "") {
+        host.log(
+            Level::Warn,
+            &format!("room {room:?}: no longer predefined, its mark not cleared: {e:?}"),
+        );
+    }
+    if !host.settle_keep(room) {
+        host.log(
+            Level::Warn,
+            &format!(
+                "room {room:?}: no longer predefined, but its keep waits for the next change of its invitations"
+            ),
+        );
     }
 }
 
@@ -230,7 +262,7 @@ mod tests {
     use super::*;
     use crate::invited;
     use std::cell::RefCell;
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, BTreeSet};
     use switchyard_sdk::room_name::MAX_ROOM_CHARS;
 
     fn room(room: &str, pin: &str) -> Predefined {
@@ -306,12 +338,37 @@ mod tests {
         assert!(!is_predefined("a:1;b:2", "b", None), "opened by another");
     }
 
+    #[test]
+    fn a_value_the_key_value_store_cannot_hold_is_refused() {
+        let fits = "a:1;".repeat(MAX_VALUE_BYTES / 4);
+        assert_eq!(fits.len(), MAX_VALUE_BYTES);
+        assert_eq!(problem(&fits), None);
+        let too_long = format!("{fits};");
+        assert_eq!(
+            problem(&too_long).as_deref(),
+            Some(
+                "predefined_rooms: 65537 bytes, more than the 65536 the guest's key-value \
+                 store holds, where the rooms opened are remembered"
+            )
+        );
+    }
+
+    #[test]
+    fn a_bad_entry_is_refused_naming_the_key() {
+        assert_eq!(
+            problem("a:1;nopin").as_deref(),
+            Some("predefined_rooms: \"nopin\" is not <room>:<pin> (entries are separated by ;)")
+        );
+        assert_eq!(problem(""), None);
+    }
+
     /// The host's rooms (each with its meta) and the guest's key-value
-    /// store, in memory.
+    /// store, in memory, and the calls made to them.
     #[derive(Default)]
     struct FakeHost {
         kv: RefCell<BTreeMap<String, String>>,
         rooms: RefCell<BTreeMap<String, BTreeMap<String, String>>>,
+        calls: RefCell<Vec<String>>,
     }
 
     impl FakeHost {
@@ -326,8 +383,39 @@ mod tests {
         }
 
         fn with_kv(self, key: &str, value: &str) -> Self {
-            self.kv_set(key, value).unwrap();
+            self.kv
+                .borrow_mut()
+                .insert(key.to_owned(), value.to_owned());
             self
+        }
+
+        fn room_names(&self) -> Vec<String> {
+            self.rooms.borrow().keys().cloned().collect()
+        }
+
+        fn meta(&self, room: &str, key: &str) -> Option<String> {
+            self.rooms.borrow().get(room)?.get(key).cloned()
+        }
+
+        /// The calls made since the last look, which forgets them.
+        fn take_calls(&self) -> Vec<String> {
+            self.calls.take()
+        }
+
+        /// The rooms any call so far opened, looked at or changed.
+        fn rooms_touched(&self) -> Vec<String> {
+            let touched: BTreeSet<String> = self
+                .calls
+                .borrow()
+                .iter()
+                .filter(|call| !call.starts_with("kv-"))
+                .filter_map(|call| call.split(' ').nth(1).map(str::to_owned))
+                .collect();
+            touched.into_iter().collect()
+        }
+
+        fn record(&self, call: String) {
+            self.calls.borrow_mut().push(call);
         }
     }
 
@@ -335,29 +423,30 @@ mod tests {
         type Error = String;
 
         fn kv_get(&self, key: &str) -> Option<String> {
+            self.record(format!("kv-get {key}"));
             self.kv.borrow().get(key).cloned()
         }
 
         fn kv_set(&self, key: &str, value: &str) -> Result<(), String> {
+            self.record(format!("kv-set {key}={value}"));
             self.kv
                 .borrow_mut()
                 .insert(key.to_owned(), value.to_owned());
             Ok(())
         }
 
-        fn rooms(&self) -> Vec<String> {
-            self.rooms.borrow().keys().cloned().collect()
-        }
-
         fn open(&self, room: &str) {
+            self.record(format!("open {room}"));
             self.rooms.borrow_mut().entry(room.to_owned()).or_default();
         }
 
         fn get_meta(&self, room: &str, key: &str) -> Option<String> {
-            self.rooms.borrow().get(room)?.get(key).cloned()
+            self.record(format!("get-meta {room} {key}"));
+            self.meta(room, key)
         }
 
         fn set_meta(&self, room: &str, key: &str, value: &str) -> Result<(), String> {
+            self.record(format!("set-meta {room} {key}={value}"));
             let mut rooms = self.rooms.borrow_mut();
             let meta = rooms.get_mut(room).ok_or("no such room")?;
             meta.insert(key.to_owned(), value.to_owned());
@@ -365,7 +454,8 @@ mod tests {
         }
 
         fn settle_keep(&self, room: &str) -> bool {
-            let invited = self.get_meta(room, invited::META_KEY).unwrap_or_default();
+            self.record(format!("settle-keep {room}"));
+            let invited = self.meta(room, invited::META_KEY).unwrap_or_default();
             let keep = if invited.is_empty() { "" } else { "1" };
             self.set_meta(room, KEEP_ROOM_META_KEY, keep).is_ok()
         }
@@ -385,8 +475,9 @@ mod tests {
     }
 
     #[test]
-    fn a_room_dropped_from_the_config_across_a_restart_is_released() {
-        // The key-value store ended with the process; the rooms came back.
+    fn a_restart_releases_nothing_and_looks_at_no_room_the_config_does_not_list() {
+        // The key-value store ended with the process; the rooms came back,
+        // b and c dropped from the config meanwhile.
         let host = FakeHost::default()
             .with_room("a", &kept("1"))
             .with_room("b", &kept("2"))
@@ -395,25 +486,82 @@ mod tests {
                 &[(PIN_META_KEY, "3"), (invited::META_KEY, "p\t100\t0\n")],
             );
         ensure(&host, "a:1");
-        assert_eq!(host.get_meta("a", KEEP_ROOM_META_KEY).as_deref(), Some("1"));
-        assert_eq!(host.get_meta("b", PIN_META_KEY).as_deref(), Some(""));
-        assert_eq!(host.get_meta("b", KEEP_ROOM_META_KEY).as_deref(), Some(""));
-        assert_eq!(host.get_meta("b", adminpin::META_KEY).as_deref(), Some("2"));
-        assert_eq!(host.get_meta("c", PIN_META_KEY).as_deref(), Some(""));
+        assert_eq!(host.rooms_touched(), ["a"]);
+        assert_eq!(host.meta("a", KEEP_ROOM_META_KEY).as_deref(), Some("1"));
+        assert_eq!(host.meta("b", PIN_META_KEY).as_deref(), Some("2"));
         assert_eq!(
-            host.get_meta("c", KEEP_ROOM_META_KEY).as_deref(),
+            host.meta("b", KEEP_ROOM_META_KEY).as_deref(),
             Some("1"),
-            "kept for its invitation"
+            "kept until its invitations change"
         );
-        assert_eq!(host.kv_get(MARKER_KEY).as_deref(), Some("a:1"));
+        assert!(!is_predefined("a:1", "b", Some("2")), "but not predefined");
+        assert_eq!(host.meta("c", KEEP_ROOM_META_KEY), None);
+        assert_eq!(
+            host.kv.borrow().get(MARKER_KEY).map(String::as_str),
+            Some("a:1")
+        );
     }
 
     #[test]
-    fn a_restart_with_no_predefined_rooms_left_releases_them() {
-        let host = FakeHost::default().with_room("b", &kept("2"));
+    fn with_none_configured_the_rooms_are_settled_once_then_cost_one_read() {
+        let host = FakeHost::default();
         ensure(&host, "");
-        assert_eq!(host.get_meta("b", PIN_META_KEY).as_deref(), Some(""));
-        assert_eq!(host.get_meta("b", KEEP_ROOM_META_KEY).as_deref(), Some(""));
+        assert_eq!(
+            host.take_calls(),
+            [
+                format!("kv-get {MARKER_KEY}"),
+                format!("kv-get {OLD_MARKER_KEY}"),
+                format!("kv-set {MARKER_KEY}="),
+            ]
+        );
+        ensure(&host, "");
+        assert_eq!(host.take_calls(), [format!("kv-get {MARKER_KEY}")]);
+    }
+
+    #[test]
+    fn the_rooms_of_another_guest_are_left_alone() {
+        // Another guest, this component under another name, keeps x as its
+        // own predefined room; this one's config changes.
+        let host = FakeHost::default()
+            .with_kv(MARKER_KEY, "a:1")
+            .with_room("a", &kept("1"))
+            .with_room("x", &kept("5"));
+        ensure(&host, "c:3");
+        assert_eq!(host.rooms_touched(), ["a", "c"]);
+        assert_eq!(host.meta("x", PIN_META_KEY).as_deref(), Some("5"));
+        assert_eq!(host.meta("x", KEEP_ROOM_META_KEY).as_deref(), Some("1"));
+        assert_eq!(host.meta("a", PIN_META_KEY).as_deref(), Some(""));
+        assert_eq!(host.meta("a", KEEP_ROOM_META_KEY).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn an_upgrade_releases_the_rooms_the_earlier_version_opened_and_the_config_dropped() {
+        // The earlier version opened a and b, without keeping them, and
+        // remembered its value under the old key.
+        let host = FakeHost::default()
+            .with_kv(OLD_MARKER_KEY, "a:1;b:2")
+            .with_room("a", &[(adminpin::META_KEY, "1"), (PIN_META_KEY, "1")])
+            .with_room(
+                "b",
+                &[
+                    (adminpin::META_KEY, "2"),
+                    (PIN_META_KEY, "2"),
+                    (invited::META_KEY, "p\t100\t0\n"),
+                ],
+            );
+        ensure(&host, "a:1");
+        assert_eq!(host.meta("a", KEEP_ROOM_META_KEY).as_deref(), Some("1"));
+        assert_eq!(host.meta("b", PIN_META_KEY).as_deref(), Some(""));
+        assert_eq!(
+            host.meta("b", KEEP_ROOM_META_KEY).as_deref(),
+            Some("1"),
+            "kept for its invitation"
+        );
+        assert_eq!(host.meta("b", adminpin::META_KEY).as_deref(), Some("2"));
+        assert_eq!(
+            host.kv.borrow().get(MARKER_KEY).map(String::as_str),
+            Some("a:1")
+        );
     }
 
     #[test]
@@ -426,20 +574,19 @@ mod tests {
             .with_room("a", &[(adminpin::META_KEY, "9"), (PIN_META_KEY, "1")])
             .with_room("c", &[(adminpin::META_KEY, "5")]);
         ensure(&host, "a:1;b:2;c:3");
-        assert_eq!(host.rooms(), ["a", "c"], "b not opened again");
-        assert_eq!(host.get_meta("a", KEEP_ROOM_META_KEY).as_deref(), Some("1"));
+        assert_eq!(host.room_names(), ["a", "c"], "b not opened again");
+        assert_eq!(host.meta("a", KEEP_ROOM_META_KEY).as_deref(), Some("1"));
         assert_eq!(
-            host.get_meta("a", adminpin::META_KEY).as_deref(),
+            host.meta("a", adminpin::META_KEY).as_deref(),
             Some("9"),
             "the pin an admin gave it"
         );
+        assert_eq!(host.meta("c", KEEP_ROOM_META_KEY), None, "not predefined");
+        assert_eq!(host.meta("c", adminpin::META_KEY).as_deref(), Some("5"));
         assert_eq!(
-            host.get_meta("c", KEEP_ROOM_META_KEY),
-            None,
-            "not predefined"
+            host.kv.borrow().get(MARKER_KEY).map(String::as_str),
+            Some("a:1;b:2;c:3")
         );
-        assert_eq!(host.get_meta("c", adminpin::META_KEY).as_deref(), Some("5"));
-        assert_eq!(host.kv_get(MARKER_KEY).as_deref(), Some("a:1;b:2;c:3"));
     }
 
     #[test]
@@ -448,18 +595,13 @@ mod tests {
             .with_kv(MARKER_KEY, "a:1;b:2")
             .with_room("b", &kept("2"));
         ensure(&host, "a:1;c:3");
-        assert_eq!(host.rooms(), ["a", "b", "c"]);
+        assert_eq!(host.room_names(), ["a", "b", "c"]);
         for (room, pin) in [("a", "1"), ("c", "3")] {
-            assert_eq!(
-                host.get_meta(room, adminpin::META_KEY).as_deref(),
-                Some(pin)
-            );
-            assert_eq!(
-                host.get_meta(room, KEEP_ROOM_META_KEY).as_deref(),
-                Some("1")
-            );
+            assert_eq!(host.meta(room, adminpin::META_KEY).as_deref(), Some(pin));
+            assert_eq!(host.meta(room, KEEP_ROOM_META_KEY).as_deref(), Some("1"));
         }
-        assert_eq!(host.get_meta("b", KEEP_ROOM_META_KEY).as_deref(), Some(""));
+        assert_eq!(host.meta("b", PIN_META_KEY).as_deref(), Some(""));
+        assert_eq!(host.meta("b", KEEP_ROOM_META_KEY).as_deref(), Some(""));
     }
 
     #[test]
@@ -468,6 +610,7 @@ mod tests {
             .with_kv(MARKER_KEY, "a:1;b:2")
             .with_room("b", &kept("2"));
         ensure(&host, "a:1;b:2");
-        assert_eq!(host.rooms(), ["b"], "a deleted stays deleted");
+        assert_eq!(host.room_names(), ["b"], "a deleted stays deleted");
+        assert_eq!(host.take_calls(), [format!("kv-get {MARKER_KEY}")]);
     }
 }

@@ -361,6 +361,8 @@ fn a_guest_checks_what_its_declared_kinds_cannot_say_before_it_serves() {
         let guest = runtime.load(name, wasm, table(pairs)).unwrap();
         guest.config_problem(Arc::new(NoServer)).unwrap()
     };
+    // More than the guest's key-value store holds, where it remembers the rooms it opened.
+    let predefined_too_long = "a:1;".repeat(16_385);
     // Tables whose every value is of its declared kind, but that no call could be served with.
     for (name, wasm, pairs, expected) in [
         (
@@ -386,6 +388,12 @@ fn a_guest_checks_what_its_declared_kinds_cannot_say_before_it_serves() {
             bundled::WEBCONFERENCE,
             &[("predefined_rooms", "a:1;nopin")],
             "predefined_rooms: \"nopin\" is not <room>:<pin>",
+        ),
+        (
+            "webconference",
+            bundled::WEBCONFERENCE,
+            &[("predefined_rooms", predefined_too_long.as_str())],
+            "predefined_rooms: 65540 bytes, more than the 65536",
         ),
     ] {
         let found = problem(name, wasm, pairs).unwrap_or_default();

@@ -12,8 +12,8 @@ use switchyard_sdk::types::{Error, ParticipantInfo};
 use switchyard_sdk::{KEEP_ROOM_META_KEY, kv, rooms, unix_seconds};
 
 /// Opens the `predefined_rooms` and has the host keep them, releasing those
-/// the config no longer lists (see [`predefined::ensure`]). Costs one
-/// key-value read once done.
+/// this guest's config dropped since it last opened them (see
+/// [`predefined::ensure`]). Costs one key-value read once done.
 pub fn ensure_predefined(settings: &Settings) {
     predefined::ensure(&PredefinedHost { settings }, &settings.predefined_rooms);
 }
@@ -32,10 +32,6 @@ impl predefined::Host for PredefinedHost<'_> {
 
     fn kv_set(&self, key: &str, value: &str) -> Result<(), Error> {
         kv::set(key, value)
-    }
-
-    fn rooms(&self) -> Vec<String> {
-        rooms::list()
     }
 
     fn open(&self, room: &str) {

@@ -163,14 +163,15 @@ impl Settings {
 
 /// What the kinds the host checks cannot say of the table: a `predefined_rooms`
 /// entry that is not `<room>:<pin>` or names no room the host takes (SEMS
-/// skips it: a room its users expect would be missing), a `feedback_file` that can never name a file of the
+/// skips it: a room its users expect would be missing), or a value longer
+/// than the guest can remember (see [`predefined::problem`]), a `feedback_file` that can never name a file of the
 /// records directory (see [`feedback::file_problem`]: no feedback could be
 /// written), a
 /// `dialout_allow` that cannot be matched whole.
 pub fn problem() -> Option<String> {
     let predefined = config::get("predefined_rooms").unwrap_or_default();
-    if let Some(entry) = predefined::parse(&predefined).1.first() {
-        return Some(format!("predefined_rooms: {}", entry.problem()));
+    if let Some(problem) = predefined::problem(&predefined) {
+        return Some(problem);
     }
     if let Some(file) = config::get("feedback_file")
         && let Some(why) = feedback::file_problem(&file)
