@@ -162,18 +162,23 @@ impl SendError {
             | SendError::TooManyConnections(_)
             | SendError::TooManyFromPeer(..) => true,
             SendError::QueueFull | SendError::Closed => false,
-            SendError::Io(e) => matches!(
-                e.kind(),
-                io::ErrorKind::NetworkUnreachable
-                    | io::ErrorKind::HostUnreachable
-                    | io::ErrorKind::NetworkDown
-                    | io::ErrorKind::ConnectionRefused
-                    | io::ErrorKind::AddrNotAvailable
-                    // No datagram can go there: port 0 (`EINVAL`, also without a source
-                    // address), a broadcast address or a local firewall (`EACCES`, `EPERM`).
-                    | io::ErrorKind::InvalidInput
-                    | io::ErrorKind::PermissionDenied
-            ),
+            SendError::Io(e) => {
+                matches!(
+                    e.kind(),
+                    io::ErrorKind::NetworkUnreachable
+                        | io::ErrorKind::HostUnreachable
+                        | io::ErrorKind::NetworkDown
+                        | io::ErrorKind::ConnectionRefused
+                        | io::ErrorKind::AddrNotAvailable
+                        // No datagram can go there: port 0 (`EINVAL`, also without a
+                        // source address).
+                        | io::ErrorKind::InvalidInput
+                )
+                // A broadcast address. Not `EPERM`: netfilter answers it for a datagram it
+                // drops on the way out (a full conntrack table, a rate limit), which the
+                // next one may pass.
+                || e.raw_os_error() == Some(libc::EACCES)
+            }
         }
     }
 }
@@ -500,7 +505,6 @@ mod tests {
             io(io::ErrorKind::HostUnreachable),
             io(io::ErrorKind::ConnectionRefused),
             SendError::Io(io::Error::from_raw_os_error(libc::EACCES)),
-            SendError::Io(io::Error::from_raw_os_error(libc::EPERM)),
         ] {
             assert!(unreached.unreaches_destination(), "{unreached:?}");
         }
@@ -510,6 +514,7 @@ mod tests {
             io(io::ErrorKind::WouldBlock),
             io(io::ErrorKind::OutOfMemory),
             SendError::Io(io::Error::from_raw_os_error(libc::ENOBUFS)),
+            SendError::Io(io::Error::from_raw_os_error(libc::EPERM)),
         ] {
             assert!(!lost.unreaches_destination(), "{lost:?}");
         }

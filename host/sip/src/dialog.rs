@@ -322,10 +322,11 @@ impl Dialog {
         // own network, which does not reach it from here: it is reached where its messages come
         // from, as RFC 3581 does for responses and RFC 5626 §5 for a flow. An unspecified,
         // multicast or broadcast address names no one peer, and a loopback one from a peer
-        // elsewhere would aim our requests at this host's own services ([`may_be_sent_to`]):
-        // in a Contact or a Record-Route alike, each is no address of the peer's.
+        // elsewhere would aim our requests at this host's own services ([`may_be_sent_to`]),
+        // and no datagram or connection goes to port 0: in a Contact or a Record-Route alike,
+        // each is no address of the peer's.
         let behind_nat = self.route_set.is_empty() && crossed_a_nat(target.ip(), source);
-        !behind_nat && may_be_sent_to(target.ip(), source)
+        !behind_nat && target.port() != 0 && may_be_sent_to(target.ip(), source)
     }
 
     fn build(
@@ -577,6 +578,8 @@ mod tests {
             "Contact: <sip:a@[::]:8090>",
             "Contact: <sip:a@224.0.1.75>",
             "Contact: <sip:a@255.255.255.255>",
+            "Contact: <sip:a@192.0.2.8:0>",
+            "Contact: <sip:a@192.0.2.8>\r\nRecord-Route: <sip:192.0.2.9:0;lr>",
             "Contact: <sip:a@192.0.2.8>\r\nRecord-Route: <sip:0.0.0.0:8090;lr>",
             "Contact: <sip:a@192.0.2.8>\r\nRecord-Route: <sip:127.0.0.1:8090>",
         ] {
