@@ -11,6 +11,9 @@ use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read as _};
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -21,8 +24,9 @@ use tracing::{debug, info, warn};
 /// serving.
 pub const RECHECK_INTERVAL: Duration = Duration::from_secs(5);
 
-/// The acceptor for `cert` (the chain, leaf first) and `key` (PKCS#8,
-/// PKCS#1 or SEC1); the error names the file and what is wrong with it.
+/// The acceptor for `cert` (the chain, leaf first, [`certificate_chain`]) and `key`
+/// (PKCS#8, PKCS#1 or SEC1, [`private_key`]); the error names the file and what is wrong
+/// with it.
 ///
 /// While it serves, a handshake at least [`RECHECK_INTERVAL`] after the last
 /// look at the files looks again, and when either has changed (modification
@@ -59,16 +63,77 @@ fn certified_key(
     key: &Path,
     provider: &CryptoProvider,
 ) -> Result<CertifiedKey, String> {
-    let chain = CertificateDer::pem_file_iter(cert)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| format!("{}: not a PEM certificate chain: {e}", cert.display()))?;
-    if chain.is_empty() {
-        return Err(format!("{}: holds no certificate", cert.display()));
-    }
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| format!("{}: not a PEM private key: {e}", key.display()))?;
+    let chain = certificate_chain(cert)?;
+    let key = private_key(key)?;
     CertifiedKey::from_der(chain, key, provider)
         .map_err(|e| format!("{}: does not fit its key: {e}", cert.display()))
+}
+
+/// The certificates of the PEM file `file` ([`read_pem`]), in order: at least one. The
+/// error names the file and says what is wrong with it.
+pub fn certificate_chain(file: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let pem = read_pem(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    let chain = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: not a PEM certificate chain: {e}", file.display()))?;
+    if chain.is_empty() {
+        return Err(format!("{}: holds no certificate", file.display()));
+    }
+    Ok(chain)
+}
+
+/// The private key of the PEM file `file` ([`read_pem`]): PKCS#8, PKCS#1 or SEC1. The
+/// error names the file and says what is wrong with it.
+pub fn private_key(file: &Path) -> Result<PrivateKeyDer<'static>, String> {
+    let pem = read_pem(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    PrivateKeyDer::from_pem_slice(&pem)
+        .map_err(|e| format!("{}: not a PEM private key: {e}", file.display()))
+}
+
+/// The most of a PEM file read, 1 MiB: hundreds of times a certificate chain or a key, so
+/// that a file named by mistake that never ends (`/dev/zero`) is refused rather than read
+/// until memory runs out.
+pub const MAX_PEM_BYTES: u64 = 1 << 20;
+
+/// The bytes of the PEM file `file`: a regular file (or a link to one) of at most
+/// [`MAX_PEM_BYTES`]. Anything else (a FIFO, found without waiting for a writer, a device,
+/// a directory) is an error, and so is a larger file, of which no more than a byte past the
+/// limit is read.
+fn read_pem(file: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_regular(file)?
+        .take(MAX_PEM_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_PEM_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!(
+                "larger than {} MiB, the most a PEM file may be",
+                MAX_PEM_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// `file` opened for reading if it is a regular file (a link to one included): a FIFO, a
+/// device or a directory is an error, found without waiting for a writer.
+fn open_regular(file: &Path) -> io::Result<File> {
+    let not_regular = || io::Error::other("not a regular file (a FIFO, a device or a directory)");
+    // Opening some devices does something (a terminal may become the server's own): only
+    // what is a regular file at the moment is opened, and the opened file is checked again,
+    // since the path may have changed in between.
+    if !std::fs::metadata(file)?.is_file() {
+        return Err(not_regular());
+    }
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(file)?;
+    if !opened.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    Ok(opened)
 }
 
 /// The time now, as the resolver sees it.
@@ -332,6 +397,60 @@ mod tests {
         std::fs::write(&key, other.signing_key.serialize_pem()).unwrap();
         let error = acceptor(USER, &cert, &key).err().unwrap();
         assert!(error.contains("cert.pem: does not fit its key"), "{error}");
+    }
+
+    /// What `read` made of `file`, run on a thread of its own: a read that waits fails the
+    /// test rather than hang it.
+    fn within_a_second<T: Send + 'static>(
+        file: &Path,
+        read: fn(&Path) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let (done, outcome) = std::sync::mpsc::channel();
+        let file = file.to_owned();
+        std::thread::spawn(move || done.send(read(&file)));
+        outcome
+            .recv_timeout(Duration::from_secs(1))
+            .expect("the read waited, as for a writer to a FIFO")
+    }
+
+    #[test]
+    fn a_fifo_or_a_device_is_refused_without_being_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("key.pem");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo (coreutils)");
+        assert!(made.success());
+        for file in [fifo.as_path(), Path::new("/dev/zero")] {
+            let refused = within_a_second(file, private_key).unwrap_err();
+            let chain_refused = within_a_second(file, certificate_chain).unwrap_err();
+            for error in [refused, chain_refused] {
+                assert_eq!(
+                    error,
+                    format!(
+                        "{}: cannot read: not a regular file (a FIFO, a device or a directory)",
+                        file.display()
+                    )
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_pem_file_past_the_limit_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cert.pem");
+        let made = made();
+        let padding = " ".repeat(MAX_PEM_BYTES as usize);
+        std::fs::write(&file, format!("{}{padding}", made.cert)).unwrap();
+        let error = certificate_chain(&file).unwrap_err();
+        assert!(
+            error.ends_with("cert.pem: cannot read: larger than 1 MiB, the most a PEM file may be"),
+            "{error}"
+        );
+        std::fs::write(&file, &made.cert).unwrap();
+        assert_eq!(certificate_chain(&file).unwrap(), [made.der]);
     }
 
     /// An acceptor serving certificate A from `cert.pem` and `key.pem` in a directory of its

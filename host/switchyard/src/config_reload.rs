@@ -76,7 +76,8 @@ pub enum LogLevelChange {
     Unchanged,
     /// Changed: the log filter becomes this.
     Apply(String),
-    /// Changed, but `RUST_LOG` set the filter at start and rules it: nothing changes.
+    /// Changed, but `RUST_LOG` set the filter at start and rules it: nothing changes, and
+    /// `log.level` waits ([`Plan::waiting`]) saying so.
     RustLogRules(String),
 }
 
@@ -114,12 +115,13 @@ impl Plan {
 /// What reading `new` changes in a server running `running`, whose log filter `RUST_LOG`
 /// set at start when `rust_log_rules`. `[routing]` (its rules, and `routing.guest`, which
 /// also answers the control functions called without an interface name), `[dialout]`,
-/// `log.level` and the control endpoint's token files apply, `[routing]` only when every
-/// guest it names runs (a guest added waits for the restart), a token file unset only when
-/// the running endpoint may serve without a token ([`plan_token_file`]). A guest's changed
-/// table is taken by a new version of the guest ([`Plan::guests`]), but for the keys
-/// [`with_new_settings`] leaves as they run. Every other key changed (a guest added or
-/// removed among them) waits for the next restart, its running value kept.
+/// `log.level` (unless `RUST_LOG` rules the log filter: then it waits, saying so) and the
+/// control endpoint's token files apply, `[routing]` only when every guest it names runs (a
+/// guest added waits for the restart), a token file unset only when the running endpoint may
+/// serve without a token ([`plan_token_file`]). A guest's changed table is taken by a new
+/// version of the guest ([`Plan::guests`]), but for the keys [`with_new_settings`] leaves as
+/// they run. Every other key changed (a guest added or removed among them) waits for the next
+/// restart, its running value kept.
 pub fn plan(running: &Config, new: &Config, rust_log_rules: bool) -> Plan {
     let mut plan = Plan {
         routing_rules_change: false,
@@ -145,21 +147,35 @@ pub fn plan(running: &Config, new: &Config, rust_log_rules: bool) -> Plan {
                 plan.running.dialout = new.dialout.clone();
                 plan.applied.push(key);
             }
-            "log.level" => {
-                plan.running.log.level = new.log.level.clone();
-                plan.log_level = match rust_log_rules {
-                    true => LogLevelChange::RustLogRules(new.log.level.clone()),
-                    false => {
-                        plan.applied.push(key);
-                        LogLevelChange::Apply(new.log.level.clone())
-                    }
-                };
-            }
+            "log.level" => plan_log_level(&mut plan, new, key, rust_log_rules),
             _ => plan.waiting.push(Waiting { key, why: None }),
         }
     }
     plan_guests(&mut plan, &running.guests, &new.guests);
     plan
+}
+
+/// Takes `new`'s `log.level` into `plan` (`key` names it): applied, unless `RUST_LOG` set the
+/// log filter at start (`rust_log_rules`), which then rules it, and it waits saying so. Either
+/// way it is the running value from now on, so the next reload of the same file says nothing
+/// of it again.
+fn plan_log_level(plan: &mut Plan, new: &Config, key: String, rust_log_rules: bool) {
+    let level = new.log.level.clone();
+    plan.running.log.level = level.clone();
+    if rust_log_rules {
+        plan.log_level = LogLevelChange::RustLogRules(level);
+        plan.waiting.push(Waiting {
+            key,
+            why: Some(
+                "RUST_LOG set the log filter at start and rules it: log.level applies at a \
+                 restart without RUST_LOG"
+                    .to_owned(),
+            ),
+        });
+    } else {
+        plan.log_level = LogLevelChange::Apply(level);
+        plan.applied.push(key);
+    }
 }
 
 /// Takes `new`'s `routing.guest` into `plan` (`key` names it) when that guest runs; else it

@@ -16,7 +16,6 @@ use tokio_rustls::rustls::client::danger::{
 use tokio_rustls::rustls::crypto::{
     CryptoProvider, verify_tls12_signature, verify_tls13_signature,
 };
-use tokio_rustls::rustls::pki_types::pem::{self, PemObject as _};
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_rustls::rustls::{
     CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme,
@@ -32,18 +31,17 @@ pub struct TrustedCertificate {
 }
 
 impl TrustedCertificate {
-    /// The leaf certificate of the PEM file `file` (`control.tls_cert`). The error names
-    /// the key and the file, and says whether the file cannot be read, is not PEM, or holds
-    /// no certificate.
+    /// The leaf certificate of the PEM file `file` (`control.tls_cert`), read as the server
+    /// reads it ([`switchyard_control::tls::certificate_chain`]: a FIFO or a device is refused
+    /// without being read). The error names the key and the file, and says whether the file
+    /// cannot be read, is not PEM, or holds no certificate.
     pub fn load(file: &Path) -> Result<Self, String> {
-        let named = |problem: String| format!("control.tls_cert {}: {problem}", file.display());
-        let first = CertificateDer::pem_file_iter(file)
-            .and_then(|mut certs| certs.next().transpose())
-            .map_err(|e| match e {
-                pem::Error::Io(e) => named(format!("cannot read: {e}")),
-                e => named(format!("not a PEM certificate: {e}")),
-            })?;
-        let certificate = first.ok_or_else(|| named("holds no certificate".to_owned()))?;
+        let chain = switchyard_control::tls::certificate_chain(file)
+            .map_err(|problem| format!("control.tls_cert {problem}"))?;
+        let certificate = chain
+            .into_iter()
+            .next()
+            .expect("a chain holds a certificate");
         Ok(TrustedCertificate {
             file: file.to_owned(),
             certificate,
@@ -201,6 +199,31 @@ mod tests {
             }
         });
         (addr, server)
+    }
+
+    #[test]
+    fn a_certificate_file_that_is_a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("cert.pem");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.expect("mkfifo (coreutils)").success());
+        let (done, outcome) = std::sync::mpsc::channel();
+        let file = fifo.clone();
+        std::thread::spawn(move || done.send(TrustedCertificate::load(&file).err()));
+        let refused = outcome
+            .recv_timeout(Duration::from_secs(1))
+            .expect("the read waited, as for a writer to a FIFO");
+        assert_eq!(
+            refused.as_deref(),
+            Some(
+                format!(
+                    "control.tls_cert {}: cannot read: not a regular file (a FIFO, a device or a \
+                     directory)",
+                    fifo.display()
+                )
+                .as_str()
+            )
+        );
     }
 
     #[test]

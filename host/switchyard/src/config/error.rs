@@ -126,10 +126,15 @@ fn in_words(key: &str, message: &str) -> String {
     let Some((problem, expected)) = message.rsplit_once(", expected ") else {
         return message.to_owned();
     };
+    if let Some(most) = largest_written(expected) {
+        let number = match key.ends_with("_s") {
+            true => "a whole number of seconds",
+            false => "a whole number",
+        };
+        return format!("{problem}, expected {number}, 0–{most}");
+    }
     let words = match expected {
         "u16" => "a port number, 1–65535",
-        "u32" | "u64" | "usize" if key.ends_with("_s") => "a whole number of seconds, 0 or more",
-        "u32" | "u64" | "usize" => "a whole number",
         "socket address" => "an address like 127.0.0.1:5060",
         "IP address" => "an IP address",
         "a boolean" => "true or false",
@@ -140,6 +145,20 @@ fn in_words(key: &str, message: &str) -> String {
         _ => return message.to_owned(),
     };
     format!("{problem}, expected {words}")
+}
+
+/// The largest value of the unsigned integer type `name` (`u32`, `u64`, `usize`) that a file
+/// can write: its own largest, but no more than TOML's (its integers are 64-bit signed);
+/// `None` for any other type. Serde says the same of a number too large for the type as of
+/// one below 0, so the words say both bounds.
+fn largest_written(name: &str) -> Option<u64> {
+    let most = match name {
+        "u32" => u64::from(u32::MAX),
+        "u64" => u64::MAX,
+        "usize" => u64::try_from(usize::MAX).unwrap_or(u64::MAX),
+        _ => return None,
+    };
+    Some(most.min(i64::MAX.unsigned_abs()))
 }
 
 /// The 1-based line and column of a byte offset's span start.
@@ -217,15 +236,27 @@ mod tests {
             ),
             (
                 "[rtp]\ntimeout_s = -1\n",
-                "test.toml:2:13: rtp.timeout_s: invalid value: integer `-1`, expected a whole number of seconds, 0 or more",
+                "test.toml:2:13: rtp.timeout_s: invalid value: integer `-1`, expected a whole number of seconds, 0–9223372036854775807",
             ),
             (
                 "[rooms]\nexpire_delay_s = \"2h\"\n",
-                "test.toml:2:18: rooms.expire_delay_s: invalid type: string \"2h\", expected a whole number of seconds, 0 or more",
+                "test.toml:2:18: rooms.expire_delay_s: invalid type: string \"2h\", expected a whole number of seconds, 0–9223372036854775807",
             ),
             (
                 "[limits]\nmemory_mb = 1.5\n",
-                "test.toml:2:13: limits.memory_mb: invalid type: floating point `1.5`, expected a whole number",
+                "test.toml:2:13: limits.memory_mb: invalid type: floating point `1.5`, expected a whole number, 0–4294967295",
+            ),
+            (
+                "[sip]\nsession_max_s = 5000000000\n",
+                "test.toml:2:17: sip.session_max_s: invalid value: integer `5000000000`, expected a whole number of seconds, 0–4294967295",
+            ),
+            (
+                "[limits]\nmax_instances = 4294967296\n",
+                "test.toml:2:17: limits.max_instances: invalid value: integer `4294967296`, expected a whole number, 0–4294967295",
+            ),
+            (
+                "[media]\nworkers = -1\n",
+                "test.toml:2:11: media.workers: invalid value: integer `-1`, expected a whole number, 0–9223372036854775807",
             ),
             (
                 "[control]\nlisten = 8090\n",

@@ -261,27 +261,21 @@ impl SipConfig {
 /// The TLS acceptor of `[<section>]`'s `tls_cert` and `tls_key`, if both are set, served as
 /// the control endpoint serves its own (the files read again when they change,
 /// [`switchyard_control::tls::acceptor`], its log lines naming `user`). The error names the
-/// key at fault: `<section>.tls_key` for a key file that cannot be read as a PEM private key,
-/// or that is set alone, else `<section>.tls_cert` (a certificate chain that cannot be read,
-/// does not fit the key, or is set alone).
+/// key at fault: `<section>.tls_key` for a key file that cannot be read as a PEM private key
+/// ([`switchyard_control::tls::private_key`]: a FIFO or a device is refused without being
+/// read), or that is set alone, else `<section>.tls_cert` (a certificate chain that cannot be
+/// read, does not fit the key, or is set alone).
 fn tls_acceptor(
     section: &str,
     user: &str,
     cert: Option<&Path>,
     key: Option<&Path>,
 ) -> Result<Option<TlsAcceptor>, (KeyPath, String)> {
-    use tokio_rustls::rustls::pki_types::PrivateKeyDer;
-    use tokio_rustls::rustls::pki_types::pem::PemObject;
     let at = |name| KeyPath::from([section, name]);
     match (cert, key) {
         (None, None) => Ok(None),
         (Some(cert), Some(key)) => {
-            PrivateKeyDer::from_pem_file(key).map_err(|e| {
-                (
-                    at("tls_key"),
-                    format!("{}: not a PEM private key: {e}", key.display()),
-                )
-            })?;
+            switchyard_control::tls::private_key(key).map_err(|e| (at("tls_key"), e))?;
             switchyard_control::tls::acceptor(user, cert, key)
                 .map(Some)
                 .map_err(|e| (at("tls_cert"), e))

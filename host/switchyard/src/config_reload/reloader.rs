@@ -305,12 +305,6 @@ fn log_plan(plan: &Plan) {
     for key in &plan.applied {
         info!("{key}: changed: applied");
     }
-    if let LogLevelChange::RustLogRules(level) = &plan.log_level {
-        info!(
-            "log.level: changed to {level:?}, not applied: RUST_LOG set the log filter at start \
-             and rules it"
-        );
-    }
     for waiting in &plan.waiting {
         match &waiting.why {
             Some(why) => warn!(

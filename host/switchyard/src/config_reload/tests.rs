@@ -149,7 +149,17 @@ fn the_log_level_applies_unless_rust_log_rules() {
         LogLevelChange::RustLogRules("debug".to_owned())
     );
     assert!(ruled.applied.is_empty(), "{:?}", ruled.applied);
-    assert!(ruled.waiting.is_empty(), "{:?}", ruled.waiting);
+    assert_eq!(
+        ruled.waiting,
+        [Waiting {
+            key: "log.level".to_owned(),
+            why: Some(
+                "RUST_LOG set the log filter at start and rules it: log.level applies at a \
+                 restart without RUST_LOG"
+                    .to_owned()
+            ),
+        }]
+    );
     assert!(ruled.applied_sections().is_empty());
     // Said once: the next reload of the same file finds it as it runs.
     assert_eq!(ruled.running.log.level, "debug");

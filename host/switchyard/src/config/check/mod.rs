@@ -16,7 +16,10 @@ use switchyard_sip::SessionTimers;
 
 use super::{Config, GuestEntry, KeyPath, TokenNeed};
 use crate::component_file::read_component;
-use places::{not_a_dns_server, not_a_peers_address, of_this_host};
+use places::{
+    at_written, not_a_destination_ip, not_a_destination_port, not_a_dns_server,
+    not_a_peers_address, of_this_host,
+};
 
 /// A check's outcome: the key path at fault and what is wrong with it.
 type Checked = Result<(), (KeyPath, String)>;
@@ -56,8 +59,8 @@ impl Config {
         }
         self.check_listeners()?;
         self.check_control()?;
-        self.check_sip()?;
-        self.check_rtp()?;
+        self.check_sip(text)?;
+        self.check_rtp(text)?;
         self.check_ports_apart(text)?;
         self.check_media()?;
         self.check_files()?;
@@ -107,8 +110,8 @@ impl Config {
         Ok(())
     }
 
-    /// `[sip]` but its listeners' addresses.
-    fn check_sip(&self) -> Checked {
+    /// `[sip]` but its listeners' addresses; `text` is what the file writes.
+    fn check_sip(&self, text: &str) -> Checked {
         let sip = &self.sip;
         let key = |name| KeyPath::from(["sip", name]);
         sip.tls()?;
@@ -170,40 +173,46 @@ impl Config {
             sip.session_min_se_s,
             MIN_SESSION_MIN_SE_S..=MAX_SESSION_S,
         )?;
-        in_range(
-            key("session_expires_s"),
-            sip.session_expires_s,
-            sip.session_min_se_s..=MAX_SESSION_S,
+        in_range_above(
+            text,
+            (key("session_expires_s"), sip.session_expires_s),
+            (key("session_min_se_s"), sip.session_min_se_s),
+            Some(MAX_SESSION_S),
         )?;
-        in_range(
-            key("session_max_s"),
-            sip.session_max_s,
-            sip.session_expires_s..=MAX_SESSION_S,
+        in_range_above(
+            text,
+            (key("session_max_s"), sip.session_max_s),
+            (key("session_expires_s"), sip.session_expires_s),
+            Some(MAX_SESSION_S),
         )
     }
 
-    /// `rtp.port_min`, `rtp.port_max` and `rtp.address`.
-    fn check_rtp(&self) -> Checked {
+    /// `rtp.port_min`, `rtp.port_max` and `rtp.address`; `text` is what the file writes.
+    fn check_rtp(&self, text: &str) -> Checked {
         let rtp = &self.rtp;
+        let key = |name| KeyPath::from(["rtp", name]);
         if rtp.port_min == 0 {
-            return Err((["rtp", "port_min"].into(), "must be at least 1".to_owned()));
+            return Err((key("port_min"), "must be at least 1".to_owned()));
         }
-        if rtp.port_max < rtp.port_min {
-            return Err((
-                ["rtp", "port_max"].into(),
-                format!("must not be below rtp.port_min ({})", rtp.port_min),
-            ));
-        }
+        in_range_above(
+            text,
+            (key("port_max"), rtp.port_max),
+            (key("port_min"), rtp.port_min),
+            None,
+        )?;
         // RFC 3550 §11: RTP takes an even port, RTCP the odd one after it.
         let first_even = u32::from(rtp.port_min) + u32::from(rtp.port_min % 2);
         if first_even + 1 > u32::from(rtp.port_max) {
-            return Err((
-                ["rtp", "port_max"].into(),
-                format!(
-                    "the range {}..={} holds no even port and the odd one after it, and a call \
-                     takes such a pair (RTP on the even port, RTCP on the odd one)",
-                    rtp.port_min, rtp.port_max
-                ),
+            let why = format!(
+                "the range rtp.port_min..=rtp.port_max ({}..={}) holds no even port and the odd \
+                 one after it, and a call takes such a pair (RTP on the even port, RTCP on the \
+                 odd one)",
+                rtp.port_min, rtp.port_max
+            );
+            return Err(at_written(
+                text,
+                (key("port_max"), why.clone()),
+                [(key("port_min"), why)],
             ));
         }
         // An address this host does not have would fail every call's RTP socket.
@@ -431,6 +440,31 @@ fn in_range<T: PartialOrd + fmt::Display>(
     Err((key, format!("must be {} to {}", range.start(), range.end())))
 }
 
+/// `value` of `key` from `floor`, the value of the key `floor_key`, to `most` (no more than
+/// its type holds for `None`). Below `floor` the two keys disagree, and the error is told at
+/// the one `text` (the file) writes, `key` first, naming the other: where it has a line,
+/// rather than at a key left to its default.
+fn in_range_above<T: PartialOrd + fmt::Display>(
+    text: &str,
+    (key, value): (KeyPath, T),
+    (floor_key, floor): (KeyPath, T),
+    most: Option<T>,
+) -> Checked {
+    let above_most = most.as_ref().is_some_and(|most| value > *most);
+    if value >= floor && !above_most {
+        return Ok(());
+    }
+    let of_key = match &most {
+        Some(most) => format!("must be {floor_key} ({floor}) to {most}"),
+        None => format!("must not be below {floor_key} ({floor})"),
+    };
+    if above_most {
+        return Err((key, of_key));
+    }
+    let of_floor = format!("must not be above {key} ({value})");
+    Err(at_written(text, (key, of_key), [(floor_key, of_floor)]))
+}
+
 /// `sip.outbound_proxy`, `proxy`: a SIP URI a call can be placed through, with the `lr`
 /// parameter; the error says why not.
 fn check_outbound_proxy(proxy: &str) -> Result<(), String> {
@@ -448,8 +482,14 @@ fn check_outbound_proxy(proxy: &str) -> Result<(), String> {
             "not a SIP URI like sip:proxy.example.com;lr: {proxy:?}"
         ));
     }
-    switchyard_net::check_routable(proxy)
-        .map_err(|e| format!("no call could be placed through {proxy:?}: {e}"))?;
+    let unusable =
+        |why: &dyn fmt::Display| format!("no call could be placed through {proxy:?}: {why}");
+    switchyard_net::check_routable(proxy).map_err(|e| unusable(&e))?;
+    // An address no request can reach (`sip:0.0.0.0;lr` reaches this host itself) would
+    // take every placed call, as it would every DNS query at `sip.dns_server`.
+    if let Some(why) = not_a_destination(proxy) {
+        return Err(unusable(&format_args!("its address {why}")));
+    }
     // RFC 3261 §8.1.2, §12.2.1.1: a proxy without `lr` is a strict router (RFC 2543), which
     // needs the Request-URI to name it and the target in the last Route; the INVITE names
     // the target and routes loosely through the proxy.
@@ -460,6 +500,46 @@ fn check_outbound_proxy(proxy: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// What makes the destination of the SIP URI `uri` (RFC 3263 §4: its `maddr` parameter,
+/// else its host, and its port) no address a request can be sent to, when it is written as
+/// one: port 0, or an unspecified, multicast or broadcast address ([`not_a_dns_server`]);
+/// `None` otherwise. `uri` is one [`switchyard_net::check_routable`] takes.
+fn not_a_destination(uri: &str) -> Option<&'static str> {
+    let (_, rest) = uri.split_once(':')?;
+    // Headers follow `?`; the host follows the userinfo's last `@` (RFC 3261 §25.1).
+    let rest = rest.split_once('?').map_or(rest, |(uri, _)| uri);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let mut parts = rest.split(';');
+    let (host, port) = host_and_port(parts.next()?);
+    let maddr = parts
+        .filter_map(|param| param.split_once('='))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("maddr"))
+        .map(|(_, value)| value.trim());
+    let host = maddr.unwrap_or(host);
+    let ip = host
+        .strip_prefix('[')
+        .and_then(|v6| v6.strip_suffix(']'))
+        .unwrap_or(host)
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_canonical());
+    port.and_then(not_a_destination_port)
+        .or_else(|| ip.and_then(not_a_destination_ip))
+}
+
+/// A URI's `hostport` (RFC 3261 §25.1) as its host and its port, if written.
+fn host_and_port(hostport: &str) -> (&str, Option<u16>) {
+    // An IPv6 reference's colons end at its bracket.
+    let after_v6 = hostport.rfind(']').map_or(0, |bracket| bracket + 1);
+    match hostport[after_v6..].find(':') {
+        Some(colon) => {
+            let colon = after_v6 + colon;
+            (&hostport[..colon], hostport[colon + 1..].parse().ok())
+        }
+        None => (hostport, None),
+    }
 }
 
 /// Whether the SIP URI `uri` has the `lr` parameter (RFC 3261 §19.1.1), valued or not.

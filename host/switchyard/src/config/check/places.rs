@@ -387,7 +387,7 @@ fn entry_key(key: [&str; 2], list: &[SocketAddr], index: usize) -> KeyPath {
 /// Of the keys at fault, each with its message, `first` if `text` writes it, else the first
 /// of `others` it writes, else `first`: a clash is told at a key the file sets, where it has a
 /// line, rather than at one left to its default.
-fn at_written(
+pub(super) fn at_written(
     text: &str,
     first: (KeyPath, String),
     others: impl IntoIterator<Item = (KeyPath, String)>,
@@ -458,10 +458,18 @@ fn makeable_dir(dir: &Path) -> Result<(), String> {
 /// What makes `server` no address a DNS query can be sent to (port 0, an
 /// unspecified, multicast or broadcast address); `None` if it is one.
 pub(super) fn not_a_dns_server(server: SocketAddr) -> Option<&'static str> {
-    let ip = server.ip();
-    if server.port() == 0 {
-        Some("has port 0")
-    } else if ip.is_unspecified() {
+    not_a_destination_port(server.port()).or_else(|| not_a_destination_ip(server.ip()))
+}
+
+/// What makes `port` no port a request can be sent to (0); `None` if it is one.
+pub(super) fn not_a_destination_port(port: u16) -> Option<&'static str> {
+    (port == 0).then_some("has port 0")
+}
+
+/// What makes `ip` no address a request can be sent to (an unspecified, multicast or
+/// broadcast address); `None` if it is one.
+pub(super) fn not_a_destination_ip(ip: IpAddr) -> Option<&'static str> {
+    if ip.is_unspecified() {
         Some("is unspecified")
     } else if ip.is_multicast() {
         Some("is a multicast address")

@@ -177,11 +177,11 @@ fn limits_and_delays_are_bounded() {
         ),
         (
             "[sip]\nsession_expires_s = 300\nsession_min_se_s = 600\n",
-            "sip.session_expires_s: must be 600 to 86400",
+            "sip.session_expires_s: must be sip.session_min_se_s (600) to 86400",
         ),
         (
             "[sip]\nsession_max_s = 900\n",
-            "sip.session_max_s: must be 1800 to 86400",
+            "sip.session_max_s: must be sip.session_expires_s (1800) to 86400",
         ),
         (
             "[sip]\nuser_agent = \"a\\r\\nX-Injected: 1\"\n",
@@ -201,13 +201,15 @@ fn limits_and_delays_are_bounded() {
         ),
         (
             "[rtp]\nport_max = 65535\nport_min = 65535\n",
-            "rtp.port_max: the range 65535..=65535 holds no even port and the odd one after \
-             it, and a call takes such a pair (RTP on the even port, RTCP on the odd one)",
+            "rtp.port_max: the range rtp.port_min..=rtp.port_max (65535..=65535) holds no even \
+             port and the odd one after it, and a call takes such a pair (RTP on the even \
+             port, RTCP on the odd one)",
         ),
         (
             "[rtp]\nport_max = 10000\nport_min = 10000\n",
-            "rtp.port_max: the range 10000..=10000 holds no even port and the odd one after \
-             it, and a call takes such a pair (RTP on the even port, RTCP on the odd one)",
+            "rtp.port_max: the range rtp.port_min..=rtp.port_max (10000..=10000) holds no even \
+             port and the odd one after it, and a call takes such a pair (RTP on the even \
+             port, RTCP on the odd one)",
         ),
         (
             "[sip]\noutbound_proxy = \"proxy.example.com\"\n",
@@ -367,6 +369,45 @@ fn semantic_errors_name_their_key_and_line() {
 }
 
 #[test]
+fn a_bound_set_by_another_key_is_told_at_the_key_the_file_writes_naming_the_other() {
+    for (text, expected) in [
+        (
+            "[sip]\nsession_min_se_s = 3600\n",
+            "test.toml:2:1: sip.session_min_se_s: must not be above sip.session_expires_s (1800)",
+        ),
+        (
+            "[sip]\nsession_max_s = 3600\nsession_expires_s = 7200\n",
+            "test.toml:2:1: sip.session_max_s: must be sip.session_expires_s (7200) to 86400",
+        ),
+        (
+            "[sip]\nsession_expires_s = 90000\n",
+            "test.toml:2:1: sip.session_expires_s: must be sip.session_min_se_s (90) to 86400",
+        ),
+        (
+            "[rtp]\nport_min = 40000\n",
+            "test.toml:2:1: rtp.port_min: must not be above rtp.port_max (30000)",
+        ),
+        (
+            "[rtp]\nport_min = 29999\n",
+            "test.toml:2:1: rtp.port_min: the range rtp.port_min..=rtp.port_max (29999..=30000) \
+             holds no even port and the odd one after it, and a call takes such a pair (RTP on \
+             the even port, RTCP on the odd one)",
+        ),
+        (
+            "[rtp]\nport_max = 5000\n",
+            "test.toml:2:1: rtp.port_max: must not be below rtp.port_min (10000)",
+        ),
+        (
+            "[sip]\nsession_min_se_s = 3600\nsession_max_s = 7200\n",
+            "test.toml:2:1: sip.session_min_se_s: must not be above sip.session_expires_s (1800)",
+        ),
+    ] {
+        let err = parse(text).expect_err(expected);
+        assert_eq!(err.to_string(), expected, "for {text:?}");
+    }
+}
+
+#[test]
 fn public_origins_need_a_token_even_on_loopback() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("switchyard.toml");
@@ -449,15 +490,14 @@ fn a_bad_tls_key_is_named_as_control_tls_key() {
         |cert: &str, key: &str| format!("[control]\ntls_cert = \"{cert}\"\ntls_key = \"{key}\"\n");
     assert!(Config::parse(&file, &config("cert.pem", "key.pem")).is_ok());
 
-    for key in ["cert.pem", "missing.pem"] {
+    for (key, problem) in [
+        ("cert.pem", "not a PEM private key"),
+        ("missing.pem", "cannot read"),
+    ] {
         let err = Config::parse(&file, &config("cert.pem", key)).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("control.tls_key"), "{err}");
         assert_eq!(err.position.map(|p| p.0), Some(3), "{err}");
-        assert!(
-            err.message
-                .contains(&format!("{key}: not a PEM private key")),
-            "{err}"
-        );
+        assert!(err.message.contains(&format!("{key}: {problem}")), "{err}");
     }
     let err = Config::parse(&file, &config("key.pem", "key.pem")).unwrap_err();
     assert_eq!(err.key.as_deref(), Some("control.tls_cert"), "{err}");
@@ -474,6 +514,53 @@ fn a_bad_tls_key_is_named_as_control_tls_key() {
         Some("control.tls_cert"),
         "a certificate that does not fit its key: {err}"
     );
+}
+
+/// The error of parsing `text` as the file `file`, parsed on a thread of its own: a parse
+/// that waits fails the test rather than hang it, and so does one that passes.
+fn refused_within_five_seconds(file: &Path, text: String) -> ConfigError {
+    let (done, outcome) = std::sync::mpsc::channel();
+    let file = file.to_owned();
+    std::thread::spawn(move || done.send(Config::parse(&file, &text).err()));
+    outcome
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .expect("the check waited, as for a writer to a FIFO")
+        .expect("the check passed")
+}
+
+#[test]
+fn a_tls_key_or_certificate_that_is_a_fifo_or_a_device_is_refused_without_being_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let fifo = dir.path().join("fifo.pem");
+    let mkfifo = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(mkfifo.expect("mkfifo (coreutils)").success());
+    let file = dir.path().join("switchyard.toml");
+    let not_regular = "cannot read: not a regular file (a FIFO, a device or a directory)";
+    for section in ["control", "sip"] {
+        for bad in [fifo.as_path(), Path::new("/dev/zero")] {
+            let with = |cert: &Path, key: &Path| {
+                format!("[{section}]\ntls_cert = {cert:?}\ntls_key = {key:?}\n")
+            };
+            let err = refused_within_five_seconds(&file, with(&cert, bad));
+            assert_eq!(
+                (err.key.as_deref(), err.position.map(|p| p.0)),
+                (Some(format!("{section}.tls_key").as_str()), Some(3)),
+                "{err}"
+            );
+            assert_eq!(err.message, format!("{}: {not_regular}", bad.display()));
+            let err = refused_within_five_seconds(&file, with(bad, &key));
+            assert_eq!(
+                (err.key.as_deref(), err.position.map(|p| p.0)),
+                (Some(format!("{section}.tls_cert").as_str()), Some(2)),
+                "{err}"
+            );
+            assert_eq!(err.message, format!("{}: {not_regular}", bad.display()));
+        }
+    }
 }
 
 #[test]
@@ -519,10 +606,7 @@ fn sip_over_tls_needs_its_certificate_and_key_named_at_their_keys_and_lines() {
         (Some("sip.tls_key"), Some(4)),
         "{err}"
     );
-    assert!(
-        err.message.contains("missing.pem: not a PEM private key"),
-        "{err}"
-    );
+    assert!(err.message.contains("missing.pem: cannot read"), "{err}");
     let err = Config::parse(&file, &with_files("key.pem", "key.pem")).unwrap_err();
     assert_eq!(err.key.as_deref(), Some("sip.tls_cert"), "{err}");
     assert!(err.message.contains("holds no certificate"), "{err}");
@@ -569,11 +653,51 @@ fn guest_names_are_letters_digits_dashes_and_underscores() {
 }
 
 #[test]
+fn an_outbound_proxy_at_an_address_no_request_can_reach_is_refused() {
+    for (text, expected) in [
+        (
+            "[sip]\noutbound_proxy = \"sip:0.0.0.0;lr\"\n",
+            "sip.outbound_proxy: no call could be placed through \"sip:0.0.0.0;lr\": its \
+             address is unspecified",
+        ),
+        (
+            "[sip]\noutbound_proxy = \"sip:gw@[::];transport=tcp;lr\"\n",
+            "sip.outbound_proxy: no call could be placed through \
+             \"sip:gw@[::];transport=tcp;lr\": its address is unspecified",
+        ),
+        (
+            "[sip]\noutbound_proxy = \"sip:224.0.1.75:5060;lr\"\n",
+            "sip.outbound_proxy: no call could be placed through \"sip:224.0.1.75:5060;lr\": \
+             its address is a multicast address",
+        ),
+        (
+            "[sip]\noutbound_proxy = \"sip:proxy.example.com;maddr=255.255.255.255;lr\"\n",
+            "sip.outbound_proxy: no call could be placed through \
+             \"sip:proxy.example.com;maddr=255.255.255.255;lr\": its address is the broadcast \
+             address",
+        ),
+        (
+            "[sip]\noutbound_proxy = \"sip:proxy.example.com:0;lr\"\n",
+            "sip.outbound_proxy: no call could be placed through \
+             \"sip:proxy.example.com:0;lr\": its address has port 0",
+        ),
+    ] {
+        let err = parse(text).expect_err(expected);
+        assert_eq!(
+            err.to_string(),
+            format!("test.toml:2:1: {expected}"),
+            "for {text:?}"
+        );
+    }
+}
+
+#[test]
 fn an_outbound_proxy_must_route_loosely() {
     for proxy in [
         "sip:proxy.example.com;lr",
         "sip:proxy.example.com:5080;transport=tcp;LR",
         "sip:192.0.2.1;lr=on",
+        "sip:[2001:db8::1]:5070;maddr=proxy.example.com;lr",
     ] {
         let config = parse(&format!("[sip]\noutbound_proxy = \"{proxy}\"\n"))
             .unwrap_or_else(|e| panic!("{proxy}: {e}"));
