@@ -76,9 +76,6 @@ pub enum LogLevelChange {
     Unchanged,
     /// Changed: the log filter becomes this.
     Apply(String),
-    /// Changed, but `RUST_LOG` set the filter at start and rules it: nothing changes, and
-    /// `log.level` waits ([`Plan::waiting`]) saying so.
-    RustLogRules(String),
 }
 
 /// A changed key that applies only at the next restart.
@@ -160,19 +157,16 @@ pub fn plan(running: &Config, new: &Config, rust_log_rules: bool) -> Plan {
 /// way it is the running value from now on, so the next reload of the same file says nothing
 /// of it again.
 fn plan_log_level(plan: &mut Plan, new: &Config, key: String, rust_log_rules: bool) {
-    let level = new.log.level.clone();
-    plan.running.log.level = level.clone();
     if rust_log_rules {
-        plan.log_level = LogLevelChange::RustLogRules(level);
+        // The running level stays, as every waiting key's does: named again at each reload
+        // while the file and what runs differ.
         plan.waiting.push(Waiting {
             key,
-            why: Some(
-                "RUST_LOG set the log filter at start and rules it: log.level applies at a \
-                 restart without RUST_LOG"
-                    .to_owned(),
-            ),
+            why: Some("RUST_LOG rules the log filter; unset it for log.level to apply".to_owned()),
         });
     } else {
+        let level = new.log.level.clone();
+        plan.running.log.level = level.clone();
         plan.log_level = LogLevelChange::Apply(level);
         plan.applied.push(key);
     }

@@ -167,7 +167,7 @@ mod tests {
         let missing = dir.path().join("missing.pem");
         for (file, reason) in [
             (&missing, "cannot read: "),
-            (&not_pem, "not a PEM certificate: "),
+            (&not_pem, "not a PEM certificate chain: "),
             (&empty, "holds no certificate"),
         ] {
             let config = ControlConfig {

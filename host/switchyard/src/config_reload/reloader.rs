@@ -282,7 +282,7 @@ fn compile(file: &Path, plan: &Plan, access: Option<Access>) -> Result<Compiled,
             log_level::parse_filter(level)
                 .map_err(|e| ConfigError::at_key(file, "log.level".to_owned(), e.to_string()))?,
         ),
-        LogLevelChange::Unchanged | LogLevelChange::RustLogRules(_) => None,
+        LogLevelChange::Unchanged => None,
     };
     Ok(Compiled {
         routes,
