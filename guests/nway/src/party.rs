@@ -338,6 +338,9 @@ impl Party {
     /// holder, out of it, dials someone to invite. With no room to go to,
     /// the two talk on.
     fn escalate(&mut self, call: &Call, settings: &Settings) -> Option<Participant> {
+        // Pressing the code shows this side in a bridge: no word of a room is
+        // awaited, and the wait must not end it while it claims one itself.
+        self.stop_waiting_for_join(call);
         let listed = JoinOptions {
             number: self.own_number.clone(),
             reason: "escalating".to_owned(),

@@ -12,8 +12,8 @@ use switchyard_sdk::room_name::is_room_name;
 /// once the config no longer lists it (see [`is_predefined`]).
 pub const PIN_META_KEY: &str = "predefined_pin";
 /// The key-value key holding the `predefined_rooms` value whose rooms were
-/// opened and kept.
-const MARKER_KEY: &str = "predefined_rooms_kept";
+/// opened and kept: the newest settings' once a call under them began.
+pub const MARKER_KEY: &str = "predefined_rooms_kept";
 /// The key-value key earlier versions held that value in, having opened its
 /// rooms without keeping them.
 const OLD_MARKER_KEY: &str = "predefined_rooms";

@@ -231,11 +231,11 @@ impl invited::InvitationRoom for Invitations<'_> {
 
     fn predefined(&self) -> bool {
         let pin_meta = rooms::get_meta(self.room, predefined::PIN_META_KEY);
-        predefined::is_predefined(
-            &self.settings.predefined_rooms,
-            self.room,
-            pin_meta.as_deref(),
-        )
+        // A call begun before a reload holds the settings it began with: the
+        // rooms opened as predefined since are those of the value settled.
+        let listed = kv::get(predefined::MARKER_KEY)
+            .unwrap_or_else(|| self.settings.predefined_rooms.clone());
+        predefined::is_predefined(&listed, self.room, pin_meta.as_deref())
     }
 
     fn set_keep(&self, keep: bool) {
