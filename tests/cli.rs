@@ -1612,10 +1612,10 @@ fn a_configuration_or_sems_file_that_never_ends_is_refused_at_the_limit() {
 }
 
 #[test]
-fn a_token_file_that_never_ends_is_refused_at_its_limit_by_check_config_and_ctl() {
+fn a_token_file_that_is_a_device_is_refused_unread_by_check_config_and_ctl() {
     let dir = tempfile::tempdir().unwrap();
     let token = token_file(&dir);
-    let refused = "/dev/zero: cannot read: larger than 64 KiB, the most that is read";
+    let refused = "/dev/zero: cannot read: not a regular file (a FIFO, a device or a directory)";
     for (key, control) in [
         ("control.token_file", token_control("/dev/zero")),
         (
@@ -1660,7 +1660,7 @@ fn a_token_file_one_byte_past_its_limit_is_refused_though_its_first_line_is_a_to
     let stderr = failure_stderr(&run(&["check-config", &config]));
     assert!(
         stderr.contains(&format!(
-            "control.token_file: {token}: cannot read: larger than 64 KiB, the most that is read"
+            "control.token_file: {token}: cannot read: larger than 64 KiB, the most a token file may be"
         )),
         "{stderr}"
     );

@@ -70,6 +70,7 @@ pub mod openapi;
 mod origin;
 mod peers;
 pub mod problem;
+pub mod regular_file;
 pub mod rest;
 mod route;
 mod served_wav;

@@ -4,6 +4,7 @@
 //! while serving, so a renewed certificate is served without a restart.
 
 use crate::file_stamp::FileStamp;
+use crate::regular_file;
 use rustls::ServerConfig;
 use rustls::crypto::CryptoProvider;
 use rustls::server::{ClientHello, ResolvesServerCert};
@@ -11,9 +12,7 @@ use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::fmt;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Read as _};
-use std::os::unix::fs::OpenOptionsExt as _;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -96,44 +95,9 @@ pub fn private_key(file: &Path) -> Result<PrivateKeyDer<'static>, String> {
 pub const MAX_PEM_BYTES: u64 = 1 << 20;
 
 /// The bytes of the PEM file `file`: a regular file (or a link to one) of at most
-/// [`MAX_PEM_BYTES`]. Anything else (a FIFO, found without waiting for a writer, a device,
-/// a directory) is an error, and so is a larger file, of which no more than a byte past the
-/// limit is read.
+/// [`MAX_PEM_BYTES`], read as [`regular_file::read`] reads it.
 fn read_pem(file: &Path) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    open_regular(file)?
-        .take(MAX_PEM_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_PEM_BYTES {
-        return Err(io::Error::new(
-            io::ErrorKind::FileTooLarge,
-            format!(
-                "larger than {} MiB, the most a PEM file may be",
-                MAX_PEM_BYTES >> 20
-            ),
-        ));
-    }
-    Ok(bytes)
-}
-
-/// `file` opened for reading if it is a regular file (a link to one included): a FIFO, a
-/// device or a directory is an error, found without waiting for a writer.
-fn open_regular(file: &Path) -> io::Result<File> {
-    let not_regular = || io::Error::other("not a regular file (a FIFO, a device or a directory)");
-    // Opening some devices does something (a terminal may become the server's own): only
-    // what is a regular file at the moment is opened, and the opened file is checked again,
-    // since the path may have changed in between.
-    if !std::fs::metadata(file)?.is_file() {
-        return Err(not_regular());
-    }
-    let opened = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(file)?;
-    if !opened.metadata()?.is_file() {
-        return Err(not_regular());
-    }
-    Ok(opened)
+    regular_file::read(file, MAX_PEM_BYTES, "a PEM file")
 }
 
 /// The time now, as the resolver sees it.
@@ -263,6 +227,7 @@ impl ResolvesServerCert for Reloading {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::regular_file::tests::{fifo_in, within_a_second};
     use crate::test_log::Logged;
     use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConnection};
     use rustls_pki_types::ServerName;
@@ -399,29 +364,10 @@ mod tests {
         assert!(error.contains("cert.pem: does not fit its key"), "{error}");
     }
 
-    /// What `read` made of `file`, run on a thread of its own: a read that waits fails the
-    /// test rather than hang it.
-    fn within_a_second<T: Send + 'static>(
-        file: &Path,
-        read: fn(&Path) -> Result<T, String>,
-    ) -> Result<T, String> {
-        let (done, outcome) = std::sync::mpsc::channel();
-        let file = file.to_owned();
-        std::thread::spawn(move || done.send(read(&file)));
-        outcome
-            .recv_timeout(Duration::from_secs(1))
-            .expect("the read waited, as for a writer to a FIFO")
-    }
-
     #[test]
     fn a_fifo_or_a_device_is_refused_without_being_read() {
         let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("key.pem");
-        let made = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .expect("mkfifo (coreutils)");
-        assert!(made.success());
+        let fifo = fifo_in(dir.path(), "key.pem");
         for file in [fifo.as_path(), Path::new("/dev/zero")] {
             let refused = within_a_second(file, private_key).unwrap_err();
             let chain_refused = within_a_second(file, certificate_chain).unwrap_err();

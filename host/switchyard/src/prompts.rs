@@ -1,12 +1,12 @@
 //! The prompt library: the embedded English prompts, overridden or extended by
 //! the WAV files of `media.prompts_dir`.
 
-use crate::component_file::open_regular;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use switchyard_control::regular_file;
 use switchyard_media::Prompt;
 
 /// Embeds `prompts/en/<name>.wav` for each name.
@@ -83,7 +83,7 @@ fn prompt_files(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
 /// waiting for a writer (and so holds up neither the start nor a reload), a device, a
 /// directory.
 fn open_checked(path: &Path) -> io::Result<File> {
-    let (mut file, _) = open_regular(path)?;
+    let (mut file, _) = regular_file::open(path)?;
     Prompt::check_wav(&mut BufReader::new(&mut file)).map_err(io::Error::other)?;
     Ok(file)
 }

@@ -112,8 +112,9 @@ fn mib(mb: u32) -> usize {
 /// memory runs out.
 pub(crate) const MAX_CONFIG_BYTES: u64 = 16 << 20;
 
-/// The bytes of `file`, at most `most` of them (a whole number of KiB, of MiB from 1 MiB
-/// up): a longer file is an error naming the limit, once no more than a byte past it was read.
+/// The bytes of `file`, at most `most` of them (a whole number of MiB), whatever it is: a
+/// configuration may come through a pipe (`--config <(…)`). A longer file is an error naming
+/// the limit, once no more than a byte past it was read.
 pub(crate) fn read_at_most(file: &Path, most: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
     let mut bytes = Vec::new();
@@ -123,20 +124,10 @@ pub(crate) fn read_at_most(file: &Path, most: u64) -> std::io::Result<Vec<u8>> {
     if bytes.len() as u64 > most {
         return Err(std::io::Error::new(
             std::io::ErrorKind::FileTooLarge,
-            format!("larger than {}, the most that is read", size_in_words(most)),
+            format!("larger than {} MiB, the most that is read", most >> 20),
         ));
     }
     Ok(bytes)
-}
-
-/// `bytes`, a whole number of KiB, in the unit that reads right: MiB from 1 MiB up
-/// (`16 MiB`), else KiB (`64 KiB`).
-fn size_in_words(bytes: u64) -> String {
-    if bytes >= 1 << 20 {
-        format!("{} MiB", bytes >> 20)
-    } else {
-        format!("{} KiB", bytes >> 10)
-    }
 }
 
 /// The text of the configuration file `file`: an error if it cannot be read, is larger

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use switchyard_control::PublicOrigin;
+use switchyard_control::{PublicOrigin, regular_file};
 use switchyard_net::SocketsConfig;
 use switchyard_sip::{OfferMethod, SessionTimers};
 use tokio_rustls::TlsAcceptor;
@@ -166,16 +166,17 @@ pub enum TokenNeed {
 /// The shortest bearer token taken.
 const MIN_TOKEN_CHARS: usize = 16;
 
-/// The most of a token's file read, 64 KiB: thousands of times a token, so that a file
-/// named by mistake that never ends (`/dev/zero`) is refused rather than read until memory
-/// runs out.
+/// The most of a token's file read, 64 KiB: thousands of times a token, so that a large
+/// file named by mistake is refused rather than read whole.
 const MAX_TOKEN_FILE_BYTES: u64 = 64 << 10;
 
-/// The token on the first line of `file`, of at most [`MAX_TOKEN_FILE_BYTES`]; the error says
-/// what is wrong with the file.
+/// The token on the first line of `file`, a regular file of at most [`MAX_TOKEN_FILE_BYTES`]
+/// ([`regular_file::read`]: a FIFO would hold up the start, or a reload, until some writer
+/// came); the error says what is wrong with the file.
 fn token_of(file: &Path) -> Result<String, String> {
     let cannot_read = |e: &dyn std::fmt::Display| format!("{}: cannot read: {e}", file.display());
-    let bytes = super::read_at_most(file, MAX_TOKEN_FILE_BYTES).map_err(|e| cannot_read(&e))?;
+    let bytes = regular_file::read(file, MAX_TOKEN_FILE_BYTES, "a token file")
+        .map_err(|e| cannot_read(&e))?;
     let text = String::from_utf8(bytes).map_err(|_| cannot_read(&"not UTF-8 text"))?;
     let token = text.lines().next().unwrap_or("").trim();
     if token.chars().count() < MIN_TOKEN_CHARS {

@@ -752,23 +752,8 @@ mod tests {
         let (_tap, recording) = recorder.create("board", true).unwrap();
         std::fs::create_dir(dir.path().join("board-c3.wav")).unwrap();
         let written = started(recording);
-        let (sender, frames) = std::sync::mpsc::sync_channel(2);
-        for _ in 0..2 {
-            let samples = [[1; 160], [3; 160], [4; 160]].concat();
-            sender
-                .send(switchyard_media::RecordedFrame {
-                    rate: 8000,
-                    dropped_before: 0,
-                    samples: switchyard_media::RecordedSamples::with_tracks(
-                        samples,
-                        vec![LegId(3), LegId(4)],
-                    ),
-                })
-                .unwrap();
-        }
-        drop(sender);
         let outcome = writer::write(
-            frames,
+            frames_with_tracks(2, &[3, 4]),
             File::options()
                 .write(true)
                 .open(dir.path().join("board.wav"))
@@ -789,6 +774,29 @@ mod tests {
             assert_eq!(samples, [level; 320], "{file}");
         }
         assert!(dir.path().join("board-c3.wav").is_dir());
+    }
+
+    /// `count` frames of 20 ms at 8 kHz, queued and the queue closed behind them: each a mix
+    /// of 1s and, for each leg of `legs`, a track of that leg's number.
+    fn frames_with_tracks(
+        count: usize,
+        legs: &[u64],
+    ) -> std::sync::mpsc::Receiver<switchyard_media::RecordedFrame> {
+        let levels = std::iter::once(1).chain(legs.iter().map(|&leg| i16::try_from(leg).unwrap()));
+        let samples: Vec<i16> = levels.flat_map(|level| [level; 160]).collect();
+        let (sender, frames) = std::sync::mpsc::sync_channel(count);
+        for _ in 0..count {
+            let frame = switchyard_media::RecordedFrame {
+                rate: 8000,
+                dropped_before: 0,
+                samples: switchyard_media::RecordedSamples::with_tracks(
+                    samples.clone(),
+                    legs.iter().copied().map(LegId).collect(),
+                ),
+            };
+            sender.send(frame).unwrap();
+        }
+        frames
     }
 
     /// The mark of `recording` as its writer holds it.
@@ -889,18 +897,6 @@ mod tests {
             let path = |name: &str| dir.path().join(name);
             let (_tap, recording) = recorder.create("board", true).unwrap();
             let written = started(recording);
-            let (sender, frames) = std::sync::mpsc::sync_channel(1);
-            sender
-                .send(switchyard_media::RecordedFrame {
-                    rate: 8000,
-                    dropped_before: 0,
-                    samples: switchyard_media::RecordedSamples::with_tracks(
-                        [[1; 160], [3; 160]].concat(),
-                        vec![LegId(3)],
-                    ),
-                })
-                .unwrap();
-            drop(sender);
             let mix = File::options().write(true).open(path("board.wav")).unwrap();
             // Deleted by hand as soon as the track appears, before any checkpoint.
             let mut open_track = |leg, rate| {
@@ -909,7 +905,7 @@ mod tests {
                 track
             };
             let outcome = writer::write(
-                frames,
+                frames_with_tracks(1, &[3]),
                 mix,
                 wav_file::MAX_SAMPLES,
                 &Space::new(space, None),
@@ -1163,24 +1159,12 @@ mod tests {
         let (dir, recorder) = recorder();
         let (_tap, recording) = recorder.create("board", true).unwrap();
         let written = started(recording);
-        let (sender, frames) = std::sync::mpsc::sync_channel(1);
-        sender
-            .send(switchyard_media::RecordedFrame {
-                rate: 8000,
-                dropped_before: 0,
-                samples: switchyard_media::RecordedSamples::with_tracks(
-                    [[1; 160], [3; 160]].concat(),
-                    vec![LegId(3)],
-                ),
-            })
-            .unwrap();
-        drop(sender);
         let mix = File::options()
             .write(true)
             .open(dir.path().join("board.wav"))
             .unwrap();
         let outcome = writer::write(
-            frames,
+            frames_with_tracks(1, &[3]),
             mix,
             wav_file::MAX_SAMPLES,
             &Space::new(0, None),

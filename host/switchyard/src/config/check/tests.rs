@@ -564,6 +564,40 @@ fn a_tls_key_or_certificate_that_is_a_fifo_or_a_device_is_refused_without_being_
 }
 
 #[test]
+fn a_token_file_that_is_a_fifo_or_a_device_is_refused_without_being_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "an-admin-token-of-enough-length\n").unwrap();
+    let fifo = dir.path().join("fifo-token");
+    let mkfifo = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(mkfifo.expect("mkfifo (coreutils)").success());
+    let file = dir.path().join("switchyard.toml");
+    let not_regular = "cannot read: not a regular file (a FIFO, a device or a directory)";
+    for bad in [fifo.as_path(), Path::new("/dev/zero")] {
+        for (text, key, line) in [
+            (
+                format!("[control]\ntoken_file = {bad:?}\n"),
+                "token_file",
+                2,
+            ),
+            (
+                format!("[control]\ntoken_file = {token:?}\nread_token_file = {bad:?}\n"),
+                "read_token_file",
+                3,
+            ),
+        ] {
+            let err = refused_within_five_seconds(&file, text);
+            assert_eq!(
+                (err.key.as_deref(), err.position.map(|p| p.0)),
+                (Some(format!("control.{key}").as_str()), Some(line)),
+                "{err}"
+            );
+            assert_eq!(err.message, format!("{}: {not_regular}", bad.display()));
+        }
+    }
+}
+
+#[test]
 fn sip_over_tls_needs_its_certificate_and_key_named_at_their_keys_and_lines() {
     let dir = tempfile::tempdir().unwrap();
     let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
