@@ -299,11 +299,7 @@ impl Party {
     /// is left to talk to if it cannot: the other side is out of the bridge.
     fn follow(&mut self, call: &Call, settings: &Settings, room: String) -> Option<Participant> {
         self.stop_waiting_for_join(call);
-        let listed = JoinOptions {
-            number: self.own_number.clone(),
-            reason: "escalating".to_owned(),
-            participant_id: settings.escalated_options.to_string(),
-        };
+        let listed = self.escalation_listing(settings);
         let entered = match room::follow_escalation(&self.peer, call, &room, &listed) {
             Claim::Taken => Participant::enter(
                 call,
@@ -341,11 +337,7 @@ impl Party {
         // Pressing the code shows this side in a bridge: no word of a room is
         // awaited, and the wait must not end it while it claims one itself.
         self.stop_waiting_for_join(call);
-        let listed = JoinOptions {
-            number: self.own_number.clone(),
-            reason: "escalating".to_owned(),
-            participant_id: settings.escalated_options.to_string(),
-        };
+        let listed = self.escalation_listing(settings);
         let found = claim_keeping_mark(&HostKv, self.peer.id(), self.unlinked, || {
             escalation_room(call, &listed, settings, &self.caller_number)
         });
@@ -384,6 +376,15 @@ impl Party {
             holder.give_way_to(self.peer.clone());
         }
         Some(holder)
+    }
+
+    /// How this side is listed in the room an escalation puts it in.
+    fn escalation_listing(&self, settings: &Settings) -> JoinOptions {
+        JoinOptions {
+            number: self.own_number.clone(),
+            reason: "escalating".to_owned(),
+            participant_id: settings.escalated_options.to_string(),
+        }
     }
 
     /// Tells the other side, bridged again after an escalation that found

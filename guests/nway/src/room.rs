@@ -636,13 +636,12 @@ fn follow_escalation_in(
     room: &str,
     listed: &JoinOptions,
 ) -> Claim {
-    let others = match host.join(call, room, listed) {
+    let others = match join_for_claim(host, call, room, listed) {
         Ok(others) => others,
-        Err(Error::WrongState(why)) if is_host_lock(&why) => return Claim::Busy,
-        Err(_) => return Claim::GaveUp,
+        Err(refused) => return refused,
     };
-    let holders = format!("{ESCALATED}{holder}");
-    let passed = host.swap_meta(room, ADHOC, Some(&holders), &format!("{ESCALATED}{call}"));
+    let holders = escalation_mark(holder);
+    let passed = host.swap_meta(room, ADHOC, Some(&holders), &escalation_mark(call));
     match passed {
         Ok(true) => Claim::Taken,
         Ok(false)
@@ -679,16 +678,30 @@ pub enum Claim {
 /// out inviting holds has it. One that has it stays in the room; one that
 /// joined but did not get it leaves it at once.
 pub fn claim(host: &impl RoomHost, call: &str, room: &str, listed: &JoinOptions) -> Claim {
-    match host.join(call, room, listed) {
+    match join_for_claim(host, call, room, listed) {
         Ok(others) if holds_nobody_else(host, room, call, others) => Claim::Taken,
         Ok(_) => {
             host.leave(call);
             Claim::Busy
         }
-        Err(Error::WrongState(why)) if is_host_lock(&why) => Claim::Busy,
-        // Whatever kept this call out of this room keeps it out of every other.
-        Err(_) => Claim::GaveUp,
+        Err(refused) => refused,
     }
+}
+
+/// Puts `call` into `room` (listed as `listed`) on its way to claiming it:
+/// the other participants listed, or what came of the claim if it could not
+/// join: [`Claim::Busy`] for a room the host locked, [`Claim::GaveUp`] else.
+fn join_for_claim(
+    host: &impl RoomHost,
+    call: &str,
+    room: &str,
+    listed: &JoinOptions,
+) -> Result<u32, Claim> {
+    host.join(call, room, listed).map_err(|error| match error {
+        Error::WrongState(why) if is_host_lock(&why) => Claim::Busy,
+        // Whatever kept this call out of this room keeps it out of every other.
+        _ => Claim::GaveUp,
+    })
 }
 
 /// Whether `room`, which `call` joined with `others` other participants
@@ -699,6 +712,12 @@ fn holds_nobody_else(host: &impl RoomHost, room: &str, call: &str, others: u32) 
     others == 0 && host.out_count(room, call) == 0
 }
 
+/// The [`ADHOC`] value of a room made by escalating a two-party call while
+/// `holder`, a call of it, holds the mark.
+fn escalation_mark(holder: &str) -> String {
+    format!("{ESCALATED}{holder}")
+}
+
 /// Starts a new conference in the free `room` (opened, or open and vacant)
 /// that `holder` claimed for an escalated two-party call, without lock or
 /// pin, so that nobody may dial into it; lists it among the escalated rooms.
@@ -707,7 +726,7 @@ fn holds_nobody_else(host: &impl RoomHost, room: &str, call: &str, others: u32) 
 /// pin it set on its way in, which the conference forgotten leaves.
 fn make_adhoc(host: &impl RoomHost, room: &str, holder: &str) -> bool {
     forget_conference(host, room, holder);
-    let mark = format!("{ESCALATED}{holder}");
+    let mark = escalation_mark(holder);
     // A room whose meta takes no mark (gone, or full) is no room to take.
     let marked = set_if_unclaimed(host, room, ADHOC, &mark).unwrap_or(false);
     if marked {

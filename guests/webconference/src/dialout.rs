@@ -197,7 +197,7 @@ pub fn host_refusal(error: &Error) -> String {
         Error::NoSuchRoom => "no such room",
         Error::WrongState(text) | Error::InvalidArgument(text) | Error::Failed(text) => text,
     };
-    let kept = &text[..text.floor_char_boundary(MAX_REFUSAL_BYTES)];
+    let kept = limits::cut(text, MAX_REFUSAL_BYTES);
     let line: String = kept
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

@@ -43,16 +43,17 @@ pub fn quoted(text: &str) -> String {
 
 /// `id` cut to its first [`MAX_PARTICIPANT_ID_BYTES`], at a character boundary.
 pub fn participant_id(id: &str) -> String {
-    cut(id, MAX_PARTICIPANT_ID_BYTES)
+    cut(id, MAX_PARTICIPANT_ID_BYTES).to_owned()
 }
 
 /// `number` cut to its first [`MAX_NUMBER_BYTES`], at a character boundary.
 pub fn number(number: &str) -> String {
-    cut(number, MAX_NUMBER_BYTES)
+    cut(number, MAX_NUMBER_BYTES).to_owned()
 }
 
-fn cut(text: &str, most: usize) -> String {
-    text[..text.floor_char_boundary(most)].to_owned()
+/// `text` cut to its first `most` bytes, at a character boundary.
+pub(crate) fn cut(text: &str, most: usize) -> &str {
+    &text[..text.floor_char_boundary(most)]
 }
 
 #[cfg(test)]

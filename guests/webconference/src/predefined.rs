@@ -171,11 +171,13 @@ pub fn ensure<H: Host>(host: &H, value: &str) {
     for room in &listed {
         if reopen {
             host.open(&room.room);
-        } else if !opened_as_predefined(host.get_meta(&room.room, PIN_META_KEY).as_deref()) {
+        }
+        let pin_meta = host.get_meta(&room.room, PIN_META_KEY);
+        if !reopen && !opened_as_predefined(pin_meta.as_deref()) {
             // Deleted since, or opened again by someone else.
             continue;
         }
-        pin_and_keep(host, room);
+        pin_and_keep(host, room, pin_meta.as_deref());
     }
     for room in dropped(since.as_deref().unwrap_or_default(), &listed) {
         release(host, &room);
@@ -189,12 +191,12 @@ pub fn ensure<H: Host>(host: &H, value: &str) {
 }
 
 /// Gives the open predefined `room` its configured pin unless it has that
-/// pin from the config already, and keeps it. Once `rooms.max_empty` rooms
-/// are kept the host refuses to keep it: it then expires when empty, as any
-/// room, and the log says so.
-fn pin_and_keep<H: Host>(host: &H, room: &Predefined) {
+/// pin from the config already (`pin_meta`, its [`PIN_META_KEY`] meta), and
+/// keeps it. Once `rooms.max_empty` rooms are kept the host refuses to keep
+/// it: it then expires when empty, as any room, and the log says so.
+fn pin_and_keep<H: Host>(host: &H, room: &Predefined, pin_meta: Option<&str>) {
     let name = &room.room;
-    let pinned = if host.get_meta(name, PIN_META_KEY).as_deref() == Some(&room.pin) {
+    let pinned = if pin_meta == Some(room.pin.as_str()) {
         Ok(())
     } else {
         host.set_meta(name, adminpin::META_KEY, &room.pin)
@@ -249,7 +251,7 @@ fn release<H: Host>(host: &H, room: &str) {
 
 /// Whether a room's [`PIN_META_KEY`] meta, `pin_meta`, says [`ensure`]
 /// opened it and has not released it.
-fn opened_as_predefined(pin_meta: Option<&str>) -> bool {
+pub fn opened_as_predefined(pin_meta: Option<&str>) -> bool {
     pin_meta.is_some_and(|pin| !pin.is_empty())
 }
 

@@ -43,7 +43,7 @@ pub fn create(
     // A room a caller opened since the look is an existing one: it takes
     // only the pin, as SEMS has it.
     if existed.is_none()
-        && open(params, 0)?
+        && open(&room, params, 0)?
         && let Some(at) = timeout.and_then(|t| expiry::expires_at(unix_seconds(), t))
     {
         set_meta(&room, expiry::META_KEY, &at.to_string())?;
@@ -131,7 +131,7 @@ pub fn add_participant(settings: &Settings, params: &Params<'_>) -> Result<Value
         if settings.private_rooms {
             return status(400, "Failed");
         }
-        open(params, 0)?;
+        open(&room, params, 0)?;
     }
     let new = Invited {
         participant_id,
@@ -174,20 +174,19 @@ pub fn find_participant(settings: &Settings, params: &Params<'_>) -> Result<Valu
     reply(vec![Value::Array(found)])
 }
 
-/// Opens the room named by the argument at `index`, which did not exist;
+/// Opens `room`, which did not exist, named by the argument at `index`;
 /// true if this opened it, false if a call opened it meanwhile. A name the
 /// host takes for no room (empty, `.`, `..`, or longer than 64 characters)
 /// is fault 300 naming the function and the argument, where SEMS would open
 /// it.
-fn open(params: &Params<'_>, index: usize) -> Result<bool, Fault> {
-    let room = params.string(index)?;
-    if rooms::open(&room) {
+fn open(room: &str, params: &Params<'_>, index: usize) -> Result<bool, Fault> {
+    if rooms::open(room) {
         return Ok(true);
     }
-    if rooms::info(&room).is_some() {
+    if rooms::info(room).is_some() {
         return Ok(false);
     }
-    Err(params.refuse(index, &limits::no_room_named(&room)))
+    Err(params.refuse(index, &limits::no_room_named(room)))
 }
 
 /// Sets a room meta value; the room vanishing meanwhile is an internal fault.

@@ -231,6 +231,11 @@ impl invited::InvitationRoom for Invitations<'_> {
 
     fn predefined(&self) -> bool {
         let pin_meta = rooms::get_meta(self.room, predefined::PIN_META_KEY);
+        // Most rooms were not opened as predefined: which are listed is
+        // not worth reading for them.
+        if !predefined::opened_as_predefined(pin_meta.as_deref()) {
+            return false;
+        }
         // A call begun before a reload holds the settings it began with: the
         // rooms opened as predefined since are those of the value settled.
         let listed = kv::get(predefined::MARKER_KEY)
