@@ -51,7 +51,9 @@ mod transport;
 mod udp;
 
 pub use config::SocketsConfig;
-pub use resolve::{MAX_RESOLVED, ResolveError, Resolver, Target, check_routable};
+pub use resolve::{
+    MAX_RESOLVED, ResolveError, Resolver, Target, Unsendable, check_routable, unsendable,
+};
 pub use switchyard_sip::host_of;
 
 pub use route::local_ip_for;

@@ -7,7 +7,9 @@ use std::time::Duration;
 use switchyard_net::testing::hickory_proto::rr::rdata::{A, AAAA, NAPTR, SRV};
 use switchyard_net::testing::hickory_proto::rr::{RData, RecordType};
 use switchyard_net::testing::{DnsServer, Questions, Zone, name};
-use switchyard_net::{MAX_RESOLVED, ResolveError, Resolver, Target, Transport};
+use switchyard_net::{
+    MAX_RESOLVED, ResolveError, Resolver, Target, Transport, Unsendable, check_routable,
+};
 
 /// A NAPTR record of the SIP services `services` (flag `s`: SRV next) at `replacement`.
 fn naptr(order: u16, preference: u16, services: &str, replacement: &str) -> RData {
@@ -661,21 +663,36 @@ async fn one_target_wanted_still_has_the_next_lookup_started_beside_a_silent_one
 #[tokio::test]
 async fn an_address_no_request_may_be_sent_to_is_passed_over_when_written() {
     let (resolver, server) = resolver();
-    for uri in [
-        "sip:bob@0.0.0.0",
-        "sip:bob@[::]",
-        "sip:bob@[::ffff:0.0.0.0]",
-        "sip:bob@224.0.0.1",
-        "sip:bob@255.255.255.255",
-        "sip:bob@192.0.2.1:0",
-        "sip:bob@plain.test;maddr=0.0.0.0",
+    for (uri, why) in [
+        ("sip:bob@0.0.0.0", Unsendable::Unspecified),
+        ("sip:bob@[::]", Unsendable::Unspecified),
+        ("sip:bob@[::ffff:0.0.0.0]", Unsendable::Unspecified),
+        ("sip:bob@224.0.0.1", Unsendable::Multicast),
+        ("sip:bob@255.255.255.255", Unsendable::Broadcast),
+        ("sip:bob@192.0.2.1:0", Unsendable::PortZero),
+        ("sip:bob@plain.test;maddr=0.0.0.0", Unsendable::Unspecified),
+        (
+            "sip:bob@plain.test;maddr=192.0.2.1;maddr=0.0.0.0",
+            Unsendable::Unspecified,
+        ),
     ] {
         assert_eq!(
             resolve(&resolver, uri).await,
             Err(ResolveError::NotFound(uri.to_owned())),
             "{uri}"
         );
+        // The check of a configured URI refuses what resolving it would pass over.
+        assert_eq!(
+            check_routable(uri),
+            Err(ResolveError::Unsendable(why)),
+            "{uri}"
+        );
     }
+    assert_eq!(
+        check_routable("sip:bob@plain.test;maddr=0.0.0.0;maddr=192.0.2.1"),
+        Ok(()),
+        "the last maddr is the address"
+    );
     assert!(server.take_asked().is_empty(), "no DNS for IP literals");
 }
 

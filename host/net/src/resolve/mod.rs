@@ -26,6 +26,7 @@ use tracing::debug;
 
 use crate::Transport;
 use select::{Naptr, Plan, Srv};
+pub use select::{Unsendable, unsendable};
 
 /// The most targets one resolution gives. Failover tries only the first few a host can
 /// reach (the call core, 8); a zone of thousands of SRV and address records must not cost
@@ -61,9 +62,14 @@ pub enum ResolveError {
     #[error("unsupported transport: {0}")]
     UnsupportedTransport(String),
     /// DNS has no address for the URI's host, or none a request may be sent to (an
-    /// unspecified, multicast or broadcast address, or port 0).
+    /// unspecified, multicast or broadcast address, or port 0: [`Unsendable`]).
     #[error("no address found for {0}")]
     NotFound(String),
+    /// The URI is written with an address or port no request may be sent to: what
+    /// [`check_routable`] says of it. [`Resolver::resolve`] passes such an address over, as
+    /// it does one found in DNS, and so finds none ([`ResolveError::NotFound`]).
+    #[error("its address {0}")]
+    Unsendable(Unsendable),
     /// A DNS query failed (timeout, server failure, ...).
     #[error("DNS: {0}")]
     Dns(String),
@@ -96,9 +102,16 @@ const LOOKUP_OVERLAP: Duration = Duration::from_millis(250);
 const MIN_RUNNING: usize = 2;
 
 /// Checks that `uri` is one a [`Resolver`] can locate: a `sip:` URI with a host, a valid
-/// port and a transport this crate offers; the error says why not.
+/// port and a transport this crate offers, not written with an address or port no request
+/// may be sent to ([`ResolveError::Unsendable`]: its port, and its `maddr` parameter if
+/// present, else its host, when an IP address; the last `maddr` counts, as in resolving);
+/// the error says why not.
 pub fn check_routable(uri: &str) -> Result<(), ResolveError> {
-    uri::parse(uri).map(|_| ())
+    let destination = uri::parse(uri)?;
+    match select::unsendable_as_written(&destination) {
+        Some(why) => Err(ResolveError::Unsendable(why)),
+        None => Ok(()),
+    }
 }
 
 /// RFC 3263 server location over DNS, with `hickory-resolver` on tokio. Its methods take
@@ -527,14 +540,14 @@ impl Found {
     }
 }
 
-/// Whether a request may be sent to `addr` ([`select::may_be_sent_to`]), written in a URI or
-/// found in DNS; one it may not be sent to is logged as passed over.
+/// Whether a request may be sent to `addr` ([`select::unsendable`]), written in a URI or
+/// found in DNS; one it may not be sent to is logged as passed over, with why.
 fn sendable(addr: SocketAddr) -> bool {
-    let sendable = select::may_be_sent_to(addr);
-    if !sendable {
-        debug!(%addr, "not an address to send to, passed over");
-    }
-    sendable
+    let Some(why) = select::unsendable(addr) else {
+        return true;
+    };
+    debug!("{addr} {why}: no request is sent to it, passed over");
+    false
 }
 
 /// The lookups of one resolution that failed. RFC 3263 §4.3 has the client try each target in

@@ -201,19 +201,53 @@ pub(crate) fn order_srv(records: Vec<Srv>, limit: usize, rng: &mut impl Rng) -> 
     ordered
 }
 
-/// Whether a request may be sent to `addr`, wherever it came from (a URI's host, a DNS
-/// answer): not port 0, and an address of one host other than this one by the mere fact of
-/// being sent to. The unspecified address (`0.0.0.0`, `::`) is none: Linux delivers what is
-/// sent to it to this host, so a request would come back to our own listener as a new one;
-/// filtering resolvers answer it for the names they block. Multicast and broadcast addresses
-/// name no one server, and SIP over multicast (RFC 3261 §18.1.1) is not offered. An
+/// Why no request may be sent to an address, wherever it came from (a URI's host, a DNS
+/// answer). Each prints as said of the address: "0.0.0.0:5060 is unspecified".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unsendable {
+    /// Port 0, which no server listens on.
+    #[error("has port 0")]
+    PortZero,
+    /// The unspecified address (`0.0.0.0`, `::`): Linux delivers what is sent to it to this
+    /// host, so a request would come back to our own listener as a new one; filtering
+    /// resolvers answer it for the names they block.
+    #[error("is unspecified")]
+    Unspecified,
+    /// A multicast address, which names no one server; SIP over multicast (RFC 3261
+    /// §18.1.1) is not offered.
+    #[error("is a multicast address")]
+    Multicast,
+    /// The IPv4 broadcast address, which names no one server.
+    #[error("is the broadcast address")]
+    Broadcast,
+}
+
+/// Why no request may be sent to `addr`, `None` if one may: it needs a port, and an address
+/// of one host other than this one by the mere fact of being sent to ([`Unsendable`]). An
 /// IPv4-mapped IPv6 address is judged as the IPv4 address it is.
-pub(crate) fn may_be_sent_to(addr: SocketAddr) -> bool {
+pub fn unsendable(addr: SocketAddr) -> Option<Unsendable> {
     let ip = addr.ip().to_canonical();
-    addr.port() != 0
-        && !ip.is_unspecified()
-        && !ip.is_multicast()
-        && ip != IpAddr::V4(Ipv4Addr::BROADCAST)
+    if addr.port() == 0 {
+        Some(Unsendable::PortZero)
+    } else if ip.is_unspecified() {
+        Some(Unsendable::Unspecified)
+    } else if ip.is_multicast() {
+        Some(Unsendable::Multicast)
+    } else if ip == IpAddr::V4(Ipv4Addr::BROADCAST) {
+        Some(Unsendable::Broadcast)
+    } else {
+        None
+    }
+}
+
+/// Why no request may be sent to `destination` as its URI writes it ([`unsendable`]): its
+/// port if 0, and its host (§4: its `maddr` if present) if an IP address, on its port or
+/// 5060. `None` otherwise; the addresses of a host name are judged as DNS gives them.
+pub(crate) fn unsendable_as_written(destination: &Destination) -> Option<Unsendable> {
+    match destination.host {
+        Host::Ip(ip) => unsendable(SocketAddr::new(ip, destination.port.unwrap_or(SIP_PORT))),
+        Host::Name(_) => (destination.port == Some(0)).then_some(Unsendable::PortZero),
+    }
 }
 
 /// RFC 8305 §4: the addresses of one name, `ips`, in the order to try them: IPv4 and IPv6
@@ -433,20 +467,41 @@ mod tests {
     #[test]
     fn only_an_address_of_one_other_host_and_a_port_may_be_sent_to() {
         for sendable in ["192.0.2.1:5060", "[2001:db8::1]:5060", "127.0.0.1:5060"] {
-            assert!(may_be_sent_to(sendable.parse().unwrap()), "{sendable}");
+            assert_eq!(unsendable(sendable.parse().unwrap()), None, "{sendable}");
         }
-        for refused in [
-            "0.0.0.0:5060",
-            "[::]:5060",
-            "[::ffff:0.0.0.0]:5060",
-            "224.0.0.1:5060",
-            "[ff02::1]:5060",
-            "[::ffff:239.1.1.1]:5060",
-            "255.255.255.255:5060",
-            "[::ffff:255.255.255.255]:5060",
-            "192.0.2.1:0",
+        for (refused, why) in [
+            ("0.0.0.0:5060", Unsendable::Unspecified),
+            ("[::]:5060", Unsendable::Unspecified),
+            ("[::ffff:0.0.0.0]:5060", Unsendable::Unspecified),
+            ("224.0.0.1:5060", Unsendable::Multicast),
+            ("[ff02::1]:5060", Unsendable::Multicast),
+            ("[::ffff:239.1.1.1]:5060", Unsendable::Multicast),
+            ("255.255.255.255:5060", Unsendable::Broadcast),
+            ("[::ffff:255.255.255.255]:5060", Unsendable::Broadcast),
+            ("192.0.2.1:0", Unsendable::PortZero),
+            ("0.0.0.0:0", Unsendable::PortZero),
         ] {
-            assert!(!may_be_sent_to(refused.parse().unwrap()), "{refused}");
+            assert_eq!(unsendable(refused.parse().unwrap()), Some(why), "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_uri_is_judged_by_the_address_it_is_written_with() {
+        for (text, why) in [
+            ("sip:192.0.2.1", None),
+            ("sip:proxy.example.com", None),
+            ("sip:proxy.example.com;maddr=0.0.0.0;maddr=192.0.2.1", None),
+            ("sip:0.0.0.0;maddr=proxy.example.com", None),
+            ("sip:[::]:5070", Some(Unsendable::Unspecified)),
+            ("sip:proxy.example.com:0", Some(Unsendable::PortZero)),
+            ("sip:224.0.0.1:0", Some(Unsendable::PortZero)),
+            (
+                "sip:proxy.example.com;maddr=192.0.2.1;maddr=255.255.255.255",
+                Some(Unsendable::Broadcast),
+            ),
+        ] {
+            let destination = uri::parse(text).unwrap();
+            assert_eq!(unsendable_as_written(&destination), why, "{text}");
         }
     }
 

@@ -16,10 +16,7 @@ use switchyard_sip::SessionTimers;
 
 use super::{Config, GuestEntry, KeyPath, TokenNeed};
 use crate::component_file::read_component;
-use places::{
-    at_written, not_a_destination_ip, not_a_destination_port, not_a_dns_server,
-    not_a_peers_address, of_this_host,
-};
+use places::{at_written, not_a_peers_address, of_this_host};
 
 /// A check's outcome: the key path at fault and what is wrong with it.
 type Checked = Result<(), (KeyPath, String)>;
@@ -154,7 +151,7 @@ impl Config {
             1..=86_400,
         )?;
         if let Some(server) = sip.dns_server
-            && let Some(why) = not_a_dns_server(server)
+            && let Some(why) = switchyard_net::unsendable(server)
         {
             return Err((
                 key("dns_server"),
@@ -482,14 +479,11 @@ fn check_outbound_proxy(proxy: &str) -> Result<(), String> {
             "not a SIP URI like sip:proxy.example.com;lr: {proxy:?}"
         ));
     }
-    let unusable =
-        |why: &dyn fmt::Display| format!("no call could be placed through {proxy:?}: {why}");
-    switchyard_net::check_routable(proxy).map_err(|e| unusable(&e))?;
-    // An address no request can reach (`sip:0.0.0.0;lr` reaches this host itself) would
-    // take every placed call, as it would every DNS query at `sip.dns_server`.
-    if let Some(why) = not_a_destination(proxy) {
-        return Err(unusable(&format_args!("its address {why}")));
-    }
+    // Also refused: an address no request can reach (`sip:0.0.0.0;lr` reaches this host
+    // itself), which would take every placed call, as it would every DNS query at
+    // `sip.dns_server`.
+    switchyard_net::check_routable(proxy)
+        .map_err(|e| format!("no call could be placed through {proxy:?}: {e}"))?;
     // RFC 3261 §8.1.2, §12.2.1.1: a proxy without `lr` is a strict router (RFC 2543), which
     // needs the Request-URI to name it and the target in the last Route; the INVITE names
     // the target and routes loosely through the proxy.
@@ -500,46 +494,6 @@ fn check_outbound_proxy(proxy: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// What makes the destination of the SIP URI `uri` (RFC 3263 §4: its `maddr` parameter,
-/// else its host, and its port) no address a request can be sent to, when it is written as
-/// one: port 0, or an unspecified, multicast or broadcast address ([`not_a_dns_server`]);
-/// `None` otherwise. `uri` is one [`switchyard_net::check_routable`] takes.
-fn not_a_destination(uri: &str) -> Option<&'static str> {
-    let (_, rest) = uri.split_once(':')?;
-    // Headers follow `?`; the host follows the userinfo's last `@` (RFC 3261 §25.1).
-    let rest = rest.split_once('?').map_or(rest, |(uri, _)| uri);
-    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
-    let mut parts = rest.split(';');
-    let (host, port) = host_and_port(parts.next()?);
-    let maddr = parts
-        .filter_map(|param| param.split_once('='))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("maddr"))
-        .map(|(_, value)| value.trim());
-    let host = maddr.unwrap_or(host);
-    let ip = host
-        .strip_prefix('[')
-        .and_then(|v6| v6.strip_suffix(']'))
-        .unwrap_or(host)
-        .parse::<std::net::IpAddr>()
-        .ok()
-        .map(|ip| ip.to_canonical());
-    port.and_then(not_a_destination_port)
-        .or_else(|| ip.and_then(not_a_destination_ip))
-}
-
-/// A URI's `hostport` (RFC 3261 §25.1) as its host and its port, if written.
-fn host_and_port(hostport: &str) -> (&str, Option<u16>) {
-    // An IPv6 reference's colons end at its bracket.
-    let after_v6 = hostport.rfind(']').map_or(0, |bracket| bracket + 1);
-    match hostport[after_v6..].find(':') {
-        Some(colon) => {
-            let colon = after_v6 + colon;
-            (&hostport[..colon], hostport[colon + 1..].parse().ok())
-        }
-        None => (hostport, None),
-    }
 }
 
 /// Whether the SIP URI `uri` has the `lr` parameter (RFC 3261 §19.1.1), valued or not.

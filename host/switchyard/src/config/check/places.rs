@@ -455,31 +455,6 @@ fn makeable_dir(dir: &Path) -> Result<(), String> {
     writable(existing)
 }
 
-/// What makes `server` no address a DNS query can be sent to (port 0, an
-/// unspecified, multicast or broadcast address); `None` if it is one.
-pub(super) fn not_a_dns_server(server: SocketAddr) -> Option<&'static str> {
-    not_a_destination_port(server.port()).or_else(|| not_a_destination_ip(server.ip()))
-}
-
-/// What makes `port` no port a request can be sent to (0); `None` if it is one.
-pub(super) fn not_a_destination_port(port: u16) -> Option<&'static str> {
-    (port == 0).then_some("has port 0")
-}
-
-/// What makes `ip` no address a request can be sent to (an unspecified, multicast or
-/// broadcast address); `None` if it is one.
-pub(super) fn not_a_destination_ip(ip: IpAddr) -> Option<&'static str> {
-    if ip.is_unspecified() {
-        Some("is unspecified")
-    } else if ip.is_multicast() {
-        Some("is a multicast address")
-    } else if matches!(ip, IpAddr::V4(v4) if v4.is_broadcast()) {
-        Some("is the broadcast address")
-    } else {
-        None
-    }
-}
-
 /// The directory holding the file `path` (links to it followed, so the
 /// directory its content really is in), `.` for a bare file name.
 fn dir_holding(path: &Path) -> PathBuf {
@@ -1102,6 +1077,8 @@ mod tests {
             ("224.0.0.251:5353", "is a multicast address"),
             ("[ff02::fb]:5353", "is a multicast address"),
             ("255.255.255.255:53", "is the broadcast address"),
+            ("[::ffff:0.0.0.0]:53", "is unspecified"),
+            ("[::ffff:255.255.255.255]:53", "is the broadcast address"),
         ] {
             let err = parse(&format!("[sip]\ndns_server = \"{server}\"\n")).unwrap_err();
             assert_eq!(

@@ -715,6 +715,13 @@ fn an_outbound_proxy_at_an_address_no_request_can_reach_is_refused() {
             "sip.outbound_proxy: no call could be placed through \
              \"sip:proxy.example.com:0;lr\": its address has port 0",
         ),
+        (
+            // The last `maddr` is the one requests go to, as the resolver reads it.
+            "[sip]\noutbound_proxy = \"sip:proxy.example.com;maddr=192.0.2.1;maddr=0.0.0.0;lr\"\n",
+            "sip.outbound_proxy: no call could be placed through \
+             \"sip:proxy.example.com;maddr=192.0.2.1;maddr=0.0.0.0;lr\": its address is \
+             unspecified",
+        ),
     ] {
         let err = parse(text).expect_err(expected);
         assert_eq!(
@@ -732,6 +739,7 @@ fn an_outbound_proxy_must_route_loosely() {
         "sip:proxy.example.com:5080;transport=tcp;LR",
         "sip:192.0.2.1;lr=on",
         "sip:[2001:db8::1]:5070;maddr=proxy.example.com;lr",
+        "sip:proxy.example.com;maddr=0.0.0.0;maddr=192.0.2.1;lr",
     ] {
         let config = parse(&format!("[sip]\noutbound_proxy = \"{proxy}\"\n"))
             .unwrap_or_else(|e| panic!("{proxy}: {e}"));
