@@ -172,15 +172,6 @@ impl CallStats {
     }
 }
 
-/// The responses the shell wrote on its own refusing messages it could not frame.
-#[derive(Debug, Default, Clone, Copy)]
-struct FramingRefusals {
-    /// `400 Bad Request`s: no Content-Length, or a malformed one.
-    bad_requests: u64,
-    /// `513 Message Too Large`s.
-    too_large: u64,
-}
-
 /// Every call, leg, bridge, room and participant of a host. See the crate docs.
 pub struct CallCore {
     config: CoreConfig,
@@ -207,9 +198,6 @@ pub struct CallCore {
     timers: Timers,
     effects: VecDeque<Effect>,
     stats: CallStats,
-    /// The 400s and 513s the shell wrote refusing messages on TCP or TLS connections it
-    /// could not frame ([`CallCore::framing_refused`]).
-    framing_refusals: FramingRefusals,
     call_rate: CallRate,
     accepting: bool,
     /// New calls are refused while the calls up go on ([`CallCore::set_shutdown_mode`]).
@@ -239,7 +227,6 @@ impl CallCore {
             timers: Timers::default(),
             effects: VecDeque::new(),
             stats: CallStats::default(),
-            framing_refusals: FramingRefusals::default(),
             call_rate: CallRate::default(),
             accepting: true,
             shutdown_mode: false,
@@ -463,33 +450,17 @@ impl CallCore {
         self.shutdown_mode
     }
 
-    /// The SIP endpoint's counters (drops, rejections, retransmissions), with the shell's
-    /// framing refusals ([`CallCore::framing_refused`]) among the 400s and 513s sent and
-    /// the responses sent.
+    /// The SIP endpoint's counters (drops, rejections, retransmissions).
     pub fn sip_stats(&self) -> switchyard_sip::Stats {
-        let stats = self.endpoint.stats();
-        let FramingRefusals {
-            bad_requests,
-            too_large,
-        } = self.framing_refusals;
-        let mut responses_sent = stats.responses_sent;
-        responses_sent.classes[3] += bad_requests;
-        responses_sent.classes[4] += too_large;
-        switchyard_sip::Stats {
-            bad_requests_sent: stats.bad_requests_sent + bad_requests,
-            too_large_sent: stats.too_large_sent + too_large,
-            responses_sent,
-            ..stats
-        }
+        self.endpoint.stats()
     }
 
     /// The shell answered messages on TCP or TLS connections that it could not frame
     /// ([`switchyard_sip::FramingError::response`]), `bad_requests` of them with `400 Bad
     /// Request` and `too_large` with `513 Message Too Large`: counted in
-    /// [`CallCore::sip_stats`].
+    /// [`CallCore::sip_stats`] ([`switchyard_sip::Endpoint::framing_refused`]).
     pub fn framing_refused(&mut self, bad_requests: u64, too_large: u64) {
-        self.framing_refusals.bad_requests += bad_requests;
-        self.framing_refusals.too_large += too_large;
+        self.endpoint.framing_refused(bad_requests, too_large);
     }
 
     /// Whether the call is in progress (a placed call resolving its target

@@ -76,6 +76,11 @@ impl ResponseCounts {
         }
     }
 
+    /// Counts `count` responses with status `code`, one of 100..=699.
+    pub(crate) fn add(&mut self, code: u16, count: u64) {
+        self.classes[usize::from(code / 100 - 1)] += count;
+    }
+
     /// Each count with its class's name (`1xx` … `6xx`).
     pub fn by_class(&self) -> [(&'static str, u64); 6] {
         let names = ["1xx", "2xx", "3xx", "4xx", "5xx", "6xx"];

@@ -67,6 +67,12 @@ impl Outbox {
         self.queue.pop_front()
     }
 
+    /// Counts `count` responses with status `code` that the shell sent on its own, never
+    /// queued here, among the responses sent.
+    pub(crate) fn count_sent_by_shell(&mut self, code: u16, count: u64) {
+        self.responses.add(code, count);
+    }
+
     /// How many retransmissions were queued so far.
     pub(crate) fn retransmissions(&self) -> u64 {
         self.retransmissions

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::Endpoint;
 use super::in_dialog::{ok, read_body_offer};
-use crate::build::{Extensions, LocalContact, ResponseBuilder};
+use crate::build::{Extensions, LocalContact};
 use crate::call::CallKey;
 use crate::dialog::DialogId;
 use crate::message::Request;
@@ -91,16 +91,10 @@ impl Endpoint {
         let Some(early) = early_dialog_of(placed, request) else {
             return;
         };
-        let refusal = |code, reason| {
-            ResponseBuilder::new(&request.raw, code, reason, None, &self.user_agent).build()
-        };
+        let answered = early.answer.is_some();
         let extensions = Extensions::of(&self.session_timers);
         let response = match read_body_offer(request) {
-            Err(refused) => {
-                let reply = Reply::RefusedOffer(refused);
-                self.stats.count_reply(reply);
-                reply.build(&request.raw, None, &self.user_agent)
-            }
+            Err(refused) => self.compose(Reply::RefusedOffer(refused), request, None),
             Ok(None) => ok(
                 request,
                 (LocalContact::sip(local), extensions),
@@ -108,15 +102,18 @@ impl Endpoint {
                 None,
                 &self.user_agent,
             ),
-            Ok(Some(_)) if early.answer.is_none() => refusal(491, "Request Pending"),
-            Ok(Some(_)) => refusal(488, "Not Acceptable Here"),
+            Ok(Some(_)) if !answered => self.compose(Reply::RequestPending, request, None),
+            Ok(Some(_)) => self.compose(Reply::OfferNotAcceptable, request, None),
         };
         self.out.send(request.destination, response.clone());
-        early.update_reply = Some(UpdateReply {
-            cseq: request.cseq,
-            response,
-            destination: request.destination,
-        });
+        let placed = self.placed.get_mut(&call);
+        if let Some(early) = placed.and_then(|placed| early_dialog_of(placed, request)) {
+            early.update_reply = Some(UpdateReply {
+                cseq: request.cseq,
+                response,
+                destination: request.destination,
+            });
+        }
     }
 }
 

@@ -137,9 +137,7 @@ impl Endpoint {
         };
         match offer {
             Err(refused) => {
-                let reply = Reply::RefusedOffer(refused);
-                self.stats.count_reply(reply);
-                let response = reply.build(&request.raw, None, &self.user_agent);
+                let response = self.compose(Reply::RefusedOffer(refused), &request, None);
                 self.send_update_final(call, &request, response);
             }
             // RFC 4028 §7.4: an UPDATE without offer refreshes the session only, and RFC

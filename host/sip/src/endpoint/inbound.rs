@@ -441,8 +441,7 @@ impl Endpoint {
         reply: Reply,
         tag: Option<&str>,
     ) {
-        self.stats.count_reply(reply);
-        let response = reply.build(&request.raw, tag, &self.user_agent);
+        let response = self.compose(reply, request, tag);
         if request.method == Method::INVITE {
             self.send_new_invite_final(now, key, request, (reply.code(), response), tag);
         } else {

@@ -94,15 +94,13 @@ pub struct Stats {
     /// in a dialog (not their retransmissions, but one sent again to each copy of a request
     /// refused outside any transaction); one refusing a new INVITE for its malformed SDP or
     /// multipart body is counted in [`Stats::invites_refused_unusable_offer`] too. A 400 the
-    /// application sends ([`Endpoint::reject`], [`Endpoint::refuse_offer`]) is not counted.
-    /// One the shell writes for a message on a stream (TCP, TLS) without a readable
-    /// Content-Length ([`FramingError::response`](crate::FramingError::response)) never
-    /// reaches the endpoint: the shell adds those to what [`Endpoint::stats`] returns.
+    /// application sends ([`Endpoint::reject`], [`Endpoint::refuse_offer`]) is not counted,
+    /// one the shell writes for a message on a stream (TCP, TLS) without a readable
+    /// Content-Length is, once it says so ([`Endpoint::framing_refused`]).
     pub bad_requests_sent: u64,
     /// `513 Message Too Large` responses sent for requests over
-    /// [`Limits::max_message_bytes`]. One on a stream (TCP, TLS) is refused as it is framed,
-    /// by the shell ([`FramingError::response`](crate::FramingError::response)), which adds
-    /// those to what [`Endpoint::stats`] returns.
+    /// [`Limits::max_message_bytes`], those the shell writes for messages on a stream (TCP,
+    /// TLS) as it frames them included ([`Endpoint::framing_refused`]).
     pub too_large_sent: u64,
     /// Retransmitted requests answered or absorbed by their server transaction, and
     /// retransmitted INVITEs, and CANCELs of them, answered again (the 503, the 200) from the
@@ -167,16 +165,6 @@ pub struct Stats {
     pub requests_received: RequestCounts,
     /// Responses sent (retransmissions not included), by status class.
     pub responses_sent: ResponseCounts,
-}
-
-impl Stats {
-    /// Counts `reply`, composed by the endpoint and sent for the first time (a lingering
-    /// transaction rebuilding it for a retransmission does not count it again).
-    fn count_reply(&mut self, reply: Reply) {
-        if reply.refuses_malformed_request() {
-            self.bad_requests_sent += 1;
-        }
-    }
 }
 
 /// Why the application's request about a call cannot be carried out.
@@ -772,6 +760,17 @@ impl Endpoint {
         }
     }
 
+    /// The shell answered messages on stream connections (TCP, TLS) that it could not frame
+    /// ([`FramingError::response`](crate::FramingError::response)), `bad_requests` of them
+    /// with `400 Bad Request` and `too_large` with `513 Message Too Large`: counted in
+    /// [`Endpoint::stats`] as the endpoint's own responses are.
+    pub fn framing_refused(&mut self, bad_requests: u64, too_large: u64) {
+        self.stats.bad_requests_sent += bad_requests;
+        self.stats.too_large_sent += too_large;
+        self.out.count_sent_by_shell(400, bad_requests);
+        self.out.count_sent_by_shell(513, too_large);
+    }
+
     /// Calls that have not ended (no [`Event::CallEnded`] or [`Event::CallFailed`] yet).
     pub fn active_calls(&self) -> usize {
         let unanswered = self.placed.values().filter(|p| !p.answered()).count();
@@ -830,6 +829,16 @@ impl Endpoint {
         let tx = state.invite_tx;
         self.send_invite_final(now, tx, code, response);
         self.end_call(now, call, cause);
+    }
+
+    /// `reply` to `request` with To tag `tag` (added if its To has none), composed to be sent
+    /// for the first time and counted (a lingering transaction rebuilding it for a
+    /// retransmission does not count it again).
+    fn compose(&mut self, reply: Reply, request: &Request, tag: Option<&str>) -> Vec<u8> {
+        if reply.refuses_malformed_request() {
+            self.stats.bad_requests_sent += 1;
+        }
+        reply.build(&request.raw, tag, &self.user_agent)
     }
 
     fn send_invite_final(&mut self, now: Instant, tx: TxId, code: u16, response: Vec<u8>) {

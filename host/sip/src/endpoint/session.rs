@@ -495,7 +495,7 @@ impl Endpoint {
         let reply = Reply::RequestTerminated;
         match incoming {
             IncomingOffer::Reinvite { request, tx } => {
-                let response = reply.build(&request.raw, None, &self.user_agent);
+                let response = self.compose(reply, &request, None);
                 self.send_invite_final(now, tx, reply.code(), response);
             }
             // The UPDATE's server transaction, not the call, answers its retransmissions: our

@@ -911,6 +911,17 @@ fn a_400_the_application_sends_is_not_counted_as_refusing_a_malformed_request() 
     );
 }
 
+#[test]
+fn framing_refusals_the_shell_sent_are_counted_among_the_responses_sent() {
+    let mut ep = endpoint();
+    ep.framing_refused(2, 1);
+    ep.framing_refused(1, 0);
+    let stats = ep.stats();
+    assert_eq!((stats.bad_requests_sent, stats.too_large_sent), (3, 1));
+    assert_eq!(stats.responses_sent.classes, [0, 0, 0, 3, 1, 0]);
+    assert!(ep.poll_transmit().is_none(), "the shell sent them");
+}
+
 /// An OPTIONS from `from`, the `n`th: a new transaction each, lingering in "Completed" for
 /// Timer J over UDP.
 fn options(from: SocketAddr, n: u32) -> String {
