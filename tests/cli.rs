@@ -1604,7 +1604,9 @@ fn a_configuration_or_sems_file_that_never_ends_is_refused_at_the_limit() {
             (out.status.code(), text(&out.stderr)),
             (
                 Some(1),
-                "/dev/zero: cannot read: larger than 16 MiB, the most that is read\n".to_owned()
+                "/dev/zero: cannot read: larger than 16 MiB, the most a configuration file may \
+                 be\n"
+                    .to_owned()
             ),
             "{command}"
         );
@@ -1612,7 +1614,7 @@ fn a_configuration_or_sems_file_that_never_ends_is_refused_at_the_limit() {
 }
 
 #[test]
-fn a_token_file_that_is_a_device_is_refused_unread_by_check_config_and_ctl() {
+fn a_token_file_that_is_a_device_is_refused_unread_by_check_config_and_past_its_limit_by_ctl() {
     let dir = tempfile::tempdir().unwrap();
     let token = token_file(&dir);
     let refused = "/dev/zero: cannot read: not a regular file (a FIFO, a device or a directory)";
@@ -1644,8 +1646,47 @@ fn a_token_file_that_is_a_device_is_refused_unread_by_check_config_and_ctl() {
         ],
         "ctl --token-file /dev/zero",
     );
+    // A client run by hand reads what it is given, a pipe too, only so much of it.
     let stderr = failure_stderr(&out);
-    assert!(stderr.contains(refused), "{stderr}");
+    assert!(
+        stderr.contains("/dev/zero: cannot read: larger than 64 KiB, the most a token file may be"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn ctl_takes_its_token_through_a_pipe() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let token = token_file(&dir);
+    let server = Server::start_with(&with_control(&token_control(&token)));
+    let control = server.control.to_string();
+    let rooms = ["ctl", "--control", &control, "--token-file"];
+    let from_the_file = run(&[&rooms[..], &[&token, "rooms"]].concat());
+    assert!(
+        from_the_file.status.success(),
+        "{}",
+        text(&from_the_file.stderr)
+    );
+
+    let (stdin, mut writer) = std::io::pipe().unwrap();
+    writer
+        .write_all(&std::fs::read(&token).unwrap())
+        .expect("the token, within a pipe's buffer");
+    drop(writer);
+    let piped = Command::new(binary())
+        .args([&rooms[..], &["/dev/stdin", "rooms"]].concat())
+        .stdin(stdin)
+        .output()
+        .expect("running switchyard");
+    assert_eq!(
+        (
+            piped.status.code(),
+            text(&piped.stderr),
+            text(&piped.stdout)
+        ),
+        (Some(0), String::new(), text(&from_the_file.stdout))
+    );
 }
 
 #[test]

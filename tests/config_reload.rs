@@ -1,7 +1,8 @@
 //! The configuration read again at SIGHUP, end to end: new routing rules take the
 //! next call while a call up stays with its guest, a guest's new settings take the next
 //! requests through a new version of it while a call up stays on the version it started
-//! with, a file that does not load changes nothing, and a changed key that applies only
+//! with, a file that does not load changes nothing (nor one that is no longer a regular
+//! file: a pipe is not read again), and a changed key that applies only
 //! at start is named as waiting for the next restart. `configReload()` (XML-RPC, and
 //! `POST /api/v1/config/reload`) runs the same reload and answers what it did, or the
 //! file's error; the metrics count each reload.
@@ -149,6 +150,43 @@ fn a_file_that_does_not_load_keeps_the_running_configuration() {
     assert_eq!(lines_with(&server, RELOADED), 0);
 
     let call = Phone::call(server.sip, "000777123", "carl", &[]);
+    await_live_calls(&server, &[("misbehave", 1), ("webconference", 0)], DEADLINE);
+    call.hang_up();
+    await_live_calls(&server, &[("misbehave", 0), ("webconference", 0)], DEADLINE);
+}
+
+#[test]
+fn a_configuration_file_that_is_no_longer_a_regular_file_is_refused_unread() {
+    let config = config_with(RULE);
+    let server = Server::start_with(&config);
+    let path = server.config_file();
+    let refused = format!(
+        "{}: not a regular file: a configuration read through a pipe cannot be read again; \
+         restart to change it",
+        path.display()
+    );
+    // As `--config <(…)` reads again, at the pipe's end: empty, the default configuration.
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink("/dev/null", &path).unwrap();
+    reload_until(&server, "configuration not reloaded", 1);
+    // A FIFO no one writes would hold the reload for ever.
+    std::fs::remove_file(&path).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .expect("mkfifo (coreutils)");
+    assert!(made.success());
+    reload_until(&server, "configuration not reloaded", 2);
+    assert_eq!(lines_with(&server, &refused), 2, "{}", server.log());
+    assert_eq!(lines_with(&server, RELOADED), 0);
+
+    let fault = python(
+        &server,
+        "try:\n    s.configReload()\nexcept xmlrpc.client.Fault as f:\n    \
+         print(f.faultCode, f.faultString)\n",
+    );
+    assert_eq!(fault, format!("422 {refused}\n"));
+    let call = Phone::call(server.sip, "000777123", "dora", &[]);
     await_live_calls(&server, &[("misbehave", 1), ("webconference", 0)], DEADLINE);
     call.hang_up();
     await_live_calls(&server, &[("misbehave", 0), ("webconference", 0)], DEADLINE);

@@ -4,7 +4,7 @@
 //! would be read until memory ran out.
 
 use std::fs::{File, Metadata, OpenOptions};
-use std::io::{self, Read as _};
+use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 
@@ -31,28 +31,37 @@ pub fn open(path: &Path) -> io::Result<(File, Metadata)> {
     Ok((file, metadata))
 }
 
-/// The bytes of the regular file at `path` ([`open`]), at most `most` of them. A larger file
-/// is the error ([`io::ErrorKind::FileTooLarge`]) `larger than <most>, the most <what> may
-/// be` (`<most>` in MiB when a whole number of them, else in KiB when so, else in bytes),
-/// found from its size or, as it may grow meanwhile, once no more than a byte past the limit
-/// was read.
+/// The bytes of the regular file at `path` ([`open`]), at most `most` of them, as
+/// [`read_bounded`] reads them; a file larger than `most` is found from its size first.
 pub fn read(path: &Path, most: u64, what: &str) -> io::Result<Vec<u8>> {
     let (file, metadata) = open(path)?;
-    let too_large = || {
-        io::Error::new(
-            io::ErrorKind::FileTooLarge,
-            format!("larger than {}, the most {what} may be", in_words(most)),
-        )
-    };
     if metadata.len() > most {
-        return Err(too_large());
+        return Err(too_large(most, what));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
-    file.take(most + 1).read_to_end(&mut bytes)?;
+    read_bounded(file, most, what)
+}
+
+/// What `reader` gives until its end, at most `most` bytes of it, whatever it reads (a
+/// pipe included: the read then waits for its writer). More is the error
+/// ([`io::ErrorKind::FileTooLarge`]) `larger than <most>, the most <what> may be` (`<most>`
+/// in MiB when a whole number of them, else in KiB when so, else in bytes), found once no
+/// more than a byte past the limit was read: what never ends (`/dev/zero`) is not read
+/// until memory runs out.
+pub fn read_bounded(reader: impl Read, most: u64, what: &str) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader.take(most + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > most {
-        return Err(too_large());
+        return Err(too_large(most, what));
     }
     Ok(bytes)
+}
+
+/// The error of what is larger than `most`, the most `what` may be.
+fn too_large(most: u64, what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!("larger than {}, the most {what} may be", in_words(most)),
+    )
 }
 
 /// `bytes` in the largest unit it is a whole number of: `16 MiB`, `64 KiB`, `5 bytes`.
@@ -132,6 +141,18 @@ pub(crate) mod tests {
         );
         std::fs::write(&path, [b'x'; 16]).unwrap();
         assert_eq!(read_16(&path).unwrap(), [b'x'; 16]);
+    }
+
+    #[test]
+    fn a_reader_that_never_ends_is_refused_a_byte_past_the_limit_and_one_at_it_read() {
+        let refused = read_bounded(std::io::repeat(b'x'), 16, "a test stream").unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::FileTooLarge);
+        assert_eq!(
+            refused.to_string(),
+            "larger than 16 bytes, the most a test stream may be"
+        );
+        let at_limit = read_bounded(std::io::repeat(b'x').take(16), 16, "a test stream");
+        assert_eq!(at_limit.unwrap(), [b'x'; 16]);
     }
 
     #[test]

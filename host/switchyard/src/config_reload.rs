@@ -152,10 +152,10 @@ pub fn plan(running: &Config, new: &Config, rust_log_rules: bool) -> Plan {
     plan
 }
 
-/// Takes `new`'s `log.level` into `plan` (`key` names it): applied, unless `RUST_LOG` set the
-/// log filter at start (`rust_log_rules`), which then rules it, and it waits saying so. Either
-/// way it is the running value from now on, so the next reload of the same file says nothing
-/// of it again.
+/// Takes `new`'s `log.level` into `plan` (`key` names it): applied, the running value from
+/// now on, unless `RUST_LOG` set the log filter at start (`rust_log_rules`), which then rules
+/// it: the running value stays, and the key waits saying why, named again at each reload
+/// while the file's value differs from it.
 fn plan_log_level(plan: &mut Plan, new: &Config, key: String, rust_log_rules: bool) {
     if rust_log_rules {
         // The running level stays, as every waiting key's does: named again at each reload

@@ -22,7 +22,8 @@ impl ControlConnection {
     /// (`--config`'s `[control]`), either reached as [`reachable`] says; with the token of
     /// `token_file` (`--token-file`), else of `config`'s `token_file`, if either is set; over
     /// HTTPS trusting `config`'s `tls_cert` alone when it is set, else plain HTTP. Both files are
-    /// read here, before any connection: the error says what is wrong with the token's
+    /// read here, before any connection, the token's through a pipe too
+    /// ([`ControlConfig::client_token`]): the error says what is wrong with the token's
     /// file, or names `control.tls_cert` and its file ([`TrustedCertificate::load`]).
     pub fn resolve(
         mut config: ControlConfig,
@@ -34,7 +35,7 @@ impl ControlConnection {
         }
         Ok(ControlConnection {
             addr: reachable(control.unwrap_or(config.listen)),
-            token: config.token()?,
+            token: config.client_token()?,
             tls_cert: config
                 .tls_cert
                 .as_deref()

@@ -23,6 +23,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use switchyard_control::regular_file;
 use switchyard_guest::{GuestLimits, Limits};
 
 use crate::call_routing::CallRoutes;
@@ -112,28 +113,51 @@ fn mib(mb: u32) -> usize {
 /// memory runs out.
 pub(crate) const MAX_CONFIG_BYTES: u64 = 16 << 20;
 
-/// The bytes of `file`, at most `most` of them (a whole number of MiB), whatever it is: a
-/// configuration may come through a pipe (`--config <(…)`). A longer file is an error naming
-/// the limit, once no more than a byte past it was read.
-pub(crate) fn read_at_most(file: &Path, most: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)?
-        .take(most + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > most {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!("larger than {} MiB, the most that is read", most >> 20),
-        ));
-    }
-    Ok(bytes)
+/// The bytes of `file`, at most `most` of them, whatever it is: a configuration may come
+/// through a pipe (`--config <(…)`), and so may a token to a client run by hand. A longer
+/// file is the error `larger than <most>, the most <what> may be`
+/// ([`regular_file::read_bounded`]).
+pub(crate) fn read_at_most(file: &Path, most: u64, what: &str) -> std::io::Result<Vec<u8>> {
+    regular_file::read_bounded(std::fs::File::open(file)?, most, what)
 }
+
+/// What the configuration files read are, in the error of one too large.
+pub(crate) const A_CONFIGURATION_FILE: &str = "a configuration file";
 
 /// The text of the configuration file `file`: an error if it cannot be read, is larger
 /// than [`MAX_CONFIG_BYTES`] or is not UTF-8.
 fn read(file: &Path) -> Result<String, ConfigError> {
-    let bytes = read_at_most(file, MAX_CONFIG_BYTES).map_err(|e| ConfigError {
+    text_of(
+        file,
+        read_at_most(file, MAX_CONFIG_BYTES, A_CONFIGURATION_FILE),
+    )
+}
+
+/// The text of the configuration file `file` read again, as [`read`] reads it, if it is a
+/// regular file (a symbolic link to one included; [`regular_file::read`]). Read through a
+/// pipe (`--config <(…)`), it is the error saying so: the pipe would read as empty, the
+/// default configuration, or, a FIFO, hold the read until some writer came.
+fn read_again(file: &Path) -> Result<String, ConfigError> {
+    if std::fs::metadata(file).is_ok_and(|metadata| !metadata.is_file()) {
+        return Err(ConfigError {
+            file: file.to_owned(),
+            position: None,
+            key: None,
+            message: "not a regular file: a configuration read through a pipe cannot be read \
+                      again; restart to change it"
+                .to_owned(),
+        });
+    }
+    text_of(
+        file,
+        regular_file::read(file, MAX_CONFIG_BYTES, A_CONFIGURATION_FILE),
+    )
+}
+
+/// The text of the configuration file `file` from its `bytes`, read: an error if they
+/// could not be read or are not UTF-8.
+fn text_of(file: &Path, bytes: std::io::Result<Vec<u8>>) -> Result<String, ConfigError> {
+    let bytes = bytes.map_err(|e| ConfigError {
         file: file.to_owned(),
         position: None,
         key: None,
@@ -147,6 +171,13 @@ impl Config {
     /// Reads, parses and checks a configuration file.
     pub fn load(file: &Path) -> Result<Config, ConfigError> {
         Config::parse(file, &read(file)?)
+    }
+
+    /// Reads again, parses and checks the configuration file `file` a server started with,
+    /// as a reload does: only a regular file is read again ([`read_again`]), and the error
+    /// of any other names it.
+    pub fn load_again(file: &Path) -> Result<Config, ConfigError> {
+        Config::parse(file, &read_again(file)?)
     }
 
     /// Reads and parses a configuration file for a client of the server it configures

@@ -9,7 +9,7 @@ use switchyard_net::SocketsConfig;
 use switchyard_sip::{OfferMethod, SessionTimers};
 use tokio_rustls::TlsAcceptor;
 
-use super::KeyPath;
+use super::{KeyPath, read_at_most};
 use crate::call_routing::RouteRule;
 use crate::media::PacketIoChoice;
 
@@ -170,13 +170,32 @@ const MIN_TOKEN_CHARS: usize = 16;
 /// file named by mistake is refused rather than read whole.
 const MAX_TOKEN_FILE_BYTES: u64 = 64 << 10;
 
+/// What token files are, in the error of one too large.
+const A_TOKEN_FILE: &str = "a token file";
+
 /// The token on the first line of `file`, a regular file of at most [`MAX_TOKEN_FILE_BYTES`]
 /// ([`regular_file::read`]: a FIFO would hold up the start, or a reload, until some writer
 /// came); the error says what is wrong with the file.
 fn token_of(file: &Path) -> Result<String, String> {
+    token_in(
+        file,
+        regular_file::read(file, MAX_TOKEN_FILE_BYTES, A_TOKEN_FILE),
+    )
+}
+
+/// The token on the first line of `file`, of at most [`MAX_TOKEN_FILE_BYTES`], whatever
+/// `file` is ([`read_at_most`]): a client run by hand may be given it through a pipe
+/// (`--token-file <(pass show switchyard)`, `/dev/stdin`). The error says what is wrong
+/// with the file.
+fn token_of_any_file(file: &Path) -> Result<String, String> {
+    token_in(file, read_at_most(file, MAX_TOKEN_FILE_BYTES, A_TOKEN_FILE))
+}
+
+/// The token on the first line of `file`, whose `bytes` were read; the error says what is
+/// wrong with the file, or why it could not be read.
+fn token_in(file: &Path, bytes: std::io::Result<Vec<u8>>) -> Result<String, String> {
     let cannot_read = |e: &dyn std::fmt::Display| format!("{}: cannot read: {e}", file.display());
-    let bytes = regular_file::read(file, MAX_TOKEN_FILE_BYTES, "a token file")
-        .map_err(|e| cannot_read(&e))?;
+    let bytes = bytes.map_err(|e| cannot_read(&e))?;
     let text = String::from_utf8(bytes).map_err(|_| cannot_read(&"not UTF-8 text"))?;
     let token = text.lines().next().unwrap_or("").trim();
     if token.chars().count() < MIN_TOKEN_CHARS {
@@ -199,9 +218,19 @@ fn token_of(file: &Path) -> Result<String, String> {
 }
 
 impl ControlConfig {
-    /// The token of `token_file`, if set; the error says what is wrong with the file.
+    /// The token of `token_file`, if set, as the server reads it: from a regular file alone
+    /// ([`token_of`]); the error says what is wrong with the file.
     pub fn token(&self) -> Result<Option<String>, String> {
         self.token_file.as_deref().map(token_of).transpose()
+    }
+
+    /// The token of `token_file`, if set, as a client run by hand reads it: from any file, a
+    /// pipe included ([`token_of_any_file`]); the error says what is wrong with the file.
+    pub fn client_token(&self) -> Result<Option<String>, String> {
+        self.token_file
+            .as_deref()
+            .map(token_of_any_file)
+            .transpose()
     }
 
     /// The token of `read_token_file`, if set; the error says what is wrong with the file.

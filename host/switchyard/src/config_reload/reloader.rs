@@ -238,7 +238,7 @@ fn read_plan(
     rust_log_rules: bool,
     serving: &Access,
 ) -> Result<(Plan, Compiled), ConfigError> {
-    let new = Config::load(file)?;
+    let new = Config::load_again(file)?;
     let mut plan = plan(running, &new, rust_log_rules);
     let access = read_tokens(file, &mut plan, serving)?;
     let compiled = compile(file, &plan, access)?;

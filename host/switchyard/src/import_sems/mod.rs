@@ -7,7 +7,9 @@ mod parse;
 mod prompts;
 mod session_timers;
 
-use crate::config::{Config, MAX_CONFIG_BYTES, MAX_DELAY_S, read_at_most, same_path};
+use crate::config::{
+    A_CONFIGURATION_FILE, Config, MAX_CONFIG_BYTES, MAX_DELAY_S, read_at_most, same_path,
+};
 use parse::Setting;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -151,7 +153,7 @@ impl Conversion {
 /// Reads a SEMS config file's bytes, for [`convert`]; `file` names it in
 /// errors, as one larger than [`MAX_CONFIG_BYTES`].
 pub fn read(file: &Path) -> Result<Vec<u8>, ImportError> {
-    read_at_most(file, MAX_CONFIG_BYTES).map_err(|e| ImportError {
+    read_at_most(file, MAX_CONFIG_BYTES, A_CONFIGURATION_FILE).map_err(|e| ImportError {
         file: file.display().to_string(),
         line: None,
         problem: format!("cannot read: {e}"),

@@ -21,7 +21,7 @@
 //! every other.
 
 use super::ImportError;
-use crate::config::{MAX_CONFIG_BYTES, read_at_most};
+use crate::config::{A_CONFIGURATION_FILE, MAX_CONFIG_BYTES, read_at_most};
 use std::path::{Path, PathBuf};
 
 /// The longest line sipwise SEMS up to mr26.0 reads, in bytes (its
@@ -248,17 +248,18 @@ impl Reader {
                 "{path} is already being read: the includes form a cycle"
             )));
         }
-        let bytes = read_at_most(Path::new(&path), MAX_CONFIG_BYTES).map_err(|e| {
-            let looked_up = if relative {
-                format!(
-                    " (a relative name is looked up in SEMS's plugin_config_path, here {:?})",
-                    self.include_base
-                )
-            } else {
-                String::new()
-            };
-            located(format!("cannot read {path}: {e}{looked_up}"))
-        })?;
+        let bytes = read_at_most(Path::new(&path), MAX_CONFIG_BYTES, A_CONFIGURATION_FILE)
+            .map_err(|e| {
+                let looked_up = if relative {
+                    format!(
+                        " (a relative name is looked up in SEMS's plugin_config_path, here {:?})",
+                        self.include_base
+                    )
+                } else {
+                    String::new()
+                };
+                located(format!("cannot read {path}: {e}{looked_up}"))
+            })?;
         self.read(&path, &bytes)
     }
 }
