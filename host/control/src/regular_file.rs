@@ -3,17 +3,38 @@
 //! (a start, a reload, a load) until some writer came, and a device such as `/dev/zero`
 //! would be read until memory ran out.
 
+use std::fmt;
 use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 
+/// The error of what is not a regular file, inside the [`io::Error`] [`open`] returns for it:
+/// [`is_not_regular`] tells it from others.
+#[derive(Debug)]
+struct NotRegular;
+
+impl fmt::Display for NotRegular {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not a regular file (a FIFO, a device or a directory)")
+    }
+}
+
+impl std::error::Error for NotRegular {}
+
+/// Whether `error` is [`open`]'s (or [`read`]'s) refusal of what is not a regular file.
+pub fn is_not_regular(error: &io::Error) -> bool {
+    error
+        .get_ref()
+        .is_some_and(|inner| inner.is::<NotRegular>())
+}
+
 /// The file at `path` opened for reading, with its metadata, if it is a regular file (a
 /// symbolic link to one included). A FIFO, a device or a directory is the error `not a
-/// regular file (a FIFO, a device or a directory)`, found without waiting for a writer and
-/// without opening a device.
+/// regular file (a FIFO, a device or a directory)` ([`is_not_regular`]), found without
+/// waiting for a writer and without opening a device.
 pub fn open(path: &Path) -> io::Result<(File, Metadata)> {
-    let not_regular = || io::Error::other("not a regular file (a FIFO, a device or a directory)");
+    let not_regular = || io::Error::other(NotRegular);
     // Opening some devices does something (a watchdog arms, a tape rewinds, a terminal may
     // become the server's own): only what is a regular file at the moment is opened, and the
     // opened file is checked again, since the path may have changed in between.
@@ -119,6 +140,7 @@ pub(crate) mod tests {
         let fifo = fifo_in(dir.path(), "fifo");
         for path in [fifo.as_path(), Path::new("/dev/zero"), Path::new("/")] {
             let refused = within_a_second(path, read_16).unwrap_err();
+            assert!(is_not_regular(&refused), "{}", path.display());
             assert_eq!(
                 refused.to_string(),
                 "not a regular file (a FIFO, a device or a directory)",
@@ -135,6 +157,7 @@ pub(crate) mod tests {
         std::fs::write(&path, [b'x'; 17]).unwrap();
         let refused = read_16(&path).unwrap_err();
         assert_eq!(refused.kind(), io::ErrorKind::FileTooLarge);
+        assert!(!is_not_regular(&refused));
         assert_eq!(
             refused.to_string(),
             "larger than 16 bytes, the most a test file may be"

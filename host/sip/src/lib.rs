@@ -85,3 +85,4 @@ pub use session::OfferMethod;
 pub use session::timer::SessionTimers;
 pub use transmit::Transmit;
 pub use transport::Transport;
+pub use uri::sip_uri_routes_loosely;

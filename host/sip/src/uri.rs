@@ -76,6 +76,19 @@ impl<'a> Uri<'a> {
     }
 }
 
+/// Whether `text`, a SIP or SIPS URI as the endpoint reads it ([`parse`]), names a loose
+/// router (§19.1.1): `None` if `text` is no SIP or SIPS URI. An outbound proxy needs one,
+/// since a request is routed through it loosely, its Request-URI naming the target.
+pub fn sip_uri_routes_loosely(text: &str) -> Option<bool> {
+    parse(text)
+        .filter(|uri| {
+            ["sip", "sips"]
+                .iter()
+                .any(|s| uri.scheme.eq_ignore_ascii_case(s))
+        })
+        .map(|uri| uri.is_loose_router())
+}
+
 /// `text` as a URI: `scheme ":" rest`, with a scheme of a letter followed by letters, digits,
 /// `+`, `-` or `.`, and a rest of URI characters (§25.1 unreserved and reserved, `[` `]` of an
 /// IPv6 reference, and escapes `%` HEXDIG HEXDIG); a SIP or SIPS URI also needs a host, and
@@ -199,6 +212,20 @@ mod tests {
         assert_eq!(uri.param("ttl"), None);
         let plain = parse("sip:a@b").unwrap();
         assert!(!plain.is_loose_router());
+    }
+
+    #[test]
+    fn only_sip_uris_are_told_routing_loosely_or_not() {
+        assert_eq!(
+            sip_uri_routes_loosely("sip:proxy.example.com;lr"),
+            Some(true)
+        );
+        assert_eq!(sip_uri_routes_loosely("SIPS:p;Lr=on?h=v"), Some(true));
+        assert_eq!(sip_uri_routes_loosely("sip:p?x=;lr"), Some(false));
+        assert_eq!(sip_uri_routes_loosely("sip:proxy.example.com"), Some(false));
+        for not_sip in ["tel:+1;lr", "proxy.example.com", "<sip:p;lr>", "sip:p lr"] {
+            assert_eq!(sip_uri_routes_loosely(not_sip), None, "{not_sip:?}");
+        }
     }
 
     #[test]

@@ -138,20 +138,17 @@ fn read(file: &Path) -> Result<String, ConfigError> {
 /// pipe (`--config <(…)`), it is the error saying so: the pipe would read as empty, the
 /// default configuration, or, a FIFO, hold the read until some writer came.
 fn read_again(file: &Path) -> Result<String, ConfigError> {
-    if std::fs::metadata(file).is_ok_and(|metadata| !metadata.is_file()) {
-        return Err(ConfigError {
+    match regular_file::read(file, MAX_CONFIG_BYTES, A_CONFIGURATION_FILE) {
+        Err(e) if regular_file::is_not_regular(&e) => Err(ConfigError {
             file: file.to_owned(),
             position: None,
             key: None,
             message: "not a regular file: a configuration read through a pipe cannot be read \
                       again; restart to change it"
                 .to_owned(),
-        });
+        }),
+        bytes => text_of(file, bytes),
     }
-    text_of(
-        file,
-        regular_file::read(file, MAX_CONFIG_BYTES, A_CONFIGURATION_FILE),
-    )
 }
 
 /// The text of the configuration file `file` from its `bytes`, read: an error if they

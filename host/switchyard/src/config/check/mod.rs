@@ -465,20 +465,11 @@ fn in_range_above<T: PartialOrd + fmt::Display>(
 /// `sip.outbound_proxy`, `proxy`: a SIP URI a call can be placed through, with the `lr`
 /// parameter; the error says why not.
 fn check_outbound_proxy(proxy: &str) -> Result<(), String> {
-    let scheme = proxy
-        .split_once(':')
-        .map(|(scheme, _)| scheme.to_ascii_lowercase());
-    let host = proxy.split_once(':').map_or("", |(_, rest)| rest);
-    if !matches!(scheme.as_deref(), Some("sip" | "sips"))
-        || host.is_empty()
-        || proxy
-            .chars()
-            .any(|c| c.is_control() || c == ' ' || c == '<' || c == '>')
-    {
+    let Some(routes_loosely) = switchyard_sip::sip_uri_routes_loosely(proxy) else {
         return Err(format!(
             "not a SIP URI like sip:proxy.example.com;lr: {proxy:?}"
         ));
-    }
+    };
     // Also refused: an address no request can reach (`sip:0.0.0.0;lr` reaches this host
     // itself), which would take every placed call, as it would every DNS query at
     // `sip.dns_server`.
@@ -487,26 +478,13 @@ fn check_outbound_proxy(proxy: &str) -> Result<(), String> {
     // RFC 3261 §8.1.2, §12.2.1.1: a proxy without `lr` is a strict router (RFC 2543), which
     // needs the Request-URI to name it and the target in the last Route; the INVITE names
     // the target and routes loosely through the proxy.
-    if !has_lr(proxy) {
+    if !routes_loosely {
         return Err(format!(
             "{proxy:?} has no ;lr parameter: strict routers (RFC 2543) are not supported; \
              add ;lr for a proxy that routes loosely (RFC 3261 §19.1.1)"
         ));
     }
     Ok(())
-}
-
-/// Whether the SIP URI `uri` has the `lr` parameter (RFC 3261 §19.1.1), valued or not.
-fn has_lr(uri: &str) -> bool {
-    let without_headers = uri.split('?').next().unwrap_or(uri);
-    without_headers.split(';').skip(1).any(|param| {
-        param
-            .split('=')
-            .next()
-            .unwrap_or(param)
-            .trim()
-            .eq_ignore_ascii_case("lr")
-    })
 }
 
 /// Checks a call deadline and a memory cap (each if set), `[limits]`' or a
