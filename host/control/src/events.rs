@@ -217,7 +217,8 @@ impl EventLog {
 /// What a subscriber wants: events of one room only, keys or not.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
-    /// Only events of this room (and those of no room: guest events).
+    /// Only events of this room, and those of no room: guest events, and those of calls in
+    /// no room (yet).
     pub room: Option<String>,
     /// Key presses too (`dtmf` events), which are left out unless asked for.
     pub dtmf: bool,

@@ -183,9 +183,14 @@ fn host_and_port(authority: &str) -> Option<(String, Option<u16>)> {
     Some((host.to_owned(), parsed.port_u16()))
 }
 
-/// Whether `host` is `localhost` or a loopback address.
+/// Whether `host` is a loopback address or a name no one else can point at one: `localhost`
+/// and the names under it (RFC 6761 §6.3), and `localhost.localdomain`, which the hosts files
+/// of many systems give `127.0.0.1`; each also fully qualified, with a trailing dot.
 fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
+    let name = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name == "localhost.localdomain"
         || host
             .parse::<IpAddr>()
             .is_ok_and(|ip| ip.to_canonical().is_loopback())
@@ -267,6 +272,9 @@ mod tests {
             "127.0.0.1:8090",
             "127.9.9.9",
             "[::1]:8090",
+            "localhost.:8090",
+            "console.localhost",
+            "Localhost.LocalDomain:8090",
         ] {
             assert_eq!(at(host), 200, "{host}");
         }
@@ -275,6 +283,9 @@ mod tests {
             "10.0.0.1",
             "user@127.0.0.1",
             "localhost.evil.example",
+            "evil.example.localdomain",
+            "localhost..",
+            "localhost.example.",
         ] {
             assert_eq!(at(host), 421, "{host}");
         }
