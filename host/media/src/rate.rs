@@ -172,6 +172,10 @@ impl RateConverter {
     /// when downsampling, `input` must be a whole number of `factor` samples.
     pub(crate) fn process(&mut self, input: &[i16], output: &mut [i16]) {
         self.convert(input, output);
+        // Nothing out yet (a tick with nothing heard): the fade is owed to the first output.
+        if input.is_empty() {
+            return;
+        }
         if let Some(mut previous) = self.previous.take() {
             previous.splice(input, self.from, output, self.to);
         }
@@ -462,6 +466,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_change_of_rates_fades_the_first_output_even_after_an_empty_one() {
+        let input = tone(440.0, 8000, 1600);
+        let (before, after) = input.split_at(800);
+        let converted = |empty_first: bool| {
+            let mut converter = RateConverter::new(8000, 8000);
+            let mut out = vec![0; before.len()];
+            converter.process(before, &mut out);
+            converter.retarget(8000, 48_000);
+            if empty_first {
+                converter.process(&[], &mut []);
+            }
+            let mut out = vec![0; converter.output_len(after.len())];
+            converter.process(after, &mut out);
+            out
+        };
+        assert_eq!(converted(true), converted(false));
     }
 
     #[test]
