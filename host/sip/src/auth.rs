@@ -84,9 +84,11 @@ struct Challenge {
     header: WwwAuthenticateHeader,
 }
 
-/// The most challenges a call keeps answering: a server's and a few proxies'
-/// realms. A peer that challenges each new request with a new realm would
-/// otherwise grow the list, and every request's headers, for the whole call.
+/// The most challenges a call keeps answering, and the most realms one request answers: a
+/// server's and a few proxies' realms. A peer that challenges each new request with a new
+/// realm would otherwise grow the list, and every request's headers, for the whole call; a
+/// chain of proxies each challenging with a new realm would have a request sent again
+/// without end.
 const MAX_CHALLENGES: usize = 4;
 
 /// A call's credentials and the challenges its requests answer, each with its nonce count.
@@ -96,23 +98,65 @@ struct Answers {
     challenges: Vec<Challenge>,
 }
 
+/// A realm one request answered, and whether its one retry for a stale nonce was spent.
+#[derive(Debug, Clone)]
+struct AnsweredRealm {
+    from: Challenger,
+    realm: String,
+    stale_retried: bool,
+}
+
+/// The realms one request (an INVITE and its resends, or a BYE and its resends) answered.
+#[derive(Debug, Clone, Default)]
+struct RequestRealms {
+    method: String,
+    answered: Vec<AnsweredRealm>,
+}
+
+impl RequestRealms {
+    /// Whether the request may be sent again to answer `header`, a challenge from `from`,
+    /// noting it if so: a realm of that challenger not answered yet is, while fewer than
+    /// [`MAX_CHALLENGES`] were (§22.3: each proxy on the path may challenge with its own
+    /// realm, and the server too); an answered one only with `stale=true` (the nonce expired,
+    /// the credentials were right, RFC 7616 §3.3), and that once. Any other challenge of an
+    /// answered realm says its credentials were refused.
+    fn admit(&mut self, from: Challenger, header: &WwwAuthenticateHeader) -> bool {
+        let known = self
+            .answered
+            .iter_mut()
+            .find(|answered| answered.from == from && answered.realm == header.realm);
+        if let Some(realm) = known {
+            let retry = header.stale && !realm.stale_retried;
+            realm.stale_retried |= retry;
+            return retry;
+        }
+        if self.answered.len() == MAX_CHALLENGES {
+            return false;
+        }
+        self.answered.push(AnsweredRealm {
+            from,
+            realm: header.realm.clone(),
+            stale_retried: false,
+        });
+        true
+    }
+}
+
 /// A call's credentials, the challenges its requests answer, and the retry rule: for each
-/// request (an INVITE and its resends, then a BYE and its resends), each challenger's first
-/// challenge is answered; a later one only if it says `stale=true` (the nonce expired, the
-/// credentials were right, RFC 7616 §3.3), and that only once. At most [`MAX_CHALLENGES`]
-/// are kept, the oldest going first. The requests of one call answered apart (its own, and
-/// the BYEs releasing other forks' dialogs) each have an authenticator
+/// request (an INVITE and its resends, then a BYE and its resends), the first challenge of
+/// each challenger's realm is answered, for up to [`MAX_CHALLENGES`] realms; a later one of
+/// the same realm only if it says `stale=true`, and that only once (see
+/// [`RequestRealms::admit`]). At most [`MAX_CHALLENGES`] challenges are kept, the oldest
+/// going first: as many as one request answers. The requests of one call answered apart
+/// (its own, and the BYEs releasing other forks' dialogs) each have an authenticator
 /// ([`Authenticator::share`]), all answering the same challenges.
 #[derive(Debug)]
 pub(crate) struct Authenticator {
     // One state for every authenticator of the call: RFC 7616 §3.4 has the client count up
     // `nc` with each request using a nonce, and a server refuses a count it saw (a replay).
     answers: Arc<Mutex<Answers>>,
-    /// The method of the request the flags below count for.
-    method: String,
-    server_answered: bool,
-    proxy_answered: bool,
-    stale_answered: bool,
+    /// The realms the current request answered.
+    request: RequestRealms,
 }
 
 impl Authenticator {
@@ -123,10 +167,7 @@ impl Authenticator {
                 credentials,
                 challenges: Vec::new(),
             })),
-            method: String::new(),
-            server_answered: false,
-            proxy_answered: false,
-            stale_answered: false,
+            request: RequestRealms::default(),
         }
     }
 
@@ -136,10 +177,7 @@ impl Authenticator {
     pub(crate) fn share(&self) -> Self {
         Self {
             answers: Arc::clone(&self.answers),
-            method: self.method.clone(),
-            server_answered: self.server_answered,
-            proxy_answered: self.proxy_answered,
-            stale_answered: self.stale_answered,
+            request: self.request.clone(),
         }
     }
 
@@ -152,51 +190,40 @@ impl Authenticator {
     /// Starts a new request, though of the method the last was (a re-INVITE after the call's
     /// INVITE): its challenges are answered as a first request's are.
     pub(crate) fn next_request(&mut self) {
-        self.method.clear();
+        self.request = RequestRealms::default();
     }
 
     /// Takes the challenges in `response` (status 401 or 407 from `from`) to a request of
     /// `method`, one per realm (§22.3: a forking proxy gathers its branches' challenges
-    /// into one response, and each is answered); returns whether the request is to be sent
-    /// again with [`Authenticator::headers`]. A response without a Digest challenge of a
-    /// known algorithm (MD5, SHA-256, SHA-512-256, `-sess` or not) that offers `qop=auth` or
-    /// no qop is not retried: one offering only `auth-int` is not answered.
+    /// into one response, and each is answered) that the retry rule admits (see
+    /// [`Authenticator`]); returns whether the request is to be sent again with
+    /// [`Authenticator::headers`], which keeps answering the realms answered before. A
+    /// response without a Digest challenge of a known algorithm (MD5, SHA-256, SHA-512-256,
+    /// `-sess` or not) that offers `qop=auth` or no qop is not retried: one offering only
+    /// `auth-int` is not answered.
     pub(crate) fn on_challenge(
         &mut self,
         response: &rsip::Response,
         from: Challenger,
         method: &str,
     ) -> bool {
-        let headers = find_challenges(response, from);
+        let mut headers = find_challenges(response, from);
         if headers.is_empty() {
             return false;
         }
-        if self.method != method {
-            self.method = method.to_owned();
-            self.server_answered = false;
-            self.proxy_answered = false;
-            self.stale_answered = false;
+        if self.request.method != method {
+            self.request = RequestRealms {
+                method: method.to_owned(),
+                answered: Vec::new(),
+            };
         }
-        let answered = match from {
-            Challenger::Server => &mut self.server_answered,
-            Challenger::Proxy => &mut self.proxy_answered,
-        };
-        let allowed = if !*answered {
-            *answered = true;
-            true
-        } else if headers.iter().any(|h| h.stale) && !self.stale_answered {
-            self.stale_answered = true;
-            true
-        } else {
-            false
-        };
-        if allowed {
-            let challenges = &mut self.answers().challenges;
-            for header in headers {
-                take_challenge(challenges, Challenge { from, header });
-            }
+        headers.retain(|header| self.request.admit(from, header));
+        let challenges = &mut self.answers().challenges;
+        let admitted = !headers.is_empty();
+        for header in headers {
+            take_challenge(challenges, Challenge { from, header });
         }
-        allowed
+        admitted
     }
 
     /// The header lines (name, value) that answer every challenge taken so far, for a
@@ -540,6 +567,95 @@ mod tests {
         assert!(auth.on_challenge(&proxy, Challenger::Proxy, "BYE"));
         assert!(!auth.on_challenge(&proxy, Challenger::Proxy, "BYE"));
         assert_eq!(auth.headers("INVITE", "sip:b@h", String::new).len(), 2);
+    }
+
+    /// A 407 with one challenge of `realm`, its nonce `nonce`.
+    fn proxy_challenge(realm: &str, nonce: &str, stale: bool) -> rsip::Response {
+        challenge(
+            407,
+            "Proxy-Authenticate",
+            &format!("Digest realm=\"{realm}\", nonce=\"{nonce}\", stale={stale}"),
+        )
+    }
+
+    /// The realm and nonce of each answer in `headers`, with its header's name.
+    fn answered(headers: &[(&'static str, String)]) -> Vec<(&'static str, String, String)> {
+        headers
+            .iter()
+            .map(|(name, value)| {
+                let realm = param(value, "realm").unwrap_or_default();
+                let nonce = param(value, "nonce").unwrap_or_default();
+                (*name, realm.to_owned(), nonce.to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_proxy_on_the_path_is_answered_for_its_own_realm_and_refused_credentials_end_it() {
+        let mut auth = Authenticator::new(mufasa());
+        assert!(auth.on_challenge(
+            &proxy_challenge("a", "na", false),
+            Challenger::Proxy,
+            "INVITE"
+        ));
+        // §22.3: past proxy A, proxy B challenges with its realm; A's answer stays.
+        assert!(auth.on_challenge(
+            &proxy_challenge("b", "nb", false),
+            Challenger::Proxy,
+            "INVITE"
+        ));
+        let headers = auth.headers("INVITE", "sip:b@h", String::new);
+        let both = [
+            ("Proxy-Authorization", "a".to_owned(), "na".to_owned()),
+            ("Proxy-Authorization", "b".to_owned(), "nb".to_owned()),
+        ];
+        assert_eq!(answered(&headers), both);
+        // A's realm again, not stale: A refused the credentials.
+        assert!(!auth.on_challenge(
+            &proxy_challenge("a", "na2", false),
+            Challenger::Proxy,
+            "INVITE"
+        ));
+        // Each realm's nonce may go stale once.
+        assert!(auth.on_challenge(
+            &proxy_challenge("b", "nb2", true),
+            Challenger::Proxy,
+            "INVITE"
+        ));
+        assert!(!auth.on_challenge(
+            &proxy_challenge("b", "nb3", true),
+            Challenger::Proxy,
+            "INVITE"
+        ));
+        assert!(auth.on_challenge(
+            &proxy_challenge("a", "na3", true),
+            Challenger::Proxy,
+            "INVITE"
+        ));
+        // The server's realm is its own, whatever its name.
+        let server = challenge(401, "WWW-Authenticate", "Digest realm=\"a\", nonce=\"s\"");
+        assert!(auth.on_challenge(&server, Challenger::Server, "INVITE"));
+        assert!(!auth.on_challenge(&server, Challenger::Server, "INVITE"));
+    }
+
+    #[test]
+    fn a_request_answers_at_most_max_challenges_realms() {
+        let mut auth = Authenticator::new(mufasa());
+        let realms: Vec<String> = (0..=MAX_CHALLENGES).map(|n| format!("r{n}")).collect();
+        for realm in &realms[..MAX_CHALLENGES] {
+            let response = proxy_challenge(realm, realm, false);
+            assert!(
+                auth.on_challenge(&response, Challenger::Proxy, "INVITE"),
+                "{realm}"
+            );
+        }
+        let one_more = proxy_challenge(&realms[MAX_CHALLENGES], "n", false);
+        assert!(!auth.on_challenge(&one_more, Challenger::Proxy, "INVITE"));
+        let headers = auth.headers("INVITE", "sip:b@h", String::new);
+        let realms_answered: Vec<String> = answered(&headers).into_iter().map(|a| a.1).collect();
+        assert_eq!(realms_answered, realms[..MAX_CHALLENGES]);
+        // The BYE is a new request, with a bound of its own.
+        assert!(auth.on_challenge(&one_more, Challenger::Proxy, "BYE"));
     }
 
     #[test]

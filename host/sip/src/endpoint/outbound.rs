@@ -38,8 +38,9 @@ impl Endpoint {
     /// [`Event::CallProgress`] for each provisional response (with [`Event::Dtmf`] for a key the
     /// callee sends by INFO in an early dialog), then [`Event::CallAnswered`]
     /// (the 2xx was ACKed; the call then ends with [`Event::CallEnded`]) or
-    /// [`Event::CallFailed`]. A `401`/`407` is answered once with the call's credentials
-    /// (again once more if the new challenge says `stale=true`). Returns the call's key; [`CallError::InvalidAddress`] or [`CallError::InvalidHeader`] names a field
+    /// [`Event::CallFailed`]. A `401`/`407` is answered with the call's credentials once for
+    /// each realm it brings, up to four realms (each proxy on the path may challenge), and
+    /// once more for a realm whose new challenge says `stale=true`. Returns the call's key; [`CallError::InvalidAddress`] or [`CallError::InvalidHeader`] names a field
     /// that cannot be sent as given, [`CallError::InvalidRequest`] an INVITE the endpoint
     /// would itself refuse (say, for a SIPS Request-URI over UDP or TCP), and nothing is sent
     /// then.

@@ -957,6 +957,94 @@ fn the_bye_releasing_a_fork_and_the_calls_own_requests_never_count_a_nonce_twice
     );
 }
 
+const PROXY_AUTH_REQUIRED: &str = "Proxy Authentication Required";
+
+/// Runs until the scripted UAS holds `n` requests of `method`, then challenges the last
+/// with a 407 for `realm` with `nonce`; returns that request as text.
+fn challenge_nth(pair: &mut Pair, method: Method, n: usize, realm: &str, nonce: &str) -> String {
+    let request = peer_wait(pair, method, n);
+    let challenge = proxy_challenges(&[(realm, nonce)]);
+    pair.peer
+        .reply(method, 407, PROXY_AUTH_REQUIRED, &challenge, "");
+    request
+}
+
+/// `(nonce, nc)` pairs, as [`nonce_counts`] gives them.
+fn counts(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|(nonce, nc)| ((*nonce).to_owned(), (*nc).to_owned()))
+        .collect()
+}
+
+#[test]
+fn each_proxy_on_the_path_challenging_with_its_own_realm_is_answered_in_turn() {
+    // RFC 3261 §22.3: proxy A lets the INVITE through once answered, then proxy B challenges
+    // it with its own realm; the INVITE is sent again answering both.
+    let mut pair = Pair::new(Net::perfect(24), idle());
+    let call = pair.invite(modified(call_to(P), |c| c.credentials = alice()));
+    challenge_nth(&mut pair, Method::Invite, 1, "a.example", "na");
+    let second = challenge_nth(&mut pair, Method::Invite, 2, "b.example", "nb");
+    assert_eq!(nonce_counts(&second), counts(&[("na", "00000001")]));
+    let third = peer_wait(&mut pair, Method::Invite, 3);
+    assert_eq!(
+        nonce_counts(&third),
+        counts(&[("na", "00000002"), ("nb", "00000001")])
+    );
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    assert!(pair.run_until(MINUTE, answered));
+    // The BYE meets the same two proxies, each with a new nonce.
+    pair.peer.answer_bye = false;
+    pair.a.hangup(pair.now, call).unwrap();
+    challenge_nth(&mut pair, Method::Bye, 1, "a.example", "na2");
+    challenge_nth(&mut pair, Method::Bye, 2, "b.example", "nb2");
+    let bye = peer_wait(&mut pair, Method::Bye, 3);
+    assert_eq!(
+        nonce_counts(&bye),
+        counts(&[("na2", "00000002"), ("nb2", "00000001")])
+    );
+    pair.peer.reply(Method::Bye, 200, "OK", "", "");
+    pair.settle();
+    assert_eq!(pair.a_names(), ["CallAnswered", "CallEnded(LocalHangup)"]);
+    assert_eq!(pair.a.stats().auth_retries, 4);
+}
+
+#[test]
+fn a_proxy_challenging_its_answered_realm_again_fails_the_call() {
+    let mut pair = Pair::new(Net::perfect(25), idle());
+    let call = pair.invite(modified(call_to(P), |c| c.credentials = alice()));
+    challenge_nth(&mut pair, Method::Invite, 1, "a.example", "na");
+    challenge_nth(&mut pair, Method::Invite, 2, "b.example", "nb");
+    // Not stale: proxy A refused the credentials, which are not sent again.
+    challenge_nth(&mut pair, Method::Invite, 3, "a.example", "na2");
+    pair.settle();
+    assert_eq!(pair.peer_got(Method::Invite).len(), 3);
+    assert_only_failure(&pair, call, 407, PROXY_AUTH_REQUIRED, false);
+}
+
+#[test]
+fn a_chain_of_proxies_each_with_a_new_realm_is_answered_for_four_realms_then_fails() {
+    let mut pair = Pair::new(Net::perfect(26), idle());
+    let call = pair.invite(modified(call_to(P), |c| c.credentials = alice()));
+    for n in 1..=5 {
+        let realm = format!("r{n}.example");
+        challenge_nth(&mut pair, Method::Invite, n, &realm, &format!("n{n}"));
+    }
+    pair.settle();
+    let invites = pair.peer_got(Method::Invite);
+    assert_eq!(invites.len(), 5, "four realms answered, the fifth not");
+    let last = counts(&[
+        ("n1", "00000004"),
+        ("n2", "00000003"),
+        ("n3", "00000002"),
+        ("n4", "00000001"),
+    ]);
+    assert_eq!(nonce_counts(invites[4]), last);
+    assert_only_failure(&pair, call, 407, PROXY_AUTH_REQUIRED, false);
+    assert_eq!(pair.a.stats().auth_retries, 4);
+}
+
 #[test]
 fn early_answer_stands_in_for_a_2xx_without_sdp() {
     let mut pair = Pair::new(Net::perfect(14), idle());
