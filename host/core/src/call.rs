@@ -173,27 +173,42 @@ impl Session {
         })
     }
 
-    /// The audio of our offer `ours` as the peer's `answer` agreed it. The peer
-    /// sends with the payload types `ours` gave the agreed codec and
+    /// The audio of our offer `ours` as the peer's `answer` agreed it: the answer's first
+    /// codec that `ours` offered (RFC 3264 §6: an answer lists only formats of the offer it
+    /// answers). The peer sends with the payload types `ours` gave the agreed codec and
     /// telephone-event (RFC 3264 §5.1), which the answer need not repeat (§6.1
     /// only recommends it); our direction is the answer's reversed, within the one `ours`
-    /// offered (see [`sdp::Direction::answered_with`]). `None` if there is no codec in
-    /// common, or if the answer's address is of another family than `ours`, which our RTP
-    /// socket cannot send to.
+    /// offered (see [`sdp::Direction::answered_with`]). `None` if the answer has no codec
+    /// of `ours`, if `ours` cannot be read as one audio stream, or if the answer's address
+    /// is of another family than `ours`, which our RTP socket cannot send to.
     pub(crate) fn agree_answer(answer: &sdp::Offer, ours: &str) -> Option<Session> {
-        let mut session = Session::of(sdp::negotiate(answer, SUPPORTED_ENCODINGS).ok()?)?;
-        let ours = sdp::Offer::parse(ours.as_bytes()).ok();
-        let ours = ours.as_ref().and_then(sdp::Offer::sole_stream);
-        if ours.is_some_and(|ours| !session.reachable_from(ours.connection.ip())) {
+        let ours = sdp::Offer::parse(ours.as_bytes()).ok()?;
+        let ours = ours.sole_stream()?;
+        let offered = offered_encodings(ours);
+        let mut session = Session::of(sdp::negotiate(answer, &offered).ok()?)?;
+        if !session.reachable_from(ours.connection.ip()) {
             return None;
         }
-        if let Some(ours) = ours {
-            let answered = session.negotiated.remote.direction;
-            session.negotiated.direction = ours.direction.answered_with(answered);
-        }
-        session.incoming = ours.and_then(|ours| incoming(ours, &session.negotiated));
+        let answered = session.negotiated.remote.direction;
+        session.negotiated.direction = ours.direction.answered_with(answered);
+        session.incoming = incoming(ours, &session.negotiated);
         Some(session)
     }
+}
+
+/// Whether `format` is the encoding `name` at `clock_rate` (names compared
+/// case-insensitively, as SDP's are).
+fn is_encoding(format: &sdp::Format, name: &str, clock_rate: u32) -> bool {
+    format.encoding.eq_ignore_ascii_case(name) && format.clock_rate == clock_rate
+}
+
+/// The `(encoding name, clock rate)` pairs of [`SUPPORTED_ENCODINGS`] that `ours` offers.
+fn offered_encodings(ours: &sdp::Stream) -> Vec<(&'static str, u32)> {
+    SUPPORTED_ENCODINGS
+        .iter()
+        .copied()
+        .filter(|&(name, rate)| ours.formats.iter().any(|f| is_encoding(f, name, rate)))
+        .collect()
 }
 
 /// The payload types `ours` gives the codec and telephone-event `agreed` from
@@ -202,9 +217,7 @@ impl Session {
 /// other law.
 fn incoming(ours: &sdp::Stream, agreed: &Negotiated) -> Option<IncomingPayloadTypes> {
     let answer = &agreed.remote;
-    let same = |a: &sdp::Format, b: &sdp::Format| {
-        a.encoding.eq_ignore_ascii_case(&b.encoding) && a.clock_rate == b.clock_rate
-    };
+    let same = |a: &sdp::Format, b: &sdp::Format| is_encoding(a, &b.encoding, b.clock_rate);
     let ours_for = |theirs: &sdp::Format| {
         ours.formats
             .iter()

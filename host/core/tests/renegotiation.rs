@@ -606,13 +606,19 @@ fn a_reoffer_moves_the_session_from_one_stream_to_the_other() {
     assert_eq!(second.remote, addr("127.0.0.1:30002"));
 }
 
-/// An answer to our offer with G.729 alone, which we do not carry: no codec in common.
-fn g729_answer(direction: &str) -> String {
+/// An answer to our offer with one codec alone, of payload type `payload_type` and
+/// `a=rtpmap` `encoding`, and the attribute lines `direction`.
+fn answer_of_one_codec(payload_type: u8, encoding: &str, direction: &str) -> String {
     format!(
         "v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\n\
-         c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 30000 RTP/AVP 18\r\n\
-         a=rtpmap:18 G729/8000\r\n{direction}"
+         c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 30000 RTP/AVP {payload_type}\r\n\
+         a=rtpmap:{payload_type} {encoding}\r\n{direction}"
     )
+}
+
+/// An answer to our offer with G.729 alone, which we do not carry: no codec in common.
+fn g729_answer(direction: &str) -> String {
+    answer_of_one_codec(18, "G729/8000", direction)
 }
 
 /// The phone answers the last re-INVITE with a 200 whose SDP is [`g729_answer`] (`direction`).
@@ -812,6 +818,34 @@ fn a_peer_that_answered_a_hold_unusably_is_offered_the_session_kept_again() {
         MediaDirection::SendRecv,
         "the call is not held"
     );
+    assert!(w.core.has_call(call));
+}
+
+#[test]
+fn a_hold_answered_with_a_codec_we_carry_but_did_not_offer_is_refused_and_the_session_kept_offered()
+{
+    let (mut w, call) = answered_call_and_id();
+    // The hold offers the call's codec, PCMU, alone; the phone answers with PCMA, which we
+    // carry but did not offer (RFC 3264 §6: an answer's formats are among the offer's).
+    hold_answered_with(
+        &mut w,
+        call,
+        true,
+        &answer_of_one_codec(8, "PCMA/8000", "a=recvonly\r\n"),
+    );
+    let hold = w.uacs[0].requests(Method::Invite)[0].body();
+    assert!(
+        hold.contains("a=rtpmap:0 PCMU/8000") && !hold.contains("PCMA"),
+        "{hold}"
+    );
+    assert_refused_once(&w, call);
+    // The phone took our sendonly: it is offered the session kept, which it answers with PCMU.
+    assert_the_session_kept_offered_again(&mut w);
+    w.run_for(Duration::from_secs(1));
+    let codecs: Vec<Codec> = updates(&w).iter().map(|params| params.codec).collect();
+    assert_eq!(codecs, [Codec::Pcmu], "the leg keeps its codec");
+    assert_eq!(updates(&w)[0].direction, MediaDirection::SendRecv);
+    assert!(w.uacs[0].requests(Method::Bye).is_empty());
     assert!(w.core.has_call(call));
 }
 
