@@ -3,9 +3,10 @@
 //!
 //! Policy:
 //! - Sequence numbers are extended to 64 bits against the highest one seen, so ordering survives
-//!   the 16-bit wraparound. A jump of more than `MAX_DROPOUT` ahead or `MAX_MISORDER` behind is
-//!   taken as a restarted source only when the next packet follows it (RFC 3550 Appendix A.1);
-//!   a lone stray is dropped. A new SSRC restarts the buffer at once; a packet of the SSRC it
+//!   the 16-bit wraparound. A jump (3000 or more ahead, 100 or more behind: RFC 3550 A.1's
+//!   bounds, as the RTCP statistics take them in `reception::sequence_step`) is taken as a
+//!   restarted source only when the next packet follows it (RFC 3550 Appendix A.1); a lone
+//!   stray is dropped. A new SSRC restarts the buffer at once; a packet of the SSRC it
 //!   replaced that arrives within `max_delay` of the switch is a straggler of that stream,
 //!   dropped as late (RFC 3550 Appendix A.1: sequence state is kept per SSRC, so the old
 //!   stream's packets neither restart nor disturb the new one's). Later, the old SSRC coming
@@ -45,15 +46,11 @@
 
 use std::time::{Duration, Instant};
 
-use rtp_rs::Seq;
-
+use crate::reception::sequence_step;
 use crate::seq_map::SeqMap;
 use crate::stream_ssrc::{Membership, StreamSsrc};
 use crate::transit::{Transit, TransitChange};
 
-// RFC 3550 Appendix A.1 defaults.
-const MAX_DROPOUT: i32 = 3000;
-const MAX_MISORDER: i32 = 100;
 // Extended sequence numbers start here, a multiple of 2^16, so that their low 16 bits are the
 // wire sequence number and packets from before the first one stay positive.
 const EXT_BASE: u64 = 1 << 32;
@@ -588,10 +585,9 @@ impl<T> JitterBuffer<T> {
     // unconfirmed jump.
     fn extend(&mut self, sequence: u16) -> Option<Sequenced> {
         let source = self.source.as_mut()?;
-        let delta = Seq::from(sequence) - Seq::from(source.highest as u16);
-        if (-MAX_MISORDER..=MAX_DROPOUT).contains(&delta) {
+        if let Some(step) = sequence_step(source.highest as u16, sequence) {
             source.probation = None;
-            let ext = source.highest.wrapping_add_signed(i64::from(delta));
+            let ext = source.highest.wrapping_add_signed(i64::from(step));
             source.highest = source.highest.max(ext);
             Some(Sequenced { ext, jumped: false })
         } else if source.probation == Some(sequence) {
@@ -660,6 +656,19 @@ mod tests {
             samples: 160,
         };
         jb.push(arrival, sequence);
+    }
+
+    #[test]
+    fn a_packet_3000_ahead_or_100_behind_is_a_stray_one_less_is_of_the_stream() {
+        let t0 = Instant::now();
+        let strays_after = |sequence: u16| {
+            let mut jb = fixed(60);
+            arrive(&mut jb, t0, 1, 1000);
+            arrive(&mut jb, t0, 1, sequence);
+            jb.stats().strays
+        };
+        let counted = [3999, 4000, 901, 900].map(strays_after);
+        assert_eq!(counted, [0, 1, 0, 1]);
     }
 
     #[test]

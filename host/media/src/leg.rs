@@ -550,12 +550,10 @@ impl Leg {
         // Only valid RTP may latch; a foreign source neither refreshes the RTP timeout nor
         // presses keys (RFC 4733 events are part of the stream).
         let (ssrc, sequence) = (rtp.ssrc(), u16::from(rtp.sequence_number()));
-        if self.latch.check(now, source, self.params.remote) == Source::Foreign {
-            if !self.latch.follow(source, ssrc, sequence) {
-                return Received::ForeignSource;
-            }
-            // The stream moved (a NAT that mapped it anew): its RTCP will come from there too.
-            self.rtcp.relearn_source();
+        if self.latch.check(now, source, self.params.remote) == Source::Foreign
+            && !self.latch.follow(source, ssrc, sequence)
+        {
+            return Received::ForeignSource;
         }
         self.latch.heard(ssrc, sequence);
         // RFC 3264 §6.1: the direction is that of the media stream, and RFC 4733 events are one
@@ -569,12 +567,18 @@ impl Leg {
         let incoming = self.params.incoming();
         let other_law = Some(pt) == incoming.other_law;
         let audio = pt == incoming.audio || other_law;
-        // RFC 3550 §6.4.1: the report is on the audio's stream, whose sequence numbers events
-        // and comfort noise sent in its place take too.
-        if audio {
-            self.reception.count_audio(now, ssrc, sequence);
-        } else {
-            self.reception.count_other(ssrc, sequence);
+        // What the jitter buffer takes as the stream's audio: a payload of its type that holds
+        // samples (an RFC 6263 keepalive holds none).
+        let samples = match audio && !rtp.payload().is_empty() {
+            true => self.params.codec.payload_samples(rtp.payload()),
+            false => None,
+        };
+        // RFC 3550 §6.4.1: the report is on the audio's stream, whose sequence numbers events,
+        // comfort noise and keepalives sent in its place take too. Only audio the jitter buffer
+        // takes moves the report to another SSRC, as it moves the buffer.
+        match samples {
+            Some(_) => self.reception.count_audio(now, ssrc, sequence),
+            None => self.reception.count_other(ssrc, sequence),
         }
         if Some(pt) == incoming.telephone_event {
             // RFC 4733 §2.5.1.1: events go in the audio's sequence, often in place of it; one
@@ -607,7 +611,7 @@ impl Leg {
                 false => Received::UnknownPayloadType,
             };
         }
-        let Some(samples) = self.params.codec.payload_samples(rtp.payload()) else {
+        let Some(samples) = samples else {
             return Received::Malformed;
         };
         self.reception.arrived(received, ssrc, rtp.timestamp());

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 use crate::stream_ssrc::{Membership, StreamSsrc};
 use crate::transit::{Transit, TransitChange};
 
-/// A jump of the sequence number beyond this many packets ahead is not taken as loss at once
-/// (RFC 3550 A.1: MAX_DROPOUT).
+/// A sequence number this many packets ahead of the highest or more is a jump, not taken as
+/// loss at once (RFC 3550 A.1: MAX_DROPOUT).
 const MAX_DROPOUT: u16 = 3000;
-/// A sequence number up to this many behind the highest is a late or duplicate packet (RFC
-/// 3550 A.1: MAX_MISORDER); further behind, it is a jump.
+/// A sequence number fewer than this many behind the highest is a late or duplicate packet
+/// (RFC 3550 A.1: MAX_MISORDER); further behind, it is a jump.
 const MAX_MISORDER: u32 = 100;
 /// RFC 3550 A.1: RTP_SEQ_MOD.
 const SEQUENCE_MODULUS: u32 = 1 << 16;
@@ -117,22 +117,25 @@ impl Reception {
 
     // Counts a packet of the stream's SSRC with `sequence` (RFC 3550 A.1).
     fn count(&mut self, sequence: u16) {
-        let ahead = sequence.wrapping_sub(self.highest);
-        if ahead < MAX_DROPOUT {
-            if sequence < self.highest {
-                self.cycles = self.cycles.wrapping_add(1 << 16);
+        match sequence_step(self.highest, sequence) {
+            Some(step) if step >= 0 => {
+                if sequence < self.highest {
+                    self.cycles = self.cycles.wrapping_add(1 << 16);
+                }
+                self.highest = sequence;
             }
-            self.highest = sequence;
-        } else if u32::from(ahead) <= SEQUENCE_MODULUS - MAX_MISORDER {
-            // A large jump: the peer restarted its numbering, or this is a stray. Only a second
-            // packet in sequence after it says the stream goes on from there.
-            if self.bad_sequence != Some(sequence) {
-                self.bad_sequence = Some(sequence.wrapping_add(1));
-                return;
+            // A duplicate or reordered packet: counted, the highest stays.
+            Some(_) => {}
+            None => {
+                // The peer restarted its numbering, or this is a stray. Only a second packet in
+                // sequence after it says the stream goes on from there.
+                if self.bad_sequence != Some(sequence) {
+                    self.bad_sequence = Some(sequence.wrapping_add(1));
+                    return;
+                }
+                self.restart(sequence);
             }
-            self.restart(sequence);
         }
-        // Else a duplicate or reordered packet: counted, the highest stays.
         self.received = self.received.wrapping_add(1);
     }
 
@@ -253,6 +256,21 @@ impl Reception {
         self.received = 0;
         self.expected_prior = 0;
         self.received_prior = 0;
+    }
+}
+
+/// How far `sequence` is from `highest`, the highest sequence number of its stream, when it is
+/// within the stream's numbering (RFC 3550 A.1): fewer than `MAX_DROPOUT` ahead, or fewer than
+/// `MAX_MISORDER` behind (negative). `None` for a jump: the sender restarted its numbering, or
+/// the packet is a stray.
+pub(crate) fn sequence_step(highest: u16, sequence: u16) -> Option<i32> {
+    let ahead = sequence.wrapping_sub(highest);
+    if ahead < MAX_DROPOUT {
+        Some(i32::from(ahead))
+    } else if u32::from(ahead) > SEQUENCE_MODULUS - MAX_MISORDER {
+        Some(i32::from(ahead) - SEQUENCE_MODULUS as i32)
+    } else {
+        None
     }
 }
 
@@ -528,6 +546,19 @@ mod tests {
         let report = reception.report().unwrap();
         assert_eq!(report.extended_highest, 199);
         assert_eq!(reception.total_received(), 201);
+    }
+
+    #[test]
+    fn the_sequence_window_is_fewer_than_3000_ahead_and_100_behind() {
+        assert_eq!(sequence_step(1000, 3999), Some(2999));
+        assert_eq!(sequence_step(1000, 4000), None);
+        assert_eq!(sequence_step(1000, 901), Some(-99));
+        assert_eq!(sequence_step(1000, 900), None);
+        // Across the wraparound.
+        assert_eq!(sequence_step(65_500, 2963), Some(2999));
+        assert_eq!(sequence_step(65_500, 2964), None);
+        assert_eq!(sequence_step(10, 65_447), Some(-99));
+        assert_eq!(sequence_step(10, 65_446), None);
     }
 
     #[test]

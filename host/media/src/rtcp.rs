@@ -312,6 +312,13 @@ struct PeerSenderReport {
     at: Instant,
 }
 
+/// Where the peer's RTCP came from, and where our RTP went when it came.
+#[derive(Clone, Copy, Debug)]
+struct LearnedSource {
+    rtcp: SocketAddr,
+    rtp_destination: SocketAddr,
+}
+
 /// One leg's RTCP state.
 #[derive(Clone, Debug)]
 pub(crate) struct Rtcp {
@@ -334,8 +341,9 @@ pub(crate) struct Rtcp {
     reported_expected: u32,
     /// The latest round trip measured.
     round_trip: Option<Duration>,
-    /// Where the peer's RTCP last came from (symmetric RTCP, RFC 4961): ours goes there.
-    source: Option<SocketAddr>,
+    /// Where the peer's RTCP last came from (symmetric RTCP, RFC 4961): ours goes there while
+    /// our RTP goes where it went then.
+    source: Option<LearnedSource>,
     /// Whether we sent a report on the stream we send now.
     reported: bool,
 }
@@ -369,17 +377,25 @@ impl Rtcp {
     }
 
     /// Where our RTCP goes by `path`, with our RTP going to `rtp_destination` and the peer's
-    /// SDP naming `sdp_rtp` for it: where the peer's RTCP came from, else its SDP's RTCP
-    /// address while our RTP goes to its SDP's address too. `None` while our RTP goes to a NAT's
-    /// source and the peer sent no RTCP: its SDP's address is a private one, and the NAT's
-    /// port for its RTCP is unknown.
+    /// SDP naming `sdp_rtp` for it: where the peer's RTCP came from since our RTP goes there,
+    /// else its SDP's RTCP address while our RTP goes to its SDP's address too. `None` while
+    /// our RTP goes to a NAT's source and the peer sent no RTCP since: its SDP's address is a
+    /// private one, and the NAT's port for its RTCP is unknown.
     pub(crate) fn destination(
         &self,
         path: RtcpPath,
         rtp_destination: SocketAddr,
         sdp_rtp: SocketAddr,
     ) -> Option<(LegSocket, SocketAddr)> {
-        match (path, self.source) {
+        // Our RTP moved since (the leg latched onto another source, whichever way): the RTCP
+        // source learned before is that of a stream the leg no longer takes, a prober's that
+        // held the latch perhaps, and our reports name the peer's SSRC and how far its
+        // numbering got, which only the peer's path may know (see `Latch::follow`).
+        let source = self
+            .source
+            .filter(|learned| learned.rtp_destination == rtp_destination)
+            .map(|learned| learned.rtcp);
+        match (path, source) {
             (RtcpPath::Muxed, _) => Some((LegSocket::Rtp, rtp_destination)),
             (RtcpPath::Separate(_), Some(source)) => Some((LegSocket::Rtcp, source)),
             (RtcpPath::Separate(address), None) => (same_host(rtp_destination, sdp_rtp)
@@ -388,18 +404,11 @@ impl Rtcp {
         }
     }
 
-    /// Forgets where the peer's RTCP came from (its stream moved under a NAT): ours goes where
-    /// its next report comes from. Its reports still count from its latest: the same peer
-    /// goes on counting our packets.
-    pub(crate) fn relearn_source(&mut self) {
-        self.source = None;
-    }
-
     /// Forgets the peer (a re-negotiation moved it): where its RTCP came from, and what its
     /// reports on our stream counted from; its next report counts from itself, as a new peer
     /// counts our packets anew.
     pub(crate) fn relearn_peer(&mut self) {
-        self.relearn_source();
+        self.source = None;
         self.baseline = None;
     }
 
@@ -506,7 +515,10 @@ impl Rtcp {
                 notes.add(self.peer_reported(now, reporter, &block, sender.packets()));
             }
         }
-        self.source = Some(source);
+        self.source = Some(LearnedSource {
+            rtcp: source,
+            rtp_destination: peer.rtp_destination,
+        });
         Ok(notes)
     }
 

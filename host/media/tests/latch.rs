@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::*;
+use rtcp_types::ReportBlock;
 use switchyard_media::{
     Codec, FRAME_LEN, LATCH_GRACE, LegId, LegParams, MediaDirection, MediaEvent, RoomId, Worker,
 };
@@ -244,6 +245,56 @@ fn a_prober_that_found_the_port_first_gives_way_to_the_peer_at_its_sdp_address()
     );
     assert!(goertzel(&b_heard[4 * FRAME_LEN..], 1000.0, 8000.0) > 4000.0);
     assert!(goertzel(&b_heard[4 * FRAME_LEN..], 2500.0, 8000.0) < 50.0);
+}
+
+/// Sends each of `sources`' next packet from its address, then runs the next tick: where A's
+/// RTCP reports went.
+fn tick_reporting(
+    worker: &mut Worker,
+    sources: [(&mut TonePeer, SocketAddr); 2],
+) -> Vec<SocketAddr> {
+    for (peer, source) in sources {
+        send_from(worker, peer, source);
+    }
+    worker.handle_timeout(worker.next_tick());
+    drain_all(worker)
+        .iter()
+        .filter(|transmit| transmit.leg == A && is_rtcp(transmit))
+        .map(|transmit| transmit.destination)
+        .collect()
+}
+
+#[test]
+fn our_reports_leave_a_prober_once_the_peer_takes_its_stream_back() {
+    let mut worker = room_of_two();
+    let mut prober = TonePeer::new(A, Codec::Pcmu, 2500.0);
+    prober.ssrc = 0xBAD;
+    let prober_at = addr("198.51.100.7:5001");
+    // The prober found the port before the peer's first packet and outlasted the grace.
+    for _ in 0..10 {
+        send_from(&mut worker, &mut prober, prober_at);
+        tick(&mut worker);
+    }
+    // It reports on our stream, which it receives, from its RTCP port: a report the leg takes.
+    let ours = header(sent_by(&tick(&mut worker), A)[0]).2;
+    let report = receiver_report(0xBAD, Some(ReportBlock::builder(ours)));
+    worker.handle_rtcp(worker.next_tick(), A, addr("198.51.100.7:5002"), &report);
+    assert_eq!(worker.stats().rtcp_received, 1);
+
+    // The peer's first packet at its SDP address takes the latch back: our reports, which name
+    // its stream and how far it got, go to its SDP's RTCP address, not to the prober.
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    let mut reported_to = Vec::new();
+    for _ in 0..500 {
+        let sources = [(&mut prober, prober_at), (&mut peer, sdp_addr(A))];
+        reported_to.extend(tick_reporting(&mut worker, sources));
+    }
+    let peer_rtcp = addr("127.0.0.1:5002");
+    assert!(!reported_to.is_empty());
+    assert!(
+        reported_to.iter().all(|&to| to == peer_rtcp),
+        "{reported_to:?}"
+    );
 }
 
 #[test]

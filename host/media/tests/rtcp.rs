@@ -867,6 +867,43 @@ fn what_a_leg_received_is_of_the_audio_stream_alone() {
     assert_eq!(next_block_ssrc(&mut worker), 0x88);
 }
 
+/// A second of the peer's `codec` stream under 0x77, and amid it one packet of the audio's
+/// payload type under 0x99 that carries no audio the leg plays (`stray`): what the leg counts
+/// received and lost, and the SSRC its next report's block is on.
+fn received_around_a_stray(codec: Codec, stray: &[u8]) -> (u32, i64, u32) {
+    let start = Instant::now();
+    let peer = addr("192.0.2.5:7000");
+    let mut worker = Worker::new(WorkerConfig::default(), start, 9);
+    let rtcp = RtcpPath::Separate(addr("192.0.2.5:7001"));
+    worker.add_leg(start, A, codec_leg_to(codec, peer, rtcp));
+    let mut stream = TonePeer::new(A, codec, 440.0);
+    (stream.ssrc, stream.source) = (0x77, peer);
+    for i in 0..50 {
+        if i == 25 {
+            let now = worker.next_tick() - Duration::from_millis(5);
+            let packet = rtp(codec.payload_type(), 7, 0, 0x99, false, stray);
+            worker.handle_rtp(now, A, peer, &packet);
+        }
+        stream.send(&mut worker, Duration::from_millis(1));
+        tick(&mut worker);
+    }
+    let quality = worker.quality(A).unwrap();
+    (quality.received, quality.lost, next_block_ssrc(&mut worker))
+}
+
+#[test]
+fn a_keepalive_or_undecodable_packet_under_another_ssrc_is_not_of_the_stream() {
+    // RFC 6263 keepalives (no payload), and an Opus packet whose framing is invalid (code 3
+    // without its frame count): the jitter buffer takes neither, nor does what we report.
+    let strays = [
+        (Codec::Pcmu, &[][..]),
+        (Codec::Opus, &[][..]),
+        (Codec::Opus, &[0x03][..]),
+    ];
+    let counted = strays.map(|(codec, stray)| received_around_a_stray(codec, stray));
+    assert_eq!(counted, [(50, 0, 0x77); 3]);
+}
+
 #[test]
 fn a_timestamp_jump_is_no_jitter_in_what_a_leg_received() {
     let start = Instant::now();
