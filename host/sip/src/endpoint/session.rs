@@ -204,11 +204,12 @@ impl Endpoint {
     /// rewritten to continue the call's (RFC 3264 §8), by re-INVITE or UPDATE as
     /// [`OfferMethod`] says. The outcome is [`Event::OfferAnswered`] (a re-INVITE's 2xx is
     /// ACKed), [`Event::UnusableAnswer`] or [`Event::OfferRefused`]; a 491 is retried after
-    /// the §14.1 wait. Possible only in a confirmed call with no offer/answer exchange under
-    /// way in either direction and no request of ours carrying one (§14.1, RFC 3311 §5.1),
-    /// else [`CallError::InvalidState`]. While our UPDATE without an offer (a session refresh)
-    /// is unanswered, the offer waits for its transaction to end and goes then: one request
-    /// of ours at a time.
+    /// the §14.1 wait, with the session as it then stands in the direction of `sdp_offer` if
+    /// the peer's offer accepted in that wait changed it (RFC 3264 §8). Possible only in a
+    /// confirmed call with no offer/answer exchange under way in either direction and no
+    /// request of ours carrying one (§14.1, RFC 3311 §5.1), else [`CallError::InvalidState`].
+    /// While our UPDATE without an offer (a session refresh) is unanswered, the offer waits
+    /// for its transaction to end and goes then: one request of ours at a time.
     pub fn reoffer(
         &mut self,
         now: Instant,
@@ -224,7 +225,7 @@ impl Endpoint {
         state.session.attempts = 0;
         if state.session.update.is_some() {
             // Due at once, yet not before the UPDATE's transaction ends (`Session::take_due`).
-            state.session.retry = Some(Retry::new(now, offer));
+            state.session.retry = Some(Retry::new(now, offer, state.local_sdp.as_deref()));
             self.reschedule(Owner::Session(call));
         } else {
             state.session.refresh_gives_way(now);
@@ -324,7 +325,8 @@ impl Endpoint {
             }),
             (false, _) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
                 let at = now + glare_wait(self.ids.number(), state.dialog.call_id_is_ours());
-                state.session.glared(Retry::new(at, offer));
+                let made_in = state.local_sdp.as_deref();
+                state.session.glared(Retry::new(at, offer, made_in));
             }
             // RFC 4028 §7.3: asked again with the interval the 422 names.
             (false, _)
@@ -393,8 +395,11 @@ impl Endpoint {
             Some(Due::Expired) => return self.end_with_bye(now, call, EndCause::SessionExpired),
             Some(Due::Retry(retry)) if can_send_offer(state) => {
                 // §14.1's wait may have let the peer's offer through, answered by us: the
-                // retried offer must not take the version back (RFC 3264 §8).
-                let offer = state.session.restamp(&retry.offer);
+                // retried offer must take back neither the version nor the session that
+                // offer made (RFC 3264 §8).
+                let offer = state
+                    .session
+                    .retried_offer(&retry, state.local_sdp.as_deref());
                 self.send_offer(now, call, offer);
             }
             // §14.1 retries the offer if still wanted: the peer's exchange let in during the

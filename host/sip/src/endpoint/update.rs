@@ -96,12 +96,18 @@ impl Endpoint {
         }
         if matches!(code, 405 | 501) {
             // The peer listed UPDATE but will not take it: re-INVITE from now on, this
-            // offer or refresh included.
+            // offer or refresh included. It goes as a due one does, once no exchange is under
+            // way (§14.1): an UPDATE without offer let the peer's offer through meanwhile,
+            // and our 2xx may still await its ACK.
             state.session.peer_allows_update = false;
-            let offer = update
-                .offer
-                .unwrap_or_else(|| state.session.offer_current(state.local_sdp.as_deref()));
-            return self.send_reinvite(now, call, offer);
+            match update.offer {
+                Some(offer) => {
+                    let made_in = state.local_sdp.as_deref();
+                    state.session.glared(Retry::new(now, offer, made_in));
+                }
+                None => state.session.refresh_gives_way(now),
+            }
+            return self.reschedule(Owner::Session(call));
         }
         // RFC 4028 §7.3: asked again with the interval the 422 names.
         if let Some(response) = ended.response().filter(|r| r.code == 422)
@@ -126,7 +132,8 @@ impl Endpoint {
             // RFC 3311 §5.1 defers to §14.1 for a 491: wait, then offer again.
             Some(offer) if code == 491 && state.session.attempts < GLARE_ATTEMPTS => {
                 let at = now + glare_wait(self.ids.number(), state.dialog.call_id_is_ours());
-                state.session.glared(Retry::new(at, offer));
+                let made_in = state.local_sdp.as_deref();
+                state.session.glared(Retry::new(at, offer, made_in));
             }
             offer => self.refused(now, call, offer, ended),
         }

@@ -64,22 +64,26 @@ const REFRESH_RETRY_WAIT: Duration = Duration::from_secs(5);
 const RETRY_BOUND: Duration = T1.saturating_mul(64);
 
 /// Our offer that waits to go: sent again after a 491 to our re-INVITE or UPDATE (§14.1, RFC
-/// 3311 §5.1), or made while our UPDATE without one was unanswered. The offer, when it falls
-/// due, and the latest it may still go.
+/// 3311 §5.1), made while our UPDATE without one was unanswered, or refused by UPDATE and
+/// going by re-INVITE. The offer, the session it was made in, when it falls due, and the
+/// latest it may still go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Retry {
     pub(crate) at: Instant,
     pub(crate) offer: String,
+    /// Our description (what we answered or offered last) when the offer was made.
+    made_in: String,
     until: Instant,
 }
 
 impl Retry {
-    /// `offer` to send again at `at`, or as late as [`RETRY_BOUND`] after it if it cannot go
-    /// then.
-    pub(crate) fn new(at: Instant, offer: String) -> Self {
+    /// `offer`, made while our description was `made_in`, to send again at `at`, or as late
+    /// as [`RETRY_BOUND`] after it if it cannot go then.
+    pub(crate) fn new(at: Instant, offer: String, made_in: Option<&str>) -> Self {
         Self {
             at,
             offer,
+            made_in: made_in.unwrap_or_default().to_owned(),
             until: at + RETRY_BOUND,
         }
     }
@@ -190,21 +194,35 @@ impl Session {
     /// answer to its hold, offered again, would keep the call on hold one way). Stamped with
     /// the o= line it must be sent with (RFC 3264 §8, §8.4).
     pub(crate) fn offer_current(&mut self, local_sdp: Option<&str>) -> String {
-        let current = sdp::with_direction(local_sdp.unwrap_or_default(), self.own_direction);
-        self.stamp(&current)
+        self.offer_session(local_sdp.unwrap_or_default(), self.own_direction)
+    }
+
+    /// An offer of the session `local_sdp` in `direction`, stamped (RFC 3264 §8).
+    fn offer_session(&mut self, local_sdp: &str, direction: Direction) -> String {
+        let offer = sdp::with_direction(local_sdp, direction);
+        self.stamp(&offer)
     }
 
     /// Our offer `sdp` was answered: its direction is what we want from now on.
     pub(crate) fn own_offer_answered(&mut self, sdp: &str) {
-        self.own_direction = Offer::parse(sdp.as_bytes())
-            .ok()
-            .and_then(|ours| ours.sole_stream().map(|stream| stream.direction))
-            .unwrap_or_default();
+        self.own_direction = offered_direction(sdp).unwrap_or_default();
     }
 
-    /// `sdp`, sent before, as it must be sent again (see [`Origin::restamp`]).
-    pub(crate) fn restamp(&mut self, sdp: &str) -> String {
-        self.origin.restamp(sdp)
+    /// The offer `retry` sends now, our description being `local_sdp`. While the session is
+    /// the one the offer was made in (its o= line and directions aside: a refresh of the
+    /// peer's in the wait changes nothing), the offer itself, its o= version raised if
+    /// another description went since (see [`Origin::restamp`]). Once the peer's offer
+    /// changed it in the wait (a stream added, another codec), the offer made before would
+    /// drop what was added (RFC 3264 §8: an offer keeps every m= line) or undo the change:
+    /// the session as it now stands goes, in the direction the offer asked for (a hold or
+    /// resume, §8.4).
+    pub(crate) fn retried_offer(&mut self, retry: &Retry, local_sdp: Option<&str>) -> String {
+        let current = local_sdp.unwrap_or_default();
+        if same_session(&retry.made_in, current) {
+            return self.origin.restamp(&retry.offer);
+        }
+        let direction = offered_direction(&retry.offer).unwrap_or(self.own_direction);
+        self.offer_session(current, direction)
     }
 
     /// The server transaction of the peer's re-INVITE whose offer waits for the application,
@@ -253,13 +271,13 @@ impl Session {
         method == OfferMethod::Update && self.peer_allows_update
     }
 
-    /// Our offer was refused with 491: `retry` sends it again (§14.1), unless the retry of
-    /// another offer already waits. Only the endpoint's own offers of the current session (a
-    /// refresh, the session kept offered again) can go in that wait, the application's new
-    /// offer dropping any retry; the waiting offer is kept, so no offer of the application's
-    /// is lost, and the session is offered again after it ([`Due::Restore`]): the waiting
-    /// offer may be refused, and then neither would the session be refreshed (RFC 4028 §10)
-    /// nor the peer brought back to it.
+    /// Our offer was refused with 491, or by UPDATE (405, 501) to go by re-INVITE: `retry`
+    /// sends it again (§14.1), unless the retry of another offer already waits. Only the
+    /// endpoint's own offers of the current session (a refresh, the session kept offered
+    /// again) can go in that wait, the application's new offer dropping any retry; the
+    /// waiting offer is kept, so no offer of the application's is lost, and the session is
+    /// offered again after it ([`Due::Restore`]): the waiting offer may be refused, and then
+    /// neither would the session be refreshed (RFC 4028 §10) nor the peer brought back to it.
     pub(crate) fn glared(&mut self, retry: Retry) {
         match &self.retry {
             None => self.retry = Some(retry),
@@ -308,9 +326,11 @@ impl Session {
         std::mem::take(&mut self.refreshing)
     }
 
-    /// The application's offer, sent at `now`, takes the place of our refresh waiting to go
-    /// again after a 491, if one waits: the refresh stays due, and goes once no exchange is
-    /// under way unless that offer's 2xx refreshes the session first (RFC 4028 §10).
+    /// Our refresh gives way at `now`, if the request under way or the offer waiting after
+    /// a 491 still stands for it (no 2xx refreshed the session since): to the application's
+    /// offer sent in its place, or to a re-INVITE after the peer refused our UPDATE. The
+    /// refresh stays due, and goes once no exchange is under way unless a 2xx refreshes the
+    /// session first (RFC 4028 §10).
     pub(crate) fn refresh_gives_way(&mut self, now: Instant) {
         if self.take_refreshing() {
             self.refresh_at = Some(now);
@@ -432,6 +452,24 @@ impl Session {
     }
 }
 
+/// The direction our offer `sdp` gives our side, if it has one audio stream alone, as ours do.
+fn offered_direction(sdp: &str) -> Option<Direction> {
+    let offer = Offer::parse(sdp.as_bytes()).ok()?;
+    offer.sole_stream().map(|stream| stream.direction)
+}
+
+/// Whether the descriptions `a` and `b` are of one session: the same but for their o= lines
+/// and direction attributes.
+fn same_session(a: &str, b: &str) -> bool {
+    let session = |sdp: &str| {
+        sdp::with_direction(sdp, Direction::SendRecv)
+            .split_inclusive('\n')
+            .filter(|line| !line.starts_with("o="))
+            .collect::<String>()
+    };
+    session(a) == session(b)
+}
+
 /// Whether an Allow header among `headers` lists UPDATE (method names are case-sensitive,
 /// §7.1).
 pub(crate) fn allows_update(headers: &rsip::Headers) -> bool {
@@ -496,7 +534,7 @@ mod tests {
             session.take_due(t0 + Duration::from_secs(45)),
             Some(Due::Refresh)
         );
-        session.retry = Some(Retry::new(t0 + Duration::from_secs(46), "v=0".into()));
+        session.retry = Some(Retry::new(t0 + Duration::from_secs(46), "v=0".into(), None));
         let late = t0 + Duration::from_secs(60);
         assert_eq!(session.take_due(late), Some(Due::Expired));
         assert_eq!(session.take_due(late), None);
@@ -650,7 +688,7 @@ mod tests {
     #[test]
     fn a_postponed_retry_goes_no_later_than_64_t1_after_it_fell_due() {
         let t0 = test_epoch();
-        let retry = Retry::new(t0, "v=0".into());
+        let retry = Retry::new(t0, "v=0".into(), None);
         let bound = t0 + T1 * 64;
         let later = retry.clone().postponed(t0, t0 + T1).unwrap();
         assert_eq!((later.at, later.offer.as_str()), (t0 + T1, "v=0"));
