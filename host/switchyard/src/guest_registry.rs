@@ -113,7 +113,8 @@ impl<T> Registry<T> {
     /// as the newest version of `name` and returns its number. The version it replaces is
     /// unloaded now if it has no call, else when its last call ends.
     pub fn add(&self, name: &str, guest: T, file: String, digest: Digest, look: Seen) -> u32 {
-        push(&mut lock(&self.guests), name, guest, file, digest, look)
+        let (version, _unloaded) = push(&mut lock(&self.guests), name, guest, file, digest, look);
+        version
     }
 
     /// [`Registry::add`], unless [`MAX_VERSIONS`] versions of `name` serve calls: then nothing is
@@ -127,12 +128,15 @@ impl<T> Registry<T> {
         digest: Digest,
         look: Seen,
     ) -> Result<u32, usize> {
-        let mut guests = lock(&self.guests);
-        let serving = guests.get(name).map_or(0, Versions::serving);
-        if serving >= MAX_VERSIONS {
-            return Err(serving);
-        }
-        Ok(push(&mut guests, name, guest, file, digest, look))
+        let (version, _unloaded) = {
+            let mut guests = lock(&self.guests);
+            let serving = guests.get(name).map_or(0, Versions::serving);
+            if serving >= MAX_VERSIONS {
+                return Err(serving);
+            }
+            push(&mut guests, name, guest, file, digest, look)
+        };
+        Ok(version)
     }
 
     /// The current version of `name`, held for as long as the caller keeps
@@ -254,22 +258,34 @@ impl<T> Lease<T> {
 
 impl<T> Drop for Lease<T> {
     fn drop(&mut self) {
-        let mut guests = lock(&self.guests);
-        let Some(versions) = guests.get_mut(&self.name) else {
-            return;
+        let _unloaded = {
+            let mut guests = lock(&self.guests);
+            let Some(versions) = guests.get_mut(&self.name) else {
+                return;
+            };
+            let newest = versions.loaded.last().map(|loaded| loaded.version);
+            if let Some(loaded) = versions
+                .loaded
+                .iter_mut()
+                .find(|loaded| loaded.version == self.version)
+            {
+                loaded.live -= 1;
+            }
+            unload(versions, |loaded| {
+                loaded.live == 0 && Some(loaded.version) != newest
+            })
         };
-        let newest = versions.loaded.last().map(|loaded| loaded.version);
-        if let Some(loaded) = versions
-            .loaded
-            .iter_mut()
-            .find(|loaded| loaded.version == self.version)
-        {
-            loaded.live -= 1;
-        }
-        versions
-            .loaded
-            .retain(|loaded| loaded.live > 0 || Some(loaded.version) == newest);
     }
+}
+
+/// Takes the versions `unloaded` picks out of `versions`, for the caller to drop once it has
+/// let go of the registry's lock: freeing a compiled component (megabytes of code to unmap)
+/// would hold up every call's start and every control request waiting on the lock.
+fn unload<T>(
+    versions: &mut Versions<T>,
+    unloaded: impl FnMut(&mut Loaded<T>) -> bool,
+) -> Vec<Loaded<T>> {
+    versions.loaded.extract_if(.., unloaded).collect()
 }
 
 impl<T> Versions<T> {
@@ -279,9 +295,9 @@ impl<T> Versions<T> {
     }
 }
 
-/// Adds `guest`, read from `file` holding the bytes of `digest`, its watched file
-/// seen as `look` before they were read, to `guests` as the newest version of `name`, unloading the versions that serve no call, and
-/// returns its number.
+/// Adds `guest`, read from `file` holding the bytes of `digest`, its watched file seen as
+/// `look` before they were read, to `guests` as the newest version of `name`; returns its
+/// number and the versions it unloads, those that serve no call ([`unload`]).
 fn push<T>(
     guests: &mut BTreeMap<String, Versions<T>>,
     name: &str,
@@ -289,14 +305,14 @@ fn push<T>(
     file: String,
     digest: Digest,
     look: Seen,
-) -> u32 {
+) -> (u32, Vec<Loaded<T>>) {
     let versions = guests.entry(name.to_owned()).or_insert(Versions {
         next: 1,
         loaded: Vec::new(),
     });
     let version = versions.next;
     versions.next += 1;
-    versions.loaded.retain(|loaded| loaded.live > 0);
+    let unloaded = unload(versions, |loaded| loaded.live == 0);
     versions.loaded.push(Loaded {
         version,
         file,
@@ -307,7 +323,7 @@ fn push<T>(
         live: 0,
         metrics: GuestMetrics::default(),
     });
-    version
+    (version, unloaded)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -379,6 +395,50 @@ mod tests {
         assert!(weak.upgrade().is_some(), "a control request still holds v1");
         drop(control);
         assert!(weak.upgrade().is_none(), "v1 freed");
+    }
+
+    /// The versions of the guests of a registry of [`FreedAside`] guests.
+    type FreedAsideGuests = Mutex<BTreeMap<String, Versions<FreedAside>>>;
+
+    /// A guest that notes, as it is freed, whether its registry's lock was free then.
+    struct FreedAside {
+        guests: std::sync::Weak<FreedAsideGuests>,
+        lock_was_free: Arc<Mutex<Vec<bool>>>,
+    }
+
+    impl Drop for FreedAside {
+        fn drop(&mut self) {
+            if let Some(guests) = self.guests.upgrade() {
+                let free = guests.try_lock().is_ok();
+                self.lock_was_free.lock().unwrap().push(free);
+            }
+        }
+    }
+
+    #[test]
+    fn an_unloaded_version_is_freed_once_the_lock_is_let_go() {
+        let registry = Registry::default();
+        let lock_was_free = Arc::new(Mutex::new(Vec::new()));
+        let guest = || FreedAside {
+            guests: Arc::downgrade(&registry.guests),
+            lock_was_free: lock_was_free.clone(),
+        };
+        registry.add("conf", guest(), "one.wasm".into(), [0; 32], None);
+        let lease = registry.lease("conf").unwrap();
+        registry.add("conf", guest(), "two.wasm".into(), [0; 32], None);
+        drop(lease);
+        assert_eq!(
+            *lock_was_free.lock().unwrap(),
+            [true],
+            "v1, at its last call's end"
+        );
+        let three = registry.add_within_limit("conf", guest(), "3.wasm".into(), [0; 32], None);
+        assert_eq!(three, Ok(3));
+        assert_eq!(
+            *lock_was_free.lock().unwrap(),
+            [true, true],
+            "v2, as v3 came"
+        );
     }
 
     #[test]

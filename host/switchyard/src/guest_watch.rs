@@ -5,7 +5,9 @@
 //! The file is looked at every [`POLL`]; a change (of its modification time,
 //! size or status-change time, or another file put in its place, a symlink
 //! followed) is loaded once the file has stayed the same for one more look, so
-//! a file still being written is not taken half-written, unless
+//! a file being written is not taken half-written unless its writer pauses for
+//! as long (then the part written is refused with a warning, and the whole file
+//! loaded once it is written), unless
 //! - its content is that of the version serving new calls (a file touched,
 //!   rewritten the same, or already loaded by `guestLoad`, is no new version), or
 //! - it has not changed since the version serving new calls was loaded: it looks
