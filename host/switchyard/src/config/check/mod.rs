@@ -465,9 +465,14 @@ fn in_range_above<T: PartialOrd + fmt::Display>(
 /// `sip.outbound_proxy`, `proxy`: a SIP URI a call can be placed through, with the `lr`
 /// parameter; the error says why not.
 fn check_outbound_proxy(proxy: &str) -> Result<(), String> {
-    let Some(routes_loosely) = switchyard_sip::sip_uri_routes_loosely(proxy) else {
+    // A proxy's URI goes into a Route, where headers are not allowed (RFC 3261 §19.1.1,
+    // table 1); and with a `?` or a second `@` the URI's host is read apart by different
+    // readers.
+    let routes_loosely = switchyard_sip::sip_uri_routes_loosely(proxy)
+        .filter(|_| !proxy.contains('?') && proxy.matches('@').count() <= 1);
+    let Some(routes_loosely) = routes_loosely else {
         return Err(format!(
-            "not a SIP URI like sip:proxy.example.com;lr: {proxy:?}"
+            "not a SIP URI like sip:proxy.example.com;lr (without headers): {proxy:?}"
         ));
     };
     // Also refused: an address no request can reach (`sip:0.0.0.0;lr` reaches this host

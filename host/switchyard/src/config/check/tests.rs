@@ -213,11 +213,23 @@ fn limits_and_delays_are_bounded() {
         ),
         (
             "[sip]\noutbound_proxy = \"proxy.example.com\"\n",
-            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr: \"proxy.example.com\"",
+            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr (without headers): \"proxy.example.com\"",
         ),
         (
             "[sip]\noutbound_proxy = \"<sip:proxy.example.com;lr>\"\n",
-            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr: \"<sip:proxy.example.com;lr>\"",
+            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr (without headers): \"<sip:proxy.example.com;lr>\"",
+        ),
+        (
+            "[sip]\noutbound_proxy = \"sip:gw?x@proxy.example.com;lr\"\n",
+            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr (without headers): \"sip:gw?x@proxy.example.com;lr\"",
+        ),
+        (
+            "[sip]\noutbound_proxy = \"sip:proxy.example.com;lr?h=v\"\n",
+            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr (without headers): \"sip:proxy.example.com;lr?h=v\"",
+        ),
+        (
+            "[sip]\noutbound_proxy = \"sip:u@proxy;lr;x=a@evil.example\"\n",
+            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr (without headers): \"sip:u@proxy;lr;x=a@evil.example\"",
         ),
         (
             "[sip]\noutbound_proxy = \"sips:proxy.example.com;lr\"\n",
