@@ -5,6 +5,7 @@
 //! of one media description (its codec map merges every m= line, which is wrong when audio and
 //! video reuse dynamic payload types) and the RFC 3551 static payload types.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::Cursor;
 use std::net::{IpAddr, SocketAddr};
@@ -48,8 +49,9 @@ pub struct Stream {
     /// Where the sender receives RTP: the c= address (media level over session level) and
     /// the m= port.
     pub connection: SocketAddr,
-    /// Its formats, in the sender's order of preference (RFC 3264 §5.1). Dynamic payload
-    /// types without an rtpmap are left out.
+    /// Its formats, in the sender's order of preference (RFC 3264 §5.1), each payload type
+    /// once: one listed again keeps its first place. Dynamic payload types without an rtpmap
+    /// are left out.
     pub formats: Vec<Format>,
     /// `a=ptime`, if given as a positive whole number of ms (media level over session level).
     pub ptime: Option<u32>,
@@ -284,19 +286,10 @@ impl Stream {
             .map_err(|_| OfferError::UnsupportedAddress(connection.address.clone()))?;
         let port = u16::try_from(audio.media_name.port.value)
             .map_err(|_| OfferError::Malformed("audio port out of range".into()))?;
-        let formats = audio
-            .media_name
-            .formats
-            .iter()
-            .map(|f| {
-                f.parse::<u8>()
-                    .ok()
-                    .filter(|pt| *pt < 128)
-                    .ok_or_else(|| OfferError::Malformed(format!("bad RTP payload type {f:?}")))
-            })
-            .collect::<Result<Vec<u8>, _>>()?
+        let attributes = FormatAttributes::of(audio);
+        let formats = payload_types(&audio.media_name.formats)?
             .into_iter()
-            .filter_map(|pt| format(audio, pt))
+            .filter_map(|pt| attributes.format(pt))
             .collect();
         let ptime = milliseconds(session, audio, "ptime");
         let maxptime = milliseconds(session, audio, "maxptime");
@@ -393,41 +386,88 @@ fn attribute<'a>(attributes: &'a [Attribute], key: &str) -> Option<&'a str> {
         .and_then(|a| a.value.as_deref())
 }
 
-/// The value of the `key` attribute (rtpmap, fmtp) for payload type `pt`, after the type.
-fn per_format<'a>(media: &'a MediaDescription, key: &str, pt: u8) -> Option<&'a str> {
-    media.attributes.iter().find_map(|a| {
-        let value = a.value.as_deref().filter(|_| a.key == key)?;
-        let (first, rest) = value.trim().split_once(char::is_whitespace)?;
-        (first.parse::<u8>().ok()? == pt).then(|| rest.trim())
-    })
+/// The RTP payload types of an m= line's format list, each once, at its first place: a type
+/// listed again adds nothing to the order of preference (RFC 3264 §5.1). `Err` if one is not a
+/// payload type (0-127, RFC 3551 §3).
+fn payload_types(formats: &[String]) -> Result<Vec<u8>, OfferError> {
+    let mut seen = HashSet::new();
+    let mut distinct = Vec::new();
+    for f in formats {
+        let pt = f
+            .parse::<u8>()
+            .ok()
+            .filter(|pt| *pt < 128)
+            .ok_or_else(|| OfferError::Malformed(format!("bad RTP payload type {f:?}")))?;
+        if seen.insert(pt) {
+            distinct.push(pt);
+        }
+    }
+    Ok(distinct)
 }
 
-/// Payload type `pt` of `media`: its rtpmap (RFC 4566 §6), else the RFC 3551 static
-/// assignment; `None` for an unknown dynamic type or an unreadable rtpmap.
-fn format(media: &MediaDescription, pt: u8) -> Option<Format> {
-    let (encoding, clock_rate, channels) = match per_format(media, "rtpmap", pt) {
-        Some(rtpmap) => {
-            let mut parts = rtpmap.split('/');
-            let encoding = parts.next()?.trim().to_owned();
-            let clock_rate = parts.next()?.trim().parse().ok()?;
-            let channels = match parts.next() {
-                Some(c) => c.trim().parse().ok()?,
-                None => 1,
+/// The per-format attributes (rtpmap, fmtp) of one media description by payload type, read in
+/// one pass: what each says after the type, from the first of its kind naming that type.
+#[derive(Default)]
+struct FormatAttributes<'a> {
+    rtpmap: HashMap<u8, &'a str>,
+    fmtp: HashMap<u8, &'a str>,
+}
+
+impl<'a> FormatAttributes<'a> {
+    /// The per-format attributes of `media`; those without a payload type and a value after it
+    /// are passed over.
+    fn of(media: &'a MediaDescription) -> Self {
+        let mut index = Self::default();
+        for attribute in &media.attributes {
+            let by_type = match attribute.key.as_str() {
+                "rtpmap" => &mut index.rtpmap,
+                "fmtp" => &mut index.fmtp,
+                _ => continue,
             };
-            (encoding, clock_rate, channels)
+            if let Some((pt, value)) = attribute.value.as_deref().and_then(split_payload_type) {
+                by_type.entry(pt).or_insert(value);
+            }
         }
-        None => {
-            let (name, rate, channels) = static_payload_type(pt)?;
-            (name.to_owned(), rate, channels)
-        }
+        index
+    }
+
+    /// Payload type `pt`: its rtpmap (RFC 4566 §6), else the RFC 3551 static assignment;
+    /// `None` for an unknown dynamic type or an unreadable rtpmap.
+    fn format(&self, pt: u8) -> Option<Format> {
+        let (encoding, clock_rate, channels) = match self.rtpmap.get(&pt) {
+            Some(rtpmap) => read_rtpmap(rtpmap)?,
+            None => {
+                let (name, rate, channels) = static_payload_type(pt)?;
+                (name.to_owned(), rate, channels)
+            }
+        };
+        Some(Format {
+            payload_type: pt,
+            encoding,
+            clock_rate,
+            channels,
+            fmtp: self.fmtp.get(&pt).map(|fmtp| (*fmtp).to_owned()),
+        })
+    }
+}
+
+/// A per-format attribute value, `<payload type> <rest>`, split into the type and the rest.
+fn split_payload_type(value: &str) -> Option<(u8, &str)> {
+    let (first, rest) = value.trim().split_once(char::is_whitespace)?;
+    Some((first.parse().ok()?, rest.trim()))
+}
+
+/// The encoding, clock rate and channels (1 unless given) of an rtpmap value after its payload
+/// type: `<encoding>/<rate>[/<channels>]`.
+fn read_rtpmap(rtpmap: &str) -> Option<(String, u32, u16)> {
+    let mut parts = rtpmap.split('/');
+    let encoding = parts.next()?.trim().to_owned();
+    let clock_rate = parts.next()?.trim().parse().ok()?;
+    let channels = match parts.next() {
+        Some(c) => c.trim().parse().ok()?,
+        None => 1,
     };
-    Some(Format {
-        payload_type: pt,
-        encoding,
-        clock_rate,
-        channels,
-        fmtp: per_format(media, "fmtp", pt).map(str::to_owned),
-    })
+    Some((encoding, clock_rate, channels))
 }
 
 /// RFC 3551 §6, Table 4: the static audio payload types.
@@ -1527,6 +1567,68 @@ mod tests {
         assert_eq!(
             negotiate(&offer, &[("opus", 48_000), ("G722", 8000)]),
             Err(NegotiationError::NoCommonCodec)
+        );
+    }
+
+    #[test]
+    fn a_payload_type_listed_again_keeps_its_first_place_and_negotiates_as_once() {
+        let once = SIPP_UAC.replace(
+            "RTP/AVP 0\r\na=rtpmap:0 PCMU/8000",
+            "RTP/AVP 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16",
+        );
+        let repeated = once.replace("RTP/AVP 8 0 101", "RTP/AVP 8 0 8 101 0 101 8");
+        let once = Offer::parse(once.as_bytes()).unwrap();
+        let repeated = Offer::parse(repeated.as_bytes()).unwrap();
+        let types: Vec<_> = only(&repeated)
+            .formats
+            .iter()
+            .map(|f| f.payload_type)
+            .collect();
+        assert_eq!(types, [8, 0, 101]);
+        assert_eq!(only(&repeated), only(&once));
+        let local = addr("203.0.113.5:40000");
+        for supported in [G711, &[("PCMU", 8000)]] {
+            let expected = negotiate(&once, supported).unwrap();
+            let negotiated = negotiate(&repeated, supported).unwrap();
+            assert_eq!(negotiated.audio, expected.audio);
+            assert_eq!(negotiated.telephone_event, expected.telephone_event);
+            assert_eq!(answer(&negotiated, local, 1), answer(&expected, local, 1));
+        }
+    }
+
+    #[test]
+    fn each_format_reads_the_first_rtpmap_and_fmtp_naming_it() {
+        // Attributes of several formats interleaved, some repeated or unreadable: a format
+        // takes the first rtpmap and fmtp naming its type, even an unreadable rtpmap (100).
+        let sdp = SIPP_UAC.replace(
+            "RTP/AVP 0\r\na=rtpmap:0 PCMU/8000",
+            "RTP/AVP 96 97 98 0 100 101\r\n\
+             a=fmtp:97 mode=20\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:98\r\n\
+             a=rtpmap:97 iLBC/8000\r\na=fmtp:97 mode=30\r\na=fmtp:96 useinbandfec=1\r\n\
+             a=rtpmap:98 speex/16000\r\na=rtpmap:100 speex\r\na=rtpmap:100 speex/8000\r\n\
+             a=fmtp:x y\r\na=rtpmap:99 G726-32/8000\r\na=fmtp:0 x=1\r\n\
+             a=rtpmap:101 telephone-event/8000\r\na=rtpmap:96 opus/16000\r\na=fmtp:101 0-15",
+        );
+        let offer = Offer::parse(sdp.as_bytes()).unwrap();
+        let read: Vec<_> = only(&offer)
+            .formats
+            .iter()
+            .map(|f| {
+                let fmtp = f.fmtp.as_deref().unwrap_or("-");
+                let (pt, name, rate, channels) =
+                    (f.payload_type, &f.encoding, f.clock_rate, f.channels);
+                format!("{pt}:{name}/{rate}/{channels} {fmtp}")
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                "96:opus/48000/2 useinbandfec=1",
+                "97:iLBC/8000/1 mode=20",
+                "98:speex/16000/1 -",
+                "0:PCMU/8000/1 x=1",
+                "101:telephone-event/8000/1 0-15"
+            ]
         );
     }
 }
