@@ -23,18 +23,26 @@ pub(crate) enum BodyError {
     UnsupportedEncoding,
     /// A multipart body without a boundary, or whose parts cannot be found.
     MalformedMultipart,
-    /// A multipart body with no SDP part.
+    /// A multipart body with no SDP part, and none the receiver must understand: what it
+    /// carries may be ignored (RFC 5621 §9.1), as a SIP-T or SIP-I gateway's ISUP alone
+    /// (RFC 3204).
     NoSdpPart,
-    /// A multipart body with an SDP part beside a part the receiver must understand
-    /// (`handling=required`, RFC 5621 §9.1) that is not SDP.
-    UnsupportedPart,
+    /// A multipart body with a part the receiver must understand (`handling=required`,
+    /// RFC 5621 §9.1) that is not SDP.
+    UnsupportedPart {
+        /// Whether the body has an SDP part too.
+        beside_sdp: bool,
+    },
 }
 
 impl BodyError {
     /// Whether the body surely holds no SDP: of a type that carries none, or multipart
-    /// without an SDP part (as a SIP-T or SIP-I gateway's ISUP alone, RFC 3204).
+    /// without an SDP part.
     pub(crate) fn holds_no_sdp(self) -> bool {
-        matches!(self, Self::NotSdp | Self::NoSdpPart)
+        matches!(
+            self,
+            Self::NotSdp | Self::NoSdpPart | Self::UnsupportedPart { beside_sdp: false }
+        )
     }
 }
 
@@ -65,6 +73,16 @@ pub(crate) fn carries_no_sdp(headers: &rsip::Headers, body: &[u8]) -> bool {
     body.iter().all(u8::is_ascii_whitespace)
         || (identity_encoded(headers)
             && sdp(content_type(headers), body).is_err_and(BodyError::holds_no_sdp))
+}
+
+/// Whether a request with `headers` and `body` offers no session description, as one without
+/// a body does (a late offer, §13.2.1): it has no body (only whitespace), or a multipart one
+/// with no SDP part and no part it requires the receiver to understand
+/// ([`BodyError::NoSdpPart`]).
+pub(crate) fn offers_none(headers: &rsip::Headers, body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
+        || (identity_encoded(headers)
+            && sdp(content_type(headers), body) == Err(BodyError::NoSdpPart))
 }
 
 /// Whether every content coding the Content-Encoding headers of `headers` list is the
@@ -123,8 +141,10 @@ fn sdp<'a>(content_type: Option<&str>, body: &'a [u8]) -> Result<&'a [u8], BodyE
         }
     }
     match found {
+        _ if unsupported => Err(BodyError::UnsupportedPart {
+            beside_sdp: found.is_some(),
+        }),
         None => Err(BodyError::NoSdpPart),
-        Some(_) if unsupported => Err(BodyError::UnsupportedPart),
         Some(sdp) => Ok(sdp),
     }
 }
@@ -140,17 +160,19 @@ fn parts<'a>(body: &'a [u8], boundary: &[u8]) -> Result<Vec<&'a [u8]>, BodyError
     while let Some(found) = find(&body[at..], &delimiter) {
         let start = at + found;
         at = start + delimiter.len();
-        let rest = &body[at..];
-        let line = &rest[..find(rest, b"\n").unwrap_or(rest.len())];
+        // Only a delimiter that starts a line has its line read: reading it for every match
+        // would read the rest of a long line once per delimiter within it.
         let at_line_start = start == 0 || body[start - 1] == b'\n';
         if !at_line_start {
             continue;
         }
+        let rest = &body[at..];
         if rest.starts_with(b"--") {
             starts.push(start);
             closed = true;
             break;
         }
+        let line = &rest[..find(rest, b"\n").unwrap_or(rest.len())];
         if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
             starts.push(start);
         }
@@ -274,11 +296,16 @@ mod tests {
         let required = sip_i("signal;handling=required");
         assert_eq!(
             sdp(Some(content_type), required.as_bytes()),
-            Err(BodyError::UnsupportedPart)
+            Err(BodyError::UnsupportedPart { beside_sdp: true })
         );
         let without_sdp = required.replace("application/sdp", "text/plain");
         assert_eq!(
             sdp(Some(content_type), without_sdp.as_bytes()),
+            Err(BodyError::UnsupportedPart { beside_sdp: false })
+        );
+        let optional_without_sdp = sip_i("signal").replace("application/sdp", "text/plain");
+        assert_eq!(
+            sdp(Some(content_type), optional_without_sdp.as_bytes()),
             Err(BodyError::NoSdpPart)
         );
         let unclosed = sip_i("signal").replace("--unique-boundary-1--", "");
@@ -301,5 +328,46 @@ mod tests {
         );
         assert_eq!(sdp(Some("application/SDP"), b"v=0"), Ok(&b"v=0"[..]));
         assert_eq!(sdp(None, b"v=0"), Ok(&b"v=0"[..]));
+    }
+
+    #[test]
+    fn delimiters_within_a_line_are_content_however_many() {
+        let content_type = "multipart/mixed;boundary=unique-boundary-1";
+        let line = format!("a=x:{}\r\n", "--unique-boundary-1".repeat(64 * 1024 / 19));
+        let body = sip_i("signal").replace("m=audio", &format!("{line}m=audio"));
+        let expected = SDP.replace("m=audio", &format!("{line}m=audio"));
+        assert_eq!(
+            sdp(Some(content_type), body.as_bytes()),
+            Ok(expected.as_bytes())
+        );
+    }
+
+    fn headers_of_type(content_type: &str) -> rsip::Headers {
+        vec![rsip::Header::ContentType(rsip::headers::ContentType::new(
+            content_type,
+        ))]
+        .into()
+    }
+
+    #[test]
+    fn a_multipart_body_of_optional_parts_without_sdp_offers_none() {
+        let headers = headers_of_type("multipart/mixed;boundary=unique-boundary-1");
+        let isup_alone =
+            |disposition: &str| sip_i(disposition).replace("application/sdp", "text/plain");
+        for disposition in ["signal", "signal;handling=optional"] {
+            let body = isup_alone(disposition);
+            assert!(offers_none(&headers, body.as_bytes()), "{disposition}");
+            assert!(carries_no_sdp(&headers, body.as_bytes()), "{disposition}");
+        }
+        // A part we must understand, and do not: refused, not taken for no offer.
+        let required = isup_alone("signal;handling=required");
+        assert!(!offers_none(&headers, required.as_bytes()));
+        assert!(carries_no_sdp(&headers, required.as_bytes()));
+        let with_sdp = sip_i("signal");
+        assert!(!offers_none(&headers, with_sdp.as_bytes()));
+        assert!(!carries_no_sdp(&headers, with_sdp.as_bytes()));
+        assert!(offers_none(&headers_of_type("application/sdp"), b"\r\n"));
+        // ISUP not in a multipart body has no disposition to make it optional.
+        assert!(!offers_none(&headers_of_type("application/isup"), b"\x01"));
     }
 }

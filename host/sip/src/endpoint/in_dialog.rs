@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use super::inbound::{parse_offer, trying};
+use super::inbound::{parse_offer, trying, without_offer};
 use super::session::can_offer;
 use super::{Endpoint, Owner, TxEntry};
 use crate::body;
@@ -398,10 +398,11 @@ fn heard_from(tcp_peers: &mut HostCounts<SocketAddr>, dialog: &mut Dialog, sourc
     }
 }
 
-/// The SDP offer in a mid-dialog request: `None` without body, `Err` with the refusal of an
-/// unusable one (the previous session stays, §14.2).
+/// The SDP offer in a request: `None` when it offers none ([`without_offer`]: a late offer in
+/// a new INVITE), `Err` with the refusal of an unusable one (in a dialog the previous session
+/// stays, §14.2).
 pub(super) fn read_body_offer(request: &Request) -> Result<Option<Offer>, Refusal> {
-    if request.raw.body.iter().all(u8::is_ascii_whitespace) {
+    if without_offer(request) {
         return Ok(None);
     }
     parse_offer(request).map(Some)

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use rsip::headers::UntypedHeader;
 
+use super::in_dialog::read_body_offer;
 use super::{
     ClientKey, Ended, Endpoint, MergeKey, Owner, TxEntry, TxId, file_call, is_new_invite, progress,
 };
@@ -212,7 +213,7 @@ impl Endpoint {
                 return self.send_new_invite_final(now, key, &request, (400, response), Some(&tag));
             }
         };
-        let offer = match read_offer(&request) {
+        let offer = match read_body_offer(&request) {
             Ok(offer) => offer,
             Err(refusal) => {
                 self.stats.invites_refused_unusable_offer += 1;
@@ -549,18 +550,11 @@ fn invite_expires(request: &Request) -> Option<u32> {
     fields::expires(value)
 }
 
-/// The SDP offer of a new INVITE (`None` for one without a body: a late offer), or the
-/// response that refuses it.
-fn read_offer(request: &Request) -> Result<Option<Offer>, Refusal> {
-    if without_body(request) {
-        return Ok(None);
-    }
-    parse_offer(request).map(Some)
-}
-
-/// Whether `request` has no body (only whitespace).
-pub(super) fn without_body(request: &Request) -> bool {
-    request.raw.body.iter().all(u8::is_ascii_whitespace)
+/// Whether `request` offers no session description ([`body::offers_none`]): it has no body
+/// (only whitespace), or a multipart one of parts it lets us ignore without an SDP part (as
+/// a SIP-I or SIP-T gateway's ISUP alone, RFC 3204). An INVITE so is a late offer (§13.2.1).
+pub(super) fn without_offer(request: &Request) -> bool {
+    body::offers_none(&request.raw.headers, &request.raw.body)
 }
 
 /// The SDP body of `request` as an offer, or the response that refuses it: 415 for another
@@ -575,7 +569,7 @@ pub(super) fn parse_offer(request: &Request) -> Result<Offer, Refusal> {
             // §8.2.3: a content coding we do not understand gets 415 with Accept-Encoding.
             BodyError::UnsupportedEncoding => Refusal::UnsupportedEncoding,
             // RFC 5621 §9.1: a part the request requires us to understand, and we do not.
-            BodyError::NotSdp | BodyError::NoSdpPart | BodyError::UnsupportedPart => {
+            BodyError::NotSdp | BodyError::NoSdpPart | BodyError::UnsupportedPart { .. } => {
                 Refusal::UnsupportedMediaType
             }
         })?;

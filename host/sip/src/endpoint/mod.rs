@@ -648,7 +648,7 @@ impl Endpoint {
             .sdp(&sdp_answer)
             .build();
         let tx = state.invite_tx;
-        if inbound::without_body(&state.invite) {
+        if inbound::without_offer(&state.invite) {
             // A late offer (§13.2.1): ours is in the 2xx, and the ACK brings the answer.
             state.session.offer_in_2xx = Some(sdp_answer.clone());
         }

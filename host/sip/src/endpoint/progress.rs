@@ -39,7 +39,7 @@ impl Endpoint {
             return Err(CallError::InvalidStatus(code));
         }
         let state = offered(&mut self.calls, call)?;
-        if sdp.is_some() && inbound::without_body(&state.invite) {
+        if sdp.is_some() && inbound::without_offer(&state.invite) {
             // An offer of ours in a provisional response would need it sent reliably (RFC
             // 3262), and an answer needs the caller's offer.
             return Err(CallError::InvalidState {
@@ -47,7 +47,7 @@ impl Endpoint {
                 state: "without the caller's offer (early media needs one)",
             });
         }
-        if state.reliable.is_some() && inbound::without_body(&state.invite) {
+        if state.reliable.is_some() && inbound::without_offer(&state.invite) {
             // RFC 3261 §13.2.1: without the caller's offer, the first reliable response must
             // carry ours, and the 2xx does.
             return Ok(());
