@@ -9,7 +9,7 @@
 //! A [`SourceGuard`] keeps each failure as a key of its own in the guest's
 //! key-value store, `<prefix><length>:<source>/<unix seconds>.<random>`, so
 //! that failures recorded at once by calls in parallel never overwrite each
-//! other (the store has no compare-and-set): a source's failures are counted
+//! other, without a `kv.swap` round for each: a source's failures are counted
 //! by listing its keys. Each count deletes the source's failures that left the
 //! window and all but its newest `max_failures`, so a source holds at most
 //! `max_failures` keys, plus those being recorded at that moment. Sources are
