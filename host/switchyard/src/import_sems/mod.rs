@@ -228,6 +228,8 @@ enum Target {
     GuestFlag,
     /// The guest's table, same key, as a whole number.
     GuestNumber,
+    /// The guest's `predefined_rooms`, each entry as SEMS reads it.
+    PredefinedRooms,
     /// `no` (only) keeps what expires as long as Switchyard allows, in
     /// `[rooms]` `host_key`.
     ExpireSwitch { host_key: &'static str },
@@ -292,11 +294,9 @@ fn empty_differs_from_unset(key: &str) -> bool {
 fn target(key: &str) -> Target {
     use Target::*;
     match key {
-        "direct_room_re"
-        | "master_password"
-        | "predefined_rooms"
-        | "participant_id_param"
-        | "participant_id_header" => GuestText,
+        "direct_room_re" | "master_password" | "participant_id_param" | "participant_id_header" => {
+            GuestText
+        }
         "ignore_pin"
         | "private_rooms"
         | "loop_first_participant_prompt"
@@ -320,6 +320,7 @@ fn target(key: &str) -> Target {
             sems_default: 7200,
             what: "empty rooms",
         },
+        "predefined_rooms" => PredefinedRooms,
         "stats_dir" => StatsDir,
         "feedback_file" => FeedbackFile,
         prompts::DIGITS_DIR => Prompt,
@@ -398,6 +399,26 @@ fn unread_character(value: &str, signed: bool) -> Option<String> {
         '-' if at == 0 => "SEMS reads no '-'".to_owned(),
         c => format!("SEMS reads no {c:?} (at {at})"),
     })
+}
+
+/// `entry`, one `;`-separated entry of `predefined_rooms`, as SEMS reads
+/// it: split at each `:` by `explode`, which drops empty fields, so that
+/// `a::1`, `a:1:` and `:a:1` open room `a` with pin `1` there, written
+/// `room:pin`, the one form the guest takes, when two fields are left. Any
+/// other entry is left as written: SEMS refuses it (it does not load the
+/// module), and so does the guest.
+fn sems_room_entry(entry: &str) -> String {
+    let fields: Vec<&str> = entry.split(':').filter(|field| !field.is_empty()).collect();
+    match fields[..] {
+        [room, pin] => format!("{room}:{pin}"),
+        _ => entry.to_owned(),
+    }
+}
+
+/// Whether the path `value` names a directory, whatever is on disk: its
+/// last component is empty (it ends in `/`), `.` or `..`.
+fn names_a_directory(value: &str) -> bool {
+    matches!(value.rsplit('/').next(), Some("" | "." | ".."))
 }
 
 /// The directory `stats_dir` maps to, if any: its value when absolute.
@@ -479,6 +500,7 @@ impl Converter<'_> {
                     &setting.key,
                     Value::String(setting.value.clone()),
                 ),
+                Target::PredefinedRooms => self.predefined_rooms(setting),
                 Target::GuestFlag => {
                     let on = self.sems_yes(setting);
                     self.set(
@@ -525,12 +547,7 @@ impl Converter<'_> {
                         self.remark(setting, format!("ignored, as {switch} = no (as in SEMS)"));
                     } else {
                         let seconds = self.delay(setting, switch, sems_default, what)?;
-                        if seconds > MAX_DELAY_S as i64 {
-                            return Err(self.error(
-                                setting,
-                                format!("must be at most {MAX_DELAY_S} (a year), not {seconds}"),
-                            ));
-                        }
+                        let seconds = self.at_most_a_year(setting, host_key, seconds);
                         self.set(Some(setting), &["rooms"], host_key, Value::Integer(seconds));
                     }
                 }
@@ -682,8 +699,19 @@ impl Converter<'_> {
     /// it is the file's own (see [`feedback::why_not_own`]); else the records
     /// go to [`feedback::own_dir`], with a remark saying why and that the file
     /// is to be moved there. Neither may be `stats_dir` (absolute, if set),
-    /// which the loader refuses: the guest could empty the stats file.
+    /// which the loader refuses: the guest could empty the stats file. A
+    /// value naming a directory ([`names_a_directory`]) is not mapped.
     fn feedback_file(&mut self, setting: &Setting, stats_dir: Option<&Path>) {
+        if names_a_directory(&setting.value) {
+            self.not_mapped(
+                setting,
+                "it names a directory, which SEMS cannot open as its feedback file, so it \
+                 wrote no feedback: to record feedback, give [guests.webconference] \
+                 records_dir a directory of the file's own and config.feedback_file its name"
+                    .to_owned(),
+            );
+            return;
+        }
         let path = Path::new(&setting.value);
         let (Some(dir), Some(name)) = (
             path.parent()
@@ -752,6 +780,37 @@ impl Converter<'_> {
             GUEST_CONFIG,
             "feedback_file",
             Value::String(name.to_owned()),
+        );
+    }
+
+    /// `predefined_rooms`, each entry as SEMS reads it ([`sems_room_entry`]),
+    /// with a remark naming the entries that reads otherwise than written.
+    fn predefined_rooms(&mut self, setting: &Setting) {
+        let entries: Vec<(&str, String)> = setting
+            .value
+            .split(';')
+            .map(|entry| (entry, sems_room_entry(entry)))
+            .collect();
+        let changed: Vec<String> = entries
+            .iter()
+            .filter(|(entry, read)| entry != read)
+            .map(|(entry, read)| format!("{entry:?} as {read:?}"))
+            .collect();
+        if !changed.is_empty() {
+            self.remark(
+                setting,
+                format!(
+                    "SEMS drops an entry's empty fields, so it reads {}: written so",
+                    changed.join(", ")
+                ),
+            );
+        }
+        let read: Vec<&str> = entries.iter().map(|(_, read)| read.as_str()).collect();
+        self.set(
+            Some(setting),
+            GUEST_CONFIG,
+            &setting.key,
+            Value::String(read.join(";")),
         );
     }
 
@@ -887,10 +946,61 @@ impl Converter<'_> {
             ));
         }
         if !setting.value.is_empty() {
-            return self.number(setting);
+            let seconds = self.number(setting)?;
+            return self.as_sems_int(setting, seconds, sems_default);
         }
         self.remark(setting, "empty, which SEMS reads as 0".to_owned());
         Ok(0)
+    }
+
+    /// `seconds`, the expiry delay `setting` holds in digits alone, if
+    /// SEMS's `getParameterInt` reads that number; else an error: it refuses
+    /// more than 10 digits, falling back to its default, `sems_default`, and
+    /// a number above its int's largest overflows.
+    fn as_sems_int(
+        &self,
+        setting: &Setting,
+        seconds: i64,
+        sems_default: u32,
+    ) -> Result<i64, ImportError> {
+        if setting.value.len() > 10 {
+            return Err(self.error(
+                setting,
+                format!(
+                    "{:?}: SEMS reads no more than 10 digits, and uses its default, \
+                     {sems_default}, for more",
+                    setting.value
+                ),
+            ));
+        }
+        if seconds > i64::from(i32::MAX) {
+            return Err(self.error(
+                setting,
+                format!(
+                    "{seconds} is more than {}, the most SEMS's int holds: a larger value \
+                     overflows there",
+                    i32::MAX
+                ),
+            ));
+        }
+        Ok(seconds)
+    }
+
+    /// `seconds`, an expiry delay `setting` sets for `rooms.host_key`, at
+    /// most [`MAX_DELAY_S`], the longest Switchyard takes (a year), with a
+    /// remark when SEMS's is longer.
+    fn at_most_a_year(&mut self, setting: &Setting, host_key: &str, seconds: i64) -> i64 {
+        let longest = MAX_DELAY_S as i64;
+        if seconds > longest {
+            self.remark(
+                setting,
+                format!(
+                    "{seconds} is longer than Switchyard takes: rooms.{host_key} is set to its \
+                     longest, {longest} (a year)"
+                ),
+            );
+        }
+        seconds.min(longest)
     }
 
     /// A whole number, 0 or more, in ASCII digits alone, where `str::parse`
@@ -915,26 +1025,6 @@ impl Converter<'_> {
                     setting,
                     format!(
                         "expected a whole number, 0 or more, in digits alone, not {:?}{why}",
-                        setting.value
-                    ),
-                )
-            })
-    }
-
-    /// A whole number, 0 or more, an optional leading `+` included: as the
-    /// session_timer plug-in reads `session_expires` and `minimum_timer`,
-    /// with `sscanf("%u")`.
-    pub(super) fn scanned_number(&self, setting: &Setting) -> Result<i64, ImportError> {
-        setting
-            .value
-            .parse()
-            .ok()
-            .filter(|number| *number >= 0)
-            .ok_or_else(|| {
-                self.error(
-                    setting,
-                    format!(
-                        "expected a whole number, 0 or more, not {:?}",
                         setting.value
                     ),
                 )
@@ -1193,18 +1283,15 @@ mod tests {
         );
         assert!(conversion.notes.is_empty(), "{:?}", lines(&conversion));
 
-        for path in ["feedback.txt", "/var/log/.."] {
-            let conversion = quiet(&format!("direct_room_re=\nfeedback_file={path}\n"));
-            assert_eq!(guest(&conversion, "feedback_file"), None, "for {path}");
-            assert_eq!(
-                lines(&conversion),
-                [
-                    "webconference.conf:2: feedback_file: not mapped: Switchyard needs the file's directory, \
-                     for [guests.webconference] records_dir: give a path with a directory and a file name"
-                ],
-                "for {path}"
-            );
-        }
+        let bare = quiet("direct_room_re=\nfeedback_file=feedback.txt\n");
+        assert_eq!(guest(&bare, "feedback_file"), None);
+        assert_eq!(
+            lines(&bare),
+            [
+                "webconference.conf:2: feedback_file: not mapped: Switchyard needs the file's directory, \
+                 for [guests.webconference] records_dir: give a path with a directory and a file name"
+            ]
+        );
         let relative = quiet("direct_room_re=\nfeedback_file=logs/feedback.txt\n");
         assert_eq!(guest(&relative, "feedback_file"), None);
         assert_eq!(
@@ -1325,9 +1412,10 @@ mod tests {
             [
                 "webconference.conf:1: direct_room_re: note: \"\" is used, as SEMS up to sipwise \
               mr26.0 reads it; this line ends in a carriage return (CR LF line ends), as any \
-              other of this file may: sipwise SEMS mr26.1 and later keep it in the value, \
-              \"\\r\" (a yes/no or number setting is not read as one there); convert the file \
-              to LF line ends for them"
+              other of this file may: sipwise SEMS mr26.1 and later read its value as \
+              \"\\r\", keeping the carriage return in an unquoted value (a yes/no or number \
+              setting is not read as one there) and dropping it in place of a quoted value's \
+              closing quote, which stays; convert the file to LF line ends for them"
             ]
         );
     }
@@ -1987,13 +2075,117 @@ mod tests {
                 "webconference.conf:1: lonely_user_timer: expected a whole number, 0 or more, in \
                  digits alone, not \"2m\": SEMS reads no 'm' (at 1)",
             ),
-            (
-                "rooms_expire_delay=31536001\n",
-                "webconference.conf:1: rooms_expire_delay: must be at most 31536000 (a year), not 31536001",
-            ),
         ];
         for (text, expected) in cases {
             assert_eq!(error(text), expected, "for {text:?}");
+        }
+    }
+
+    #[test]
+    fn an_expiry_delay_longer_than_a_year_is_set_to_a_year_with_a_note() {
+        for (value, line) in [
+            ("40000000", "40000000"),
+            ("2147483647", "2147483647"),
+            ("31536001", "31536001"),
+        ] {
+            let conversion = quiet(&format!(
+                "direct_room_re=\nrooms_expire_delay={value}\nparticipants_expire_delay={value}\n"
+            ));
+            assert_eq!(
+                at(&conversion.table, "rooms.expire_delay_s"),
+                Some(&Value::from(31_536_000)),
+                "{value}"
+            );
+            assert_eq!(
+                at(&conversion.table, "rooms.participants_expire_delay_s"),
+                Some(&Value::from(31_536_000)),
+                "{value}"
+            );
+            assert_eq!(
+                lines(&conversion),
+                [
+                    format!(
+                        "webconference.conf:2: rooms_expire_delay: note: {line} is longer than \
+                         Switchyard takes: rooms.expire_delay_s is set to its longest, 31536000 \
+                         (a year)"
+                    ),
+                    format!(
+                        "webconference.conf:3: participants_expire_delay: note: {line} is longer \
+                         than Switchyard takes: rooms.participants_expire_delay_s is set to its \
+                         longest, 31536000 (a year)"
+                    ),
+                ]
+            );
+        }
+        let year = quiet("direct_room_re=\nrooms_expire_delay=31536000\n");
+        assert!(year.notes.is_empty(), "{:?}", lines(&year));
+        // What SEMS's getParameterInt does not read as the number written.
+        assert_eq!(
+            error("direct_room_re=\nrooms_expire_delay=2147483648\n"),
+            "webconference.conf:2: rooms_expire_delay: 2147483648 is more than 2147483647, the \
+             most SEMS's int holds: a larger value overflows there"
+        );
+        assert_eq!(
+            error("direct_room_re=\nparticipants_expire_delay=00000000030\n"),
+            "webconference.conf:2: participants_expire_delay: \"00000000030\": SEMS reads no \
+             more than 10 digits, and uses its default, 10, for more"
+        );
+    }
+
+    #[test]
+    fn predefined_rooms_entries_are_written_as_sems_reads_them_without_empty_fields() {
+        let conversion = quiet("direct_room_re=\npredefined_rooms=a::1;b:2:;:c:3;d:4;;::e::5::\n");
+        assert_eq!(
+            guest(&conversion, "predefined_rooms"),
+            Some(&Value::from("a:1;b:2;c:3;d:4;;e:5"))
+        );
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf:2: predefined_rooms: note: SEMS drops an entry's empty \
+                 fields, so it reads \"a::1\" as \"a:1\", \"b:2:\" as \"b:2\", \":c:3\" as \
+                 \"c:3\", \"::e::5::\" as \"e:5\": written so"
+            ]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            conversion.check(&dir.path().join("switchyard.toml")),
+            Ok(())
+        );
+        // An entry SEMS refuses (it then does not load the module) is left for the check.
+        let refused = quiet("direct_room_re=\npredefined_rooms=a:1:2;b::\n");
+        assert_eq!(
+            guest(&refused, "predefined_rooms"),
+            Some(&Value::from("a:1:2;b::"))
+        );
+        assert!(refused.notes.is_empty(), "{:?}", lines(&refused));
+    }
+
+    #[test]
+    fn a_feedback_file_naming_a_directory_is_not_mapped_as_sems_wrote_no_feedback() {
+        for path in [
+            "/tmp/rf/x/fb/",
+            "/var/log/sems/.",
+            "/var/log/..",
+            "/srv/fb//",
+        ] {
+            let conversion = quiet(&format!("direct_room_re=\nfeedback_file={path}\n"));
+            assert_eq!(guest(&conversion, "feedback_file"), None, "for {path}");
+            assert_eq!(
+                at(&conversion.table, "guests.webconference.records_dir"),
+                None,
+                "for {path}"
+            );
+            assert_eq!(
+                lines(&conversion),
+                [
+                    "webconference.conf:2: feedback_file: not mapped: it names a directory, \
+                     which SEMS cannot open as its feedback file, so it wrote no feedback: to \
+                     record feedback, give [guests.webconference] records_dir a directory of the \
+                     file's own and config.feedback_file its name"
+                ],
+                "for {path}"
+            );
         }
     }
 
@@ -2037,6 +2229,62 @@ mod tests {
              digits alone, which SEMS refuses: with enable_session_timer = yes it then answers \
              no call"
         );
+    }
+
+    #[test]
+    fn session_intervals_are_read_as_sscanf_reads_an_unsigned_int() {
+        let timers = |expires: &str, minimum: &str| {
+            convert(&format!(
+                "direct_room_re=\nenable_session_timer=yes\nsession_expires={expires}\n\
+                 minimum_timer={minimum}\n"
+            ))
+        };
+        let read = timers("\" \t1800s\"", "120 # two minutes");
+        assert_eq!(
+            at(&read.table, "sip.session_expires_s"),
+            Some(&Value::from(1800))
+        );
+        assert_eq!(
+            at(&read.table, "sip.session_min_se_s"),
+            Some(&Value::from(120))
+        );
+        assert_eq!(
+            lines(&read)[1],
+            "webconference.conf:3: session_expires: note: SEMS reads \" \\t1800s\" as 1800, \
+             with sscanf(\"%u\"): it ignores what follows the number"
+        );
+        // A negative number wraps modulo 2^32, and then is out of range.
+        let wrapped = timers("-5x", "+90");
+        assert_eq!(
+            at(&wrapped.table, "sip.session_expires_s"),
+            Some(&Value::from(86_400))
+        );
+        let notes = lines(&wrapped);
+        assert_eq!(
+            notes[1..3],
+            [
+                "webconference.conf:3: session_expires: note: SEMS reads \"-5x\" as 4294967291, \
+                 with sscanf(\"%u\"): it stores a number below 0 or above 4294967295 as its low \
+                 32 bits, and it ignores what follows the number",
+                "webconference.conf:3: session_expires: note: 4294967291 is out of range (it \
+                 must be 90 to 86400): sip.session_expires_s is set to 86400",
+            ]
+        );
+        // No digit at all: SEMS refuses it, and with timers on answers no call.
+        for value in ["x1", "\"- 5\"", "\" \"", "+"] {
+            assert_eq!(
+                error(&format!(
+                    "direct_room_re=\nenable_session_timer=yes\nminimum_timer={value}\n"
+                )),
+                format!(
+                    "webconference.conf:3: minimum_timer: {:?}, in which sscanf(\"%u\") finds \
+                     no number, which SEMS refuses: with enable_session_timer = yes it then \
+                     answers no call",
+                    value.trim_matches('"')
+                ),
+                "{value}"
+            );
+        }
     }
 
     #[test]

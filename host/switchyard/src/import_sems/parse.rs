@@ -16,9 +16,11 @@
 //! and last characters when it starts with `"`), carriage returns kept; an
 //! empty value leaves the key unset; a value ending in `\` continues on the
 //! next line; `@file` lines are ignored. Each line the two read differently is
-//! a [`Difference`], but for the carriage return ending a line (CR LF line
-//! ends): only a file's first setting line ending so is one, which says so of
-//! every other.
+//! a [`Difference`], but for the carriage return ending an unquoted value (CR
+//! LF line ends): only a file's first setting line ending in one is, which
+//! says so of every other. A quoted value's line ending in one is a
+//! [`Difference`] of its own, as the newer reader drops the carriage return
+//! in place of the closing quote, which stays.
 
 use super::ImportError;
 use crate::config::{A_CONFIGURATION_FILE, MAX_CONFIG_BYTES, read_at_most};
@@ -36,6 +38,12 @@ const UPSTREAM_MAX_LINE_BYTES: usize = 2047;
 /// How deep `@file` includes may nest below the file converted. SEMS sets no
 /// bound (a cycle never ends there), so any bound is ours.
 const MAX_INCLUDE_DEPTH: usize = 8;
+
+/// The most lines read in all, the file converted and every file it includes
+/// (each time it is included) together: far above any real config, it keeps
+/// includes that fan out (a file including another many times, which does
+/// the same) from taking unbounded time and memory. SEMS sets no bound.
+const MAX_TOTAL_LINES: usize = 100_000;
 
 /// The key that, as SEMS reads it, moves where later includes' relative
 /// names are looked up.
@@ -104,9 +112,18 @@ pub fn parse(file: &str, text: &[u8]) -> Result<Parsed, ImportError> {
         },
         include_base: directory_of(file),
         reading: Vec::new(),
+        lines_read: 0,
     };
     reader.read(file, text)?;
     Ok(reader.parsed)
+}
+
+/// The lines of `text`, each without its line feed: none for an empty text,
+/// and no empty line after a final line feed.
+fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let text = text.strip_suffix(b"\n").unwrap_or(text);
+    text.split(|&b| b == b'\n')
+        .filter(move |_| !text.is_empty())
 }
 
 /// `file`'s directory with its trailing `/` (`./` for a bare name).
@@ -131,6 +148,8 @@ struct Reader {
     include_base: String,
     /// The files being read, outermost first, by [`identity`].
     reading: Vec<PathBuf>,
+    /// The lines read so far, in all files: see [`MAX_TOTAL_LINES`].
+    lines_read: usize,
 }
 
 impl Reader {
@@ -138,13 +157,14 @@ impl Reader {
     fn read(&mut self, file: &str, text: &[u8]) -> Result<(), ImportError> {
         self.reading.push(identity(file));
         let mut returns_noted = false;
-        for (index, bytes) in text.split(|&b| b == b'\n').enumerate() {
+        for (index, bytes) in lines(text).enumerate() {
             let line = index + 1;
             let located = |problem| ImportError {
                 file: file.to_owned(),
                 line: Some(line),
                 problem,
             };
+            self.count_line().map_err(located)?;
             // Measured before decoding, which turns each byte that is not
             // UTF-8 into the 3 bytes of U+FFFD.
             let length = line_bytes(bytes).map_err(located)?;
@@ -188,6 +208,19 @@ impl Reader {
             }
         }
         self.reading.pop();
+        Ok(())
+    }
+
+    /// Counts one more line read; an error once more than
+    /// [`MAX_TOTAL_LINES`] are.
+    fn count_line(&mut self) -> Result<(), String> {
+        self.lines_read += 1;
+        if self.lines_read > MAX_TOTAL_LINES {
+            return Err(format!(
+                "more than {MAX_TOTAL_LINES} lines read, the file converted and its includes \
+                 together (each time it is included): includes that fan out so far are refused"
+            ));
+        }
         Ok(())
     }
 
@@ -286,8 +319,9 @@ enum Line {
     /// `@name`: the lines of the file named, read in its place.
     Include(String),
     /// `key=value`; `differs` says how sipwise SEMS mr26.1 and later read
-    /// the line otherwise, if they do, but for a carriage return ending it,
-    /// which `kept_return` says they keep, if it does.
+    /// the line otherwise, if they do, but for a carriage return they keep
+    /// ending the value; `kept_return` says what they read of a line ending
+    /// in a carriage return, if it does.
     Setting {
         key: String,
         value: String,
@@ -354,7 +388,7 @@ fn read_line(raw: &str) -> Result<Line, String> {
                 key: key.to_owned(),
                 value: value.to_owned(),
                 differs: differs(raw, key, value),
-                kept_return: raw.strip_suffix('\r').map(|line| kept_return(line, value)),
+                kept_return: raw.ends_with('\r').then(|| kept_return(raw, value)),
             })
         }
     }
@@ -362,8 +396,9 @@ fn read_line(raw: &str) -> Result<Line, String> {
 
 /// How sipwise SEMS mr26.1 and later read `raw`, a `key=value` line whole
 /// but for its line feed, where it differs from `key` and `value`, as read
-/// here; `None` when they read it alike. A carriage return ending the line is
-/// left to [`kept_return`]: one note a file says it of every line.
+/// here; `None` when they read it alike. A carriage return they keep ending
+/// the value is left to [`kept_return`]: one note a file says it of every
+/// line.
 fn differs(raw: &str, key: &str, value: &str) -> Option<Differs> {
     let used = format!("{value:?} is used, as SEMS up to sipwise mr26.0 reads it");
     let differs = |text, leaves_unset| Some(Differs { text, leaves_unset });
@@ -376,7 +411,17 @@ fn differs(raw: &str, key: &str, value: &str) -> Option<Differs> {
             false,
         );
     }
-    let (newer_key, newer_value) = newer_reading(raw.strip_suffix('\r').unwrap_or(raw));
+    let (newer_key, newer_value) = newer_reading(raw);
+    let kept_return = newer_value.ends_with('\r');
+    let compared = newer_value.strip_suffix('\r').unwrap_or(newer_value);
+    // The reader drops a quoted value's last character, here the line's
+    // carriage return, not its closing quote.
+    let dropped_return = if raw.ends_with('\r') && !kept_return {
+        " (this line's final carriage return is the character they drop in place of the \
+         closing quote, which stays)"
+    } else {
+        ""
+    };
     if newer_key != key {
         differs(
             format!(
@@ -393,11 +438,11 @@ fn differs(raw: &str, key: &str, value: &str) -> Option<Differs> {
             ),
             value.is_empty(),
         )
-    } else if newer_value != value {
+    } else if compared != value {
         differs(
             format!(
                 "{used}; sipwise SEMS mr26.1 and later read the value to the end of the line, \
-                 {newer_value:?}"
+                 {newer_value:?}{dropped_return}"
             ),
             false,
         )
@@ -406,15 +451,18 @@ fn differs(raw: &str, key: &str, value: &str) -> Option<Differs> {
     }
 }
 
-/// What the [`Difference`] of a file's first setting line ending in a carriage return
-/// says: `line` is that line without it, `value` what is read here.
-fn kept_return(line: &str, value: &str) -> String {
-    let kept = format!("{}\r", newer_reading(line).1);
+/// What the [`Difference`] of a file's first setting line ending in a
+/// carriage return says: `raw` is that line (the carriage return included),
+/// `value` what is read here.
+fn kept_return(raw: &str, value: &str) -> String {
+    let newer = newer_reading(raw).1;
     format!(
         "{value:?} is used, as SEMS up to sipwise mr26.0 reads it; this line ends in a \
          carriage return (CR LF line ends), as any other of this file may: sipwise SEMS \
-         mr26.1 and later keep it in the value, {kept:?} (a yes/no or number setting is \
-         not read as one there); convert the file to LF line ends for them"
+         mr26.1 and later read its value as {newer:?}, keeping the carriage return in an \
+         unquoted value (a yes/no or number setting is not read as one there) and dropping \
+         it in place of a quoted value's closing quote, which stays; convert the file to LF \
+         line ends for them"
     )
 }
 
@@ -653,16 +701,47 @@ mod tests {
         assert!(
             differences[0]
                 .2
-                .contains("keep it in the value, \"yes\\r\""),
+                .contains("read its value as \"yes\\r\", keeping the carriage return"),
             "{}",
             differences[0].2
         );
         assert!(
             differences[1]
                 .2
-                .ends_with("to the end of the line, \"1 # c\""),
+                .ends_with("to the end of the line, \"1 # c\\r\""),
             "{}",
             differences[1].2
+        );
+    }
+
+    #[test]
+    fn a_quoted_value_on_a_crlf_line_is_a_difference_of_its_own_with_its_closing_quote_kept() {
+        let text = "master_password=\"s3cret\"\r\nprivate_rooms=yes\r\nb=\"q\"\r\nc=\r\n";
+        let differences = differences(text);
+        let subjects: Vec<(usize, &str)> = differences
+            .iter()
+            .map(|(line, subject, _)| (*line, subject.as_str()))
+            .collect();
+        // Line 2's kept carriage return is the file's note; line 4's empty
+        // value is "\r" there, not unset.
+        assert_eq!(
+            subjects,
+            [(1, "master_password"), (1, "master_password"), (3, "b")],
+            "{differences:#?}"
+        );
+        assert!(
+            differences[0]
+                .2
+                .contains("read its value as \"s3cret\\\"\", keeping the carriage return"),
+            "{}",
+            differences[0].2
+        );
+        assert_eq!(
+            differences[2].2,
+            "\"q\" is used, as SEMS up to sipwise mr26.0 reads it; sipwise SEMS mr26.1 and \
+             later read the value to the end of the line, \"q\\\"\" (this line's final \
+             carriage return is the character they drop in place of the closing quote, which \
+             stays)"
         );
     }
 
@@ -872,6 +951,35 @@ mod tests {
         .unwrap();
         let read = read(&dir, "webconference.conf").unwrap();
         assert_eq!(read[1], ("extra.conf".to_owned(), 1, "e=5".to_owned()));
+    }
+
+    #[test]
+    fn includes_that_fan_out_past_the_bound_on_lines_are_an_error_where_it_is_passed() {
+        // Each `@` line of main.conf reads 1,001 lines: its own and wide.conf's
+        // 1,000, so that the 100th reads the bound's last line at wide.conf:900.
+        let includes = MAX_TOTAL_LINES / 1000 + 1;
+        let dir = files(&[
+            ("main.conf", &"@wide.conf\n".repeat(includes)),
+            ("wide.conf", &"a=1\n".repeat(1000)),
+        ]);
+        assert_eq!(
+            read(&dir, "main.conf").unwrap_err(),
+            format!(
+                "wide.conf:901: more than {MAX_TOTAL_LINES} lines read, the file converted and \
+                 its includes together (each time it is included): includes that fan out so \
+                 far are refused"
+            )
+        );
+        std::fs::write(
+            dir.path().join("main.conf"),
+            "@wide.conf\n".repeat(includes - 2),
+        )
+        .unwrap();
+        assert_eq!(
+            read(&dir, "main.conf").map(|settings| settings.len()),
+            Ok((includes - 2) * 1000),
+            "fewer lines than the bound"
+        );
     }
 
     #[test]

@@ -35,6 +35,53 @@ pub fn is_key(key: &str) -> bool {
     key == ENABLE || key == MAXIMUM_TIMER || INTERVALS.iter().any(|(sems, _, _)| *sems == key)
 }
 
+/// What glibc's `sscanf("%u")` stores from a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Scanned {
+    /// The number stored.
+    number: u32,
+    /// Text follows the number, which it ignores.
+    rest_ignored: bool,
+    /// The number written is below 0 or above `u32::MAX`, so that another
+    /// is stored.
+    wrapped: bool,
+}
+
+/// `value` read as glibc's `sscanf("%u")` reads it: blanks skipped (C's
+/// `isspace`), an optional `+` or `-`, then decimal digits, what follows
+/// ignored. The digits are read as `strtoul` reads them (its `unsigned
+/// long` saturating, a `-` negating modulo 2^64) and the low 32 bits
+/// stored. None when no digit comes, which the plug-in refuses.
+fn scan_unsigned(value: &str) -> Option<Scanned> {
+    let start = value.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (negative, unsigned) = match start.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, start.strip_prefix('+').unwrap_or(start)),
+    };
+    let end = unsigned
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(unsigned.len());
+    let digits = &unsigned[..end];
+    if digits.is_empty() {
+        return None;
+    }
+    let magnitude = digits.bytes().try_fold(0_u64, |number, digit| {
+        number.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+    });
+    let read = match magnitude {
+        Some(magnitude) if negative => magnitude.wrapping_neg(),
+        Some(magnitude) => magnitude,
+        None => u64::MAX,
+    };
+    let wrapped = magnitude.is_none_or(|m| m > u64::from(u32::MAX) || (negative && m != 0));
+    Some(Scanned {
+        // An unsigned long stored in an unsigned int: its low 32 bits.
+        number: read as u32,
+        rest_ignored: end < unsigned.len(),
+        wrapped,
+    })
+}
+
 /// Switchyard's own default of the `[sip]` key `host_key`.
 fn own_default(host_key: &str) -> u32 {
     let sip = SipConfig::default();
@@ -197,6 +244,39 @@ impl Converter<'_> {
         Ok(())
     }
 
+    /// `session_expires` or `minimum_timer` (`setting`, not empty) as the
+    /// session_timer plug-in reads it, with `sscanf("%u")` ([`scan_unsigned`]),
+    /// with a remark when that is not the number written: text after it is
+    /// ignored, or a number below 0 or above 4294967295 is stored as another.
+    /// No number at all is an error, as SEMS refuses it.
+    fn scanned_number(&mut self, setting: &Setting) -> Result<i64, ImportError> {
+        let value = &setting.value;
+        let Some(scanned) = scan_unsigned(value) else {
+            return Err(self.refused(
+                setting,
+                &format!("{value:?}, in which sscanf(\"%u\") finds no number"),
+            ));
+        };
+        let mut why = Vec::new();
+        if scanned.wrapped {
+            why.push("it stores a number below 0 or above 4294967295 as its low 32 bits");
+        }
+        if scanned.rest_ignored {
+            why.push("it ignores what follows the number");
+        }
+        if !why.is_empty() {
+            self.remark(
+                setting,
+                format!(
+                    "SEMS reads {value:?} as {}, with sscanf(\"%u\"): {}",
+                    scanned.number,
+                    why.join(", and ")
+                ),
+            );
+        }
+        Ok(i64::from(scanned.number))
+    }
+
     /// The error for a session timer `setting` whose value, `what`, SEMS
     /// refuses with timers on.
     fn refused(&self, setting: &Setting, what: &str) -> ImportError {
@@ -213,5 +293,39 @@ impl Converter<'_> {
             setting,
             format!("ignored, as {ENABLE} is not yes (as in SEMS)"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What [`scan_unsigned`] reads of `value`: the number, whether text
+    /// after it was ignored, and whether another number was stored.
+    fn scanned(value: &str) -> Option<(u32, bool, bool)> {
+        scan_unsigned(value).map(|s| (s.number, s.rest_ignored, s.wrapped))
+    }
+
+    #[test]
+    fn scan_unsigned_reads_as_glibc_sscanf_reads_percent_u() {
+        for (value, read) in [
+            ("1800", (1800, false, false)),
+            (" \t\x0b\x0c\r+1800", (1800, false, false)),
+            ("1800s", (1800, true, false)),
+            ("12 34", (12, true, false)),
+            ("0x10", (0, true, false)),
+            ("-0", (0, false, false)),
+            ("-5", (u32::MAX - 4, false, true)),
+            ("4294967295", (u32::MAX, false, false)),
+            ("4294967297", (1, false, true)),
+            // strtoul saturates at ULONG_MAX, whatever the sign.
+            ("99999999999999999999999", (u32::MAX, false, true)),
+            ("-99999999999999999999999", (u32::MAX, false, true)),
+        ] {
+            assert_eq!(scanned(value), Some(read), "{value:?}");
+        }
+        for value in ["", " ", "x1", "+", "-", "- 5", "+-5", "\u{a0}5"] {
+            assert_eq!(scanned(value), None, "{value:?}");
+        }
     }
 }
