@@ -5,13 +5,16 @@ mod common;
 
 use common::*;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use switchyard_core::{
     CallEvent, CallId, CoreConfig, CoreError, DialRequest, GuestOp, JoinOptions, MediaOp,
     ParticipantStatus,
 };
-use switchyard_media::{IncomingPayloadTypes, LegId, LegParams, MediaDirection, MediaEvent};
+use switchyard_media::{
+    IncomingPayloadTypes, LegId, LegParams, MediaDirection, MediaEvent, Prompt, PromptRole,
+};
 use switchyard_sip::testing::{Net, addr, audio_offer, rsip::Method};
 use switchyard_sip::{EndCause, Event as SipEvent, Transport};
 
@@ -1248,6 +1251,42 @@ fn a_call_still_resolving_takes_timers_messages_and_mutes_and_keeps_them_once_pl
         "{:?}",
         w.events_of(call)
     );
+}
+
+#[test]
+fn commands_on_the_sip_call_of_a_call_still_resolving_find_it_in_the_wrong_state() {
+    let mut w = world(answer_only());
+    w.hold_resolutions = true;
+    w.callee(addr(CALLEE), answering_callee(true));
+    w.dial("000777x", "alice");
+    assert!(w.run_until(Duration::from_secs(5), |w| !w.invites().is_empty()));
+    let me = w.invites()[0].call;
+    let placed = w.core.dial(request("sip:bob@127.0.0.1:7000")).unwrap();
+    w.drain();
+    assert_eq!(w.held.len(), 1, "its target is still being resolved");
+    let music = vec![Arc::new(Prompt::from_pcm(vec![1000; 160]))];
+    let refusals = [
+        ("bridge to it", w.core.bridge(w.now, me, placed)),
+        ("bridge it", w.core.bridge(w.now, placed, me)),
+        ("play", w.core.play(placed, music, false, PromptRole::Heard)),
+        ("hold", w.core.hold(w.now, placed, true)),
+    ];
+    for (command, refusal) in refusals {
+        // call.wit: no-such-call is for a call that does not exist (any more); this one
+        // goes on to ring and be answered.
+        assert!(
+            matches!(refusal, Err(CoreError::WrongState(_))),
+            "{command}: {refusal:?}"
+        );
+    }
+
+    w.release_resolutions();
+    assert!(w.run_until(Duration::from_secs(5), |w| {
+        w.events_of(placed).contains(&CallEvent::Answered)
+    }));
+    assert_eq!(w.core.bridge(w.now, me, placed), Ok(()));
+    let events = w.events_of(placed);
+    assert_eq!(failed(&events), None, "{events:?}");
 }
 
 #[test]

@@ -1105,12 +1105,32 @@ impl CallCore {
         }
     }
 
+    /// The state of `call`, which has a SIP call; else why not (see
+    /// [`without_sip_call`](Self::without_sip_call)).
     pub(super) fn call(&self, call: CallId) -> Result<&Call, CoreError> {
-        self.calls.get(&call).ok_or(CoreError::NoSuchCall)
+        self.calls
+            .get(&call)
+            .ok_or_else(|| self.without_sip_call(call))
     }
 
+    /// [`call`](Self::call), to change.
     pub(super) fn call_mut(&mut self, call: CallId) -> Result<&mut Call, CoreError> {
+        if !self.calls.contains_key(&call) {
+            return Err(self.without_sip_call(call));
+        }
         self.calls.get_mut(&call).ok_or(CoreError::NoSuchCall)
+    }
+
+    /// Why `call` has no SIP call: a placed call still resolving its target exists, and
+    /// is in the wrong state for a command on its SIP call (as it is once the INVITE went,
+    /// until the answer); any other does not exist (any more).
+    fn without_sip_call(&self, call: CallId) -> CoreError {
+        if self.dialing.contains_key(&call) {
+            return CoreError::state(format!(
+                "{call} is being placed: its target is not resolved yet"
+            ));
+        }
+        CoreError::NoSuchCall
     }
 
     pub(super) fn media_worker(&self, call: CallId) -> Result<usize, CoreError> {
