@@ -290,7 +290,9 @@ fn continues(last: Option<(u32, u16)>, ssrc: u32, sequence: u16) -> bool {
     })
 }
 
-fn same(a: SocketAddr, b: SocketAddr) -> bool {
+/// Whether `a` and `b` are one address: the same port on the same host, an IPv4 address and its
+/// IPv6-mapped form alike (a dual-stack socket sees IPv4 peers in that form).
+pub(crate) fn same(a: SocketAddr, b: SocketAddr) -> bool {
     a.port() == b.port() && a.ip().to_canonical() == b.ip().to_canonical()
 }
 

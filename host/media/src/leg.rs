@@ -653,6 +653,7 @@ impl Leg {
     ) -> Result<ReportNotes, Refused> {
         let peer = RtcpPeer {
             rtp_destination: self.destination(),
+            sdp_rtp: self.params.remote,
             rtcp_address: match self.params.rtcp {
                 RtcpPath::Separate(address) => Some(address),
                 RtcpPath::Muxed => None,

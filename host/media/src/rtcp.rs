@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use rtcp_types::{Compound, Packet, ReportBlock};
 
+use crate::latch;
 use crate::packetizer::Packetizer;
 use crate::reception::{Reception, ReportFigures, duration_of};
 use crate::rtcp_writer::{Block, SenderInfo, write_report};
@@ -110,6 +111,8 @@ pub(crate) struct ReportNotes {
 pub(crate) struct RtcpPeer {
     /// Where our RTP goes: the source it latched onto, or the SDP's address.
     pub(crate) rtp_destination: SocketAddr,
+    /// The RTP address the peer's SDP named.
+    pub(crate) sdp_rtp: SocketAddr,
     /// The RTCP address the peer's SDP named, unless RTCP is muxed.
     pub(crate) rtcp_address: Option<SocketAddr>,
     /// The SSRC of the peer's RTP stream, once a packet of it came.
@@ -312,11 +315,33 @@ struct PeerSenderReport {
     at: Instant,
 }
 
-/// Where the peer's RTCP came from, and where our RTP went when it came.
+/// Where the peer's RTCP came from, and whose path that is by where our RTP went when it came.
 #[derive(Clone, Copy, Debug)]
 struct LearnedSource {
+    /// The address the report came from.
     rtcp: SocketAddr,
-    rtp_destination: SocketAddr,
+    /// The source the latch took, other than the SDP's address, that our RTP went to when the
+    /// report came; `None` when it went to the SDP's address: then the report came from the
+    /// host the peer's SDP named, its own word, and stays its source whatever the latch does.
+    latched: Option<SocketAddr>,
+}
+
+impl LearnedSource {
+    /// The source of a report from `rtcp`, while our RTP goes to `rtp_destination` and the
+    /// peer's SDP names `sdp_rtp` for it.
+    fn new(rtcp: SocketAddr, rtp_destination: SocketAddr, sdp_rtp: SocketAddr) -> Self {
+        LearnedSource {
+            rtcp,
+            latched: (!latch::same(rtp_destination, sdp_rtp)).then_some(rtp_destination),
+        }
+    }
+
+    /// Whether it is still the peer's while our RTP goes to `rtp_destination`: it was learned
+    /// at the SDP's address, or our RTP still goes to the source latched then.
+    fn holds_for(&self, rtp_destination: SocketAddr) -> bool {
+        self.latched
+            .is_none_or(|latched| latch::same(latched, rtp_destination))
+    }
 }
 
 /// One leg's RTCP state.
@@ -342,7 +367,7 @@ pub(crate) struct Rtcp {
     /// The latest round trip measured.
     round_trip: Option<Duration>,
     /// Where the peer's RTCP last came from (symmetric RTCP, RFC 4961): ours goes there while
-    /// our RTP goes where it went then.
+    /// it holds (see [`LearnedSource::holds_for`]).
     source: Option<LearnedSource>,
     /// Whether we sent a report on the stream we send now.
     reported: bool,
@@ -377,30 +402,32 @@ impl Rtcp {
     }
 
     /// Where our RTCP goes by `path`, with our RTP going to `rtp_destination` and the peer's
-    /// SDP naming `sdp_rtp` for it: where the peer's RTCP came from since our RTP goes there,
-    /// else its SDP's RTCP address while our RTP goes to its SDP's address too. `None` while
-    /// our RTP goes to a NAT's source and the peer sent no RTCP since: its SDP's address is a
-    /// private one, and the NAT's port for its RTCP is unknown.
+    /// SDP naming `sdp_rtp` for it: where the peer's RTCP came from, if it came while our RTP
+    /// went to the SDP's address or to `rtp_destination`, else its SDP's RTCP address while
+    /// our RTP goes to its SDP's address too. `None` while our RTP goes to a NAT's source and
+    /// no source learned holds there: its SDP's address is a private one, and the NAT's port
+    /// for its RTCP is unknown.
     pub(crate) fn destination(
         &self,
         path: RtcpPath,
         rtp_destination: SocketAddr,
         sdp_rtp: SocketAddr,
     ) -> Option<(LegSocket, SocketAddr)> {
-        // Our RTP moved since (the leg latched onto another source, whichever way): the RTCP
-        // source learned before is that of a stream the leg no longer takes, a prober's that
-        // held the latch perhaps, and our reports name the peer's SSRC and how far its
-        // numbering got, which only the peer's path may know (see `Latch::follow`).
+        // A source learned while our RTP went to a latched source other than the SDP's address
+        // is that path's: once our RTP left it (the leg latched elsewhere, whichever way), it
+        // is a stream's the leg no longer takes, a prober's that held the latch perhaps, and
+        // our reports name the peer's SSRC and how far its numbering got, which only the
+        // peer's path may know (see `Latch::follow`).
         let source = self
             .source
-            .filter(|learned| learned.rtp_destination == rtp_destination)
+            .filter(|learned| learned.holds_for(rtp_destination))
             .map(|learned| learned.rtcp);
         match (path, source) {
             (RtcpPath::Muxed, _) => Some((LegSocket::Rtp, rtp_destination)),
             (RtcpPath::Separate(_), Some(source)) => Some((LegSocket::Rtcp, source)),
-            (RtcpPath::Separate(address), None) => (same_host(rtp_destination, sdp_rtp)
-                && rtp_destination.port() == sdp_rtp.port())
-            .then_some((LegSocket::Rtcp, address)),
+            (RtcpPath::Separate(address), None) => {
+                latch::same(rtp_destination, sdp_rtp).then_some((LegSocket::Rtcp, address))
+            }
         }
     }
 
@@ -515,10 +542,11 @@ impl Rtcp {
                 notes.add(self.peer_reported(now, reporter, &block, sender.packets()));
             }
         }
-        self.source = Some(LearnedSource {
-            rtcp: source,
-            rtp_destination: peer.rtp_destination,
-        });
+        self.source = Some(LearnedSource::new(
+            source,
+            peer.rtp_destination,
+            peer.sdp_rtp,
+        ));
         Ok(notes)
     }
 

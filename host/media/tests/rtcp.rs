@@ -723,6 +723,50 @@ fn a_stream_that_moves_under_a_nat_is_reported_to_only_from_where_its_reports_co
     );
 }
 
+/// A leg to a peer at an SDP address not a private one, whose one report comes from `peer_rtcp`
+/// before its RTP, which then comes from `rtp_source` for 500 ticks (10 s): where our reports
+/// went, and where our RTP went last.
+fn reported_to_after_an_early_report(
+    peer_rtcp: SocketAddr,
+    rtp_source: SocketAddr,
+) -> (Vec<SocketAddr>, SocketAddr) {
+    let start = Instant::now();
+    let sdp = addr("127.0.0.1:7000");
+    let mut worker = one_leg(start, 9, sdp, RtcpPath::Separate(addr("127.0.0.1:7001")));
+    worker.handle_rtcp(start, A, peer_rtcp, &receiver_report(0x77, None));
+    assert_eq!(worker.stats().rtcp_received, 1);
+    let (mut reported_to, mut rtp_to) = (Vec::new(), sdp);
+    for sequence in 0..500 {
+        let now = worker.next_tick();
+        worker.handle_rtp(now, A, rtp_source, &silence(sequence));
+        worker.handle_timeout(now);
+        for transmit in drain_all(&mut worker) {
+            match is_rtcp(&transmit) {
+                true => reported_to.push(transmit.destination),
+                false => rtp_to = transmit.destination,
+            }
+        }
+    }
+    (reported_to, rtp_to)
+}
+
+#[test]
+fn a_report_heard_before_the_rtp_latched_keeps_ours_going_to_its_source() {
+    // A peer whose ports are translated: its RTCP and its RTP leave from ports of their own.
+    let peer_rtcp = addr("127.0.0.1:40002");
+    // Its RTP from another port, latched after the grace; or from its SDP address in the
+    // IPv6-mapped form a dual-stack socket sees, latched at once.
+    for rtp_source in [addr("127.0.0.1:40001"), addr("[::ffff:127.0.0.1]:7000")] {
+        let (reported_to, rtp_to) = reported_to_after_an_early_report(peer_rtcp, rtp_source);
+        assert_eq!(rtp_to, rtp_source);
+        // Our reports go where its came from, with no report of its since the latch.
+        assert!(
+            !reported_to.is_empty() && reported_to.iter().all(|&to| to == peer_rtcp),
+            "{rtp_source}: {reported_to:?}"
+        );
+    }
+}
+
 /// A sender report of `ssrc`'s at NTP time `ntp`, with a block on `about`.
 fn sender_report(ssrc: u32, ntp: u64, about: u32) -> Vec<u8> {
     let report = SenderReport::builder(ssrc)
