@@ -1,7 +1,8 @@
 //! The session description in a message body: the whole body when it is `application/sdp`, or
 //! the `application/sdp` part of a `multipart/mixed` (or `multipart/alternative`) body, as
 //! SIP-I and SIP-T gateways send SDP with ISUP (RFC 3204) and location conveyance sends it with
-//! PIDF-LO (RFC 6442) (RFC 5621, MIME multipart of RFC 2046 §5.1).
+//! PIDF-LO (RFC 6442) (RFC 5621, MIME multipart of RFC 2046 §5.1). A part that may nest SDP
+//! (`multipart/*`, `message/*`) is not read.
 
 use std::net::IpAddr;
 
@@ -23,25 +24,30 @@ pub(crate) enum BodyError {
     UnsupportedEncoding,
     /// A multipart body without a boundary, or whose parts cannot be found.
     MalformedMultipart,
-    /// A multipart body with no SDP part, and none the receiver must understand: what it
-    /// carries may be ignored (RFC 5621 §9.1), as a SIP-T or SIP-I gateway's ISUP alone
-    /// (RFC 3204).
+    /// A multipart body with no SDP part, and none the receiver must understand or that may
+    /// hold SDP: what it carries may be ignored (RFC 5621 §9.1), as a SIP-T or SIP-I
+    /// gateway's ISUP alone (RFC 3204).
     NoSdpPart,
-    /// A multipart body with a part the receiver must understand (`handling=required`,
-    /// RFC 5621 §9.1) that is not SDP.
+    /// A multipart body with a part that is not SDP and may not be passed over: one the
+    /// receiver must understand (`handling=required`, RFC 5621 §9.1), or, without an SDP
+    /// part, one that may itself hold SDP ([`may_hold_sdp`]), which is not read.
     UnsupportedPart {
-        /// Whether the body has an SDP part too.
-        beside_sdp: bool,
+        /// Whether the body may hold SDP: it has an SDP part too, or a part that may hold one.
+        may_hold_sdp: bool,
     },
 }
 
 impl BodyError {
     /// Whether the body surely holds no SDP: of a type that carries none, or multipart
-    /// without an SDP part.
+    /// without an SDP part or a part that may hold one.
     pub(crate) fn holds_no_sdp(self) -> bool {
         matches!(
             self,
-            Self::NotSdp | Self::NoSdpPart | Self::UnsupportedPart { beside_sdp: false }
+            Self::NotSdp
+                | Self::NoSdpPart
+                | Self::UnsupportedPart {
+                    may_hold_sdp: false
+                }
         )
     }
 }
@@ -77,8 +83,8 @@ pub(crate) fn carries_no_sdp(headers: &rsip::Headers, body: &[u8]) -> bool {
 
 /// Whether a request with `headers` and `body` offers no session description, as one without
 /// a body does (a late offer, §13.2.1): it has no body (only whitespace), or a multipart one
-/// with no SDP part and no part it requires the receiver to understand
-/// ([`BodyError::NoSdpPart`]).
+/// with no SDP part, no part that may hold one, and no part it requires the receiver to
+/// understand ([`BodyError::NoSdpPart`]).
 pub(crate) fn offers_none(headers: &rsip::Headers, body: &[u8]) -> bool {
     body.iter().all(u8::is_ascii_whitespace)
         || (identity_encoded(headers)
@@ -132,21 +138,40 @@ fn sdp<'a>(content_type: Option<&str>, body: &'a [u8]) -> Result<&'a [u8], BodyE
         .ok_or(BodyError::MalformedMultipart)?;
     let mut found = None;
     let mut unsupported = false;
+    let mut sdp_may_be_unread = false;
     for part in parts(body, boundary.as_bytes())? {
         let (headers, content) = split_part(part)?;
-        if part_type(headers).is_some_and(|t| t.eq_ignore_ascii_case(ACCEPT)) {
+        let part_type = part_type(headers);
+        if part_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case(ACCEPT))
+        {
             found = found.or(Some(content));
         } else {
             unsupported |= required(headers);
+            sdp_may_be_unread |= part_type.as_deref().is_some_and(may_hold_sdp);
         }
     }
     match found {
         _ if unsupported => Err(BodyError::UnsupportedPart {
-            beside_sdp: found.is_some(),
+            may_hold_sdp: found.is_some() || sdp_may_be_unread,
         }),
+        // Taken for no offer, the SDP within would be an offer left unanswered, and the
+        // offer we make instead be taken by the peer for the answer to it.
+        None if sdp_may_be_unread => Err(BodyError::UnsupportedPart { may_hold_sdp: true }),
         None => Err(BodyError::NoSdpPart),
         Some(sdp) => Ok(sdp),
     }
+}
+
+/// Whether a part of media type `part_type` may hold SDP of its own: a nested multipart
+/// (RFC 2046 §5.1) or an encapsulated message (§5.2), whose content is not read.
+fn may_hold_sdp(part_type: &str) -> bool {
+    ["multipart/", "message/"].iter().any(|composite| {
+        part_type
+            .get(..composite.len())
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(composite))
+    })
 }
 
 /// The parts of a multipart `body` between its `--boundary` delimiter lines (RFC 2046 §5.1.1),
@@ -296,12 +321,14 @@ mod tests {
         let required = sip_i("signal;handling=required");
         assert_eq!(
             sdp(Some(content_type), required.as_bytes()),
-            Err(BodyError::UnsupportedPart { beside_sdp: true })
+            Err(BodyError::UnsupportedPart { may_hold_sdp: true })
         );
         let without_sdp = required.replace("application/sdp", "text/plain");
         assert_eq!(
             sdp(Some(content_type), without_sdp.as_bytes()),
-            Err(BodyError::UnsupportedPart { beside_sdp: false })
+            Err(BodyError::UnsupportedPart {
+                may_hold_sdp: false
+            })
         );
         let optional_without_sdp = sip_i("signal").replace("application/sdp", "text/plain");
         assert_eq!(
@@ -331,7 +358,7 @@ mod tests {
     }
 
     #[test]
-    fn delimiters_within_a_line_are_content_however_many() {
+    fn delimiters_within_a_64_kib_line_are_content() {
         let content_type = "multipart/mixed;boundary=unique-boundary-1";
         let line = format!("a=x:{}\r\n", "--unique-boundary-1".repeat(64 * 1024 / 19));
         let body = sip_i("signal").replace("m=audio", &format!("{line}m=audio"));
@@ -339,6 +366,51 @@ mod tests {
         assert_eq!(
             sdp(Some(content_type), body.as_bytes()),
             Ok(expected.as_bytes())
+        );
+    }
+
+    /// [`sip_i`] with its SDP part nested in a part of type `composite`.
+    fn sdp_nested_in(composite: &str, isup_disposition: &str) -> String {
+        let sdp_part = format!("Content-Type: application/sdp\r\n\r\n{SDP}");
+        let nested =
+            format!("Content-Type: {composite}\r\n\r\n--inner\r\n{sdp_part}\r\n--inner--\r\n");
+        sip_i(isup_disposition).replacen(&sdp_part, &nested, 1)
+    }
+
+    #[test]
+    fn a_part_that_may_hold_sdp_is_not_passed_over_without_an_sdp_part() {
+        let content_type = "multipart/mixed;boundary=unique-boundary-1";
+        for composite in [
+            "multipart/alternative;boundary=inner",
+            "Multipart/Related; boundary=inner",
+            "message/sipfrag",
+        ] {
+            let body = sdp_nested_in(composite, "signal");
+            assert_eq!(
+                sdp(Some(content_type), body.as_bytes()),
+                Err(BodyError::UnsupportedPart { may_hold_sdp: true }),
+                "{composite}"
+            );
+            let required = sdp_nested_in(composite, "signal;handling=required");
+            assert_eq!(
+                sdp(Some(content_type), required.as_bytes()),
+                Err(BodyError::UnsupportedPart { may_hold_sdp: true }),
+                "{composite}"
+            );
+        }
+        // Beside an SDP part, it is passed over as any optional part.
+        let nested_part = "--unique-boundary-1\r\nContent-Type: multipart/mixed;boundary=inner\r\n\
+                           \r\n--inner\r\n\r\nx\r\n--inner--\r\n--unique-boundary-1--";
+        let beside_sdp = sip_i("signal").replacen("--unique-boundary-1--", nested_part, 1);
+        assert_eq!(
+            sdp(Some(content_type), beside_sdp.as_bytes()),
+            Ok(SDP.as_bytes())
+        );
+        // A type that only names a composite one is passed over.
+        let not_composite = sip_i("signal").replace("application/sdp", "application/multipart");
+        assert_eq!(
+            sdp(Some(content_type), not_composite.as_bytes()),
+            Err(BodyError::NoSdpPart)
         );
     }
 
@@ -363,6 +435,10 @@ mod tests {
         let required = isup_alone("signal;handling=required");
         assert!(!offers_none(&headers, required.as_bytes()));
         assert!(carries_no_sdp(&headers, required.as_bytes()));
+        // SDP nested in a part that is not read: refused, and not surely without SDP.
+        let nested = sdp_nested_in("multipart/alternative;boundary=inner", "signal");
+        assert!(!offers_none(&headers, nested.as_bytes()));
+        assert!(!carries_no_sdp(&headers, nested.as_bytes()));
         let with_sdp = sip_i("signal");
         assert!(!offers_none(&headers, with_sdp.as_bytes()));
         assert!(!carries_no_sdp(&headers, with_sdp.as_bytes()));

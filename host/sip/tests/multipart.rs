@@ -1,6 +1,7 @@
 //! Requests whose body is `multipart/mixed` (RFC 5621) without an SDP part, as SIP-I and
-//! SIP-T gateways send ISUP alone (RFC 3204), and multipart bodies built to make the search
-//! for their delimiters slow, through the simulated network, on virtual time.
+//! SIP-T gateways send ISUP alone (RFC 3204), or with the SDP in a nested multipart part, and
+//! a multipart body full of delimiters that start no line, through the simulated network, on
+//! virtual time.
 
 mod common;
 
@@ -17,6 +18,18 @@ fn isup_alone(disposition: &str) -> String {
     format!(
         "--b1\r\nContent-Type: application/ISUP;version=itu-t92+\r\n\
          Content-Disposition: {disposition}\r\n\r\n\u{1}\u{0}I\r\n--b1--\r\n"
+    )
+}
+
+/// A multipart body whose SDP offer ([`offer`]) is not a part of its own but in a nested
+/// `multipart/alternative` part (RFC 2046 §5.1), beside an optional ISUP part.
+fn sdp_in_a_nested_part() -> String {
+    format!(
+        "--b1\r\nContent-Type: multipart/alternative;boundary=b2\r\n\r\n\
+         --b2\r\nContent-Type: application/sdp\r\n\r\n{}\r\n--b2--\r\n\
+         --b1\r\nContent-Type: application/ISUP;version=itu-t92+\r\n\
+         Content-Disposition: signal\r\n\r\n\u{1}\u{0}I\r\n--b1--\r\n",
+        offer()
     )
 }
 
@@ -91,6 +104,42 @@ fn an_update_with_only_an_optional_isup_part_is_answered_without_a_session_descr
     let ok = sim.uac.last_response(Method::Update).unwrap();
     assert_eq!(ok.code(), Some(200), "{}", ok.text);
     assert_eq!(ok.body(), "");
+    assert_eq!(sim.event_names(), ["IncomingCall", "CallConfirmed"]);
+}
+
+#[test]
+fn an_invite_whose_sdp_is_in_a_nested_multipart_part_gets_415_with_accept() {
+    let mut sim = Sim::new(Net::perfect(46), 46, idle_shell());
+    sim.uac.invite(sim.now, MULTIPART, &sdp_in_a_nested_part());
+    sim.settle();
+    assert!(sim.events.is_empty(), "the shell never sees it");
+    let response = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(response.code(), Some(415), "{}", response.text);
+    assert_eq!(
+        response.header("Accept").as_deref(),
+        Some("application/sdp")
+    );
+}
+
+#[test]
+fn a_reinvite_whose_sdp_is_in_a_nested_multipart_part_gets_415() {
+    let mut sim = confirmed_call(47);
+    sim.uac.reoffer(sim.now, MULTIPART, &sdp_in_a_nested_part());
+    sim.run_for(Duration::from_secs(5));
+    let response = sim.uac.last_response(Method::Invite).unwrap();
+    assert_eq!(response.code(), Some(415), "{}", response.text);
+    // The offer was refused, not taken for none: the session stays as it was.
+    assert_eq!(sim.event_names(), ["IncomingCall", "CallConfirmed"]);
+    assert_eq!(sim.ep.active_calls(), 1);
+}
+
+#[test]
+fn an_update_whose_sdp_is_in_a_nested_multipart_part_gets_415() {
+    let mut sim = confirmed_call(48);
+    sim.uac.update(sim.now, MULTIPART, &sdp_in_a_nested_part());
+    sim.run_for(Duration::from_secs(5));
+    let response = sim.uac.last_response(Method::Update).unwrap();
+    assert_eq!(response.code(), Some(415), "{}", response.text);
     assert_eq!(sim.event_names(), ["IncomingCall", "CallConfirmed"]);
 }
 
