@@ -3,12 +3,13 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{ErrorKind, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use switchyard_control::regular_file;
 
 /// The mode of a file only its owner may read: one holding rooms' PINs or a
 /// configuration's passwords.
@@ -42,6 +43,20 @@ pub fn replace(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
         return Err(e);
     }
     sync_dir(path)
+}
+
+/// The bytes of the file at `path`, `None` when there is none. One that is no regular file
+/// is the error [`regular_file::open`] gives, found without waiting: a FIFO would hold up the
+/// read, and the start it is part of, until some writer came.
+pub fn read(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    let mut file = match regular_file::open(path) {
+        Ok((file, _)) => file,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
 }
 
 /// A file created in `path`'s directory with `mode` under a name no other

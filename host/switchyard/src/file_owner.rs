@@ -14,6 +14,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::ErrorKind;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use switchyard_control::regular_file;
 
 /// The lock file's mode: it is empty, and any user running a server may lock it.
 const LOCK_MODE: u32 = 0o644;
@@ -58,11 +59,13 @@ impl FileOwner {
     }
 }
 
-/// `path` opened to read (all a lock needs), created first if it is not there.
+/// `path` opened to read (all a lock needs), created first if it is not there. One that is
+/// no regular file is refused without waiting ([`regular_file::open`]): opening a FIFO would
+/// hold up the start until some writer came.
 fn open_or_create(path: &Path) -> std::io::Result<File> {
-    match File::open(path) {
+    match regular_file::open(path) {
         Err(e) if e.kind() == ErrorKind::NotFound => {}
-        opened => return opened,
+        opened => return opened.map(|(file, _)| file),
     }
     match OpenOptions::new()
         .write(true)
@@ -75,7 +78,7 @@ fn open_or_create(path: &Path) -> std::io::Result<File> {
         Err(e) => return Err(e),
         Ok(_) => {}
     }
-    File::open(path)
+    regular_file::open(path).map(|(file, _)| file)
 }
 
 /// Whether `error`, from taking a lock, says the file system keeps none (ENOLCK: an NFS
@@ -96,8 +99,33 @@ fn lock_path(path: &Path) -> Result<PathBuf, String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// What `open` made of `path`, run on a thread of its own: an open that waits fails the
+    /// test rather than hang it.
+    pub(crate) fn within_a_second<T: Send + 'static>(
+        path: &Path,
+        open: impl FnOnce(&Path) -> T + Send + 'static,
+    ) -> T {
+        let (done, outcome) = mpsc::channel();
+        let path = path.to_owned();
+        std::thread::spawn(move || done.send(open(&path)));
+        outcome
+            .recv_timeout(Duration::from_secs(1))
+            .expect("the open waited, as for a writer to a FIFO")
+    }
+
+    /// Makes a FIFO at `path`, which no one writes.
+    pub(crate) fn make_fifo(path: &Path) {
+        let made = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .expect("mkfifo (coreutils)");
+        assert!(made.success(), "mkfifo {}", path.display());
+    }
 
     #[test]
     fn a_file_claimed_is_refused_to_a_second_claim_until_the_first_is_dropped() {
@@ -136,6 +164,22 @@ mod tests {
         drop(created);
         let opened = FileOwner::claim(&kept).expect("a lock file that is there");
         assert!((&opened._lock).write_all(b"x").is_err());
+    }
+
+    #[test]
+    fn a_lock_file_that_is_a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        make_fifo(&dir.path().join(".rooms.json.lock"));
+        let kept = dir.path().join("rooms.json");
+        let refused = within_a_second(&kept, |kept| FileOwner::claim(kept).map(drop)).unwrap_err();
+        assert_eq!(
+            refused,
+            format!(
+                "cannot open its lock file {}/.rooms.json.lock: not a regular file (a FIFO, a \
+                 device or a directory)",
+                dir.path().display()
+            )
+        );
     }
 
     #[test]

@@ -56,17 +56,17 @@ impl RoomStateFile {
     /// later). A file that does not parse, or holds a room that cannot come
     /// back (a name the rooms do not take), is an error naming the file and
     /// the entry: starting without its rooms would overwrite them. So is a
-    /// file another running process keeps ([`FileOwner`]).
+    /// file another running process keeps ([`FileOwner`]), and one that is no regular file
+    /// (a FIFO, found without waiting for a writer: [`durable_file::read`]).
     pub fn open(path: &Path, core: &Mutex<CallCore>) -> anyhow::Result<RoomStateFile> {
         let owner = FileOwner::claim(path)
             .map_err(|e| anyhow!("rooms.state_file: {}: {e}", path.display()))?;
-        let kept: Kept<'_> = match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
+        let bytes = durable_file::read(path)
+            .with_context(|| format!("rooms.state_file: {}", path.display()))?;
+        let kept: Kept<'_> = match bytes {
+            Some(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| anyhow!("rooms.state_file: {}: {e}", path.display()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Kept::default(),
-            Err(e) => {
-                return Err(e).with_context(|| format!("rooms.state_file: {}", path.display()));
-            }
+            None => Kept::default(),
         };
         let now = Instant::now();
         let unix_now = unix_seconds();
@@ -155,4 +155,28 @@ fn unix_seconds() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file_owner::tests::{make_fifo, within_a_second};
+
+    #[test]
+    fn a_rooms_file_that_is_a_fifo_stops_the_start_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rooms.json");
+        make_fifo(&path);
+        let refused = within_a_second(&path, |path| {
+            let host = crate::host_api::testing::host();
+            RoomStateFile::open(path, host.core()).map(drop)
+        });
+        assert_eq!(
+            format!("{:#}", refused.unwrap_err()),
+            format!(
+                "rooms.state_file: {}: not a regular file (a FIFO, a device or a directory)",
+                path.display()
+            )
+        );
+    }
 }

@@ -99,24 +99,25 @@ impl StatsFile {
     /// Reads `<dir>/stats` (none yet, or an empty one: counts start at zero). A file that
     /// does not hold three counts is an error naming it: counting on from zero would
     /// overwrite the history it holds. So is a file another running process
-    /// keeps ([`FileOwner`]).
+    /// keeps ([`FileOwner`]), and one that is no regular file (a FIFO, found without waiting
+    /// for a writer: [`durable_file::read`]).
     pub fn open(dir: &Path) -> anyhow::Result<StatsFile> {
         let path = dir.join(FILE_NAME);
         let owner = FileOwner::claim(&path)
             .map_err(|e| anyhow!("records.stats_dir: {}: {e}", path.display()))?;
-        let base = match std::fs::read_to_string(&path) {
+        let bytes = durable_file::read(&path)
+            .with_context(|| format!("records.stats_dir: {}", path.display()))?;
+        let text = bytes.as_deref().map(String::from_utf8_lossy);
+        let base = match text.as_deref() {
+            None => Counters::default(),
             // SEMS writes its file in place, so a crash during a write leaves it empty: there
             // is no history to keep.
-            Ok(text) if text.trim().is_empty() => {
+            Some(text) if text.trim().is_empty() => {
                 tracing::warn!(path = %path.display(), "the stats file is empty: counting from zero");
                 Counters::default()
             }
-            Ok(text) => Counters::parse(&text)
+            Some(text) => Counters::parse(text)
                 .map_err(|e| anyhow!("records.stats_dir: {}: {e}", path.display()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Counters::default(),
-            Err(e) => {
-                return Err(e).with_context(|| format!("records.stats_dir: {}", path.display()));
-            }
         };
         Ok(StatsFile {
             dir: dir.to_owned(),
@@ -150,6 +151,7 @@ impl StatsFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::file_owner::tests::{make_fifo, within_a_second};
 
     #[test]
     fn counts_continue_from_the_file() {
@@ -241,7 +243,12 @@ mod tests {
             std::fs::read_to_string(dir.path().join("stats")).unwrap(),
             "7\n1\n42\n"
         );
-        assert!(!dir.path().join("stats.new").exists());
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".stats.lock", "stats"], "no temporary is left");
         assert_eq!(StatsFile::open(dir.path()).unwrap().base(), counters);
     }
 
@@ -253,6 +260,21 @@ mod tests {
         assert!(
             error.contains("records.stats_dir") && error.contains("stats"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn a_stats_file_that_is_a_fifo_stops_the_start_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        make_fifo(&dir.path().join("stats"));
+        let refused = within_a_second(dir.path(), |dir| StatsFile::open(dir).map(drop));
+        assert_eq!(
+            format!("{:#}", refused.unwrap_err()),
+            format!(
+                "records.stats_dir: {}/stats: not a regular file (a FIFO, a device or a \
+                 directory)",
+                dir.path().display()
+            )
         );
     }
 

@@ -55,6 +55,10 @@ impl Config {
                 return Err((key.clone(), format!("{} is not a directory", dir.display())));
             }
         }
+        if let Some(dir) = &self.records.stats_dir {
+            kept_file(&dir.join(crate::stats_file::FILE_NAME))
+                .map_err(|why| (stats_dir.clone(), why))?;
+        }
         self.check_recordings_apart_from_prompts()?;
         // Each prompt file is checked from its header as the server checks it before decoding
         // it at start, so that one it would refuse fails the check rather than the start; the
@@ -320,8 +324,9 @@ impl Config {
     }
 
     /// Checks `rooms.state_file`, `file`: a file (existing or not) in an
-    /// existing directory, and not the stats file of `records.stats_dir`,
-    /// which the two would write over each other; the error says why not.
+    /// existing directory, a regular file and no link if it exists ([`kept_file`]), and not
+    /// the stats file of `records.stats_dir`, which the two would write over each other; the
+    /// error says why not.
     fn check_state_file(&self, file: &Path) -> Result<(), String> {
         if !file.parent().is_some_and(Path::is_dir) {
             return Err(format!(
@@ -335,6 +340,7 @@ impl Config {
                 file.display()
             ));
         }
+        kept_file(file)?;
         if let Some(dir) = &self.records.stats_dir
             && same_path(file, &dir.join(crate::stats_file::FILE_NAME))
         {
@@ -344,6 +350,26 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+/// Checks `file`, a file the server keeps, if it exists: a regular file (reading a FIFO would
+/// hold up the start until some writer came) and no symbolic link, which writing the file
+/// would replace by a file of its own, as it renames a new file over the old
+/// ([`crate::durable_file::replace`]), the file it leads to left behind as it was; the error
+/// says why not.
+fn kept_file(file: &Path) -> Result<(), String> {
+    match std::fs::symlink_metadata(file) {
+        Ok(meta) if meta.is_symlink() => Err(format!(
+            "{} is a symbolic link, which writing the file would replace by a file of its own, \
+             leaving the file it leads to as it was; give the path of the file itself",
+            file.display()
+        )),
+        Ok(meta) if !meta.is_file() => Err(format!(
+            "{} is not a regular file (a FIFO, a device or a directory)",
+            file.display()
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -1021,6 +1047,89 @@ mod tests {
             "[records]\nstats_dir = \"{records}\"\n[rooms]\nstate_file = \"{link}/rooms.json\"\n"
         );
         assert!(parse(&beside).is_ok(), "{:?}", parse(&beside));
+    }
+
+    #[test]
+    fn a_kept_file_that_is_a_symbolic_link_or_no_regular_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (records, _) = linked_records_dir(dir.path());
+        std::fs::write(records.join("rooms.json"), "{\"rooms\":[]}").unwrap();
+        let kept = dir.path().join("kept");
+        std::fs::create_dir(&kept).unwrap();
+        let link = kept.join("rooms.json");
+        std::os::unix::fs::symlink(records.join("rooms.json"), &link).unwrap();
+        let dangling = kept.join("dangling.json");
+        std::os::unix::fs::symlink(records.join("none.json"), &dangling).unwrap();
+        let fifo = kept.join("fifo.json");
+        crate::file_owner::tests::make_fifo(&fifo);
+        let is_a_link = |path: &Path| {
+            format!(
+                "{} is a symbolic link, which writing the file would replace by a file of its \
+                 own, leaving the file it leads to as it was; give the path of the file itself",
+                path.display()
+            )
+        };
+        let no_regular_file = |path: &Path| {
+            format!(
+                "{} is not a regular file (a FIFO, a device or a directory)",
+                path.display()
+            )
+        };
+        let stats_link = dir.path().join("stats-link");
+        std::fs::create_dir(&stats_link).unwrap();
+        std::os::unix::fs::symlink(records.join("stats"), stats_link.join("stats")).unwrap();
+        let stats_fifo = dir.path().join("stats-fifo");
+        std::fs::create_dir(&stats_fifo).unwrap();
+        crate::file_owner::tests::make_fifo(&stats_fifo.join("stats"));
+        for (text, key, message) in [
+            (
+                format!("[rooms]\nstate_file = {:?}\n", link.display().to_string()),
+                "rooms.state_file",
+                is_a_link(&link),
+            ),
+            (
+                format!(
+                    "[rooms]\nstate_file = {:?}\n",
+                    dangling.display().to_string()
+                ),
+                "rooms.state_file",
+                is_a_link(&dangling),
+            ),
+            (
+                format!("[rooms]\nstate_file = {:?}\n", fifo.display().to_string()),
+                "rooms.state_file",
+                no_regular_file(&fifo),
+            ),
+            (
+                format!(
+                    "[records]\nstats_dir = {:?}\n",
+                    stats_link.display().to_string()
+                ),
+                "records.stats_dir",
+                is_a_link(&stats_link.join("stats")),
+            ),
+            (
+                format!(
+                    "[records]\nstats_dir = {:?}\n",
+                    stats_fifo.display().to_string()
+                ),
+                "records.stats_dir",
+                no_regular_file(&stats_fifo.join("stats")),
+            ),
+        ] {
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some(key), "{err}");
+            assert_eq!(err.position.map(|p| p.0), Some(2), "{err}");
+            assert_eq!(err.message, message, "{err}");
+        }
+        // A link to the directory is no link to the file: the file is replaced where it is.
+        let linked_dir = dir.path().join("link").join("rooms.json");
+        let text = format!(
+            "[rooms]\nstate_file = {:?}\n[records]\nstats_dir = \"{}/link\"\n",
+            linked_dir.display().to_string(),
+            dir.path().display()
+        );
+        assert!(parse(&text).is_ok(), "{:?}", parse(&text));
     }
 
     #[test]
