@@ -71,7 +71,9 @@ impl DialRequest {
                 self.uri
             ));
         };
-        let host = rest.rsplit('@').next().unwrap_or_default();
+        // RFC 3261 §25.1: "@" appears only at the end of the userinfo, whose user may hold
+        // ";" and "?"; the host follows the first one.
+        let host = rest.split_once('@').map_or(rest, |(_, host)| host);
         if host.is_empty() || host.starts_with([';', '?', ':']) {
             return invalid(format!("dial URI {:?} has no host", self.uri));
         }
@@ -136,6 +138,7 @@ mod tests {
             "SIP:200@192.0.2.9:5070",
             "sips:carol@[2001:db8::1]:5061",
             "sip:example.com;transport=tcp",
+            "sip:a?b@gw.example.com",
         ] {
             assert_eq!(request(uri).check(), Ok(()), "{uri}");
         }
@@ -147,6 +150,7 @@ mod tests {
             ("tel:+15551234", "is not a sip: or sips: URI"),
             ("bob@example.com", "is not a sip: or sips: URI"),
             ("sip:bob@", "has no host"),
+            ("sip:bob@;x=a@evil.example", "has no host"),
             ("sip:", "has no host"),
             ("sip:bob@ex ample.com", "space or control character"),
         ] {

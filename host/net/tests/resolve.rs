@@ -479,6 +479,25 @@ async fn an_explicit_port_asks_for_addresses_only() {
 }
 
 #[tokio::test]
+async fn the_host_is_the_one_after_the_userinfo() {
+    let (resolver, server) = resolver();
+    // A `?` may be part of the user (RFC 3261 §25.1, user-unreserved); the host follows the
+    // "@" that ends the userinfo.
+    for uri in [
+        "sip:a?b@plain.test:5099",
+        "sip:a@plain.test:5099;x=b@nowhere.test",
+    ] {
+        let targets = resolve(&resolver, uri).await.unwrap();
+        assert!(
+            targets.contains(&target(Transport::Udp, "192.0.2.30:5099")),
+            "{uri}: {targets:?}"
+        );
+        let asked = names_asked(&server);
+        assert!(asked.iter().all(|n| n == "plain.test"), "{uri}: {asked:?}");
+    }
+}
+
+#[tokio::test]
 async fn ip_literals_need_no_dns_and_unknown_names_are_not_found() {
     let (resolver, server) = resolver();
     assert_eq!(

@@ -11,7 +11,7 @@
 //!   `start_line`: the Request-Line and Status-Line (§7.1, §7.2);
 //! - `message`: the checks every request passes, Via handling, Content-Length (RFC 3261 §8,
 //!   §18); they read values through `syntax` (§25.1 tokens, control characters, parameters),
-//!   `uri`, `address` (From, To, Contact), `via` and `fields` (CSeq, Max-Forwards);
+//!   `uri`, `address` (From, To, Contact), `via` and `fields` (CSeq, Max-Forwards, Content-Length);
 //!   `method`: known and extension methods;
 //! - [`Limits`]: what the endpoint takes from the network; `rate`: the per-source rate limit;
 //! - `build`: responses (§8.2.6); `reply`: the ones the endpoint gives on its own;
@@ -85,4 +85,4 @@ pub use session::OfferMethod;
 pub use session::timer::SessionTimers;
 pub use transmit::Transmit;
 pub use transport::Transport;
-pub use uri::sip_uri_routes_loosely;
+pub use uri::{RouteUri, route_uri};

@@ -76,17 +76,32 @@ impl<'a> Uri<'a> {
     }
 }
 
-/// Whether `text`, a SIP or SIPS URI as the endpoint reads it ([`parse`]), names a loose
-/// router (§19.1.1): `None` if `text` is no SIP or SIPS URI. An outbound proxy needs one,
-/// since a request is routed through it loosely, its Request-URI naming the target.
-pub fn sip_uri_routes_loosely(text: &str) -> Option<bool> {
+/// What a SIP or SIPS URI says of the route it would name ([`route_uri`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteUri {
+    /// Whether it names a loose router (the `lr` parameter, §19.1.1, §16.12).
+    pub loose: bool,
+    /// Whether it carries headers (`?name=value`), which a Route's URI must not (§19.1.1,
+    /// table 1).
+    pub has_headers: bool,
+}
+
+/// What `text`, a SIP or SIPS URI as the endpoint reads it ([`parse`]), says of a route
+/// through it: whether it names a loose router (§19.1.1) and carries headers; `None` if
+/// `text` is no SIP or SIPS URI.
+/// An outbound proxy needs a loose router without headers, since a request is routed through
+/// it loosely, its Request-URI naming the target, and its URI goes into a Route.
+pub fn route_uri(text: &str) -> Option<RouteUri> {
     parse(text)
         .filter(|uri| {
             ["sip", "sips"]
                 .iter()
                 .any(|s| uri.scheme.eq_ignore_ascii_case(s))
         })
-        .map(|uri| uri.is_loose_router())
+        .map(|uri| RouteUri {
+            loose: uri.is_loose_router(),
+            has_headers: uri.has_headers,
+        })
 }
 
 /// `text` as a URI: `scheme ":" rest`, with a scheme of a letter followed by letters, digits,
@@ -113,8 +128,14 @@ pub(crate) fn parse(text: &str) -> Option<Uri<'_>> {
             params: "",
         });
     }
-    // §25.1: "@" appears in no part of a SIP URI but the one ending its userinfo.
+    // §25.1: "@" appears in no part of a SIP URI but the one ending its userinfo: not in its
+    // user (user-unreserved), password, host, uri-parameters (paramchar) or headers
+    // (hnv-unreserved). A second one is refused, as a reader taking the last "@" as the
+    // userinfo's end would send to another host than the one read here.
     let (userinfo, host_part) = rest.split_once('@').unwrap_or(("", rest));
+    if host_part.contains('@') {
+        return None;
+    }
     // §25.1 wants `#` escaped (%23), but gateways (sofia-sip, Teams Direct Routing SBCs) send
     // dial strings such as `*31#0123` as they are; `#` stays refused after the userinfo, where
     // it would be read as a fragment.
@@ -172,6 +193,7 @@ mod tests {
             ("sip:#123@192.0.2.1;user=phone", "#123"),
             ("sip:*31#0123:pa#ss@gw", "*31#0123"),
             ("sip:%23123@gw", "%23123"),
+            ("sip:a?b@gw.example.com", "a?b"),
         ];
         for (text, user) in cases {
             let uri = parse(text).unwrap_or_else(|| panic!("{text:?} is a URI"));
@@ -216,15 +238,23 @@ mod tests {
 
     #[test]
     fn only_sip_uris_are_told_routing_loosely_or_not() {
+        let route = |loose, has_headers| Some(RouteUri { loose, has_headers });
+        assert_eq!(route_uri("sip:proxy.example.com;lr"), route(true, false));
+        assert_eq!(route_uri("SIPS:p;Lr=on?h=v"), route(true, true));
+        assert_eq!(route_uri("sip:p?x=;lr"), route(false, true));
         assert_eq!(
-            sip_uri_routes_loosely("sip:proxy.example.com;lr"),
-            Some(true)
+            route_uri("sip:gw?x@proxy.example.com;lr"),
+            route(true, false)
         );
-        assert_eq!(sip_uri_routes_loosely("SIPS:p;Lr=on?h=v"), Some(true));
-        assert_eq!(sip_uri_routes_loosely("sip:p?x=;lr"), Some(false));
-        assert_eq!(sip_uri_routes_loosely("sip:proxy.example.com"), Some(false));
-        for not_sip in ["tel:+1;lr", "proxy.example.com", "<sip:p;lr>", "sip:p lr"] {
-            assert_eq!(sip_uri_routes_loosely(not_sip), None, "{not_sip:?}");
+        assert_eq!(route_uri("sip:proxy.example.com"), route(false, false));
+        for not_sip in [
+            "tel:+1;lr",
+            "proxy.example.com",
+            "<sip:p;lr>",
+            "sip:p lr",
+            "sip:u@p;lr;x=a@evil.example",
+        ] {
+            assert_eq!(route_uri(not_sip), None, "{not_sip:?}");
         }
     }
 
@@ -233,6 +263,10 @@ mod tests {
         let uri = parse("sip:user@example.com?Route=%3Csip:example.com%3E").unwrap();
         assert!(uri.has_headers);
         assert_eq!(parse("tel:+1-201-555-0123").map(|u| u.user), Some(""));
+        // A `?` in the user part (user-unreserved, §25.1) starts no headers.
+        let uri = parse("sip:a?b@gw.example.com").unwrap();
+        assert!(!uri.has_headers);
+        assert_eq!(uri.host_port, "gw.example.com");
     }
 
     #[test]
@@ -253,6 +287,8 @@ mod tests {
             "sip:a@b;x=#",
             "sip:a@b?h=#",
             "tel:#31",
+            "sip:u@gw;x=a@evil",
+            "sip:u@gw@evil",
         ] {
             assert_eq!(parse(text), None, "{text:?}");
         }

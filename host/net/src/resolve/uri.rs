@@ -37,10 +37,11 @@ pub(crate) fn parse(text: &str) -> Result<Destination, ResolveError> {
     if !scheme.eq_ignore_ascii_case("sip") {
         return Err(malformed());
     }
-    // Headers follow `?`; "@" appears only at the end of the userinfo (RFC 3261 §25.1), whose
-    // user part may hold ";" (RFC 4475 §3.1.1.9).
+    // "@" appears only at the end of the userinfo (RFC 3261 §25.1), whose user part may hold
+    // ";" (RFC 4475 §3.1.1.9) and "?" (user-unreserved): the host follows the first "@", and
+    // headers follow the first "?" after it.
+    let rest = rest.split_once('@').map_or(rest, |(_, host)| host);
     let rest = rest.split_once('?').map_or(rest, |(uri, _)| uri);
-    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
     let (hostport, params) = match rest.strip_prefix('[') {
         Some(v6) => {
             let (_, after) = v6.split_once(']').ok_or_else(malformed)?;
@@ -165,6 +166,14 @@ mod tests {
             (
                 "sip:a@example.com;maddr=proxy.example.net",
                 (name("proxy.example.net"), None, None),
+            ),
+            (
+                "sip:a?b@gw.example.com:5070",
+                (name("gw.example.com"), Some(5070), None),
+            ),
+            (
+                "sip:u@gw.example.com;x=a@evil.example",
+                (name("gw.example.com"), None, None),
             ),
         ];
         for (text, (host, port, transport)) in cases {

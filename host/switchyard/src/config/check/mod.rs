@@ -465,16 +465,18 @@ fn in_range_above<T: PartialOrd + fmt::Display>(
 /// `sip.outbound_proxy`, `proxy`: a SIP URI a call can be placed through, with the `lr`
 /// parameter; the error says why not.
 fn check_outbound_proxy(proxy: &str) -> Result<(), String> {
-    // A proxy's URI goes into a Route, where headers are not allowed (RFC 3261 §19.1.1,
-    // table 1); and with a `?` or a second `@` the URI's host is read apart by different
-    // readers.
-    let routes_loosely = switchyard_sip::sip_uri_routes_loosely(proxy)
-        .filter(|_| !proxy.contains('?') && proxy.matches('@').count() <= 1);
-    let Some(routes_loosely) = routes_loosely else {
+    let Some(route) = switchyard_sip::route_uri(proxy) else {
         return Err(format!(
-            "not a SIP URI like sip:proxy.example.com;lr (without headers): {proxy:?}"
+            "not a SIP URI like sip:proxy.example.com;lr: {proxy:?}"
         ));
     };
+    // A proxy's URI goes into a Route, where headers are not allowed (RFC 3261 §19.1.1,
+    // table 1).
+    if route.has_headers {
+        return Err(format!(
+            "{proxy:?} takes no headers, as a Route's URI has none (RFC 3261 §19.1.1)"
+        ));
+    }
     // Also refused: an address no request can reach (`sip:0.0.0.0;lr` reaches this host
     // itself), which would take every placed call, as it would every DNS query at
     // `sip.dns_server`.
@@ -483,7 +485,7 @@ fn check_outbound_proxy(proxy: &str) -> Result<(), String> {
     // RFC 3261 §8.1.2, §12.2.1.1: a proxy without `lr` is a strict router (RFC 2543), which
     // needs the Request-URI to name it and the target in the last Route; the INVITE names
     // the target and routes loosely through the proxy.
-    if !routes_loosely {
+    if !route.loose {
         return Err(format!(
             "{proxy:?} has no ;lr parameter: strict routers (RFC 2543) are not supported; \
              add ;lr for a proxy that routes loosely (RFC 3261 §19.1.1)"

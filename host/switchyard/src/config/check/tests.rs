@@ -213,23 +213,23 @@ fn limits_and_delays_are_bounded() {
         ),
         (
             "[sip]\noutbound_proxy = \"proxy.example.com\"\n",
-            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr (without headers): \"proxy.example.com\"",
+            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr: \"proxy.example.com\"",
         ),
         (
             "[sip]\noutbound_proxy = \"<sip:proxy.example.com;lr>\"\n",
-            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr (without headers): \"<sip:proxy.example.com;lr>\"",
-        ),
-        (
-            "[sip]\noutbound_proxy = \"sip:gw?x@proxy.example.com;lr\"\n",
-            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr (without headers): \"sip:gw?x@proxy.example.com;lr\"",
+            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr: \"<sip:proxy.example.com;lr>\"",
         ),
         (
             "[sip]\noutbound_proxy = \"sip:proxy.example.com;lr?h=v\"\n",
-            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr (without headers): \"sip:proxy.example.com;lr?h=v\"",
+            "sip.outbound_proxy: \"sip:proxy.example.com;lr?h=v\" takes no headers, as a Route's URI has none (RFC 3261 §19.1.1)",
+        ),
+        (
+            "[sip]\noutbound_proxy = \"sip:gw?x@proxy.example.com;lr?h=v\"\n",
+            "sip.outbound_proxy: \"sip:gw?x@proxy.example.com;lr?h=v\" takes no headers, as a Route's URI has none (RFC 3261 §19.1.1)",
         ),
         (
             "[sip]\noutbound_proxy = \"sip:u@proxy;lr;x=a@evil.example\"\n",
-            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr (without headers): \"sip:u@proxy;lr;x=a@evil.example\"",
+            "sip.outbound_proxy: not a SIP URI like sip:proxy.example.com;lr: \"sip:u@proxy;lr;x=a@evil.example\"",
         ),
         (
             "[sip]\noutbound_proxy = \"sips:proxy.example.com;lr\"\n",
@@ -752,6 +752,7 @@ fn an_outbound_proxy_must_route_loosely() {
         "sip:192.0.2.1;lr=on",
         "sip:[2001:db8::1]:5070;maddr=proxy.example.com;lr",
         "sip:proxy.example.com;maddr=0.0.0.0;maddr=192.0.2.1;lr",
+        "sip:gw?x@proxy.example.com;lr",
     ] {
         let config = parse(&format!("[sip]\noutbound_proxy = \"{proxy}\"\n"))
             .unwrap_or_else(|e| panic!("{proxy}: {e}"));
