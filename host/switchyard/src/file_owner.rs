@@ -1,8 +1,9 @@
-//! One process per kept file. A server that keeps a file across restarts (the
+//! One process per kept file or directory. A server that keeps a file across restarts (the
 //! rooms file, the stats file) holds an exclusive lock (flock(2)) on a hidden
-//! `.<name>.lock` beside it for as long as it runs, so a second server pointed
-//! at the same file refuses to start, rather than the two overwriting each
-//! other's writes and removing each other's temporaries. The kernel lets the
+//! `.<name>.lock` beside it for as long as it runs, and one that writes in a directory it
+//! cleans up at start (the recordings') on a hidden `.lock` in it, so a second server
+//! pointed at the same file or directory refuses to start, rather than the two overwriting
+//! each other's writes and removing each other's temporaries. The kernel lets the
 //! lock go when the process ends, however it ends: a crash leaves nothing to
 //! clean up (the empty lock file stays, and is harmless). The lock is taken
 //! through a read-only handle, so a lock file another user left (a server run
@@ -19,6 +20,9 @@ use switchyard_control::regular_file;
 /// The lock file's mode: it is empty, and any user running a server may lock it.
 const LOCK_MODE: u32 = 0o644;
 
+/// The name of a claimed directory's lock file, in it.
+const DIR_LOCK_NAME: &str = ".lock";
+
 /// This process's claim on a kept file, held until dropped.
 #[derive(Debug)]
 pub struct FileOwner {
@@ -30,23 +34,33 @@ impl FileOwner {
     /// (or another claim of this one) holds it, or when its lock file cannot be
     /// created, opened or locked, but for a file system that keeps no locks.
     pub fn claim(path: &Path) -> Result<FileOwner, String> {
-        let lock_path = lock_path(path)?;
-        let lock = open_or_create(&lock_path)
+        Self::lock(&lock_path(path)?, "file")
+    }
+
+    /// Claims the directory `dir` for this process, as [`claim`](Self::claim) claims a file,
+    /// through the lock file `.lock` in it.
+    pub fn claim_dir(dir: &Path) -> Result<FileOwner, String> {
+        Self::lock(&dir.join(DIR_LOCK_NAME), "directory")
+    }
+
+    /// Locks the lock file `lock_path` of a `what` (`file`, `directory`), created first if it
+    /// is not there.
+    fn lock(lock_path: &Path, what: &str) -> Result<FileOwner, String> {
+        let lock = open_or_create(lock_path)
             .map_err(|e| format!("cannot open its lock file {}: {e}", lock_path.display()))?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 return Err(format!(
-                    "another running process keeps this file (it holds the lock on {}); \
-                     give each server a file of its own",
+                    "another running process keeps this {what} (it holds the lock on {}); \
+                     give each server a {what} of its own",
                     lock_path.display()
                 ));
             }
             Err(TryLockError::Error(e)) if keeps_no_locks(&e) => tracing::warn!(
                 "{}: the file system keeps no locks ({e}): nothing stops a second server \
-                 from keeping {} too",
+                 from keeping this {what} too",
                 lock_path.display(),
-                path.display()
             ),
             Err(TryLockError::Error(e)) => {
                 return Err(format!(
@@ -180,6 +194,23 @@ pub(crate) mod tests {
                 dir.path().display()
             )
         );
+    }
+
+    #[test]
+    fn a_directory_claimed_is_refused_to_a_second_claim_until_the_first_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = FileOwner::claim_dir(dir.path()).expect("the first claim");
+        let refused = FileOwner::claim_dir(dir.path()).expect_err("a second claim");
+        assert_eq!(
+            refused,
+            format!(
+                "another running process keeps this directory (it holds the lock on {}/.lock); \
+                 give each server a directory of its own",
+                dir.path().display()
+            )
+        );
+        drop(first);
+        FileOwner::claim_dir(dir.path()).expect("a claim once the first is gone");
     }
 
     #[test]

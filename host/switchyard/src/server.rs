@@ -189,10 +189,10 @@ pub async fn run(
         None => None,
     };
     let wake = Arc::new(Notify::new());
-    let recorder = Recorder::new(
+    let recorder = Recorder::open(
         config.recording.dir.clone(),
         config.recording.max_total_mb << 20,
-    );
+    )?;
     let recording_writers = recorder.writers();
     let events = Arc::new(Events::default());
     let host = Arc::new(CoreHost::new(

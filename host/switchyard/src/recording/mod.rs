@@ -8,6 +8,7 @@ mod tracks;
 mod wav_file;
 mod writer;
 
+use crate::file_owner::FileOwner;
 use space::Space;
 use std::collections::HashMap;
 use std::fs::File;
@@ -47,6 +48,8 @@ pub struct Recorder {
     dir: Option<PathBuf>,
     space: Arc<Space>,
     writing: Writing,
+    /// The claim on `dir` of a server's recorder ([`Recorder::open`]).
+    _owner: Option<FileOwner>,
 }
 
 /// The files being written: at most `recording.max_active` recordings, each of whose files is
@@ -203,37 +206,33 @@ pub enum DeleteError {
 
 impl Recorder {
     /// Recordings in `dir` (an existing directory), taking at most `max_bytes` there
-    /// together; `None` refuses every recording. Removes, with a log line saying how many, the
-    /// hidden files of `dir` a crash left while a recording's file was being created (see
-    /// [`remove_leftovers`]).
+    /// together; `None` refuses every recording. Claims nothing and removes nothing in `dir`:
+    /// [`open`](Self::open) does, for a server's start.
     pub fn new(dir: Option<PathBuf>, max_bytes: u64) -> Recorder {
-        if let Some(dir) = &dir {
-            match remove_leftovers(dir) {
-                Ok((0, 0)) => {}
-                Ok((removed, 0)) => tracing::info!(
-                    dir = %dir.display(),
-                    removed,
-                    "removed the hidden files of recordings a crash interrupted the creation of"
-                ),
-                Ok((removed, kept)) => tracing::warn!(
-                    dir = %dir.display(),
-                    removed,
-                    kept,
-                    "could not remove every hidden file of recordings a crash interrupted the \
-                     creation of"
-                ),
-                Err(e) => tracing::warn!(
-                    dir = %dir.display(),
-                    "could not remove the hidden files of recordings a crash interrupted the \
-                     creation of: {e}"
-                ),
-            }
-        }
         Recorder {
             space: Arc::new(Space::new(max_bytes, dir.clone())),
             dir,
             writing: Writing::default(),
+            _owner: None,
         }
+    }
+
+    /// [`new`](Self::new)'s recordings, `dir` first claimed for this process (a hidden `.lock`
+    /// in it: [`FileOwner::claim_dir`]), which fails, naming `recording.dir` and saying why,
+    /// while another running process holds it: each removes, at start, the hidden files of
+    /// recordings being created or deleted, which would be the other's. Once claimed, those a
+    /// crash left are removed, with a log line saying how many (see [`remove_leftovers`]).
+    pub fn open(dir: Option<PathBuf>, max_bytes: u64) -> anyhow::Result<Recorder> {
+        let Some(dir) = dir else {
+            return Ok(Recorder::new(None, max_bytes));
+        };
+        let owner = FileOwner::claim_dir(&dir)
+            .map_err(|e| anyhow::anyhow!("recording.dir: {}: {e}", dir.display()))?;
+        log_leftovers_removed(&dir);
+        Ok(Recorder {
+            _owner: Some(owner),
+            ..Recorder::new(Some(dir), max_bytes)
+        })
     }
 
     /// What tells when the recordings being written now are complete.
@@ -550,13 +549,37 @@ fn stopped_where(limit: Limit) -> &'static str {
     }
 }
 
+/// Removes the hidden files a crash left in `dir` ([`remove_leftovers`]), logging how many.
+fn log_leftovers_removed(dir: &Path) {
+    match remove_leftovers(dir) {
+        Ok((0, 0)) => {}
+        Ok((removed, 0)) => tracing::info!(
+            dir = %dir.display(),
+            removed,
+            "removed the hidden files of recordings a crash interrupted the creation of"
+        ),
+        Ok((removed, kept)) => tracing::warn!(
+            dir = %dir.display(),
+            removed,
+            kept,
+            "could not remove every hidden file of recordings a crash interrupted the \
+             creation of"
+        ),
+        Err(e) => tracing::warn!(
+            dir = %dir.display(),
+            "could not remove the hidden files of recordings a crash interrupted the \
+             creation of: {e}"
+        ),
+    }
+}
+
 /// Removes the hidden files in `dir` that [`wav_file::create_new`] and a deletion leave when a
 /// crash interrupts them: regular files named `.<name>.new` or `.<name>.del` where `<name>` is
 /// a recording's (see [`switchyard_control::files::is_recording_name`]), each the second name
 /// of a recording (crashed after the link), which would keep its disk space once the recording
 /// is deleted, a header alone (crashed before), or a deleted recording not yet removed. Returns how many were removed and how many could not be
 /// (each one that fails is passed over, the others still removed); an error only if `dir`
-/// cannot be read. Called before any recording starts in `dir`.
+/// cannot be read. Called before any recording starts in `dir`, by the process that claimed it.
 fn remove_leftovers(dir: &Path) -> std::io::Result<(usize, usize)> {
     let (mut removed, mut kept) = (0, 0);
     for entry in std::fs::read_dir(dir)? {
@@ -1142,16 +1165,38 @@ mod tests {
             std::fs::write(path(other), b"kept").unwrap();
         }
         std::fs::create_dir(path(".dir.wav.new")).unwrap();
-        let _recorder = Recorder::new(Some(dir.path().to_owned()), u64::MAX);
+        let _recorder = Recorder::open(Some(dir.path().to_owned()), u64::MAX).unwrap();
         let mut left: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|entry| entry.unwrap().file_name().into_string().unwrap())
             .collect();
         left.sort();
-        let mut kept = [&others[..], &[".dir.wav.new", "linked.wav"]].concat();
+        let mut kept = [&others[..], &[".dir.wav.new", "linked.wav", ".lock"]].concat();
         kept.sort();
         assert_eq!(left, kept);
         assert_eq!(std::fs::metadata(path("linked.wav")).unwrap().nlink(), 1);
+    }
+
+    #[test]
+    fn a_directory_another_recorder_keeps_is_refused_and_its_files_being_created_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Recorder::open(Some(dir.path().to_owned()), u64::MAX).unwrap();
+        // The first recorder's recording between its creation and its link.
+        let creating = dir.path().join(".board.wav.new");
+        std::fs::write(&creating, [0; 44]).unwrap();
+        let refused = Recorder::open(Some(dir.path().to_owned()), u64::MAX).unwrap_err();
+        let dir_shown = dir.path().display();
+        assert_eq!(
+            format!("{refused:#}"),
+            format!(
+                "recording.dir: {dir_shown}: another running process keeps this directory (it \
+                 holds the lock on {dir_shown}/.lock); give each server a directory of its own"
+            )
+        );
+        assert!(creating.exists(), "the first recorder's file is left");
+        drop(first);
+        let _second = Recorder::open(Some(dir.path().to_owned()), u64::MAX).unwrap();
+        assert!(!creating.exists(), "left by a process that is gone");
     }
 
     #[test]
