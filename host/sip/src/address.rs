@@ -23,7 +23,13 @@ pub(crate) struct Address<'a> {
 impl Address<'_> {
     /// The `tag` parameter's value, if any.
     pub(crate) fn tag(&self) -> Option<&str> {
-        syntax::param(&self.params, "tag").flatten()
+        self.tag_param().flatten()
+    }
+
+    /// The `tag` parameter: `Some(None)` when it has no value, which §25.1 does not allow
+    /// (`tag-param = "tag" EQUAL token`); `None` when it is absent.
+    pub(crate) fn tag_param(&self) -> Option<Option<&str>> {
+        syntax::param(&self.params, "tag")
     }
 }
 
@@ -94,6 +100,9 @@ mod tests {
         assert_eq!(d.tag(), Some("1918181833n"));
         let e = parse("<sip:a@b;lr>").unwrap();
         assert_eq!((e.uri, e.tag()), ("sip:a@b;lr", None));
+        assert_eq!(e.tag_param(), None);
+        let valueless = parse("<sip:a@b>;tag").unwrap();
+        assert_eq!((valueless.tag(), valueless.tag_param()), (None, Some(None)));
     }
 
     #[test]

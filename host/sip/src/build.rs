@@ -242,10 +242,11 @@ pub(crate) fn check_extra_header(name: &str, value: &str) -> Result<(), &'static
     Ok(())
 }
 
-/// The To header with `tag` added, unless it has a tag already or cannot be read.
+/// The To header with `tag` added, unless it has a tag already, even one without a value (a
+/// response never holds two), or cannot be read.
 fn with_tag(to: &rsip::headers::To, tag: Option<&str>) -> rsip::headers::To {
     match tag {
-        Some(tag) if address::parse(to.value()).is_some_and(|a| a.tag().is_none()) => {
+        Some(tag) if address::parse(to.value()).is_some_and(|a| a.tag_param().is_none()) => {
             rsip::headers::To::new(format!("{};tag={tag}", to.value()))
         }
         _ => to.clone(),
@@ -424,5 +425,16 @@ mod tests {
         );
         assert!(text.contains("To: <sip:sut@192.0.2.1>;tag=old\r\n"));
         assert!(text.ends_with("Content-Length: 0\r\n\r\n"));
+    }
+
+    #[test]
+    fn a_to_tag_without_a_value_gets_no_second_tag() {
+        let req = request(
+            "OPTIONS sip:sut@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1\r\n\
+             To: <sip:sut@192.0.2.1>;tag\r\nCall-ID: cid\r\nCSeq: 2 OPTIONS\r\n\r\n",
+        );
+        let response = ResponseBuilder::new(&req, 400, "Malformed To header", Some("new"), "s");
+        let text = String::from_utf8(response.build()).unwrap();
+        assert!(text.contains("To: <sip:sut@192.0.2.1>;tag\r\n"), "{text}");
     }
 }

@@ -1,6 +1,7 @@
-//! Header field values the endpoint reads as numbers (RFC 3261 §20.16, §20.19, §20.22): rsip
-//! reads a CSeq only when it knows its method, and does not check Max-Forwards at all. A Date
-//! (§20.17) is not read, so its form is never a reason to refuse a request (RFC 4475 §3.1.2.12).
+//! Header field values the endpoint reads as numbers (RFC 3261 §20.14, §20.16, §20.19,
+//! §20.22): rsip reads a CSeq only when it knows its method, and does not check Max-Forwards
+//! or Content-Length at all. A Date (§20.17) is not read, so its form is never a reason to
+//! refuse a request (RFC 4475 §3.1.2.12).
 
 /// The value of a Max-Forwards header: 1*DIGIT (leading zeros allowed, RFC 4475 §3.1.1.1) of
 /// at most 255 (§20.22); `None` if it is not one.
@@ -15,6 +16,14 @@ pub(crate) fn expires(value: &str) -> Option<u32> {
     let value = value.trim();
     // 1*DIGIT fails to parse only by overflow.
     is_digits(value).then(|| value.parse().unwrap_or(u32::MAX))
+}
+
+/// The value of a Content-Length header in bytes: 1*DIGIT (§20.14, leading zeros allowed)
+/// between optional spaces and tabs; `None` if it is not one, a sign included, or too large
+/// to count. The stream framer and the datagram checks read it alike, so that a message is
+/// taken or refused the same over either transport.
+pub(crate) fn content_length(value: &str) -> Option<usize> {
+    number(value.trim_matches([' ', '\t']))?.try_into().ok()
 }
 
 /// Why a CSeq value is refused.
@@ -76,6 +85,24 @@ mod tests {
             "99999999999999999999999",
         ] {
             assert_eq!(max_forwards(value), None, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn content_length_is_digits_only() {
+        for (value, read) in [("0", Some(0)), (" 007\t", Some(7)), ("1500", Some(1500))] {
+            assert_eq!(content_length(value), read, "{value:?}");
+        }
+        for value in [
+            "+5",
+            "-1",
+            "",
+            "5 5",
+            "0x10",
+            "5\x0c",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(content_length(value), None, "{value:?}");
         }
     }
 

@@ -3,6 +3,8 @@
 //! bytes it reads and takes out whole messages, each of which it then handles like a datagram.
 
 use crate::build::ResponseBuilder;
+use crate::fields;
+use crate::message;
 use crate::wire::{self, Datagram};
 
 /// What the shell answers to a keepalive ping: RFC 5626 §3.5.1 has the server answer each
@@ -52,7 +54,9 @@ impl FramingError {
     /// The response owed to the message that broke the framing: `400 Bad Request` naming the
     /// Content-Length problem, or `513 Message Too Large` (§21.5.11), with To tag `to_tag` and
     /// Server `server`. `None` when there is nothing to answer: the head was never found or
-    /// cannot be read, or the message is a response or an ACK (§17.1.1.3).
+    /// cannot be read, the message is a response or an ACK (§17.1.1.3), or it is a request
+    /// that no response can be sent to, as a datagram would not be answered: one without a
+    /// readable top Via, or whose response would copy a control character (§8.2.6.2).
     pub fn response(&self, to_tag: &str, server: &str) -> Option<Vec<u8>> {
         let (head, code, reason) = match self {
             Self::HeadTooLarge { .. } => return None,
@@ -63,7 +67,7 @@ impl FramingError {
         let Some(Datagram::Request(request)) = wire::parse(head) else {
             return None;
         };
-        if &*request.line.method == "ACK" {
+        if &*request.line.method == "ACK" || !message::is_answerable(&request) {
             return None;
         }
         Some(ResponseBuilder::new(&*request, code, reason, Some(to_tag), server).build())
@@ -231,9 +235,9 @@ impl StreamFramer {
 }
 
 /// The Content-Length of a message head (full name or compact `l`, §7.3.3); `Ok(None)` if it
-/// has none, `Err` if a value is not a number or two values differ. The head's lines are read
-/// as `wire` reads them: a continuation line (§7.3.1) is part of the value before it, never a
-/// header of its own.
+/// has none, `Err` if a value is not one ([`fields::content_length`]) or two values differ.
+/// The head's lines are read as `wire` reads them: a continuation line (§7.3.1) is part of
+/// the value before it, never a header of its own.
 fn content_length(head: &[u8]) -> Result<Option<usize>, ()> {
     let mut found: Option<usize> = None;
     let mut lines = wire::lines(head).skip(1).peekable();
@@ -251,13 +255,9 @@ fn content_length(head: &[u8]) -> Result<Option<usize>, ()> {
             value.push(b' ');
             value.extend_from_slice(next);
         }
-        let digits = value.trim_ascii();
-        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-            return Err(());
-        }
-        let length = std::str::from_utf8(digits)
+        let length = std::str::from_utf8(&value)
             .ok()
-            .and_then(|d| d.parse().ok())
+            .and_then(fields::content_length)
             .ok_or(())?;
         if found.is_some_and(|f| f != length) {
             return Err(());
@@ -449,6 +449,33 @@ mod tests {
         assert!(matches!(twice, FramingError::BadContentLength { .. }));
         let ack = error_of(b"ACK sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h\r\n\r\n");
         assert_eq!(ack.response("t", "s"), None, "an ACK is never answered");
+    }
+
+    #[test]
+    fn a_request_no_response_can_be_sent_to_gets_none() {
+        let via = "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n";
+        let smuggling = "From: <sip:a@b>;tag=1\rX-Evil: 1\r\n";
+        let over_the_limit = format!("Content-Length: {}\r\n", MAX + 1);
+        for (head, problem) in [
+            (format!("{via}{smuggling}"), "a bare CR in From"),
+            (
+                format!("{via}{smuggling}{over_the_limit}"),
+                "a bare CR in From, too large",
+            ),
+            (
+                format!("{via}To: <sip:b@c\x01>\r\nl: x\r\n"),
+                "a control in To",
+            ),
+            ("From: <sip:a@b>;tag=1\r\n".to_owned(), "no Via"),
+            (
+                format!("Via: SIP/2.0/TCP :5060\r\n{over_the_limit}"),
+                "no readable Via",
+            ),
+        ] {
+            let text = format!("OPTIONS sip:a@b SIP/2.0\r\n{head}\r\n");
+            let error = error_of(text.as_bytes());
+            assert_eq!(error.response("t", "sut"), None, "{problem}: {error:?}");
+        }
     }
 
     #[test]

@@ -199,6 +199,9 @@ fn header_block<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Option<HeaderBlock
         {
             *value = tighten(value, separators);
         }
+        if name.eq_ignore_ascii_case("Via") {
+            *value = tighten_sent_by(value);
+        }
     }
     // rsip reads header lines only as part of a message: they go under a placeholder
     // Status-Line, which is dropped with the rest of the message.
@@ -323,6 +326,31 @@ fn tighten(value: &str, separators: &[char]) -> String {
     }
     out.push_str(&value[copied..]);
     out
+}
+
+/// A Via value, tightened by [`tighten`], with the whitespace around its sent-by's port colon
+/// dropped (§25.1: `sent-by = host [ COLON port ]`, `COLON = SWS ":" SWS`). The colons of an
+/// IPv6 reference are inside its brackets, and whitespace there is left for the Via reader to
+/// refuse; the parameters, from the first `;` on, are left as they are.
+fn tighten_sent_by(via: &str) -> String {
+    let (before_params, params) = via.split_at(via.find(';').unwrap_or(via.len()));
+    let mut bracketed = false;
+    let colon = before_params.char_indices().find(|&(_, c)| {
+        match c {
+            '[' => bracketed = true,
+            ']' => bracketed = false,
+            _ => {}
+        }
+        c == ':' && !bracketed
+    });
+    match colon {
+        Some((at, _)) => format!(
+            "{}:{}{params}",
+            before_params[..at].trim_end_matches([' ', '\t']),
+            before_params[at + 1..].trim_start_matches([' ', '\t'])
+        ),
+        None => via.to_owned(),
+    }
 }
 
 /// The characters of `value` outside its quoted strings (§25.1 quoted-string, with their
@@ -627,6 +655,35 @@ mod tests {
                 "SIP/2.0/UDP  192.168.255.111;branch=z9hG4bK30239",
             ]
         );
+    }
+
+    #[test]
+    fn the_sent_by_port_colon_is_tightened_outside_brackets() {
+        let via = |value: &str| {
+            let m = parse_request(&format!("OPTIONS sip:a@b SIP/2.0\r\nVia: {value}\r\n\r\n"));
+            m.via_header().unwrap().value().to_owned()
+        };
+        for (sent, read) in [
+            (
+                "SIP/2.0/UDP 192.0.2.7 : 5060;branch=z9hG4bK1",
+                "SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1",
+            ),
+            (
+                "SIP/2.0/UDP host\t:5060 ;rport",
+                "SIP/2.0/UDP host:5060;rport",
+            ),
+            (
+                "SIP/2.0/UDP [2001:db8::1] :\t5060",
+                "SIP/2.0/UDP [2001:db8::1]:5060",
+            ),
+            ("SIP/2.0/UDP [2001:db8:: 1]", "SIP/2.0/UDP [2001:db8:: 1]"),
+            (
+                "SIP/2.0/UDP h;x=\"a : b\";y=c : d",
+                "SIP/2.0/UDP h;x=\"a : b\";y=c : d",
+            ),
+        ] {
+            assert_eq!(via(sent), read, "{sent:?}");
+        }
     }
 
     #[test]

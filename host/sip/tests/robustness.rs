@@ -303,3 +303,74 @@ fn a_bye_with_a_broken_to_tag_does_not_end_a_call() {
     assert_eq!(sim.uac.codes(Method::Bye), [481]);
     assert_eq!(sim.ep.active_calls(), 1);
 }
+
+/// What the endpoint sent in answer to the datagram `request`, each message's text.
+fn answers_to(request: String) -> Vec<String> {
+    let mut sim = Sim::new(Net::perfect(25), 25, idle_shell());
+    sim.uac.send_raw(request.into_bytes());
+    sim.run_for(Duration::from_secs(1));
+    sim.sent.into_iter().map(|(_, text)| text).collect()
+}
+
+#[test]
+fn a_tag_without_a_value_is_a_malformed_to_or_from() {
+    let valid = options_with("CSeq: 1 OPTIONS");
+    for (request, reason) in [
+        (
+            valid.replace(
+                "To: <sip:conf@127.0.0.1:5060>",
+                "To: <sip:conf@127.0.0.1:5060>;tag",
+            ),
+            "Malformed To header",
+        ),
+        (valid.replace(";tag=1", ";tag"), "Malformed From header"),
+    ] {
+        let answers = answers_to(request);
+        let [response] = &answers[..] else {
+            panic!("not one answer: {answers:?}");
+        };
+        assert!(
+            response.starts_with(&format!("SIP/2.0 400 {reason}\r\n")),
+            "{response}"
+        );
+        assert_eq!(
+            response.matches(";tag").count(),
+            2,
+            "one tag in From, one in To: {response}"
+        );
+    }
+}
+
+#[test]
+fn whitespace_around_the_via_port_colon_is_allowed() {
+    let spaced = options_with("CSeq: 1 OPTIONS")
+        .replace("127.0.0.1:5062;branch", "127.0.0.1 :\t5062;branch");
+    let answers = answers_to(spaced);
+    let [response] = &answers[..] else {
+        panic!("not one answer: {answers:?}");
+    };
+    assert!(response.starts_with("SIP/2.0 200 "), "{response}");
+    assert!(
+        response.contains("Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK-x\r\n"),
+        "{response}"
+    );
+}
+
+#[test]
+fn a_signed_content_length_is_malformed_as_over_a_stream() {
+    let signed = options_with("CSeq: 1 OPTIONS\r\nContent-Length: +2") + "ok";
+    let answers = answers_to(signed);
+    let [response] = &answers[..] else {
+        panic!("not one answer: {answers:?}");
+    };
+    assert!(
+        response.starts_with("SIP/2.0 400 Malformed Content-Length header\r\n"),
+        "{response}"
+    );
+    let mut framer = switchyard_sip::StreamFramer::new(1024);
+    framer.push(options_with("CSeq: 1 OPTIONS\r\nContent-Length: +2").as_bytes());
+    assert!(matches!(
+        framer.next_message(),
+        Err(switchyard_sip::FramingError::BadContentLength { .. })
+    ));
+}

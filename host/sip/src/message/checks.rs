@@ -145,13 +145,17 @@ fn single_name(header: &rsip::Header) -> Option<&'static str> {
     }
 }
 
-/// The From or To header `header` named `name` as a party and its tag.
+/// The From or To header `header` named `name` as a party and its tag. A `tag` without a
+/// value is malformed (§25.1): read as no tag, it would have the response add a second one
+/// after it, and a peer reading the first would miss ours.
 fn party(
     header: Result<&str, rsip::Error>,
     name: &str,
 ) -> Result<(Party, Option<String>), Refusal> {
     let value = header.map_err(|_| bad(&format!("Missing {name} header")))?;
-    let address = address::parse(value).ok_or_else(|| bad(&format!("Malformed {name} header")))?;
+    let address = address::parse(value)
+        .filter(|address| address.tag_param() != Some(None))
+        .ok_or_else(|| bad(&format!("Malformed {name} header")))?;
     let tag = address.tag().map(str::to_owned);
     let Address {
         display_name,

@@ -14,6 +14,7 @@ mod maddr;
 use checks::Checked;
 
 use crate::address;
+use crate::fields;
 use crate::ids::MAGIC_COOKIE;
 use crate::method::Method;
 use crate::transport::TransportAddr;
@@ -103,7 +104,7 @@ pub(crate) fn validate_request(
     source: TransportAddr,
     too_large: bool,
 ) -> Result<Request, Rejection> {
-    if raw.unanswerable {
+    if !is_answerable(&raw) {
         return Err(Rejection::Unroutable);
     }
     let (via, top) = annotate_top_via(&mut raw, source.addr).ok_or(Rejection::Unroutable)?;
@@ -153,6 +154,16 @@ pub(crate) fn validate_request(
         max_forwards: checked.max_forwards,
         rfc2543: top.branch.is_none(),
     })
+}
+
+/// Whether a response to `raw` can be sent, over any transport: it has a readable top Via,
+/// which the response carries back (§8.2.6.2) and which says where it goes (§18.2.2), and it
+/// is not [`RawRequest::unanswerable`].
+pub(crate) fn is_answerable(raw: &RawRequest) -> bool {
+    !raw.unanswerable
+        && raw
+            .via_header()
+            .is_ok_and(|header| via::parse(header.value()).is_some())
 }
 
 /// What the top Via says about the transaction.
@@ -267,17 +278,17 @@ fn call_id(message: &impl HeadersExt) -> Result<String, String> {
 
 /// RFC 3261 §18.3 for datagrams: without Content-Length the body is the rest of the datagram;
 /// extra bytes beyond Content-Length are discarded; a body shorter than Content-Length is an
-/// error, and so are Content-Length values that differ (RFC 4475 §3.3.9), as the stream
-/// framer has it.
+/// error, and so are a value that is no Content-Length ([`fields::content_length`]) and
+/// values that differ (RFC 4475 §3.3.9), as the stream framer has it.
 fn check_content_length(headers: &rsip::Headers, body: &mut Vec<u8>) -> Result<(), String> {
     let lengths = headers
         .iter()
         .filter_map(|h| match h {
-            rsip::Header::ContentLength(cl) => Some(cl.value().trim().parse::<usize>()),
+            rsip::Header::ContentLength(cl) => Some(fields::content_length(cl.value())),
             _ => None,
         })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| "Malformed Content-Length header")?;
+        .collect::<Option<Vec<_>>>()
+        .ok_or("Malformed Content-Length header")?;
     let Some(&length) = lengths.first() else {
         return Ok(());
     };
