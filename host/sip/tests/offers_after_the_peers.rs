@@ -1,16 +1,22 @@
 //! Our offers and refreshes that have to wait while the peer's offer/answer exchange is under
 //! way (RFC 3261 §14.1, RFC 3264 §4): an UPDATE refresh refused 405 and sent again by
-//! re-INVITE, a hold retried after a 491, through the simulated network on virtual time.
+//! re-INVITE, a hold retried after a 491, an offer waiting for our refresh UPDATE, through the
+//! simulated network on virtual time.
 
 mod common;
+// The harness of calls the endpoint places, to the scripted UAS.
+#[allow(dead_code)]
+#[path = "outgoing/pair.rs"]
+mod pair;
 
 use std::time::Duration;
 
 use common::*;
+use pair::Pair;
 use rsip::Method;
-use switchyard_sip::sdp::{self, Direction, Offer};
+use switchyard_sip::sdp::{self, Direction, Format, Offer};
 use switchyard_sip::testing::response_to;
-use switchyard_sip::{CallKey, Event, OfferMethod};
+use switchyard_sip::{CallKey, Event, OfferMethod, OutgoingCall};
 
 /// The header lines of a peer that takes UPDATE and has us refresh the session every 60 s
 /// (RFC 4028 §10).
@@ -254,4 +260,167 @@ fn a_codec_change_retried_after_491_stays_as_offered_when_the_peer_only_refreshe
         retried.contains("m=audio 40000 RTP/AVP 8 101\r\n"),
         "{retried}"
     );
+}
+
+/// Where the endpoint placing a call receives RTP, in every description it sends.
+const OUR_RTP: &str = "127.0.0.1:6000";
+
+/// An offer of ours at [`OUR_RTP`] with the static payload types `codecs` (RFC 3551: 0 PCMU,
+/// 8 PCMA) and telephone-event, as an application writes it.
+fn our_offer(codecs: &[(u8, &str)]) -> String {
+    let formats: Vec<Format> = codecs
+        .iter()
+        .map(|&(payload_type, encoding)| Format {
+            payload_type,
+            encoding: encoding.into(),
+            clock_rate: 8000,
+            channels: 1,
+            fmtp: None,
+        })
+        .collect();
+    sdp::offer(&formats, &[(101, 8000)], addr(OUR_RTP), 1)
+}
+
+/// Accepts every offer of the peer's at once with a G.711 answer at [`OUR_RTP`], the session
+/// kept as it was.
+fn accepting_at_our_rtp() -> Shell {
+    Box::new(|ep, now, event| {
+        if let Event::SessionOffer { call, offer } = event {
+            let negotiated = sdp::negotiate(offer, G711).unwrap();
+            let answer = sdp::answer(&negotiated, addr(OUR_RTP), 1);
+            ep.accept_offer(now, *call, answer).unwrap();
+        }
+    })
+}
+
+/// The scripted UAS's description: PCMU and telephone-event at 127.0.0.1:7000.
+fn callee_sdp() -> String {
+    audio_offer(addr("127.0.0.1:7000"))
+}
+
+/// Runs until the scripted UAS holds `n` INVITEs, for up to 10 s of virtual time; returns the
+/// last as text.
+fn peer_invite(pair: &mut Pair, n: usize) -> String {
+    let got = pair.run_until(pair.elapsed() + Duration::from_secs(10), |p| {
+        p.peer.requests(Method::Invite).len() >= n
+    });
+    assert!(got, "{:?}", pair.a_names());
+    pair.peer_got(Method::Invite)[n - 1].to_owned()
+}
+
+/// The scripted UAS ACKs the 2xx to its re-INVITE, once that has come: the ACK takes the
+/// re-INVITE's CSeq number (§13.2.2.4).
+fn peer_acks_its_reinvite(pair: &mut Pair) {
+    let answered = pair.run_until(pair.elapsed() + Duration::from_secs(1), |p| {
+        p.peer
+            .received()
+            .any(|r| r.code() == Some(200) && r.cseq_method() == Some(Method::Invite))
+    });
+    assert!(answered, "{:?}", pair.a_names());
+    pair.peer.next_cseq -= 1;
+    pair.peer.request(Method::Ack, "", "");
+}
+
+/// The o= version of the SDP in `text`, a SIP message.
+fn version(text: &str) -> u64 {
+    let origin = body(text)
+        .lines()
+        .find_map(|line| line.strip_prefix("o="))
+        .unwrap_or_else(|| panic!("no o= line: {text}"));
+    origin.split_whitespace().nth(2).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_codec_change_of_a_placed_call_retried_after_491_goes_as_made_when_the_peer_only_refreshed() {
+    let mut pair = Pair::new(Net::perfect(86), pair::idle());
+    pair.a_shell = accepting_at_our_rtp();
+    // The call is placed offering PCMU and PCMA: our description is that offer.
+    let placed = OutgoingCall {
+        sdp_offer: our_offer(&[(0, "PCMU"), (8, "PCMA")]),
+        ..pair::call_to(pair::P)
+    };
+    let call = pair.invite(placed);
+    peer_invite(&mut pair, 1);
+    pair.peer
+        .reply(Method::Invite, 200, "OK", "", &callee_sdp());
+    assert!(
+        pair.run_until(pair.elapsed() + Duration::from_secs(1), |p| {
+            p.a_names() == ["CallAnswered"]
+        })
+    );
+    // The application moves the call to PCMA alone; the peer's refresh crosses it, offering
+    // the session as it was, which the application accepts unchanged (PCMU alone).
+    let pcma = our_offer(&[(8, "PCMA")]);
+    pair.a.reoffer(pair.now, call, pcma.clone()).unwrap();
+    peer_invite(&mut pair, 2);
+    pair.peer
+        .reply(Method::Invite, 491, "Request Pending", "", "");
+    pair.peer.request(Method::Invite, "", &callee_sdp());
+    peer_acks_its_reinvite(&mut pair);
+    let retried = peer_invite(&mut pair, 3);
+    let strip_origin = |sdp: &str| -> String {
+        sdp.split_inclusive('\n')
+            .filter(|line| !line.starts_with("o="))
+            .collect()
+    };
+    assert_eq!(
+        strip_origin(body(&retried)),
+        strip_origin(&pcma),
+        "the application's offer as made: {retried}"
+    );
+    // RFC 3264 §8: our offer v2, our answer to the peer's v3, our offer again v4.
+    assert_eq!(version(&retried), 4, "{retried}");
+    let pcma_answer = callee_sdp().replace(
+        "RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000",
+        "RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000",
+    );
+    pair.peer.reply(Method::Invite, 200, "OK", "", &pcma_answer);
+    assert!(
+        pair.run_until(pair.elapsed() + Duration::from_secs(1), |p| {
+            p.a_names().len() == 3
+        })
+    );
+    assert!(
+        matches!(pair.a_events[1], Event::SessionOffer { .. }),
+        "{:?}",
+        pair.a_names()
+    );
+    let Some(Event::OfferAnswered { offer, .. }) = pair.a_events.last() else {
+        panic!("{:?}", pair.a_names())
+    };
+    assert_eq!(*offer, body(&retried), "the answered offer is the one sent");
+}
+
+#[test]
+fn each_description_sent_is_one_version_up_when_offers_wait_for_our_refresh_update() {
+    let (mut sim, call, refresh) = refresh_update_out(87, idle_answering_shell());
+    // The application offers a hold, then again, while our refresh is out: neither goes yet.
+    let hold = renewed(&offer(), Direction::SendOnly);
+    sim.ep.reoffer(sim.now, call, hold.clone()).unwrap();
+    sim.ep.reoffer(sim.now, call, hold).unwrap();
+    // The peer's offer comes meanwhile, and is accepted.
+    sim.uac.reoffer(sim.now, UPDATE_AND_TIMER, &offer());
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(1), |s| {
+        s.has_event("SessionOffer")
+    }));
+    let theirs = Offer::parse(offer().as_bytes()).unwrap();
+    sim.ep
+        .accept_offer(sim.now, call, g711_answer(&theirs))
+        .unwrap();
+    sim.uac.update_answers.clear();
+    sim.uac.send_raw(response_to(&refresh, "200 OK"));
+    assert!(sim.run_until(sim.elapsed() + Duration::from_secs(2), |s| {
+        s.has_event("OfferAnswered")
+    }));
+    let mut versions: Vec<u64> = sim
+        .sent
+        .iter()
+        .filter(|(_, text)| body(text).contains("\no="))
+        .map(|(_, text)| version(text))
+        .collect();
+    versions.dedup();
+    // RFC 3264 §8: our answer to the call v1, to the peer's offer v2, our hold v3.
+    assert_eq!(versions, [1, 2, 3], "{:?}", sim.first_lines());
+    let updates = requests_at(&sim, "UPDATE");
+    assert!(body(&updates[1].1).contains("a=sendonly"), "{updates:?}");
 }

@@ -205,11 +205,13 @@ impl Endpoint {
     /// [`OfferMethod`] says. The outcome is [`Event::OfferAnswered`] (a re-INVITE's 2xx is
     /// ACKed), [`Event::UnusableAnswer`] or [`Event::OfferRefused`]; a 491 is retried after
     /// the §14.1 wait, with the session as it then stands in the direction of `sdp_offer` if
-    /// the peer's offer accepted in that wait changed it (RFC 3264 §8). Possible only in a
-    /// confirmed call with no offer/answer exchange under way in either direction and no
-    /// request of ours carrying one (§14.1, RFC 3311 §5.1), else [`CallError::InvalidState`].
-    /// While our UPDATE without an offer (a session refresh) is unanswered, the offer waits
-    /// for its transaction to end and goes then: one request of ours at a time.
+    /// the peer's offer accepted in that wait changed it (a stream added, another codec, RFC
+    /// 3264 §8); a refresh of the peer's, answered with the session kept, leaves `sdp_offer`
+    /// to go as made. Possible only in a confirmed call with no offer/answer exchange under
+    /// way in either direction and no request of ours carrying one (§14.1, RFC 3311 §5.1),
+    /// else [`CallError::InvalidState`]. While our UPDATE without an offer (a session
+    /// refresh) is unanswered, the offer waits for its transaction to end and goes then, its
+    /// o= line rewritten as it goes: one request of ours at a time.
     pub fn reoffer(
         &mut self,
         now: Instant,
@@ -220,14 +222,16 @@ impl Endpoint {
         if !can_offer(state) {
             return Err(busy(call, state.phase));
         }
-        let offer = state.session.stamp(&sdp_offer);
         state.session.retry = None;
         state.session.attempts = 0;
         if state.session.update.is_some() {
-            // Due at once, yet not before the UPDATE's transaction ends (`Session::take_due`).
-            state.session.retry = Some(Retry::new(now, offer, state.local_sdp.as_deref()));
+            // Due at once, yet not before the UPDATE's transaction ends (`Session::take_due`);
+            // stamped then, after any answer of ours sent meanwhile (RFC 3264 §8).
+            let made_in = state.local_sdp.as_deref();
+            state.session.retry = Some(Retry::unsent(now, sdp_offer, made_in));
             self.reschedule(Owner::Session(call));
         } else {
+            let offer = state.session.stamp(&sdp_offer);
             state.session.refresh_gives_way(now);
             self.send_offer(now, call, offer);
         }
@@ -394,9 +398,9 @@ impl Endpoint {
             // RFC 4028 §10: no refresh in time — the session is over.
             Some(Due::Expired) => return self.end_with_bye(now, call, EndCause::SessionExpired),
             Some(Due::Retry(retry)) if can_send_offer(state) => {
-                // §14.1's wait may have let the peer's offer through, answered by us: the
-                // retried offer must take back neither the version nor the session that
-                // offer made (RFC 3264 §8).
+                // §14.1's wait, or our UPDATE's, may have let the peer's offer through,
+                // answered by us: the offer must take back neither the version nor the
+                // session that offer made (RFC 3264 §8).
                 let offer = state
                     .session
                     .retried_offer(&retry, state.local_sdp.as_deref());

@@ -6,6 +6,7 @@ mod origin;
 pub(crate) mod reinvite;
 pub(crate) mod timer;
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use rsip::headers::UntypedHeader;
@@ -17,7 +18,7 @@ use timer::{Agreed, SessionTimers};
 
 use crate::fields;
 use crate::message::Request;
-use crate::sdp::{self, Direction, Offer};
+use crate::sdp::{self, Direction, Format, Offer, Stream};
 use crate::timer::T1;
 use crate::transaction::TxId;
 use crate::transport::TransportAddr;
@@ -65,24 +66,38 @@ const RETRY_BOUND: Duration = T1.saturating_mul(64);
 
 /// Our offer that waits to go: sent again after a 491 to our re-INVITE or UPDATE (§14.1, RFC
 /// 3311 §5.1), made while our UPDATE without one was unanswered, or refused by UPDATE and
-/// going by re-INVITE. The offer, the session it was made in, when it falls due, and the
-/// latest it may still go.
+/// going by re-INVITE. The offer, whether it went before, the session it was made in, when it
+/// falls due, and the latest it may still go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Retry {
     pub(crate) at: Instant,
     pub(crate) offer: String,
+    /// Whether `offer` went before, stamped; else it is the application's as made, stamped
+    /// when it goes.
+    sent: bool,
     /// Our description (what we answered or offered last) when the offer was made.
     made_in: String,
     until: Instant,
 }
 
 impl Retry {
-    /// `offer`, made while our description was `made_in`, to send again at `at`, or as late
-    /// as [`RETRY_BOUND`] after it if it cannot go then.
+    /// `offer`, sent before while our description was `made_in`, to send again at `at`, or
+    /// as late as [`RETRY_BOUND`] after it if it cannot go then.
     pub(crate) fn new(at: Instant, offer: String, made_in: Option<&str>) -> Self {
+        Self::waiting(at, offer, true, made_in)
+    }
+
+    /// Like [`Retry::new`], for `offer` not sent yet: it is stamped when it goes, so that the
+    /// versions sent rise by one each (RFC 3264 §8) whatever goes before it.
+    pub(crate) fn unsent(at: Instant, offer: String, made_in: Option<&str>) -> Self {
+        Self::waiting(at, offer, false, made_in)
+    }
+
+    fn waiting(at: Instant, offer: String, sent: bool, made_in: Option<&str>) -> Self {
         Self {
             at,
             offer,
+            sent,
             made_in: made_in.unwrap_or_default().to_owned(),
             until: at + RETRY_BOUND,
         }
@@ -208,21 +223,25 @@ impl Session {
         self.own_direction = offered_direction(sdp).unwrap_or_default();
     }
 
-    /// The offer `retry` sends now, our description being `local_sdp`. While the session is
-    /// the one the offer was made in (its o= line and directions aside: a refresh of the
-    /// peer's in the wait changes nothing), the offer itself, its o= version raised if
-    /// another description went since (see [`Origin::restamp`]). Once the peer's offer
-    /// changed it in the wait (a stream added, another codec), the offer made before would
+    /// The offer `retry` sends now, our description being `local_sdp`. Unless the peer's
+    /// offer accepted in the wait changed the session ([`session_changed`]: a refresh of the
+    /// peer's changes nothing), the offer itself: stamped if it never went, else its o=
+    /// version raised if another description went since (see [`Origin::restamp`]). Once the
+    /// peer's offer changed it (a stream added, another codec), the offer made before would
     /// drop what was added (RFC 3264 §8: an offer keeps every m= line) or undo the change:
     /// the session as it now stands goes, in the direction the offer asked for (a hold or
     /// resume, §8.4).
     pub(crate) fn retried_offer(&mut self, retry: &Retry, local_sdp: Option<&str>) -> String {
         let current = local_sdp.unwrap_or_default();
-        if same_session(&retry.made_in, current) {
-            return self.origin.restamp(&retry.offer);
+        if session_changed(&retry.made_in, current) {
+            let direction = offered_direction(&retry.offer).unwrap_or(self.own_direction);
+            return self.offer_session(current, direction);
         }
-        let direction = offered_direction(&retry.offer).unwrap_or(self.own_direction);
-        self.offer_session(current, direction)
+        if retry.sent {
+            self.origin.restamp(&retry.offer)
+        } else {
+            self.stamp(&retry.offer)
+        }
     }
 
     /// The server transaction of the peer's re-INVITE whose offer waits for the application,
@@ -458,16 +477,51 @@ fn offered_direction(sdp: &str) -> Option<Direction> {
     offer.sole_stream().map(|stream| stream.direction)
 }
 
-/// Whether the descriptions `a` and `b` are of one session: the same but for their o= lines
-/// and direction attributes.
-fn same_session(a: &str, b: &str) -> bool {
-    let session = |sdp: &str| {
-        sdp::with_direction(sdp, Direction::SendRecv)
-            .split_inclusive('\n')
-            .filter(|line| !line.starts_with("o="))
-            .collect::<String>()
+/// Whether our description `after`, which followed `before`, states a session that the
+/// peer's offer changed: its m= lines are others (one added, RFC 3264 §8.1), or our audio
+/// stream is gone, elsewhere, or sends a codec `before` did not list. The codecs listed
+/// alone change nothing: our answer to the peer's refresh of the session names the codec in
+/// use, where our offer before it named every one we take (§6.1). A description that cannot
+/// be read tells of no change.
+fn session_changed(before: &str, after: &str) -> bool {
+    let (Ok(before), Ok(after)) = (
+        Offer::parse(before.as_bytes()),
+        Offer::parse(after.as_bytes()),
+    ) else {
+        return false;
     };
-    session(a) == session(b)
+    media_kinds(&before) != media_kinds(&after)
+        || audio_changed(before.sole_stream(), after.sole_stream())
+}
+
+/// The media and transport of each m= line of `description`, in order.
+fn media_kinds(description: &Offer) -> Vec<(&str, &str)> {
+    description
+        .media
+        .iter()
+        .map(|line| (line.media.as_str(), line.proto.as_str()))
+        .collect()
+}
+
+/// Whether our audio stream `after` is not `before` as the peer's offer may leave it: gone
+/// or come, at another m= line or address, or first listing (sending, §6.1) a codec `before`
+/// did not list.
+fn audio_changed(before: Option<&Stream>, after: Option<&Stream>) -> bool {
+    let (Some(before), Some(after)) = (before, after) else {
+        return before.is_some() != after.is_some();
+    };
+    let at = |stream: &Stream| -> (usize, SocketAddr) { (stream.index, stream.connection) };
+    let listed_before = |sent: &Format| before.formats.iter().any(|f| same_codec(f, sent));
+    at(before) != at(after) || !after.formats.first().is_some_and(listed_before)
+}
+
+/// Whether the formats `a` and `b` are one codec, whatever their payload types (RFC 3264
+/// §6.1: an answer takes the offer's): encoding name (case-insensitive), clock rate and
+/// channels.
+fn same_codec(a: &Format, b: &Format) -> bool {
+    a.encoding.eq_ignore_ascii_case(&b.encoding)
+        && a.clock_rate == b.clock_rate
+        && a.channels == b.channels
 }
 
 /// Whether an Allow header among `headers` lists UPDATE (method names are case-sensitive,
@@ -695,6 +749,45 @@ mod tests {
         let near = bound - T1 / 2;
         assert_eq!(retry.clone().postponed(near, near + T1).unwrap().at, bound);
         assert_eq!(retry.clone().postponed(bound, bound + T1), Err(retry));
+    }
+
+    /// Our description: audio at `port` with the payload types `formats` and their rtpmap
+    /// lines `rtpmaps`, then the m= lines `more`.
+    fn ours(port: u16, formats: &str, rtpmaps: &str, more: &str) -> String {
+        format!(
+            "v=0\r\no=switchyard 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n\
+             t=0 0\r\nm=audio {port} RTP/AVP {formats}\r\n{rtpmaps}a=sendrecv\r\n{more}"
+        )
+    }
+
+    #[test]
+    fn the_peers_offer_changes_the_session_by_its_m_lines_our_address_or_the_codec_sent() {
+        let pcmu = "a=rtpmap:0 PCMU/8000\r\n";
+        let pcma = "a=rtpmap:8 PCMA/8000\r\n";
+        let events = "a=rtpmap:101 telephone-event/8000\r\n";
+        let offered = ours(6000, "0 8 101", &format!("{pcmu}{pcma}{events}"), "");
+        let answered = ours(6000, "0 101", &format!("{pcmu}{events}"), "");
+        assert!(
+            !session_changed(&offered, &answered),
+            "the codec in use named"
+        );
+        let held = sdp::with_direction(&answered, Direction::SendOnly)
+            .replace("switchyard 1 1", "switchyard 1 7");
+        assert!(!session_changed(&answered, &held), "o= and direction aside");
+        let other_codec = ours(6000, "8 101", &format!("{pcma}{events}"), "");
+        assert!(session_changed(&answered, &other_codec));
+        let elsewhere = ours(6002, "0 101", &format!("{pcmu}{events}"), "");
+        assert!(session_changed(&answered, &elsewhere));
+        let with_video = ours(6000, "0 101", pcmu, "m=video 0 RTP/AVP 96\r\n");
+        assert!(session_changed(&answered, &with_video));
+        let opus = |pt: u8| format!("a=rtpmap:{pt} opus/48000/2\r\n");
+        let opus_96 = ours(6000, "96", &opus(96), "");
+        let opus_111 = ours(6000, "111", &opus(111), "");
+        assert!(!session_changed(&opus_96, &opus_111), "payload types aside");
+        assert!(
+            !session_changed("v=0\r\n", &answered),
+            "unreadable: no change"
+        );
     }
 
     #[test]
