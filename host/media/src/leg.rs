@@ -550,10 +550,13 @@ impl Leg {
         // Only valid RTP may latch; a foreign source neither refreshes the RTP timeout nor
         // presses keys (RFC 4733 events are part of the stream).
         let (ssrc, sequence) = (rtp.ssrc(), u16::from(rtp.sequence_number()));
-        if self.latch.check(now, source, self.params.remote) == Source::Foreign
-            && !self.latch.follow(source, ssrc, sequence)
-        {
-            return Received::ForeignSource;
+        if self.latch.check(now, source, self.params.remote) == Source::Foreign {
+            if !self.latch.follow(source, ssrc, sequence) {
+                return Received::ForeignSource;
+            }
+            // The stream moved: its RTCP comes from elsewhere too, from a port unknown until
+            // it reports from there.
+            self.rtcp.relearn_source();
         }
         self.latch.heard(ssrc, sequence);
         // RFC 3264 §6.1: the direction is that of the media stream, and RFC 4733 events are one
@@ -653,7 +656,6 @@ impl Leg {
     ) -> Result<ReportNotes, Refused> {
         let peer = RtcpPeer {
             rtp_destination: self.destination(),
-            sdp_rtp: self.params.remote,
             rtcp_address: match self.params.rtcp {
                 RtcpPath::Separate(address) => Some(address),
                 RtcpPath::Muxed => None,

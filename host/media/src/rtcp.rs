@@ -111,9 +111,8 @@ pub(crate) struct ReportNotes {
 pub(crate) struct RtcpPeer {
     /// Where our RTP goes: the source it latched onto, or the SDP's address.
     pub(crate) rtp_destination: SocketAddr,
-    /// The RTP address the peer's SDP named.
-    pub(crate) sdp_rtp: SocketAddr,
-    /// The RTCP address the peer's SDP named, unless RTCP is muxed.
+    /// The RTCP address the peer's SDP named (its `a=rtcp`, else its RTP port + 1), unless
+    /// RTCP is muxed.
     pub(crate) rtcp_address: Option<SocketAddr>,
     /// The SSRC of the peer's RTP stream, once a packet of it came.
     pub(crate) ssrc: Option<u32>,
@@ -315,32 +314,34 @@ struct PeerSenderReport {
     at: Instant,
 }
 
-/// Where the peer's RTCP came from, and whose path that is by where our RTP went when it came.
+/// Where the peer's RTCP came from, and whose path that is.
 #[derive(Clone, Copy, Debug)]
 struct LearnedSource {
     /// The address the report came from.
     rtcp: SocketAddr,
-    /// The source the latch took, other than the SDP's address, that our RTP went to when the
-    /// report came; `None` when it went to the SDP's address: then the report came from the
-    /// host the peer's SDP named, its own word, and stays its source whatever the latch does.
-    latched: Option<SocketAddr>,
+    /// Where our RTP went when the report came: the path it is the source of, as any port but
+    /// the SDP's RTCP address may be another party's, even on the SDP's host (behind the same
+    /// NAT, on the same SBC). `None` when it came from the RTCP address the peer's SDP named:
+    /// the peer's own word, which stays its source whatever the latch takes.
+    rtp_destination: Option<SocketAddr>,
 }
 
 impl LearnedSource {
     /// The source of a report from `rtcp`, while our RTP goes to `rtp_destination` and the
-    /// peer's SDP names `sdp_rtp` for it.
-    fn new(rtcp: SocketAddr, rtp_destination: SocketAddr, sdp_rtp: SocketAddr) -> Self {
+    /// peer's SDP names `sdp_rtcp` for its RTCP (`None` when muxed).
+    fn new(rtcp: SocketAddr, rtp_destination: SocketAddr, sdp_rtcp: Option<SocketAddr>) -> Self {
+        let signalled = sdp_rtcp.is_some_and(|address| latch::same(rtcp, address));
         LearnedSource {
             rtcp,
-            latched: (!latch::same(rtp_destination, sdp_rtp)).then_some(rtp_destination),
+            rtp_destination: (!signalled).then_some(rtp_destination),
         }
     }
 
-    /// Whether it is still the peer's while our RTP goes to `rtp_destination`: it was learned
-    /// at the SDP's address, or our RTP still goes to the source latched then.
+    /// Whether it is still the peer's while our RTP goes to `rtp_destination`: it came from
+    /// the SDP's RTCP address, or our RTP still goes where it went then.
     fn holds_for(&self, rtp_destination: SocketAddr) -> bool {
-        self.latched
-            .is_none_or(|latched| latch::same(latched, rtp_destination))
+        self.rtp_destination
+            .is_none_or(|then| latch::same(then, rtp_destination))
     }
 }
 
@@ -366,8 +367,8 @@ pub(crate) struct Rtcp {
     reported_expected: u32,
     /// The latest round trip measured.
     round_trip: Option<Duration>,
-    /// Where the peer's RTCP last came from (symmetric RTCP, RFC 4961): ours goes there while
-    /// it holds (see [`LearnedSource::holds_for`]).
+    /// Where the peer's RTCP last came from since its stream last moved (symmetric RTCP, RFC
+    /// 4961): ours goes there while it holds (see [`LearnedSource::holds_for`]).
     source: Option<LearnedSource>,
     /// Whether we sent a report on the stream we send now.
     reported: bool,
@@ -402,20 +403,21 @@ impl Rtcp {
     }
 
     /// Where our RTCP goes by `path`, with our RTP going to `rtp_destination` and the peer's
-    /// SDP naming `sdp_rtp` for it: where the peer's RTCP came from, if it came while our RTP
-    /// went to the SDP's address or to `rtp_destination`, else its SDP's RTCP address while
-    /// our RTP goes to its SDP's address too. `None` while our RTP goes to a NAT's source and
-    /// no source learned holds there: its SDP's address is a private one, and the NAT's port
-    /// for its RTCP is unknown.
+    /// SDP naming `sdp_rtp` for it: where the peer's RTCP came from, if that was its SDP's
+    /// RTCP address or our RTP went to `rtp_destination` then, else its SDP's RTCP address
+    /// while our RTP goes to its SDP's address too. `None` while our RTP goes to a NAT's
+    /// source and no source learned holds there: its SDP's address is a private one, and the
+    /// NAT's port for its RTCP is unknown.
     pub(crate) fn destination(
         &self,
         path: RtcpPath,
         rtp_destination: SocketAddr,
         sdp_rtp: SocketAddr,
     ) -> Option<(LegSocket, SocketAddr)> {
-        // A source learned while our RTP went to a latched source other than the SDP's address
-        // is that path's: once our RTP left it (the leg latched elsewhere, whichever way), it
-        // is a stream's the leg no longer takes, a prober's that held the latch perhaps, and
+        // A source other than the SDP's RTCP address is the path's our RTP went to when it
+        // was learned: once our RTP left it (the leg latched elsewhere, whichever way), it is
+        // a stream's the leg no longer takes, a prober's that held the latch perhaps, or
+        // another party's on the peer's host that reported before the peer's RTP came, and
         // our reports name the peer's SSRC and how far its numbering got, which only the
         // peer's path may know (see `Latch::follow`).
         let source = self
@@ -431,11 +433,18 @@ impl Rtcp {
         }
     }
 
+    /// Forgets where the peer's RTCP came from (its stream moved: a NAT that mapped it anew, a
+    /// relay that failed over): ours goes where its next report comes from. Its reports still
+    /// count from its latest: the same peer goes on counting our packets.
+    pub(crate) fn relearn_source(&mut self) {
+        self.source = None;
+    }
+
     /// Forgets the peer (a re-negotiation moved it): where its RTCP came from, and what its
     /// reports on our stream counted from; its next report counts from itself, as a new peer
     /// counts our packets anew.
     pub(crate) fn relearn_peer(&mut self) {
-        self.source = None;
+        self.relearn_source();
         self.baseline = None;
     }
 
@@ -545,7 +554,7 @@ impl Rtcp {
         self.source = Some(LearnedSource::new(
             source,
             peer.rtp_destination,
-            peer.sdp_rtp,
+            peer.rtcp_address,
         ));
         Ok(notes)
     }

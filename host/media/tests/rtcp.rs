@@ -723,48 +723,134 @@ fn a_stream_that_moves_under_a_nat_is_reported_to_only_from_where_its_reports_co
     );
 }
 
-/// A leg to a peer at an SDP address not a private one, whose one report comes from `peer_rtcp`
-/// before its RTP, which then comes from `rtp_source` for 500 ticks (10 s): where our reports
-/// went, and where our RTP went last.
+/// Where one of our reports went, and whether our RTP went to the peer's RTP source by then.
+type Reported = (SocketAddr, bool);
+
+/// A leg to a peer at an SDP address not a private one (127.0.0.1:7000, its RTCP at 7001),
+/// whose one report comes from `peer_rtcp` at the start, before its RTP, which comes from
+/// `rtp_source` from 10 s on, for 10 s: where our reports went, and where our RTP went last.
 fn reported_to_after_an_early_report(
     peer_rtcp: SocketAddr,
     rtp_source: SocketAddr,
-) -> (Vec<SocketAddr>, SocketAddr) {
+) -> (Vec<Reported>, SocketAddr) {
     let start = Instant::now();
     let sdp = addr("127.0.0.1:7000");
     let mut worker = one_leg(start, 9, sdp, RtcpPath::Separate(addr("127.0.0.1:7001")));
     worker.handle_rtcp(start, A, peer_rtcp, &receiver_report(0x77, None));
     assert_eq!(worker.stats().rtcp_received, 1);
-    let (mut reported_to, mut rtp_to) = (Vec::new(), sdp);
-    for sequence in 0..500 {
+    let (mut reported, mut rtp_to) = (Vec::new(), sdp);
+    for tick in 0..1000_u16 {
         let now = worker.next_tick();
-        worker.handle_rtp(now, A, rtp_source, &silence(sequence));
-        worker.handle_timeout(now);
-        for transmit in drain_all(&mut worker) {
-            match is_rtcp(&transmit) {
-                true => reported_to.push(transmit.destination),
-                false => rtp_to = transmit.destination,
-            }
+        if let Some(sequence) = tick.checked_sub(500) {
+            worker.handle_rtp(now, A, rtp_source, &silence(sequence));
         }
+        worker.handle_timeout(now);
+        let (reports, rtp): (Vec<_>, Vec<_>) =
+            drain_all(&mut worker).into_iter().partition(is_rtcp);
+        if let Some(last) = rtp.last() {
+            rtp_to = last.destination;
+        }
+        let latched = rtp_to == rtp_source;
+        reported.extend(reports.iter().map(|report| (report.destination, latched)));
     }
-    (reported_to, rtp_to)
+    (reported, rtp_to)
+}
+
+/// Of `reported`, where those sent before our RTP went to the peer's RTP source went, and where
+/// those sent after.
+fn before_and_after_the_latch(reported: &[Reported]) -> [Vec<SocketAddr>; 2] {
+    [false, true].map(|latched| {
+        reported
+            .iter()
+            .filter(|&&(_, then)| then == latched)
+            .map(|&(to, _)| to)
+            .collect()
+    })
 }
 
 #[test]
-fn a_report_heard_before_the_rtp_latched_keeps_ours_going_to_its_source() {
-    // A peer whose ports are translated: its RTCP and its RTP leave from ports of their own.
-    let peer_rtcp = addr("127.0.0.1:40002");
+fn a_report_from_the_sdp_rtcp_address_before_the_rtp_latched_keeps_ours_going_there() {
+    let sdp_rtcp = addr("127.0.0.1:7001");
     // Its RTP from another port, latched after the grace; or from its SDP address in the
     // IPv6-mapped form a dual-stack socket sees, latched at once.
     for rtp_source in [addr("127.0.0.1:40001"), addr("[::ffff:127.0.0.1]:7000")] {
-        let (reported_to, rtp_to) = reported_to_after_an_early_report(peer_rtcp, rtp_source);
+        let (reported, rtp_to) = reported_to_after_an_early_report(sdp_rtcp, rtp_source);
         assert_eq!(rtp_to, rtp_source);
         // Our reports go where its came from, with no report of its since the latch.
+        for sent in before_and_after_the_latch(&reported) {
+            assert!(
+                !sent.is_empty() && sent.iter().all(|&to| to == sdp_rtcp),
+                "{rtp_source}: {reported:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_report_from_another_port_of_the_sdp_host_is_left_once_the_rtp_latches_elsewhere() {
+    // Another party on the peer's IP (behind the same NAT, or the same SBC) that reports
+    // before the peer's RTP comes.
+    let elsewhere = addr("127.0.0.1:40002");
+    // The peer's RTP from a port of its own, latched after the grace: our reports, which name
+    // its stream and how far it got, no longer go to the other party.
+    let (reported, rtp_to) = reported_to_after_an_early_report(elsewhere, addr("127.0.0.1:40001"));
+    assert_eq!(rtp_to, addr("127.0.0.1:40001"));
+    let [before, after] = before_and_after_the_latch(&reported);
+    assert!(
+        !before.is_empty() && before.iter().all(|&to| to == elsewhere),
+        "{reported:?}"
+    );
+    assert!(!after.contains(&elsewhere), "{reported:?}");
+    // Its RTP from its SDP address, in the IPv6-mapped form: our RTP goes where it went when
+    // the report came, and so do our reports.
+    let mapped = addr("[::ffff:127.0.0.1]:7000");
+    let (reported, _) = reported_to_after_an_early_report(elsewhere, mapped);
+    for sent in before_and_after_the_latch(&reported) {
         assert!(
-            !reported_to.is_empty() && reported_to.iter().all(|&to| to == peer_rtcp),
-            "{rtp_source}: {reported_to:?}"
+            !sent.is_empty() && sent.iter().all(|&to| to == elsewhere),
+            "{reported:?}"
         );
     }
+}
+
+#[test]
+fn a_stream_that_moves_is_reported_to_anew_though_its_reports_came_from_its_sdp_address() {
+    let start = Instant::now();
+    let (sdp, sdp_rtcp) = (addr("127.0.0.1:7000"), addr("127.0.0.1:7001"));
+    let mut worker = one_leg(start, 9, sdp, RtcpPath::Separate(sdp_rtcp));
+    let (moved, moved_rtcp) = (addr("127.0.0.1:40001"), addr("127.0.0.1:40002"));
+    let mut reported_to = [const { Vec::new() }; 3];
+    // 10 s from its SDP address, its report from its SDP's RTCP address; then its stream goes
+    // on from another port (a NAT that mapped it anew, a relay that failed over) for 10 s; then
+    // 10 s more, its report from there too.
+    for sequence in 0..1500 {
+        let now = worker.next_tick();
+        let phase = usize::from(sequence / 500);
+        let source = if phase == 0 { sdp } else { moved };
+        worker.handle_rtp(now, A, source, &silence(sequence));
+        match sequence {
+            1 => worker.handle_rtcp(now, A, sdp_rtcp, &receiver_report(0x77, None)),
+            1000 => worker.handle_rtcp(now, A, moved_rtcp, &receiver_report(0x77, None)),
+            _ => {}
+        }
+        worker.handle_timeout(now);
+        let reports = drain_all(&mut worker).into_iter().filter(is_rtcp);
+        reported_to[phase].extend(reports.map(|report| report.destination));
+    }
+    let [at_sdp, moved_unreported, moved_reported] = reported_to;
+    assert!(
+        !at_sdp.is_empty() && at_sdp.iter().all(|&to| to == sdp_rtcp),
+        "{at_sdp:?}"
+    );
+    // Its RTCP's port on the new path is unknown until it reports from there.
+    assert!(
+        !moved_unreported.contains(&sdp_rtcp),
+        "{moved_unreported:?}"
+    );
+    assert!(
+        !moved_reported.is_empty() && moved_reported.iter().all(|&to| to == moved_rtcp),
+        "{moved_reported:?}"
+    );
 }
 
 /// A sender report of `ssrc`'s at NTP time `ntp`, with a block on `about`.
