@@ -143,7 +143,10 @@ pub(crate) fn parse(text: &str) -> Option<Uri<'_>> {
         return None;
     }
     let host_end = host_part.find([';', '?']).unwrap_or(host_part.len());
-    if host_part[..host_end].is_empty() {
+    let host_port = &host_part[..host_end];
+    // RFC 5118 §4.2: an IPv6 address is a host only in brackets; unbracketed, its colons
+    // would be read as a port's.
+    if host_port.is_empty() || (!host_port.starts_with('[') && host_port.matches(':').count() > 1) {
         return None;
     }
     let params_end = host_part.find('?').unwrap_or(host_part.len());
@@ -151,7 +154,7 @@ pub(crate) fn parse(text: &str) -> Option<Uri<'_>> {
         scheme,
         user: userinfo.split_once(':').map_or(userinfo, |(user, _)| user),
         has_headers: host_part.contains('?'),
-        host_port: &host_part[..host_end],
+        host_port,
         params: &host_part[host_end..params_end],
     })
 }
@@ -214,7 +217,6 @@ mod tests {
             ("sip:192.0.2.4", Some("192.0.2.4:5060")),
             ("sip:phone.example.com:5060", None),
             ("sip:192.0.2.4:port", None),
-            ("sip:2001:db8::1", None),
             ("sip:[192.0.2.4]", None),
             ("tel:+1-201-555-0123", None),
         ];
@@ -289,6 +291,8 @@ mod tests {
             "tel:#31",
             "sip:u@gw;x=a@evil",
             "sip:u@gw@evil",
+            "sip:2001:db8::10",
+            "sip:u@2001:db8::1;lr",
         ] {
             assert_eq!(parse(text), None, "{text:?}");
         }
