@@ -967,14 +967,15 @@ fn sigint_without_calls_exits_0() {
 
 #[test]
 fn sigterm_while_starting_ends_the_process_at_once() {
-    // A rooms file that is a FIFO holds the start at its read until a writer comes.
+    // A guest whose check of its config spins holds the start for its 10 s deadline.
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("rooms.json");
-    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
-    assert!(made.success());
     let config = dir.path().join("switchyard.toml");
-    let rooms = format!("{}[rooms]\nstate_file = {fifo:?}\n", base_config());
-    std::fs::write(&config, rooms).unwrap();
+    let spinning = format!(
+        "{}[guests.misbehave.limits]\ncall_deadline_ms = 10000\n\
+         [guests.misbehave.config]\nconfig_problem = \"spin\"\n",
+        misbehave_config()
+    );
+    std::fs::write(&config, spinning).unwrap();
     let mut child = Command::new(binary())
         .arg("--config")
         .arg(&config)

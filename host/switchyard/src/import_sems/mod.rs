@@ -6,6 +6,7 @@ mod feedback;
 mod parse;
 mod prompts;
 mod session_timers;
+mod str2int;
 
 use crate::config::{
     A_CONFIGURATION_FILE, Config, MAX_CONFIG_BYTES, MAX_DELAY_S, read_at_most, same_path,
@@ -15,6 +16,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
+use str2int::{Reading, str2int};
 use toml::{Table, Value};
 
 /// A SEMS config converted: Switchyard's configuration and what the
@@ -226,8 +228,8 @@ enum Target {
     GuestText,
     /// The guest's table, same key, as a boolean: on for `yes` only.
     GuestFlag,
-    /// The guest's table, same key, as a whole number.
-    GuestNumber,
+    /// The guest's table, same key, as a whole number SEMS reads so.
+    GuestNumber(NumberRead),
     /// The guest's `predefined_rooms`, each entry as SEMS reads it.
     PredefinedRooms,
     /// `no` (only) keeps what expires as long as Switchyard allows, in
@@ -301,7 +303,8 @@ fn target(key: &str) -> Target {
         | "private_rooms"
         | "loop_first_participant_prompt"
         | "support_rooms_timeout" => GuestFlag,
-        "direct_room_strip" | "room_pin_split" | "lonely_user_timer" => GuestNumber,
+        "direct_room_strip" | "room_pin_split" => GuestNumber(NumberRead::Unsigned),
+        "lonely_user_timer" => GuestNumber(NumberRead::ParameterInt { default: 0 }),
         "participants_expire" => ExpireSwitch {
             host_key: "participants_expire_delay_s",
         },
@@ -342,10 +345,23 @@ fn target(key: &str) -> Target {
     }
 }
 
-/// How sipwise SEMS mr26.1 and later read an expiry delay starting with `-`.
+/// How SEMS reads a whole-number key (see [`str2int`]), and what it makes
+/// of a value it refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NumberRead {
+    /// `AmConfigReader::getParameterInt`, with the unsigned `str2int` up to
+    /// sipwise mr26.0 and the signed one from mr26.1 on: a value it refuses
+    /// leaves `default`.
+    ParameterInt { default: u32 },
+    /// The unsigned `str2int`: a value it refuses fails the module's load.
+    Unsigned,
+}
+
+/// How sipwise SEMS mr26.1 and later read a `getParameterInt` number with a
+/// leading `-`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SignedDelay {
-    /// A negative number of seconds: what expires never does.
+    /// A negative number: for an expiry delay, what expires never does.
     Negative(i64),
     /// `-0`, or `-` alone.
     Zero,
@@ -353,65 +369,78 @@ enum SignedDelay {
     Overflow,
 }
 
-/// How sipwise SEMS mr26.1 and later read `value`, an expiry delay, with
-/// the signed `str2int` of `getParameterInt` (a `-`, then up to 10 digits),
-/// when it starts with `-`; None for any other value, or one that reading
-/// refuses (too many digits, or another character), which falls back to the
-/// default as up to mr26.0.
-fn signed_delay(value: &str) -> Option<SignedDelay> {
-    let digits = value.strip_prefix('-')?;
-    if digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+impl SignedDelay {
+    /// What a `-` before digits of value `magnitude` reads.
+    fn of(magnitude: u64) -> Self {
+        match magnitude {
+            0 => SignedDelay::Zero,
+            m if m <= 1 << 31 => SignedDelay::Negative(-(m as i64)),
+            _ => SignedDelay::Overflow,
+        }
     }
-    let magnitude: i64 = if digits.is_empty() {
-        0
-    } else {
-        digits.parse().ok()?
-    };
-    Some(match magnitude {
-        0 => SignedDelay::Zero,
-        m if m <= 1 << 31 => SignedDelay::Negative(-m),
-        _ => SignedDelay::Overflow,
-    })
 }
 
-/// What SEMS makes of the first character of `value` that is not an ASCII
-/// digit, if there is one: read with the unsigned `str2int`, or with
-/// `getParameterInt` when `signed` (whose `str2int` takes a leading `-` from
-/// sipwise mr26.1 on, then up to 10 digits).
-fn unread_character(value: &str, signed: bool) -> Option<String> {
-    let (at, c) = value.char_indices().find(|(_, c)| !c.is_ascii_digit())?;
-    Some(match c {
-        '+' if at == 0 => "SEMS reads no '+'".to_owned(),
-        '-' if at == 0 && signed => {
-            let newer = match signed_delay(value) {
-                Some(SignedDelay::Negative(number)) => format!("read {number}"),
-                Some(SignedDelay::Zero) => "read 0".to_owned(),
-                Some(SignedDelay::Overflow) => "overflow a signed int reading it".to_owned(),
-                None => match value[1..].char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-                    // Refused by every SEMS for that character.
-                    Some((at, c)) => return Some(format!("SEMS reads no {c:?} (at {})", at + 1)),
-                    None => "read no more than 10 digits after it".to_owned(),
+/// How sipwise SEMS mr26.1 and later read `value`, a `getParameterInt`
+/// number, when older SEMS refuse it for its leading `-` and they read it;
+/// None for any other value.
+fn signed_delay(value: &str) -> Option<SignedDelay> {
+    match (str2int(value, false), str2int(value, true)) {
+        (Reading::Refused { c: '-', .. }, Reading::Number { magnitude, .. }) => {
+            Some(SignedDelay::of(magnitude))
+        }
+        _ => None,
+    }
+}
+
+/// Why SEMS does not read `value`, which `str2int` refuses at `c`, byte `at`,
+/// read as `read` says.
+fn unread_character(value: &str, at: usize, c: char, read: NumberRead) -> String {
+    let leading = at == value.len() - value.trim_start_matches(' ').len();
+    match c {
+        '+' if leading => "SEMS reads no '+'".to_owned(),
+        '-' if leading && matches!(read, NumberRead::ParameterInt { .. }) => {
+            let newer = match str2int(value, true) {
+                Reading::Number { magnitude, .. } => match SignedDelay::of(magnitude) {
+                    SignedDelay::Negative(number) => format!("read {number}"),
+                    SignedDelay::Zero => "read 0".to_owned(),
+                    SignedDelay::Overflow => "overflow a signed int reading it".to_owned(),
                 },
+                Reading::TooManyDigits => "read no more than 10 digits after it".to_owned(),
+                // Refused by every SEMS for that character.
+                Reading::Refused { at, c } => return format!("SEMS reads no {c:?} (at {at})"),
             };
             format!("SEMS up to sipwise mr26.0 reads no '-', and mr26.1 and later {newer}")
         }
-        '-' if at == 0 => "SEMS reads no '-'".to_owned(),
+        '-' if leading => "SEMS reads no '-'".to_owned(),
         c => format!("SEMS reads no {c:?} (at {at})"),
-    })
+    }
 }
 
-/// `entry`, one `;`-separated entry of `predefined_rooms`, as SEMS reads
-/// it: split at each `:` by `explode`, which drops empty fields, so that
-/// `a::1`, `a:1:` and `:a:1` open room `a` with pin `1` there, written
-/// `room:pin`, the one form the guest takes, when two fields are left. Any
-/// other entry is left as written: SEMS refuses it (it does not load the
-/// module), and so does the guest.
-fn sems_room_entry(entry: &str) -> String {
+/// `entry`, one `;`-separated entry of `predefined_rooms` and not empty
+/// (SEMS drops empty ones), as SEMS reads it: split at each `:` by
+/// `explode`, which drops empty fields, so that `a::1`, `a:1:` and `:a:1`
+/// open room `a` with pin `1` there, written `room:pin`, the one form the
+/// guest takes. Any other entry SEMS refuses (it does not load the
+/// module), and is left as written, for the guest's check to refuse too,
+/// but for one of white space alone, which the guest would skip, as empty.
+/// The error says that, or that white space around the room or pin, which
+/// SEMS keeps and the guest trims, has them read otherwise.
+fn sems_room_entry(entry: &str) -> Result<String, String> {
     let fields: Vec<&str> = entry.split(':').filter(|field| !field.is_empty()).collect();
     match fields[..] {
-        [room, pin] => format!("{room}:{pin}"),
-        _ => entry.to_owned(),
+        [room, pin] if room == room.trim() && pin == pin.trim() => Ok(format!("{room}:{pin}")),
+        [room, pin] => Err(format!(
+            "{entry:?} is room {room:?} with pin {pin:?} to SEMS, which keeps the white space \
+             around them, where the guest trims it (reading room {:?} with pin {:?}): write the \
+             entry without it for both to read it alike",
+            room.trim(),
+            pin.trim()
+        )),
+        _ if entry.trim().is_empty() => Err(format!(
+            "{entry:?}, white space alone, is no <room>:<pin> to SEMS, which then does not load \
+             the module, where the guest skips it as empty"
+        )),
+        _ => Ok(entry.to_owned()),
     }
 }
 
@@ -500,7 +529,7 @@ impl Converter<'_> {
                     &setting.key,
                     Value::String(setting.value.clone()),
                 ),
-                Target::PredefinedRooms => self.predefined_rooms(setting),
+                Target::PredefinedRooms => self.predefined_rooms(setting)?,
                 Target::GuestFlag => {
                     let on = self.sems_yes(setting);
                     self.set(
@@ -510,8 +539,8 @@ impl Converter<'_> {
                         Value::Boolean(on),
                     );
                 }
-                Target::GuestNumber => {
-                    let number = self.number(setting)?;
+                Target::GuestNumber(read) => {
+                    let number = self.number(setting, read)?;
                     self.set(
                         Some(setting),
                         GUEST_CONFIG,
@@ -784,13 +813,17 @@ impl Converter<'_> {
     }
 
     /// `predefined_rooms`, each entry as SEMS reads it ([`sems_room_entry`]),
-    /// with a remark naming the entries that reads otherwise than written.
-    fn predefined_rooms(&mut self, setting: &Setting) {
-        let entries: Vec<(&str, String)> = setting
-            .value
-            .split(';')
-            .map(|entry| (entry, sems_room_entry(entry)))
-            .collect();
+    /// with a remark naming the entries that reads otherwise than written;
+    /// an error for the first entry it cannot write so.
+    fn predefined_rooms(&mut self, setting: &Setting) -> Result<(), ImportError> {
+        let mut entries = Vec::new();
+        for entry in setting.value.split(';') {
+            let read = match entry {
+                "" => String::new(),
+                entry => sems_room_entry(entry).map_err(|why| self.error(setting, why))?,
+            };
+            entries.push((entry, read));
+        }
         let changed: Vec<String> = entries
             .iter()
             .filter(|(entry, read)| entry != read)
@@ -812,6 +845,7 @@ impl Converter<'_> {
             &setting.key,
             Value::String(read.join(";")),
         );
+        Ok(())
     }
 
     /// The prompt files and the digits' directory: one `media.prompts_dir`
@@ -913,7 +947,7 @@ impl Converter<'_> {
 
     /// An expiry delay in seconds (`setting`, read unless `switch` is `no`,
     /// SEMS's default `sems_default`, delaying the expiry of `what`): a whole
-    /// number, 0 or more, or empty, which SEMS reads as 0 (with a remark). A
+    /// number SEMS reads ([`number`](Self::number)) and its int holds. A
     /// value starting with `-` is an error saying how each SEMS reads it.
     fn delay(
         &mut self,
@@ -945,34 +979,16 @@ impl Converter<'_> {
                 ),
             ));
         }
-        if !setting.value.is_empty() {
-            let seconds = self.number(setting)?;
-            return self.as_sems_int(setting, seconds, sems_default);
-        }
-        self.remark(setting, "empty, which SEMS reads as 0".to_owned());
-        Ok(0)
+        let read = NumberRead::ParameterInt {
+            default: sems_default,
+        };
+        let seconds = self.number(setting, read)?;
+        self.as_sems_int(setting, seconds)
     }
 
-    /// `seconds`, the expiry delay `setting` holds in digits alone, if
-    /// SEMS's `getParameterInt` reads that number; else an error: it refuses
-    /// more than 10 digits, falling back to its default, `sems_default`, and
-    /// a number above its int's largest overflows.
-    fn as_sems_int(
-        &self,
-        setting: &Setting,
-        seconds: i64,
-        sems_default: u32,
-    ) -> Result<i64, ImportError> {
-        if setting.value.len() > 10 {
-            return Err(self.error(
-                setting,
-                format!(
-                    "{:?}: SEMS reads no more than 10 digits, and uses its default, \
-                     {sems_default}, for more",
-                    setting.value
-                ),
-            ));
-        }
+    /// `seconds`, the expiry delay `setting` holds, if SEMS's int holds it;
+    /// else an error: a number above its largest overflows.
+    fn as_sems_int(&self, setting: &Setting, seconds: i64) -> Result<i64, ImportError> {
         if seconds > i64::from(i32::MAX) {
             return Err(self.error(
                 setting,
@@ -1003,32 +1019,54 @@ impl Converter<'_> {
         seconds.min(longest)
     }
 
-    /// A whole number, 0 or more, in ASCII digits alone, where `str::parse`
-    /// would take a leading `+`: SEMS reads `direct_room_strip` (with direct
-    /// rooms on only) and `room_pin_split` with its unsigned `str2int`, which
-    /// takes no sign and then fails the module's load, and the others with
-    /// `AmConfigReader::getParameterInt`, which takes no `+` (and, up to
-    /// sipwise mr26.0, no `-`) and then falls back to its default. The error
-    /// names the character SEMS does not read, if there is one.
-    fn number(&self, setting: &Setting) -> Result<i64, ImportError> {
-        let digits = setting.value.bytes().all(|b| b.is_ascii_digit());
-        digits
-            .then(|| setting.value.parse().ok())
-            .flatten()
-            .ok_or_else(|| {
-                let signed =
-                    !matches!(setting.key.as_str(), "direct_room_strip" | "room_pin_split");
-                let why = unread_character(&setting.value, signed)
-                    .map(|why| format!(": {why}"))
-                    .unwrap_or_default();
-                self.error(
+    /// The whole number, 0 or more, that SEMS reads of `setting` as `read`
+    /// says, with [`str2int`]: after any leading spaces, up to 10 digits,
+    /// ended by a space (what follows is not read, with a remark) or the
+    /// value's end; no digit at all is 0 (with a remark). More digits, a
+    /// sign or any other character is an error naming what SEMS does not
+    /// read and, for more than 10 digits, what SEMS does then.
+    fn number(&mut self, setting: &Setting, read: NumberRead) -> Result<i64, ImportError> {
+        let value = &setting.value;
+        match str2int(value, false) {
+            Reading::Number {
+                magnitude, ignored, ..
+            } => {
+                if value.is_empty() {
+                    self.remark(setting, "empty, which SEMS reads as 0".to_owned());
+                } else if value.trim_start_matches(' ').is_empty() {
+                    self.remark(
+                        setting,
+                        format!("{value:?}, spaces alone, which SEMS reads as 0"),
+                    );
+                } else if !ignored.is_empty() {
+                    self.remark(
+                        setting,
+                        format!(
+                            "SEMS reads {value:?} as {magnitude}: a space ends the number it \
+                             reads, and what follows is not read"
+                        ),
+                    );
+                }
+                Ok(i64::try_from(magnitude).expect("10 digits at most"))
+            }
+            Reading::TooManyDigits => {
+                let then = match read {
+                    NumberRead::ParameterInt { default } => format!("uses its default, {default}"),
+                    NumberRead::Unsigned => "does not load the module".to_owned(),
+                };
+                Err(self.error(
                     setting,
-                    format!(
-                        "expected a whole number, 0 or more, in digits alone, not {:?}{why}",
-                        setting.value
-                    ),
-                )
-            })
+                    format!("{value:?}: SEMS reads no more than 10 digits, and {then}, for more"),
+                ))
+            }
+            Reading::Refused { at, c } => Err(self.error(
+                setting,
+                format!(
+                    "expected a whole number, 0 or more, in digits alone, not {value:?}: {}",
+                    unread_character(value, at, c, read)
+                ),
+            )),
+        }
     }
 
     /// Sets `key` in the table at the path `tables`, making the tables on
@@ -1413,9 +1451,10 @@ mod tests {
                 "webconference.conf:1: direct_room_re: note: \"\" is used, as SEMS up to sipwise \
               mr26.0 reads it; this line ends in a carriage return (CR LF line ends), as any \
               other of this file may: sipwise SEMS mr26.1 and later read its value as \
-              \"\\r\", keeping the carriage return in an unquoted value (a yes/no or number \
-              setting is not read as one there) and dropping it in place of a quoted value's \
-              closing quote, which stays; convert the file to LF line ends for them"
+              \"\\r\", keeping the carriage return in an unquoted value (a number is read \
+              alike, its reading ending there, but a yes or no is not read as one, and a text \
+              keeps it) and dropping it in place of a quoted value's closing quote, which \
+              stays; convert the file to LF line ends for them"
             ]
         );
     }
@@ -1511,9 +1550,7 @@ mod tests {
                  to sipwise mr26.0 reads it; sipwise SEMS mr26.1 and later read the value to the \
                  end of the line, \"# none\"",
                 "webconference.conf:2: participants_expire_delay: note: empty, which SEMS reads as 0",
-                "webconference.conf:3: rooms_expire_delay: note: \"\" is used, as SEMS up to \
-                 sipwise mr26.0 reads it; sipwise SEMS mr26.1 and later leave rooms_expire_delay \
-                 unset for an empty value, so its default applies there",
+                // Set empty there too: getParameterInt reads it as 0.
                 "webconference.conf:3: rooms_expire_delay: note: empty, which SEMS reads as 0",
             ]
         );
@@ -1533,8 +1570,8 @@ mod tests {
             lines(&off),
             [
                 "webconference.conf:2: minimum_timer: note: \"\" is used, as SEMS up to sipwise \
-                 mr26.0 reads it; sipwise SEMS mr26.1 and later leave minimum_timer unset for an \
-                 empty value, so its default applies there",
+                 mr26.0 reads it; sipwise SEMS mr26.1 and later leave minimum_timer unset when \
+                 nothing follows the '=', so its default applies there",
                 "webconference.conf:2: minimum_timer: note: ignored, as enable_session_timer is not \
                  yes (as in SEMS)"
             ]
@@ -1555,9 +1592,24 @@ mod tests {
             [
                 "webconference.conf:2: participant_id_header: note: \"\" is used, as SEMS up to \
               sipwise mr26.0 reads it; sipwise SEMS mr26.1 and later leave \
-              participant_id_header unset for an empty value, so its default applies there"
+              participant_id_header unset when nothing follows the '=', so its default applies \
+              there"
             ]
         );
+        // Set empty in every SEMS, which reads it whenever it is set.
+        for line in ["participant_id_header=\"\"", "participant_id_header= "] {
+            let conversion = quiet(&format!("direct_room_re=\n{line}\n"));
+            assert_eq!(
+                guest(&conversion, "participant_id_header"),
+                Some(&Value::from("")),
+                "{line}"
+            );
+            assert!(
+                !lines(&conversion).iter().any(|l| l.contains("unset")),
+                "{line}: {:?}",
+                lines(&conversion)
+            );
+        }
     }
 
     #[test]
@@ -1988,8 +2040,11 @@ mod tests {
                  the most SEMS grants",
             ]
         );
-        for value in ["", "0"] {
-            let shown = if value.is_empty() { "empty" } else { value };
+        for (value, shown) in [
+            ("", "empty"),
+            ("0", "\"0\", not a whole number above 0 in digits alone"),
+            ("\" \"", "\" \", not a whole number above 0 in digits alone"),
+        ] {
             assert_eq!(
                 error(&format!(
                     "enable_session_timer=yes\nmaximum_timer={value}\n"
@@ -2162,6 +2217,55 @@ mod tests {
     }
 
     #[test]
+    fn a_predefined_rooms_entry_of_white_space_alone_is_an_error_as_sems_refuses_it() {
+        for (value, entry) in [("\"a:1; \"", " "), ("\"a:1;\t;b:2\"", "\t")] {
+            assert_eq!(
+                error(&format!("direct_room_re=\npredefined_rooms={value}\n")),
+                format!(
+                    "webconference.conf:2: predefined_rooms: {entry:?}, white space alone, is no \
+                     <room>:<pin> to SEMS, which then does not load the module, where the guest \
+                     skips it as empty"
+                ),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_predefined_room_or_pin_with_white_space_sems_keeps_is_an_error() {
+        for (value, entry, room, pin, trimmed) in [
+            ("\"a:: \"", "a:: ", "a", " ", ("a", "")),
+            (
+                "\"101 :1234\"",
+                "101 :1234",
+                "101 ",
+                "1234",
+                ("101", "1234"),
+            ),
+            ("\"b:2; c:3\"", " c:3", " c", "3", ("c", "3")),
+            ("\"d:\t4\"", "d:\t4", "d", "\t4", ("d", "4")),
+        ] {
+            assert_eq!(
+                error(&format!("direct_room_re=\npredefined_rooms={value}\n")),
+                format!(
+                    "webconference.conf:2: predefined_rooms: {entry:?} is room {room:?} with pin \
+                     {pin:?} to SEMS, which keeps the white space around them, where the guest \
+                     trims it (reading room {:?} with pin {:?}): write the entry without it for \
+                     both to read it alike",
+                    trimmed.0, trimmed.1
+                ),
+                "{value}"
+            );
+        }
+        // White space inside a room or pin is read alike.
+        let inside = quiet("direct_room_re=\npredefined_rooms=\"a b:1 2\"\n");
+        assert_eq!(
+            guest(&inside, "predefined_rooms"),
+            Some(&Value::from("a b:1 2"))
+        );
+    }
+
+    #[test]
     fn a_feedback_file_naming_a_directory_is_not_mapped_as_sems_wrote_no_feedback() {
         for path in [
             "/tmp/rf/x/fb/",
@@ -2326,7 +2430,8 @@ mod tests {
                 "{value}"
             );
         }
-        for value in ["2147483647", "0900"] {
+        // str2int skips leading spaces and ends the number at one.
+        for value in ["2147483647", "0900", "\" 900\"", "\"900 x\""] {
             let conversion = convert(&format!(
                 "enable_session_timer=yes\nmaximum_timer={value}\n"
             ));
@@ -2427,6 +2532,80 @@ mod tests {
                 ),
             );
         }
+    }
+
+    #[test]
+    fn any_number_of_more_than_10_digits_is_an_error_saying_what_sems_does_then() {
+        let long = "1".repeat(25);
+        for (key, value, then) in [
+            (
+                "rooms_expire_delay",
+                "12345678901234567890",
+                "uses its default, 7200",
+            ),
+            (
+                "participants_expire_delay",
+                long.as_str(),
+                "uses its default, 10",
+            ),
+            (
+                "participants_expire_delay",
+                "\" 00000000030\"",
+                "uses its default, 10",
+            ),
+            ("lonely_user_timer", "00000000030", "uses its default, 0"),
+            ("room_pin_split", long.as_str(), "does not load the module"),
+        ] {
+            let shown = value.trim_matches('"');
+            assert_eq!(
+                error(&format!("direct_room_re=\n{key}={value}\n")),
+                format!(
+                    "webconference.conf:2: {key}: {shown:?}: SEMS reads no more than 10 digits, \
+                     and {then}, for more"
+                ),
+            );
+        }
+    }
+
+    #[test]
+    fn a_number_is_read_as_str2int_reads_it_past_spaces_and_up_to_one() {
+        let conversion = quiet(
+            "direct_room_re=^000777\nlonely_user_timer=\" 120\"\nroom_pin_split=\"4 \"\n\
+             direct_room_strip=\"  6  # six\"\nrooms_expire_delay=\" \"\n\
+             participants_expire_delay=\"30 -5\"\n",
+        );
+        for (key, number) in [
+            ("lonely_user_timer", 120),
+            ("room_pin_split", 4),
+            ("direct_room_strip", 6),
+        ] {
+            assert_eq!(guest(&conversion, key), Some(&Value::from(number)), "{key}");
+        }
+        assert_eq!(
+            at(&conversion.table, "rooms.expire_delay_s"),
+            Some(&Value::from(0))
+        );
+        assert_eq!(
+            at(&conversion.table, "rooms.participants_expire_delay_s"),
+            Some(&Value::from(30))
+        );
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf:4: direct_room_strip: note: SEMS reads \"  6  # six\" as 6: \
+                 a space ends the number it reads, and what follows is not read",
+                "webconference.conf:5: rooms_expire_delay: note: \" \", spaces alone, which SEMS \
+                 reads as 0",
+                "webconference.conf:6: participants_expire_delay: note: SEMS reads \"30 -5\" as \
+                 30: a space ends the number it reads, and what follows is not read",
+            ]
+        );
+        // A tab is no space to it.
+        assert_eq!(
+            error("direct_room_re=\nlonely_user_timer=\"\t120\"\n"),
+            "webconference.conf:2: lonely_user_timer: expected a whole number, 0 or more, in \
+             digits alone, not \"\\t120\": SEMS reads no '\\t' (at 0)"
+        );
     }
 
     #[test]

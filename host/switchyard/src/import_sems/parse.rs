@@ -13,12 +13,13 @@
 //! The config reader of sipwise SEMS mr26.1 and later reads otherwise: the
 //! key runs to the first `=`, less one space before it; the value is the rest
 //! of the line, `#` included, less one space after the `=` (and less its first
-//! and last characters when it starts with `"`), carriage returns kept; an
-//! empty value leaves the key unset; a value ending in `\` continues on the
-//! next line; `@file` lines are ignored. Each line the two read differently is
-//! a [`Difference`], but for the carriage return ending an unquoted value (CR
-//! LF line ends): only a file's first setting line ending in one is, which
-//! says so of every other. A quoted value's line ending in one is a
+//! and last characters when it starts with `"`), carriage returns kept; a
+//! line with nothing after its `=` leaves the key unset (`key= ` and
+//! `key=""` set it empty, as the older reader does); a value ending in `\`
+//! continues on the next line; `@file` lines are ignored. Each line the two
+//! read differently is a [`Difference`], but for the carriage return ending
+//! an unquoted value (CR LF line ends): only a file's first setting line
+//! ending in one is, which says so of every other. A quoted value's line ending in one is a
 //! [`Difference`] of its own, as the newer reader drops the carriage return
 //! in place of the closing quote, which stays.
 
@@ -41,9 +42,21 @@ const MAX_INCLUDE_DEPTH: usize = 8;
 
 /// The most lines read in all, the file converted and every file it includes
 /// (each time it is included) together: far above any real config, it keeps
-/// includes that fan out (a file including another many times, which does
-/// the same) from taking unbounded time and memory. SEMS sets no bound.
+/// a file of short lines, or includes that fan out (a file including another
+/// many times, which does the same), from taking unbounded time and memory.
+/// SEMS sets no bound.
 const MAX_TOTAL_LINES: usize = 100_000;
+
+/// The most bytes read in all, counted as [`MAX_TOTAL_LINES`] counts lines:
+/// 16 MiB, the most one file may hold, so that includes cannot multiply it
+/// (100,000 lines of 4,095 bytes would be 400 MB). SEMS sets no bound.
+const MAX_TOTAL_BYTES: usize = MAX_CONFIG_BYTES as usize;
+
+/// What the error at the line past [`MAX_TOTAL_LINES`] or
+/// [`MAX_TOTAL_BYTES`] says after the bound.
+const TOTAL_READ: &str = "read in all, the file converted and the files it includes together \
+                          (each as often as it is included): a bound of the converter's, far \
+                          above any real config (SEMS sets none)";
 
 /// The key that, as SEMS reads it, moves where later includes' relative
 /// names are looked up.
@@ -81,9 +94,9 @@ pub struct Difference {
     pub subject: String,
     /// What is used, and how the newer SEMS reads the line, in words.
     pub text: String,
-    /// All that differs is that the newer SEMS leaves the key unset, its
-    /// value being empty there: a difference only for a key whose empty value
-    /// SEMS reads otherwise than no value.
+    /// All that differs is that the newer SEMS leaves the key unset, nothing
+    /// following the `=`, where the older sets it empty: a difference only
+    /// for a key whose empty value SEMS reads otherwise than no value.
     pub leaves_unset: bool,
 }
 
@@ -103,7 +116,8 @@ pub struct Parsed {
 /// does, in its plugin_config_path, which is where it reads `file` from:
 /// `file`'s directory, until a `plugin_config_path` key sets another. The
 /// error names the file and line of a line SEMS would not take, of an include
-/// that cannot be read, or of one that nests too deep or forms a cycle.
+/// that cannot be read, or of one that nests too deep or forms a cycle, or of
+/// the line past [`MAX_TOTAL_LINES`] or [`MAX_TOTAL_BYTES`].
 pub fn parse(file: &str, text: &[u8]) -> Result<Parsed, ImportError> {
     let mut reader = Reader {
         parsed: Parsed {
@@ -113,17 +127,16 @@ pub fn parse(file: &str, text: &[u8]) -> Result<Parsed, ImportError> {
         include_base: directory_of(file),
         reading: Vec::new(),
         lines_read: 0,
+        bytes_read: 0,
     };
     reader.read(file, text)?;
     Ok(reader.parsed)
 }
 
-/// The lines of `text`, each without its line feed: none for an empty text,
-/// and no empty line after a final line feed.
+/// The lines of `text`, each with its line feed if it has one: none for an
+/// empty text, and no empty line after a final line feed.
 fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let text = text.strip_suffix(b"\n").unwrap_or(text);
-    text.split(|&b| b == b'\n')
-        .filter(move |_| !text.is_empty())
+    text.split_inclusive(|&b| b == b'\n')
 }
 
 /// `file`'s directory with its trailing `/` (`./` for a bare name).
@@ -150,6 +163,8 @@ struct Reader {
     reading: Vec<PathBuf>,
     /// The lines read so far, in all files: see [`MAX_TOTAL_LINES`].
     lines_read: usize,
+    /// The bytes read so far, in all files: see [`MAX_TOTAL_BYTES`].
+    bytes_read: usize,
 }
 
 impl Reader {
@@ -157,14 +172,15 @@ impl Reader {
     fn read(&mut self, file: &str, text: &[u8]) -> Result<(), ImportError> {
         self.reading.push(identity(file));
         let mut returns_noted = false;
-        for (index, bytes) in lines(text).enumerate() {
+        for (index, with_feed) in lines(text).enumerate() {
             let line = index + 1;
             let located = |problem| ImportError {
                 file: file.to_owned(),
                 line: Some(line),
                 problem,
             };
-            self.count_line().map_err(located)?;
+            self.count_line(with_feed.len()).map_err(located)?;
+            let bytes = with_feed.strip_suffix(b"\n").unwrap_or(with_feed);
             // Measured before decoding, which turns each byte that is not
             // UTF-8 into the 3 bytes of U+FFFD.
             let length = line_bytes(bytes).map_err(located)?;
@@ -211,14 +227,19 @@ impl Reader {
         Ok(())
     }
 
-    /// Counts one more line read; an error once more than
-    /// [`MAX_TOTAL_LINES`] are.
-    fn count_line(&mut self) -> Result<(), String> {
+    /// Counts one more line read, of `bytes` bytes (its line feed
+    /// included); an error once more than [`MAX_TOTAL_LINES`] lines or
+    /// [`MAX_TOTAL_BYTES`] bytes are.
+    fn count_line(&mut self, bytes: usize) -> Result<(), String> {
         self.lines_read += 1;
+        self.bytes_read += bytes;
         if self.lines_read > MAX_TOTAL_LINES {
+            return Err(format!("more than {MAX_TOTAL_LINES} lines {TOTAL_READ}"));
+        }
+        if self.bytes_read > MAX_TOTAL_BYTES {
             return Err(format!(
-                "more than {MAX_TOTAL_LINES} lines read, the file converted and its includes \
-                 together (each time it is included): includes that fan out so far are refused"
+                "more than {} MiB ({MAX_TOTAL_BYTES} bytes) {TOTAL_READ}",
+                MAX_TOTAL_BYTES >> 20
             ));
         }
         Ok(())
@@ -412,8 +433,30 @@ fn differs(raw: &str, key: &str, value: &str) -> Option<Differs> {
         );
     }
     let (newer_key, newer_value) = newer_reading(raw);
+    if newer_key != key {
+        return differs(
+            format!(
+                "{used}; sipwise SEMS mr26.1 and later read the key as {newer_key:?}, so this \
+                 line does not set {key} there"
+            ),
+            false,
+        );
+    }
+    let Some(newer_value) = newer_value else {
+        // Nothing follows the '=', so `value` is empty too.
+        return differs(
+            format!(
+                "{used}; sipwise SEMS mr26.1 and later leave {key} unset when nothing follows \
+                 the '=', so its default applies there"
+            ),
+            true,
+        );
+    };
     let kept_return = newer_value.ends_with('\r');
     let compared = newer_value.strip_suffix('\r').unwrap_or(newer_value);
+    if compared == value {
+        return None;
+    }
     // The reader drops a quoted value's last character, here the line's
     // carriage return, not its closing quote.
     let dropped_return = if raw.ends_with('\r') && !kept_return {
@@ -422,55 +465,40 @@ fn differs(raw: &str, key: &str, value: &str) -> Option<Differs> {
     } else {
         ""
     };
-    if newer_key != key {
-        differs(
-            format!(
-                "{used}; sipwise SEMS mr26.1 and later read the key as {newer_key:?}, so this \
-                 line does not set {key} there"
-            ),
-            false,
-        )
-    } else if newer_value.is_empty() {
-        differs(
-            format!(
-                "{used}; sipwise SEMS mr26.1 and later leave {key} unset for an empty value, \
-                 so its default applies there"
-            ),
-            value.is_empty(),
-        )
-    } else if compared != value {
-        differs(
-            format!(
-                "{used}; sipwise SEMS mr26.1 and later read the value to the end of the line, \
-                 {newer_value:?}{dropped_return}"
-            ),
-            false,
-        )
-    } else {
-        None
-    }
+    differs(
+        format!(
+            "{used}; sipwise SEMS mr26.1 and later read the value to the end of the line, \
+             {newer_value:?}{dropped_return}"
+        ),
+        false,
+    )
 }
 
 /// What the [`Difference`] of a file's first setting line ending in a
 /// carriage return says: `raw` is that line (the carriage return included),
 /// `value` what is read here.
 fn kept_return(raw: &str, value: &str) -> String {
-    let newer = newer_reading(raw).1;
+    let newer = newer_reading(raw).1.unwrap_or_default();
     format!(
         "{value:?} is used, as SEMS up to sipwise mr26.0 reads it; this line ends in a \
          carriage return (CR LF line ends), as any other of this file may: sipwise SEMS \
          mr26.1 and later read its value as {newer:?}, keeping the carriage return in an \
-         unquoted value (a yes/no or number setting is not read as one there) and dropping \
-         it in place of a quoted value's closing quote, which stays; convert the file to LF \
-         line ends for them"
+         unquoted value (a number is read alike, its reading ending there, but a yes or no \
+         is not read as one, and a text keeps it) and dropping it in place of a quoted \
+         value's closing quote, which stays; convert the file to LF line ends for them"
     )
 }
 
 /// The key and value sipwise SEMS mr26.1 and later read from `line`, a
-/// `key=value` line that does not end in `\\`: see the module docs.
-fn newer_reading(line: &str) -> (&str, &str) {
+/// `key=value` line that does not end in `\\`: see the module docs. No
+/// value when nothing follows the first `=`, which leaves the key unset
+/// there (their `getline` for the value fails, reading nothing).
+fn newer_reading(line: &str) -> (&str, Option<&str>) {
     let (key, value) = line.split_once('=').unwrap_or((line, ""));
     let key = key.strip_suffix(' ').unwrap_or(key);
+    if value.is_empty() {
+        return (key, None);
+    }
     let value = value.strip_prefix(' ').unwrap_or(value);
     let value = match value.strip_prefix('"') {
         Some(quoted) => {
@@ -480,7 +508,7 @@ fn newer_reading(line: &str) -> (&str, &str) {
         }
         None => value,
     };
-    (key, value)
+    (key, Some(value))
 }
 
 /// The file name of an `@` line, from what follows the `@`: after any spaces
@@ -746,19 +774,19 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_value_is_a_difference_that_only_leaves_the_key_unset() {
-        let parsed = parse("webconference.conf", b"a=\nb= \nc=\"\"\nd=  \n").unwrap();
+    fn only_nothing_after_the_equals_sign_is_a_difference_that_leaves_the_key_unset() {
+        let parsed = parse("webconference.conf", b"a=\nb= \nc=\"\"\nd=  \ne = \n").unwrap();
         let read: Vec<(usize, bool)> = parsed
             .differences
             .iter()
             .map(|d| (d.line, d.leaves_unset))
             .collect();
-        // d's value is one space there, not empty.
-        assert_eq!(read, [(1, true), (2, true), (3, true), (4, false)]);
+        // b and c are set empty there too; d's value is one space there.
+        assert_eq!(read, [(1, true), (4, false)], "{:#?}", parsed.differences);
         assert!(
-            parsed.differences[0]
-                .text
-                .ends_with("leave a unset for an empty value, so its default applies there"),
+            parsed.differences[0].text.ends_with(
+                "leave a unset when nothing follows the '=', so its default applies there"
+            ),
             "{}",
             parsed.differences[0].text
         );
@@ -964,11 +992,7 @@ mod tests {
         ]);
         assert_eq!(
             read(&dir, "main.conf").unwrap_err(),
-            format!(
-                "wide.conf:901: more than {MAX_TOTAL_LINES} lines read, the file converted and \
-                 its includes together (each time it is included): includes that fan out so \
-                 far are refused"
-            )
+            format!("wide.conf:901: more than {MAX_TOTAL_LINES} lines {TOTAL_READ}")
         );
         std::fs::write(
             dir.path().join("main.conf"),
@@ -980,6 +1004,41 @@ mod tests {
             Ok((includes - 2) * 1000),
             "fewer lines than the bound"
         );
+    }
+
+    #[test]
+    fn a_single_file_past_the_bound_on_lines_is_an_error_at_the_line_past_it() {
+        let dir = files(&[("main.conf", &"#\n".repeat(MAX_TOTAL_LINES + 1))]);
+        assert_eq!(
+            read(&dir, "main.conf").unwrap_err(),
+            format!(
+                "main.conf:{}: more than {MAX_TOTAL_LINES} lines read in all, the file \
+                 converted and the files it includes together (each as often as it is \
+                 included): a bound of the converter's, far above any real config (SEMS sets \
+                 none)",
+                MAX_TOTAL_LINES + 1
+            )
+        );
+    }
+
+    #[test]
+    fn includes_past_the_bound_on_bytes_are_an_error_at_the_line_past_it() {
+        // Lines of 4,000 bytes and their line feed, 1,000 a file: the bound
+        // is passed in the fifth include.
+        let line_bytes = 4001;
+        let line = format!("#{}\n", "x".repeat(line_bytes - 2));
+        let dir = files(&[
+            ("main.conf", &"@wide.conf\n".repeat(5)),
+            ("wide.conf", &line.repeat(1000)),
+        ]);
+        let before = 4 * (11 + 1000 * line_bytes) + 11;
+        let past = (MAX_TOTAL_BYTES - before) / line_bytes + 1;
+        assert_eq!(
+            read(&dir, "main.conf").unwrap_err(),
+            format!("wide.conf:{past}: more than 16 MiB (16777216 bytes) {TOTAL_READ}")
+        );
+        std::fs::write(dir.path().join("main.conf"), "@wide.conf\n".repeat(4)).unwrap();
+        assert_eq!(read(&dir, "main.conf"), Ok(Vec::new()), "under the bound");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! INVITE or UPDATE (RFC 4028 §6), which has no counterpart here.
 
 use super::parse::Setting;
+use super::str2int::{Reading, str2int};
 use super::{Converter, ImportError};
 use crate::config::{MAX_SESSION_S, MIN_SESSION_MIN_SE_S, SipConfig};
 use toml::Value;
@@ -197,9 +198,9 @@ impl Converter<'_> {
         );
     }
 
-    /// `maximum_timer` with timers on: checked as SEMS reads it (a whole
-    /// number from 1 to 2147483647 in digits alone, else SEMS answers no
-    /// call), then not mapped.
+    /// `maximum_timer` with timers on: checked as SEMS reads it, with the
+    /// signed [`str2int`] (a whole number from 1 to 2147483647, else SEMS
+    /// answers no call), then not mapped.
     fn maximum_timer(&mut self, setting: &Setting) -> Result<(), ImportError> {
         // AmSessionTimerConfig::readFromConfig reads maximum_timer with the
         // signed str2int, which takes a `-` but no `+` (unlike the intervals'
@@ -208,31 +209,31 @@ impl Converter<'_> {
         if value.is_empty() {
             return Err(self.refused(setting, "empty"));
         }
-        if !value.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(self.refused(
-                setting,
-                &format!("{value:?}, not a whole number above 0 in digits alone"),
-            ));
-        }
-        // str2int refuses an 11th digit.
-        if value.len() > 10 {
-            return Err(self.refused(setting, &format!("{value}, more than 10 digits")));
-        }
-        match value.parse::<i32>() {
-            Ok(0) => return Err(self.refused(setting, "0")),
-            Ok(_) => {}
+        let magnitude = match str2int(value, true) {
+            Reading::Number {
+                magnitude,
+                negative: false,
+                ..
+            } if magnitude > 0 => magnitude,
+            Reading::TooManyDigits => {
+                return Err(self.refused(setting, &format!("{value}, more than 10 digits")));
+            }
+            _ => {
+                let what = format!("{value:?}, not a whole number above 0 in digits alone");
+                return Err(self.refused(setting, &what));
+            }
+        };
+        if magnitude > i32::MAX as u64 {
             // A larger value overflows SEMS's int: it is refused there as 0
             // or less, or read as another number than the file says.
-            Err(_) => {
-                return Err(self.error(
-                    setting,
-                    format!(
-                        "{value} is more than {}, the most SEMS's int holds: a larger value \
-                         overflows there",
-                        i32::MAX
-                    ),
-                ));
-            }
+            return Err(self.error(
+                setting,
+                format!(
+                    "{magnitude} is more than {}, the most SEMS's int holds: a larger value \
+                     overflows there",
+                    i32::MAX
+                ),
+            ));
         }
         self.not_mapped(
             setting,
