@@ -26,25 +26,32 @@ import csv
 import glob
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import cpu_seconds, free_port, rss_kb, start_server, total_calls  # noqa: E402
+from harness import (WorkDir, cpu_seconds, free_port, rss_kb, start_server,  # noqa: E402
+                     stop_process, total_calls)
 
 TAIL_S = 5
 SCENARIO_PER_CALL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "room_per_call.xml")
 
 
 def run_once(args, number):
-    workdir = tempfile.mkdtemp(prefix="switchyard-load-")
-    server, sip, control = start_server(args.binary, workdir, args.config)
+    """One run, printed: its figures."""
+    with WorkDir("switchyard-load-") as workdir:
+        return measure(args, number, workdir)
+
+
+def measure(args, number, workdir):
+    """One run against a fresh server in `workdir` (kept if SIPp failed): its figures."""
+    server, sip, control = start_server(args.binary, workdir.path, args.config)
     # The load goes on TAIL_S past --duration, so every mark up to rate x duration
     # calls is sampled under full load, not while the calls wind down.
     calls = args.rate * (args.duration + TAIL_S)
@@ -61,29 +68,31 @@ def run_once(args, number):
                 pass
             stop.wait(0.5)
 
-    sampler = threading.Thread(target=sample)
+    # A daemon, so that a sample still waiting on the server cannot keep the script alive.
+    sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     started = time.monotonic()
     scenario = (["-sn", "uac", "-s", "000777123"] if args.rooms == "one"
                 else ["-sf", SCENARIO_PER_CALL, "-s", "000777"])
-    sipp = subprocess.run(
-        ["sipp", *scenario, f"127.0.0.1:{sip}",
-         "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
-         "-r", str(args.rate), "-m", str(calls), "-l", str(args.rate * 4),
-         "-d", str(args.hold_ms), "-t", "u1", "-nostdin", "-trace_rtt", "-rtt_freq", "1",
-         "-timeout", str(args.duration + 120), "-timeout_error"],
-        cwd=workdir, capture_output=True, text=True)
-    wall = time.monotonic() - started
-    stop.set()
-    sampler.join()
-    server.terminate()
-    server.wait(timeout=30)
+    try:
+        sipp = subprocess.run(
+            ["sipp", *scenario, f"127.0.0.1:{sip}",
+             "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
+             "-r", str(args.rate), "-m", str(calls), "-l", str(args.rate * 4),
+             "-d", str(args.hold_ms), "-t", "u1", "-nostdin", "-trace_rtt", "-rtt_freq", "1",
+             "-timeout", str(args.duration + 120), "-timeout_error"],
+            cwd=workdir.path, capture_output=True, text=True)
+        wall = time.monotonic() - started
+    finally:
+        stop.set()
+        sampler.join(timeout=5)
+        stop_process(server)
 
     out = sipp.stdout + sipp.stderr
     successful = [int(x) for x in re.findall(r"Successful call\s*\|\s*\d+\s*\|\s*(\d+)", out)]
     failed = [int(x) for x in re.findall(r"Failed call\s*\|\s*\d+\s*\|\s*(\d+)", out)]
     rtts = []
-    for path in glob.glob(os.path.join(workdir, "*_rtt.csv")):
+    for path in glob.glob(os.path.join(workdir.path, "*_rtt.csv")):
         with open(path) as f:
             for row in csv.reader(f, delimiter=";"):
                 try:
@@ -112,9 +121,10 @@ def run_once(args, number):
           + ", ".join(f"{k // 1000}k={v / 1024:.1f}" for k, v in sorted(rss_at.items())),
           flush=True)
     if sipp.returncode not in (0, 1):
-        print(f"  sipp exited {sipp.returncode}; its output is in {workdir}", flush=True)
-        with open(os.path.join(workdir, "sipp.out"), "w") as f:
+        print(f"  sipp exited {sipp.returncode}; its output is in sipp.out", flush=True)
+        with open(os.path.join(workdir.path, "sipp.out"), "w") as f:
             f.write(out)
+        workdir.keep()
     return result
 
 
@@ -131,6 +141,8 @@ def main():
     args = parser.parse_args()
     if not os.path.exists(args.binary):
         sys.exit(f"{args.binary} is missing: run cargo build --release first")
+    if shutil.which("sipp") is None:
+        sys.exit("sipp is not on PATH: the load is SIPp's calls")
     results = [run_once(args, n + 1) for n in range(args.runs)]
     marks = sorted(set.intersection(*(set(r["rss_kb"]) for r in results)))
     rooms = "one room" if args.rooms == "one" else "a room per call"

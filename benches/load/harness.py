@@ -5,9 +5,11 @@ generator run in the background with its output read as it comes."""
 import os
 import queue
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import xmlrpc.client
@@ -113,14 +115,64 @@ def start_server(binary, workdir, extra, sip_keys="",
     server = subprocess.Popen([binary, "--config", config], stdin=subprocess.DEVNULL,
                               stdout=log, stderr=log)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             total_calls(control_port)
             return server, sip, control_port
         except OSError:
             time.sleep(0.2)
-    server.kill()
-    sys.exit(f"the server did not start; see {log.name}")
+    if server.poll() is not None:
+        sys.exit(f"the server exited with status {server.returncode}; see {log.name}")
+    stop_process(server)
+    sys.exit(f"the server did not answer XML-RPC within 60 s; see {log.name}")
+
+
+def stop_process(process, timeout=30):
+    """Ends `process`: SIGTERM, then SIGKILL if it is still running after
+    `timeout` s; returns once it has exited."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def stop_all(server, generators):
+    """Kills every generator of `generators` still running (None entries are
+    skipped), then stops the server: what every exit path of a run does, so
+    that no process outlives the script."""
+    for generator in generators:
+        if generator is not None:
+            generator.kill()
+    stop_process(server)
+
+
+class WorkDir:
+    """A fresh directory for one run's files (the server's config and log).
+
+    As a context manager it removes the directory when the block ends, unless
+    the block ended by an exception or exit or `keep()` was called: then it
+    prints where the directory is, so that the server's log can be read."""
+
+    def __init__(self, prefix):
+        self.path = tempfile.mkdtemp(prefix=prefix)
+        self._kept = False
+
+    def keep(self):
+        self._kept = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, _value, _traceback):
+        if kind is None and not self._kept:
+            shutil.rmtree(self.path, ignore_errors=True)
+        else:
+            print(f"the run's files, the server's log among them, are kept in {self.path}",
+                  file=sys.stderr, flush=True)
+        return False
 
 
 def start_media_server(binary, workdir, participants, extra=""):
@@ -148,8 +200,10 @@ class Generator:
     for a line. Once it has ended, `established`, `result` (the `result`
     line's numbers), `gaps_by_second` (gaps over 60 ms by the second of the
     measured interval they ended in) and `hung_up` (BYEs answered 200, and
-    refused) hold what it printed. A watchdog kills it if it runs more than
-    90 s past its schedule."""
+    refused) hold what it printed. If `on_line` (or reading a line) raises,
+    `error` says what was raised and where, and the generator is killed: the
+    run measures nothing more. A watchdog kills it if it runs more than 90 s
+    past its schedule."""
 
     def __init__(self, path, sip, participants, warmup, duration, *, first_room=1000,
                  codec="pcmu", setup_rate=SETUP_RATE, on_line=None):
@@ -158,6 +212,7 @@ class Generator:
         self.result = {}
         self.gaps_by_second = []
         self.hung_up = None
+        self.error = None
         self._lines = queue.Queue()
         self._seen = []
         self.process = subprocess.Popen(
@@ -168,6 +223,8 @@ class Generator:
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
         limit = 2 * participants / setup_rate + warmup + duration + 90
         self._watchdog = threading.Timer(limit, self.process.kill)
+        # Neither the watchdog nor the reader may keep the script alive once it is done.
+        self._watchdog.daemon = True
         self._watchdog.start()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -175,19 +232,28 @@ class Generator:
     def _read(self):
         for line in self.process.stdout:
             line = line.strip()
-            if self.on_line:
-                self.on_line(self, line)
-            words = line.split()
-            if line.startswith("established "):
-                self.established = int(words[1])
-            elif line.startswith("gaps_by_second"):
-                self.gaps_by_second = [int(n) for n in words[1:]]
-            elif line.startswith("result "):
-                self.result = {k: int(v) for k, v in (kv.split("=") for kv in words[1:])}
-            elif line.startswith("hung up "):
-                self.hung_up = (int(words[2]), int(words[5].lstrip("(")))
+            if self.error is None:
+                try:
+                    self._take(line)
+                except Exception as error:
+                    self.error = f"at the generator's line {line!r}: {type(error).__name__}: {error}"
+                    self.process.kill()
             self._lines.put(line)
         self._lines.put(None)
+
+    def _take(self, line):
+        """Calls `on_line` with `line` and keeps what the line says."""
+        if self.on_line:
+            self.on_line(self, line)
+        words = line.split()
+        if line.startswith("established "):
+            self.established = int(words[1])
+        elif line.startswith("gaps_by_second"):
+            self.gaps_by_second = [int(n) for n in words[1:]]
+        elif line.startswith("result "):
+            self.result = {k: int(v) for k, v in (kv.split("=") for kv in words[1:])}
+        elif line.startswith("hung up "):
+            self.hung_up = (int(words[2]), int(words[5].lstrip("(")))
 
     def wait_for(self, prefix, timeout):
         """Waits up to `timeout` s for a line starting with `prefix` (skipping
@@ -218,8 +284,15 @@ class Generator:
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            pass
+        return self.kill()
+
+    def kill(self):
+        """Kills the generator if it is still running, stops its watchdog and
+        waits for its output to be read; its exit status."""
+        if self.process.poll() is None:
             self.process.kill()
-            self.process.wait(timeout=10)
+        self.process.wait()
         self._watchdog.cancel()
         self._reader.join(timeout=10)
         return self.process.returncode

@@ -51,13 +51,12 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (SETUP_RATE, Generator, control, cpu_seconds,  # noqa: E402
-                     start_media_server)
+from harness import (SETUP_RATE, Generator, WorkDir, control, cpu_seconds,  # noqa: E402
+                     start_media_server, stop_all)
 
 GUEST = "webconference"
 MAX_GAP_MS = 60
@@ -144,7 +143,18 @@ def start_new_calls(args, sip, batches, current, duration):
 
 
 def run_once(args, number):
-    workdir = tempfile.mkdtemp(prefix="switchyard-swap-")
+    """One run, printed: its figures with the targets it missed, or None if a
+    generator stopped early. Its directory (the server's log) is kept if the
+    run missed anything."""
+    with WorkDir("switchyard-swap-") as workdir:
+        figures = swap_under_load(args, number, workdir.path)
+        if figures is None or figures["failures"]:
+            workdir.keep()
+        return figures
+
+
+def swap_under_load(args, number, workdir):
+    """The run itself, against a fresh server in `workdir`."""
     broken = broken_components(workdir, args.component)
     cache = (f'enabled = true\ndir = "{os.path.join(workdir, "cache")}"' if args.compile_cache
              else "enabled = false")
@@ -176,7 +186,7 @@ def run_once(args, number):
         if main.established != args.calls:
             failures.append(f"{main.established} of {args.calls} calls established")
         if main.wait_for("measure start", args.warmup + 30) is None:
-            sys.exit(f"run {number}: the generator stopped before measuring")
+            sys.exit(f"run {number}: the generator did not start measuring")
         start = time.monotonic()
         steps.append((f"{main.established} calls up",)
                      + check_versions(rpc, current, [(main, 1)]))
@@ -212,17 +222,15 @@ def run_once(args, number):
             generator.finish(timeout=60)
         steps.append(("every call ended",) + check_versions(rpc, current, []))
     finally:
-        for generator in [main] + [g for g, _ in batches]:
-            if generator is not None and generator.running():
-                generator.process.kill()
-        server.terminate()
-        server.wait(timeout=30)
+        stop_all(server, [main] + [g for g, _ in batches])
 
     generators = [main] + [g for g, _ in batches]
-    stopped = [f"generator {i} stopped early (exit {g.process.returncode})"
-               for i, g in enumerate(generators) if not g.result or g.hung_up is None]
+    stopped = [f"generator {i}: measuring failed {g.error}" if g.error
+               else f"generator {i} stopped early (exit {g.process.returncode})"
+               for i, g in enumerate(generators)
+               if g.error or not g.result or g.hung_up is None]
     if stopped:
-        print(f"run {number}: " + "; ".join(failures + stopped) + f" (server log in {workdir})")
+        print(f"run {number}: " + "; ".join(failures + stopped))
         return None
     failures += [f"{g.established} of {args.new_calls} new calls established"
                  for g, _ in batches if g.established != args.new_calls]
@@ -289,8 +297,6 @@ def run_once(args, number):
         print(f"  {what}: {'refused' if ok else 'NOT refused'}: {message}")
     for failure in failures:
         print(f"  MISSED: {failure}")
-    if failures:
-        print(f"  (server log in {workdir})")
     return figures
 
 

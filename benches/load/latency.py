@@ -6,9 +6,12 @@ with a minimal SIP UAC of its own, and has both send 20 ms PCMU packets on
 absolute deadlines: silence, and from caller A --bursts tone bursts of 400 ms,
 1.2 s apart. For each burst it measures the time from the first tone packet's
 due time at A to B receiving the first packet that carries it (energy above
-silence), and prints every figure and the median. With --jitter-ms, A's
-packets leave up to that much after their due time (uniformly), as over a
-jittery network, and that delay counts in the figure.
+silence), and prints every figure and the median. A burst B has not heard by
+the time A sends the burst's last packet (due 380 ms after its first) is not
+measured, and a run with any such burst fails: the script prints what was
+heard and exits 1 rather than give a median of the bursts that came through.
+With --jitter-ms, A's packets leave up to that much after their due time
+(uniformly), as over a jittery network, and that delay counts in the figure.
 
 Usage: benches/load/latency.py [--bursts 7] [--jitter-ms 0] [--runs 3]
        [--binary target/release/switchyard]
@@ -24,11 +27,10 @@ import select
 import socket
 import statistics
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import start_server  # noqa: E402
+from harness import WorkDir, start_server, stop_process  # noqa: E402
 
 FRAME = 160
 SILENCE = bytes([0xFF]) * FRAME
@@ -109,6 +111,8 @@ def loud(packet):
 
 
 def measure(sip_port, bursts, jitter_ms):
+    """Every burst's one-way time in ms, in order; None for a burst not heard
+    before its last packet was sent."""
     a, b = Caller("a", sip_port), Caller("b", sip_port)
     period = 0.02
     start = time.perf_counter() + 0.5
@@ -140,8 +144,7 @@ def measure(sip_port, bursts, jitter_ms):
             tone_started = deadline
             heard_since = None
         if position == burst_frames - 1 and tone_started is not None:
-            if heard_since is not None:
-                onsets.append(heard_since * 1000)
+            onsets.append(heard_since * 1000 if heard_since is not None else None)
             tone_started = None
         b.send(SILENCE)
     a.hang_up()
@@ -156,19 +159,22 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--binary", default="target/release/switchyard")
     args = parser.parse_args()
+    if args.bursts < 1:
+        sys.exit("--bursts must be at least 1")
     medians = []
     for run in range(1, args.runs + 1):
-        with tempfile.TemporaryDirectory() as workdir:
-            server, sip, _control = start_server(args.binary, workdir, "")
+        with WorkDir("switchyard-latency-") as workdir:
+            server, sip, _control = start_server(args.binary, workdir.path, "")
             try:
                 onsets = measure(sip, args.bursts, args.jitter_ms)
             finally:
-                server.terminate()
-                server.wait(timeout=30)
-        if not onsets:
-            sys.exit(f"run {run}: no burst was heard")
+                stop_process(server)
+            shown = ", ".join("not heard" if o is None else f"{o:.1f}" for o in onsets)
+            heard = [o for o in onsets if o is not None]
+            if len(heard) < len(onsets):
+                sys.exit(f"run {run}: heard {len(heard)} of {len(onsets)} bursts (one-way ms "
+                         f"per burst: {shown}); no median of a run with bursts unheard")
         medians.append(statistics.median(onsets))
-        shown = ", ".join(f"{o:.1f}" for o in onsets)
         print(f"run {run}: one-way ms per burst: {shown}; median {medians[-1]:.1f}")
     print(f"median of {args.runs} runs: {statistics.median(medians):.1f} ms one way"
           f" (jitter {args.jitter_ms:g} ms)")

@@ -31,6 +31,14 @@ the runs, per size:
   - with --syscalls (needs `perf`), the server's system calls per RTP packet it
     received or sent over the measured interval.
 
+A run fails, and is left out of the medians, if rtpload exits with an error or
+stops before its result, fewer calls come up than asked, any participant
+receives nothing, a call does not last the run (the server sends a BYE, or
+refuses or leaves unanswered one of ours at the end), any packet of the load
+cannot be sent, less than 99% of the packets expected come back, or measuring
+itself fails (a sample, `perf`); the run's line says why, and its directory
+(the server's log) is kept. The script exits 1 if any run failed.
+
 Usage: benches/load/media.py [--participants 500,1000,2000,4000] [--runs 3]
        [--warmup 10] [--duration 30] [--codec pcmu|opus]
        [--binary target/release/switchyard] [--generator target/release/rtpload]
@@ -40,17 +48,21 @@ Build first: cargo build --release -p switchyard -p rtpload
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (SETUP_RATE, Generator, control, cpu_seconds, pss_kb,  # noqa: E402
-                     rss_kb, start_media_server)
+from harness import (SETUP_RATE, Generator, WorkDir, control, cpu_seconds,  # noqa: E402
+                     pss_kb, rss_kb, start_media_server, stop_all, stop_process)
 
 MAX_PARTICIPANTS = 9000
+# A run fails when less than this share of the packets expected back came: the
+# server skipped ticks or packets were dropped, so the run did not carry the
+# load its figures are given per.
+RECEIVED_AT_LEAST = 0.99
 
 
 def start_syscall_count(pid):
@@ -79,10 +91,11 @@ def syscalls_text(per_packet):
     return f"{per_packet:.3f} system calls per packet"
 
 
-def run_once(args, participants, number):
-    workdir = tempfile.mkdtemp(prefix="switchyard-media-")
+def measure(args, participants, workdir):
+    """One run at `participants` against a fresh server in `workdir`: the
+    generator once ended, the server's and generator's samples at the
+    `measure` marks, its idle RSS and PSS (kB), and the system calls counted."""
     server, sip, control_port, idle_kb = start_media_server(args.binary, workdir, participants)
-    idle_pss_kb = pss_kb(server.pid)
     stats = control(control_port).stats
     marks = {}
     syscalls = {}
@@ -97,35 +110,75 @@ def run_once(args, participants, number):
             elif args.syscalls:
                 syscalls["count"] = stop_syscall_count(syscalls["counter"])
 
+    generator = None
     try:
+        idle_pss_kb = pss_kb(server.pid)
         generator = Generator(args.generator, sip, participants, args.warmup, args.duration,
                               codec=args.codec, on_line=on_line)
         generator.finish(timeout=2 * participants / SETUP_RATE + args.warmup
                          + args.duration + 90)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if "counter" in syscalls:
+            stop_process(syscalls["counter"], timeout=5)
+        stop_all(server, [generator])
+    return generator, marks, (idle_kb, idle_pss_kb), syscalls.get("count")
+
+
+def failures(args, participants, generator, marks, syscall_count):
+    """What makes a run's figures wrong or void, in words; none for a good run.
+    Every figure is per participant-second of a full load, so a run fails when
+    any participant received nothing, a call ended early, packets of the load
+    were not sent or more than 1% of those expected did not come back."""
+    if generator.error:
+        return [f"measuring failed {generator.error}"]
+    found = []
+    status = generator.process.returncode
+    if status != 0:
+        found.append(f"rtpload exited with status {status}")
     result = generator.result
-    result_syscalls = syscalls.get("count")
     if "measure end" not in marks or not result:
-        sys.exit(f"run {number}: the generator stopped early "
-                 f"(exit {generator.process.returncode})")
+        return found + ["the generator stopped before its result"]
     if result["participants"] != participants:
-        # Figures of fewer calls would stand in the table under the size asked for.
-        sys.exit(f"run {number}: {result['participants']} of the {participants} calls "
-                 "were established")
-    if args.syscalls and result_syscalls is None:
-        sys.exit(f"run {number}: perf stat counted no system calls")
+        return found + [f"{result['participants']} of the {participants} calls were established"]
+    if result["silent_streams"]:
+        found.append(f"{result['silent_streams']} of {participants} participants received nothing")
+    if result["byes_received"]:
+        found.append(f"the server hung up {result['byes_received']} calls")
+    if generator.hung_up is None:
+        found.append("the generator did not hang up its calls")
+    else:
+        ok, refused = generator.hung_up
+        if refused:
+            found.append(f"the server refused {refused} of our BYEs: it no longer had those calls")
+        if participants - ok - refused:
+            found.append(f"{participants - ok - refused} of our BYEs went unanswered")
+    if result["unsent"]:
+        found.append(f"{result['unsent']} packets were not sent (the generator's socket buffers "
+                     "were full): the server got less than the load")
+    if result["received"] < RECEIVED_AT_LEAST * result["expected"]:
+        found.append(f"{result['received']} packets received of {result['expected']} expected "
+                     f"({100 * result['received'] / max(result['expected'], 1):.1f}%)")
+    if args.syscalls and syscall_count is None:
+        found.append("perf stat counted no system calls")
+    return found
+
+
+def figures_of(generator, marks, idle, syscall_count):
+    """A run's figures from the generator's result and the samples at its marks."""
+    result = generator.result
+    idle_kb, idle_pss_kb = idle
     (t0, cpu0, gen0, _, _, stats0), (t1, cpu1, gen1, rss, pss, stats1) = (
         marks["measure start"], marks["measure end"])
     ticks = stats1["ticks"] - stats0["ticks"]
     n = result["participants"]
     packets = stats1["packets_received"] - stats0["packets_received"] + (
         stats1["packets_sent"] - stats0["packets_sent"])
-    figures = {
+    return {
         "participants": n,
-        "syscalls_per_packet": (result_syscalls / max(packets, 1)
-                                if result_syscalls is not None else None),
+        "idle_kb": idle_kb,
+        "cores": (cpu1 - cpu0) / (t1 - t0),
+        "syscalls_per_packet": (syscall_count / max(packets, 1)
+                                if syscall_count is not None else None),
         "cpu_us": (cpu1 - cpu0) / (t1 - t0) / n * 1e6,
         "delivered_us": (cpu1 - cpu0) * 1e6 / max(result["received"] / 50, 1),
         "generator_us": (gen1 - gen0) / (t1 - t0) / n * 1e6,
@@ -138,29 +191,79 @@ def run_once(args, participants, number):
         "gaps": result["gaps_over_60ms"],
         "missing": max(result["expected"] - result["received"], 0),
         "expected": result["expected"],
+        "silent": result["silent_streams"],
+        "byes": result["byes_received"],
+        "unsent": result["unsent"],
         "behind_pct": 100 * result["slots_behind"] / max(result["slots"], 1),
         "ticks_late_pct": 100 * (stats1["ticks_late_over_20ms"] - stats0["ticks_late_over_20ms"])
         / max(ticks, 1),
     }
-    print(f"run {number}, {participants} {args.codec} participants: {n} calls up, "
-          f"{figures['cpu_us']:.0f} us CPU/participant-s ({(cpu1 - cpu0) / (t1 - t0):.2f} cores; "
+
+
+def print_run(args, participants, number, figures):
+    """A run's figures, on one line."""
+    print(f"run {number}, {participants} {args.codec} participants: {figures['participants']} calls up, "
+          f"{figures['cpu_us']:.0f} us CPU/participant-s ({figures['cores']:.2f} cores; "
           f"{figures['delivered_us']:.0f} per delivered participant-s), "
           f"{figures['late_pct']:.3f}% > 20 ms late, {figures['rss_kib']:.1f} KiB RSS/participant "
-          f"(idle {idle_kb / 1024:.0f} MiB), {figures['pss_kib']:.1f} KiB PSS/participant, lost {figures['lost']}, "
-          f"missing {figures['missing']} of {figures['expected']}, "
+          f"(idle {figures['idle_kb'] / 1024:.0f} MiB), {figures['pss_kib']:.1f} KiB PSS/participant, "
+          f"lost {figures['lost']}, missing {figures['missing']} of {figures['expected']}, "
+          f"silent participants {figures['silent']}, calls the server hung up {figures['byes']}, "
+          f"packets unsent {figures['unsent']}, "
           f"longest gap {figures['max_gap_ms']:.1f} ms, {figures['gaps']} gaps > 60 ms, "
           f"server ticks > 20 ms late {figures['ticks_late_pct']:.2f}%, "
           f"generator {figures['generator_us']:.0f} us/participant-s "
           f"(server/generator {figures['server_per_generator']:.2f}), "
           f"{figures['behind_pct']:.1f}% of its slots behind, "
           f"{syscalls_text(figures['syscalls_per_packet'])}", flush=True)
-    return figures
+
+
+def run_once(args, participants, number):
+    """One run at `participants`, printed: its figures (None if it has none)
+    and what failed (empty for a good run)."""
+    with WorkDir("switchyard-media-") as workdir:
+        generator, marks, idle, syscall_count = measure(args, participants, workdir.path)
+        found = failures(args, participants, generator, marks, syscall_count)
+        figures = None
+        if "measure end" in marks and generator.result.get("participants") == participants:
+            figures = figures_of(generator, marks, idle, syscall_count)
+            print_run(args, participants, number, figures)
+        if found:
+            print(f"run {number}, {participants} participants, FAILED: " + "; ".join(found),
+                  flush=True)
+            workdir.keep()
+    return figures, found
 
 
 def syscalls_median(runs):
     """The median of the runs' system calls per packet, or "-" if not counted."""
     counted = [r["syscalls_per_packet"] for r in runs if r["syscalls_per_packet"] is not None]
     return f"{statistics.median(counted):.3f}" if counted else "-"
+
+
+def print_medians(args, passed):
+    """The medians table over the runs of each size in `passed` (the runs that
+    did not fail, by size)."""
+    print(f"\nmedians of the runs that passed, of {args.runs} per size, of {args.codec}, "
+          f"{args.duration} s measured after {args.warmup} s:")
+    print(f"{'participants':>12} {'runs':>5} {'CPU us/p-s':>10} {'delivered':>9} {'% late':>8} {'KiB RSS/p':>9} {'KiB PSS/p':>9} "
+          f"{'lost':>6} {'missing':>8} {'max gap ms':>10} {'gaps>60':>7} {'ticks late%':>11} {'gen us/p-s':>10} {'srv/gen':>7} {'gen behind%':>11} "
+          f"{'syscalls/pkt':>12}")
+    for n, runs in passed.items():
+        if not runs:
+            print(f"{n:>12} {0:>5}  (every run failed)")
+            continue
+
+        def median(key):
+            return statistics.median(r[key] for r in runs)
+        print(f"{n:>12} {len(runs):>5} {median('cpu_us'):>10.0f} {median('delivered_us'):>9.0f} "
+              f"{median('late_pct'):>8.3f} "
+              f"{median('rss_kib'):>9.1f} {median('pss_kib'):>9.1f} {median('lost'):>6.0f} {median('missing'):>8.0f} "
+              f"{median('max_gap_ms'):>10.1f} {median('gaps'):>7.0f} "
+              f"{median('ticks_late_pct'):>11.2f} "
+              f"{median('generator_us'):>10.0f} {median('server_per_generator'):>7.2f} "
+              f"{median('behind_pct'):>11.1f} "
+              f"{syscalls_median(runs):>12}")
 
 
 def main():
@@ -183,24 +286,17 @@ def main():
     for path in (args.binary, args.generator):
         if not os.path.exists(path):
             sys.exit(f"{path} is missing: run cargo build --release -p switchyard -p rtpload")
+    if args.syscalls and shutil.which("perf") is None:
+        sys.exit("--syscalls needs perf, which is not on PATH")
     results = {n: [run_once(args, n, r + 1) for r in range(args.runs)] for n in sizes}
-    print(f"\nmedians of {args.runs} runs of {args.codec}, "
-          f"{args.duration} s measured after {args.warmup} s:")
-    print(f"{'participants':>12} {'CPU us/p-s':>10} {'delivered':>9} {'% late':>8} {'KiB RSS/p':>9} {'KiB PSS/p':>9} "
-          f"{'lost':>6} {'missing':>8} {'max gap ms':>10} {'gaps>60':>7} {'ticks late%':>11} {'gen us/p-s':>10} {'srv/gen':>7} {'gen behind%':>11} "
-          f"{'syscalls/pkt':>12}")
-    for n, runs in results.items():
-        def median(key):
-            return statistics.median(r[key] for r in runs)
-        print(f"{n:>12} {median('cpu_us'):>10.0f} {median('delivered_us'):>9.0f} "
-              f"{median('late_pct'):>8.3f} "
-              f"{median('rss_kib'):>9.1f} {median('pss_kib'):>9.1f} {median('lost'):>6.0f} {median('missing'):>8.0f} "
-              f"{median('max_gap_ms'):>10.1f} {median('gaps'):>7.0f} "
-              f"{median('ticks_late_pct'):>11.2f} "
-              f"{median('generator_us'):>10.0f} {median('server_per_generator'):>7.2f} "
-              f"{median('behind_pct'):>11.1f} "
-              f"{syscalls_median(runs):>12}")
-
+    print_medians(args, {n: [figures for figures, found in runs if not found]
+                         for n, runs in results.items()})
+    failed = [f"{n} participants, run {number}: " + "; ".join(found)
+              for n, runs in results.items()
+              for number, (_, found) in enumerate(runs, start=1) if found]
+    if failed:
+        sys.exit(f"{len(failed)} of {len(sizes) * args.runs} runs failed:\n  "
+                 + "\n  ".join(failed))
 
 if __name__ == "__main__":
     main()

@@ -35,12 +35,12 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Generator, control, rss_kb, start_media_server  # noqa: E402
+from harness import (Generator, WorkDir, control, rss_kb, start_media_server,  # noqa: E402
+                     stop_all)
 
 HISTOGRAM = "switchyard_media_tick_lateness_seconds"
 # Seconds the steady generator waits after its calls are up before it measures.
@@ -106,59 +106,61 @@ def main():
     args = parser.parse_args()
     soak_s = int(args.minutes * 60)
 
-    with tempfile.TemporaryDirectory() as work:
+    with WorkDir("switchyard-soak-") as work:
         server, sip, control_port, idle_rss = start_media_server(
-            args.binary, work, args.steady + args.churn)
-        steady = Generator(args.generator, sip, args.steady, STEADY_WARMUP_S, soak_s, first_room=1000)
-        if steady.wait_for("established", 120) is None:
-            server.kill()
-            sys.exit("the steady load was not established")
-        started = time.monotonic()
-        samples = []
-        last_buckets = lateness_buckets(control_port)
-        next_sample = started + args.sample
-        churn_batches = 0
-        # Churn batches that did not bring all their calls up, or ended in failure.
-        churn_failures = []
-        while time.monotonic() - started < soak_s and steady.running():
-            # One churn batch: set up, media, hang up.
-            # The same rooms every batch, as callers come back to their rooms:
-            # new rooms each time would measure the empty rooms kept for
-            # rooms.expire_delay_s (2 h), not a leak.
-            churn = Generator(args.generator, sip, args.churn, 1, args.churn_hold,
-                              first_room=5000)
-            status = churn.finish(args.churn_hold + 120)
-            churn_batches += 1
-            if status != 0 or churn.established != args.churn:
-                churn_failures.append(
-                    f"batch {churn_batches}: {churn.established} of {args.churn} calls up, "
-                    f"exit status {status}")
-            now = time.monotonic()
-            if now >= next_sample:
-                # Descriptors first: the control queries below open connections of
-                # their own.
-                fds = settled_fds(server.pid)
-                buckets = lateness_buckets(control_port)
-                stats = control(control_port).stats()
-                sample = {
-                    "minute": (now - started) / 60,
-                    "rss_mib": rss_kb(server.pid) / 1024,
-                    "fds": fds,
-                    "calls": control(control_port).calls(),
-                    "rooms": stats["rooms"],
-                    "p99_ms": p99(last_buckets, buckets),
-                }
-                last_buckets = buckets
-                samples.append(sample)
-                print(f"{sample['minute']:6.1f} min: RSS {sample['rss_mib']:.1f} MiB, "
-                      f"{sample['fds']} fds, {sample['calls']} calls, {sample['rooms']} rooms, "
-                      f"tick lateness p99 {sample['p99_ms']} ms", flush=True)
-                next_sample = now + args.sample
-        soaked_s = time.monotonic() - started
-        steady_status = steady.finish(180)
-        result = steady.result
-        server.terminate()
-        server.wait(timeout=30)
+            args.binary, work.path, args.steady + args.churn)
+        steady = churn = None
+        try:
+            steady = Generator(args.generator, sip, args.steady, STEADY_WARMUP_S, soak_s,
+                               first_room=1000)
+            if steady.wait_for("established", 120) is None:
+                sys.exit("the steady load was not established")
+            started = time.monotonic()
+            samples = []
+            last_buckets = lateness_buckets(control_port)
+            next_sample = started + args.sample
+            churn_batches = 0
+            # Churn batches that did not bring all their calls up, or ended in failure.
+            churn_failures = []
+            while time.monotonic() - started < soak_s and steady.running():
+                # One churn batch: set up, media, hang up.
+                # The same rooms every batch, as callers come back to their rooms:
+                # new rooms each time would measure the empty rooms kept for
+                # rooms.expire_delay_s (2 h), not a leak.
+                churn = Generator(args.generator, sip, args.churn, 1, args.churn_hold,
+                                  first_room=5000)
+                status = churn.finish(args.churn_hold + 120)
+                churn_batches += 1
+                if status != 0 or churn.established != args.churn:
+                    churn_failures.append(
+                        f"batch {churn_batches}: {churn.established} of {args.churn} calls up, "
+                        f"exit status {status}")
+                now = time.monotonic()
+                if now >= next_sample:
+                    # Descriptors first: the control queries below open connections of
+                    # their own.
+                    fds = settled_fds(server.pid)
+                    buckets = lateness_buckets(control_port)
+                    stats = control(control_port).stats()
+                    sample = {
+                        "minute": (now - started) / 60,
+                        "rss_mib": rss_kb(server.pid) / 1024,
+                        "fds": fds,
+                        "calls": control(control_port).calls(),
+                        "rooms": stats["rooms"],
+                        "p99_ms": p99(last_buckets, buckets),
+                    }
+                    last_buckets = buckets
+                    samples.append(sample)
+                    print(f"{sample['minute']:6.1f} min: RSS {sample['rss_mib']:.1f} MiB, "
+                          f"{sample['fds']} fds, {sample['calls']} calls, {sample['rooms']} rooms, "
+                          f"tick lateness p99 {sample['p99_ms']} ms", flush=True)
+                    next_sample = now + args.sample
+            soaked_s = time.monotonic() - started
+            steady_status = steady.finish(180)
+            result = steady.result
+        finally:
+            stop_all(server, [steady, churn])
 
     after_warmup = [s for s in samples if s["minute"] >= args.warmup]
     if len(after_warmup) < 2:
