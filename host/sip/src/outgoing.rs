@@ -105,11 +105,12 @@ impl OutgoingCall {
 
 /// Checks the fields of a call to place that its application gives, as
 /// [`Endpoint::invite`](crate::Endpoint::invite) will: the Request-URI must be a SIP or SIPS
-/// URI without headers (§19.1.1), each of `addresses` (`From`, `To`, named) an address
-/// without a tag (§20.10), each header line have a token for its name (§25.1), no control
-/// character but HTAB in its value (§7.3.1) and name no header the endpoint writes, and the
-/// credentials' user name hold no quote, backslash or control character. So an application
-/// can refuse a bad call before resolving its target.
+/// URI without headers (§19.1.1) that names its host as every reader reads it (no `@` after
+/// the userinfo's, an IPv6 host in brackets: RFC 5118 §4.2), each of `addresses` (`From`,
+/// `To`, named) an address without a tag (§20.10), each header line have a token for its name
+/// (§25.1), no control character but HTAB in its value (§7.3.1) and name no header the
+/// endpoint writes, and the credentials' user name hold no quote, backslash or control
+/// character. So an application can refuse a bad call before resolving its target.
 pub fn check_call_fields(
     request_uri: &str,
     addresses: &[(&'static str, &str)],
@@ -124,7 +125,7 @@ pub fn check_call_fields(
         })
     };
     match uri::parse(request_uri) {
-        Some(parsed) if !parsed.has_headers && is_sip(request_uri) => {}
+        Some(parsed) if !parsed.has_headers && parsed.names_one_host() && is_sip(request_uri) => {}
         _ => return Err(invalid_address("Request-URI", request_uri)),
     }
     for &(field, value) in addresses {
@@ -432,6 +433,9 @@ mod tests {
             "sip:bob@example.com?X=1",
             "tel:+123",
             "sip:",
+            "sip:u@gw;x=a@evil",
+            "sip:u@gw@evil",
+            "sip:2001:db8::1",
         ] {
             let c = OutgoingCall {
                 request_uri: uri.into(),

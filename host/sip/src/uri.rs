@@ -17,12 +17,15 @@ pub(crate) struct Uri<'a> {
     /// Whether a SIP or SIPS URI carries headers (`?name=value`), which a Request-URI must not
     /// (§19.1.1, table 1).
     pub(crate) has_headers: bool,
-    /// The hostport of a SIP or SIPS URI as written (an IPv6 reference in brackets); "" for
-    /// other schemes.
+    /// The hostport of a SIP or SIPS URI as written, from the userinfo's `@` to the first `;`
+    /// or `?` (so it may hold a later `@`, see [`Uri::names_one_host`]); "" for other schemes.
     pub(crate) host_port: &'a str,
     /// The uri-parameters of a SIP or SIPS URI as written, each with its leading `;`; "" if
     /// it has none or the URI has another scheme.
     pub(crate) params: &'a str,
+    /// What follows the userinfo of a SIP or SIPS URI (hostport, parameters and headers), ""
+    /// for other schemes.
+    after_userinfo: &'a str,
 }
 
 impl<'a> Uri<'a> {
@@ -46,6 +49,17 @@ impl<'a> Uri<'a> {
         }
         let port = port.map_or(Some(5060), |p| p.parse().ok())?;
         Some(SocketAddr::new(ip, port))
+    }
+
+    /// Whether the URI names one host the way every reader reads it: no `@` follows the
+    /// userinfo's (§25.1), as a reader taking the last `@` for the userinfo's end would find
+    /// another host, and an IPv6 host is in brackets (RFC 5118 §4.2), as its colons would
+    /// otherwise be read as a port's. A URI the endpoint sends to or through needs it; one
+    /// it only reads does not, as peers write an e-mail address as a user unescaped and the
+    /// host after the first `@`, taken by every reader, is then no IP literal to send to.
+    pub(crate) fn names_one_host(&self) -> bool {
+        let bare_ipv6 = !self.host_port.starts_with('[') && self.host_port.matches(':').count() > 1;
+        !self.after_userinfo.contains('@') && !bare_ipv6
     }
 
     /// The value of the uri-parameter `name` (case-insensitive): `Some(None)` when it has no
@@ -88,7 +102,7 @@ pub struct RouteUri {
 
 /// What `text`, a SIP or SIPS URI as the endpoint reads it ([`parse`]), says of a route
 /// through it: whether it names a loose router (§19.1.1) and carries headers; `None` if
-/// `text` is no SIP or SIPS URI.
+/// `text` is no SIP or SIPS URI or names no one host ([`Uri::names_one_host`]).
 /// An outbound proxy needs a loose router without headers, since a request is routed through
 /// it loosely, its Request-URI naming the target, and its URI goes into a Route.
 pub fn route_uri(text: &str) -> Option<RouteUri> {
@@ -97,6 +111,7 @@ pub fn route_uri(text: &str) -> Option<RouteUri> {
             ["sip", "sips"]
                 .iter()
                 .any(|s| uri.scheme.eq_ignore_ascii_case(s))
+                && uri.names_one_host()
         })
         .map(|uri| RouteUri {
             loose: uri.is_loose_router(),
@@ -126,16 +141,13 @@ pub(crate) fn parse(text: &str) -> Option<Uri<'_>> {
             has_headers: false,
             host_port: "",
             params: "",
+            after_userinfo: "",
         });
     }
-    // §25.1: "@" appears in no part of a SIP URI but the one ending its userinfo: not in its
-    // user (user-unreserved), password, host, uri-parameters (paramchar) or headers
-    // (hnv-unreserved). A second one is refused, as a reader taking the last "@" as the
-    // userinfo's end would send to another host than the one read here.
+    // §25.1: "@" appears in no part of a SIP URI but the one ending its userinfo (the user is
+    // user-unreserved, uri-parameters paramchar, headers hnv-unreserved), so the first one
+    // ends it. A later one is taken as peers send it (see `Uri::names_one_host`).
     let (userinfo, host_part) = rest.split_once('@').unwrap_or(("", rest));
-    if host_part.contains('@') {
-        return None;
-    }
     // §25.1 wants `#` escaped (%23), but gateways (sofia-sip, Teams Direct Routing SBCs) send
     // dial strings such as `*31#0123` as they are; `#` stays refused after the userinfo, where
     // it would be read as a fragment.
@@ -144,9 +156,7 @@ pub(crate) fn parse(text: &str) -> Option<Uri<'_>> {
     }
     let host_end = host_part.find([';', '?']).unwrap_or(host_part.len());
     let host_port = &host_part[..host_end];
-    // RFC 5118 §4.2: an IPv6 address is a host only in brackets; unbracketed, its colons
-    // would be read as a port's.
-    if host_port.is_empty() || (!host_port.starts_with('[') && host_port.matches(':').count() > 1) {
+    if host_port.is_empty() {
         return None;
     }
     let params_end = host_part.find('?').unwrap_or(host_part.len());
@@ -156,6 +166,7 @@ pub(crate) fn parse(text: &str) -> Option<Uri<'_>> {
         has_headers: host_part.contains('?'),
         host_port,
         params: &host_part[host_end..params_end],
+        after_userinfo: host_part,
     })
 }
 
@@ -218,6 +229,8 @@ mod tests {
             ("sip:phone.example.com:5060", None),
             ("sip:192.0.2.4:port", None),
             ("sip:[192.0.2.4]", None),
+            ("sip:2001:db8::1", None),
+            ("sip:a@b@10.0.0.5:5060", None),
             ("tel:+1-201-555-0123", None),
         ];
         for (text, addr) in cases {
@@ -255,6 +268,7 @@ mod tests {
             "<sip:p;lr>",
             "sip:p lr",
             "sip:u@p;lr;x=a@evil.example",
+            "sip:2001:db8::1;lr",
         ] {
             assert_eq!(route_uri(not_sip), None, "{not_sip:?}");
         }
@@ -289,12 +303,36 @@ mod tests {
             "sip:a@b;x=#",
             "sip:a@b?h=#",
             "tel:#31",
-            "sip:u@gw;x=a@evil",
-            "sip:u@gw@evil",
-            "sip:2001:db8::10",
-            "sip:u@2001:db8::1;lr",
         ] {
             assert_eq!(parse(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_later_at_or_a_bare_ipv6_host_is_read_but_names_no_one_host() {
+        for (text, host_port) in [
+            (
+                "sip:john@example.com@pbx.example.net",
+                "example.com@pbx.example.net",
+            ),
+            ("sip:a@b@10.0.0.5:5060", "b@10.0.0.5:5060"),
+            ("sip:u@gw;x=a@evil", "gw"),
+            ("sip:u@gw?h=a@evil", "gw"),
+            ("sip:2001:db8::10", "2001:db8::10"),
+            ("sip:u@2001:db8::1;lr", "2001:db8::1"),
+        ] {
+            let uri = parse(text).unwrap_or_else(|| panic!("{text:?} is read"));
+            assert_eq!(uri.host_port, host_port, "{text}");
+            assert!(!uri.names_one_host(), "{text}");
+        }
+        for text in [
+            "sip:a?b@gw.example.com",
+            "sip:user;par=u%40example.net@example.com",
+            "sip:alice@192.0.2.4:5070;lr?h=v",
+            "sips:[2001:db8::1]:5061",
+            "tel:+1-201-555-0123",
+        ] {
+            assert!(parse(text).unwrap().names_one_host(), "{text}");
         }
     }
 }

@@ -169,6 +169,44 @@ fn an_unescaped_hash_in_a_user_part_is_served_and_the_user_seen_as_sent() {
     }
 }
 
+/// Peers write an e-mail address as a user unescaped (RFC 3261 §25.1 wants it `%40`): a From,
+/// To or Contact with an "@" past its userinfo's is served, as the endpoint sends to none of
+/// their hosts but an IP literal after the first "@". A Request-URI's IPv6 host outside
+/// brackets is refused (RFC 5118 §4.2).
+#[test]
+fn an_email_address_as_a_user_is_served_and_an_ipv6_request_uri_needs_brackets() {
+    let mut sim = sim(36);
+    for (branch, from, to, status_line) in [
+        (
+            "e1",
+            "<sip:alice@",
+            "<sip:alice@example.com@",
+            "SIP/2.0 200 OK",
+        ),
+        (
+            "e2",
+            "<sip:000777123@",
+            "<sip:conf@example.com@",
+            "SIP/2.0 200 OK",
+        ),
+        (
+            "e3",
+            "Content-Length",
+            "Contact: <sip:alice@example.com@192.0.2.9:5070>\r\nContent-Length",
+            "SIP/2.0 200 OK",
+        ),
+        (
+            "e4",
+            "sip:000777123@127.0.0.1 ",
+            "sip:2001:db8::10 ",
+            "SIP/2.0 400 Malformed Request-URI",
+        ),
+    ] {
+        let options = request("OPTIONS", "OPTIONS", branch, "").replacen(from, to, 1);
+        assert_status(&answer(&mut sim, options), status_line);
+    }
+}
+
 #[test]
 fn a_contact_addr_spec_with_angle_brackets_in_a_quoted_parameter_is_served() {
     let mut sim = sim(35);

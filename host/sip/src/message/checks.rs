@@ -59,9 +59,11 @@ pub(super) fn check_request(
     if !version.eq_ignore_ascii_case("SIP/2.0") {
         return Err((505, "Version Not Supported".into()));
     }
-    // §19.1.1, table 1: a Request-URI carries no headers (RFC 4475 §3.1.2.11).
+    // §19.1.1, table 1: a Request-URI carries no headers (RFC 4475 §3.1.2.11); it names its
+    // host as every reader reads it, RFC 5118 §4.2 wanting 400 for an IPv6 host outside
+    // brackets.
     let request_uri = crate::uri::parse(uri)
-        .filter(|u| !u.has_headers)
+        .filter(|u| !u.has_headers && u.names_one_host())
         .ok_or_else(|| bad("Malformed Request-URI"))?;
     // §8.2.2.1 (RFC 4475 §3.3.2, §3.3.3).
     if !SCHEMES

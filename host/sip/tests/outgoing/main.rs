@@ -1434,6 +1434,43 @@ fn a_2xx_without_contact_is_acked_and_the_call_goes_on_at_the_request_uri() {
     assert_eq!(pair.a.active_calls(), 0);
 }
 
+/// A 2xx whose Contact or Record-Route URI has an "@" past its userinfo's, as peers write an
+/// e-mail address as a user unescaped (RFC 3261 §25.1 wants it `%40`): every reader takes
+/// the host after the first "@", which is no IP literal here, so the ACK goes where the INVITE
+/// went and the call is up.
+#[test]
+fn a_2xx_naming_an_email_address_as_a_user_is_acked() {
+    let rr = "<sip:a@b@10.0.0.5;lr>";
+    for (extra, request_line, route) in [
+        (
+            "Contact: <sip:a@b@10.0.0.5:5060>\r\n".to_owned(),
+            "ACK sip:a@b@10.0.0.5:5060 SIP/2.0\r\n".to_owned(),
+            None,
+        ),
+        (
+            format!("Contact: <sip:bob@{P}>\r\nRecord-Route: {rr}\r\n"),
+            format!("ACK sip:bob@{P} SIP/2.0\r\n"),
+            Some(format!("Route: {rr}\r\n")),
+        ),
+    ] {
+        let mut pair = Pair::new(Net::perfect(23), idle());
+        pair.peer.contact = false;
+        pair.invite(call_to(P));
+        peer_wait(&mut pair, Method::Invite, 1);
+        pair.peer
+            .reply(Method::Invite, 200, "OK", &extra, &callee_sdp());
+        pair.settle();
+        assert_eq!(pair.a_names(), ["CallAnswered"], "{extra}");
+        let acks = pair.peer_got(Method::Ack);
+        assert_eq!(acks.len(), 1, "{extra}: {acks:?}");
+        assert!(acks[0].starts_with(&request_line), "{}", acks[0]);
+        if let Some(route) = route {
+            assert!(acks[0].contains(&route), "{}", acks[0]);
+        }
+        assert_eq!(pair.a.active_calls(), 1, "{extra}");
+    }
+}
+
 /// A first 2xx without a Contact makes the call, and another fork's 2xx within Timer M is
 /// ACKed (again for its retransmission) and released with a BYE (RFC 3261 §13.2.2.4).
 #[test]
