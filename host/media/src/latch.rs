@@ -219,6 +219,14 @@ impl Latch {
             .unwrap_or(sdp)
     }
 
+    /// Whether the leg's RTP goes to a source latched on trial: one that only outlasted the
+    /// grace while the source latched before was silent, and so never showed it is on the
+    /// peer's path (a prober may do as much). It stays on trial, at every re-negotiation that
+    /// keeps the SDP address too, until the latch leaves it (see the module's doc).
+    pub(crate) fn on_trial(&self) -> bool {
+        self.on_trial
+    }
+
     /// The source the peer is known at and its stream's position: the latched source unless it
     /// is on trial, else the one latched before the last re-negotiation.
     fn known(&self) -> Option<Known> {
@@ -237,8 +245,8 @@ impl Latch {
     /// and latches again at its first packet, or when its stream goes on from elsewhere; if it
     /// moved, that source is latched again only by [`LEFT_PATH_GRACE`]. A source latched on
     /// trial is never the one latched so far: the one latched before it is, and the one on trial
-    /// latches again at its first packet, on trial still.
-    pub(crate) fn relearn(&mut self, sdp: SocketAddr) {
+    /// latches again at its first packet, on trial still. Returns whether the address moved.
+    pub(crate) fn relearn(&mut self, sdp: SocketAddr) -> bool {
         let before = self.known();
         let trial = match self.latched {
             Some(_) if !self.on_trial => None,
@@ -251,8 +259,7 @@ impl Latch {
             // Nothing latched, or a later source on trial: the first one stays.
             _ => self.trial,
         };
-        let unspecified = |address: SocketAddr| address.ip().is_unspecified();
-        let moved = !unspecified(sdp) && !unspecified(self.signalled) && !same(sdp, self.signalled);
+        let moved = moves(self.signalled, sdp);
         let (previous, trial, left) = match moved {
             true => (None, None, before.map(|known| known.source).or(self.left)),
             false => (before, trial, self.left),
@@ -261,12 +268,13 @@ impl Latch {
             previous,
             trial,
             left,
-            ..Latch::new(if unspecified(sdp) {
+            ..Latch::new(if sdp.ip().is_unspecified() {
                 self.signalled
             } else {
                 sdp
             })
         };
+        moved
     }
 }
 
@@ -288,6 +296,13 @@ fn continues(last: Option<(u32, u16)>, ssrc: u32, sequence: u16) -> bool {
     last.is_some_and(|(last_ssrc, last)| {
         last_ssrc == ssrc && (1..=MAX_CONTINUATION).contains(&sequence.wrapping_sub(last))
     })
+}
+
+/// Whether a peer that signalled `before` moves by signalling `next`: they differ, and neither
+/// is unspecified (a hold's `c=0.0.0.0`, RFC 3264 §8.4, or a leg given no address yet).
+pub(crate) fn moves(before: SocketAddr, next: SocketAddr) -> bool {
+    let unspecified = |address: SocketAddr| address.ip().is_unspecified();
+    !unspecified(before) && !unspecified(next) && !same(before, next)
 }
 
 /// Whether `a` and `b` are one address: the same port on the same host, an IPv4 address and its

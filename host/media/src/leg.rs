@@ -22,7 +22,7 @@ use crate::reception::Reception;
 use crate::reframe::{Gap, Reframer};
 use crate::rtcp::{
     LegQuality, LegSocket, NtpClock, Refused, ReportKind, ReportNotes, Rtcp, RtcpPath, RtcpPeer,
-    is_muxed_rtcp,
+    RtpDestination, is_muxed_rtcp,
 };
 use crate::rtcp_writer::append_goodbye;
 use crate::rtp::RtpSender;
@@ -251,7 +251,7 @@ impl Leg {
         let sender = RtpSender::new(rng, params.payload_type);
         let jitter = new_jitter(params.codec, jitter_delay);
         let rate = params.codec.audio_rate();
-        let rtcp = Rtcp::new(now, rng);
+        let rtcp = Rtcp::new(now, params.rtcp, rng);
         let mut dtmf = DtmfReceiver::new();
         clock_events(&mut dtmf, &params);
         let inband = inband_detector(&params, rate);
@@ -412,10 +412,8 @@ impl Leg {
         // RFC 3264 §8: a new offer may come from a new place, though its SDP address is the
         // same (a NAT that forgot its mapping while the call was on hold, or that mapped the
         // stream anew while its SDP stayed the same).
-        self.latch.relearn(next.remote);
-        if self.params.remote != next.remote || self.params.rtcp != next.rtcp {
-            self.rtcp.relearn_peer();
-        }
+        let moved = self.latch.relearn(next.remote);
+        self.rtcp.renegotiated(next.rtcp, moved);
         // The same place may send from a new source under the same SSRC, its RFC 4733 events
         // stamped on another timeline (an SBC or a B2BUA that re-routed the call).
         self.dtmf.rebase();
@@ -521,6 +519,14 @@ impl Leg {
     /// Where the leg's RTP goes: the source it latched onto, else its SDP address.
     pub(crate) fn destination(&self) -> SocketAddr {
         self.latch.destination(self.params.remote)
+    }
+
+    /// Where the leg's RTP goes, and whether that is a source on trial, for its RTCP.
+    fn rtp_destination(&self) -> RtpDestination {
+        RtpDestination {
+            address: self.destination(),
+            on_trial: self.latch.on_trial(),
+        }
     }
 
     /// Sets the gain applied to what the leg's peer says.
@@ -655,7 +661,7 @@ impl Leg {
         packet: &[u8],
     ) -> Result<ReportNotes, Refused> {
         let peer = RtcpPeer {
-            rtp_destination: self.destination(),
+            rtp_destination: self.rtp_destination(),
             rtcp_address: match self.params.rtcp {
                 RtcpPath::Separate(address) => Some(address),
                 RtcpPath::Muxed => None,
@@ -675,7 +681,8 @@ impl Leg {
     /// `id` it names. A regular report goes when one is due at `now`; the last, with the BYE
     /// of its stream, once the peer heard of that stream (RFC 3550 §6.3.7: it sent RTP or
     /// reported). None goes while the peer's address is unknown (a placed call ringing) or a
-    /// hold's 0.0.0.0, nor to a NAT-ed peer that sent no RTCP (see [`Rtcp::destination`]).
+    /// hold's 0.0.0.0, nor to a NAT-ed peer that sent no RTCP, nor while the leg's RTP goes to
+    /// a source on trial (see [`Rtcp::destination`]).
     pub(crate) fn rtcp_report(
         &mut self,
         id: LegId,
@@ -722,7 +729,7 @@ impl Leg {
         }
         let (socket, destination) =
             self.rtcp
-                .destination(self.params.rtcp, self.destination(), self.params.remote)?;
+                .destination(self.params.rtcp, self.rtp_destination(), self.params.remote)?;
         (!destination.ip().is_unspecified() && destination.port() != 0)
             .then_some((socket, destination))
     }

@@ -106,11 +106,21 @@ pub(crate) struct ReportNotes {
     pub(crate) newly_expected: u64,
 }
 
+/// Where a leg's RTP goes, as its latch has it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RtpDestination {
+    /// The source it latched onto, or the SDP's address (see `Latch::destination`).
+    pub(crate) address: SocketAddr,
+    /// It is a source latched on trial (see `Latch::on_trial`): one that never showed it is on
+    /// the peer's path.
+    pub(crate) on_trial: bool,
+}
+
 /// Who may report on a leg's stream (see [`Rtcp::receive`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RtcpPeer {
-    /// Where our RTP goes: the source it latched onto, or the SDP's address.
-    pub(crate) rtp_destination: SocketAddr,
+    /// Where our RTP goes.
+    pub(crate) rtp_destination: RtpDestination,
     /// The RTCP address the peer's SDP named (its `a=rtcp`, else its RTP port + 1), unless
     /// RTCP is muxed.
     pub(crate) rtcp_address: Option<SocketAddr>,
@@ -327,10 +337,9 @@ struct LearnedSource {
 }
 
 impl LearnedSource {
-    /// The source of a report from `rtcp`, while our RTP goes to `rtp_destination` and the
-    /// peer's SDP names `sdp_rtcp` for its RTCP (`None` when muxed).
-    fn new(rtcp: SocketAddr, rtp_destination: SocketAddr, sdp_rtcp: Option<SocketAddr>) -> Self {
-        let signalled = sdp_rtcp.is_some_and(|address| latch::same(rtcp, address));
+    /// The source of a report from `rtcp`, while our RTP goes to `rtp_destination`; `signalled`
+    /// when `rtcp` is the RTCP address the peer's SDP named.
+    fn new(rtcp: SocketAddr, rtp_destination: SocketAddr, signalled: bool) -> Self {
         LearnedSource {
             rtcp,
             rtp_destination: (!signalled).then_some(rtp_destination),
@@ -370,14 +379,17 @@ pub(crate) struct Rtcp {
     /// Where the peer's RTCP last came from since its stream last moved (symmetric RTCP, RFC
     /// 4961): ours goes there while it holds (see [`LearnedSource::holds_for`]).
     source: Option<LearnedSource>,
+    /// The peer's RTCP path as last signalled with an address: whether a re-negotiation moves
+    /// it (see [`renegotiated`](Self::renegotiated)).
+    signalled: RtcpPath,
     /// Whether we sent a report on the stream we send now.
     reported: bool,
 }
 
 impl Rtcp {
-    /// A leg's RTCP from `now`: its CNAME drawn from `rng`, its first report due after half
-    /// the usual interval.
-    pub(crate) fn new(now: Instant, rng: &mut impl Rng) -> Self {
+    /// A leg's RTCP from `now`, to a peer whose SDP names `path`: its CNAME drawn from `rng`,
+    /// its first report due after half the usual interval.
+    pub(crate) fn new(now: Instant, path: RtcpPath, rng: &mut impl Rng) -> Self {
         let mut cname = [0; CNAME_LEN];
         for character in &mut cname {
             *character = BASE64[rng.random_range(0..BASE64.len())];
@@ -393,6 +405,7 @@ impl Rtcp {
             reported_expected: 0,
             round_trip: None,
             source: None,
+            signalled: path,
             reported: false,
         }
     }
@@ -402,33 +415,37 @@ impl Rtcp {
         now >= self.next_report
     }
 
-    /// Where our RTCP goes by `path`, with our RTP going to `rtp_destination` and the peer's
-    /// SDP naming `sdp_rtp` for it: where the peer's RTCP came from, if that was its SDP's
-    /// RTCP address or our RTP went to `rtp_destination` then, else its SDP's RTCP address
-    /// while our RTP goes to its SDP's address too. `None` while our RTP goes to a NAT's
-    /// source and no source learned holds there: its SDP's address is a private one, and the
-    /// NAT's port for its RTCP is unknown.
+    /// Where our RTCP goes by `path`, with our RTP going to `rtp` and the peer's SDP naming
+    /// `sdp_rtp` for it: muxed, where our RTP goes; else where the peer's RTCP came from, if
+    /// that was its SDP's RTCP address or our RTP went to `rtp` then, else its SDP's RTCP
+    /// address while our RTP goes to its SDP's address too. `None` while our RTP goes to a
+    /// source on trial, or to a NAT's source where no source learned holds: its SDP's address
+    /// is a private one, and the NAT's port for its RTCP is unknown.
     pub(crate) fn destination(
         &self,
         path: RtcpPath,
-        rtp_destination: SocketAddr,
+        rtp: RtpDestination,
         sdp_rtp: SocketAddr,
     ) -> Option<(LegSocket, SocketAddr)> {
+        // Our reports name the peer's SSRC and how far its numbering got, with which a packet
+        // from anywhere moves the latch (see `Latch::follow`): none goes, muxed or not, while
+        // our RTP goes to a source that never showed it is on the peer's path (a prober's,
+        // perhaps).
+        if rtp.on_trial {
+            return None;
+        }
         // A source other than the SDP's RTCP address is the path's our RTP went to when it
         // was learned: once our RTP left it (the leg latched elsewhere, whichever way), it is
-        // a stream's the leg no longer takes, a prober's that held the latch perhaps, or
-        // another party's on the peer's host that reported before the peer's RTP came, and
-        // our reports name the peer's SSRC and how far its numbering got, which only the
-        // peer's path may know (see `Latch::follow`).
+        // a stream's the leg no longer takes, a prober's that held the latch perhaps.
         let source = self
             .source
-            .filter(|learned| learned.holds_for(rtp_destination))
+            .filter(|learned| learned.holds_for(rtp.address))
             .map(|learned| learned.rtcp);
         match (path, source) {
-            (RtcpPath::Muxed, _) => Some((LegSocket::Rtp, rtp_destination)),
+            (RtcpPath::Muxed, _) => Some((LegSocket::Rtp, rtp.address)),
             (RtcpPath::Separate(_), Some(source)) => Some((LegSocket::Rtcp, source)),
             (RtcpPath::Separate(address), None) => {
-                latch::same(rtp_destination, sdp_rtp).then_some((LegSocket::Rtcp, address))
+                latch::same(rtp.address, sdp_rtp).then_some((LegSocket::Rtcp, address))
             }
         }
     }
@@ -440,12 +457,24 @@ impl Rtcp {
         self.source = None;
     }
 
-    /// Forgets the peer (a re-negotiation moved it): where its RTCP came from, and what its
-    /// reports on our stream counted from; its next report counts from itself, as a new peer
-    /// counts our packets anew.
-    pub(crate) fn relearn_peer(&mut self) {
-        self.relearn_source();
-        self.baseline = None;
+    /// The peer's session was re-negotiated, its SDP naming `path` for its RTCP, and its RTP
+    /// address moved or not (`rtp_moved`, see `Latch::relearn`). When either moved, the peer
+    /// is forgotten: where its RTCP came from, and what its reports on our stream counted
+    /// from; its next report counts from itself, as a new peer counts our packets anew. As for
+    /// the latch, an unspecified address (a hold's `c=0.0.0.0`) moves nothing: the peer
+    /// resumed at its address is the one it was.
+    pub(crate) fn renegotiated(&mut self, path: RtcpPath, rtp_moved: bool) {
+        let rtcp_moved = match (self.signalled, path) {
+            (RtcpPath::Separate(before), RtcpPath::Separate(next)) => latch::moves(before, next),
+            (before, next) => before != next,
+        };
+        if !matches!(path, RtcpPath::Separate(address) if address.ip().is_unspecified()) {
+            self.signalled = path;
+        }
+        if rtp_moved || rtcp_moved {
+            self.relearn_source();
+            self.baseline = None;
+        }
     }
 
     /// Our report at `now` (NTP time `ntp`) into `buffer`: a sender report if the stream `out`
@@ -494,6 +523,7 @@ impl Rtcp {
     /// (`rtp_destination`) or that the peer's SDP named for its RTCP (`rtcp_address`), on any
     /// port (a NAT maps RTCP apart), and, once the peer's RTP stream is known (`peer_ssrc`),
     /// be that stream's report or have a block on ours. Nothing of a packet refused is taken.
+    /// Ours go where it came from as [`learn_source`](Self::learn_source) says.
     pub(crate) fn receive(
         &mut self,
         now: Instant,
@@ -503,7 +533,7 @@ impl Rtcp {
         peer: RtcpPeer,
     ) -> Result<ReportNotes, Refused> {
         let ssrc = sender.ssrc();
-        let from_peer = same_host(source, peer.rtp_destination)
+        let from_peer = same_host(source, peer.rtp_destination.address)
             || peer
                 .rtcp_address
                 .is_some_and(|address| same_host(source, address));
@@ -551,12 +581,26 @@ impl Rtcp {
                 notes.add(self.peer_reported(now, reporter, &block, sender.packets()));
             }
         }
-        self.source = Some(LearnedSource::new(
-            source,
-            peer.rtp_destination,
-            peer.rtcp_address,
-        ));
+        self.learn_source(source, peer);
         Ok(notes)
+    }
+
+    /// Takes `source`, where a report of the peer's came from, as where ours go (see
+    /// [`destination`](Self::destination)) if it is the RTCP address the peer's SDP named, its
+    /// own word; or, any other port of its host, once a report from there showed it knows the
+    /// peer's stream or ours (see [`receive`](Self::receive)) while our RTP goes to a source
+    /// not on trial. Before the peer's stream is known, any party on its host (behind the same
+    /// NAT, on the same SBC) may report, and ours would tell it that stream's SSRC and how far
+    /// its numbering got; while our RTP goes to a source on trial, a prober's perhaps, the
+    /// report may be the prober's, on our stream that it receives.
+    fn learn_source(&mut self, source: SocketAddr, peer: RtcpPeer) {
+        let signalled = peer
+            .rtcp_address
+            .is_some_and(|address| latch::same(source, address));
+        if signalled || (peer.ssrc.is_some() && !peer.rtp_destination.on_trial) {
+            let rtp_destination = peer.rtp_destination.address;
+            self.source = Some(LearnedSource::new(source, rtp_destination, signalled));
+        }
     }
 
     /// The stream we send starts over (a new SSRC): what the peer said of the old one no
@@ -694,7 +738,7 @@ mod tests {
     #[test]
     fn the_quality_counts_the_peers_rtp_across_its_streams() {
         let now = Instant::now();
-        let rtcp = Rtcp::new(now, &mut SmallRng::seed_from_u64(1));
+        let rtcp = Rtcp::new(now, RtcpPath::Muxed, &mut SmallRng::seed_from_u64(1));
         let mut reception = Reception::new(8000, Duration::from_millis(200));
         // 10 of the first SSRC's 100 lost, none of its successor's 100 (a transfer), then the
         // successor's numbering restarts and 5 of 100 are lost.

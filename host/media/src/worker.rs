@@ -795,12 +795,22 @@ impl Worker {
     /// (RFC 3550 A.2) of its peer's, from the host its RTP goes to or the one the peer's SDP
     /// named for RTCP, on any port (a NAT maps RTCP to a port of its own), and, once the peer's
     /// RTP came, the report of that stream's SSRC or one with a block on ours (a relay's);
-    /// anything else is counted and dropped unread. Its sender report is answered in our next report (LSR and DLSR); its report on
-    /// our stream gives the round trip and the loss and jitter the peer sees
-    /// ([`quality`](Self::quality)). Like RTP, it keeps the leg from timing out. Our reports
-    /// then go to the address it came from (symmetric RTCP, RFC 4961). Until one comes they go
-    /// to [`LegParams::rtcp`], unless the leg's RTP latched onto a NAT's source: then none
-    /// goes until one comes.
+    /// anything else is counted and dropped unread. Its sender report is answered in our next
+    /// report (LSR and DLSR); its report on our stream gives the round trip and the loss and
+    /// jitter the peer sees ([`quality`](Self::quality)). Like RTP, it keeps the leg from timing
+    /// out.
+    ///
+    /// Muxed, our reports go where the leg's RTP goes. Otherwise they go to the address a
+    /// report came from (symmetric RTCP, RFC 4961): the RTCP address of [`LegParams::rtcp`]
+    /// whatever the RTP latches onto; any other port only once the peer's audio came, and while
+    /// the leg's RTP goes where it went then, until the peer's stream moves. Failing that, to
+    /// [`LegParams::rtcp`] while the leg's RTP goes to the SDP's address, and none goes while it
+    /// goes elsewhere (a NAT's source). None goes either, muxed or not, while the leg's RTP goes
+    /// to a source on trial (one latched after a re-negotiation only by outlasting
+    /// [`LATCH_GRACE`](crate::LATCH_GRACE) while the source latched before was silent, a
+    /// prober perhaps), nor is a report from anywhere but the SDP's RTCP address followed
+    /// then: our reports name the peer's stream and how far it got, which only its path may
+    /// know.
     pub fn handle_rtcp(&mut self, now: Instant, leg: LegId, source: SocketAddr, packet: &[u8]) {
         let Some(state) = self.legs.get_mut(&leg) else {
             self.stats.unknown_leg_packets += 1;

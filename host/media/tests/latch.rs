@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use rtcp_types::ReportBlock;
 use switchyard_media::{
-    Codec, FRAME_LEN, LATCH_GRACE, LegId, LegParams, MediaDirection, MediaEvent, RoomId, Worker,
+    Codec, FRAME_LEN, LATCH_GRACE, LegId, LegParams, MediaDirection, MediaEvent, RoomId, RtcpPath,
+    Worker,
 };
 
 const A: LegId = LegId(1);
@@ -295,6 +296,96 @@ fn our_reports_leave_a_prober_once_the_peer_takes_its_stream_back() {
         reported_to.iter().all(|&to| to == peer_rtcp),
         "{reported_to:?}"
     );
+}
+
+/// Leg A to a peer behind a NAT (SDP 10.0.0.5:4000, its RTCP by `rtcp`), whose stream comes
+/// from its mapping, with a report from the mapping's RTCP port unless RTCP is muxed; then a
+/// refresh with the same SDP while the peer is silent: a prober sending all along outlasts the
+/// grace, is latched on trial, and reports on our stream, which it receives, every second for
+/// 10 s; then the peer's stream comes back from its mapping for 10 s. Where A's reports went
+/// while the prober was on trial, and after.
+fn reported_to_around_a_prober_on_trial(rtcp: RtcpPath) -> [Vec<SocketAddr>; 2] {
+    let start = Instant::now();
+    let mut worker = Worker::new(Default::default(), start, 7);
+    let a_params = LegParams {
+        remote: addr("10.0.0.5:4000"),
+        rtcp,
+        ..params(Codec::Pcmu, 0)
+    };
+    worker.add_leg(start, A, a_params.clone());
+    worker.add_leg(start, B, params(Codec::Pcmu, sdp_addr(B).port()));
+    worker.join(A, RoomId("r".into()));
+    worker.join(B, RoomId("r".into()));
+    let (nat, nat_rtcp) = (addr("203.0.113.9:31000"), addr("203.0.113.9:31001"));
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    for _ in 0..20 {
+        send_from(&mut worker, &mut peer, nat);
+        tick(&mut worker);
+    }
+    let now = worker.next_tick();
+    if rtcp != RtcpPath::Muxed {
+        worker.handle_rtcp(now, A, nat_rtcp, &receiver_report(peer.ssrc, None));
+    }
+    worker.update_leg(now, A, a_params);
+
+    let mut prober = TonePeer::new(A, Codec::Pcmu, 2500.0);
+    prober.ssrc = 0xBAD;
+    let prober_at = addr("198.51.100.7:5001");
+    let mut reported_to = [const { Vec::new() }; 2];
+    for k in 0..1000 {
+        send_from(&mut worker, &mut prober, prober_at);
+        if k >= 500 {
+            send_from(&mut worker, &mut peer, nat);
+        }
+        let now = worker.next_tick();
+        worker.handle_timeout(now);
+        let (reports, rtp): (Vec<_>, Vec<_>) = drain_all(&mut worker)
+            .into_iter()
+            .filter(|transmit| transmit.leg == A)
+            .partition(is_rtcp);
+        // The prober is latched once it outlasted the grace, the peer at its first packet.
+        if !(0..10).contains(&k) {
+            let latched = if k < 500 { prober_at } else { nat };
+            assert_eq!(rtp[0].destination, latched, "{k}");
+        }
+        reported_to[k / 500].extend(reports.iter().map(|report| report.destination));
+        if k < 500 && k % 50 == 25 {
+            let on_ours = ReportBlock::builder(header(&rtp[0]).2);
+            let report = receiver_report(prober.ssrc, Some(on_ours));
+            match rtcp {
+                RtcpPath::Muxed => worker.handle_rtp(now, A, prober_at, &report),
+                RtcpPath::Separate(_) => {
+                    worker.handle_rtcp(now, A, addr("198.51.100.7:5002"), &report)
+                }
+            }
+        }
+    }
+    // The prober's ten reports are taken.
+    assert!(worker.stats().rtcp_received >= 10);
+    reported_to
+}
+
+/// Asserts that of [`reported_to_around_a_prober_on_trial`] with `rtcp`, no report went while
+/// the prober was on trial, and all after went to `peer_rtcp`: the peer's own mapping took the
+/// latch back.
+fn assert_none_reported_on_trial(rtcp: RtcpPath, peer_rtcp: SocketAddr) {
+    let [on_trial, after] = reported_to_around_a_prober_on_trial(rtcp);
+    assert!(on_trial.is_empty(), "{on_trial:?}");
+    assert!(
+        !after.is_empty() && after.iter().all(|&to| to == peer_rtcp),
+        "{after:?}"
+    );
+}
+
+#[test]
+fn no_report_goes_to_a_prober_latched_on_trial_with_rtcp_muxed() {
+    assert_none_reported_on_trial(RtcpPath::Muxed, addr("203.0.113.9:31000"));
+}
+
+#[test]
+fn no_report_goes_to_a_prober_latched_on_trial_that_reports_on_our_stream() {
+    let rtcp = RtcpPath::Separate(addr("10.0.0.5:4001"));
+    assert_none_reported_on_trial(rtcp, addr("203.0.113.9:31001"));
 }
 
 #[test]

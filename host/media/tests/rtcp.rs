@@ -471,33 +471,35 @@ fn reports_from_elsewhere_or_malformed_are_dropped_and_ours_follow_the_peers() {
     assert_eq!(stats.rtcp_received, 0);
     assert_eq!(stats.malformed_packets + stats.unknown_payload_type, 0);
 
-    // Its reports go to the SDP's RTCP address until the peer's come from a NAT's port.
-    let mut destinations = Vec::new();
+    // Its reports go to the SDP's RTCP address. A report from another port of its host before
+    // its stream came is taken, but ours do not follow it (it may be another party's, behind
+    // the same NAT); once its stream came, ours follow its next report, from a NAT's port.
+    let mut sent = Vec::new();
     let nat = addr("192.0.2.5:40123");
-    while now < start + Duration::from_secs(12) {
+    while now < start + Duration::from_secs(25) {
         now = worker.poll_timeout().unwrap();
-        if destinations.len() == 1 && worker.stats().rtcp_received == 0 {
-            worker.handle_rtcp(now, A, nat, &report);
+        match (sent.len(), worker.stats().rtcp_received) {
+            (1, 0) => worker.handle_rtcp(now, A, nat, &report),
+            (2, 1) => {
+                worker.handle_rtp(now, A, peer, &silence(0));
+                worker.handle_rtcp(now, A, nat, &report);
+            }
+            _ => {}
         }
         worker.handle_timeout(now);
-        destinations.extend(
+        sent.extend(
             drain_all(&mut worker)
                 .iter()
                 .filter(|transmit| transmit.socket == LegSocket::Rtcp)
-                .map(|transmit| {
-                    // Nothing received: a sender report of our stream alone.
-                    assert_eq!(first_block(&transmit.payload), None);
-                    transmit.destination
-                }),
+                .map(|transmit| (transmit.destination, first_block(&transmit.payload))),
         );
     }
-    assert!(destinations.len() >= 2, "{destinations:?}");
-    assert_eq!(destinations[0], addr("192.0.2.5:7001"));
-    assert!(
-        destinations[1..].iter().all(|&to| to == nat),
-        "{destinations:?}"
-    );
-    assert_eq!(worker.stats().rtcp_received, 1);
+    assert!(sent.len() >= 3, "{sent:?}");
+    // Nothing received until then: sender reports of our stream alone.
+    let sdp_rtcp = addr("192.0.2.5:7001");
+    assert_eq!(sent[..2], [(sdp_rtcp, None), (sdp_rtcp, None)]);
+    assert!(sent[2..].iter().all(|&(to, _)| to == nat), "{sent:?}");
+    assert_eq!(worker.stats().rtcp_received, 2);
 }
 
 #[test]
@@ -787,27 +789,28 @@ fn a_report_from_the_sdp_rtcp_address_before_the_rtp_latched_keeps_ours_going_th
 }
 
 #[test]
-fn a_report_from_another_port_of_the_sdp_host_is_left_once_the_rtp_latches_elsewhere() {
+fn a_report_from_another_port_of_the_sdp_host_before_the_peers_stream_is_never_reported_to() {
     // Another party on the peer's IP (behind the same NAT, or the same SBC) that reports
-    // before the peer's RTP comes.
-    let elsewhere = addr("127.0.0.1:40002");
-    // The peer's RTP from a port of its own, latched after the grace: our reports, which name
-    // its stream and how far it got, no longer go to the other party.
+    // before the peer's RTP comes: our reports, which name the peer's stream and how far it
+    // got once it comes, never go to it.
+    let (elsewhere, sdp_rtcp) = (addr("127.0.0.1:40002"), addr("127.0.0.1:7001"));
+    // The peer's RTP from a port of its own, latched after the grace: ours go to the SDP's
+    // RTCP address until then, and none after, its RTCP's port on that path being unknown.
     let (reported, rtp_to) = reported_to_after_an_early_report(elsewhere, addr("127.0.0.1:40001"));
     assert_eq!(rtp_to, addr("127.0.0.1:40001"));
     let [before, after] = before_and_after_the_latch(&reported);
     assert!(
-        !before.is_empty() && before.iter().all(|&to| to == elsewhere),
+        !before.is_empty() && before.iter().all(|&to| to == sdp_rtcp),
         "{reported:?}"
     );
-    assert!(!after.contains(&elsewhere), "{reported:?}");
-    // Its RTP from its SDP address, in the IPv6-mapped form: our RTP goes where it went when
-    // the report came, and so do our reports.
+    assert!(after.is_empty(), "{reported:?}");
+    // Its RTP from its SDP address, in the IPv6-mapped form: ours go to the SDP's RTCP
+    // address throughout.
     let mapped = addr("[::ffff:127.0.0.1]:7000");
     let (reported, _) = reported_to_after_an_early_report(elsewhere, mapped);
     for sent in before_and_after_the_latch(&reported) {
         assert!(
-            !sent.is_empty() && sent.iter().all(|&to| to == elsewhere),
+            !sent.is_empty() && sent.iter().all(|&to| to == sdp_rtcp),
             "{reported:?}"
         );
     }
@@ -851,6 +854,56 @@ fn a_stream_that_moves_is_reported_to_anew_though_its_reports_came_from_its_sdp_
         !moved_reported.is_empty() && moved_reported.iter().all(|&to| to == moved_rtcp),
         "{moved_reported:?}"
     );
+}
+
+#[test]
+fn a_hold_with_no_address_keeps_where_the_peers_reports_come_from() {
+    let start = Instant::now();
+    let (sdp, sdp_rtcp) = (addr("10.0.0.7:7000"), addr("10.0.0.7:7001"));
+    let mut worker = one_leg(start, 9, sdp, RtcpPath::Separate(sdp_rtcp));
+    let (nat, nat_rtcp) = (addr("203.0.113.4:31000"), addr("203.0.113.4:31001"));
+    let held = |address: SocketAddr| SocketAddr::new([0, 0, 0, 0].into(), address.port());
+    // 10 s of the peer's stream from a NAT's address, its report from the NAT's port for its
+    // RTCP after a second; then a hold with c=0.0.0.0 (RFC 3264 §8.4) for 2 s, and a resume
+    // with its addresses as before, its stream going on from its mapping for 10 s with no
+    // report; then another such hold, and a resume whose `a=rtcp` names another port.
+    let mut reported_to = [const { Vec::new() }; 3];
+    for tick in 0..1700_u16 {
+        let now = worker.next_tick();
+        let on_hold = [500..600, 1100..1200]
+            .iter()
+            .any(|hold| hold.contains(&tick));
+        match tick {
+            50 => worker.handle_rtcp(now, A, nat_rtcp, &receiver_report(0x77, None)),
+            500 | 1100 => {
+                let rtcp = RtcpPath::Separate(held(sdp_rtcp));
+                worker.update_leg(now, A, leg_to(held(sdp), rtcp));
+            }
+            600 => worker.update_leg(now, A, leg_to(sdp, RtcpPath::Separate(sdp_rtcp))),
+            1200 => {
+                let rtcp = RtcpPath::Separate(addr("10.0.0.7:7003"));
+                worker.update_leg(now, A, leg_to(sdp, rtcp));
+            }
+            _ => {}
+        }
+        if !on_hold {
+            worker.handle_rtp(now, A, nat, &silence(tick));
+        }
+        worker.handle_timeout(now);
+        let reports = drain_all(&mut worker).into_iter().filter(is_rtcp);
+        let sent: Vec<_> = reports.map(|report| report.destination).collect();
+        assert!(!on_hold || sent.is_empty(), "{tick}: {sent:?}");
+        reported_to[usize::from(tick / 600)].extend(sent);
+    }
+    let [before, resumed, rtcp_moved] = reported_to;
+    for sent in [before, resumed] {
+        assert!(
+            !sent.is_empty() && sent.iter().all(|&to| to == nat_rtcp),
+            "{sent:?}"
+        );
+    }
+    // Its RTCP moved: none goes until its next report says where the NAT maps it.
+    assert!(rtcp_moved.is_empty(), "{rtcp_moved:?}");
 }
 
 /// A sender report of `ssrc`'s at NTP time `ntp`, with a block on `about`.
