@@ -455,12 +455,25 @@ impl CallCore {
         self.endpoint.stats()
     }
 
-    /// The shell answered messages on TCP or TLS connections that it could not frame
-    /// ([`switchyard_sip::FramingError::response`]), `bad_requests` of them with `400 Bad
-    /// Request` and `too_large` with `513 Message Too Large`: counted in
-    /// [`CallCore::sip_stats`] ([`switchyard_sip::Endpoint::framing_refused`]).
-    pub fn framing_refused(&mut self, bad_requests: u64, too_large: u64) {
-        self.endpoint.framing_refused(bad_requests, too_large);
+    /// The shell refused messages on TCP or TLS connections that it could not frame: it
+    /// answered `bad_requests` of them with `400 Bad Request` and `too_large` with `513
+    /// Message Too Large` ([`switchyard_sip::FramingError::response`]), and dropped
+    /// unanswered the requests no response can be sent to, `dropped_too_large` of them over
+    /// the size limit and `dropped_unroutable` others: counted in [`CallCore::sip_stats`]
+    /// ([`switchyard_sip::Endpoint::framing_refused`]).
+    pub fn framing_refused(
+        &mut self,
+        bad_requests: u64,
+        too_large: u64,
+        dropped_unroutable: u64,
+        dropped_too_large: u64,
+    ) {
+        self.endpoint.framing_refused(
+            bad_requests,
+            too_large,
+            dropped_unroutable,
+            dropped_too_large,
+        );
     }
 
     /// Whether the call is in progress (a placed call resolving its target

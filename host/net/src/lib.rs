@@ -29,7 +29,7 @@
 //! with socket2), `udp`, `connections` (the TCP connection table), `keep_open` (which idle
 //! connections stay open), `packet_info` (a wildcard UDP socket's local address per
 //! datagram), `refusals` (the responses connection tasks write refusing what they cannot
-//! frame, counted), `tcp` (the accept loops, TLS handshakes and opening connections;
+//! frame, and the requests they drop unanswered, counted), `tcp` (the accept loops, TLS handshakes and opening connections;
 //! `tcp::connection`, one connection's task, over TCP or TLS), `sockets` ([`SipSockets`]),
 //! `route` ([`local_ip_for`]), `resolve` ([`Resolver`]: `uri` for the URI's parts, `select`
 //! for the record choices).

@@ -100,16 +100,24 @@ pub enum SocketEvent {
         /// The peer.
         remote: SocketAddr,
     },
-    /// Messages on TCP or TLS connections that could not be framed were answered since the
-    /// last such report, each by its connection, which then closed
+    /// Messages on TCP or TLS connections that could not be framed were refused since the
+    /// last such report, each by its connection, which then closed. Some were answered
     /// ([`FramingError::response`](switchyard_sip::FramingError::response)): `bad_requests`
     /// with `400 Bad Request` (no Content-Length, or a malformed one), `too_large` with
-    /// `513 Message Too Large`. Only answers written are counted; none is counted twice.
+    /// `513 Message Too Large`; only answers written are counted. Requests no response can be
+    /// sent to were dropped unanswered
+    /// ([`FramingError::is_unanswerable_request`](switchyard_sip::FramingError::is_unanswerable_request)):
+    /// `dropped_too_large` of them over the size limit, `dropped_unroutable` others. None is
+    /// counted twice.
     FramingRefused {
         /// The 400s written.
         bad_requests: u64,
         /// The 513s written.
         too_large: u64,
+        /// The requests dropped unanswered that were within the size limit.
+        dropped_unroutable: u64,
+        /// The requests dropped unanswered that were over the size limit.
+        dropped_too_large: u64,
     },
     /// A socket stopped being read (its task panicked: a bug), so nothing more is received on
     /// it; says which and why. The sockets cannot serve as they were bound: the owner should
@@ -320,9 +328,12 @@ impl SipSockets {
                 SocketEvent::Unreachable { transport, remote }
             }
             Some(message) = self.received.recv() => SocketEvent::Message(message),
-            (bad_requests, too_large) = self.shared.refusals.take() => {
-                SocketEvent::FramingRefused { bad_requests, too_large }
-            }
+            taken = self.shared.refusals.take() => SocketEvent::FramingRefused {
+                bad_requests: taken.bad_requests,
+                too_large: taken.too_large,
+                dropped_unroutable: taken.dropped_unroutable,
+                dropped_too_large: taken.dropped_too_large,
+            },
         }
     }
 

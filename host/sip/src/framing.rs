@@ -5,7 +5,7 @@
 use crate::build::ResponseBuilder;
 use crate::fields;
 use crate::message;
-use crate::wire::{self, Datagram};
+use crate::wire::{self, Datagram, RawRequest};
 
 /// What the shell answers to a keepalive ping: RFC 5626 §3.5.1 has the server answer each
 /// double-CRLF ping with a single CRLF "pong".
@@ -55,22 +55,52 @@ impl FramingError {
     /// Content-Length problem, or `513 Message Too Large` (§21.5.11), with To tag `to_tag` and
     /// Server `server`. `None` when there is nothing to answer: the head was never found or
     /// cannot be read, the message is a response or an ACK (§17.1.1.3), or it is a request
-    /// that no response can be sent to, as a datagram would not be answered: one without a
-    /// readable top Via, or whose response would copy a control character (§8.2.6.2).
+    /// that no response can be sent to ([`FramingError::is_unanswerable_request`]).
     pub fn response(&self, to_tag: &str, server: &str) -> Option<Vec<u8>> {
-        let (head, code, reason) = match self {
+        let (code, reason) = match self {
             Self::HeadTooLarge { .. } => return None,
-            Self::MissingContentLength { head } => (head, 400, "Missing Content-Length header"),
-            Self::BadContentLength { head } => (head, 400, "Malformed Content-Length header"),
-            Self::MessageTooLarge { head, .. } => (head, 513, "Message Too Large"),
+            Self::MissingContentLength { .. } => (400, "Missing Content-Length header"),
+            Self::BadContentLength { .. } => (400, "Malformed Content-Length header"),
+            Self::MessageTooLarge { .. } => (513, "Message Too Large"),
         };
-        let Some(Datagram::Request(request)) = wire::parse(head) else {
-            return None;
-        };
-        if &*request.line.method == "ACK" || !message::is_answerable(&request) {
+        let request = self.request()?;
+        if !message::is_answerable(&request) {
             return None;
         }
         Some(ResponseBuilder::new(&*request, code, reason, Some(to_tag), server).build())
+    }
+
+    /// Whether the message that broke the framing is a request other than an ACK that no
+    /// response can be sent to, as a datagram would not be answered: one without a readable
+    /// top Via, or whose response would copy a control character (§8.2.6.2). Such a request
+    /// is dropped unanswered.
+    pub fn is_unanswerable_request(&self) -> bool {
+        self.request()
+            .is_some_and(|request| !message::is_answerable(&request))
+    }
+
+    /// Whether the message that broke the framing is over the size limit, its head alone or
+    /// its head and body together.
+    pub fn is_too_large(&self) -> bool {
+        matches!(
+            self,
+            Self::HeadTooLarge { .. } | Self::MessageTooLarge { .. }
+        )
+    }
+
+    /// The head of the message that broke the framing, read as a request other than an ACK
+    /// (which is never answered, §17.1.1.3); `None` if it is none or cannot be read.
+    fn request(&self) -> Option<Box<RawRequest>> {
+        let head = match self {
+            Self::HeadTooLarge { .. } => return None,
+            Self::MissingContentLength { head }
+            | Self::BadContentLength { head }
+            | Self::MessageTooLarge { head, .. } => head,
+        };
+        match wire::parse(head)? {
+            Datagram::Request(request) if &*request.line.method != "ACK" => Some(request),
+            _ => None,
+        }
     }
 }
 
@@ -437,6 +467,7 @@ mod tests {
             "{response}"
         );
         assert!(response.contains("Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"));
+        assert!(!missing.is_unanswerable_request() && !missing.is_too_large());
         for value in ["abc", "", "-1", "1 2", "99999999999999999999999"] {
             let text = format!("BYE sip:a@b SIP/2.0\r\nContent-Length: {value}\r\n\r\n");
             let error = error_of(text.as_bytes());
@@ -475,7 +506,18 @@ mod tests {
             let text = format!("OPTIONS sip:a@b SIP/2.0\r\n{head}\r\n");
             let error = error_of(text.as_bytes());
             assert_eq!(error.response("t", "sut"), None, "{problem}: {error:?}");
+            assert!(error.is_unanswerable_request(), "{problem}: {error:?}");
+            assert_eq!(
+                error.is_too_large(),
+                head.contains(&over_the_limit),
+                "{problem}"
+            );
         }
+        let ack = error_of(b"ACK sip:a@b SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\n\r\n");
+        assert!(
+            !ack.is_unanswerable_request(),
+            "an ACK is never answered, Via or not"
+        );
     }
 
     #[test]
@@ -502,6 +544,7 @@ mod tests {
         assert_eq!((*length > MAX, *limit), (true, MAX));
         let response = String::from_utf8(big.response("t", "sut").unwrap()).unwrap();
         assert!(response.starts_with("SIP/2.0 513 Message Too Large\r\n"));
+        assert!(big.is_too_large() && !big.is_unanswerable_request());
         assert_eq!(
             FramingError::HeadTooLarge { limit: MAX }.response("t", "s"),
             None

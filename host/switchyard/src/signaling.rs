@@ -102,9 +102,17 @@ impl Signaling {
                     SocketEvent::Unreachable { transport, remote } => {
                         lock(&self.core).transport_failed(Instant::now(), transport, remote);
                     }
-                    SocketEvent::FramingRefused { bad_requests, too_large } => {
-                        lock(&self.core).framing_refused(bad_requests, too_large);
-                    }
+                    SocketEvent::FramingRefused {
+                        bad_requests,
+                        too_large,
+                        dropped_unroutable,
+                        dropped_too_large,
+                    } => lock(&self.core).framing_refused(
+                        bad_requests,
+                        too_large,
+                        dropped_unroutable,
+                        dropped_too_large,
+                    ),
                     SocketEvent::Stopped(why) if stopping.is_none() => {
                         stopping = Some(self.begin_stopping(Stop::Failed(why)));
                     }

@@ -347,19 +347,21 @@ impl<S: Stream> Task<S> {
     }
 
     /// Answers the message that broke the framing if it deserves an answer, counting the
-    /// answer written ([`crate::SocketEvent::FramingRefused`]): no later byte on the stream
-    /// can be trusted to start a message, so the connection closes (and the messages framed
-    /// before `error` go to the owner then, see [`Task::finish`]).
+    /// answer written, or else the request dropped unanswered if it is one
+    /// ([`crate::SocketEvent::FramingRefused`]): no later byte on the stream can be trusted
+    /// to start a message, so the connection closes (and the messages framed before `error`
+    /// go to the owner then, see [`Task::finish`]).
     async fn refuse(&mut self, error: &FramingError) -> End {
         debug!(remote = %self.remote, "TCP framing: {error}");
         let tag = format!("{:016x}", rand::random::<u64>());
         let Some(response) = error.response(&tag, &self.shared.config.server) else {
+            self.shared.refusals.count_unanswered(error);
             return End::Close;
         };
         if !self.write(&response).await {
             return End::Broken { unwritten: false };
         }
-        self.shared.refusals.count(error);
+        self.shared.refusals.count_answered(error);
         End::Close
     }
 

@@ -69,14 +69,18 @@ pub struct Stats {
     /// Datagrams that are no SIP message, dropped.
     pub dropped_unparseable: u64,
     /// Datagrams over [`Limits::max_message_bytes`] that are no request with a readable top
-    /// Via (responses included), dropped.
+    /// Via (responses included), dropped, and requests a stream (TCP, TLS) carried over it
+    /// that cannot be answered, which the shell drops as it frames them
+    /// ([`Endpoint::framing_refused`]).
     pub dropped_too_large: u64,
     /// New requests over [`Limits::max_requests_per_source_per_second`], dropped unanswered.
     pub dropped_rate_limited: u64,
     /// Requests that cannot be answered, dropped: those without a readable top Via (no
     /// response can be routed, §18.2.2), and those with a control character in a header that
     /// a response copies (§8.2.6.2: Via, From, To, Call-ID, CSeq), which no peer could read
-    /// back safely.
+    /// back safely. Those on a stream (TCP, TLS) whose Content-Length is missing or
+    /// malformed are dropped by the shell as it frames them, and counted once it says so
+    /// ([`Endpoint::framing_refused`]).
     pub dropped_unroutable_requests: u64,
     /// Responses with a missing or broken mandatory header, a short body or more than one Via
     /// (§8.1.3.3), dropped.
@@ -760,13 +764,27 @@ impl Endpoint {
         }
     }
 
-    /// The shell answered messages on stream connections (TCP, TLS) that it could not frame
-    /// ([`FramingError::response`](crate::FramingError::response)), `bad_requests` of them
-    /// with `400 Bad Request` and `too_large` with `513 Message Too Large`: counted in
-    /// [`Endpoint::stats`] as the endpoint's own responses are.
-    pub fn framing_refused(&mut self, bad_requests: u64, too_large: u64) {
+    /// The shell refused messages on stream connections (TCP, TLS) that it could not frame,
+    /// closing each one's connection. It answered `bad_requests` of them with `400 Bad
+    /// Request` and `too_large` with `513 Message Too Large`
+    /// ([`FramingError::response`](crate::FramingError::response)), counted in
+    /// [`Endpoint::stats`] as the endpoint's own responses are. It dropped unanswered the
+    /// requests no response can be sent to
+    /// ([`FramingError::is_unanswerable_request`](crate::FramingError::is_unanswerable_request)),
+    /// `dropped_too_large` of them over the size limit and `dropped_unroutable` others,
+    /// counted as such datagrams are ([`Stats::dropped_too_large`],
+    /// [`Stats::dropped_unroutable_requests`]).
+    pub fn framing_refused(
+        &mut self,
+        bad_requests: u64,
+        too_large: u64,
+        dropped_unroutable: u64,
+        dropped_too_large: u64,
+    ) {
         self.stats.bad_requests_sent += bad_requests;
         self.stats.too_large_sent += too_large;
+        self.stats.dropped_unroutable_requests += dropped_unroutable;
+        self.stats.dropped_too_large += dropped_too_large;
         self.out.count_sent_by_shell(400, bad_requests);
         self.out.count_sent_by_shell(513, too_large);
     }

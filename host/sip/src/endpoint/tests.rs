@@ -914,12 +914,41 @@ fn a_400_the_application_sends_is_not_counted_as_refusing_a_malformed_request() 
 #[test]
 fn framing_refusals_the_shell_sent_are_counted_among_the_responses_sent() {
     let mut ep = endpoint();
-    ep.framing_refused(2, 1);
-    ep.framing_refused(1, 0);
+    ep.framing_refused(2, 1, 0, 0);
+    ep.framing_refused(1, 0, 0, 0);
     let stats = ep.stats();
     assert_eq!((stats.bad_requests_sent, stats.too_large_sent), (3, 1));
     assert_eq!(stats.responses_sent.classes, [0, 0, 0, 3, 1, 0]);
     assert!(ep.poll_transmit().is_none(), "the shell sent them");
+}
+
+#[test]
+fn requests_the_shell_dropped_for_their_framing_are_counted_as_such_datagrams_are() {
+    let no_via = "OPTIONS sip:conf@127.0.0.1 SIP/2.0\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n";
+    let too_large = format!("{no_via}{}", "x".repeat(Limits::DEFAULT_MAX_MESSAGE_BYTES));
+    let mut over_udp = endpoint();
+    for datagram in [no_via, no_via, &too_large] {
+        over_udp.handle_datagram(
+            epoch(),
+            addr(EP),
+            addr("127.0.0.2:5060"),
+            datagram.as_bytes(),
+        );
+    }
+    let mut framed = endpoint();
+    framed.framing_refused(0, 0, 1, 1);
+    framed.framing_refused(0, 0, 1, 0);
+    let drops = |ep: &Endpoint| {
+        let stats = ep.stats();
+        (
+            stats.dropped_unroutable_requests,
+            stats.dropped_too_large,
+            stats.responses_sent.classes,
+        )
+    };
+    assert_eq!(drops(&framed), (2, 1, [0; 6]));
+    assert_eq!(drops(&framed), drops(&over_udp), "as over UDP");
+    assert!(framed.poll_transmit().is_none(), "nothing is answered");
 }
 
 /// An OPTIONS from `from`, the `n`th: a new transaction each, lingering in "Completed" for
