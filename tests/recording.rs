@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use support::audio::power;
 use support::phone::Phone;
 use support::rest::rest_script;
-use support::server::{Server, misbehave_config};
+use support::server::{Server, misbehave_config, run_to_exit};
 use support::xmlrpc::{python, rpc};
 
 const TONE: f64 = 1000.0;
@@ -17,6 +17,8 @@ const OTHER: f64 = 1700.0;
 const DEADLINE: Duration = Duration::from_secs(10);
 /// The rate of every room's mix (narrowband rooms).
 const RATE: u32 = 8000;
+/// How long a start that is to fail may take to exit (it may compile its guest first).
+const FAILED_START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The misbehave guest's config with recordings in `dir`.
 fn recording_config(dir: &Path) -> String {
@@ -309,4 +311,39 @@ fn a_recording_with_tracks_holds_each_caller_alone_beside_the_mix() {
         "both in the mix"
     );
     drop((rita, kurt));
+}
+
+#[test]
+fn a_second_server_given_the_recording_dir_a_running_one_keeps_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let recordings = dir.path().join("recordings");
+    std::fs::create_dir(&recordings).unwrap();
+    let mut server = Server::start_with(&recording_config(&recordings));
+    // What the first server leaves while it creates a recording, which a start that went on
+    // would remove as a crash's leftover.
+    let being_created = recordings.join(".room.wav.new");
+    std::fs::write(&being_created, "").unwrap();
+    let config_file = dir.path().join("second.toml");
+    std::fs::write(&config_file, recording_config(&recordings)).unwrap();
+    let (status, stderr) = run_to_exit(&config_file, FAILED_START_TIMEOUT);
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(1),
+        "expected the second start to fail:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "recording.dir: {}: another running process keeps this directory (it holds the \
+             lock on {})",
+            recordings.display(),
+            recordings.join(".lock").display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        being_created.exists(),
+        "the refused start took nothing from the first server's directory"
+    );
+    server.signal("TERM");
+    assert_eq!(server.wait(DEADLINE).code(), Some(0));
 }

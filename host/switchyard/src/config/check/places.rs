@@ -59,6 +59,10 @@ impl Config {
             kept_file(&dir.join(crate::stats_file::FILE_NAME))
                 .map_err(|why| (stats_dir.clone(), why))?;
         }
+        if let Some(dir) = &self.recording.dir {
+            lock_file(&crate::file_owner::dir_lock_file(dir))
+                .map_err(|why| (recording_dir.clone(), why))?;
+        }
         self.check_recordings_apart_from_prompts()?;
         // Each prompt file is checked from its header as the server checks it before decoding
         // it at start, so that one it would refuse fails the check rather than the start; the
@@ -356,21 +360,42 @@ impl Config {
 /// Checks `file`, a file the server keeps, if it exists: a regular file (reading a FIFO would
 /// hold up the start until some writer came) and no symbolic link, which writing the file
 /// would replace by a file of its own, as it renames a new file over the old
-/// ([`crate::durable_file::replace`]), the file it leads to left behind as it was; the error
-/// says why not.
+/// ([`crate::durable_file::replace`]), the file it leads to left behind as it was; and its
+/// lock file ([`lock_file`]); the error says why not.
 fn kept_file(file: &Path) -> Result<(), String> {
     match std::fs::symlink_metadata(file) {
-        Ok(meta) if meta.is_symlink() => Err(format!(
-            "{} is a symbolic link, which writing the file would replace by a file of its own, \
-             leaving the file it leads to as it was; give the path of the file itself",
-            file.display()
-        )),
+        Ok(meta) if meta.is_symlink() => {
+            return Err(format!(
+                "{} is a symbolic link, which writing the file would replace by a file of its \
+                 own, leaving the file it leads to as it was; give the path of the file itself",
+                file.display()
+            ));
+        }
+        Ok(meta) if !meta.is_file() => return Err(not_a_regular_file(file)),
+        _ => {}
+    }
+    lock_file(&crate::file_owner::lock_file(file)?)
+}
+
+/// Checks `lock`, the lock file the server takes while it keeps a file or a directory
+/// ([`crate::file_owner`]), if it exists: a regular file (links followed), as the start
+/// opens and locks no other; the error says why not.
+fn lock_file(lock: &Path) -> Result<(), String> {
+    match std::fs::metadata(lock) {
         Ok(meta) if !meta.is_file() => Err(format!(
-            "{} is not a regular file (a FIFO, a device or a directory)",
-            file.display()
+            "{}, which the server locks while it runs; remove it",
+            not_a_regular_file(lock)
         )),
         _ => Ok(()),
     }
+}
+
+/// That `path` is not a regular file.
+fn not_a_regular_file(path: &Path) -> String {
+    format!(
+        "{} is not a regular file (a FIFO, a device or a directory)",
+        path.display()
+    )
 }
 
 /// The widest address calls' RTP sockets bind on `rtp.address`: an unspecified one binds `::`
@@ -1130,6 +1155,62 @@ mod tests {
             dir.path().display()
         );
         assert!(parse(&text).is_ok(), "{:?}", parse(&text));
+    }
+
+    #[test]
+    fn a_lock_file_that_is_no_regular_file_is_refused_at_the_key_of_what_it_locks() {
+        let dir = tempfile::tempdir().unwrap();
+        let [rooms, stats, recordings] = ["rooms", "stats", "recordings"].map(|name| {
+            let sub = dir.path().join(name);
+            std::fs::create_dir(&sub).unwrap();
+            sub
+        });
+        let rooms_lock = rooms.join(".rooms.json.lock");
+        crate::file_owner::tests::make_fifo(&rooms_lock);
+        let stats_lock = stats.join(".stats.lock");
+        std::fs::create_dir(&stats_lock).unwrap();
+        let recordings_lock = recordings.join(".lock");
+        crate::file_owner::tests::make_fifo(&recordings_lock);
+        let state_file = rooms.join("rooms.json").display().to_string();
+        for (text, key, lock) in [
+            (
+                format!("[rooms]\nstate_file = {state_file:?}\n"),
+                "rooms.state_file",
+                &rooms_lock,
+            ),
+            (
+                format!("[records]\nstats_dir = {:?}\n", stats.display().to_string()),
+                "records.stats_dir",
+                &stats_lock,
+            ),
+            (
+                format!(
+                    "[recording]\ndir = {:?}\n",
+                    recordings.display().to_string()
+                ),
+                "recording.dir",
+                &recordings_lock,
+            ),
+        ] {
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some(key), "{err}");
+            assert_eq!(err.position.map(|p| p.0), Some(2), "{err}");
+            assert_eq!(
+                err.message,
+                format!(
+                    "{} is not a regular file (a FIFO, a device or a directory), which the \
+                     server locks while it runs; remove it",
+                    lock.display()
+                ),
+                "{err}"
+            );
+            // A lock file left by a server that ran before is fine.
+            std::fs::remove_file(lock)
+                .or_else(|_| std::fs::remove_dir(lock))
+                .unwrap();
+            std::fs::write(lock, "").unwrap();
+            assert!(parse(&text).is_ok(), "{:?}", parse(&text));
+        }
     }
 
     #[test]
