@@ -11,12 +11,12 @@ mod str2int;
 use crate::config::{
     A_CONFIGURATION_FILE, Config, MAX_CONFIG_BYTES, MAX_DELAY_S, read_at_most, same_path,
 };
-use parse::Setting;
+use parse::{EmptyRead, Setting};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
-use str2int::{Reading, str2int};
+use str2int::{Reading, SIGNED_LARGEST, signed_int, str2int, unsigned_int};
 use toml::{Table, Value};
 
 /// A SEMS config converted: Switchyard's configuration and what the
@@ -199,14 +199,18 @@ pub fn convert(file: &str, text: impl AsRef<[u8]>) -> Result<Conversion, ImportE
     let differences = parsed
         .differences
         .into_iter()
-        .filter(|d| !d.leaves_unset || empty_differs_from_unset(&d.subject));
+        .filter(|d| d.empty != Some(EmptyRead::Unset) || empty_differs_from_unset(&d.subject));
     for difference in differences {
+        let mut text = difference.text;
+        if difference.empty == Some(EmptyRead::CarriageReturn) {
+            text.push_str(carriage_return_alone(&difference.subject));
+        }
         let note = Note {
             file: difference.file,
             line: Some(difference.line),
             key: difference.subject,
             kind: NoteKind::Remark,
-            text: difference.text,
+            text,
         };
         converter.notes.push((difference.index, note));
     }
@@ -293,6 +297,21 @@ fn empty_differs_from_unset(key: &str) -> bool {
         && key != "direct_room_re"
 }
 
+/// What sipwise SEMS mr26.1 and later make of `key` set to a carriage
+/// return alone, `"\r"`, where older SEMS read it empty, in words to follow
+/// the note saying so; "" where the note says enough. For `room_pin_split`,
+/// not empty, `str2int` reads 0, its reading ending at the carriage return
+/// (WebConference.cpp), which splits every number entered at position 0.
+fn carriage_return_alone(key: &str) -> &'static str {
+    match key {
+        "room_pin_split" => {
+            ": SEMS then splits at position 0, every number entered being room \"\" with the \
+             whole number as the participant id; convert the file to LF line ends for them"
+        }
+        _ => "",
+    }
+}
+
 fn target(key: &str) -> Target {
     use Target::*;
     match key {
@@ -351,7 +370,9 @@ fn target(key: &str) -> Target {
 enum NumberRead {
     /// `AmConfigReader::getParameterInt`, with the unsigned `str2int` up to
     /// sipwise mr26.0 and the signed one from mr26.1 on: a value it refuses
-    /// leaves `default`.
+    /// leaves `default`. What it reads goes into an unsigned int, as
+    /// `lonely_user_timer`'s does; an expiry delay, an int, is read so only
+    /// once its sign is ([`Converter::delay`]).
     ParameterInt { default: u32 },
     /// The unsigned `str2int`: a value it refuses fails the module's load.
     Unsigned,
@@ -362,23 +383,27 @@ enum NumberRead {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SignedDelay {
     /// A negative number: for an expiry delay, what expires never does.
-    Negative(i64),
+    Negative(i32),
     /// `-0`, or `-` alone.
     Zero,
-    /// More than a signed 32-bit int holds.
+    /// Digits above [`SIGNED_LARGEST`]: the int overflows reading them.
     Overflow,
 }
 
 impl SignedDelay {
     /// What a `-` before digits of value `magnitude` reads.
     fn of(magnitude: u64) -> Self {
-        match magnitude {
-            0 => SignedDelay::Zero,
-            m if m <= 1 << 31 => SignedDelay::Negative(-(m as i64)),
-            _ => SignedDelay::Overflow,
+        match signed_int(magnitude, true) {
+            Some(0) => SignedDelay::Zero,
+            Some(number) => SignedDelay::Negative(number),
+            None => SignedDelay::Overflow,
         }
     }
 }
+
+/// What sipwise SEMS mr26.1 and later do with digits above
+/// [`SIGNED_LARGEST`] where they read a signed number.
+const SIGNED_OVERFLOW: &str = "overflow a signed int reading it, which C++ leaves undefined";
 
 /// How sipwise SEMS mr26.1 and later read `value`, a `getParameterInt`
 /// number, when older SEMS refuse it for its leading `-` and they read it;
@@ -392,27 +417,45 @@ fn signed_delay(value: &str) -> Option<SignedDelay> {
     }
 }
 
+/// Whether every SEMS reads `value`, refused by the unsigned `str2int`, as
+/// 0 where `read`: `-0` or `-` alone, read by `getParameterInt` of default 0,
+/// which older SEMS use for the sign and newer read as 0.
+fn minus_zero(value: &str, read: NumberRead) -> bool {
+    read == (NumberRead::ParameterInt { default: 0 })
+        && signed_delay(value) == Some(SignedDelay::Zero)
+}
+
 /// Why SEMS does not read `value`, which `str2int` refuses at `c`, byte `at`,
 /// read as `read` says.
 fn unread_character(value: &str, at: usize, c: char, read: NumberRead) -> String {
     let leading = at == value.len() - value.trim_start_matches(' ').len();
-    match c {
-        '+' if leading => "SEMS reads no '+'".to_owned(),
-        '-' if leading && matches!(read, NumberRead::ParameterInt { .. }) => {
+    match (c, read) {
+        ('+', _) if leading => "SEMS reads no '+'".to_owned(),
+        ('-', NumberRead::ParameterInt { default }) if leading => {
             let newer = match str2int(value, true) {
                 Reading::Number { magnitude, .. } => match SignedDelay::of(magnitude) {
-                    SignedDelay::Negative(number) => format!("read {number}"),
+                    // The int getParameterInt returns goes into an unsigned
+                    // one, which keeps it modulo 2^32.
+                    SignedDelay::Negative(number) => {
+                        format!(
+                            "read {number}, which their unsigned int holds as {}",
+                            number as u32
+                        )
+                    }
                     SignedDelay::Zero => "read 0".to_owned(),
-                    SignedDelay::Overflow => "overflow a signed int reading it".to_owned(),
+                    SignedDelay::Overflow => SIGNED_OVERFLOW.to_owned(),
                 },
                 Reading::TooManyDigits => "read no more than 10 digits after it".to_owned(),
                 // Refused by every SEMS for that character.
                 Reading::Refused { at, c } => return format!("SEMS reads no {c:?} (at {at})"),
             };
-            format!("SEMS up to sipwise mr26.0 reads no '-', and mr26.1 and later {newer}")
+            format!(
+                "SEMS up to sipwise mr26.0 reads no '-' and uses its default, {default}, and \
+                 mr26.1 and later {newer}"
+            )
         }
-        '-' if leading => "SEMS reads no '-'".to_owned(),
-        c => format!("SEMS reads no {c:?} (at {at})"),
+        ('-', _) if leading => "SEMS reads no '-'".to_owned(),
+        (c, _) => format!("SEMS reads no {c:?} (at {at})"),
     }
 }
 
@@ -967,7 +1010,7 @@ impl Converter<'_> {
                     format!("read {value} and, with a negative delay, never expire {what}")
                 }
                 SignedDelay::Zero => "read 0".to_owned(),
-                SignedDelay::Overflow => "overflow a signed int reading it".to_owned(),
+                SignedDelay::Overflow => SIGNED_OVERFLOW.to_owned(),
             };
             return Err(self.error(
                 setting,
@@ -982,24 +1025,7 @@ impl Converter<'_> {
         let read = NumberRead::ParameterInt {
             default: sems_default,
         };
-        let seconds = self.number(setting, read)?;
-        self.as_sems_int(setting, seconds)
-    }
-
-    /// `seconds`, the expiry delay `setting` holds, if SEMS's int holds it;
-    /// else an error: a number above its largest overflows.
-    fn as_sems_int(&self, setting: &Setting, seconds: i64) -> Result<i64, ImportError> {
-        if seconds > i64::from(i32::MAX) {
-            return Err(self.error(
-                setting,
-                format!(
-                    "{seconds} is more than {}, the most SEMS's int holds: a larger value \
-                     overflows there",
-                    i32::MAX
-                ),
-            ));
-        }
-        Ok(seconds)
+        self.number(setting, read)
     }
 
     /// `seconds`, an expiry delay `setting` sets for `rooms.host_key`, at
@@ -1022,9 +1048,11 @@ impl Converter<'_> {
     /// The whole number, 0 or more, that SEMS reads of `setting` as `read`
     /// says, with [`str2int`]: after any leading spaces, up to 10 digits,
     /// ended by a space (what follows is not read, with a remark) or the
-    /// value's end; no digit at all is 0 (with a remark). More digits, a
-    /// sign or any other character is an error naming what SEMS does not
-    /// read and, for more than 10 digits, what SEMS does then.
+    /// value's end; no digit at all is 0 (with a remark); then stored as
+    /// [`stored`](Self::stored) says. More digits, a sign or any other
+    /// character is an error naming what SEMS does not read and, for more
+    /// than 10 digits, what SEMS does then; but for `-0` or `-` alone, which
+    /// every SEMS reads as 0 where the default is 0 (with a remark).
     fn number(&mut self, setting: &Setting, read: NumberRead) -> Result<i64, ImportError> {
         let value = &setting.value;
         match str2int(value, false) {
@@ -1047,7 +1075,7 @@ impl Converter<'_> {
                         ),
                     );
                 }
-                Ok(i64::try_from(magnitude).expect("10 digits at most"))
+                self.stored(setting, magnitude, read)
             }
             Reading::TooManyDigits => {
                 let then = match read {
@@ -1059,6 +1087,16 @@ impl Converter<'_> {
                     format!("{value:?}: SEMS reads no more than 10 digits, and {then}, for more"),
                 ))
             }
+            Reading::Refused { .. } if minus_zero(value, read) => {
+                self.remark(
+                    setting,
+                    format!(
+                        "{value:?} is 0: SEMS up to sipwise mr26.0 reads no '-' and uses its \
+                         default, 0, and mr26.1 and later read 0"
+                    ),
+                );
+                Ok(0)
+            }
             Reading::Refused { at, c } => Err(self.error(
                 setting,
                 format!(
@@ -1066,6 +1104,49 @@ impl Converter<'_> {
                     unread_character(value, at, c, read)
                 ),
             )),
+        }
+    }
+
+    /// What SEMS stores of `magnitude`, the digits of `setting` read as
+    /// `read` says: the unsigned `str2int`'s number modulo 2^32 (with a
+    /// remark when that is not `magnitude`); for `getParameterInt`, which
+    /// from sipwise mr26.1 on reads with the signed one, `magnitude` up to
+    /// [`SIGNED_LARGEST`], as both read it, and an error above.
+    fn stored(
+        &mut self,
+        setting: &Setting,
+        magnitude: u64,
+        read: NumberRead,
+    ) -> Result<i64, ImportError> {
+        let older = unsigned_int(magnitude);
+        match read {
+            NumberRead::Unsigned => {
+                if u64::from(older) != magnitude {
+                    self.remark(
+                        setting,
+                        format!(
+                            "SEMS reads {magnitude} as {older}: its unsigned int keeps the \
+                             number modulo 4294967296 (2^32)"
+                        ),
+                    );
+                }
+                Ok(older.into())
+            }
+            NumberRead::ParameterInt { .. } if magnitude > SIGNED_LARGEST => {
+                let older = if u64::from(older) == magnitude {
+                    String::new()
+                } else {
+                    format!(" (SEMS up to sipwise mr26.0 reads it as {older}, modulo 2^32)")
+                };
+                Err(self.error(
+                    setting,
+                    format!(
+                        "{magnitude} is more than {SIGNED_LARGEST}: sipwise SEMS mr26.1 and later \
+                         {SIGNED_OVERFLOW}{older}"
+                    ),
+                ))
+            }
+            NumberRead::ParameterInt { .. } => Ok(older.into()),
         }
     }
 
@@ -1451,10 +1532,13 @@ mod tests {
                 "webconference.conf:1: direct_room_re: note: \"\" is used, as SEMS up to sipwise \
               mr26.0 reads it; this line ends in a carriage return (CR LF line ends), as any \
               other of this file may: sipwise SEMS mr26.1 and later read its value as \
-              \"\\r\", keeping the carriage return in an unquoted value (a number is read \
-              alike, its reading ending there, but a yes or no is not read as one, and a text \
-              keeps it) and dropping it in place of a quoted value's closing quote, which \
-              stays; convert the file to LF line ends for them"
+              \"\\r\", keeping the carriage return in an unquoted value (a number written is \
+              read alike, its reading ending there, but an empty value is not empty, a yes or \
+              no is not read as one, and a text keeps it) and dropping it in place of a quoted \
+              value's closing quote, which stays; convert the file to LF line ends for them",
+                "webconference.conf:1: direct_room_re: note: \"\" is used, as SEMS up to sipwise \
+              mr26.0 reads it; this line ends in a carriage return, which sipwise SEMS mr26.1 \
+              and later keep as the value, \"\\r\", so direct_room_re is not empty there"
             ]
         );
     }
@@ -2140,7 +2224,7 @@ mod tests {
     fn an_expiry_delay_longer_than_a_year_is_set_to_a_year_with_a_note() {
         for (value, line) in [
             ("40000000", "40000000"),
-            ("2147483647", "2147483647"),
+            ("2147483599", "2147483599"),
             ("31536001", "31536001"),
         ] {
             let conversion = quiet(&format!(
@@ -2176,9 +2260,16 @@ mod tests {
         assert!(year.notes.is_empty(), "{:?}", lines(&year));
         // What SEMS's getParameterInt does not read as the number written.
         assert_eq!(
-            error("direct_room_re=\nrooms_expire_delay=2147483648\n"),
-            "webconference.conf:2: rooms_expire_delay: 2147483648 is more than 2147483647, the \
-             most SEMS's int holds: a larger value overflows there"
+            error("direct_room_re=\nrooms_expire_delay=2147483600\n"),
+            "webconference.conf:2: rooms_expire_delay: 2147483600 is more than 2147483599: \
+             sipwise SEMS mr26.1 and later overflow a signed int reading it, which C++ leaves \
+             undefined"
+        );
+        assert_eq!(
+            error("direct_room_re=\nrooms_expire_delay=4294967297\n"),
+            "webconference.conf:2: rooms_expire_delay: 4294967297 is more than 2147483599: \
+             sipwise SEMS mr26.1 and later overflow a signed int reading it, which C++ leaves \
+             undefined (SEMS up to sipwise mr26.0 reads it as 1, modulo 2^32)"
         );
         assert_eq!(
             error("direct_room_re=\nparticipants_expire_delay=00000000030\n"),
@@ -2410,15 +2501,15 @@ mod tests {
             ),
             ("00000000900", refused("00000000900, more than 10 digits")),
             (
-                "2147483648",
-                "webconference.conf:2: maximum_timer: 2147483648 is more than 2147483647, the \
-                 most SEMS's int holds: a larger value overflows there"
+                "2147483600",
+                "webconference.conf:2: maximum_timer: 2147483600 is more than 2147483599: SEMS \
+                 would overflow a signed int reading it, which C++ leaves undefined"
                     .to_owned(),
             ),
             (
                 "4294967396",
-                "webconference.conf:2: maximum_timer: 4294967396 is more than 2147483647, the \
-                 most SEMS's int holds: a larger value overflows there"
+                "webconference.conf:2: maximum_timer: 4294967396 is more than 2147483599: SEMS \
+                 would overflow a signed int reading it, which C++ leaves undefined"
                     .to_owned(),
             ),
         ] {
@@ -2431,7 +2522,7 @@ mod tests {
             );
         }
         // str2int skips leading spaces and ends the number at one.
-        for value in ["2147483647", "0900", "\" 900\"", "\"900 x\""] {
+        for value in ["2147483599", "0900", "\" 900\"", "\"900 x\""] {
             let conversion = convert(&format!(
                 "enable_session_timer=yes\nmaximum_timer={value}\n"
             ));
@@ -2482,28 +2573,24 @@ mod tests {
             // getParameterInt reads a `-` from sipwise mr26.1 on.
             (
                 "lonely_user_timer=-5",
-                "not \"-5\": SEMS up to sipwise mr26.0 reads no '-', and mr26.1 and later \
-                 read -5",
+                "not \"-5\": SEMS up to sipwise mr26.0 reads no '-' and uses its default, 0, \
+                 and mr26.1 and later read -5, which their unsigned int holds as 4294967291",
             ),
             (
-                "lonely_user_timer=-0",
-                "not \"-0\": SEMS up to sipwise mr26.0 reads no '-', and mr26.1 and later \
-                 read 0",
-            ),
-            (
-                "lonely_user_timer=-2147483649",
-                "not \"-2147483649\": SEMS up to sipwise mr26.0 reads no '-', and mr26.1 and \
-                 later overflow a signed int reading it",
+                "lonely_user_timer=-2147483600",
+                "not \"-2147483600\": SEMS up to sipwise mr26.0 reads no '-' and uses its \
+                 default, 0, and mr26.1 and later overflow a signed int reading it, which C++ \
+                 leaves undefined",
             ),
             (
                 "lonely_user_timer=-12345678901",
-                "not \"-12345678901\": SEMS up to sipwise mr26.0 reads no '-', and mr26.1 and \
-                 later read no more than 10 digits after it",
+                "not \"-12345678901\": SEMS up to sipwise mr26.0 reads no '-' and uses its \
+                 default, 0, and mr26.1 and later read no more than 10 digits after it",
             ),
             (
                 "rooms_expire_delay=-12345678901",
-                "not \"-12345678901\": SEMS up to sipwise mr26.0 reads no '-', and mr26.1 and \
-                 later read no more than 10 digits after it",
+                "not \"-12345678901\": SEMS up to sipwise mr26.0 reads no '-' and uses its \
+                 default, 7200, and mr26.1 and later read no more than 10 digits after it",
             ),
             (
                 "lonely_user_timer=-5s",
@@ -2532,6 +2619,98 @@ mod tests {
                 ),
             );
         }
+    }
+
+    #[test]
+    fn a_number_past_what_sems_stores_is_read_as_sems_reads_it() {
+        // The unsigned str2int keeps a number modulo 2^32, and SEMS loads.
+        let conversion = quiet(
+            "direct_room_re=^000777\ndirect_room_strip=4294967296\nroom_pin_split=9999999999\n",
+        );
+        assert_eq!(
+            guest(&conversion, "direct_room_strip"),
+            Some(&Value::from(0))
+        );
+        assert_eq!(
+            guest(&conversion, "room_pin_split"),
+            Some(&Value::from(1_410_065_407))
+        );
+        assert_eq!(
+            lines(&conversion),
+            [
+                "webconference.conf:2: direct_room_strip: note: SEMS reads 4294967296 as 0: its \
+                 unsigned int keeps the number modulo 4294967296 (2^32)",
+                "webconference.conf:3: room_pin_split: note: SEMS reads 9999999999 as \
+                 1410065407: its unsigned int keeps the number modulo 4294967296 (2^32)",
+            ]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            conversion.check(&dir.path().join("switchyard.toml")),
+            Ok(())
+        );
+        // getParameterInt reads with the signed str2int from sipwise mr26.1 on.
+        assert_eq!(
+            error("direct_room_re=\nlonely_user_timer=4294967296\n"),
+            "webconference.conf:2: lonely_user_timer: 4294967296 is more than 2147483599: \
+             sipwise SEMS mr26.1 and later overflow a signed int reading it, which C++ leaves \
+             undefined (SEMS up to sipwise mr26.0 reads it as 0, modulo 2^32)"
+        );
+        assert_eq!(
+            error("direct_room_re=\nlonely_user_timer=2147483600\n"),
+            "webconference.conf:2: lonely_user_timer: 2147483600 is more than 2147483599: \
+             sipwise SEMS mr26.1 and later overflow a signed int reading it, which C++ leaves \
+             undefined"
+        );
+        let largest = quiet("direct_room_re=\nlonely_user_timer=2147483599\n");
+        assert_eq!(
+            guest(&largest, "lonely_user_timer"),
+            Some(&Value::from(2_147_483_599))
+        );
+        assert!(largest.notes.is_empty(), "{:?}", lines(&largest));
+    }
+
+    #[test]
+    fn a_lonely_user_timer_every_sems_reads_as_0_past_its_minus_is_0() {
+        for value in ["-0", "-", " - 0", "-00 x"] {
+            let conversion = quiet(&format!("direct_room_re=\nlonely_user_timer=\"{value}\"\n"));
+            assert_eq!(
+                guest(&conversion, "lonely_user_timer"),
+                Some(&Value::from(0)),
+                "{value}"
+            );
+            assert_eq!(
+                lines(&conversion),
+                [format!(
+                    "webconference.conf:2: lonely_user_timer: note: {value:?} is 0: SEMS up to \
+                     sipwise mr26.0 reads no '-' and uses its default, 0, and mr26.1 and later \
+                     read 0"
+                )],
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_room_pin_split_on_a_crlf_line_is_noted_as_splitting_in_newer_sems() {
+        // Line 2 gets the file's note on its carriage return.
+        let conversion = quiet("direct_room_re=\nprivate_rooms=no\r\nroom_pin_split=\r\n");
+        assert_eq!(guest(&conversion, "room_pin_split"), None);
+        let notes: Vec<String> = lines(&conversion)
+            .into_iter()
+            .filter(|line| !line.starts_with("webconference.conf:2: private_rooms: "))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                "webconference.conf:3: room_pin_split: note: \"\" is used, as SEMS up to sipwise \
+                 mr26.0 reads it; this line ends in a carriage return, which sipwise SEMS mr26.1 \
+                 and later keep as the value, \"\\r\", so room_pin_split is not empty there: \
+                 SEMS then splits at position 0, every number entered being room \"\" with the \
+                 whole number as the participant id; convert the file to LF line ends for them",
+                "webconference.conf:3: room_pin_split: note: empty, so not set (as SEMS reads it)",
+            ]
+        );
     }
 
     #[test]
@@ -2634,8 +2813,8 @@ mod tests {
             (
                 "rooms_expire_delay=-2147483649\n",
                 "\"-2147483649\": SEMS up to sipwise mr26.0 reads no sign and uses its default, \
-                 7200, where sipwise SEMS mr26.1 and later overflow a signed int reading it: \
-                 write `rooms_expire = no` to never expire empty rooms, else the seconds in \
+                 7200, where sipwise SEMS mr26.1 and later overflow a signed int reading it, \
+                 which C++ leaves undefined: write `rooms_expire = no` to never expire empty rooms, else the seconds in \
                  digits alone",
             ),
         ];

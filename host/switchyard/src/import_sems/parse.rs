@@ -24,7 +24,8 @@
 //! in place of the closing quote, which stays.
 
 use super::ImportError;
-use crate::config::{A_CONFIGURATION_FILE, MAX_CONFIG_BYTES, read_at_most};
+use crate::config::MAX_CONFIG_BYTES;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 /// The longest line sipwise SEMS up to mr26.0 reads, in bytes (its
@@ -49,7 +50,8 @@ const MAX_TOTAL_LINES: usize = 100_000;
 
 /// The most bytes read in all, counted as [`MAX_TOTAL_LINES`] counts lines:
 /// 16 MiB, the most one file may hold, so that includes cannot multiply it
-/// (100,000 lines of 4,095 bytes would be 400 MB). SEMS sets no bound.
+/// (100,000 lines of 4,095 bytes would be 400 MB); an include is read no
+/// further than the bound leaves. SEMS sets no bound.
 const MAX_TOTAL_BYTES: usize = MAX_CONFIG_BYTES as usize;
 
 /// What the error at the line past [`MAX_TOTAL_LINES`] or
@@ -94,10 +96,22 @@ pub struct Difference {
     pub subject: String,
     /// What is used, and how the newer SEMS reads the line, in words.
     pub text: String,
-    /// All that differs is that the newer SEMS leaves the key unset, nothing
-    /// following the `=`, where the older sets it empty: a difference only
-    /// for a key whose empty value SEMS reads otherwise than no value.
-    pub leaves_unset: bool,
+    /// What the newer SEMS reads in place of the empty value the older
+    /// reads, when that is all that differs.
+    pub empty: Option<EmptyRead>,
+}
+
+/// What sipwise SEMS mr26.1 and later read of a line on which older SEMS
+/// read an empty value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmptyRead {
+    /// No value, nothing following the `=`: the key is unset there, a
+    /// difference only for a key whose empty value SEMS reads otherwise
+    /// than no value.
+    Unset,
+    /// The carriage return ending the line, `"\r"`: the value is not empty
+    /// there.
+    CarriageReturn,
 }
 
 /// What [`parse`] read.
@@ -192,7 +206,7 @@ impl Reader {
                     Line::Include(name) => format!("@{name}"),
                     Line::Setting { key, .. } => key.clone(),
                 };
-                self.differs(file, line, subject, UPSTREAM_STOPS.to_owned(), false);
+                self.differs(file, line, subject, UPSTREAM_STOPS.to_owned(), None);
             }
             match read {
                 Line::Nothing => {}
@@ -202,7 +216,7 @@ impl Reader {
                         line,
                         format!("@{name}"),
                         INCLUDE_DIFFERS.to_owned(),
-                        false,
+                        None,
                     );
                     self.include(file, line, &name)?;
                 }
@@ -214,10 +228,10 @@ impl Reader {
                 } => {
                     if let Some(text) = kept_return.filter(|_| !returns_noted) {
                         returns_noted = true;
-                        self.differs(file, line, key.clone(), text, false);
+                        self.differs(file, line, key.clone(), text, None);
                     }
-                    if let Some(Differs { text, leaves_unset }) = differs {
-                        self.differs(file, line, key.clone(), text, leaves_unset);
+                    if let Some(Differs { text, empty }) = differs {
+                        self.differs(file, line, key.clone(), text, empty);
                     }
                     self.push(file, line, key, value);
                 }
@@ -260,14 +274,14 @@ impl Reader {
     }
 
     /// Line `line` of `file`, on `subject`, is read otherwise by newer SEMS,
-    /// as `text` and `leaves_unset` say.
+    /// as `text` and `empty` say.
     fn differs(
         &mut self,
         file: &str,
         line: usize,
         subject: String,
         text: String,
-        leaves_unset: bool,
+        empty: Option<EmptyRead>,
     ) {
         self.parsed.differences.push(Difference {
             file: file.to_owned(),
@@ -275,7 +289,7 @@ impl Reader {
             index: self.parsed.settings.len(),
             subject,
             text,
-            leaves_unset,
+            empty,
         });
     }
 
@@ -302,19 +316,31 @@ impl Reader {
                 "{path} is already being read: the includes form a cycle"
             )));
         }
-        let bytes = read_at_most(Path::new(&path), MAX_CONFIG_BYTES, A_CONFIGURATION_FILE)
-            .map_err(|e| {
-                let looked_up = if relative {
-                    format!(
-                        " (a relative name is looked up in SEMS's plugin_config_path, here {:?})",
-                        self.include_base
-                    )
-                } else {
-                    String::new()
-                };
-                located(format!("cannot read {path}: {e}{looked_up}"))
-            })?;
+        let bytes = self.read_within_bound(Path::new(&path)).map_err(|e| {
+            let looked_up = if relative {
+                format!(
+                    " (a relative name is looked up in SEMS's plugin_config_path, here {:?})",
+                    self.include_base
+                )
+            } else {
+                String::new()
+            };
+            located(format!("cannot read {path}: {e}{looked_up}"))
+        })?;
         self.read(&path, &bytes)
+    }
+
+    /// The bytes of the file at `path`, at most one more than
+    /// [`MAX_TOTAL_BYTES`] leaves to read: enough for
+    /// [`count_line`](Self::count_line) to find the line past the bound,
+    /// and no more held.
+    fn read_within_bound(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let left = MAX_TOTAL_BYTES.saturating_sub(self.bytes_read);
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)?
+            .take(left as u64 + 1)
+            .read_to_end(&mut bytes)?;
+        Ok(bytes)
     }
 }
 
@@ -351,12 +377,12 @@ enum Line {
     },
 }
 
-/// How newer SEMS reads a line otherwise: in words, and whether all that
-/// differs is that it leaves the key unset ([`Difference::leaves_unset`]).
+/// How newer SEMS reads a line otherwise: in words, and what it reads in
+/// place of an empty value when that is all ([`Difference::empty`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Differs {
     text: String,
-    leaves_unset: bool,
+    empty: Option<EmptyRead>,
 }
 
 /// What an `@` line's [`Difference`] says.
@@ -418,18 +444,18 @@ fn read_line(raw: &str) -> Result<Line, String> {
 /// How sipwise SEMS mr26.1 and later read `raw`, a `key=value` line whole
 /// but for its line feed, where it differs from `key` and `value`, as read
 /// here; `None` when they read it alike. A carriage return they keep ending
-/// the value is left to [`kept_return`]: one note a file says it of every
-/// line.
+/// the value is left to [`kept_return`], one note a file saying it of every
+/// line, but for the value it makes of an empty one, a difference of its own.
 fn differs(raw: &str, key: &str, value: &str) -> Option<Differs> {
     let used = format!("{value:?} is used, as SEMS up to sipwise mr26.0 reads it");
-    let differs = |text, leaves_unset| Some(Differs { text, leaves_unset });
+    let differs = |text, empty| Some(Differs { text, empty });
     if raw.ends_with('\\') {
         return differs(
             format!(
                 "{used}, the next line a line of its own; sipwise SEMS mr26.1 and later drop \
                  the final '\\' and take the next line as the rest of the value"
             ),
-            false,
+            None,
         );
     }
     let (newer_key, newer_value) = newer_reading(raw);
@@ -439,7 +465,7 @@ fn differs(raw: &str, key: &str, value: &str) -> Option<Differs> {
                 "{used}; sipwise SEMS mr26.1 and later read the key as {newer_key:?}, so this \
                  line does not set {key} there"
             ),
-            false,
+            None,
         );
     }
     let Some(newer_value) = newer_value else {
@@ -449,13 +475,21 @@ fn differs(raw: &str, key: &str, value: &str) -> Option<Differs> {
                 "{used}; sipwise SEMS mr26.1 and later leave {key} unset when nothing follows \
                  the '=', so its default applies there"
             ),
-            true,
+            Some(EmptyRead::Unset),
         );
     };
     let kept_return = newer_value.ends_with('\r');
     let compared = newer_value.strip_suffix('\r').unwrap_or(newer_value);
     if compared == value {
-        return None;
+        // Alike but for a kept carriage return, which leaves only an empty
+        // value otherwise read.
+        return (kept_return && value.is_empty()).then(|| Differs {
+            text: format!(
+                "{used}; this line ends in a carriage return, which sipwise SEMS mr26.1 and \
+                 later keep as the value, \"\\r\", so {key} is not empty there"
+            ),
+            empty: Some(EmptyRead::CarriageReturn),
+        });
     }
     // The reader drops a quoted value's last character, here the line's
     // carriage return, not its closing quote.
@@ -470,7 +504,7 @@ fn differs(raw: &str, key: &str, value: &str) -> Option<Differs> {
             "{used}; sipwise SEMS mr26.1 and later read the value to the end of the line, \
              {newer_value:?}{dropped_return}"
         ),
-        false,
+        None,
     )
 }
 
@@ -483,8 +517,9 @@ fn kept_return(raw: &str, value: &str) -> String {
         "{value:?} is used, as SEMS up to sipwise mr26.0 reads it; this line ends in a \
          carriage return (CR LF line ends), as any other of this file may: sipwise SEMS \
          mr26.1 and later read its value as {newer:?}, keeping the carriage return in an \
-         unquoted value (a number is read alike, its reading ending there, but a yes or no \
-         is not read as one, and a text keeps it) and dropping it in place of a quoted \
+         unquoted value (a number written is read alike, its reading ending there, but an \
+         empty value is not empty, a yes or no is not read as one, and a text keeps it) and \
+         dropping it in place of a quoted \
          value's closing quote, which stays; convert the file to LF line ends for them"
     )
 }
@@ -560,6 +595,9 @@ fn quoted_value(after_quote: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write as _;
+    use std::sync::mpsc;
+    use std::time::Duration;
 
     /// The key and value `line` sets.
     fn key_value(line: &str) -> Result<(String, String), String> {
@@ -751,10 +789,15 @@ mod tests {
             .map(|(line, subject, _)| (*line, subject.as_str()))
             .collect();
         // Line 2's kept carriage return is the file's note; line 4's empty
-        // value is "\r" there, not unset.
+        // value is "\r" there, not unset, a difference of its own.
         assert_eq!(
             subjects,
-            [(1, "master_password"), (1, "master_password"), (3, "b")],
+            [
+                (1, "master_password"),
+                (1, "master_password"),
+                (3, "b"),
+                (4, "c")
+            ],
             "{differences:#?}"
         );
         assert!(
@@ -774,15 +817,99 @@ mod tests {
     }
 
     #[test]
-    fn only_nothing_after_the_equals_sign_is_a_difference_that_leaves_the_key_unset() {
-        let parsed = parse("webconference.conf", b"a=\nb= \nc=\"\"\nd=  \ne = \n").unwrap();
-        let read: Vec<(usize, bool)> = parsed
+    fn an_empty_value_on_a_crlf_line_is_a_difference_of_its_own_as_newer_sems_keeps_the_return() {
+        let parsed = parse("webconference.conf", b"a=1\r\nb=\r\nc= \r\nd=2\r\ne=\n").unwrap();
+        let read: Vec<(usize, &str, Option<EmptyRead>)> = parsed
             .differences
             .iter()
-            .map(|d| (d.line, d.leaves_unset))
+            .map(|d| (d.line, d.subject.as_str(), d.empty))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (1, "a", None),
+                (2, "b", Some(EmptyRead::CarriageReturn)),
+                (3, "c", Some(EmptyRead::CarriageReturn)),
+                (5, "e", Some(EmptyRead::Unset)),
+            ],
+            "{:#?}",
+            parsed.differences
+        );
+        assert_eq!(
+            parsed.differences[1].text,
+            "\"\" is used, as SEMS up to sipwise mr26.0 reads it; this line ends in a carriage \
+             return, which sipwise SEMS mr26.1 and later keep as the value, \"\\r\", so b is not \
+             empty there"
+        );
+        let file_wide = &parsed.differences[0].text;
+        assert!(
+            file_wide.contains(
+                "(a number written is read alike, its reading ending there, but an empty value \
+                 is not empty, "
+            ),
+            "{file_wide}"
+        );
+    }
+
+    #[test]
+    fn an_include_is_read_no_further_than_the_bound_on_bytes_leaves() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("endless.conf");
+        let mkfifo = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(mkfifo.expect("mkfifo (coreutils)").success());
+        // Lines of 4,096 bytes up to about 1,000 bytes short of the bound,
+        // then the include, which the first of its lines passes.
+        let line = format!("#{}\n", "x".repeat(4094));
+        let mut text = line.repeat((MAX_TOTAL_BYTES - 1000) / line.len());
+        text.push_str("@endless.conf\n");
+        let left = MAX_TOTAL_BYTES - text.len();
+        // What the include's writer gets taken, until its reader closes it.
+        let (taken, taken_by_reader) = mpsc::channel();
+        let chunk = line.repeat(16);
+        std::thread::spawn(move || {
+            let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            let mut written = 0;
+            while pipe.write_all(chunk.as_bytes()).is_ok() {
+                written += chunk.len();
+            }
+            taken.send(written)
+        });
+        let main = dir.path().join("main.conf").display().to_string();
+        let error = parse(&main, text.as_bytes()).unwrap_err();
+        assert_eq!(
+            (error.file.rsplit('/').next(), error.line),
+            (Some("endless.conf"), Some(1)),
+            "{error}"
+        );
+        assert_eq!(
+            error.problem,
+            format!("more than 16 MiB (16777216 bytes) {TOTAL_READ}")
+        );
+        let written = taken_by_reader
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the include was closed");
+        // The pipe holds what was written but not read: 64 KiB by default.
+        assert!(
+            written < left + (1 << 20),
+            "{written} bytes taken where {left} were left to read"
+        );
+    }
+
+    #[test]
+    fn only_nothing_after_the_equals_sign_is_a_difference_that_leaves_the_key_unset() {
+        let parsed = parse("webconference.conf", b"a=\nb= \nc=\"\"\nd=  \ne = \n").unwrap();
+        let read: Vec<(usize, Option<EmptyRead>)> = parsed
+            .differences
+            .iter()
+            .map(|d| (d.line, d.empty))
             .collect();
         // b and c are set empty there too; d's value is one space there.
-        assert_eq!(read, [(1, true), (4, false)], "{:#?}", parsed.differences);
+        assert_eq!(
+            read,
+            [(1, Some(EmptyRead::Unset)), (4, None)],
+            "{:#?}",
+            parsed.differences
+        );
         assert!(
             parsed.differences[0].text.ends_with(
                 "leave a unset when nothing follows the '=', so its default applies there"

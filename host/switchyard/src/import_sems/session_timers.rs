@@ -12,8 +12,8 @@
 //! INVITE or UPDATE (RFC 4028 §6), which has no counterpart here.
 
 use super::parse::Setting;
-use super::str2int::{Reading, str2int};
-use super::{Converter, ImportError};
+use super::str2int::{Reading, SIGNED_LARGEST, str2int};
+use super::{Converter, ImportError, SIGNED_OVERFLOW};
 use crate::config::{MAX_SESSION_S, MIN_SESSION_MIN_SE_S, SipConfig};
 use toml::Value;
 
@@ -199,8 +199,9 @@ impl Converter<'_> {
     }
 
     /// `maximum_timer` with timers on: checked as SEMS reads it, with the
-    /// signed [`str2int`] (a whole number from 1 to 2147483647, else SEMS
-    /// answers no call), then not mapped.
+    /// signed [`str2int`] (a whole number above 0, else SEMS answers no call,
+    /// and at most [`SIGNED_LARGEST`], above which its int overflows), then
+    /// not mapped.
     fn maximum_timer(&mut self, setting: &Setting) -> Result<(), ImportError> {
         // AmSessionTimerConfig::readFromConfig reads maximum_timer with the
         // signed str2int, which takes a `-` but no `+` (unlike the intervals'
@@ -223,16 +224,10 @@ impl Converter<'_> {
                 return Err(self.refused(setting, &what));
             }
         };
-        if magnitude > i32::MAX as u64 {
-            // A larger value overflows SEMS's int: it is refused there as 0
-            // or less, or read as another number than the file says.
+        if magnitude > SIGNED_LARGEST {
             return Err(self.error(
                 setting,
-                format!(
-                    "{magnitude} is more than {}, the most SEMS's int holds: a larger value \
-                     overflows there",
-                    i32::MAX
-                ),
+                format!("{magnitude} is more than {SIGNED_LARGEST}: SEMS would {SIGNED_OVERFLOW}"),
             ));
         }
         self.not_mapped(

@@ -7,13 +7,25 @@
 //! refused. A space, its separator, ends the number, and what follows is not
 //! read (a carriage return, line feed or NUL would too, but no value holds
 //! one here); any other character is refused. No digit at all reads 0.
+//!
+//! Each digit is added as `ret = ret * 10 + *str - '0'`: the unsigned form's
+//! `unsigned int` keeps the number modulo 2^32 ([`unsigned_int`]), and the
+//! signed form's `int` overflows, which C++ leaves undefined, for a number
+//! above [`SIGNED_LARGEST`] ([`signed_int`]).
+
+/// The largest number the signed `str2int` reads without overflowing its
+/// `int`: it adds a digit's character code before taking away `'0'`'s, 48,
+/// so that `ret * 10 + *str` passes 2147483647 for any number above
+/// 2147483599.
+pub const SIGNED_LARGEST: u64 = i32::MAX as u64 - b'0' as u64;
 
 /// What `str2int` makes of a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reading<'v> {
     /// A number.
     Number {
-        /// Its digits' value (10 digits at most), before the sign.
+        /// The value of its digits (10 at most), before the sign: what the
+        /// two forms store of it is [`unsigned_int`] and [`signed_int`].
         magnitude: u64,
         /// A `-` came before the digits (the signed form only).
         negative: bool,
@@ -65,6 +77,22 @@ pub fn str2int(value: &str, signed: bool) -> Reading<'_> {
     }
 }
 
+/// What the unsigned `str2int` stores of digits of value `magnitude`: the
+/// number modulo 2^32, all its `unsigned int` holds.
+pub fn unsigned_int(magnitude: u64) -> u32 {
+    (magnitude % (1 << 32)) as u32
+}
+
+/// What the signed `str2int` stores of digits of value `magnitude`, after a
+/// `-` when `negative`; None above [`SIGNED_LARGEST`], where its `int`
+/// overflows reading them and what it stores is undefined.
+pub fn signed_int(magnitude: u64, negative: bool) -> Option<i32> {
+    let number = i32::try_from(magnitude)
+        .ok()
+        .filter(|_| magnitude <= SIGNED_LARGEST)?;
+    Some(if negative { -number } else { number })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,11 +115,40 @@ mod tests {
             ("1 2", number(1, false, "2")),
             ("", number(0, false, "")),
             ("  ", number(0, false, "")),
+            ("4294967296", number(4_294_967_296, false, "")),
             ("9999999999", number(9_999_999_999, false, "")),
             ("0000000001 1", number(1, false, "1")),
         ] {
             assert_eq!(str2int(value, false), read, "{value:?}");
             assert_eq!(str2int(value, true), read, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn the_unsigned_form_stores_a_number_modulo_2_to_the_32() {
+        for (magnitude, stored) in [
+            (0, 0),
+            (4_294_967_295, u32::MAX),
+            (4_294_967_296, 0),
+            (9_999_999_999, 1_410_065_407),
+        ] {
+            assert_eq!(unsigned_int(magnitude), stored, "{magnitude}");
+        }
+    }
+
+    #[test]
+    fn the_signed_form_overflows_its_int_above_2147483599() {
+        assert_eq!(SIGNED_LARGEST, 2_147_483_599);
+        for (magnitude, negative, stored) in [
+            (0, true, Some(0)),
+            (5, true, Some(-5)),
+            (2_147_483_599, false, Some(2_147_483_599)),
+            (2_147_483_599, true, Some(-2_147_483_599)),
+            (2_147_483_600, false, None),
+            (2_147_483_648, true, None),
+            (9_999_999_999, false, None),
+        ] {
+            assert_eq!(signed_int(magnitude, negative), stored, "{magnitude}");
         }
     }
 
