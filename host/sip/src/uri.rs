@@ -35,7 +35,12 @@ impl<'a> Uri<'a> {
         let (host, port) = match self.host_port.strip_prefix('[') {
             Some(v6) => {
                 let (host, rest) = v6.split_once(']')?;
-                (host, rest.strip_prefix(':'))
+                // Only a port may follow the brackets: `[2001:db8::1]@proxy` is no address.
+                let port = match rest {
+                    "" => None,
+                    _ => Some(rest.strip_prefix(':')?),
+                };
+                (host, port)
             }
             None => match self.host_port.split_once(':') {
                 Some((host, port)) => (host, Some(port)),
@@ -54,9 +59,11 @@ impl<'a> Uri<'a> {
     /// Whether the URI names one host the way every reader reads it: no `@` follows the
     /// userinfo's (§25.1), as a reader taking the last `@` for the userinfo's end would find
     /// another host, and an IPv6 host is in brackets (RFC 5118 §4.2), as its colons would
-    /// otherwise be read as a port's. A URI the endpoint sends to or through needs it; one
-    /// it only reads does not, as peers write an e-mail address as a user unescaped and the
-    /// host after the first `@`, taken by every reader, is then no IP literal to send to.
+    /// otherwise be read as a port's. A URI dialled, routed through as the outbound proxy, or
+    /// received as a Request-URI needs it; a peer's Contact or Record-Route does not, as
+    /// peers write an e-mail address as a user unescaped: the host after the first `@`,
+    /// taken by every reader, is then no IP literal ([`Uri::socket_addr`]), and requests in
+    /// the dialog go where the peer's messages come from.
     pub(crate) fn names_one_host(&self) -> bool {
         let bare_ipv6 = !self.host_port.starts_with('[') && self.host_port.matches(':').count() > 1;
         !self.after_userinfo.contains('@') && !bare_ipv6
@@ -231,6 +238,8 @@ mod tests {
             ("sip:[192.0.2.4]", None),
             ("sip:2001:db8::1", None),
             ("sip:a@b@10.0.0.5:5060", None),
+            ("sip:u@[2001:db8::1]@proxy.example", None),
+            ("sip:[2001:db8::1]x", None),
             ("tel:+1-201-555-0123", None),
         ];
         for (text, addr) in cases {
