@@ -364,7 +364,7 @@ fn target(key: &str) -> Target {
     }
 }
 
-/// How SEMS reads a whole-number key (see [`str2int`]), and what it makes
+/// How SEMS reads a whole-number key (see [`mod@str2int`]), and what it makes
 /// of a value it refuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NumberRead {
@@ -1046,7 +1046,7 @@ impl Converter<'_> {
     }
 
     /// The whole number, 0 or more, that SEMS reads of `setting` as `read`
-    /// says, with [`str2int`]: after any leading spaces, up to 10 digits,
+    /// says, with [`str2int()`]: after any leading spaces, up to 10 digits,
     /// ended by a space (what follows is not read, with a remark) or the
     /// value's end; no digit at all is 0 (with a remark); then stored as
     /// [`stored`](Self::stored) says. More digits, a sign or any other
