@@ -212,6 +212,9 @@ pub(crate) struct Leg {
     timed_out: bool,
     /// What it received of its peer's stream, for its RTCP reports.
     reception: Reception,
+    /// The SSRC of the peer's audio last taken from a source not on trial (see
+    /// [`RtcpPeer::path_ssrc`]).
+    path_ssrc: Option<u32>,
     rtcp: Rtcp,
     /// This tick's payload from the jitter buffer, one frame's worth at most (less when a packet
     /// is missing: the part before or after its concealment), still encoded.
@@ -257,6 +260,7 @@ impl Leg {
         let inband = inband_detector(&params, rate);
         Leg {
             reception: Reception::new(params.codec.clock_rate(), max_delay(jitter_delay)),
+            path_ssrc: None,
             rtcp,
             out: Packetizer::new(sender, params.codec, params.ptime_ms),
             outbound: RoomEncoder::new(params.codec, &params.opus, rate),
@@ -586,7 +590,7 @@ impl Leg {
         // comfort noise and keepalives sent in its place take too. Only audio the jitter buffer
         // takes moves the report to another SSRC, as it moves the buffer.
         match samples {
-            Some(_) => self.reception.count_audio(now, ssrc, sequence),
+            Some(_) => self.count_audio(now, ssrc, sequence),
             None => self.reception.count_other(ssrc, sequence),
         }
         if Some(pt) == incoming.telephone_event {
@@ -643,6 +647,15 @@ impl Leg {
         Received::Audio
     }
 
+    /// Counts an audio packet of `ssrc` numbered `sequence`, taken at `now`; from a source not
+    /// on trial, `ssrc` is the peer's path's.
+    fn count_audio(&mut self, now: Instant, ssrc: u32, sequence: u16) {
+        self.reception.count_audio(now, ssrc, sequence);
+        if !self.latch.on_trial() {
+            self.path_ssrc = Some(ssrc);
+        }
+    }
+
     /// Notes a packet of the audio's sequence that carries no audio; when it restarted the
     /// stream, the events' timestamps start a new timeline too (RFC 4733 §2.3.1).
     fn skip_in_sequence(&mut self, ssrc: u32, sequence: u16) {
@@ -667,6 +680,7 @@ impl Leg {
                 RtcpPath::Muxed => None,
             },
             ssrc: self.reception.ssrc(),
+            path_ssrc: self.path_ssrc,
         };
         let notes = self
             .rtcp
@@ -682,7 +696,8 @@ impl Leg {
     /// of its stream, once the peer heard of that stream (RFC 3550 §6.3.7: it sent RTP or
     /// reported). None goes while the peer's address is unknown (a placed call ringing) or a
     /// hold's 0.0.0.0, nor to a NAT-ed peer that sent no RTCP, nor while the leg's RTP goes to
-    /// a source on trial (see [`Rtcp::destination`]).
+    /// a source on trial, but to the RTCP address its SDP named once a report came from there
+    /// (see [`Rtcp::destination`]).
     pub(crate) fn rtcp_report(
         &mut self,
         id: LegId,

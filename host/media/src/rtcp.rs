@@ -126,6 +126,11 @@ pub(crate) struct RtcpPeer {
     pub(crate) rtcp_address: Option<SocketAddr>,
     /// The SSRC of the peer's RTP stream, once a packet of it came.
     pub(crate) ssrc: Option<u32>,
+    /// The SSRC of the peer's audio as last heard from a source not on trial: our reports,
+    /// which name it, go to the peer's path alone, so a report under it is signed by that
+    /// path. It differs from `ssrc` once a source on trial sent, until the peer's path sends
+    /// again.
+    pub(crate) path_ssrc: Option<u32>,
 }
 
 /// Whether `a` and `b` are on one host (an IPv4 address and its IPv6-mapped form alike).
@@ -346,11 +351,11 @@ impl LearnedSource {
         }
     }
 
-    /// Whether it is still the peer's while our RTP goes to `rtp_destination`: it came from
-    /// the SDP's RTCP address, or our RTP still goes where it went then.
-    fn holds_for(&self, rtp_destination: SocketAddr) -> bool {
+    /// Whether it is still the peer's while our RTP goes to `rtp`: it came from the SDP's RTCP
+    /// address, or our RTP still goes where it went then, to a source not on trial.
+    fn holds_for(&self, rtp: RtpDestination) -> bool {
         self.rtp_destination
-            .is_none_or(|then| latch::same(then, rtp_destination))
+            .is_none_or(|then| !rtp.on_trial && latch::same(then, rtp.address))
     }
 }
 
@@ -416,11 +421,12 @@ impl Rtcp {
     }
 
     /// Where our RTCP goes by `path`, with our RTP going to `rtp` and the peer's SDP naming
-    /// `sdp_rtp` for it: muxed, where our RTP goes; else where the peer's RTCP came from, if
-    /// that was its SDP's RTCP address or our RTP went to `rtp` then, else its SDP's RTCP
-    /// address while our RTP goes to its SDP's address too. `None` while our RTP goes to a
-    /// source on trial, or to a NAT's source where no source learned holds: its SDP's address
-    /// is a private one, and the NAT's port for its RTCP is unknown.
+    /// `sdp_rtp` for it. Muxed, where our RTP goes, unless that is a source on trial.
+    /// Otherwise where the peer's RTCP came from, if that was its SDP's RTCP address, or our
+    /// RTP went to `rtp` then and `rtp` is no source on trial; else its SDP's RTCP address
+    /// while our RTP goes to its SDP's address too. `None` otherwise: a source on trial never
+    /// showed it is on the peer's path, and to a NAT's source, its SDP's address being a
+    /// private one, the NAT's port for its RTCP is unknown.
     pub(crate) fn destination(
         &self,
         path: RtcpPath,
@@ -428,22 +434,20 @@ impl Rtcp {
         sdp_rtp: SocketAddr,
     ) -> Option<(LegSocket, SocketAddr)> {
         // Our reports name the peer's SSRC and how far its numbering got, with which a packet
-        // from anywhere moves the latch (see `Latch::follow`): none goes, muxed or not, while
-        // our RTP goes to a source that never showed it is on the peer's path (a prober's,
-        // perhaps).
-        if rtp.on_trial {
-            return None;
-        }
-        // A source other than the SDP's RTCP address is the path's our RTP went to when it
-        // was learned: once our RTP left it (the leg latched elsewhere, whichever way), it is
-        // a stream's the leg no longer takes, a prober's that held the latch perhaps.
+        // from anywhere moves the latch (see `Latch::follow`): while our RTP goes to a source
+        // that never showed it is on the peer's path (a prober's, perhaps), they go nowhere
+        // but to the RTCP address the peer's SDP named, its own word (never, when muxed). A
+        // source learned elsewhere is the path's our RTP went to then: once our RTP left it
+        // (the leg latched elsewhere, whichever way), it is a stream's the leg no longer
+        // takes, a prober's that held the latch perhaps.
         let source = self
             .source
-            .filter(|learned| learned.holds_for(rtp.address))
+            .filter(|learned| learned.holds_for(rtp))
             .map(|learned| learned.rtcp);
         match (path, source) {
-            (RtcpPath::Muxed, _) => Some((LegSocket::Rtp, rtp.address)),
             (RtcpPath::Separate(_), Some(source)) => Some((LegSocket::Rtcp, source)),
+            _ if rtp.on_trial => None,
+            (RtcpPath::Muxed, _) => Some((LegSocket::Rtp, rtp.address)),
             (RtcpPath::Separate(address), None) => {
                 latch::same(rtp.address, sdp_rtp).then_some((LegSocket::Rtcp, address))
             }
@@ -581,23 +585,25 @@ impl Rtcp {
                 notes.add(self.peer_reported(now, reporter, &block, sender.packets()));
             }
         }
-        self.learn_source(source, peer);
+        self.learn_source(source, validated.sender, peer);
         Ok(notes)
     }
 
-    /// Takes `source`, where a report of the peer's came from, as where ours go (see
-    /// [`destination`](Self::destination)) if it is the RTCP address the peer's SDP named, its
-    /// own word; or, any other port of its host, once a report from there showed it knows the
-    /// peer's stream or ours (see [`receive`](Self::receive)) while our RTP goes to a source
-    /// not on trial. Before the peer's stream is known, any party on its host (behind the same
-    /// NAT, on the same SBC) may report, and ours would tell it that stream's SSRC and how far
-    /// its numbering got; while our RTP goes to a source on trial, a prober's perhaps, the
-    /// report may be the prober's, on our stream that it receives.
-    fn learn_source(&mut self, source: SocketAddr, peer: RtcpPeer) {
+    /// Takes `source`, where a report of the peer's under `sender` came from, as where ours go
+    /// (see [`destination`](Self::destination)) if it is the RTCP address the peer's SDP named,
+    /// its own word; or, any other port of its host, if `sender` is the peer's audio as heard
+    /// from its path (see [`RtcpPeer::path_ssrc`]) while our RTP goes to a source not on trial.
+    /// Any party on its host (behind the same NAT, on the same SBC) may report, and ours would
+    /// tell it the peer stream's SSRC and how far its numbering got: one that received our RTP
+    /// (a prober once latched on trial) knows our SSRC, so a report that only names ours (a
+    /// relay's) is read but moves nothing. While our RTP goes to a source on trial no other
+    /// port is learned: ours never go to one learned then (see [`LearnedSource::holds_for`]).
+    fn learn_source(&mut self, source: SocketAddr, sender: u32, peer: RtcpPeer) {
         let signalled = peer
             .rtcp_address
             .is_some_and(|address| latch::same(source, address));
-        if signalled || (peer.ssrc.is_some() && !peer.rtp_destination.on_trial) {
+        let signed = peer.path_ssrc == Some(sender) && !peer.rtp_destination.on_trial;
+        if signalled || signed {
             let rtp_destination = peer.rtp_destination.address;
             self.source = Some(LearnedSource::new(source, rtp_destination, signalled));
         }

@@ -802,15 +802,16 @@ impl Worker {
     ///
     /// Muxed, our reports go where the leg's RTP goes. Otherwise they go to the address a
     /// report came from (symmetric RTCP, RFC 4961): the RTCP address of [`LegParams::rtcp`]
-    /// whatever the RTP latches onto; any other port only once the peer's audio came, and while
-    /// the leg's RTP goes where it went then, until the peer's stream moves. Failing that, to
-    /// [`LegParams::rtcp`] while the leg's RTP goes to the SDP's address, and none goes while it
-    /// goes elsewhere (a NAT's source). None goes either, muxed or not, while the leg's RTP goes
-    /// to a source on trial (one latched after a re-negotiation only by outlasting
-    /// [`LATCH_GRACE`](crate::LATCH_GRACE) while the source latched before was silent, a
-    /// prober perhaps), nor is a report from anywhere but the SDP's RTCP address followed
-    /// then: our reports name the peer's stream and how far it got, which only its path may
-    /// know.
+    /// whatever the RTP latches onto; any other port only for a report under the SSRC of the
+    /// peer's audio as heard from a source not on trial, and while the leg's RTP goes where it
+    /// went then, until the peer's stream moves (a report accepted only for its block on ours,
+    /// a relay's, is read but moves nothing). Failing that, to [`LegParams::rtcp`] while the
+    /// leg's RTP goes to the SDP's address, and none goes while it goes elsewhere (a NAT's
+    /// source). While the leg's RTP goes to a source on trial (one latched after a
+    /// re-negotiation only by outlasting [`LATCH_GRACE`](crate::LATCH_GRACE) while the source
+    /// latched before was silent, a prober perhaps), none goes, muxed or not, but, with
+    /// separate RTCP, to the SDP's RTCP address once a report came from there: our reports
+    /// name the peer's stream and how far it got, which only its path may know.
     pub fn handle_rtcp(&mut self, now: Instant, leg: LegId, source: SocketAddr, packet: &[u8]) {
         let Some(state) = self.legs.get_mut(&leg) else {
             self.stats.unknown_leg_packets += 1;

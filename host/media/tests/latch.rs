@@ -388,6 +388,136 @@ fn no_report_goes_to_a_prober_latched_on_trial_that_reports_on_our_stream() {
     assert_none_reported_on_trial(rtcp, addr("203.0.113.9:31001"));
 }
 
+/// Leg A to a peer behind a carrier-grade NAT (SDP 10.0.0.5:4000, its RTCP at 10.0.0.5:4001),
+/// whose stream comes from its mapping 203.0.113.9:31000 and whose one report, 200 ms in, from
+/// 203.0.113.9:31001. A refresh while the peer is silent lets a prober behind the
+/// same NAT (203.0.113.9:40000), sending all along, be latched on trial for a second: it hears
+/// our stream, so knows its SSRC. Then a second refresh, the prober's RTP stopping; at tick
+/// `prober_reports_at` the prober reports on our stream under its own SSRC from 40001; from
+/// 200 ms after the second refresh, the peer's stream goes on from its mapping for 10 s. Where
+/// A's reports went from the second refresh on.
+fn reported_to_with_a_prober_behind_the_peers_nat(prober_reports_at: u16) -> Vec<SocketAddr> {
+    let start = Instant::now();
+    let mut worker = Worker::new(Default::default(), start, 7);
+    let a_params = LegParams {
+        remote: addr("10.0.0.5:4000"),
+        rtcp: RtcpPath::Separate(addr("10.0.0.5:4001")),
+        ..params(Codec::Pcmu, 0)
+    };
+    worker.add_leg(start, A, a_params.clone());
+    worker.add_leg(start, B, params(Codec::Pcmu, sdp_addr(B).port()));
+    worker.join(A, RoomId("r".into()));
+    worker.join(B, RoomId("r".into()));
+    let (nat, nat_rtcp) = (addr("203.0.113.9:31000"), addr("203.0.113.9:31001"));
+    let (prober_at, prober_rtcp) = (addr("203.0.113.9:40000"), addr("203.0.113.9:40001"));
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    let mut prober = TonePeer::new(A, Codec::Pcmu, 2500.0);
+    prober.ssrc = 0xBAD;
+    let (mut ours, mut reported_to) = (None, Vec::new());
+    for k in 0..650_u16 {
+        let now = worker.next_tick();
+        match k {
+            0..50 | 110.. => send_from(&mut worker, &mut peer, nat),
+            50..100 => send_from(&mut worker, &mut prober, prober_at),
+            _ => {}
+        }
+        match k {
+            10 => worker.handle_rtcp(now, A, nat_rtcp, &receiver_report(peer.ssrc, None)),
+            50 | 100 => worker.update_leg(now, A, a_params.clone()),
+            _ if k == prober_reports_at => {
+                let on_ours = Some(ReportBlock::builder(ours.unwrap()));
+                let report = receiver_report(prober.ssrc, on_ours);
+                worker.handle_rtcp(now, A, prober_rtcp, &report);
+            }
+            _ => {}
+        }
+        worker.handle_timeout(now);
+        let (reports, rtp): (Vec<_>, Vec<_>) = drain_all(&mut worker)
+            .into_iter()
+            .filter(|transmit| transmit.leg == A)
+            .partition(is_rtcp);
+        if (60..100).contains(&k) {
+            // The prober is latched on trial, hearing our stream.
+            assert_eq!(rtp[0].destination, prober_at, "{k}");
+            ours = Some(header(&rtp[0]).2);
+        }
+        if k >= 100 {
+            reported_to.extend(reports.iter().map(|report| report.destination));
+        }
+    }
+    // The peer's report and the prober's are both taken.
+    assert_eq!(worker.stats().rtcp_received, 2);
+    reported_to
+}
+
+/// Asserts that of [`reported_to_with_a_prober_behind_the_peers_nat`] with the prober's report
+/// at `prober_reports_at`, every report went to the peer's NAT port for its RTCP.
+fn assert_reported_to_the_peer_alone(prober_reports_at: u16) {
+    let reported_to = reported_to_with_a_prober_behind_the_peers_nat(prober_reports_at);
+    let nat_rtcp = addr("203.0.113.9:31001");
+    assert!(
+        !reported_to.is_empty() && reported_to.iter().all(|&to| to == nat_rtcp),
+        "{reported_to:?}"
+    );
+}
+
+#[test]
+fn a_prober_behind_the_peers_nat_reporting_as_a_refresh_ends_its_trial_gets_no_report() {
+    // Before the peer's next packet: our RTP goes to the peer's mapping again, and the
+    // prober's stream is the last one heard.
+    assert_reported_to_the_peer_alone(101);
+}
+
+#[test]
+fn a_prober_behind_the_peers_nat_reporting_once_the_peer_took_the_latch_back_gets_no_report() {
+    assert_reported_to_the_peer_alone(200);
+}
+
+#[test]
+fn reports_go_on_to_the_sdp_rtcp_address_the_peer_reported_from_while_a_prober_is_on_trial() {
+    let start = Instant::now();
+    let mut worker = Worker::new(Default::default(), start, 7);
+    let (sdp, sdp_rtcp) = (addr("192.0.2.5:7000"), addr("192.0.2.5:7001"));
+    let a_params = LegParams {
+        remote: sdp,
+        rtcp: RtcpPath::Separate(sdp_rtcp),
+        ..params(Codec::Pcmu, 0)
+    };
+    worker.add_leg(start, A, a_params.clone());
+    // The peer's stream from an SBC's port other than its SDP's (asymmetric), its report from
+    // its SDP's RTCP address; then a refresh while it is silent, and a prober sending all along
+    // latched on trial for 10 s.
+    let mut peer = TonePeer::new(A, Codec::Pcmu, 1000.0);
+    let mut prober = TonePeer::new(A, Codec::Pcmu, 2500.0);
+    prober.ssrc = 0xBAD;
+    let prober_at = addr("198.51.100.7:5001");
+    let mut reported_to = Vec::new();
+    for k in 0..550_u16 {
+        let now = worker.next_tick();
+        match k {
+            0..50 => send_from(&mut worker, &mut peer, addr("192.0.2.5:7010")),
+            _ => send_from(&mut worker, &mut prober, prober_at),
+        }
+        match k {
+            10 => worker.handle_rtcp(now, A, sdp_rtcp, &receiver_report(peer.ssrc, None)),
+            50 => worker.update_leg(now, A, a_params.clone()),
+            _ => {}
+        }
+        worker.handle_timeout(now);
+        let (reports, rtp): (Vec<_>, Vec<_>) =
+            drain_all(&mut worker).into_iter().partition(is_rtcp);
+        if k >= 60 {
+            assert_eq!(rtp[0].destination, prober_at, "{k}");
+            reported_to.extend(reports.iter().map(|report| report.destination));
+        }
+    }
+    // The peer's own word: a prober cannot receive there.
+    assert!(
+        !reported_to.is_empty() && reported_to.iter().all(|&to| to == sdp_rtcp),
+        "{reported_to:?}"
+    );
+}
+
 #[test]
 fn a_prober_latched_while_a_peer_behind_a_nat_was_silent_gives_its_stream_back() {
     let start = Instant::now();

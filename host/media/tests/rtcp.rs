@@ -632,6 +632,34 @@ fn once_the_peer_streams_only_its_streams_report_is_taken() {
 }
 
 #[test]
+fn a_relays_report_from_another_port_is_read_but_ours_stay_at_the_sdp_rtcp_address() {
+    let start = Instant::now();
+    let (sdp, sdp_rtcp) = (addr("192.0.2.5:7000"), addr("192.0.2.5:7001"));
+    let mut worker = one_leg(start, 9, sdp, RtcpPath::Separate(sdp_rtcp));
+    // The peer's stream from its SDP address; a relay there reports on ours under an SSRC of
+    // its own from another port: anyone who once heard our stream could sign it so.
+    let mut reported_to = Vec::new();
+    for tick in 0..500_u16 {
+        let now = worker.next_tick();
+        worker.handle_rtp(now, A, sdp, &silence(tick));
+        worker.handle_timeout(now);
+        let (reports, rtp): (Vec<_>, Vec<_>) =
+            drain_all(&mut worker).into_iter().partition(is_rtcp);
+        if tick == 10 {
+            let on_ours = ReportBlock::builder(header(&rtp[0]).2).cumulative_lost(3);
+            let report = receiver_report(0x99, Some(on_ours));
+            worker.handle_rtcp(now, A, addr("192.0.2.5:7101"), &report);
+        }
+        reported_to.extend(reports.iter().map(|report| report.destination));
+    }
+    assert_eq!(worker.quality(A).unwrap().peer.unwrap().cumulative_lost, 3);
+    assert!(
+        !reported_to.is_empty() && reported_to.iter().all(|&to| to == sdp_rtcp),
+        "{reported_to:?}"
+    );
+}
+
+#[test]
 fn a_nat_ed_peer_gets_reports_only_once_its_own_come_and_a_moved_one_at_its_new_address() {
     let start = Instant::now();
     let private = addr("10.0.0.7:7000");
