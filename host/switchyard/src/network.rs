@@ -228,7 +228,8 @@ impl ShellNetwork {
     }
 
     /// The local address the kernel routes towards `peer` from now, or none: no
-    /// route (an IPv6 peer on a host without IPv6 connectivity).
+    /// route (an IPv6 peer on a host without IPv6 connectivity). While the host lacks the
+    /// descriptor to ask, the one last found, if any.
     fn route(&mut self, peer: IpAddr) -> Option<IpAddr> {
         self.routes
             .route(Instant::now(), peer, switchyard_net::local_ip_for)

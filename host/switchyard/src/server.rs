@@ -352,7 +352,7 @@ pub async fn run(
     system_limits::warn_of_shortfalls(
         call_instances,
         control_instances,
-        config.recording.max_active,
+        system_limits::recordings_possible(&config.recording),
         connections,
     );
     info!(

@@ -16,7 +16,7 @@ use tracing::{debug, error, info, warn};
 
 /// How long shutdown waits for BYEs to be answered before exiting anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// How long the last call's legs are waited for at shutdown, to tell how they fared.
+/// How long the last calls' legs are waited for at shutdown, to tell how they fared.
 const LAST_LEGS_WAIT: Duration = Duration::from_millis(100);
 /// How long the loop sleeps when nothing is scheduled.
 const IDLE: Duration = Duration::from_secs(3600);
@@ -130,22 +130,23 @@ impl Signaling {
             self.flush().await;
             if let Some((since, why)) = stopping.take() {
                 let left = lock(&self.core).active_calls();
-                if left == 0 {
-                    self.report_last_legs().await;
-                    self.stop_recordings().await;
-                    return why;
+                if left > 0 && since.elapsed() < SHUTDOWN_GRACE {
+                    stopping = Some((since, why));
+                    continue;
                 }
-                if since.elapsed() >= SHUTDOWN_GRACE {
+                if left > 0 {
                     warn!(
                         calls = left,
                         "calls still up after the shutdown grace period: ended without \
                          their peers' answers"
                     );
                     lock(&self.core).abandon_all(Instant::now());
-                    self.stop_recordings().await;
-                    return why;
+                    // Their legs go to the workers to be removed, and reported.
+                    self.flush().await;
                 }
-                stopping = Some((since, why));
+                self.report_last_legs().await;
+                self.stop_recordings().await;
+                return why;
             }
         }
     }
@@ -167,8 +168,8 @@ impl Signaling {
         self.flush().await;
     }
 
-    /// Once the last call ended at shutdown: the workers' reports of its legs, which they
-    /// send as they remove them, for at most [`LAST_LEGS_WAIT`].
+    /// Once the last calls ended at shutdown, on their own or abandoned: the workers' reports
+    /// of their legs, which they send as they remove them, for at most [`LAST_LEGS_WAIT`].
     async fn report_last_legs(&mut self) {
         let until = tokio::time::Instant::now() + LAST_LEGS_WAIT;
         while let Ok(Some(event)) = tokio::time::timeout_at(until, self.media_events.recv()).await {

@@ -3,11 +3,13 @@
 //! and memory mappings (each guest instance maps a few areas). At start-up the
 //! soft open-files limit is raised to the hard one, as servers that hold a
 //! socket per call do; a limit that still leaves too little for
-//! `limits.max_instances` (with `recording.max_active` recordings and the SIP
-//! TCP and control connections the server may hold) is logged
+//! `limits.max_instances` (with `recording.max_active` recordings when
+//! `recording.dir` is set, and the SIP TCP and control connections the server
+//! may hold) is logged
 //! as a warning naming the setting to raise. Past such a limit calls are refused one by one
 //! with the system's reason; nothing else breaks.
 
+use crate::config::RecordingConfig;
 use procfs::ProcResult;
 use procfs::process::{LimitValue, Process};
 use switchyard_media::MAX_RECORDED_TRACKS;
@@ -29,6 +31,16 @@ pub(crate) fn open_files_limit(process: &Process) -> ProcResult<u64> {
         LimitValue::Value(limit) => limit,
         LimitValue::Unlimited => u64::MAX,
     })
+}
+
+/// How many recordings may hold their files at once under `recording`: `max_active`, or none
+/// without a `dir`, as every recording is then refused.
+pub(crate) fn recordings_possible(recording: &RecordingConfig) -> usize {
+    if recording.dir.is_some() {
+        recording.max_active
+    } else {
+        0
+    }
 }
 
 /// This process's use of the two limits, and the limits.
@@ -79,13 +91,23 @@ impl Headroom {
             .saturating_sub(connections)
             / DESCRIPTORS_PER_CALL;
         if call_files < calls {
+            // Recordings are named only where they take files, and so may be traded for calls.
+            let (besides_recordings, or_fewer_recordings) = if recordings > 0 {
+                (
+                    format!(
+                        "recording.max_active ({recordings}) recordings of up to \
+                         {DESCRIPTORS_PER_RECORDING} files each and "
+                    ),
+                    ", or lower recording.max_active",
+                )
+            } else {
+                (String::new(), "")
+            };
             short.push(format!(
                 "the open-files limit ({}, {} in use) leaves room for about {call_files} calls \
-                 besides recording.max_active ({recordings}) recordings of up to \
-                 {DESCRIPTORS_PER_RECORDING} files each and up to {connections} SIP TCP and \
-                 control connections, fewer than limits.max_instances ({calls}): raise it \
-                 (`ulimit -n`, or LimitNOFILE= in a systemd unit), or lower \
-                 recording.max_active",
+                 besides {besides_recordings}up to {connections} SIP TCP and control \
+                 connections, fewer than limits.max_instances ({calls}): raise it \
+                 (`ulimit -n`, or LimitNOFILE= in a systemd unit){or_fewer_recordings}",
                 self.open_files_limit, self.open_files
             ));
         }
@@ -123,8 +145,8 @@ pub(crate) fn raise_open_files_limit() {
 }
 
 /// Logs a warning for each limit that leaves too little room for `calls`
-/// live calls with `control` control instances, `recordings` recordings and
-/// `connections` SIP TCP and control connections besides.
+/// live calls with `control` control instances, `recordings` recordings
+/// ([`recordings_possible`]) and `connections` SIP TCP and control connections besides.
 pub(crate) fn warn_of_shortfalls(calls: u32, control: u32, recordings: usize, connections: usize) {
     let (calls, control) = (u64::from(calls), u64::from(control));
     match Headroom::of_this_process() {
@@ -199,6 +221,34 @@ mod tests {
             headroom(20_020 + 32 * 65, None)
                 .shortfalls(10_000, 64, 32, 0)
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn recordings_count_against_the_open_files_limit_only_where_recording_is_on() {
+        let off = RecordingConfig::default();
+        assert_eq!(recordings_possible(&off), 0, "no recording.dir: none");
+        let on = RecordingConfig {
+            dir: Some("/var/lib/switchyard/recordings".into()),
+            ..RecordingConfig::default()
+        };
+        assert_eq!(recordings_possible(&on), 32);
+        // Room for 10,000 calls alone: recording off asks for no more.
+        let files = headroom(20_020, None);
+        assert!(
+            files
+                .shortfalls(10_000, 64, recordings_possible(&off) as u64, 0)
+                .is_empty()
+        );
+        let short = headroom(2_020, None).shortfalls(10_000, 64, 0, 0);
+        assert_eq!(
+            short,
+            [
+                "the open-files limit (2020, 20 in use) leaves room for about 1000 calls besides \
+              up to 0 SIP TCP and control connections, fewer than limits.max_instances (10000): \
+              raise it (`ulimit -n`, or LimitNOFILE= in a systemd unit)"
+            ],
+            "nothing said of recordings"
         );
     }
 

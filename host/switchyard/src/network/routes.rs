@@ -47,9 +47,9 @@ impl Routes {
     /// route: the answer remembered from an earlier `lookup` for [`ROUTE_TTL`] (a route)
     /// or [`NO_ROUTE_TTL`] (none), else `lookup(peer)`'s, then remembered. A peer found
     /// without a route is logged when it had one or was not known. A lookup that failed
-    /// otherwise answers none, and is logged as [`LogThrottle`] lets it; it is remembered
-    /// for [`NO_ROUTE_TTL`] too, unless it failed for want of resources (descriptors,
-    /// buffers, memory).
+    /// otherwise is logged as [`LogThrottle`] lets it, and answers none, remembered for
+    /// [`NO_ROUTE_TTL`] too; unless it failed for want of resources (descriptors, buffers,
+    /// memory): then it answers the expired answer, if any, and nothing new is remembered.
     pub(super) fn route(
         &mut self,
         now: Instant,
@@ -71,10 +71,11 @@ impl Routes {
                 (None, NO_ROUTE_TTL)
             }
             // Out of descriptors or buffers: the route is unknown, not missing, and the next
-            // question may find it.
+            // question may find it. The last one found is likelier right than none at all,
+            // which would refuse the calls of a peer we served a moment ago.
             Err(e) if wants_resources(&e) => {
                 self.log_failure(now, peer, &e);
-                return None;
+                return known.and_then(|entry| entry.route);
             }
             // The same question gets the same refusal.
             Err(e) => {
@@ -208,6 +209,29 @@ mod tests {
             "asked again at once"
         );
         assert_eq!(calls.get(), 2);
+    }
+
+    #[test]
+    fn an_expired_route_is_used_while_a_lookup_lacks_descriptors() {
+        let (mut routes, calls, start) = (Routes::default(), Cell::new(0), Instant::now());
+        let peer = ip("198.51.100.7");
+        routes.route(start, peer, lookup(&calls, Some("192.0.2.1")));
+        let out_of_descriptors = |_| {
+            calls.set(calls.get() + 1);
+            Err(io::Error::from_raw_os_error(libc::EMFILE))
+        };
+        let expired = start + ROUTE_TTL;
+        assert_eq!(
+            routes.route(expired, peer, out_of_descriptors),
+            Some(ip("192.0.2.1")),
+            "the route last found"
+        );
+        assert_eq!(
+            routes.route(expired, peer, lookup(&calls, Some("192.0.2.99"))),
+            Some(ip("192.0.2.99")),
+            "looked up again at the next question"
+        );
+        assert_eq!(calls.get(), 3);
     }
 
     #[test]
