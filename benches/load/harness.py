@@ -1,11 +1,14 @@
 """What the load benchmarks share: the server on loopback with a generated
-config, the XML-RPC control client, /proc samples of a process, and the rtpload
-generator run in the background with its output read as it comes."""
+config, the XML-RPC control client, /proc samples of a process, the rtpload
+generator run in the background with its output read as it comes, what makes a
+generator's run fail, and an exit on SIGTERM that stops what a script started."""
 
+import contextlib
 import os
 import queue
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +26,24 @@ RTP_PORT_MIN, RTP_PORT_MAX = 10000, 29999
 SETUP_RATE = 500
 # Seconds a fresh media server is left to settle before it is measured.
 SETTLE_S = 2
+# A generator's run fails when less than this share of the packets expected back
+# came: the server skipped ticks or packets were dropped, so the run did not
+# carry the load its figures are given per.
+RECEIVED_AT_LEAST = 0.99
+
+
+def exit_on_sigterm():
+    """Makes SIGTERM end the script as an exit does, with status 143: every
+    `finally` runs, so the processes the script started are stopped and a
+    failed run's directory is kept. A second SIGTERM is ignored, so that
+    stopping them is not cut short."""
+
+    def exit_now(signum, _frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("stopped by SIGTERM", file=sys.stderr, flush=True)
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, exit_now)
 
 
 def free_port(kind):
@@ -97,7 +118,8 @@ def start_server(binary, workdir, extra, sip_keys="",
                  rtp_keys="port_min = 30000\nport_max = 39998\n"):
     """The server on loopback with `sip_keys` and `rtp_keys` added to its [sip]
     and [rtp] tables and `extra` (more TOML, `\\n` read as a newline) after
-    them; once it answers XML-RPC, the process and its SIP and control ports."""
+    them; once it answers XML-RPC, the process and its SIP and control ports.
+    If it does not answer, or this is interrupted, the server is stopped."""
     rtp = {key: int(value) for key, value in
            re.findall(r"^(port_min|port_max) = (\d+)$", rtp_keys, re.M)}
     sip = free_sip_port(range(rtp["port_min"], rtp["port_max"] + 1))
@@ -114,17 +136,36 @@ def start_server(binary, workdir, extra, sip_keys="",
     log = open(os.path.join(workdir, "server.log"), "w")
     server = subprocess.Popen([binary, "--config", config], stdin=subprocess.DEVNULL,
                               stdout=log, stderr=log)
+    with stopped_on_failure(server):
+        wait_until_answering(server, control_port, log.name)
+    return server, sip, control_port
+
+
+def wait_until_answering(server, control_port, log_name):
+    """Returns once the server answers XML-RPC; exits naming its log if it
+    exited or did not answer within 60 s."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and server.poll() is None:
         try:
             total_calls(control_port)
-            return server, sip, control_port
+            return
         except OSError:
             time.sleep(0.2)
     if server.poll() is not None:
-        sys.exit(f"the server exited with status {server.returncode}; see {log.name}")
-    stop_process(server)
-    sys.exit(f"the server did not answer XML-RPC within 60 s; see {log.name}")
+        sys.exit(f"the server exited with status {server.returncode}; see {log_name}")
+    sys.exit(f"the server did not answer XML-RPC within 60 s; see {log_name}")
+
+
+@contextlib.contextmanager
+def stopped_on_failure(process):
+    """Stops `process` if the block ends by an exception or an exit (SIGTERM's
+    too, see `exit_on_sigterm`), and lets that go on: a process started here
+    must not outlive the script before the caller's own cleanup holds it."""
+    try:
+        yield
+    except BaseException:
+        stop_process(process)
+        raise
 
 
 def stop_process(process, timeout=30):
@@ -143,10 +184,12 @@ def stop_all(server, generators):
     """Kills every generator of `generators` still running (None entries are
     skipped), then stops the server: what every exit path of a run does, so
     that no process outlives the script."""
-    for generator in generators:
-        if generator is not None:
-            generator.kill()
-    stop_process(server)
+    try:
+        for generator in generators:
+            if generator is not None:
+                generator.kill()
+    finally:
+        stop_process(server)
 
 
 class WorkDir:
@@ -179,7 +222,7 @@ def start_media_server(binary, workdir, participants, extra=""):
     """The server on loopback sized for `participants` media calls (an RTP port
     range below the ephemeral one, instances to spare, session timers off), with
     `extra` TOML; after SETTLE_S, the process, its SIP and control ports and its
-    idle RSS (kB)."""
+    idle RSS (kB). If this fails or is interrupted, the server is stopped."""
     server, sip, control_port = start_server(
         binary, workdir,
         f"[limits]\nmax_instances = {participants + 100}\n{extra}",
@@ -188,8 +231,9 @@ def start_media_server(binary, workdir, participants, extra=""):
         # generator left behind.
         rtp_keys=f"port_min = {RTP_PORT_MIN}\nport_max = {RTP_PORT_MAX}\ntimeout_s = 300\n",
     )
-    time.sleep(SETTLE_S)
-    return server, sip, control_port, rss_kb(server.pid)
+    with stopped_on_failure(server):
+        time.sleep(SETTLE_S)
+        return server, sip, control_port, rss_kb(server.pid)
 
 
 class Generator:
@@ -296,3 +340,50 @@ class Generator:
         self._watchdog.cancel()
         self._reader.join(timeout=10)
         return self.process.returncode
+
+
+def load_failures(generator, participants):
+    """What kept an ended generator of `participants` calls from carrying its
+    full load to the end, in words; none if it did. Figures are per
+    participant-second of that load, so it fails when rtpload failed or
+    stopped before its result, fewer calls came up, any participant received
+    nothing, a call did not last the run (the server sent a BYE, or refused
+    or left unanswered one of ours at the end), packets of the load were not
+    sent, or less than RECEIVED_AT_LEAST of those expected came back."""
+    if generator.error:
+        return [f"measuring failed {generator.error}"]
+    found = []
+    status = generator.process.returncode
+    if status != 0:
+        found.append(f"rtpload exited with status {status}")
+    result = generator.result
+    if not result:
+        return found + ["the generator stopped before its result"]
+    if result["participants"] != participants:
+        return found + [f"{result['participants']} of the {participants} calls were established"]
+    if result["silent_streams"]:
+        found.append(f"{result['silent_streams']} of {participants} participants received nothing")
+    if result["byes_received"]:
+        found.append(f"the server hung up {result['byes_received']} calls")
+    found += hang_up_failures(generator.hung_up, participants)
+    if result["unsent"]:
+        found.append(f"{result['unsent']} packets were not sent (the generator's socket buffers "
+                     "were full): the server got less than the load")
+    if result["received"] < RECEIVED_AT_LEAST * result["expected"]:
+        found.append(f"{result['received']} packets received of {result['expected']} expected "
+                     f"({100 * result['received'] / max(result['expected'], 1):.1f}%)")
+    return found
+
+
+def hang_up_failures(hung_up, participants):
+    """What went wrong as the generator hung up its `participants` calls
+    (`Generator.hung_up`), in words."""
+    if hung_up is None:
+        return ["the generator did not hang up its calls"]
+    ok, refused = hung_up
+    found = []
+    if refused:
+        found.append(f"the server refused {refused} of our BYEs: it no longer had those calls")
+    if participants - ok - refused:
+        found.append(f"{participants - ok - refused} of our BYEs went unanswered")
+    return found

@@ -30,7 +30,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import WorkDir, start_server, stop_process  # noqa: E402
+from harness import WorkDir, exit_on_sigterm, start_server, stop_process  # noqa: E402
 
 FRAME = 160
 SILENCE = bytes([0xFF]) * FRAME
@@ -159,6 +159,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--binary", default="target/release/switchyard")
     args = parser.parse_args()
+    exit_on_sigterm()
     if args.bursts < 1:
         sys.exit("--bursts must be at least 1")
     medians = []

@@ -19,11 +19,16 @@ The report: every sample, then the figures the soak is judged by, after
 --warmup minutes: RSS at the end against RSS after the warm-up (flat within
 ±5%), file descriptors at the end against after the warm-up (no growth), and
 tick lateness p99 over the last --window minutes against the first --window
-after the warm-up. It exits 1 if the load did not run as asked (not every steady
-call up, at every sample too; the steady load ended early or without its
-result; a churn batch that did not bring all its calls up or failed), if RSS or
-file descriptors grew, or if the steady generator reported calls lost or gaps
-over 60 ms.
+after the warm-up. It exits 1 if the load did not run as asked: the steady
+load ended early, or was not carried in full as media.py judges a run
+(harness.load_failures: rtpload failed or ended without its result, not every
+call came up, a participant received nothing, the server hung up a call or
+refused or left unanswered one of our BYEs at the end, packets were left
+unsent, less than 99% of those expected came back), a sample saw other than
+the steady calls up, or a churn batch failed by the same measure; if RSS or
+file descriptors grew; or if the steady generator reported packets lost or gaps
+over 60 ms. A failed soak keeps its directory (the server's log) and prints
+where.
 
 Usage: benches/load/soak.py [--minutes 60] [--steady 900] [--churn 100]
        [--churn-hold 20] [--sample 60] [--warmup 5] [--window 5]
@@ -39,8 +44,8 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Generator, WorkDir, control, rss_kb, start_media_server,  # noqa: E402
-                     stop_all)
+from harness import (Generator, WorkDir, control, exit_on_sigterm,  # noqa: E402
+                     load_failures, rss_kb, start_media_server, stop_all)
 
 HISTOGRAM = "switchyard_media_tick_lateness_seconds"
 # Seconds the steady generator waits after its calls are up before it measures.
@@ -104,67 +109,84 @@ def main():
     parser.add_argument("--binary", default="target/release/switchyard")
     parser.add_argument("--generator", default="target/release/rtpload")
     args = parser.parse_args()
-    soak_s = int(args.minutes * 60)
+    exit_on_sigterm()
 
     with WorkDir("switchyard-soak-") as work:
-        server, sip, control_port, idle_rss = start_media_server(
-            args.binary, work.path, args.steady + args.churn)
-        steady = churn = None
-        try:
-            steady = Generator(args.generator, sip, args.steady, STEADY_WARMUP_S, soak_s,
-                               first_room=1000)
-            if steady.wait_for("established", 120) is None:
-                sys.exit("the steady load was not established")
-            started = time.monotonic()
-            samples = []
-            last_buckets = lateness_buckets(control_port)
-            next_sample = started + args.sample
-            churn_batches = 0
-            # Churn batches that did not bring all their calls up, or ended in failure.
-            churn_failures = []
-            while time.monotonic() - started < soak_s and steady.running():
-                # One churn batch: set up, media, hang up.
-                # The same rooms every batch, as callers come back to their rooms:
-                # new rooms each time would measure the empty rooms kept for
-                # rooms.expire_delay_s (2 h), not a leak.
-                churn = Generator(args.generator, sip, args.churn, 1, args.churn_hold,
-                                  first_room=5000)
-                status = churn.finish(args.churn_hold + 120)
-                churn_batches += 1
-                if status != 0 or churn.established != args.churn:
-                    churn_failures.append(
-                        f"batch {churn_batches}: {churn.established} of {args.churn} calls up, "
-                        f"exit status {status}")
-                now = time.monotonic()
-                if now >= next_sample:
-                    # Descriptors first: the control queries below open connections of
-                    # their own.
-                    fds = settled_fds(server.pid)
-                    buckets = lateness_buckets(control_port)
-                    stats = control(control_port).stats()
-                    sample = {
-                        "minute": (now - started) / 60,
-                        "rss_mib": rss_kb(server.pid) / 1024,
-                        "fds": fds,
-                        "calls": control(control_port).calls(),
-                        "rooms": stats["rooms"],
-                        "p99_ms": p99(last_buckets, buckets),
-                    }
-                    last_buckets = buckets
-                    samples.append(sample)
-                    print(f"{sample['minute']:6.1f} min: RSS {sample['rss_mib']:.1f} MiB, "
-                          f"{sample['fds']} fds, {sample['calls']} calls, {sample['rooms']} rooms, "
-                          f"tick lateness p99 {sample['p99_ms']} ms", flush=True)
-                    next_sample = now + args.sample
-            soaked_s = time.monotonic() - started
-            steady_status = steady.finish(180)
-            result = steady.result
-        finally:
-            stop_all(server, [steady, churn])
+        soak = run_soak(args, work.path)
+        failed = judge(args, soak)
+        if failed:
+            print("soak failed: " + "; ".join(failed), file=sys.stderr, flush=True)
+            work.keep()
+    if failed:
+        sys.exit(1)
 
+
+def run_soak(args, workdir):
+    """The soak against a fresh server in `workdir`: what `judge` reads."""
+    soak_s = int(args.minutes * 60)
+    steady = churn = None
+    server, sip, control_port, idle_rss = start_media_server(
+        args.binary, workdir, args.steady + args.churn)
+    try:
+        steady = Generator(args.generator, sip, args.steady, STEADY_WARMUP_S, soak_s,
+                           first_room=1000)
+        if steady.wait_for("established", 120) is None:
+            sys.exit("the steady load was not established")
+        started = time.monotonic()
+        samples = []
+        last_buckets = lateness_buckets(control_port)
+        next_sample = started + args.sample
+        churn_batches = 0
+        # Churn batches that did not bring all their calls up, or ended in failure.
+        churn_failures = []
+        while time.monotonic() - started < soak_s and steady.running():
+            # One churn batch: set up, media, hang up.
+            # The same rooms every batch, as callers come back to their rooms:
+            # new rooms each time would measure the empty rooms kept for
+            # rooms.expire_delay_s (2 h), not a leak.
+            churn = Generator(args.generator, sip, args.churn, 1, args.churn_hold,
+                              first_room=5000)
+            churn.finish(args.churn_hold + 120)
+            churn_batches += 1
+            found = load_failures(churn, args.churn)
+            if found:
+                churn_failures.append(f"batch {churn_batches}: " + ", ".join(found))
+            now = time.monotonic()
+            if now >= next_sample:
+                # Descriptors first: the control queries below open connections of
+                # their own.
+                fds = settled_fds(server.pid)
+                buckets = lateness_buckets(control_port)
+                stats = control(control_port).stats()
+                sample = {
+                    "minute": (now - started) / 60,
+                    "rss_mib": rss_kb(server.pid) / 1024,
+                    "fds": fds,
+                    "calls": control(control_port).calls(),
+                    "rooms": stats["rooms"],
+                    "p99_ms": p99(last_buckets, buckets),
+                }
+                last_buckets = buckets
+                samples.append(sample)
+                print(f"{sample['minute']:6.1f} min: RSS {sample['rss_mib']:.1f} MiB, "
+                      f"{sample['fds']} fds, {sample['calls']} calls, {sample['rooms']} rooms, "
+                      f"tick lateness p99 {sample['p99_ms']} ms", flush=True)
+                next_sample = now + args.sample
+        soaked_s = time.monotonic() - started
+        steady.finish(180)
+    finally:
+        stop_all(server, [steady, churn])
+    return {"soak_s": soak_s, "soaked_s": soaked_s, "idle_rss": idle_rss, "steady": steady,
+            "samples": samples, "churn_batches": churn_batches, "churn_failures": churn_failures}
+
+
+def judge(args, soak):
+    """The soak's figures, printed, and what failed, in words; none if it passed."""
+    steady, samples = soak["steady"], soak["samples"]
+    result = steady.result
     after_warmup = [s for s in samples if s["minute"] >= args.warmup]
     if len(after_warmup) < 2:
-        sys.exit("too few samples after the warm-up to judge")
+        return ["too few samples after the warm-up to judge"]
     first, last = after_warmup[0], after_warmup[-1]
     # A sample with no tick in its interval has no percentile.
     early = [s["p99_ms"] for s in after_warmup
@@ -172,7 +194,8 @@ def main():
     late = [s["p99_ms"] for s in after_warmup
             if s["minute"] > last["minute"] - args.window and s["p99_ms"] is not None]
     rss_change = 100 * (last["rss_mib"] - first["rss_mib"]) / first["rss_mib"]
-    print(f"\n{churn_batches} churn batches of {args.churn} calls; idle RSS {idle_rss / 1024:.1f} MiB")
+    print(f"\n{soak['churn_batches']} churn batches of {args.churn} calls; "
+          f"idle RSS {soak['idle_rss'] / 1024:.1f} MiB")
     print(f"RSS after the warm-up {first['rss_mib']:.1f} MiB, at the end {last['rss_mib']:.1f} MiB "
           f"({rss_change:+.1f}%)")
     print(f"open fds after the warm-up {first['fds']}, at the end {last['fds']}")
@@ -186,15 +209,13 @@ def main():
     stalls = [f"{s // 60}:{s % 60:02d} ({n})" for s, n in enumerate(steady.gaps_by_second) if n]
     print("gaps over 60 ms ended at (min:s, streams): " + (", ".join(stalls) or "none"))
     failed = []
-    # The load itself first: figures of a soak whose load stopped or never came up
-    # judge nothing.
-    if soaked_s < soak_s:
-        failed.append(f"the steady load ended after {soaked_s / 60:.1f} of {args.minutes:g} min")
-    if steady.established != args.steady:
-        failed.append(f"{steady.established} of {args.steady} steady calls were up")
-    if steady_status != 0 or not result:
-        failed.append(f"the steady generator ended with status {steady_status} "
-                      f"and {'a' if result else 'no'} result")
+    # The load itself first: figures of a soak whose load stopped, never came up
+    # or was not carried in full judge nothing.
+    if soak["soaked_s"] < soak["soak_s"]:
+        failed.append(f"the steady load ended after {soak['soaked_s'] / 60:.1f} "
+                      f"of {args.minutes:g} min")
+    failed += [f"the steady load: {found}" for found in load_failures(steady, args.steady)]
+    churn_failures = soak["churn_failures"]
     if churn_failures:
         failed.append(f"{len(churn_failures)} churn batches failed ("
                       + "; ".join(churn_failures[:3]) + ")")
@@ -208,8 +229,7 @@ def main():
         failed.append(f"file descriptors grew from {first['fds']} to {last['fds']}")
     if result.get("gaps_over_60ms", 0) > 0 or result.get("lost", 0) > 0:
         failed.append("the steady calls lost packets or had gaps over 60 ms")
-    if failed:
-        sys.exit("soak failed: " + "; ".join(failed))
+    return failed
 
 
 if __name__ == "__main__":
