@@ -48,8 +48,21 @@ impl FileOwner {
     /// Locks the lock file `lock_path` of a `what` (`file`, `directory`), created first if it
     /// is not there.
     fn lock(lock_path: &Path, what: &str) -> Result<FileOwner, String> {
-        let lock = open_or_create(lock_path)
-            .map_err(|e| format!("cannot open its lock file {}: {e}", lock_path.display()))?;
+        let lock = open_or_create(lock_path).map_err(|e| {
+            // One left by another user under a strict umask, before lock files were made
+            // readable by all, is nothing but a name.
+            let hint = match e.kind() {
+                ErrorKind::PermissionDenied => {
+                    "; one this user may not read is of no use to it: remove it while no \
+                     server runs"
+                }
+                _ => "",
+            };
+            format!(
+                "cannot open its lock file {}: {e}{hint}",
+                lock_path.display()
+            )
+        })?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -323,6 +336,29 @@ pub(crate) mod tests {
         // Those a read-only mount gives.
         assert!(may_not_write(&io::Error::from_raw_os_error(libc::EROFS)));
         assert!(!may_not_write(&io::Error::from_raw_os_error(libc::EIO)));
+    }
+
+    #[test]
+    fn a_lock_file_this_user_may_not_read_is_refused_saying_to_remove_it() {
+        if let Some(kept) = std::env::var_os(CLAIM) {
+            let refused = FileOwner::claim(Path::new(&kept)).expect_err("an unreadable lock");
+            assert!(
+                refused.contains("Permission denied")
+                    && refused.ends_with("remove it while no server runs"),
+                "{refused}"
+            );
+            return;
+        }
+        let dir = open_dir();
+        let lock = dir.path().join(".rooms.json.lock");
+        std::fs::write(&lock, "").unwrap();
+        std::fs::set_permissions(&lock, Permissions::from_mode(0o000)).unwrap();
+        claimed_in_a_process_of_its_own(
+            "a_lock_file_this_user_may_not_read_is_refused_saying_to_remove_it",
+            &dir.path().join("rooms.json"),
+            "exec \"$0\" \"$@\"",
+            true,
+        );
     }
 
     #[test]
