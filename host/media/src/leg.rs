@@ -212,8 +212,8 @@ pub(crate) struct Leg {
     timed_out: bool,
     /// What it received of its peer's stream, for its RTCP reports.
     reception: Reception,
-    /// The SSRC of the peer's audio last taken from a source not on trial (see
-    /// [`RtcpPeer::path_ssrc`]).
+    /// The SSRC of the peer's audio last taken from a source not on trial since its SDP address
+    /// last moved (see [`RtcpPeer::path_ssrc`]).
     path_ssrc: Option<u32>,
     rtcp: Rtcp,
     /// This tick's payload from the jitter buffer, one frame's worth at most (less when a packet
@@ -417,6 +417,11 @@ impl Leg {
         // same (a NAT that forgot its mapping while the call was on hold, or that mapped the
         // stream anew while its SDP stayed the same).
         let moved = self.latch.relearn(next.remote);
+        if moved {
+            // The audio heard so far is of the old path's: a report under its SSRC (its last,
+            // with its BYE) signs no port of the new one.
+            self.path_ssrc = None;
+        }
         self.rtcp.renegotiated(next.rtcp, moved);
         // The same place may send from a new source under the same SSRC, its RFC 4733 events
         // stamped on another timeline (an SBC or a B2BUA that re-routed the call).
@@ -696,8 +701,8 @@ impl Leg {
     /// of its stream, once the peer heard of that stream (RFC 3550 §6.3.7: it sent RTP or
     /// reported). None goes while the peer's address is unknown (a placed call ringing) or a
     /// hold's 0.0.0.0, nor to a NAT-ed peer that sent no RTCP, nor while the leg's RTP goes to
-    /// a source on trial, but to the RTCP address its SDP named once a report came from there
-    /// (see [`Rtcp::destination`]).
+    /// a source on trial, but to the RTCP address its SDP named if the report that last moved
+    /// ours came from there (see [`Rtcp::destination`]).
     pub(crate) fn rtcp_report(
         &mut self,
         id: LegId,

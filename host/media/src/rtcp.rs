@@ -126,10 +126,11 @@ pub(crate) struct RtcpPeer {
     pub(crate) rtcp_address: Option<SocketAddr>,
     /// The SSRC of the peer's RTP stream, once a packet of it came.
     pub(crate) ssrc: Option<u32>,
-    /// The SSRC of the peer's audio as last heard from a source not on trial: our reports,
-    /// which name it, go to the peer's path alone, so a report under it is signed by that
-    /// path. It differs from `ssrc` once a source on trial sent, until the peer's path sends
-    /// again.
+    /// The SSRC of the peer's audio as last heard from a source not on trial, since its SDP
+    /// address last moved: our reports, which name it, go to the peer's path alone, so a
+    /// report under it is signed by that path. It differs from `ssrc` once a source on trial
+    /// sent, until the peer's path sends again; it is `None` after a move until the new path
+    /// sends.
     pub(crate) path_ssrc: Option<u32>,
 }
 

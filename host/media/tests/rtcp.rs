@@ -885,6 +885,48 @@ fn a_stream_that_moves_is_reported_to_anew_though_its_reports_came_from_its_sdp_
 }
 
 #[test]
+fn a_report_of_the_stream_before_a_re_invite_moved_it_is_not_where_ours_go_after() {
+    let start = Instant::now();
+    let (sdp, sdp_rtcp) = (addr("127.0.0.1:20000"), addr("127.0.0.1:20001"));
+    let mut worker = one_leg(start, 9, sdp, RtcpPath::Separate(sdp_rtcp));
+    let (moved, moved_rtcp) = (addr("127.0.0.1:20002"), addr("127.0.0.1:20003"));
+    // 5 s of the peer's stream from its SDP address; then a re-INVITE moves it to another port
+    // of the same host (an SBC that failed over), and the old stream's last report comes from
+    // its old RTCP port under its old SSRC before the new stream's first packet; then 10 s of
+    // the new stream, which never reports.
+    let (mut ours, mut reported_after_the_move) = (None, Vec::new());
+    for tick in 0..1500_u16 {
+        let now = worker.next_tick();
+        if let (500, Some(ours)) = (tick, ours) {
+            worker.update_leg(now, A, leg_to(moved, RtcpPath::Separate(moved_rtcp)));
+            let on_ours = ReportBlock::builder(ours).cumulative_lost(1);
+            worker.handle_rtcp(now, A, sdp_rtcp, &receiver_report(0x77, Some(on_ours)));
+        }
+        match tick {
+            0..500 => worker.handle_rtp(now, A, sdp, &silence(tick)),
+            _ => {
+                let packet = rtp(0, tick, u32::from(tick) * 160, 0x88, false, &[0xFF; 160]);
+                worker.handle_rtp(now, A, moved, &packet);
+            }
+        }
+        worker.handle_timeout(now);
+        let (reports, rtp): (Vec<_>, Vec<_>) =
+            drain_all(&mut worker).into_iter().partition(is_rtcp);
+        ours = ours.or(rtp.first().map(|packet| header(packet).2));
+        if tick >= 500 {
+            reported_after_the_move.extend(reports.iter().map(|report| report.destination));
+        }
+    }
+    assert_eq!(worker.quality(A).unwrap().peer.unwrap().cumulative_lost, 1);
+    // The old stream's SSRC signs no path since the move: ours go to the new SDP's RTCP address.
+    assert!(
+        !reported_after_the_move.is_empty()
+            && reported_after_the_move.iter().all(|&to| to == moved_rtcp),
+        "{reported_after_the_move:?}"
+    );
+}
+
+#[test]
 fn a_hold_with_no_address_keeps_where_the_peers_reports_come_from() {
     let start = Instant::now();
     let (sdp, sdp_rtcp) = (addr("10.0.0.7:7000"), addr("10.0.0.7:7001"));
