@@ -458,8 +458,9 @@ impl CallCore {
     /// The shell refused messages on TCP or TLS connections that it could not frame: it
     /// answered `bad_requests` of them with `400 Bad Request` and `too_large` with `513
     /// Message Too Large` ([`switchyard_sip::FramingError::response`]), and dropped
-    /// unanswered the requests no response can be sent to, `dropped_too_large` of them over
-    /// the size limit and `dropped_unroutable` others: counted in [`CallCore::sip_stats`]
+    /// unanswered others ([`switchyard_sip::FramingError::is_dropped`]: requests no response
+    /// can be sent to, and any other message over the size limit), `dropped_too_large` of
+    /// them over the size limit and `dropped_unroutable` others: counted in [`CallCore::sip_stats`]
     /// ([`switchyard_sip::Endpoint::framing_refused`]).
     pub fn framing_refused(
         &mut self,

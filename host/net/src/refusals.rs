@@ -1,6 +1,6 @@
 //! What connection tasks refuse on their own, a message that breaks their stream's framing:
-//! the responses they write, and the requests they drop as no response can be sent to them,
-//! counted until [`SipSockets::recv`] reports them.
+//! the responses they write, and the messages they drop unanswered that a datagram like them
+//! would be counted dropped for, counted until [`SipSockets::recv`] reports them.
 //!
 //! [`SipSockets::recv`]: crate::SipSockets::recv
 
@@ -27,9 +27,10 @@ pub(crate) struct Taken {
     pub(crate) bad_requests: u64,
     /// The `513 Message Too Large` responses written.
     pub(crate) too_large: u64,
-    /// The requests dropped unanswered that were within the size limit.
+    /// The requests, ACKs included, dropped unanswered within the size limit as no response
+    /// can be sent to them.
     pub(crate) dropped_unroutable: u64,
-    /// The requests dropped unanswered that were over the size limit.
+    /// The messages dropped unanswered that were over the size limit, responses included.
     pub(crate) dropped_too_large: u64,
 }
 
@@ -45,12 +46,12 @@ impl Refusals {
         self.add(counter);
     }
 
-    /// Counts the message that broke the framing with `error`, left unanswered, if it is a
-    /// request no response can be sent to ([`FramingError::is_unanswerable_request`]): among
-    /// those too large if it is, as the endpoint splits such datagrams, else among those
-    /// without a route back.
+    /// Counts the message that broke the framing with `error`, left unanswered, if a datagram
+    /// like it would be counted dropped ([`FramingError::is_dropped`]): among those too large
+    /// if it is, as the endpoint splits such datagrams, else among the requests without a
+    /// route back.
     pub(crate) fn count_unanswered(&self, error: &FramingError) {
-        if !error.is_unanswerable_request() {
+        if !error.is_dropped() {
             return;
         }
         let counter = if error.is_too_large() {

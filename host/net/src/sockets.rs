@@ -104,9 +104,10 @@ pub enum SocketEvent {
     /// last such report, each by its connection, which then closed. Some were answered
     /// ([`FramingError::response`](switchyard_sip::FramingError::response)): `bad_requests`
     /// with `400 Bad Request` (no Content-Length, or a malformed one), `too_large` with
-    /// `513 Message Too Large`; only answers written are counted. Requests no response can be
-    /// sent to were dropped unanswered
-    /// ([`FramingError::is_unanswerable_request`](switchyard_sip::FramingError::is_unanswerable_request)):
+    /// `513 Message Too Large`; only answers written are counted. Others were dropped
+    /// unanswered and counted as the endpoint counts such datagrams
+    /// ([`FramingError::is_dropped`](switchyard_sip::FramingError::is_dropped): requests, ACKs
+    /// included, no response can be sent to, and any other message over the size limit):
     /// `dropped_too_large` of them over the size limit, `dropped_unroutable` others. None is
     /// counted twice.
     FramingRefused {
@@ -116,7 +117,7 @@ pub enum SocketEvent {
         too_large: u64,
         /// The requests dropped unanswered that were within the size limit.
         dropped_unroutable: u64,
-        /// The requests dropped unanswered that were over the size limit.
+        /// The messages dropped unanswered that were over the size limit.
         dropped_too_large: u64,
     },
     /// A socket stopped being read (its task panicked: a bug), so nothing more is received on

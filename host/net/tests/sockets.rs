@@ -954,6 +954,64 @@ async fn requests_no_response_can_be_sent_to_are_closed_unanswered_and_reported_
 }
 
 #[tokio::test]
+async fn a_head_over_the_limit_is_answered_513_from_what_was_read_or_else_counted_dropped() {
+    let config = SocketsConfig {
+        max_message_bytes: 1000,
+        ..loopback(&["127.0.0.1:0"])
+    };
+    let mut sip = sockets(config).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let long_head = |start: &str| format!("{start}{}", "Subject: hello\r\n".repeat(100));
+    let answerable = long_head(
+        "OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKh\r\n\
+         CSeq: 1 OPTIONS\r\n",
+    );
+    let answer = framing_refused(server, &answerable).await;
+    assert!(
+        answer.starts_with("SIP/2.0 513 Message Too Large\r\n"),
+        "{answer}"
+    );
+    assert!(answer.contains("Via: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKh"));
+    assert_eq!(
+        refusals_until(&mut sip, |(_, t, _, _)| t > 0).await,
+        (0, 1, 0, 0)
+    );
+    let no_via = long_head("OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nCSeq: 1 OPTIONS\r\n");
+    assert_eq!(
+        framing_refused(server, &no_via).await,
+        "",
+        "no Via to answer to"
+    );
+    assert_eq!(
+        refusals_until(&mut sip, |(_, _, _, l)| l > 0).await,
+        (0, 0, 0, 1)
+    );
+}
+
+#[tokio::test]
+async fn acks_without_a_via_and_responses_over_the_limit_are_counted_dropped_as_datagrams_are() {
+    let config = SocketsConfig {
+        max_message_bytes: 1000,
+        ..loopback(&["127.0.0.1:0"])
+    };
+    let mut sip = sockets(config).await;
+    let server = addr_of(&sip, Transport::Tcp, false);
+    let ack_without_via = "ACK sip:a@127.0.0.1 SIP/2.0\r\nCSeq: 1 ACK\r\n\r\n";
+    assert_eq!(framing_refused(server, ack_without_via).await, "");
+    assert_eq!(
+        refusals_until(&mut sip, |(_, _, u, _)| u > 0).await,
+        (0, 0, 1, 0)
+    );
+    let large_response = "SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKr\r\n\
+                          CSeq: 1 OPTIONS\r\nContent-Length: 1000\r\n\r\n";
+    assert_eq!(framing_refused(server, large_response).await, "");
+    assert_eq!(
+        refusals_until(&mut sip, |(_, _, _, l)| l > 0).await,
+        (0, 0, 0, 1)
+    );
+}
+
+#[tokio::test]
 async fn a_full_write_queue_refuses_more() {
     let config = SocketsConfig {
         max_write_queue: 1,

@@ -24,6 +24,10 @@ pub enum FramingError {
     HeadTooLarge {
         /// The size cap, [`Limits::max_message_bytes`](crate::Limits::max_message_bytes).
         limit: usize,
+        /// The message head as far as it was read: all of it if its empty line arrived past
+        /// the limit, else its start line and header lines up to the last one known to be
+        /// whole (one that may be cut short or continue, §7.3.1, is left out).
+        head: Vec<u8>,
     },
     /// The head has no Content-Length header, which stream transports require (§18.3,
     /// §20.14).
@@ -53,30 +57,34 @@ pub enum FramingError {
 impl FramingError {
     /// The response owed to the message that broke the framing: `400 Bad Request` naming the
     /// Content-Length problem, or `513 Message Too Large` (§21.5.11), with To tag `to_tag` and
-    /// Server `server`. `None` when there is nothing to answer: the head was never found or
-    /// cannot be read, the message is a response or an ACK (§17.1.1.3), or it is a request
-    /// that no response can be sent to ([`FramingError::is_unanswerable_request`]).
+    /// Server `server`. `None` when there is nothing to answer: the head cannot be read as a
+    /// request, the message is a response or an ACK (§17.1.1.3), or it is a request that no
+    /// response can be sent to ([`FramingError::is_dropped`]). A head too large
+    /// is answered from what was read of it, as a datagram too large is from all of it.
     pub fn response(&self, to_tag: &str, server: &str) -> Option<Vec<u8>> {
         let (code, reason) = match self {
-            Self::HeadTooLarge { .. } => return None,
             Self::MissingContentLength { .. } => (400, "Missing Content-Length header"),
             Self::BadContentLength { .. } => (400, "Malformed Content-Length header"),
-            Self::MessageTooLarge { .. } => (513, "Message Too Large"),
+            Self::HeadTooLarge { .. } | Self::MessageTooLarge { .. } => (513, "Message Too Large"),
         };
         let request = self.request()?;
-        if !message::is_answerable(&request) {
+        if &*request.line.method == "ACK" || !message::is_answerable(&request) {
             return None;
         }
         Some(ResponseBuilder::new(&*request, code, reason, Some(to_tag), server).build())
     }
 
-    /// Whether the message that broke the framing is a request other than an ACK that no
-    /// response can be sent to, as a datagram would not be answered: one without a readable
-    /// top Via, or whose response would copy a control character (§8.2.6.2). Such a request
-    /// is dropped unanswered.
-    pub fn is_unanswerable_request(&self) -> bool {
-        self.request()
-            .is_some_and(|request| !message::is_answerable(&request))
+    /// Whether the message that broke the framing, left unanswered, is counted among the
+    /// dropped messages, as the endpoint counts a datagram like it: a request, an ACK
+    /// included, that no response can be sent to (without a readable top Via, or whose
+    /// response would copy a control character, §8.2.6.2), and, over the size limit
+    /// ([`FramingError::is_too_large`]), any message but a request (a response, or no SIP
+    /// message). A request answered, or an ACK that could be, is not.
+    pub fn is_dropped(&self) -> bool {
+        match self.request() {
+            Some(request) => !message::is_answerable(&request),
+            None => self.is_too_large(),
+        }
     }
 
     /// Whether the message that broke the framing is over the size limit, its head alone or
@@ -88,17 +96,15 @@ impl FramingError {
         )
     }
 
-    /// The head of the message that broke the framing, read as a request other than an ACK
-    /// (which is never answered, §17.1.1.3); `None` if it is none or cannot be read.
+    /// The head of the message that broke the framing, read as a request; `None` if it is
+    /// none or cannot be read.
     fn request(&self) -> Option<Box<RawRequest>> {
-        let head = match self {
-            Self::HeadTooLarge { .. } => return None,
-            Self::MissingContentLength { head }
-            | Self::BadContentLength { head }
-            | Self::MessageTooLarge { head, .. } => head,
-        };
+        let (Self::HeadTooLarge { head, .. }
+        | Self::MissingContentLength { head }
+        | Self::BadContentLength { head }
+        | Self::MessageTooLarge { head, .. }) = self;
         match wire::parse(head)? {
-            Datagram::Request(request) if &*request.line.method != "ACK" => Some(request),
+            Datagram::Request(request) => Some(request),
             _ => None,
         }
     }
@@ -215,13 +221,19 @@ impl StreamFramer {
         let limit = self.max_message_bytes;
         let Some(head_len) = self.find_head_end() else {
             return if self.buffer.len() > limit {
-                Err(FramingError::HeadTooLarge { limit })
+                Err(FramingError::HeadTooLarge {
+                    limit,
+                    head: whole_header_lines(&self.buffer).to_vec(),
+                })
             } else {
                 Ok(None)
             };
         };
         if head_len > limit {
-            return Err(FramingError::HeadTooLarge { limit });
+            return Err(FramingError::HeadTooLarge {
+                limit,
+                head: self.buffer[..head_len].to_vec(),
+            });
         }
         let head = &self.buffer[..head_len];
         let body_len = match content_length(head) {
@@ -262,6 +274,17 @@ impl StreamFramer {
         }
         found
     }
+}
+
+/// The start of `partial`, a head whose empty line has not arrived, up to the end of its last
+/// line known to be whole: one after which another header line starts, so that it neither
+/// continues (§7.3.1) nor was cut short. Empty if no line is known to be whole.
+fn whole_header_lines(partial: &[u8]) -> &[u8] {
+    let end = partial
+        .windows(2)
+        .rposition(|pair| pair[0] == b'\n' && !matches!(pair[1], b' ' | b'\t'))
+        .map_or(0, |lf| lf + 1);
+    &partial[..end]
 }
 
 /// The Content-Length of a message head (full name or compact `l`, §7.3.3); `Ok(None)` if it
@@ -467,7 +490,8 @@ mod tests {
             "{response}"
         );
         assert!(response.contains("Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"));
-        assert!(!missing.is_unanswerable_request() && !missing.is_too_large());
+        assert!(!missing.is_too_large());
+        assert!(!missing.is_dropped(), "answered");
         for value in ["abc", "", "-1", "1 2", "99999999999999999999999"] {
             let text = format!("BYE sip:a@b SIP/2.0\r\nContent-Length: {value}\r\n\r\n");
             let error = error_of(text.as_bytes());
@@ -506,18 +530,116 @@ mod tests {
             let text = format!("OPTIONS sip:a@b SIP/2.0\r\n{head}\r\n");
             let error = error_of(text.as_bytes());
             assert_eq!(error.response("t", "sut"), None, "{problem}: {error:?}");
-            assert!(error.is_unanswerable_request(), "{problem}: {error:?}");
+            assert!(error.is_dropped(), "{problem}: {error:?}");
             assert_eq!(
                 error.is_too_large(),
                 head.contains(&over_the_limit),
                 "{problem}"
             );
         }
-        let ack = error_of(b"ACK sip:a@b SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\n\r\n");
+    }
+
+    #[test]
+    fn an_ack_is_dropped_as_a_datagram_is_only_without_a_readable_via() {
+        let no_via = error_of(b"ACK sip:a@b SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\n\r\n");
+        assert_eq!(no_via.response("t", "s"), None);
+        assert!(no_via.is_dropped());
+        let via = error_of(b"ACK sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\n\r\n");
+        assert_eq!(via.response("t", "s"), None);
+        assert!(!via.is_dropped());
+    }
+
+    #[test]
+    fn messages_other_than_requests_are_dropped_only_over_the_limit() {
+        let status = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nCSeq: 1 BYE\r\n";
+        let not_utf8 = b"\xff\xfe\r\n";
+        for head in [&status[..], not_utf8] {
+            let mut large = head.to_vec();
+            large.extend_from_slice(format!("Content-Length: {MAX}\r\n\r\n").as_bytes());
+            let large = error_of(&large);
+            assert!(large.is_too_large() && large.is_dropped(), "{large:?}");
+            assert_eq!(large.response("t", "s"), None);
+            let missing = error_of(&[head, b"\r\n"].concat());
+            assert!(!missing.is_dropped(), "{missing:?}");
+        }
+    }
+
+    /// What the framer reads of a request whose head runs past the limit: its header lines
+    /// until `header` repeats beyond it, pushed in pieces of `chunk` bytes.
+    fn head_too_large(first: &str, header: &str, chunk: usize) -> FramingError {
+        let mut stream = format!("OPTIONS sip:a@b SIP/2.0\r\n{first}").into_bytes();
+        while stream.len() <= MAX + header.len() {
+            stream.extend_from_slice(header.as_bytes());
+        }
+        let mut framer = StreamFramer::new(MAX);
+        for piece in stream.chunks(chunk) {
+            framer.push(piece);
+            if let Err(error) = framer.next_message() {
+                return error;
+            }
+        }
+        panic!("no error in pieces of {chunk}");
+    }
+
+    #[test]
+    fn a_head_too_large_is_answered_from_its_whole_lines_read() {
+        let via = "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\nCSeq: 1 OPTIONS\r\n";
+        for chunk in [1, 7, 100, 2 * MAX] {
+            let error = head_too_large(via, "Subject: xxxxxxxxxxxxxxxx\r\n", chunk);
+            let FramingError::HeadTooLarge { head, .. } = &error else {
+                panic!("{error:?}");
+            };
+            assert!(head.ends_with(b"xxxx\r\n"), "whole lines only: {chunk}");
+            assert!(error.is_too_large() && !error.is_dropped());
+            let response = String::from_utf8(error.response("t", "sut").unwrap()).unwrap();
+            assert!(response.starts_with("SIP/2.0 513 Message Too Large\r\n"));
+            assert!(response.contains("Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"));
+            assert!(response.contains("CSeq: 1 OPTIONS\r\n"), "{response}");
+        }
+        let folded = head_too_large(via, "Subject: x\r\n  y\r\n", MAX + 1);
+        let FramingError::HeadTooLarge { head, .. } = &folded else {
+            panic!("{folded:?}");
+        };
         assert!(
-            !ack.is_unanswerable_request(),
-            "an ACK is never answered, Via or not"
+            head.ends_with(b"  y\r\n"),
+            "a line that may go on is left out"
         );
+        let mut late_end = b"OPTIONS sip:a@b SIP/2.0\r\n".to_vec();
+        late_end.extend_from_slice(via.as_bytes());
+        late_end.extend_from_slice(format!("Subject: {}\r\n\r\n", "z".repeat(MAX)).as_bytes());
+        let late = error_of(&late_end);
+        assert_eq!(
+            late,
+            FramingError::HeadTooLarge {
+                limit: MAX,
+                head: late_end.clone()
+            },
+            "the whole head when its end came past the limit"
+        );
+        assert!(late.response("t", "sut").is_some());
+    }
+
+    #[test]
+    fn a_head_too_large_with_nothing_to_answer_is_dropped() {
+        let no_via = head_too_large("CSeq: 1 OPTIONS\r\n", "Subject: hi\r\n", 50);
+        assert_eq!(no_via.response("t", "s"), None, "{no_via:?}");
+        assert!(no_via.is_too_large() && no_via.is_dropped());
+        // The Via's value goes on in the line cut short after it (§7.3.1): it is not whole.
+        let mut cut_via =
+            b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\n ;".to_vec();
+        cut_via.resize(MAX + 1, b'x');
+        let cut_via = error_of(&cut_via);
+        assert_eq!(cut_via.response("t", "s"), None, "{cut_via:?}");
+        assert!(cut_via.is_dropped());
+        let one_long_line = error_of(&[b'a'; MAX + 1]);
+        assert_eq!(
+            one_long_line,
+            FramingError::HeadTooLarge {
+                limit: MAX,
+                head: Vec::new()
+            }
+        );
+        assert!(one_long_line.is_dropped());
     }
 
     #[test]
@@ -530,10 +652,10 @@ mod tests {
             "a head of MAX bytes may end"
         );
         framer.push(b"a");
-        assert_eq!(
+        assert!(matches!(
             framer.next_message(),
-            Err(FramingError::HeadTooLarge { limit: MAX })
-        );
+            Err(FramingError::HeadTooLarge { limit: MAX, .. })
+        ));
         framer.push(&request(""));
         assert_eq!(framer.next_message(), Ok(None), "nothing after an error");
 
@@ -544,11 +666,7 @@ mod tests {
         assert_eq!((*length > MAX, *limit), (true, MAX));
         let response = String::from_utf8(big.response("t", "sut").unwrap()).unwrap();
         assert!(response.starts_with("SIP/2.0 513 Message Too Large\r\n"));
-        assert!(big.is_too_large() && !big.is_unanswerable_request());
-        assert_eq!(
-            FramingError::HeadTooLarge { limit: MAX }.response("t", "s"),
-            None
-        );
+        assert!(big.is_too_large() && !big.is_dropped());
     }
 
     #[test]

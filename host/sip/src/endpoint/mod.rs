@@ -69,18 +69,19 @@ pub struct Stats {
     /// Datagrams that are no SIP message, dropped.
     pub dropped_unparseable: u64,
     /// Datagrams over [`Limits::max_message_bytes`] that are no request with a readable top
-    /// Via (responses included), dropped, and requests a stream (TCP, TLS) carried over it
-    /// that cannot be answered, which the shell drops as it frames them
-    /// ([`Endpoint::framing_refused`]).
+    /// Via (responses included), dropped, and such messages over it on a stream (TCP, TLS),
+    /// which the shell drops unanswered as it frames them ([`Endpoint::framing_refused`]); a
+    /// request whose head alone is over it is answered from the part read, if that holds a
+    /// readable top Via.
     pub dropped_too_large: u64,
     /// New requests over [`Limits::max_requests_per_source_per_second`], dropped unanswered.
     pub dropped_rate_limited: u64,
     /// Requests that cannot be answered, dropped: those without a readable top Via (no
     /// response can be routed, §18.2.2), and those with a control character in a header that
     /// a response copies (§8.2.6.2: Via, From, To, Call-ID, CSeq), which no peer could read
-    /// back safely. Those on a stream (TCP, TLS) whose Content-Length is missing or
-    /// malformed are dropped by the shell as it frames them, and counted once it says so
-    /// ([`Endpoint::framing_refused`]).
+    /// back safely; ACKs included. Those on a stream (TCP, TLS) whose Content-Length is
+    /// missing or malformed are dropped by the shell as it frames them, and counted once it
+    /// says so ([`Endpoint::framing_refused`]).
     pub dropped_unroutable_requests: u64,
     /// Responses with a missing or broken mandatory header, a short body or more than one Via
     /// (§8.1.3.3), dropped.
@@ -768,12 +769,11 @@ impl Endpoint {
     /// closing each one's connection. It answered `bad_requests` of them with `400 Bad
     /// Request` and `too_large` with `513 Message Too Large`
     /// ([`FramingError::response`](crate::FramingError::response)), counted in
-    /// [`Endpoint::stats`] as the endpoint's own responses are. It dropped unanswered the
-    /// requests no response can be sent to
-    /// ([`FramingError::is_unanswerable_request`](crate::FramingError::is_unanswerable_request)),
-    /// `dropped_too_large` of them over the size limit and `dropped_unroutable` others,
-    /// counted as such datagrams are ([`Stats::dropped_too_large`],
-    /// [`Stats::dropped_unroutable_requests`]).
+    /// [`Endpoint::stats`] as the endpoint's own responses are. It dropped unanswered
+    /// `dropped_too_large` messages over the size limit (responses included) and
+    /// `dropped_unroutable` requests within it that no response can be sent to, counted as
+    /// such datagrams are ([`FramingError::is_dropped`](crate::FramingError::is_dropped),
+    /// [`Stats::dropped_too_large`], [`Stats::dropped_unroutable_requests`]).
     pub fn framing_refused(
         &mut self,
         bad_requests: u64,
