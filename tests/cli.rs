@@ -954,6 +954,24 @@ fn sigterm_hangs_up_every_call_with_bye_and_exits_0() {
 }
 
 #[test]
+fn sigterm_reports_the_media_of_a_call_whose_peer_never_answers_the_bye() {
+    let mut server = Server::start();
+    // The phone reads no more SIP: the BYE goes unanswered for the whole grace period.
+    let _deaf = Phone::call(server.sip, "000777123", "alice", &[]);
+    server.signal("TERM");
+    let status = server.wait(Duration::from_secs(20));
+    let log = server.log();
+    assert_eq!(status.code(), Some(0), "expected exit 0; the log:\n{log}");
+    let abandoned = log
+        .find("still up after the shutdown grace period")
+        .unwrap_or_else(|| panic!("expected the call to be abandoned; the log:\n{log}"));
+    assert!(
+        log[abandoned..].contains("leg ended"),
+        "expected the abandoned call's media reported; the log:\n{log}"
+    );
+}
+
+#[test]
 fn sigint_without_calls_exits_0() {
     let mut server = Server::start_with(&base_config());
     server.signal("INT");

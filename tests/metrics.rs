@@ -36,12 +36,13 @@ const DISPATCH_COUNT: &str = "switchyard_guest_dispatch_seconds_count";
 const REFUSED_CALLS: &str = "switchyard_calls_refused_total";
 /// New INVITEs the SIP endpoint refused before any call started.
 const REFUSED_INVITES: &str = "switchyard_sip_invites_refused_total";
-const CALL_REFUSAL_CAUSES: [&str; 5] = [
+const CALL_REFUSAL_CAUSES: [&str; 6] = [
     "no_instance",
     "no_codec",
     "rate_limited",
     "shutting_down",
     "no_media_address",
+    "no_resources",
 ];
 const INVITE_REFUSAL_CAUSES: [&str; 9] = [
     "overloaded",

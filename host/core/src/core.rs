@@ -26,7 +26,7 @@ use crate::call_rate::{CallRate, RATE_LIMIT_RETRY_AFTER_S};
 use crate::effect::{CallEvent, Effect, GuestOp, Invite, MediaOp, RecordingEnd};
 use crate::empty_rooms::EmptyRooms;
 use crate::media_backlog::MediaBacklog;
-use crate::network::Network;
+use crate::network::{Network, NoMediaAddress};
 use crate::placement::Placement;
 use crate::rooms::Room;
 use crate::setup_times::SetupTimes;
@@ -145,6 +145,9 @@ pub struct CallStats {
     /// Calls refused with 488 (Media Address Family Not Served) because the host has no
     /// address of the offer's family to answer with.
     pub refused_no_media_address: u64,
+    /// Calls refused with 480 because the host could not find its address to answer with
+    /// for want of resources ([`NoMediaAddress::Unknown`]).
+    pub refused_no_resources: u64,
 }
 
 impl CallStats {
@@ -634,8 +637,8 @@ impl CallCore {
     }
 
     /// A new INVITE: refused here (shutting down, in shutdown mode, over the
-    /// limit of new calls per second, no common codec, no address of ours of the
-    /// offer's family), each refusal counted in [`CallStats`], or handed to a guest.
+    /// limit of new calls per second, no common codec, no address of ours for the
+    /// offer's media), each refusal counted in [`CallStats`], or handed to a guest.
     fn admit(&mut self, now: Instant, incoming: IncomingCall) {
         self.stats.total += 1;
         let key = incoming.call;
@@ -668,12 +671,9 @@ impl CallCore {
             Some(session) => session,
             None => None,
         };
-        let Some(local_ip) = self.media_ip(incoming.source.ip(), session.as_ref()) else {
-            tracing::info!(%key, "no address of ours can carry the offer's media: 488");
-            self.stats.ended_unanswered();
-            self.stats.refused_no_media_address += 1;
-            let _ = self.endpoint.reject(now, key, 488, FAMILY_NOT_SERVED);
-            return;
+        let local_ip = match self.media_ip(incoming.source.ip(), session.as_ref()) {
+            Ok(local_ip) => local_ip,
+            Err(why) => return self.refuse_without_media_address(now, key, why),
         };
         self.next_call += 1;
         let id = CallId(self.next_call);
@@ -697,8 +697,12 @@ impl CallCore {
     /// as the interface facing the private address (another private network of ours) is one
     /// the caller cannot reach. With no offer, or none facing the offer's address, the one
     /// facing `peer` if it is of the offer's family (RFC 3264 §6: the answer names an address
-    /// of the offerer's family); `None` when we have none to give.
-    fn media_ip(&mut self, peer: IpAddr, session: Option<&Session>) -> Option<IpAddr> {
+    /// of the offerer's family); else why we have none to give, not known if either was not.
+    fn media_ip(
+        &mut self,
+        peer: IpAddr,
+        session: Option<&Session>,
+    ) -> Result<IpAddr, NoMediaAddress> {
         let Some(media) = session.and_then(Session::remote_ip) else {
             return self.network.media_ip_for(peer);
         };
@@ -706,11 +710,30 @@ impl CallCore {
         if same_family && switchyard_sip::crossed_a_nat(media, peer) {
             return self.network.media_ip_for(peer);
         }
-        self.network.media_ip_for(media).or_else(|| {
-            same_family
-                .then(|| self.network.media_ip_for(peer))
-                .flatten()
-        })
+        match self.network.media_ip_for(media) {
+            Err(why) if same_family => self.network.media_ip_for(peer).map_err(|then| why.or(then)),
+            found => found,
+        }
+    }
+
+    /// Refuses the offered call `key` for want of an address of ours for its media, as `why`
+    /// says: 488 when the host has none of the offer's family, or 480 naming the cause when it
+    /// could not find one for now (RFC 3261 §21.4.18: the callee may be reachable later).
+    fn refuse_without_media_address(&mut self, now: Instant, key: CallKey, why: NoMediaAddress) {
+        self.stats.ended_unanswered();
+        match why {
+            NoMediaAddress::NotServed => {
+                tracing::info!(%key, "no address of ours can carry the offer's media: 488");
+                self.stats.refused_no_media_address += 1;
+                let _ = self.endpoint.reject(now, key, 488, FAMILY_NOT_SERVED);
+            }
+            NoMediaAddress::Unknown(reason) => {
+                tracing::info!(%key, "no media address: {reason}: 480");
+                self.stats.refused_no_resources += 1;
+                let phrase = format!("Temporarily Unavailable: No Media Address: {reason}");
+                let _ = self.endpoint.reject(now, key, 480, &phrase);
+            }
+        }
     }
 
     /// Refuses an offered call with `503 Service Unavailable` asking the caller

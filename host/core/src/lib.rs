@@ -58,7 +58,7 @@ pub use effect::{CallEvent, Effect, GuestOp, Invite, MediaOp, Message, Recording
 pub use error::CoreError;
 pub use failover::MAX_TARGETS;
 pub use media_backlog::{MAX_MEDIA_BACKLOG, MediaBacklog};
-pub use network::Network;
+pub use network::{Network, NoMediaAddress};
 pub use rooms::{
     JoinOptions, KEEP_META_KEY, MAX_META_BYTES, MAX_META_ENTRIES, MAX_META_KEY_BYTES,
     MAX_META_VALUE_BYTES, MAX_ROOM_NAME, ParticipantStatus, ParticipantView, RoomView,

@@ -3,6 +3,26 @@
 use std::net::IpAddr;
 use switchyard_media::LegId;
 
+/// Why the host has no address of ours for the media of a call with a peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoMediaAddress {
+    /// None of the peer's family that it could reach: calls with it cannot be served.
+    NotServed,
+    /// Not known for now, for the reason given (the host had no descriptor to spare to ask
+    /// its routing table): a later call may be served.
+    Unknown(String),
+}
+
+impl NoMediaAddress {
+    /// Why neither of two addresses tried in turn served: not known if either was not.
+    pub(crate) fn or(self, then: NoMediaAddress) -> NoMediaAddress {
+        match self {
+            NoMediaAddress::NotServed => then,
+            unknown @ NoMediaAddress::Unknown(_) => unknown,
+        }
+    }
+}
+
 /// The shell's network resources, which the core needs while it handles a
 /// command (an SDP answer names a port before any packet flows).
 pub trait Network: Send {
@@ -20,12 +40,13 @@ pub trait Network: Send {
     /// Our address for the media of a call with `remote`, of its family: the address the host
     /// advertises to it, if any; else the address our RTP sockets are bound to where that is
     /// one address; else the one
-    /// [`local_ip_for`](Network::local_ip_for) gives towards it; or `None`
-    /// when our RTP sockets cannot be of that family (a configured RTP address of the other)
-    /// or the host has no address of it that `remote` could reach (never our loopback for a
-    /// peer elsewhere).
-    fn media_ip_for(&mut self, remote: IpAddr) -> Option<IpAddr> {
-        Some(self.local_ip_for(remote))
+    /// [`local_ip_for`](Network::local_ip_for) gives towards it; or
+    /// [`NoMediaAddress::NotServed`] when our RTP sockets cannot be of that family (a
+    /// configured RTP address of the other) or the host has no address of it that `remote`
+    /// could reach (never our loopback for a peer elsewhere), and
+    /// [`NoMediaAddress::Unknown`] when the host could not find out for now.
+    fn media_ip_for(&mut self, remote: IpAddr) -> Result<IpAddr, NoMediaAddress> {
+        Ok(self.local_ip_for(remote))
     }
     /// The port of our SIP socket on `local` (an address
     /// [`local_ip_for`](Network::local_ip_for) gave), which a placed call's Via

@@ -1252,6 +1252,33 @@ fn behind_a_proxy_the_answer_names_the_address_facing_the_callers_media() {
 }
 
 #[test]
+fn a_call_whose_media_address_cannot_be_found_for_now_is_refused_with_480_naming_why() {
+    let reason = "cannot look up the route to 127.0.0.1: Too many open files (os error 24)";
+    let network = FakeNetwork::without_media_address_for_now(reason);
+    let mut world = World::on(network, config(), Net::perfect(8), 8, answer_only());
+    let caller = world.dial("000777123", "alice");
+    assert!(world.run_until(Duration::from_secs(5), |w| {
+        !refusals(w, caller).is_empty()
+    }));
+    assert_eq!(refusals(&world, caller), [480], "the caller may try again");
+    let refusal = world.uacs[caller].last_response(Method::Invite).unwrap();
+    let status_line = refusal.text.lines().next().unwrap();
+    assert_eq!(
+        status_line,
+        format!("SIP/2.0 480 Temporarily Unavailable: No Media Address: {reason}")
+    );
+    assert!(world.invites().is_empty(), "no guest is offered the call");
+    assert_eq!(world.core.active_calls(), 0);
+    let stats = world.core.stats();
+    assert_eq!(
+        (stats.refused_no_resources, stats.refused_no_media_address),
+        (1, 0),
+        "counted as refused for want of resources, not of an address of the offer's family"
+    );
+    assert_eq!((stats.total, stats.failed), (1, 1));
+}
+
+#[test]
 fn an_offer_of_a_family_the_rtp_address_does_not_serve_is_refused_with_488() {
     let ipv4_only = std::net::Ipv4Addr::LOCALHOST.into();
     let network = FakeNetwork::with_rtp_address(ipv4_only);

@@ -195,6 +195,7 @@ impl ControlBridge {
             ("refused_rate_limited", calls.refused_rate_limited),
             ("refused_shutting_down", calls.refused_shutting_down),
             ("refused_no_media_address", calls.refused_no_media_address),
+            ("refused_no_resources", calls.refused_no_resources),
             ("sip_bad_requests_sent", sip.bad_requests_sent),
             ("sip_too_large_sent", sip.too_large_sent),
             ("sip_dropped_too_large", sip.dropped_too_large),

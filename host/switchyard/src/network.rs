@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use switchyard_core::Network;
+use switchyard_core::{Network, NoMediaAddress};
 use switchyard_media::LegId;
 use switchyard_net::Transport;
 use tracing::warn;
@@ -122,7 +122,7 @@ enum Listeners {
 
 impl Network for ShellNetwork {
     fn local_ip_for(&mut self, peer: IpAddr) -> IpAddr {
-        self.own_ip_for(peer, Listeners::Plain).unwrap_or_else(|| {
+        self.own_ip_for(peer, Listeners::Plain).unwrap_or_else(|_| {
             let fallback = if peer.is_ipv4() {
                 IpAddr::from(Ipv4Addr::LOCALHOST)
             } else {
@@ -140,25 +140,33 @@ impl Network for ShellNetwork {
             .filter(|ip| ip.is_ipv4() == peer.is_ipv4() && reachable_from(*ip, peer))
     }
 
-    fn media_ip_for(&mut self, remote: IpAddr) -> Option<IpAddr> {
+    fn media_ip_for(&mut self, remote: IpAddr) -> Result<IpAddr, NoMediaAddress> {
         if !self.ports.serves(remote) {
-            return None;
+            return Err(NoMediaAddress::NotServed);
         }
         // Behind a NAT, the advertised address forwards to the RTP socket wherever it is bound.
         if let Some(ip) = self.advertised_ip(remote) {
-            return Some(ip);
+            return Ok(ip);
         }
         // RTP bound to one address finds no media sent to another (our SIP one, say).
         if let Some(fixed) = self.ports.fixed_address() {
-            return reachable_from(fixed, remote).then_some(fixed);
+            return reachable_from(fixed, remote)
+                .then_some(fixed)
+                .ok_or(NoMediaAddress::NotServed);
         }
         // A peer elsewhere cannot send RTP to our loopback address.
         self.own_ip_for(remote, Listeners::AnyTransport)
-            .or_else(|| remote.is_loopback().then_some(remote))
+            .or_else(|why| {
+                if remote.is_loopback() {
+                    Ok(remote)
+                } else {
+                    Err(why)
+                }
+            })
     }
 
     fn reaches(&mut self, peer: IpAddr) -> bool {
-        self.route(peer).is_some()
+        self.route(peer).is_ok_and(|route| route.is_some())
     }
 
     fn sip_port_for(&self, local: IpAddr) -> u16 {
@@ -200,12 +208,13 @@ impl ShellNetwork {
     /// Our address as `peer` sees it: `advertise` when given to it
     /// ([`Network::advertised_ip`]), else the one the route to `peer` leaves from when a
     /// listener of its family takes it, else that family's first listener bound to an
-    /// address, else the route's; `None` when there is neither such a listener nor a route
-    /// (an IPv6 peer on a host without IPv6 connectivity, a link-local address without its
-    /// interface). The listeners are `among`.
-    fn own_ip_for(&mut self, peer: IpAddr, among: Listeners) -> Option<IpAddr> {
+    /// address, else the route's; [`NoMediaAddress::NotServed`] when there is neither such a
+    /// listener nor a route (an IPv6 peer on a host without IPv6 connectivity, a link-local
+    /// address without its interface), [`NoMediaAddress::Unknown`] when there is no such
+    /// listener and the route is not known for now. The listeners are `among`.
+    fn own_ip_for(&mut self, peer: IpAddr, among: Listeners) -> Result<IpAddr, NoMediaAddress> {
         if let Some(ip) = self.advertised_ip(peer) {
-            return Some(ip);
+            return Ok(ip);
         }
         let route = self.route(peer);
         let tls: &[SocketAddr] = match among {
@@ -219,18 +228,22 @@ impl ShellNetwork {
                 .map(SocketAddr::ip)
                 .filter(|ip| ip.is_ipv4() == peer.is_ipv4())
         };
-        if let Some(ip) = route
+        if let Ok(Some(ip)) = route
             && family().any(|l| l.is_unspecified() || l == ip)
         {
-            return Some(ip);
+            return Ok(ip);
         }
-        family().find(|ip| !ip.is_unspecified()).or(route)
+        match (family().find(|ip| !ip.is_unspecified()), route) {
+            (Some(listener), _) => Ok(listener),
+            (None, Ok(route)) => route.ok_or(NoMediaAddress::NotServed),
+            (None, Err(why)) => Err(NoMediaAddress::Unknown(why)),
+        }
     }
 
     /// The local address the kernel routes towards `peer` from now, or none: no
     /// route (an IPv6 peer on a host without IPv6 connectivity). While the host lacks the
-    /// descriptor to ask, the one last found, if any.
-    fn route(&mut self, peer: IpAddr) -> Option<IpAddr> {
+    /// descriptor to ask, the one last found, or if none `Err` saying why it is unknown.
+    fn route(&mut self, peer: IpAddr) -> Result<Option<IpAddr>, String> {
         self.routes
             .route(Instant::now(), peer, switchyard_net::local_ip_for)
     }
@@ -307,12 +320,12 @@ mod tests {
             RtpPorts::new(Ipv4Addr::UNSPECIFIED.into(), 40_000, 40_010),
             PendingSockets::default(),
         );
-        assert_eq!(wildcard.media_ip_for(v6), Some(v6));
-        assert_eq!(wildcard.media_ip_for(LOOPBACK), Some(LOOPBACK));
+        assert_eq!(wildcard.media_ip_for(v6), Ok(v6));
+        assert_eq!(wildcard.media_ip_for(LOOPBACK), Ok(LOOPBACK));
         // `network` binds RTP to 127.0.0.1: IPv4 only.
         let mut fixed = network(None, &["127.0.0.1:5060"]);
-        assert_eq!(fixed.media_ip_for(v6), None);
-        assert_eq!(fixed.media_ip_for(LOOPBACK), Some(LOOPBACK));
+        assert_eq!(fixed.media_ip_for(v6), Err(NoMediaAddress::NotServed));
+        assert_eq!(fixed.media_ip_for(LOOPBACK), Ok(LOOPBACK));
     }
 
     #[test]
@@ -325,7 +338,10 @@ mod tests {
         );
         // No route leads to a link-local address without its interface.
         let link_local: IpAddr = "fe80::1".parse().unwrap();
-        assert_eq!(v4_sip.media_ip_for(link_local), None);
+        assert_eq!(
+            v4_sip.media_ip_for(link_local),
+            Err(NoMediaAddress::NotServed)
+        );
         assert_eq!(
             v4_sip.local_ip_for(link_local),
             IpAddr::V6(Ipv6Addr::LOCALHOST),
@@ -355,7 +371,10 @@ mod tests {
             "the SDP's address and port are the socket's"
         );
         // A loopback RTP address is none for a peer elsewhere.
-        assert_eq!(net.media_ip_for("192.0.2.10".parse().unwrap()), None);
+        assert_eq!(
+            net.media_ip_for("192.0.2.10".parse().unwrap()),
+            Err(NoMediaAddress::NotServed)
+        );
         // An advertised address forwards to the socket wherever it is bound.
         let public: IpAddr = "203.0.113.5".parse().unwrap();
         let mut natted = ShellNetwork::new(
@@ -364,7 +383,7 @@ mod tests {
             RtpPorts::new(media, 20_000, 60_000),
             PendingSockets::default(),
         );
-        assert_eq!(natted.media_ip_for(LOOPBACK), Some(public));
+        assert_eq!(natted.media_ip_for(LOOPBACK), Ok(public));
     }
 
     #[test]
@@ -379,11 +398,11 @@ mod tests {
         );
         assert_eq!(net.advertised_ip(LOOPBACK), Some(LOOPBACK));
         assert_eq!(net.local_ip_for(LOOPBACK), LOOPBACK);
-        assert_eq!(net.media_ip_for(LOOPBACK), Some(LOOPBACK));
+        assert_eq!(net.media_ip_for(LOOPBACK), Ok(LOOPBACK));
         // A peer elsewhere gets the listener's address in Contact and SDP.
         assert_eq!(net.advertised_ip(elsewhere), None);
         assert_eq!(net.local_ip_for(elsewhere), listener);
-        assert_eq!(net.media_ip_for(elsewhere), Some(listener));
+        assert_eq!(net.media_ip_for(elsewhere), Ok(listener));
     }
 
     #[test]
@@ -414,7 +433,7 @@ mod tests {
         let mut net = of("192.0.2.10:5060", "0.0.0.0:5061");
         assert_eq!(net.local_ip_for(LOOPBACK), sip_address);
         assert_eq!(net.sip_port_for(sip_address), 5060);
-        assert_eq!(net.media_ip_for(LOOPBACK), Some(LOOPBACK));
+        assert_eq!(net.media_ip_for(LOOPBACK), Ok(LOOPBACK));
     }
 
     #[test]

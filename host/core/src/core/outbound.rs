@@ -293,7 +293,7 @@ impl CallCore {
         destination: SocketAddr,
     ) -> Result<LocalEnd, Failure> {
         let local_ip = self.network.local_ip_for(destination.ip());
-        let media_ip = self.network.media_ip_for(destination.ip()).ok_or_else(|| {
+        let media_ip = self.network.media_ip_for(destination.ip()).map_err(|_| {
             Failure::new(
                 503,
                 format!("No RTP port: no address of ours carries media to {destination}"),
@@ -374,7 +374,7 @@ impl CallCore {
     fn local_end_moves(&mut self, media: IpAddr, invite: &OutgoingCall) -> bool {
         let peer = invite.destination.ip();
         self.network.local_ip_for(peer) != invite.local.ip()
-            || self.network.media_ip_for(peer) != Some(media)
+            || self.network.media_ip_for(peer) != Ok(media)
     }
 
     /// Gives the INVITE the placed call `call` just sent `next_target_after` to get any
@@ -590,7 +590,7 @@ impl CallCore {
         };
         let (network, media) = (&mut self.network, state.local_ip);
         // Our addresses may have changed since the targets were resolved.
-        let Some(mut invite) = failover.next(|ip| network.media_ip_for(ip).is_some()) else {
+        let Some(mut invite) = failover.next(|ip| network.media_ip_for(ip).is_ok()) else {
             return NextTargetOutcome::Untried;
         };
         let destination = invite.destination;
@@ -938,7 +938,7 @@ fn first_usable(
     }
     let served = routed
         .into_iter()
-        .filter(|(_, addr)| network.media_ip_for(addr.ip()).is_some())
+        .filter(|(_, addr)| network.media_ip_for(addr.ip()).is_ok())
         .collect();
     failover::first(served)
         .ok_or_else(|| "no address of ours carries media to any of its addresses".to_owned())

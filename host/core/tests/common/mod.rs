@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchyard_core::{
     CallCore, CallEvent, CallId, CoreConfig, Effect, GuestOp, Invite, MediaOp, Network,
-    RecordingEnd,
+    NoMediaAddress, RecordingEnd,
 };
 use switchyard_media::LegId;
 use switchyard_sip::testing::rsip::Method;
@@ -38,7 +38,8 @@ const MAX_DRAINED: usize = 1_000_000;
 /// loopback one of the peer's family, or `advertise` when set and of that family, or
 /// `private` towards 10.0.0.0/8 when set (a second interface). RTP is of either family on
 /// our address, or on `rtp_address` (so of its family only) when set, as the shell's
-/// sockets bound to one address are.
+/// sockets bound to one address are. No media address is known at all while `media_unknown`
+/// says why.
 #[derive(Default)]
 pub struct FakeNetwork {
     next_port: u16,
@@ -47,6 +48,7 @@ pub struct FakeNetwork {
     advertise: Option<IpAddr>,
     rtp_address: Option<IpAddr>,
     private: Option<IpAddr>,
+    media_unknown: Option<String>,
 }
 
 impl FakeNetwork {
@@ -62,6 +64,14 @@ impl FakeNetwork {
     pub fn with_rtp_address(rtp_address: IpAddr) -> FakeNetwork {
         FakeNetwork {
             rtp_address: Some(rtp_address),
+            ..FakeNetwork::default()
+        }
+    }
+
+    /// Knowing no media address for now, for `reason` (the host out of descriptors).
+    pub fn without_media_address_for_now(reason: &str) -> FakeNetwork {
+        FakeNetwork {
+            media_unknown: Some(reason.to_owned()),
             ..FakeNetwork::default()
         }
     }
@@ -103,10 +113,14 @@ impl Network for FakeNetwork {
             .unwrap_or(loopback)
     }
 
-    fn media_ip_for(&mut self, remote: IpAddr) -> Option<IpAddr> {
+    fn media_ip_for(&mut self, remote: IpAddr) -> Result<IpAddr, NoMediaAddress> {
+        if let Some(reason) = &self.media_unknown {
+            return Err(NoMediaAddress::Unknown(reason.clone()));
+        }
         match self.rtp_address {
-            Some(rtp) => (rtp.is_ipv4() == remote.is_ipv4()).then_some(rtp),
-            None => Some(self.local_ip_for(remote)),
+            Some(rtp) if rtp.is_ipv4() != remote.is_ipv4() => Err(NoMediaAddress::NotServed),
+            Some(rtp) => Ok(rtp),
+            None => Ok(self.local_ip_for(remote)),
         }
     }
 

@@ -303,13 +303,14 @@ impl Collector for Sources {
 /// `switchyard_calls_refused_total` with their counts. A refusal is counted under one cause,
 /// and, as the call had started, in `switchyard_calls_started_total{direction="incoming"}` and
 /// `switchyard_calls_failed_total` too.
-fn calls_refused(calls: &CallStats) -> [(&'static str, u64); 5] {
+fn calls_refused(calls: &CallStats) -> [(&'static str, u64); 6] {
     [
         ("no_instance", calls.refused_no_instance),
         ("no_codec", calls.refused_no_codec),
         ("rate_limited", calls.refused_rate_limited),
         ("shutting_down", calls.refused_shutting_down),
         ("no_media_address", calls.refused_no_media_address),
+        ("no_resources", calls.refused_no_resources),
     ]
 }
 
@@ -472,6 +473,7 @@ mod tests {
             refused_rate_limited: 3,
             refused_shutting_down: 4,
             refused_no_media_address: 5,
+            refused_no_resources: 6,
             ..CallStats::default()
         };
         assert_eq!(
@@ -482,6 +484,7 @@ mod tests {
                 ("rate_limited", 3),
                 ("shutting_down", 4),
                 ("no_media_address", 5),
+                ("no_resources", 6),
             ]
         );
     }

@@ -49,18 +49,19 @@ impl Routes {
     /// without a route is logged when it had one or was not known. A lookup that failed
     /// otherwise is logged as [`LogThrottle`] lets it, and answers none, remembered for
     /// [`NO_ROUTE_TTL`] too; unless it failed for want of resources (descriptors, buffers,
-    /// memory): then it answers the expired answer, if any, and nothing new is remembered.
+    /// memory): then it answers the route last found, if any, else `Err` saying why the
+    /// route is unknown, and nothing new is remembered.
     pub(super) fn route(
         &mut self,
         now: Instant,
         peer: IpAddr,
         lookup: impl FnOnce(IpAddr) -> io::Result<IpAddr>,
-    ) -> Option<IpAddr> {
+    ) -> Result<Option<IpAddr>, String> {
         let known = self.entries.get(&peer).copied();
         if let Some(entry) = known
             && now < entry.until
         {
-            return entry.route;
+            return Ok(entry.route);
         }
         let (route, ttl) = match lookup(peer) {
             Ok(ip) => (Some(ip), ROUTE_TTL),
@@ -75,7 +76,10 @@ impl Routes {
             // which would refuse the calls of a peer we served a moment ago.
             Err(e) if wants_resources(&e) => {
                 self.log_failure(now, peer, &e);
-                return known.and_then(|entry| entry.route);
+                return match known.and_then(|entry| entry.route) {
+                    Some(last) => Ok(Some(last)),
+                    None => Err(format!("cannot look up the route to {peer}: {e}")),
+                };
             }
             // The same question gets the same refusal.
             Err(e) => {
@@ -91,7 +95,7 @@ impl Routes {
         }
         let until = now + ttl;
         self.entries.insert(peer, Entry { route, until });
-        route
+        Ok(route)
     }
 
     /// Logs, as [`LogThrottle`] lets it, that looking up the route to `peer` failed at
@@ -153,19 +157,19 @@ mod tests {
         let old = Some("192.0.2.1");
         assert_eq!(
             routes.route(start, peer, lookup(&calls, old)),
-            Some(ip("192.0.2.1"))
+            Ok(Some(ip("192.0.2.1")))
         );
         let later = start + ROUTE_TTL - Duration::from_millis(1);
         let renewed = Some("192.0.2.99");
         assert_eq!(
             routes.route(later, peer, lookup(&calls, renewed)),
-            Some(ip("192.0.2.1")),
+            Ok(Some(ip("192.0.2.1"))),
             "remembered while fresh"
         );
         assert_eq!(calls.get(), 1);
         assert_eq!(
             routes.route(start + ROUTE_TTL, peer, lookup(&calls, renewed)),
-            Some(ip("192.0.2.99")),
+            Ok(Some(ip("192.0.2.99"))),
             "the address the host has now"
         );
         assert_eq!(calls.get(), 2);
@@ -175,22 +179,22 @@ mod tests {
     fn no_route_is_believed_only_briefly() {
         let (mut routes, calls, start) = (Routes::default(), Cell::new(0), Instant::now());
         let peer = ip("2001:db8::7");
-        assert_eq!(routes.route(start, peer, lookup(&calls, None)), None);
+        assert_eq!(routes.route(start, peer, lookup(&calls, None)), Ok(None));
         let back = Some("2001:db8::1");
         let soon = start + Duration::from_millis(500);
         assert_eq!(
             routes.route(soon, peer, lookup(&calls, back)),
-            None,
+            Ok(None),
             "one answer within a call's setup"
         );
         assert_eq!(calls.get(), 1);
         assert_eq!(
             routes.route(start + NO_ROUTE_TTL, peer, lookup(&calls, back)),
-            Some(ip("2001:db8::1")),
+            Ok(Some(ip("2001:db8::1"))),
             "the route is back"
         );
         let gone = start + NO_ROUTE_TTL + ROUTE_TTL;
-        assert_eq!(routes.route(gone, peer, lookup(&calls, None)), None);
+        assert_eq!(routes.route(gone, peer, lookup(&calls, None)), Ok(None));
         assert_eq!(calls.get(), 3);
     }
 
@@ -202,10 +206,14 @@ mod tests {
             calls.set(calls.get() + 1);
             Err(io::Error::from_raw_os_error(libc::EMFILE))
         };
-        assert_eq!(routes.route(start, peer, out_of_descriptors), None);
+        assert_eq!(
+            routes.route(start, peer, out_of_descriptors),
+            Err("cannot look up the route to 192.0.2.9: Too many open files (os error 24)".into()),
+            "unknown, not missing"
+        );
         assert_eq!(
             routes.route(start, peer, lookup(&calls, Some("192.0.2.1"))),
-            Some(ip("192.0.2.1")),
+            Ok(Some(ip("192.0.2.1"))),
             "asked again at once"
         );
         assert_eq!(calls.get(), 2);
@@ -215,7 +223,9 @@ mod tests {
     fn an_expired_route_is_used_while_a_lookup_lacks_descriptors() {
         let (mut routes, calls, start) = (Routes::default(), Cell::new(0), Instant::now());
         let peer = ip("198.51.100.7");
-        routes.route(start, peer, lookup(&calls, Some("192.0.2.1")));
+        routes
+            .route(start, peer, lookup(&calls, Some("192.0.2.1")))
+            .unwrap();
         let out_of_descriptors = |_| {
             calls.set(calls.get() + 1);
             Err(io::Error::from_raw_os_error(libc::EMFILE))
@@ -223,12 +233,12 @@ mod tests {
         let expired = start + ROUTE_TTL;
         assert_eq!(
             routes.route(expired, peer, out_of_descriptors),
-            Some(ip("192.0.2.1")),
+            Ok(Some(ip("192.0.2.1"))),
             "the route last found"
         );
         assert_eq!(
             routes.route(expired, peer, lookup(&calls, Some("192.0.2.99"))),
-            Some(ip("192.0.2.99")),
+            Ok(Some(ip("192.0.2.99"))),
             "looked up again at the next question"
         );
         assert_eq!(calls.get(), 3);
@@ -245,8 +255,8 @@ mod tests {
         let peer = ip("fe80::1");
         let soon = start + NO_ROUTE_TTL - Duration::from_millis(1);
         let ((), log) = crate::test_log::logged(|| {
-            assert_eq!(routes.route(start, peer, refused), None);
-            assert_eq!(routes.route(soon, peer, refused), None);
+            assert_eq!(routes.route(start, peer, refused), Ok(None));
+            assert_eq!(routes.route(soon, peer, refused), Ok(None));
         });
         assert_eq!(calls.get(), 1, "remembered");
         assert_eq!(log.matches("cannot look up the route").count(), 1, "{log}");
@@ -254,13 +264,13 @@ mod tests {
         let ((), log) = crate::test_log::logged(|| {
             for n in 2..100u16 {
                 let other = IpAddr::from([0xfe80, 0, 0, 0, 0, 0, 0, n]);
-                assert_eq!(routes.route(soon, other, refused), None);
+                assert_eq!(routes.route(soon, other, refused), Ok(None));
             }
         });
         assert_eq!(log, "");
         assert_eq!(
             routes.route(start + NO_ROUTE_TTL, peer, lookup(&calls, Some("fe80::2"))),
-            Some(ip("fe80::2")),
+            Ok(Some(ip("fe80::2"))),
             "asked again once its time is up"
         );
     }
@@ -272,14 +282,16 @@ mod tests {
         let local = Some("192.0.2.1");
         // Half of them stale by the time the table is full.
         for n in 0..MAX_ROUTES / 2 {
-            routes.route(start, peer(n), lookup(&calls, local));
+            routes.route(start, peer(n), lookup(&calls, local)).unwrap();
         }
         let later = start + ROUTE_TTL;
         for n in MAX_ROUTES / 2..MAX_ROUTES {
-            routes.route(later, peer(n), lookup(&calls, local));
+            routes.route(later, peer(n), lookup(&calls, local)).unwrap();
         }
         assert_eq!(routes.entries.len(), MAX_ROUTES);
-        routes.route(later, peer(MAX_ROUTES), lookup(&calls, local));
+        routes
+            .route(later, peer(MAX_ROUTES), lookup(&calls, local))
+            .unwrap();
         assert_eq!(
             routes.entries.len(),
             MAX_ROUTES / 2 + 1,
@@ -288,10 +300,10 @@ mod tests {
         assert!(routes.entries.contains_key(&peer(MAX_ROUTES - 1)));
         // All fresh: the table starts over.
         for n in MAX_ROUTES + 1..MAX_ROUTES * 3 / 2 {
-            routes.route(later, peer(n), lookup(&calls, local));
+            routes.route(later, peer(n), lookup(&calls, local)).unwrap();
         }
         assert_eq!(routes.entries.len(), MAX_ROUTES);
-        routes.route(later, peer(0), lookup(&calls, local));
+        routes.route(later, peer(0), lookup(&calls, local)).unwrap();
         assert_eq!(routes.entries.len(), 1);
     }
 }
