@@ -954,14 +954,15 @@ async fn requests_no_response_can_be_sent_to_are_closed_unanswered_and_reported_
 }
 
 #[tokio::test]
-async fn a_head_over_the_limit_is_answered_513_from_what_was_read_or_else_counted_dropped() {
+async fn a_head_over_the_limit_is_answered_513_once_whole_or_else_counted_dropped() {
     let config = SocketsConfig {
         max_message_bytes: 1000,
         ..loopback(&["127.0.0.1:0"])
     };
     let mut sip = sockets(config).await;
     let server = addr_of(&sip, Transport::Tcp, false);
-    let long_head = |start: &str| format!("{start}{}", "Subject: hello\r\n".repeat(100));
+    // Sent at once, the whole head arrives with its empty line.
+    let long_head = |start: &str| format!("{start}{}\r\n", "Subject: hello\r\n".repeat(100));
     let answerable = long_head(
         "OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKh\r\n\
          CSeq: 1 OPTIONS\r\n",
@@ -982,6 +983,13 @@ async fn a_head_over_the_limit_is_answered_513_from_what_was_read_or_else_counte
         "",
         "no Via to answer to"
     );
+    assert_eq!(
+        refusals_until(&mut sip, |(_, _, _, l)| l > 0).await,
+        (0, 0, 0, 1)
+    );
+    // Cut short, no response could copy what it must.
+    let cut = answerable.trim_end_matches("\r\n");
+    assert_eq!(framing_refused(server, cut).await, "", "a head cut short");
     assert_eq!(
         refusals_until(&mut sip, |(_, _, _, l)| l > 0).await,
         (0, 0, 0, 1)

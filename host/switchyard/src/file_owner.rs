@@ -50,13 +50,15 @@ impl FileOwner {
     fn lock(lock_path: &Path, what: &str) -> Result<FileOwner, String> {
         let lock = open_or_create(lock_path).map_err(|e| {
             // One left by another user under a strict umask, before lock files were made
-            // readable by all, is nothing but a name.
-            let hint = match e.kind() {
-                ErrorKind::PermissionDenied => {
-                    "; one this user may not read is of no use to it: remove it while no \
-                     server runs"
-                }
-                _ => "",
+            // readable by all, is nothing but a name; a directory this user may not write
+            // or enter is another matter.
+            let unreadable_lock = e.kind() == ErrorKind::PermissionDenied
+                && std::fs::symlink_metadata(lock_path).is_ok_and(|m| m.is_file());
+            let hint = if unreadable_lock {
+                "; one this user may not read is of no use to it: remove it while no server \
+                 runs"
+            } else {
+                ""
             };
             format!(
                 "cannot open its lock file {}: {e}{hint}",
@@ -359,6 +361,28 @@ pub(crate) mod tests {
             "exec \"$0\" \"$@\"",
             true,
         );
+    }
+
+    #[test]
+    fn a_directory_this_user_may_not_write_is_no_lock_file_to_remove() {
+        if let Some(kept) = std::env::var_os(CLAIM) {
+            let refused = FileOwner::claim(Path::new(&kept)).expect_err("no lock file made");
+            assert!(
+                refused.contains("Permission denied") && !refused.contains("remove it"),
+                "{refused}"
+            );
+            return;
+        }
+        let dir = open_dir();
+        let kept = dir.path().join("rooms.json");
+        std::fs::set_permissions(dir.path(), Permissions::from_mode(0o555)).unwrap();
+        claimed_in_a_process_of_its_own(
+            "a_directory_this_user_may_not_write_is_no_lock_file_to_remove",
+            &kept,
+            "exec \"$0\" \"$@\"",
+            true,
+        );
+        std::fs::set_permissions(dir.path(), Permissions::from_mode(0o755)).unwrap();
     }
 
     #[test]
