@@ -11,7 +11,7 @@ use std::time::Instant;
 use switchyard_core::{Network, NoMediaAddress};
 use switchyard_media::LegId;
 use switchyard_net::Transport;
-use tracing::warn;
+use tracing::{debug, warn};
 
 /// RTP and RTCP sockets bound for legs whose `AddLeg` the media pool has not taken
 /// yet. Every entry is taken by `AddLeg` or released by the core when an answer fails.
@@ -122,15 +122,25 @@ enum Listeners {
 
 impl Network for ShellNetwork {
     fn local_ip_for(&mut self, peer: IpAddr) -> IpAddr {
-        self.own_ip_for(peer, Listeners::Plain).unwrap_or_else(|_| {
-            let fallback = if peer.is_ipv4() {
-                IpAddr::from(Ipv4Addr::LOCALHOST)
-            } else {
-                IpAddr::from(Ipv6Addr::LOCALHOST)
-            };
-            warn!(%peer, "no route to peer; advertising {fallback}");
-            fallback
-        })
+        self.own_ip_for(peer, Listeners::Plain)
+            .unwrap_or_else(|why| {
+                let fallback = if peer.is_ipv4() {
+                    IpAddr::from(Ipv4Addr::LOCALHOST)
+                } else {
+                    IpAddr::from(Ipv6Addr::LOCALHOST)
+                };
+                match why {
+                    NoMediaAddress::NotServed => {
+                        warn!(%peer, "no route to peer; advertising {fallback}")
+                    }
+                    // The failed lookup is logged where it failed, at most so often: not again
+                    // for each message while the host lacks descriptors.
+                    NoMediaAddress::Unknown(reason) => {
+                        debug!(%peer, %reason, "route unknown for now; advertising {fallback}")
+                    }
+                }
+                fallback
+            })
     }
 
     fn advertised_ip(&self, peer: IpAddr) -> Option<IpAddr> {

@@ -18,6 +18,9 @@ use tracing::{debug, error, info, warn};
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How long the last calls' legs are waited for at shutdown, to tell how they fared.
 const LAST_LEGS_WAIT: Duration = Duration::from_millis(100);
+/// [`LAST_LEGS_WAIT`] once calls were abandoned at the end of the grace: their legs are only
+/// then sent to the workers, which may be a few ticks behind on a loaded host.
+const ABANDONED_LEGS_WAIT: Duration = Duration::from_secs(1);
 /// How long the loop sleeps when nothing is scheduled.
 const IDLE: Duration = Duration::from_secs(3600);
 /// How long the resolution of a placed call's target may take (RFC 3263 lookups are several
@@ -134,7 +137,9 @@ impl Signaling {
                     stopping = Some((since, why));
                     continue;
                 }
+                let mut legs_wait = LAST_LEGS_WAIT;
                 if left > 0 {
+                    legs_wait = ABANDONED_LEGS_WAIT;
                     warn!(
                         calls = left,
                         "calls still up after the shutdown grace period: ended without \
@@ -144,7 +149,7 @@ impl Signaling {
                     // Their legs go to the workers to be removed, and reported.
                     self.flush().await;
                 }
-                self.report_last_legs().await;
+                self.report_last_legs(legs_wait).await;
                 self.stop_recordings().await;
                 return why;
             }
@@ -169,9 +174,9 @@ impl Signaling {
     }
 
     /// Once the last calls ended at shutdown, on their own or abandoned: the workers' reports
-    /// of their legs, which they send as they remove them, for at most [`LAST_LEGS_WAIT`].
-    async fn report_last_legs(&mut self) {
-        let until = tokio::time::Instant::now() + LAST_LEGS_WAIT;
+    /// of their legs, which they send as they remove them, for at most `wait`.
+    async fn report_last_legs(&mut self, wait: Duration) {
+        let until = tokio::time::Instant::now() + wait;
         while let Ok(Some(event)) = tokio::time::timeout_at(until, self.media_events.recv()).await {
             self.on_media_event(event);
         }

@@ -76,8 +76,9 @@ impl Routes {
             // which would refuse the calls of a peer we served a moment ago.
             Err(e) if wants_resources(&e) => {
                 self.log_failure(now, peer, &e);
-                return match known.and_then(|entry| entry.route) {
-                    Some(last) => Ok(Some(last)),
+                return match known {
+                    // The last answer stands, a route or none.
+                    Some(entry) => Ok(entry.route),
                     None => Err(format!("cannot look up the route to {peer}: {e}")),
                 };
             }
@@ -242,6 +243,19 @@ mod tests {
             "looked up again at the next question"
         );
         assert_eq!(calls.get(), 3);
+    }
+
+    #[test]
+    fn no_route_found_last_stands_while_a_lookup_lacks_descriptors() {
+        let (mut routes, calls, start) = (Routes::default(), Cell::new(0), Instant::now());
+        let peer = ip("2001:db8::7");
+        assert_eq!(routes.route(start, peer, lookup(&calls, None)), Ok(None));
+        let out_of_descriptors = |_| Err(io::Error::from_raw_os_error(libc::EMFILE));
+        assert_eq!(
+            routes.route(start + NO_ROUTE_TTL, peer, out_of_descriptors),
+            Ok(None),
+            "not served, as found last: not unknown"
+        );
     }
 
     #[test]
