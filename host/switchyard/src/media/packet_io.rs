@@ -74,13 +74,15 @@ mod tests {
     // A worker with leg `LEG`, whose sockets `io` reads, and the leg's peer (reads time out
     // after 2 s); with the leg's RTP address and the worker's start.
     fn leg_and_peer(io: &mut dyn PacketIo) -> (Worker, UdpSocket, SocketAddr, Instant) {
-        let (worker, peer, leg_address, _, start) = leg_with_rtcp_and_peer(io);
+        let (worker, peer, leg_address, _, start) = leg_with_rtcp_and_peer(io, false);
         (worker, peer, leg_address, start)
     }
 
-    // `leg_and_peer`, with the leg's RTCP address too.
+    // `leg_and_peer`, with the leg's RTCP address too; the peer's SDP names its one socket
+    // for RTCP too (`a=rtcp`) if `rtcp_at_peer`.
     fn leg_with_rtcp_and_peer(
         io: &mut dyn PacketIo,
+        rtcp_at_peer: bool,
     ) -> (Worker, UdpSocket, SocketAddr, SocketAddr, Instant) {
         let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
         peer.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
@@ -89,11 +91,11 @@ mod tests {
         let rtcp_address = sockets.rtcp.local_addr().unwrap();
         let start = Instant::now();
         let mut worker = Worker::new(WorkerConfig::default(), start, 1);
-        worker.add_leg(
-            start,
-            LEG,
-            crate::media::pcmu_leg(peer.local_addr().unwrap()),
-        );
+        let mut params = crate::media::pcmu_leg(peer.local_addr().unwrap());
+        if rtcp_at_peer {
+            params.rtcp = switchyard_media::RtcpPath::Separate(peer.local_addr().unwrap());
+        }
+        worker.add_leg(start, LEG, params);
         io.add(LEG, sockets);
         (worker, peer, leg_address, rtcp_address, start)
     }
@@ -102,9 +104,10 @@ mod tests {
     const RECEIVER_REPORT: [u8; 8] = [0x80, 201, 0, 1, 0, 0, 0x12, 0x34];
 
     // The peer's report reaches the worker through the leg's RTCP socket, and the leg's report
-    // goes back from that socket to where the peer's came from.
+    // goes back from that socket to where the peer's came from (the RTCP address its SDP
+    // names: before any audio, the only one followed).
     fn moves_rtcp_both_ways(io: &mut dyn PacketIo) {
-        let (mut worker, peer, _, rtcp_address, start) = leg_with_rtcp_and_peer(io);
+        let (mut worker, peer, _, rtcp_address, start) = leg_with_rtcp_and_peer(io, true);
         peer.send_to(&RECEIVER_REPORT, rtcp_address).unwrap();
         for _ in 0..200 {
             io.receive(&mut worker, Instant::now());
